@@ -1,0 +1,88 @@
+/**
+ * The contract every kernel backend ('js' reference, 'wasm' SIMD) implements, on raw typed arrays.
+ * Activations are quint8 (uint8 storage), weights qint8 (int8 storage), accumulation int32,
+ * layouts row-major NCHW as torch tensors. Backends must agree bit for bit on every int8 kernel.
+ */
+
+/** Weights prepared once (at convert time) into a backend's own layout. Opaque to callers. */
+export interface PackedQWeight {
+  readonly backend: string;
+  /** Output channels (Linear out_features / Conv2d out_channels). */
+  readonly n: number;
+  /** Reduction length per output channel (in_features, or Cin/groups·kh·kw). */
+  readonly k: number;
+}
+
+/** The int8 weight of a Linear ([n, k]) or Conv2d ([n, cin/groups, kh, kw], flattened to [n, k]). */
+export interface QWeightSource {
+  data: Int8Array;
+  n: number;
+  k: number;
+  /** One scale for per-tensor weights, or n for per-channel. */
+  scales: Float32Array;
+  /** Same length as scales. */
+  zero_points: Int32Array;
+  /** Float bias [n] (quantized at call time to int32 at in_scale·w_scale, as torch does) or null. */
+  bias: Float32Array | null;
+}
+
+/** Requantization target of an int8 op: the output's qparams and clamp range. */
+export interface QOutput {
+  scale: number;
+  zero_point: number;
+  /** Lower clamp; a fused ReLU sets it to zero_point. */
+  qmin: number;
+  qmax: number;
+}
+
+export interface QInput {
+  data: Uint8Array;
+  scale: number;
+  zero_point: number;
+}
+
+export interface Conv2dGeometry {
+  batch: number;
+  in_channels: number;
+  in_h: number;
+  in_w: number;
+  out_channels: number;
+  kernel_h: number;
+  kernel_w: number;
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+export interface Int8Kernels {
+  readonly name: string;
+  /** Packs a weight for qlinear/qconv2d; validates shapes and the int32 accumulator bound. */
+  pack_qweight(w: QWeightSource): PackedQWeight;
+  /** y[m, n] = requant(Σ_k (x[m,k]−zx)(w[n,k]−zw[n]) + bias_q[n]); x is [m, k] uint8, y [m, n]. */
+  qlinear(x: QInput, m: number, w: PackedQWeight, out: QOutput, y?: Uint8Array): Uint8Array;
+  /** NCHW in, NCHW out; padding reads as the input zero point. */
+  qconv2d(x: QInput, g: Conv2dGeometry, w: PackedQWeight, out: QOutput, y?: Uint8Array): Uint8Array;
+}
+
+export interface Fp32Kernels {
+  readonly name: string;
+  /** C[m, n] = Σ_k A[m, k]·B[k, n] (+ bias[n]); row-major; transpose flags read A as [k, m] / B as [n, k]. */
+  sgemm(
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    options?: { trans_a?: boolean; trans_b?: boolean; bias?: Float32Array | null; accumulate?: boolean },
+  ): void;
+  /** NCHW float conv2d with bias. */
+  conv2d(x: Float32Array, g: Conv2dGeometry, w: Float32Array, bias: Float32Array | null, y?: Float32Array): Float32Array;
+}
+
+export interface Backend {
+  readonly name: 'js' | 'wasm';
+  readonly int8: Int8Kernels;
+  readonly fp32: Fp32Kernels;
+}

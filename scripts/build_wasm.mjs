@@ -1,0 +1,1 @@
+console.log('wasm build placeholder until runtime/backends/wasm lands')
