@@ -55,6 +55,14 @@ export interface Conv2dGeometry {
   groups: number;
 }
 
+/**
+ * Numerics every backend must reproduce exactly (PyTorch 1.13 qnnpack; the goldens in tests/fixtures decide):
+ * - bias_q[n] = clamp_i32(rne(fround(bias[n] * fround(1 / fround(x_scale * w_scale[n])))))  (torch's quantize_val for qint32)
+ * - acc[n] = Σ_k (x[k] − x_zp)(w[n,k] − w_zp[n]) + bias_q[n]   in int32 (never saturating int16 pair sums)
+ * - mult[n] = fround(fround(x_scale * w_scale[n]) / out_scale)
+ * - y = clamp(rne(fround(acc[n] * mult[n])) + out_zp, qmin, qmax)   with rne = round half to even
+ * The accumulator bound k·255·255 must fit int32 (k ≤ 33025), or pack_qweight throws.
+ */
 export interface Int8Kernels {
   readonly name: string;
   /** Packs a weight for qlinear/qconv2d; validates shapes and the int32 accumulator bound. */
@@ -63,6 +71,11 @@ export interface Int8Kernels {
   qlinear(x: QInput, m: number, w: PackedQWeight, out: QOutput, y?: Uint8Array): Uint8Array;
   /** NCHW in, NCHW out; padding reads as the input zero point. */
   qconv2d(x: QInput, g: Conv2dGeometry, w: PackedQWeight, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * Dynamic quantization: acc[m, n] = Σ_k (x[m,k]−x_zp)(w[n,k]−zw[n]) as int32, with no bias and no
+   * requantization (the caller scales to float and adds the float bias).
+   */
+  qlinear_acc(x: Uint8Array, x_zero_point: number, m: number, w: PackedQWeight, acc?: Int32Array): Int32Array;
 }
 
 export interface Fp32Kernels {
