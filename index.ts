@@ -4,3 +4,7 @@
  */
 export * from './runtime/tensor/index.js';
 export * as nn from './runtime/nn/index.js';
+export * as F from './runtime/nn/functional/index.js';
+export * from './runtime/io/index.js';
+export * as fx from './compiler/index.js';
+export * as optim from './runtime/optim/index.js';

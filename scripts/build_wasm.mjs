@@ -1,1 +1,55 @@
-console.log('wasm build placeholder until runtime/backends/wasm lands')
+// Builds the fxq WebAssembly SIMD kernels (runtime/backends/wasm/assembly/*.ts, AssemblyScript) into
+// runtime/backends/wasm/build/: simd.wasm (baseline SIMD, the fast path everywhere) and relaxed.wasm
+// (relaxed SIMD: fused multiply-add in the fp32 GEMM; picked at load time only where the engine validates it).
+// Runs from `npm install` (postinstall) and `npm run build:wasm`. It never fails the install: on error it
+// says what failed and how to retry, and the js backend keeps working; loading wasm then throws that hint.
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'runtime/backends/wasm/assembly/index.ts');
+const out_dir = join(root, 'runtime/backends/wasm/build');
+
+const builds = [
+  { file: 'simd.wasm', features: ['simd'], required: true },
+  { file: 'relaxed.wasm', features: ['simd', 'relaxed-simd'], required: false },
+];
+
+function fail(what, detail) {
+  console.error(`fxq: wasm build failed (${what}).${detail ? `\n${detail.trim()}` : ''}`);
+  console.error('fxq: the js backend still works; fix the cause and run `npm run build:wasm` to build the wasm backend.');
+  process.exit(0);
+}
+
+let asc;
+try {
+  asc = (await import('assemblyscript/asc')).default;
+} catch (e) {
+  fail('cannot load the AssemblyScript compiler: run `npm install` (devDependency assemblyscript)', String(e));
+}
+
+mkdirSync(out_dir, { recursive: true });
+const t0 = Date.now();
+for (const b of builds) {
+  const target = join(out_dir, b.file);
+  const tmp = `${target}.${process.pid}.tmp`;
+  let log = '';
+  const sink = { write: (s) => { log += String(s); return true; } };
+  const args = [src, '-O3', '--runtime', 'stub', '--noAssert', '--outFile', tmp];
+  for (const f of b.features) args.push('--enable', f);
+  let res;
+  try {
+    res = await asc.main(args, { stdout: sink, stderr: sink });
+  } catch (e) {
+    res = { error: e };
+  }
+  if (res.error) {
+    rmSync(tmp, { force: true });
+    if (b.required) fail(`asc ${b.features.join('+')} -> ${b.file}: ${res.error.message ?? res.error}`, log);
+    console.error(`fxq: optional ${b.file} not built (${res.error.message ?? res.error}); the baseline SIMD build is used.`);
+    continue;
+  }
+  renameSync(tmp, target); // atomic: a reader never sees a half-written module
+}
+if (process.env.FXQ_BUILD_VERBOSE) console.log(`fxq: wasm built in ${Date.now() - t0} ms -> ${out_dir}`);

@@ -60,8 +60,12 @@ export interface Conv2dGeometry {
  * - bias_q[n] = clamp_i32(rne(fround(bias[n] * fround(1 / fround(x_scale * w_scale[n])))))  (torch's quantize_val for qint32)
  * - acc[n] = Σ_k (x[k] − x_zp)(w[n,k] − w_zp[n]) + bias_q[n]   in int32 (never saturating int16 pair sums)
  * - mult[n] = fround(fround(x_scale * w_scale[n]) / out_scale)
- * - y = clamp(rne(fround(acc[n] * mult[n])) + out_zp, qmin, qmax)   with rne = round half to even
+ * - y = clamp(rne(fround(fround(acc[n]) * mult[n])) + out_zp, qmin, qmax)   with rne = round half to even;
+ *   fround(acc) is qnnpack's int32→float conversion (inexact past 2^24); an out-of-int32 product saturates
+ * - conv padding reads as x_zp (contributes 0); weights are qint8 with zero points in −128..127
  * The accumulator bound k·255·255 must fit int32 (k ≤ 33025), or pack_qweight throws.
+ * Verified bit-exact against every conv/linear output of the FmnistCNN / FmnistResNet goldens
+ * (tests/runtime/quantized/golden_ptq.test.ts). js's reference: backends/js/int8.ts + int8/numerics.ts.
  */
 export interface Int8Kernels {
   readonly name: string;

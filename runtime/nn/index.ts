@@ -2,3 +2,9 @@
 export * from './module.js';
 export * from './parameter.js';
 export * from './containers.js';
+export * from './loss.js';
+export * from './layers/index.js';
+export * as functional from './functional/index.js';
+export * as init from './init.js';
+export * as quantized from '../quantized/nn_quantized.js';
+export * as intrinsic from '../quantized/nn_intrinsic.js';

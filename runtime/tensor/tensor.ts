@@ -220,6 +220,25 @@ export class Tensor {
   eq(other: Tensor | number): Tensor {
     return call_method('eq', this, [other]);
   }
+  ne(other: Tensor | number): Tensor {
+    return call_method('ne', this, [other]);
+  }
+  gt(other: Tensor | number): Tensor {
+    return call_method('gt', this, [other]);
+  }
+  lt(other: Tensor | number): Tensor {
+    return call_method('lt', this, [other]);
+  }
+  ge(other: Tensor | number): Tensor {
+    return call_method('ge', this, [other]);
+  }
+  le(other: Tensor | number): Tensor {
+    return call_method('le', this, [other]);
+  }
+  /** x.where(condition, other): x where condition holds, else other (torch.where(condition, x, other)). */
+  where(condition: Tensor, other: Tensor | number): Tensor {
+    return call_method('where', this, [condition, other]);
+  }
 
   // --- reductions (dim may be a number or a list; keepdim as in torch)
   sum(dim?: number | number[] | null, keepdim = false): Tensor {
@@ -241,6 +260,16 @@ export class Tensor {
   }
   argmax(dim?: number, keepdim = false): Tensor {
     return call_method('argmax', this, dim === undefined ? [] : [dim, keepdim]);
+  }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return call_method('argmin', this, dim === undefined ? [] : [dim, keepdim]);
+  }
+  /** Variance over dims; options { correction = 1, keepdim = false } as torch's keywords. */
+  var(dim?: number | number[] | null, options?: { correction?: number; unbiased?: boolean; keepdim?: boolean }): Tensor {
+    return call_method('var', this, options === undefined ? [dim ?? null] : [dim ?? null, options]);
+  }
+  std(dim?: number | number[] | null, options?: { correction?: number; unbiased?: boolean; keepdim?: boolean }): Tensor {
+    return call_method('std', this, options === undefined ? [dim ?? null] : [dim ?? null, options]);
   }
 
   // --- quantized tensors

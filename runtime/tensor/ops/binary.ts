@@ -1,5 +1,5 @@
 import { record_grad } from '../../autograd/function.js';
-import { broadcast_shapes, for_each_broadcast, sum_to_shape } from '../broadcast.js';
+import { broadcast_shapes, broadcast_strides, coalesce, for_each_broadcast, sum_to_shape } from '../broadcast.js';
 import { define_function, define_method } from '../dispatch.js';
 import { type DType, alloc } from '../dtype.js';
 import { Tensor } from '../tensor.js';
@@ -24,10 +24,16 @@ function check_operand(x: Operand, op: string): void {
 }
 
 /** Elementwise `fn` with broadcasting; numbers act as 0-d tensors. */
-export function binary_kernel(a: Operand, b: Operand, op: string, fn: (x: number, y: number) => number): Tensor {
+export function binary_kernel(
+  a: Operand,
+  b: Operand,
+  op: string,
+  fn: (x: number, y: number) => number,
+  out_dtype?: DType,
+): Tensor {
   check_operand(a, op);
   check_operand(b, op);
-  const dtype = result_dtype(a, b);
+  const dtype = out_dtype ?? result_dtype(a, b);
   if (typeof b === 'number' && a instanceof Tensor) {
     const x = a.data;
     const out = alloc(dtype, x.length);
@@ -60,7 +66,84 @@ export function binary_kernel(a: Operand, b: Operand, op: string, fn: (x: number
   return new Tensor(out, shape, dtype);
 }
 
-function grads_for(a: Operand, b: Operand): Tensor[] {
+enum Code {
+  Add,
+  Sub,
+  Mul,
+  Div,
+}
+
+/**
+ * Monomorphic loops for the hot float32 cases (same shape, or tensor with scalar), so training
+ * does not pay binary_kernel's per-element closure call. Returns null when the case does not apply.
+ */
+function fast_binary(a: Operand, b: Operand, code: Code, alpha = 1): Tensor | null {
+  if (!(a instanceof Tensor) || a.dtype !== 'float32' || a.is_quantized) return null;
+  const x = a.data as Float32Array;
+  const n = x.length;
+  if (typeof b === 'number') {
+    const out = new Float32Array(n);
+    const s = code === Code.Add ? alpha * b : code === Code.Sub ? -alpha * b : b;
+    if (code === Code.Add || code === Code.Sub) for (let i = 0; i < n; i++) out[i] = x[i] + s;
+    else if (code === Code.Mul) for (let i = 0; i < n; i++) out[i] = x[i] * s;
+    else for (let i = 0; i < n; i++) out[i] = x[i] / s;
+    return new Tensor(out, a.shape, 'float32');
+  }
+  if (!(b instanceof Tensor) || b.dtype !== 'float32' || b.is_quantized) return null;
+  const as = a.shape;
+  const bs = b.shape;
+  const y = b.data as Float32Array;
+  if (as.length !== bs.length || !as.every((d, i) => d === bs[i])) return broadcast_binary(a, b, code, alpha);
+  const out = new Float32Array(n);
+  if (code === Code.Add) {
+    if (alpha === 1) for (let i = 0; i < n; i++) out[i] = x[i] + y[i];
+    else for (let i = 0; i < n; i++) out[i] = x[i] + alpha * y[i];
+  } else if (code === Code.Sub) {
+    if (alpha === 1) for (let i = 0; i < n; i++) out[i] = x[i] - y[i];
+    else for (let i = 0; i < n; i++) out[i] = x[i] - alpha * y[i];
+  } else if (code === Code.Mul) for (let i = 0; i < n; i++) out[i] = x[i] * y[i];
+  else for (let i = 0; i < n; i++) out[i] = x[i] / y[i];
+  return new Tensor(out, as, 'float32');
+}
+
+/** Broadcasting float32 loop: dims coalesced, an odometer outside, one monomorphic inner loop per op. */
+function broadcast_binary(a: Tensor, b: Tensor, code: Code, alpha: number): Tensor {
+  const x = a.data as Float32Array;
+  const y = b.data as Float32Array;
+  const shape = broadcast_shapes(a.shape, b.shape, OP_NAMES[code]);
+  const total = shape.reduce((p, d) => p * d, 1);
+  const out = new Float32Array(total);
+  const [cs, [sa, sb]] = coalesce(shape, [broadcast_strides(a.shape, shape), broadcast_strides(b.shape, shape)]);
+  const n = cs.length;
+  if (total === 0) return new Tensor(out, shape, 'float32');
+  const inner = n ? cs[n - 1] : 1;
+  const da = n ? sa[n - 1] : 0;
+  const db = n ? sb[n - 1] : 0;
+  const beta = code === Code.Sub ? -alpha : alpha;
+  const idx = new Array<number>(n).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let io = 0; io < total; io += inner) {
+    if (code === Code.Add || code === Code.Sub) for (let k = 0; k < inner; k++) out[io + k] = x[ia + k * da] + beta * y[ib + k * db];
+    else if (code === Code.Mul) for (let k = 0; k < inner; k++) out[io + k] = x[ia + k * da] * y[ib + k * db];
+    else for (let k = 0; k < inner; k++) out[io + k] = x[ia + k * da] / y[ib + k * db];
+    for (let d = n - 2; d >= 0; d--) {
+      idx[d]++;
+      ia += sa[d];
+      ib += sb[d];
+      if (idx[d] < cs[d]) break;
+      ia -= sa[d] * cs[d];
+      ib -= sb[d] * cs[d];
+      idx[d] = 0;
+    }
+  }
+  return new Tensor(out, shape, 'float32');
+}
+
+const OP_NAMES = ['add', 'sub', 'mul', 'div'];
+
+/** The tensor operands of a binary op, in order (what its tape node lists as inputs). */
+export function grads_for(a: Operand, b: Operand): Tensor[] {
   const inputs: Tensor[] = [];
   if (a instanceof Tensor) inputs.push(a);
   if (b instanceof Tensor) inputs.push(b);
@@ -68,7 +151,7 @@ function grads_for(a: Operand, b: Operand): Tensor[] {
 }
 
 /** Routes per-operand gradients back to the tensor operands, reducing broadcast dims. */
-function route(a: Operand, b: Operand, ga: () => Tensor, gb: () => Tensor): (Tensor | null)[] {
+export function route(a: Operand, b: Operand, ga: () => Tensor, gb: () => Tensor): (Tensor | null)[] {
   const out: (Tensor | null)[] = [];
   if (a instanceof Tensor) out.push(a.requires_grad ? sum_to_shape(ga(), a.shape) : null);
   if (b instanceof Tensor) out.push(b.requires_grad ? sum_to_shape(gb(), b.shape) : null);
@@ -77,7 +160,9 @@ function route(a: Operand, b: Operand, ga: () => Tensor, gb: () => Tensor): (Ten
 
 function add_impl(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
   const alpha = options?.alpha ?? 1;
-  const out = alpha === 1 ? binary_kernel(a, b, 'add', (x, y) => x + y) : binary_kernel(a, b, 'add', (x, y) => x + alpha * y);
+  const out =
+    fast_binary(a, b, Code.Add, alpha) ??
+    (alpha === 1 ? binary_kernel(a, b, 'add', (x, y) => x + y) : binary_kernel(a, b, 'add', (x, y) => x + alpha * y));
   return record_grad(out, grads_for(a, b), 'AddBackward', (g) =>
     route(a, b, () => g, () => (alpha === 1 ? g : binary_kernel(g, alpha, 'mul', (x, y) => x * y))),
   );
@@ -85,31 +170,34 @@ function add_impl(a: Operand, b: Operand, options?: { alpha?: number }): Tensor 
 
 function sub_impl(a: Operand, b: Operand, options?: { alpha?: number }): Tensor {
   const alpha = options?.alpha ?? 1;
-  const out = binary_kernel(a, b, 'sub', (x, y) => x - alpha * y);
+  const out = fast_binary(a, b, Code.Sub, alpha) ?? binary_kernel(a, b, 'sub', (x, y) => x - alpha * y);
   return record_grad(out, grads_for(a, b), 'SubBackward', (g) =>
     route(a, b, () => g, () => binary_kernel(g, -alpha, 'mul', (x, y) => x * y)),
   );
 }
 
 function mul_impl(a: Operand, b: Operand): Tensor {
-  const out = binary_kernel(a, b, 'mul', (x, y) => x * y);
+  const out = fast_binary(a, b, Code.Mul) ?? binary_kernel(a, b, 'mul', (x, y) => x * y);
   return record_grad(out, grads_for(a, b), 'MulBackward', (g) =>
     route(
       a,
       b,
-      () => binary_kernel(g, b, 'mul', (x, y) => x * y),
-      () => binary_kernel(g, a, 'mul', (x, y) => x * y),
+      () => mul_impl(g, b),
+      () => mul_impl(g, a),
     ),
   );
 }
 
 function div_impl(a: Operand, b: Operand): Tensor {
-  const out = binary_kernel(a, b, 'div', (x, y) => x / y);
+  // true division: integer operands give float32, as in torch
+  const out =
+    fast_binary(a, b, Code.Div) ??
+    binary_kernel(a, b, 'div', (x, y) => x / y, 'float32');
   return record_grad(out, grads_for(a, b), 'DivBackward', (g) =>
     route(
       a,
       b,
-      () => binary_kernel(g, b, 'div', (x, y) => x / y),
+      () => div_impl(g, b),
       // d(a/b)/db = -a/b^2 = -out/b
       () => binary_kernel(binary_kernel(g, out, 'mul', (x, y) => x * y), b, 'div', (x, y) => -x / y),
     ),

@@ -1,0 +1,138 @@
+/**
+ * `npm run bench -- kernels [--quick] [--only <substring>] [--budget <ms>]`: GEMM / conv kernel throughput of
+ * js-int8, wasm-int8, js-fp32 and wasm-fp32 on FmnistCNN, FmnistResNet and ResNet-18 shapes, the ratios
+ * measured in the same run, and the fraction of the wasm SIMD peak (measured with register-only loops,
+ * expressed in MACs/cycle at the CPU MHz of /proc/cpuinfo). GOPS counts 2 ops per multiply-accumulate.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { js_backend } from '../runtime/backends/js/index.js';
+import type { Backend, Conv2dGeometry } from '../runtime/backends/types.js';
+import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
+import { arg_value, has_flag, print_table, time_sync } from './_util.js';
+
+interface GemmCase { kind: 'gemm'; name: string; m: number; n: number; k: number }
+interface ConvCase { kind: 'conv'; name: string; g: Conv2dGeometry }
+type Case = GemmCase | ConvCase;
+
+function conv(name: string, batch: number, cin: number, cout: number, hw: number, k: number, stride = 1, groups = 1): ConvCase {
+  const p = k >> 1;
+  const g: Conv2dGeometry = {
+    batch, in_channels: cin, in_h: hw, in_w: hw, out_channels: cout, kernel_h: k, kernel_w: k,
+    stride: [stride, stride], padding: [p, p], dilation: [1, 1], groups,
+  };
+  return { kind: 'conv', name: `${name} b${batch}`, g };
+}
+
+const CASES: Case[] = [
+  conv('cnn.conv2 32→64 3×3 14²', 1, 32, 64, 14, 3),
+  conv('cnn.conv2 32→64 3×3 14²', 32, 32, 64, 14, 3),
+  { kind: 'gemm', name: 'cnn.fc1 3136→128 b1', m: 1, n: 128, k: 3136 },
+  { kind: 'gemm', name: 'cnn.fc1 3136→128 b32', m: 32, n: 128, k: 3136 },
+  conv('resnet.l1 16→16 3×3 28²', 32, 16, 16, 28, 3),
+  conv('resnet.l2 16→32 3×3/2 28²', 32, 16, 32, 28, 3, 2),
+  conv('resnet.l2 32→32 3×3 14²', 32, 32, 32, 14, 3),
+  conv('resnet.l3 32→64 3×3/2 14²', 32, 32, 64, 14, 3, 2),
+  conv('resnet.l3 64→64 3×3 7²', 32, 64, 64, 7, 3),
+  conv('r18 64→64 3×3 56²', 1, 64, 64, 56, 3),
+  conv('r18 128→128 3×3 28²', 1, 128, 128, 28, 3),
+  conv('r18 256→256 3×3 14²', 1, 256, 256, 14, 3),
+  conv('r18 512→512 3×3 7²', 1, 512, 512, 7, 3),
+  conv('r18 dw 256 3×3 14² (groups=256)', 1, 256, 256, 14, 3, 1, 256),
+  { kind: 'gemm', name: 'r18.fc 512→1000 b1', m: 1, n: 1000, k: 512 },
+  { kind: 'gemm', name: 'r18.fc 512→1000 b32', m: 32, n: 1000, k: 512 },
+];
+
+function macs(c: Case): number {
+  if (c.kind === 'gemm') return c.m * c.n * c.k;
+  const g = c.g;
+  const oh = Math.floor((g.in_h + 2 * g.padding[0] - (g.kernel_h - 1) - 1) / g.stride[0]) + 1;
+  const ow = Math.floor((g.in_w + 2 * g.padding[1] - (g.kernel_w - 1) - 1) / g.stride[1]) + 1;
+  return g.batch * g.out_channels * oh * ow * (g.in_channels / g.groups) * g.kernel_h * g.kernel_w;
+}
+
+let seed = 12345;
+function rand_int(lo: number, hi: number): number {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return lo + (seed >>> 8) % (hi - lo + 1);
+}
+
+/** Returns a thunk per backend and precision that runs the case once (weights packed outside the timing). */
+function prepare(c: Case, be: Backend, prec: 'int8' | 'fp32'): () => unknown {
+  const n = c.kind === 'gemm' ? c.n : c.g.out_channels;
+  const k = c.kind === 'gemm' ? c.k : (c.g.in_channels / c.g.groups) * c.g.kernel_h * c.g.kernel_w;
+  const xlen = c.kind === 'gemm' ? c.m * c.k : c.g.batch * c.g.in_channels * c.g.in_h * c.g.in_w;
+  const wdata = Int8Array.from({ length: n * k }, () => rand_int(-127, 127));
+  const bias = Float32Array.from({ length: n }, () => rand_int(-100, 100) / 100);
+  if (prec === 'int8') {
+    const pw = be.int8.pack_qweight({ data: wdata, n, k, scales: Float32Array.from({ length: n }, () => 0.01), zero_points: new Int32Array(n), bias });
+    const x = { data: Uint8Array.from({ length: xlen }, () => rand_int(0, 255)), scale: 0.02, zero_point: 120 };
+    const out = { scale: 0.5, zero_point: 128, qmin: 0, qmax: 255 };
+    return c.kind === 'gemm' ? () => be.int8.qlinear(x, c.m, pw, out) : () => be.int8.qconv2d(x, c.g, pw, out);
+  }
+  const xf = Float32Array.from({ length: xlen }, () => rand_int(-100, 100) / 100);
+  const wf = Float32Array.from(wdata, (v) => v / 100);
+  if (c.kind === 'conv') return () => be.fp32.conv2d(xf, c.g, wf, bias);
+  const y = new Float32Array(c.m * n);
+  return () => be.fp32.sgemm(c.m, n, k, xf, wf, y, { trans_b: true, bias });
+}
+
+function cpu_mhz(): number {
+  try {
+    const m = /cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    /* not Linux */
+  }
+  return Number.NaN;
+}
+
+/** Register-only SIMD peak in MACs per second (best of a few runs). */
+function peak(fn: (iters: number) => unknown, macs_per_iter: number): number {
+  const iters = 5_000_000;
+  fn(1000);
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    fn(iters);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (iters * macs_per_iter) / (best / 1000);
+}
+
+/** Entry of the `kernels` suite. */
+export async function run(args: string[]): Promise<void> {
+  const quick = has_flag(args, 'quick');
+  const only = arg_value(args, 'only');
+  const budget = Number(arg_value(args, 'budget') ?? (quick ? 300 : 1000));
+  const skip_js = has_flag(args, 'no-js');
+  const wasm = load_wasm_backend();
+  const mhz = cpu_mhz();
+  const hz = mhz * 1e6;
+  const peak_i8 = peak((it) => wasm.instance.exports.peak_dot_i16(it, 3), 64);
+  const peak_f32 = peak((it) => wasm.instance.exports.peak_f32(it, 1.5), 32);
+  console.log(`wasm build: ${wasm.instance.variant}; CPU ${mhz} MHz (/proc/cpuinfo)`);
+  console.log(`register-only peak: int16 dot ${(peak_i8 / hz).toFixed(2)} MACs/cycle (${((2 * peak_i8) / 1e9).toFixed(1)} GOPS), f32 mul+add ${(peak_f32 / hz).toFixed(2)} MACs/cycle (${((2 * peak_f32) / 1e9).toFixed(1)} GOPS)\n`);
+  const rows: (string | number)[][] = [];
+  const opts = { warmup: quick ? 1 : 2, min_runs: quick ? 2 : 3, max_runs: 100, budget_ms: budget };
+  for (const c of CASES) {
+    if (only && !c.name.includes(only)) continue;
+    const mc = macs(c);
+    const t = (be: Backend, prec: 'int8' | 'fp32') => time_sync(prepare(c, be, prec), opts).median_ms;
+    const wi8 = t(wasm, 'int8');
+    const wf32 = t(wasm, 'fp32');
+    const ji8 = skip_js ? Number.NaN : t(js_backend, 'int8');
+    const jf32 = skip_js ? Number.NaN : t(js_backend, 'fp32');
+    const gops = (ms: number) => ((2 * mc) / (ms * 1e6)).toFixed(2);
+    const x = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '—');
+    const mac_cyc = mc / (wi8 / 1000) / hz;
+    rows.push([
+      c.name, (mc / 1e6).toFixed(1), gops(ji8), gops(wi8), gops(jf32), gops(wf32),
+      x(wf32, wi8), x(jf32, wi8), x(jf32, wf32), x(ji8, wi8), mac_cyc.toFixed(2), `${((100 * mac_cyc * hz) / peak_i8).toFixed(0)}%`,
+    ]);
+  }
+  print_table(
+    ['shape', 'MMACs', 'js-i8 GOPS', 'wasm-i8 GOPS', 'js-f32 GOPS', 'wasm-f32 GOPS', 'wi8/wf32', 'wi8/jf32', 'wf32/jf32', 'wi8/ji8', 'wi8 MAC/cyc', 'wi8 % peak'],
+    rows,
+  );
+}

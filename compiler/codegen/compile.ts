@@ -1,0 +1,83 @@
+/**
+ * Turns emitted statements into a callable once per recompile. The statement text carries no
+ * type annotations (emit.ts writes plain expressions), so it runs as JavaScript without a
+ * TypeScript emit on the hot path; function ops are bound from the dispatch registry here.
+ */
+import { lookup_function } from '../../runtime/tensor/dispatch.js';
+import type { Node } from '../ir/node.js';
+import { CodegenError, type EmittedForward } from './emit.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: the compiled forward takes whatever the graph's placeholders take
+export type CompiledForward = (this: unknown, ...args: any[]) => unknown;
+
+/** The compiled forward plus what maps a runtime error back to a node. */
+export interface CompiledGraph {
+  fn: CompiledForward;
+  /** Line (1-based, in the JS text) of each statement's node. */
+  line_to_node: Map<number, Node>;
+  source: string;
+}
+
+type Namespace = { [key: string]: unknown };
+
+/** Builds the namespace objects (`F`, `fxq`, `quantized`…) generated code calls ops through. */
+export function bind_functions(names: Iterable<string>, taken: ReadonlySet<string>): Map<string, Namespace> {
+  const roots = new Map<string, Namespace>();
+  for (const name of names) {
+    const fn = lookup_function(name);
+    if (!fn) throw new CodegenError(null, `function '${name}' is not registered (see runtime/tensor/dispatch.ts)`);
+    const parts = name.includes('.') ? name.split('.') : ['fxq', name];
+    if (taken.has(parts[0])) {
+      throw new CodegenError(null, `a node is named '${parts[0]}', which the generated code needs for calling '${name}'; rename the node`);
+    }
+    let ns = roots.get(parts[0]);
+    if (!ns) roots.set(parts[0], (ns = Object.create(null) as Namespace));
+    for (const p of parts.slice(1, -1)) {
+      let next = ns[p] as Namespace | undefined;
+      if (!next) ns[p] = next = Object.create(null) as Namespace;
+      ns = next;
+    }
+    ns[parts[parts.length - 1]] = fn;
+  }
+  return roots;
+}
+
+/** The forward's parameter list, shared by the JS and TS renderings. */
+export function param_list(emitted: EmittedForward, typed: boolean): string {
+  return emitted.params
+    .map((p) => (p.default_expr !== undefined ? `${p.name} = ${p.default_expr}` : typed ? `${p.name}: Tensor` : p.name))
+    .join(', ');
+}
+
+/** Compiles the statements into a function whose `this` is the GraphModule. */
+export function compile_forward(emitted: EmittedForward): CompiledGraph {
+  const node_names = new Set(emitted.nodes.map((n) => n.name));
+  for (const p of emitted.params) node_names.add(p.name);
+  const roots = bind_functions(emitted.functions, node_names);
+  const root_names = [...roots.keys()];
+  // "return function forward(...) {" is line 3 of the Function body V8 builds (after "function anonymous(...\n) {")
+  const header = `"use strict";\nreturn function forward(${param_list(emitted, false)}) {`;
+  const body = emitted.statements.map((s) => `  ${s}`).join('\n');
+  const source = `${header}\n${body}\n};`;
+  const line_to_node = new Map<number, Node>();
+  const first_line = 3 + header.split('\n').length;
+  emitted.nodes.forEach((n, i) => line_to_node.set(first_line + i, n));
+  let factory: (...ns: unknown[]) => CompiledForward;
+  try {
+    factory = new Function(...root_names, source) as typeof factory;
+  } catch (e) {
+    throw new CodegenError(null, `generated code does not compile: ${(e as Error).message}\n${source}`);
+  }
+  return { fn: factory(...root_names.map((r) => roots.get(r))), line_to_node, source };
+}
+
+/** The node whose statement raised `error` inside compiled code, if the stack shows it. */
+export function node_of_error(error: unknown, compiled: CompiledGraph): Node | null {
+  const stack = error instanceof Error ? (error.stack ?? '') : '';
+  for (const line of stack.split('\n')) {
+    if (!line.includes('forward')) continue;
+    const m = /<anonymous>:(\d+):\d+/.exec(line);
+    if (m) return compiled.line_to_node.get(Number(m[1])) ?? null;
+  }
+  return null;
+}

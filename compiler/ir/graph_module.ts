@@ -1,0 +1,188 @@
+/**
+ * GraphModule: an nn.Module that owns a Graph and the submodules/attributes the graph references
+ * (by qualified name, so named_modules and qconfig module_name keys keep working), and runs the
+ * forward generated from the graph.
+ */
+import { Module } from '../../runtime/nn/module.js';
+import { Tensor } from '../../runtime/tensor/tensor.js';
+import { type CompiledGraph, compile_forward, node_of_error } from '../codegen/compile.js';
+import { emit_forward } from '../codegen/emit.js';
+import { render_source, type SourceOptions } from '../codegen/source.js';
+import { to_dot, to_svg } from '../codegen/dot.js';
+import type { Graph } from './graph.js';
+import { type GraphJson, graph_from_json, graph_to_json } from './serialize.js';
+
+type Slots = Record<string, unknown>;
+
+/** Reads `path` from a module tree or from a flat {qualified name: value} record. */
+function read_path(root: Module | Record<string, unknown>, path: string, what: string): unknown {
+  if (root instanceof Module) {
+    if (what === 'call_module') return root.get_submodule(path);
+    return root.get_attr(path);
+  }
+  if (!(path in root)) throw new Error(`GraphModule: ${what} target '${path}' is not among the given attributes`);
+  return root[path];
+}
+
+function is_buffer_of(root: Module | Record<string, unknown>, path: string): boolean {
+  if (!(root instanceof Module)) return false;
+  const dot = path.lastIndexOf('.');
+  const owner = dot < 0 ? root : root.get_submodule(path.slice(0, dot));
+  const name = path.slice(dot + 1);
+  for (const [k] of owner.named_buffers('', false)) if (k === name) return true;
+  return false;
+}
+
+/** Sets `value` at a dotted path under `m`, creating empty parent modules as FX does. */
+export function assign_attr(m: Module, path: string, value: unknown, as_buffer = false, persistent = true): void {
+  const parts = path.split('.');
+  let cur = m;
+  for (const p of parts.slice(0, -1)) {
+    let next = (cur as unknown as Slots)[p];
+    if (!(next instanceof Module)) {
+      next = new Module();
+      cur.add_module(p, next as Module);
+    }
+    cur = next as Module;
+  }
+  const last = parts[parts.length - 1];
+  if (as_buffer && (value instanceof Tensor || value === null)) cur.register_buffer(last, value as Tensor | null, persistent);
+  else (cur as unknown as Slots)[last] = value;
+}
+
+/** A Module whose forward is generated from `graph`. */
+export class GraphModule extends Module {
+  /** Shown in printed code and errors; the traced class's name by default. */
+  class_name: string;
+  private _graph: Graph;
+  private _compiled: CompiledGraph | null = null;
+  private _code: string | null = null;
+  private _emitted: ReturnType<typeof emit_forward> | null = null;
+
+  /**
+   * Copies (by reference, as FX) every submodule and attribute the graph's call_module and
+   * get_attr nodes name from `root`, then compiles the forward.
+   */
+  constructor(
+    root: Module | Record<string, unknown>,
+    graph: Graph,
+    class_name = 'GraphModule',
+    /** Attributes not in `root` by qualified name (the tracer's tensor constants). */
+    extra_attrs: Record<string, unknown> = {},
+  ) {
+    super();
+    this.class_name = class_name;
+    this._graph = graph;
+    if (root instanceof Module) this.training = root.training;
+    for (const node of graph.nodes) {
+      if (node.op !== 'call_module' && node.op !== 'get_attr') continue;
+      if (this._has_path(node.target)) continue;
+      const first = node.target.split('.')[0];
+      const existing = (this as unknown as Slots)[first];
+      if (first in this && !(existing instanceof Module && Object.hasOwn(this, first))) {
+        throw new Error(
+          `GraphModule: ${node.op} target '${node.target}' would overwrite GraphModule's own '${first}'; rename that submodule/attribute`,
+        );
+      }
+      if (Object.hasOwn(extra_attrs, node.target)) {
+        assign_attr(this, node.target, extra_attrs[node.target], true, false);
+        continue;
+      }
+      const value = read_path(root, node.target, node.op);
+      assign_attr(this, node.target, value, node.op === 'get_attr' && is_buffer_of(root, node.target));
+    }
+    this.recompile();
+  }
+
+  private _has_path(path: string): boolean {
+    let cur: unknown = this;
+    for (const p of path.split('.')) {
+      if (!(cur instanceof Module) || !Object.hasOwn(cur, p)) return false;
+      cur = (cur as unknown as Slots)[p];
+    }
+    return true;
+  }
+
+  get graph(): Graph {
+    return this._graph;
+  }
+  /** Replacing the graph recompiles the forward. */
+  set graph(g: Graph) {
+    this._graph = g;
+    this.recompile();
+  }
+
+  /** Regenerates and recompiles the forward from the graph; call after editing the graph. */
+  recompile(): void {
+    this._emitted = emit_forward(this._graph.nodes);
+    this._compiled = compile_forward(this._emitted);
+    this._code = null;
+  }
+
+  /** The generated forward's TypeScript module (types imported from `fxq`). */
+  get code(): string {
+    if (this._code === null) this._code = this.generate_source();
+    return this._code;
+  }
+
+  /** gm.code with other options (e.g. another import specifier for type-checking elsewhere). */
+  generate_source(options: SourceOptions = {}): string {
+    if (!this._emitted) this.recompile();
+    const paths = this._graph.nodes.filter((n) => n.op === 'call_module' || n.op === 'get_attr').map((n) => n.target);
+    return render_source(this._emitted as NonNullable<typeof this._emitted>, new Set(paths), (p) => this.get_attr(p), {
+      class_name: this.class_name,
+      ...options,
+    });
+  }
+
+  /** Runs the compiled forward; an error inside it names the node whose statement failed. */
+  forward(...args: unknown[]): unknown {
+    const compiled = this._compiled as CompiledGraph;
+    try {
+      return compiled.fn.apply(this, args);
+    } catch (e) {
+      const node = node_of_error(e, compiled);
+      if (node && e instanceof Error && !e.message.includes('[fxq node')) {
+        e.message += `\n  [fxq node '${node.name}' of ${this.class_name}: ${node.format_node()}]`;
+      }
+      throw e;
+    }
+  }
+
+  /** The forward as readable code with the submodules it uses; printed unless print_output is false. */
+  print_readable(print_output = true): string {
+    const mods = [...this.named_modules()].filter(([p]) => p !== '').map(([p, m]) => `//   ${p}: ${m.constructor.name}(${m.extra_repr()})`);
+    const text = `// class ${this.class_name} extends GraphModule\n// submodules:\n${mods.join('\n')}\n${this.code}`;
+    if (print_output) console.log(text);
+    return text;
+  }
+
+  /** The graph as JSON (weights are not included: they live in the module's state_dict). */
+  to_json(): GraphJson {
+    return graph_to_json(this._graph, this.class_name);
+  }
+
+  /**
+   * Rebuilds a GraphModule from `to_json` output, taking submodules and attributes from `root`.
+   * The JSON is validated (names, targets, arities, order) before any code is generated.
+   */
+  static from_json(json: unknown, root: Module): GraphModule {
+    const graph = graph_from_json(json, root);
+    const name = (json as { class_name?: unknown }).class_name;
+    const class_name = typeof name === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : 'GraphModule';
+    return new GraphModule(root, graph, class_name);
+  }
+
+  /** Graphviz DOT text of the graph. */
+  to_dot(): string {
+    return to_dot(this._graph, this.class_name);
+  }
+  /** SVG of the graph (async: Graphviz runs as wasm). */
+  to_svg(): Promise<string> {
+    return to_svg(this._graph, this.class_name);
+  }
+
+  extra_repr(): string {
+    return `class_name=${this.class_name}, nodes=${this._graph.length}`;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * What a node's target may name, and whether it resolves: the checks shared by lint, from_json
+ * validation and code generation, so no unchecked text ever becomes code.
+ */
+import { has_method, lookup_function } from '../../runtime/tensor/dispatch.js';
+import { Tensor } from '../../runtime/tensor/tensor.js';
+import { Module } from '../../runtime/nn/module.js';
+import { forward_params } from '../trace/params.js';
+import { Node } from './node.js';
+
+/** Built-in call_function targets the compiler itself provides: `a[i]` and `a.attr`. */
+export const BUILTIN_FUNCTIONS: ReadonlySet<string> = new Set(['getitem', 'getattr']);
+
+/** Attributes `getattr` may read off a traced value. */
+export const TRACEABLE_ATTRIBUTES: ReadonlySet<string> = new Set(['shape', 'dtype', 'ndim', 'is_quantized', 'requires_grad']);
+
+const PATH_PART_RE = /^(?:[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+)$/;
+const FUNCTION_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const METHOD_NAME_RE = /^[a-z][A-Za-z0-9_]*$/;
+
+/** True when every dotted part of a module/attribute path is an identifier or an index. */
+export function is_valid_path(target: string): boolean {
+  return target.length > 0 && target.split('.').every((p) => PATH_PART_RE.test(p) && p !== '__proto__' && p !== 'constructor' && p !== 'prototype');
+}
+
+/** True when `name` is a Tensor method generated code may call (registered or defined on Tensor). */
+export function is_tensor_method(name: string): boolean {
+  if (!METHOD_NAME_RE.test(name) || name === 'constructor') return false;
+  if (has_method(name)) return true;
+  return typeof (Tensor.prototype as unknown as Record<string, unknown>)[name] === 'function';
+}
+
+/** True when `name` is a registered function op or a compiler builtin. */
+export function is_known_function(name: string): boolean {
+  return FUNCTION_NAME_RE.test(name) && (BUILTIN_FUNCTIONS.has(name) || lookup_function(name) !== undefined);
+}
+
+/** Why `node`'s target is unusable, or null when it resolves (modules/attributes against `root`). */
+export function target_problem(node: Node, root?: Module): string | null {
+  switch (node.op) {
+    case 'placeholder':
+    case 'output':
+      return null;
+    case 'call_function':
+      return is_known_function(node.target)
+        ? null
+        : `call_function target '${node.target}' is not a registered function (see runtime/tensor/dispatch.ts)`;
+    case 'call_method':
+      return is_tensor_method(node.target) ? null : `call_method target '${node.target}' is not a Tensor method`;
+    case 'call_module':
+    case 'get_attr': {
+      if (!is_valid_path(node.target)) return `${node.op} target '${node.target}' is not a dotted path of identifiers`;
+      if (!root) return null;
+      try {
+        if (node.op === 'call_module') {
+          const m = root.get_submodule(node.target);
+          if (!(m instanceof Module)) return `call_module target '${node.target}' is not a module`;
+        } else if (root.get_attr(node.target) === undefined) {
+          return `get_attr target '${node.target}' is undefined`;
+        }
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return null;
+    }
+  }
+}
+
+/** Why `node`'s argument count does not fit its op/target, or null. */
+export function arity_problem(node: Node, root?: Module): string | null {
+  const n = node.args.length;
+  const nkw = Object.keys(node.kwargs).length;
+  switch (node.op) {
+    case 'placeholder':
+      return n > 1 || nkw ? 'a placeholder takes at most one default value and no kwargs' : null;
+    case 'get_attr':
+      return n || nkw ? 'get_attr takes no arguments' : null;
+    case 'output':
+      return n !== 1 || nkw ? `output takes exactly one argument, got ${n}` : null;
+    case 'call_method':
+      return n < 1 ? 'call_method needs the tensor as its first argument' : null;
+    case 'call_function': {
+      if (!BUILTIN_FUNCTIONS.has(node.target)) return null;
+      if (n !== 2 || nkw) return `${node.target} takes exactly 2 arguments, got ${n}`;
+      const key = node.args[1];
+      if (node.target === 'getattr' && !(typeof key === 'string' && TRACEABLE_ATTRIBUTES.has(key))) {
+        return `getattr may only read ${[...TRACEABLE_ATTRIBUTES].join(', ')}, not ${JSON.stringify(key)}`;
+      }
+      if (node.target === 'getitem' && !(typeof key === 'number' && Number.isInteger(key)) && !(key instanceof Node)) {
+        return `getitem index must be an integer or a node, got ${JSON.stringify(key)}`;
+      }
+      return null;
+    }
+    case 'call_module': {
+      if (!root) return null;
+      let m: Module;
+      try {
+        m = root.get_submodule(node.target);
+      } catch {
+        return null; // target_problem reports it
+      }
+      const params = forward_params((m as unknown as { forward: unknown }).forward, m.constructor.name);
+      const total = n + (nkw ? 1 : 0);
+      const required = params.filter((p) => !p.has_default && !p.rest).length;
+      const max = params.some((p) => p.rest) ? Number.POSITIVE_INFINITY : params.length;
+      if (total < required || total > max) {
+        return `${m.constructor.name}.forward takes ${required === max ? required : `${required}..${max}`} argument(s), the node passes ${total}`;
+      }
+      return null;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * fp32 accuracy and throughput of the three reference models (PyTorch weights) on the Fashion-MNIST
+ * test set, next to PyTorch's accuracy from RESULTS.md.
+ *
+ *   npx tsx examples/eval_fp32.ts [--model fmnist_cnn] [--limit 10000] [--batch 250]
+ */
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { load_fashion_mnist, no_grad, Tensor } from '../index.js';
+import { FMNIST_MODELS } from './models/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const only = arg('model');
+const batch = Number(arg('batch') ?? 250);
+const { images, labels } = load_fashion_mnist(join(here, 'data', 'fashion-mnist'), 'test');
+const n = Math.min(Number(arg('limit') ?? labels.shape[0]), labels.shape[0]);
+const models = FMNIST_MODELS.filter((m) => !only || m.name === only);
+if (models.length === 0)
+  throw new Error(`--model ${only}: unknown (have ${FMNIST_MODELS.map((m) => m.name).join(', ')})`);
+
+console.log(`Fashion-MNIST test set, first ${n} images, batch ${batch}, fp32\n`);
+console.log('| model | correct | accuracy | PyTorch (10k) | images/s | wall s |');
+console.log('|---|---|---|---|---|---|');
+for (const spec of models) {
+  const model = spec.pretrained!().eval();
+  let correct = 0;
+  const t0 = performance.now();
+  no_grad(() => {
+    for (let s = 0; s < n; s += batch) {
+      const m = Math.min(batch, n - s);
+      const x = new Tensor(images.data.subarray(s * 784, (s + m) * 784), [m, 1, 28, 28], 'float32');
+      const y = (model.call(x) as Tensor).data;
+      for (let i = 0; i < m; i++) {
+        let best = 0;
+        for (let c = 1; c < 10; c++) if (y[i * 10 + c] > y[i * 10 + best]) best = c;
+        if (best === labels.data[s + i]) correct++;
+      }
+    }
+  });
+  const secs = (performance.now() - t0) / 1000;
+  const acc = ((100 * correct) / n).toFixed(2);
+  const ref = ((spec.reference_accuracy ?? 0) * 100).toFixed(2);
+  console.log(`| ${spec.name} | ${correct}/${n} | ${acc}% | ${ref}% | ${(n / secs).toFixed(0)} | ${secs.toFixed(1)} |`);
+}

@@ -1,0 +1,170 @@
+/**
+ * The reference int8 kernels: plain TypeScript, exactly the numerics documented in ../types.ts
+ * (PyTorch 1.13 qnnpack on x86: int32 accumulation, float32 requantization, round half to even).
+ * Every other backend must reproduce these bit for bit.
+ */
+import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
+import { check_qinput, check_qoutput, quantize_bias, requant_multipliers, requantize, validate_qweight } from './int8/numerics.js';
+
+/** The js backend's packed weight: (w − w_zp) widened once, per-channel qparams expanded to n entries. */
+export interface JsPackedQWeight extends PackedQWeight {
+  readonly backend: 'js';
+  /** [n, k] row-major, w[n,k] − w_zp[n] (in −255..255). */
+  readonly w: Int32Array;
+  /** n scales (a per-tensor scale repeated). */
+  readonly scales: Float32Array;
+  /** n zero points. */
+  readonly zero_points: Int32Array;
+  readonly bias: Float32Array | null;
+  /** Whether the source had one scale/zero point (per-tensor) or n (per-channel). */
+  readonly per_channel: boolean;
+}
+
+function unpack(w: PackedQWeight, op: string): JsPackedQWeight {
+  if (w.backend !== 'js' || !(w as JsPackedQWeight).w) {
+    throw new Error(`js.${op}: weight was packed by backend '${w.backend}'; pack it with the js backend's pack_qweight`);
+  }
+  return w as JsPackedQWeight;
+}
+
+function pack_qweight(src: QWeightSource): JsPackedQWeight {
+  validate_qweight(src, 'js.pack_qweight');
+  const { n, k } = src;
+  const per_channel = src.scales.length !== 1;
+  const scales = new Float32Array(n);
+  const zps = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    scales[i] = src.scales[per_channel ? i : 0];
+    zps[i] = src.zero_points[per_channel ? i : 0];
+  }
+  const w = new Int32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const z = zps[i];
+    const row = i * k;
+    for (let j = 0; j < k; j++) w[row + j] = src.data[row + j] - z;
+  }
+  const bias = src.bias ? Float32Array.from(src.bias) : null;
+  return { backend: 'js', n, k, w, scales, zero_points: zps, bias, per_channel };
+}
+
+/** acc[m, n] = Σ_k xc[m, k]·w[n, k] (+ bias_q[n]) in wrapping int32, xc already zero-point shifted. */
+function gemm_i32(xc: Int32Array, m: number, pw: JsPackedQWeight, bias_q: Int32Array | null, acc: Int32Array): void {
+  const { n, k, w } = pw;
+  for (let r = 0; r < m; r++) {
+    const xo = r * k;
+    for (let c = 0; c < n; c++) {
+      const wo = c * k;
+      let s = bias_q ? bias_q[c] : 0;
+      for (let j = 0; j < k; j++) s = (s + xc[xo + j] * w[wo + j]) | 0;
+      acc[r * n + c] = s;
+    }
+  }
+}
+
+function qlinear(x: QInput, m: number, w: PackedQWeight, out: QOutput, y?: Uint8Array): Uint8Array {
+  const pw = unpack(w, 'qlinear');
+  const { n, k } = pw;
+  check_qinput(x, m * k, `js.qlinear: x has ${x.data.length} elements, expected m·k = ${m}·${k}`, 'js.qlinear');
+  check_qoutput(out, 'js.qlinear');
+  const res = y ?? new Uint8Array(m * n);
+  if (res.length !== m * n) throw new Error(`js.qlinear: output buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
+  const xc = new Int32Array(m * k);
+  for (let i = 0; i < m * k; i++) xc[i] = x.data[i] - x.zero_point;
+  const bias_q = pw.bias ? quantize_bias(pw.bias, x.scale, pw.scales) : null;
+  const acc = new Int32Array(m * n);
+  gemm_i32(xc, m, pw, bias_q, acc);
+  const mult = requant_multipliers(x.scale, pw.scales, out.scale);
+  for (let r = 0; r < m; r++) for (let c = 0; c < n; c++) res[r * n + c] = requantize(acc[r * n + c], mult[c], out);
+  return res;
+}
+
+/** Output spatial size of a convolution, as torch computes it. */
+export function conv_out_size(inp: number, kernel: number, stride: number, pad: number, dil: number): number {
+  return Math.floor((inp + 2 * pad - dil * (kernel - 1) - 1) / stride) + 1;
+}
+
+function qconv2d(x: QInput, g: Conv2dGeometry, w: PackedQWeight, out: QOutput, y?: Uint8Array): Uint8Array {
+  const pw = unpack(w, 'qconv2d');
+  const { batch: nb, in_channels: ci, in_h: ih, in_w: iw, out_channels: co, kernel_h: kh, kernel_w: kw, groups } = g;
+  const [sh, sw] = g.stride;
+  const [ph, pwd] = g.padding;
+  const [dh, dw] = g.dilation;
+  const geo = `[${nb}, ${ci}, ${ih}, ${iw}] with ${co} filters ${kh}×${kw}, groups ${groups}`;
+  if (groups < 1 || ci % groups !== 0 || co % groups !== 0) {
+    throw new Error(`js.qconv2d: groups ${groups} must divide in_channels ${ci} and out_channels ${co}`);
+  }
+  const cig = ci / groups;
+  const cog = co / groups;
+  if (pw.n !== co || pw.k !== cig * kh * kw) {
+    throw new Error(`js.qconv2d: packed weight is [${pw.n}, ${pw.k}] but input ${geo} needs [${co}, ${cig}·${kh}·${kw} = ${cig * kh * kw}]`);
+  }
+  if (sh < 1 || sw < 1 || dh < 1 || dw < 1 || ph < 0 || pwd < 0) {
+    throw new Error(`js.qconv2d: bad stride [${sh}, ${sw}] / padding [${ph}, ${pwd}] / dilation [${dh}, ${dw}]`);
+  }
+  const oh = conv_out_size(ih, kh, sh, ph, dh);
+  const ow = conv_out_size(iw, kw, sw, pwd, dw);
+  if (oh < 1 || ow < 1) throw new Error(`js.qconv2d: input ${geo} is too small: output would be ${oh}×${ow}`);
+  check_qinput(x, nb * ci * ih * iw, `js.qconv2d: x has ${x.data.length} elements, expected ${geo}`, 'js.qconv2d');
+  check_qoutput(out, 'js.qconv2d');
+  const P = oh * ow;
+  const res = y ?? new Uint8Array(nb * co * P);
+  if (res.length !== nb * co * P) throw new Error(`js.qconv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
+  const bias_q = pw.bias ? quantize_bias(pw.bias, x.scale, pw.scales) : null;
+  const mult = requant_multipliers(x.scale, pw.scales, out.scale);
+  const K = pw.k;
+  // im2col of (x − x_zp) per image and group: padding contributes x_zp − x_zp = 0, as qnnpack's zero buffer does
+  const col = new Int32Array(K * P);
+  const acc = new Int32Array(P);
+  const xz = x.zero_point;
+  for (let b = 0; b < nb; b++) {
+    for (let gi = 0; gi < groups; gi++) {
+      col.fill(0);
+      for (let c = 0; c < cig; c++) {
+        const xoff = ((b * ci + gi * cig + c) * ih) * iw;
+        for (let u = 0; u < kh; u++) {
+          for (let v = 0; v < kw; v++) {
+            const row = ((c * kh + u) * kw + v) * P;
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * sh - ph + u * dh;
+              if (iy < 0 || iy >= ih) continue;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * sw - pwd + v * dw;
+                if (ix < 0 || ix >= iw) continue;
+                col[row + oy * ow + ox] = x.data[xoff + iy * iw + ix] - xz;
+              }
+            }
+          }
+        }
+      }
+      for (let oc = gi * cog; oc < (gi + 1) * cog; oc++) {
+        acc.fill(bias_q ? bias_q[oc] : 0);
+        const wo = oc * K;
+        for (let j = 0; j < K; j++) {
+          const wv = pw.w[wo + j];
+          if (wv === 0) continue;
+          const co_ = j * P;
+          for (let p = 0; p < P; p++) acc[p] = (acc[p] + wv * col[co_ + p]) | 0;
+        }
+        const yo = (b * co + oc) * P;
+        const mc = mult[oc];
+        for (let p = 0; p < P; p++) res[yo + p] = requantize(acc[p], mc, out);
+      }
+    }
+  }
+  return res;
+}
+
+function qlinear_acc(x: Uint8Array, x_zero_point: number, m: number, w: PackedQWeight, acc?: Int32Array): Int32Array {
+  const pw = unpack(w, 'qlinear_acc');
+  const { n, k } = pw;
+  check_qinput({ data: x, scale: 1, zero_point: x_zero_point }, m * k, `js.qlinear_acc: x has ${x.length} elements, expected m·k = ${m}·${k}`, 'js.qlinear_acc');
+  const res = acc ?? new Int32Array(m * n);
+  if (res.length !== m * n) throw new Error(`js.qlinear_acc: acc buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
+  const xc = new Int32Array(m * k);
+  for (let i = 0; i < m * k; i++) xc[i] = x[i] - x_zero_point;
+  gemm_i32(xc, m, pw, null, res);
+  return res;
+}
+
+/** The reference Int8Kernels. */
+export const js_int8: Int8Kernels = { name: 'js', pack_qweight, qlinear, qconv2d, qlinear_acc };

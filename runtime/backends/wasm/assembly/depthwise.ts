@@ -1,0 +1,121 @@
+// Direct depthwise convolution (groups == in_channels): no im2col, four consecutive output pixels per
+// vector. Each input channel is first copied into a zero-padded scratch plane (int32 x - zp for int8,
+// f32 for fp32) wide enough that the 4-lane loads never need bounds checks; padding reads as zero
+// (= the input zero point for int8).
+import { requant_store } from './requant';
+
+/** Padded plane width for a row of OW outputs computed 4 at a time. */
+@inline
+function padded_width(W: i32, pw: i32, kw: i32, sw: i32, dw: i32, OW: i32): i32 {
+  return max(W + 2 * pw, ((OW + 3) & ~3) * sw + (kw - 1) * dw + 1);
+}
+
+/** Loads 4 lanes from p with an element stride of sw (contiguous when sw == 1). */
+@inline
+function load4(p: usize, sw: i32): v128 {
+  if (sw == 1) return v128.load(p);
+  const st = <usize>sw << 2;
+  let v = v128.load32_zero(p);
+  v = i32x4.replace_lane(v, 1, load<i32>(p + st));
+  v = i32x4.replace_lane(v, 2, load<i32>(p + 2 * st));
+  return i32x4.replace_lane(v, 3, load<i32>(p + 3 * st));
+}
+
+/** Copies one channel (u8 at src, or f32 when is_f32) into the padded 32-bit plane at dst. */
+function fill_plane(src: usize, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, zp: i32, is_f32: bool, dst: usize): void {
+  memory.fill(dst, 0, <usize>PH * <usize>PW << 2);
+  for (let h = 0; h < H; h++) {
+    const d = dst + ((<usize>(h + ph) * <usize>PW + <usize>pw) << 2);
+    if (is_f32) {
+      memory.copy(d, src + ((<usize>h * <usize>W) << 2), <usize>W << 2);
+    } else {
+      const s = src + <usize>h * <usize>W;
+      for (let w = 0; w < W; w++) store<i32>(d + (<usize>w << 2), <i32>load<u8>(s + <usize>w) - zp);
+    }
+  }
+}
+
+/** Scratch bytes depthwise needs for one padded plane. */
+export function depthwise_scratch_bytes(H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
+  const PH = max(H + 2 * ph, (OH - 1) * sh + (kh - 1) * dh + 1);
+  return PH * padded_width(W, pw, kw, sw, dw, OW) * 4;
+}
+
+/**
+ * Quantized depthwise conv for one image: x [C][H][W] u8, w int16 rows [OC][kp] (w - zw), OC = C * mult.
+ * bias (i32) and mult (f32) per output channel; y [OC][OH][OW] u8.
+ */
+export function qdepthwise(
+  x: usize, C: i32, H: i32, W: i32, OC: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+  dh: i32, dw: i32, OH: i32, OW: i32, xzp: i32, w: usize, kp: i32, bias: usize, mult: usize,
+  zp: i32, lo: f32, hi: f32, y: usize, scratch: usize,
+): void {
+  const PH = max(H + 2 * ph, (OH - 1) * sh + (kh - 1) * dh + 1);
+  const PW = padded_width(W, pw, kw, sw, dw, OW);
+  const per = OC / C;
+  for (let c = 0; c < C; c++) {
+    fill_plane(x + <usize>c * <usize>(H * W), H, W, ph, pw, PH, PW, xzp, false, scratch);
+    for (let o = 0; o < per; o++) {
+      const oc = c * per + o;
+      const wrow = w + ((<usize>oc * <usize>kp) << 1);
+      const vb = i32x4.splat(load<i32>(bias + (<usize>oc << 2)));
+      const vm = f32x4.splat(load<f32>(mult + (<usize>oc << 2)));
+      const yp = y + <usize>oc * <usize>(OH * OW);
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow += 4) {
+          let acc = i32x4.splat(0);
+          for (let r = 0; r < kh; r++) {
+            const prow = scratch + ((<usize>(oh * sh + r * dh) * <usize>PW + <usize>(ow * sw)) << 2);
+            for (let s = 0; s < kw; s++) {
+              const wv = i32x4.splat(<i32>load<i16>(wrow + (<usize>(r * kw + s) << 1)));
+              acc = i32x4.add(acc, i32x4.mul(load4(prow + (<usize>(s * dw) << 2), sw), wv));
+            }
+          }
+          requant_store(acc, vb, vm, zp, lo, hi, yp + <usize>(oh * OW + ow), min(4, OW - ow));
+        }
+      }
+    }
+  }
+}
+
+/** Float depthwise conv for one image: x [C][H][W] f32, w [OC][kh*kw] f32, bias [OC] f32 or 0; y [OC][OH][OW]. */
+export function depthwise_f32(
+  x: usize, C: i32, H: i32, W: i32, OC: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+  dh: i32, dw: i32, OH: i32, OW: i32, w: usize, bias: usize, y: usize, scratch: usize,
+): void {
+  const PH = max(H + 2 * ph, (OH - 1) * sh + (kh - 1) * dh + 1);
+  const PW = padded_width(W, pw, kw, sw, dw, OW);
+  const per = OC / C;
+  const K = kh * kw;
+  for (let c = 0; c < C; c++) {
+    fill_plane(x + (<usize>c * <usize>(H * W) << 2), H, W, ph, pw, PH, PW, 0, true, scratch);
+    for (let o = 0; o < per; o++) {
+      const oc = c * per + o;
+      const wrow = w + (<usize>(oc * K) << 2);
+      const vb = f32x4.splat(bias != 0 ? load<f32>(bias + (<usize>oc << 2)) : 0);
+      const yp = y + (<usize>oc * <usize>(OH * OW) << 2);
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow += 4) {
+          let acc = f32x4.splat(0);
+          for (let r = 0; r < kh; r++) {
+            const prow = scratch + ((<usize>(oh * sh + r * dh) * <usize>PW + <usize>(ow * sw)) << 2);
+            for (let s = 0; s < kw; s++) {
+              const wv = f32x4.splat(load<f32>(wrow + (<usize>(r * kw + s) << 2)));
+              acc = f32x4.add(acc, f32x4.mul(load4(prow + (<usize>(s * dw) << 2), sw), wv));
+            }
+          }
+          acc = f32x4.add(acc, vb);
+          const dst = yp + (<usize>(oh * OW + ow) << 2);
+          const nvalid = min(4, OW - ow);
+          if (nvalid == 4) {
+            v128.store(dst, acc);
+          } else {
+            store<f32>(dst, f32x4.extract_lane(acc, 0));
+            if (nvalid > 1) store<f32>(dst, f32x4.extract_lane(acc, 1), 4);
+            if (nvalid > 2) store<f32>(dst, f32x4.extract_lane(acc, 2), 8);
+          }
+        }
+      }
+    }
+  }
+}

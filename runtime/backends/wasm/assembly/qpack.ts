@@ -1,0 +1,107 @@
+// Widening of uint8 activations to the int16 rows qgemm reads: (x - zero_point) as int16, zero-padded to kp.
+// Done once per call (Linear) or per image and group (conv im2col), never inside the GEMM loop.
+
+/** x: [M][K] uint8 -> out: [M][kp] int16 of x - zp, zeros in k >= K. */
+export function widen_rows_u8(x: usize, M: i32, K: i32, zp: i32, out: usize, kp: i32): void {
+  const vzp = i16x8.splat(<i16>zp);
+  for (let m = 0; m < M; m++) {
+    const src = x + <usize>m * <usize>K;
+    const dst = out + ((<usize>m * <usize>kp) << 1);
+    let k = 0;
+    for (; k + 8 <= K; k += 8) v128.store(dst + (<usize>k << 1), i16x8.sub(v128.load8x8_u(src + <usize>k), vzp));
+    for (; k < K; k++) store<i16>(dst + (<usize>k << 1), <i16>(<i32>load<u8>(src + <usize>k) - zp));
+    for (; k < kp; k++) store<i16>(dst + (<usize>k << 1), 0);
+  }
+}
+
+/**
+ * im2col for one image and one group of a quantized conv, one row per output pixel:
+ * out[p][(c - c0)*kh*kw + r*kw + s] = x[c][ih][iw] - zp (0 where the tap falls in the padding, which reads
+ * as the input zero point), zero-padded to kp columns; rows P..P4-1 (P4 = P rounded up to 4) are zeroed.
+ */
+export function im2col_q16(
+  x: usize, H: i32, W: i32, c0: i32, cg: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32, zp: i32, out: usize, kp: i32,
+): void {
+  const row = <usize>kp << 1;
+  const plane = <usize>H * <usize>W;
+  let dst = out;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      let t: usize = 0;
+      for (let c = c0; c < c0 + cg; c++) {
+        const src = x + <usize>c * plane;
+        for (let r = 0; r < kh; r++) {
+          const ih = oh * sh - ph + r * dh;
+          if (ih < 0 || ih >= H) {
+            for (let s = 0; s < kw; s++) { store<i16>(dst + t, 0); t += 2; }
+            continue;
+          }
+          const srow = src + <usize>ih * <usize>W;
+          const iw0 = ow * sw - pw;
+          for (let s = 0; s < kw; s++) {
+            const iw = iw0 + s * dw;
+            store<i16>(dst + t, iw >= 0 && iw < W ? <i16>(<i32>load<u8>(srow + <usize>iw) - zp) : 0);
+            t += 2;
+          }
+        }
+      }
+      for (; t < row; t += 2) store<i16>(dst + t, 0);
+      dst += row;
+    }
+  }
+  const P = OH * OW;
+  const P4 = (P + 3) & ~3;
+  memory.fill(dst, 0, <usize>(P4 - P) * row);
+}
+
+/**
+ * One group of one image as a zero-padded NHWC int16 plane: out[(h*Wp + w)*cg + c] = x[c0+c][h-ph][w-pw] - zp,
+ * 0 in the border (which reads as the input zero point). `bytes` (>= Hp*Wp*cg*2 + 16) is cleared first.
+ */
+export function nhwc_pad_q16(x: usize, H: i32, W: i32, c0: i32, cg: i32, ph: i32, pw: i32, Wp: i32, zp: i32, out: usize, bytes: i32): void {
+  memory.fill(out, 0, <usize>bytes);
+  const plane = <usize>H * <usize>W;
+  const cstride = <usize>cg << 1;
+  for (let c = 0; c < cg; c++) {
+    const src = x + <usize>(c0 + c) * plane;
+    for (let h = 0; h < H; h++) {
+      const s = src + <usize>h * <usize>W;
+      let d = out + ((<usize>(h + ph) * <usize>Wp + <usize>pw) * <usize>cg + <usize>c) * 2;
+      for (let w = 0; w < W; w++) {
+        store<i16>(d, <i16>(<i32>load<u8>(s + <usize>w) - zp));
+        d += cstride;
+      }
+    }
+  }
+}
+
+/**
+ * im2col rows from the padded NHWC plane: out[p] = concat over (r, s) of the cg channel values under tap
+ * (r, s) of output pixel p, i.e. k ordered (r, s, c) (weights are permuted to match), zero-padded to kp;
+ * rows P..P4-1 zeroed. Each segment is copied in 16-byte chunks that may run past it: the next segment
+ * (or the zero tail, or the next row) overwrites the excess, so `out` needs 16 bytes of slack.
+ */
+export function im2col_rows_q16(pad: usize, Wp: i32, cg: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32, out: usize, kp: i32): void {
+  const row = <usize>kp << 1;
+  const seg = <usize>cg << 1;
+  const kbytes = seg * <usize>(kh * kw);
+  let dst = out;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      let t = dst;
+      for (let r = 0; r < kh; r++) {
+        const base = pad + (<usize>(oh * sh + r * dh) * <usize>Wp + <usize>(ow * sw)) * seg;
+        for (let s = 0; s < kw; s++) {
+          const src = base + <usize>(s * dw) * seg;
+          for (let o: usize = 0; o < seg; o += 16) v128.store(t + o, v128.load(src + o));
+          t += seg;
+        }
+      }
+      for (let z = kbytes; z < row; z += 2) store<i16>(dst + z, 0);
+      dst += row;
+    }
+  }
+  const P = OH * OW;
+  memory.fill(dst, 0, <usize>(((P + 3) & ~3) - P) * row + 16);
+}

@@ -1,0 +1,235 @@
+/**
+ * The wasm backend's Int8Kernels: weights packed once into wasm memory as int16 rows (w − w_zp, k padded
+ * to 8, n padded to 4), activations widened per call, the dot_i16x8 GEMM (assembly/qgemm.ts), im2col for
+ * conv and a direct path for depthwise. The scalar numerics (bias quantization, multipliers, validation)
+ * are the js reference's own functions, so both backends agree bit for bit by construction there.
+ */
+import { check_qinput, check_qoutput, quantize_bias, requant_multipliers, validate_qweight } from '../js/int8/numerics.js';
+import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
+import { scratch_bytes } from './heap.js';
+import type { WasmInstance } from './module.js';
+import { conv_output_hw } from './conv_geometry.js';
+
+const MODE_CH_LANE = 0;
+const MODE_CH_ROW = 1;
+const MODE_ACC_I32 = 2;
+
+/** A weight packed into one wasm instance's memory (freed when the object is garbage collected). */
+export interface WasmPackedQWeight extends PackedQWeight {
+  readonly backend: 'wasm';
+  /** Byte offset of the int16 rows [n4][kp]. */
+  readonly ptr: number;
+  /** k rounded up to 8, n rounded up to 4. */
+  readonly kp: number;
+  readonly n4: number;
+  /** n per-channel scales (a per-tensor scale repeated). */
+  readonly scales: Float32Array;
+  readonly bias: Float32Array | null;
+  /** The instance whose memory holds the rows. */
+  readonly owner: WasmInstance;
+  /**
+   * Order of k within a row: 'c' as the source ([cin/groups, kh, kw] flattened, Linear's order) or
+   * 'rsc:<kh>x<kw>' (taps outer, channels inner) which qconv2d switches to in place on first use, so its
+   * im2col copies contiguous channel runs from an NHWC plane.
+   */
+  layout: string;
+}
+
+/** Permutes every row of a packed weight in place from k order (c, r, s) to (r, s, c), or back. */
+function permute_rows(pw: WasmPackedQWeight, layout: string, to_rsc: boolean): void {
+  const [kh, kw] = layout.slice(4).split('x').map(Number);
+  const taps = kh * kw;
+  const cg = pw.k / taps;
+  const rows = new Int16Array(pw.owner.heap.memory.buffer, pw.ptr, pw.n4 * pw.kp);
+  const tmp = new Int16Array(pw.k);
+  for (let i = 0; i < pw.n; i++) {
+    const row = rows.subarray(i * pw.kp, i * pw.kp + pw.k);
+    for (let c = 0; c < cg; c++) {
+      for (let t = 0; t < taps; t++) {
+        if (to_rsc) tmp[t * cg + c] = row[c * taps + t];
+        else tmp[c * taps + t] = row[t * cg + c];
+      }
+    }
+    row.set(tmp);
+  }
+}
+
+/** Brings a packed weight's rows into k order `want` ('c' or 'rsc:<kh>x<kw>'), permuting in place if needed. */
+function set_layout(pw: WasmPackedQWeight, want: string): void {
+  if (pw.layout === want) return;
+  if (pw.layout !== 'c') permute_rows(pw, pw.layout, false);
+  if (want !== 'c') permute_rows(pw, want, true);
+  pw.layout = want;
+}
+
+const round_up = (v: number, m: number) => Math.ceil(v / m) * m;
+
+/** Per-call channel params (bias_q, mult) for one (x_scale, out_scale), cached on the last pair seen. */
+interface ChannelParams {
+  x_scale: number;
+  out_scale: number;
+  bias_q: Int32Array;
+  mult: Float32Array;
+}
+
+/** Creates the int8 kernels bound to one instance. */
+export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
+  const { exports: wx, heap } = inst;
+  const cache = new WeakMap<WasmPackedQWeight, ChannelParams>();
+  const registry = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => heap.free(b.ptr, b.bytes));
+
+  function unpack(w: PackedQWeight, op: string): WasmPackedQWeight {
+    const pw = w as WasmPackedQWeight;
+    if (w.backend !== 'wasm' || pw.ptr === undefined) {
+      throw new Error(`wasm.${op}: weight was packed by backend '${w.backend}'; pack it with the wasm backend's pack_qweight`);
+    }
+    if (pw.owner !== inst) throw new Error(`wasm.${op}: weight was packed by another wasm instance; pack it again with this backend`);
+    return pw;
+  }
+
+  /** Channel params padded to n4 (lanes read 4 at a time), reused while the scales stay the same. */
+  function channel_params(pw: WasmPackedQWeight, x_scale: number, out_scale: number): ChannelParams {
+    const hit = cache.get(pw);
+    if (hit && hit.x_scale === x_scale && hit.out_scale === out_scale) return hit;
+    const bias_q = new Int32Array(pw.n4);
+    if (pw.bias) bias_q.set(quantize_bias(pw.bias, x_scale, pw.scales));
+    const mult = new Float32Array(pw.n4);
+    mult.set(requant_multipliers(x_scale, pw.scales, out_scale));
+    const p = { x_scale, out_scale, bias_q, mult };
+    cache.set(pw, p);
+    return p;
+  }
+
+  /** Copies bias_q/mult into scratch; returns their offsets. */
+  function put_params(p: ChannelParams): [number, number] {
+    const b = heap.take(p.bias_q.byteLength);
+    const m = heap.take(p.mult.byteLength);
+    const u8 = heap.u8;
+    u8.set(new Uint8Array(p.bias_q.buffer, p.bias_q.byteOffset, p.bias_q.byteLength), b);
+    u8.set(new Uint8Array(p.mult.buffer, p.mult.byteOffset, p.mult.byteLength), m);
+    return [b, m];
+  }
+
+  function pack_qweight(src: QWeightSource): WasmPackedQWeight {
+    validate_qweight(src, 'wasm.pack_qweight');
+    const { n, k } = src;
+    const kp = round_up(k, 8);
+    const n4 = round_up(n, 4);
+    const per_channel = src.scales.length !== 1;
+    const rows = new Int16Array(n4 * kp);
+    const scales = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const z = src.zero_points[per_channel ? i : 0];
+      scales[i] = src.scales[per_channel ? i : 0];
+      const s = i * k;
+      const d = i * kp;
+      for (let j = 0; j < k; j++) rows[d + j] = src.data[s + j] - z;
+    }
+    const bytes = rows.byteLength;
+    const ptr = heap.alloc(bytes);
+    heap.u8.set(new Uint8Array(rows.buffer), ptr);
+    const bias = src.bias ? Float32Array.from(src.bias) : null;
+    const packed: WasmPackedQWeight = { backend: 'wasm', n, k, kp, n4, ptr, scales, bias, owner: inst, layout: 'c' };
+    registry.register(packed, { ptr, bytes });
+    return packed;
+  }
+
+  function out_args(out: QOutput): [number, number, number] {
+    return [out.zero_point, out.qmin - out.zero_point, out.qmax - out.zero_point];
+  }
+
+  function qlinear(x: QInput, m: number, w: PackedQWeight, out: QOutput, y?: Uint8Array): Uint8Array {
+    const pw = unpack(w, 'qlinear');
+    const { n, k, kp } = pw;
+    if (!Number.isInteger(m) || m < 0) throw new Error(`wasm.qlinear: m must be a non-negative integer, got ${m}`);
+    check_qinput(x, m * k, `wasm.qlinear: x has ${x.data.length} elements, expected m·k = ${m}·${k}`, 'wasm.qlinear');
+    check_qoutput(out, 'wasm.qlinear');
+    const res = y ?? new Uint8Array(m * n);
+    if (res.length !== m * n) throw new Error(`wasm.qlinear: output buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
+    if (m === 0) return res;
+    set_layout(pw, 'c');
+    const p = channel_params(pw, x.scale, out.scale);
+    heap.begin(scratch_bytes(m * k, m * kp * 2, p.bias_q.byteLength, p.mult.byteLength, m * n));
+    const xp = heap.take(m * k);
+    const x16 = heap.take(m * kp * 2);
+    const [bp, mp] = put_params(p);
+    const yp = heap.take(m * n);
+    heap.u8.set(x.data, xp);
+    wx.widen_rows_u8(xp, m, k, x.zero_point, x16, kp);
+    wx.qgemm(x16, pw.ptr, m, n, kp, yp, n, MODE_CH_LANE, bp, mp, ...out_args(out));
+    res.set(heap.u8.subarray(yp, yp + m * n));
+    return res;
+  }
+
+  function qconv2d(x: QInput, g: Conv2dGeometry, w: PackedQWeight, out: QOutput, y?: Uint8Array): Uint8Array {
+    const pw = unpack(w, 'qconv2d');
+    const { batch: nb, in_channels: ci, in_h: H, in_w: W, out_channels: co, kernel_h: kh, kernel_w: kw, groups } = g;
+    const { oh, ow, cig, cog } = conv_output_hw(g, 'wasm.qconv2d');
+    if (pw.n !== co || pw.k !== cig * kh * kw) {
+      throw new Error(`wasm.qconv2d: packed weight is [${pw.n}, ${pw.k}] but input [${nb}, ${ci}, ${H}, ${W}] with ${co} filters ${kh}×${kw}, groups ${groups} needs [${co}, ${cig * kh * kw}]`);
+    }
+    check_qinput(x, nb * ci * H * W, `wasm.qconv2d: x has ${x.data.length} elements, expected [${nb}, ${ci}, ${H}, ${W}] = ${nb * ci * H * W}`, 'wasm.qconv2d');
+    check_qoutput(out, 'wasm.qconv2d');
+    const P = oh * ow;
+    const res = y ?? new Uint8Array(nb * co * P);
+    if (res.length !== nb * co * P) throw new Error(`wasm.qconv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
+    if (nb === 0) return res;
+    const [sh, sw] = g.stride;
+    const [ph, pwd] = g.padding;
+    const [dh, dw] = g.dilation;
+    const p = channel_params(pw, x.scale, out.scale);
+    const depthwise = cig === 1 && groups === ci;
+    // padded NHWC plane of one group (+16 bytes: im2col's chunked copies read past a segment)
+    const Hp = H + 2 * ph;
+    const Wp = W + 2 * pwd;
+    const plane = Hp * Wp * cig * 2 + 16;
+    const work = depthwise ? wx.depthwise_scratch_bytes(H, W, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow) : round_up(P, 4) * pw.kp * 2 + 32;
+    if (depthwise) set_layout(pw, 'c');
+    else set_layout(pw, kh * kw === 1 ? 'c' : `rsc:${kh}x${kw}`);
+    heap.begin(scratch_bytes(nb * ci * H * W, nb * co * P, p.bias_q.byteLength, p.mult.byteLength, work, depthwise ? 0 : plane));
+    const xp = heap.take(nb * ci * H * W);
+    const yp = heap.take(nb * co * P);
+    const [bp, mp] = put_params(p);
+    const wk = heap.take(work);
+    const pad = depthwise ? 0 : heap.take(plane);
+    heap.u8.set(x.data, xp);
+    const [zp, lo, hi] = out_args(out);
+    for (let b = 0; b < nb; b++) {
+      const xb = xp + b * ci * H * W;
+      const yb = yp + b * co * P;
+      if (depthwise) {
+        wx.qdepthwise(xb, ci, H, W, co, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, pw.ptr, pw.kp, bp, mp, zp, lo, hi, yb, wk);
+        continue;
+      }
+      for (let gi = 0; gi < groups; gi++) {
+        wx.nhwc_pad_q16(xb, H, W, gi * cig, cig, ph, pwd, Wp, x.zero_point, pad, plane);
+        wx.im2col_rows_q16(pad, Wp, cig, kh, kw, sh, sw, dh, dw, oh, ow, wk, pw.kp);
+        const r0 = gi * cog;
+        wx.qgemm(pw.ptr + r0 * pw.kp * 2, wk, cog, P, pw.kp, yb + r0 * P, P, MODE_CH_ROW, bp + r0 * 4, mp + r0 * 4, zp, lo, hi);
+      }
+    }
+    res.set(heap.u8.subarray(yp, yp + nb * co * P));
+    return res;
+  }
+
+  function qlinear_acc(x: Uint8Array, x_zero_point: number, m: number, w: PackedQWeight, acc?: Int32Array): Int32Array {
+    const pw = unpack(w, 'qlinear_acc');
+    const { n, k, kp } = pw;
+    check_qinput({ data: x, scale: 1, zero_point: x_zero_point }, m * k, `wasm.qlinear_acc: x has ${x.length} elements, expected m·k = ${m}·${k}`, 'wasm.qlinear_acc');
+    const res = acc ?? new Int32Array(m * n);
+    if (res.length !== m * n) throw new Error(`wasm.qlinear_acc: acc buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
+    if (m === 0) return res;
+    set_layout(pw, 'c');
+    heap.begin(scratch_bytes(m * k, m * kp * 2, m * n * 4));
+    const xp = heap.take(m * k);
+    const x16 = heap.take(m * kp * 2);
+    const yp = heap.take(m * n * 4);
+    heap.u8.set(x, xp);
+    wx.widen_rows_u8(xp, m, k, x_zero_point, x16, kp);
+    wx.qgemm(x16, pw.ptr, m, n, kp, yp, n, MODE_ACC_I32, 0, 0, 0, 0, 0);
+    res.set(new Int32Array(heap.memory.buffer, yp, m * n));
+    return res;
+  }
+
+  return { name: 'wasm', pack_qweight, qlinear, qconv2d, qlinear_acc };
+}

@@ -1,0 +1,52 @@
+import { Tensor } from '../../tensor/tensor.js';
+import { linear } from '../functional/linear.js';
+import { fmt, py_bool } from '../functional/_util.js';
+import { _calculate_fan_in_and_fan_out, kaiming_uniform_, uniform_ } from '../init.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
+
+/** Options of nn.Linear. */
+export interface LinearOptions {
+  bias?: boolean;
+}
+
+/** nn.Linear(in_features, out_features, {bias=true}): y = x Wᵀ + b; weight [out, in], bias [out]. */
+export class Linear extends Module {
+  in_features: number;
+  out_features: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(in_features: number, out_features: number, options: LinearOptions = {}) {
+    super();
+    if (!(Number.isInteger(in_features) && in_features >= 0 && Number.isInteger(out_features) && out_features >= 0)) {
+      throw new Error(`Linear: in_features and out_features must be non-negative integers, got ${in_features}, ${out_features}`);
+    }
+    this.in_features = in_features;
+    this.out_features = out_features;
+    this.weight = new Parameter(Tensor.empty([out_features, in_features]));
+    this.bias = options.bias ?? true ? new Parameter(Tensor.empty([out_features])) : null;
+    this.reset_parameters();
+  }
+
+  /** torch's init: kaiming_uniform_(a=√5) for the weight, U(±1/√fan_in) for the bias. */
+  reset_parameters(): void {
+    kaiming_uniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const [fan_in] = _calculate_fan_in_and_fan_out(this.weight);
+      const bound = fan_in > 0 ? 1 / Math.sqrt(fan_in) : 0;
+      uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    if (input instanceof Tensor && (input.ndim < 1 || input.shape[input.ndim - 1] !== this.in_features)) {
+      throw new Error(`Linear: expected input [..., ${this.in_features}], got ${fmt(input.shape)}`);
+    }
+    return linear(input, this.weight, this.bias);
+  }
+
+  extra_repr(): string {
+    return `in_features=${this.in_features}, out_features=${this.out_features}, bias=${py_bool(this.bias !== null)}`;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Quantized elementwise ops: add / add_relu (qnnpack's fixed-point q8vadd for same-shape inputs,
+ * torch's float path otherwise), mul / mul_relu (torch's integer product, float requantization) and cat.
+ */
+import { broadcast_shapes, for_each_broadcast } from '../../tensor/broadcast.js';
+import { define_function } from '../../tensor/dispatch.js';
+import { rne } from '../../backends/js/int8/numerics.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { type QParams, check_out_qparams, check_quint8, describe, make_qtensor, quantize_value } from '../qtensor.js';
+
+const fround = Math.fround;
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+function same_shape(a: Tensor, b: Tensor): boolean {
+  return a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i]);
+}
+
+/** qnnpack's q8vadd parameters (pytorch_qnnp_compute_add_quantization_params), or null outside its range. */
+function qnnpack_add_params(pa: QParams, pb: QParams, scale: number) {
+  const a_os = fround(fround(pa.scale) / fround(scale));
+  const b_os = fround(fround(pb.scale) / fround(scale));
+  const max_os = a_os > b_os ? a_os : b_os;
+  // qnnpack asserts the ratios lie in [2^-14, 2^8) and the shift below 32, i.e. max ratio ≥ 2^-10
+  if (a_os < 2 ** -14 || b_os < 2 ** -14 || a_os >= 256 || b_os >= 256 || max_os < 2 ** -10) return null;
+  f32[0] = max_os;
+  const exponent = (u32[0] >>> 23) - 127;
+  const shift = 21 - exponent;
+  const a_mult = rne(fround(a_os * 2 ** shift));
+  const b_mult = rne(fround(b_os * 2 ** shift));
+  const zp_product = -(a_mult * pa.zero_point + b_mult * pb.zero_point) | 0;
+  const mask = 2 ** shift - 1;
+  return { a_mult, b_mult, zp_product, shift, mask, threshold: Math.floor(mask / 2) };
+}
+
+function add_impl(op: string, relu: boolean) {
+  return (a: Tensor, b: Tensor, scale: number, zero_point: number): Tensor => {
+    const pa = check_quint8(a, op, 'a');
+    const pb = check_quint8(b, op, 'b');
+    check_out_qparams(scale, zero_point, op);
+    const qmin = relu ? zero_point : 0;
+    const x = a.data;
+    const y = b.data;
+    const p = same_shape(a, b) ? qnnpack_add_params(pa, pb, scale) : null;
+    if (p) {
+      const out = new Uint8Array(x.length);
+      for (let i = 0; i < x.length; i++) {
+        // wrapping int32 as the C code; the true value always fits
+        const acc = (p.zp_product + x[i] * p.a_mult + y[i] * p.b_mult) | 0;
+        // the remainder test rounds halves away from zero
+        const rem = (acc & p.mask) - (acc < 0 ? 1 : 0);
+        const q = Math.floor(acc / 2 ** p.shift) + (rem > p.threshold ? 1 : 0) + zero_point;
+        out[i] = q < qmin ? qmin : q > 255 ? 255 : q;
+      }
+      return make_qtensor(out, a.shape, 'quint8', scale, zero_point);
+    }
+    // torch's generic kernel: dequantize both, add in float32, quantize_val
+    const shape = broadcast_shapes(a.shape, b.shape, op);
+    const out = new Uint8Array(shape.reduce((s, d) => s * d, 1));
+    const sa = fround(pa.scale);
+    const sb = fround(pb.scale);
+    const inv = fround(1 / fround(scale));
+    for_each_broadcast(a.shape, b.shape, shape, (io, ia, ib) => {
+      let c = fround(fround((x[ia] - pa.zero_point) * sa) + fround((y[ib] - pb.zero_point) * sb));
+      if (relu && c < 0) c = 0;
+      out[io] = quantize_value(c, inv, zero_point, 0, 255);
+    });
+    return make_qtensor(out, shape, 'quint8', scale, zero_point);
+  };
+}
+
+/** torch.ops.quantized.add(a, b, scale, zero_point): quint8 + quint8 → quint8 at (scale, zero_point). */
+export const add = define_function('quantized.add', add_impl('quantized.add', false));
+/** torch.ops.quantized.add_relu: add with the output clamped at its zero point. */
+export const add_relu = define_function('quantized.add_relu', add_impl('quantized.add_relu', true));
+
+function mul_impl(op: string, relu: boolean) {
+  return (a: Tensor, b: Tensor, scale: number, zero_point: number): Tensor => {
+    const pa = check_quint8(a, op, 'a');
+    const pb = check_quint8(b, op, 'b');
+    check_out_qparams(scale, zero_point, op);
+    const shape = broadcast_shapes(a.shape, b.shape, op);
+    const out = new Uint8Array(shape.reduce((s, d) => s * d, 1));
+    // torch's qmul: integer product of the zero-point-shifted values, requantized by a float32 multiplier
+    const mult = fround((fround(pa.scale) * fround(pb.scale)) / fround(scale));
+    const qmin = relu ? zero_point : 0;
+    const x = a.data;
+    const y = b.data;
+    for_each_broadcast(a.shape, b.shape, shape, (io, ia, ib) => {
+      const c = (x[ia] - pa.zero_point) * (y[ib] - pb.zero_point);
+      const q = zero_point + rne(fround(c * mult));
+      out[io] = q < qmin ? qmin : q > 255 ? 255 : q;
+    });
+    return make_qtensor(out, shape, 'quint8', scale, zero_point);
+  };
+}
+
+/** torch.ops.quantized.mul(a, b, scale, zero_point). */
+export const mul = define_function('quantized.mul', mul_impl('quantized.mul', false));
+/** torch.ops.quantized.mul_relu. */
+export const mul_relu = define_function('quantized.mul_relu', mul_impl('quantized.mul_relu', true));
+
+/**
+ * torch.ops.quantized.cat(tensors, dim, scale, zero_point): every input is dequantized and requantized
+ * to the output qparams (an identity when they already match), then concatenated along `dim`.
+ */
+export const cat = define_function('quantized.cat', (tensors: Tensor[], dim: number, scale: number, zero_point: number): Tensor => {
+  const op = 'quantized.cat';
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`${op}: expected a non-empty list of quantized tensors`);
+  check_out_qparams(scale, zero_point, op);
+  const qps = tensors.map((t, i) => check_quint8(t, op, `tensors[${i}]`));
+  const first = tensors[0];
+  const nd = first.ndim;
+  const d = dim < 0 ? dim + nd : dim;
+  if (d < 0 || d >= nd) throw new Error(`${op}: dim ${dim} is out of range for ${nd}-d tensors`);
+  tensors.forEach((t, i) => {
+    if (t.ndim !== nd || t.shape.some((s, j) => j !== d && s !== first.shape[j])) {
+      throw new Error(`${op}: tensors[${i}] ${describe(t)} does not match tensors[0] ${describe(first)} outside dim ${d}`);
+    }
+  });
+  const outer = first.shape.slice(0, d).reduce((s, v) => s * v, 1);
+  const inner = first.shape.slice(d + 1).reduce((s, v) => s * v, 1);
+  const total = tensors.reduce((s, t) => s + t.shape[d], 0);
+  const out = new Uint8Array(outer * total * inner);
+  const inv = fround(1 / fround(scale));
+  let offset = 0;
+  tensors.forEach((t, i) => {
+    const { scale: s, zero_point: z } = qps[i];
+    const fs = fround(s);
+    const same = fs === fround(scale) && z === zero_point;
+    const len = t.shape[d] * inner;
+    const src = t.data;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < len; j++) {
+        const q = src[o * len + j];
+        out[o * total * inner + offset + j] = same ? q : quantize_value(fround((q - z) * fs), inv, zero_point, 0, 255);
+      }
+    }
+    offset += len;
+  });
+  const shape = [...first.shape];
+  shape[d] = total;
+  return make_qtensor(out, shape, 'quint8', scale, zero_point);
+});

@@ -1,0 +1,101 @@
+/**
+ * Quantized linear ops: static (quint8 in, quint8 out, as torch.ops.quantized.linear / linear_relu)
+ * and dynamic (float in, float out, as torch.ops.quantized.linear_dynamic on qnnpack).
+ */
+import { get_backend } from '../../backends/registry.js';
+import { define_function } from '../../tensor/dispatch.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { LinearPackedParams } from '../packed_params.js';
+import { as_qinput, check_float, check_out_qparams, choose_qparams, describe, make_qtensor, qoutput, quantize_to_u8 } from '../qtensor.js';
+
+const fround = Math.fround;
+
+/** Options every int8 op accepts: run on a named backend instead of the current one. */
+export interface BackendOption {
+  backend?: 'js' | 'wasm';
+}
+
+function check_packed(p: unknown, op: string): LinearPackedParams {
+  if (!(p instanceof LinearPackedParams)) throw new Error(`${op}: expected LinearPackedParams as the weight, got ${p === null ? 'null' : typeof p}`);
+  return p;
+}
+
+function leading(x: Tensor, k: number, op: string): number {
+  const last = x.shape[x.ndim - 1];
+  if (x.ndim < 1 || last !== k) throw new Error(`${op}: input ${describe(x)} does not end in in_features = ${k}`);
+  return x.numel() / k;
+}
+
+function static_linear(op: string, relu: boolean) {
+  return (x: Tensor, packed: LinearPackedParams, scale: number, zero_point: number, options: BackendOption = {}): Tensor => {
+    const p = check_packed(packed, op);
+    const xin = as_qinput(x, op);
+    check_out_qparams(scale, zero_point, op);
+    const m = leading(x, p.in_features, op);
+    const be = get_backend(options.backend);
+    const y = be.int8.qlinear(xin, m, p.packed(be, op), qoutput(scale, zero_point, relu));
+    return make_qtensor(y, [...x.shape.slice(0, -1), p.out_features], 'quint8', scale, zero_point);
+  };
+}
+
+/** torch.ops.quantized.linear(x, packed, scale, zero_point): quint8 [..., in] → quint8 [..., out]. */
+export const linear = define_function('quantized.linear', static_linear('quantized.linear', false));
+/** torch.ops.quantized.linear_relu: linear with the output clamped at its zero point. */
+export const linear_relu = define_function('quantized.linear_relu', static_linear('quantized.linear_relu', true));
+
+/** Options of the dynamic linear: reduce_range is accepted and ignored, as qnnpack ignores it. */
+export interface DynamicLinearOptions extends BackendOption {
+  reduce_range?: boolean;
+}
+
+function dynamic_linear(op: string, relu: boolean) {
+  return (x: Tensor, packed: LinearPackedParams, options: DynamicLinearOptions = {}): Tensor => {
+    const p = check_packed(packed, op);
+    const xf = check_float(x, op);
+    const k = p.in_features;
+    const n = p.out_features;
+    const m = leading(x, k, op);
+    // qnnpack: activation qparams from this call's min/max (widened to include 0), quint8 0..255
+    let lo = 0;
+    let hi = 0;
+    if (xf.length > 0) {
+      lo = Infinity;
+      hi = -Infinity;
+      for (let i = 0; i < xf.length; i++) {
+        const v = xf[i];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    if (Number.isNaN(lo) || Number.isNaN(hi) || !Number.isFinite(lo) || !Number.isFinite(hi)) {
+      throw new Error(`${op}: input ${describe(x)} contains NaN or infinite values`);
+    }
+    const qp = choose_qparams(lo, hi, 0, 255);
+    const xq = quantize_to_u8(xf, qp.scale, qp.zero_point);
+    const be = get_backend(options.backend);
+    const pw = p.packed(be, op);
+    const acc = be.int8.qlinear_acc(xq, qp.zero_point, m, pw);
+    const ws = p.weight.quantizer;
+    const bias = p.bias?.data as Float32Array | undefined;
+    const mult = new Float32Array(n);
+    for (let c = 0; c < n; c++) {
+      const s = ws?.kind === 'per_channel' ? ws.scales[c] : ws?.kind === 'per_tensor' ? ws.scale : 1;
+      mult[c] = fround(qp.scale * fround(s));
+    }
+    const y = new Float32Array(m * n);
+    for (let r = 0; r < m; r++) {
+      for (let c = 0; c < n; c++) {
+        // qnnpack's dq kernel: float(acc) · multiplier + bias, each step in float32
+        let v = fround(fround(acc[r * n + c]) * mult[c]);
+        if (bias) v = fround(v + bias[c]);
+        y[r * n + c] = relu && v < 0 ? 0 : v;
+      }
+    }
+    return new Tensor(y, [...x.shape.slice(0, -1), n], 'float32');
+  };
+}
+
+/** torch.ops.quantized.linear_dynamic(x, packed): float [..., in] → float [..., out], activation quantized per call. */
+export const linear_dynamic = define_function('quantized.linear_dynamic', dynamic_linear('quantized.linear_dynamic', false));
+/** torch.ops.quantized.linear_relu_dynamic. */
+export const linear_relu_dynamic = define_function('quantized.linear_relu_dynamic', dynamic_linear('quantized.linear_relu_dynamic', true));

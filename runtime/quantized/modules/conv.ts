@@ -1,0 +1,129 @@
+/** nn.quantized.Conv2d and nn.intrinsic.quantized.ConvReLU2d: quint8 NCHW in and out, prepacked qint8 weight. */
+import { Module } from '../../nn/module.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { conv2d, conv2d_relu } from '../functional/conv.js';
+import { Conv2dPackedParams } from '../packed_params.js';
+import { check_out_qparams, make_qtensor } from '../qtensor.js';
+import { attr, float_bias, output_qparams, qconfig_of, quantize_weight, weighted_child } from './from_float.js';
+import { read_weight_state, write_weight_state } from './state.js';
+
+type Pair = number | [number, number];
+const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/** Keyword options of the quantized Conv2d constructors (torch's names and defaults). */
+export interface QuantizedConv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+  bias?: boolean;
+  padding_mode?: 'zeros';
+  dtype?: 'qint8';
+}
+
+/** torch.ao.nn.quantized.Conv2d. Padding reads as the input zero point (torch's 'zeros' padding). */
+export class Conv2d extends Module {
+  in_channels: number;
+  out_channels: number;
+  kernel_size: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+  padding_mode = 'zeros' as const;
+  scale = 1.0;
+  zero_point = 0;
+  _packed_params: Conv2dPackedParams;
+  protected readonly _relu: boolean = false;
+
+  constructor(in_channels: number, out_channels: number, kernel_size: Pair, options: QuantizedConv2dOptions = {}) {
+    super();
+    const name = new.target.name;
+    const groups = options.groups ?? 1;
+    if (![in_channels, out_channels, groups].every((v) => Number.isInteger(v) && v >= 1) || in_channels % groups !== 0 || out_channels % groups !== 0) {
+      throw new Error(`${name}: in_channels ${in_channels} and out_channels ${out_channels} must be positive multiples of groups ${groups}`);
+    }
+    if (options.padding_mode !== undefined && options.padding_mode !== 'zeros') throw new Error(`${name}: only padding_mode 'zeros' is supported, got '${options.padding_mode}'`);
+    this.in_channels = in_channels;
+    this.out_channels = out_channels;
+    this.kernel_size = pair(kernel_size);
+    this.stride = pair(options.stride ?? 1);
+    this.padding = pair(options.padding ?? 0);
+    this.dilation = pair(options.dilation ?? 1);
+    this.groups = groups;
+    const [kh, kw] = this.kernel_size;
+    const shape = [out_channels, in_channels / groups, kh, kw];
+    const w = make_qtensor(new Int8Array(shape.reduce((a, b) => a * b, 1)), shape, 'qint8', 1, 0);
+    const b = options.bias === false ? null : new Tensor(new Float32Array(out_channels), [out_channels], 'float32');
+    this._packed_params = this._pack(w, b);
+  }
+
+  private _pack(w: Tensor, b: Tensor | null): Conv2dPackedParams {
+    return new Conv2dPackedParams(w, b, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, this.constructor.name);
+  }
+
+  weight(): Tensor {
+    return this._packed_params.weight;
+  }
+  bias(): Tensor | null {
+    return this._packed_params.bias;
+  }
+  /** Replaces (and re-packs) the weight and bias. */
+  set_weight_bias(w: Tensor, b: Tensor | null): void {
+    const want = [this.out_channels, this.in_channels / this.groups, ...this.kernel_size];
+    if (w.ndim !== 4 || w.shape.some((d, i) => d !== want[i])) {
+      throw new Error(`${this.constructor.name}.set_weight_bias: weight must be [${want.join(', ')}], got [${w.shape.join(', ')}]`);
+    }
+    this._packed_params = this._pack(w, b);
+  }
+
+  forward(x: Tensor): Tensor {
+    return (this._relu ? conv2d_relu : conv2d)(x, this._packed_params, this.scale, this.zero_point);
+  }
+
+  _extra_state(prefix: string, out: Record<string, Tensor>): void {
+    write_weight_state(prefix, out, this.weight(), this.bias(), this.scale, this.zero_point);
+  }
+  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
+    const st = read_weight_state(prefix, sd, this.weight().shape, this.bias() !== null, this.constructor.name);
+    if (!st) return [];
+    check_out_qparams(st.scale, st.zero_point, `${this.constructor.name}.load_state_dict`);
+    this.set_weight_bias(st.weight, st.bias);
+    this.scale = st.scale;
+    this.zero_point = st.zero_point;
+    return st.consumed;
+  }
+
+  extra_repr(): string {
+    return `${this.in_channels}, ${this.out_channels}, kernel_size=(${this.kernel_size}), stride=(${this.stride}), scale=${this.scale}, zero_point=${this.zero_point}, padding=(${this.padding}), dilation=(${this.dilation}), groups=${this.groups}`;
+  }
+
+  /** Builds the int8 module from an observed float Conv2d (or fused ConvReLU2d), as torch's from_float. */
+  static from_float<T extends Conv2d>(this: new (i: number, o: number, k: Pair, opts?: QuantizedConv2dOptions) => T, mod: Module): T {
+    const where = this.name;
+    const [scale, zero_point] = output_qparams(mod, where);
+    const qconfig = qconfig_of(mod, where);
+    const conv = weighted_child(mod, where);
+    const mode = (conv as unknown as { padding_mode?: string }).padding_mode;
+    if (mode !== undefined && mode !== 'zeros') throw new Error(`${where}.from_float: padding_mode '${mode}' is not supported (only 'zeros')`);
+    const w = attr<Tensor>(conv, 'weight', where);
+    const b = float_bias(conv);
+    const q = new this(attr<number>(conv, 'in_channels', where), attr<number>(conv, 'out_channels', where), attr<Pair>(conv, 'kernel_size', where), {
+      stride: attr<Pair>(conv, 'stride', where),
+      padding: attr<Pair>(conv, 'padding', where),
+      dilation: attr<Pair>(conv, 'dilation', where),
+      groups: attr<number>(conv, 'groups', where),
+      bias: b !== null,
+    });
+    q.set_weight_bias(quantize_weight(w, qconfig.weight(), `${where}.from_float`), b);
+    check_out_qparams(scale, zero_point, `${where}.from_float`);
+    q.scale = scale;
+    q.zero_point = zero_point;
+    return q;
+  }
+}
+
+/** torch.ao.nn.intrinsic.quantized.ConvReLU2d: Conv2d with the output clamped at its zero point. */
+export class ConvReLU2d extends Conv2d {
+  protected readonly _relu: boolean = true;
+}

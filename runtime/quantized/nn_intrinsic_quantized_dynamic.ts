@@ -1,0 +1,2 @@
+/** nn.intrinsic.quantized.dynamic: the dynamic LinearReLU. */
+export { LinearReLU } from './modules/dynamic/linear.js';

@@ -1,0 +1,151 @@
+import { record_grad } from '../../autograd/function.js';
+import { define_function, define_method } from '../dispatch.js';
+import { fmt_shape } from '../dims.js';
+import { alloc, dtype_range, is_quantized_dtype } from '../dtype.js';
+import { Tensor } from '../tensor.js';
+
+/**
+ * Piecewise-linear activations: clamp, relu, relu6, hardtanh, leaky_relu, hardsigmoid, hardswish.
+ * clamp/relu/relu6/hardtanh also run on per-tensor quantized tensors in the integer domain, as
+ * torch does (bounds quantized with the input's qparams), so converted graphs can keep them.
+ */
+
+function rne(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Clamps quantized values to [lo, hi] given in float; the result keeps the input's qparams. */
+function quantized_clamp(x: Tensor, lo: number | null, hi: number | null, op: string): Tensor {
+  const q = x.quantizer;
+  if (q?.kind !== 'per_tensor' || !is_quantized_dtype(x.dtype)) {
+    throw new Error(`${op}: only per-tensor quantized tensors are supported, got ${x.dtype} ${fmt_shape(x.shape)}`);
+  }
+  const [qmin, qmax] = dtype_range(x.dtype);
+  const quant = (v: number) => Math.min(qmax, Math.max(qmin, rne(Math.fround(v / q.scale)) + q.zero_point));
+  const a = lo === null ? qmin : quant(lo);
+  const b = hi === null ? qmax : quant(hi);
+  const s = x.data;
+  const o = alloc(x.dtype, s.length);
+  for (let i = 0; i < s.length; i++) o[i] = s[i] < a ? a : s[i] > b ? b : s[i];
+  const out = new Tensor(o, x.shape, x.dtype);
+  out.quantizer = q;
+  return out;
+}
+
+/**
+ * Clamps to [lo, hi]; the gradient passes where lo ≤ x ≤ hi when `inclusive` (torch.clamp) and
+ * where lo < x < hi otherwise (torch.hardtanh / relu6).
+ */
+function clamp_core(x: Tensor, lo: number | null, hi: number | null, op: string, inclusive: boolean): Tensor {
+  if (x.is_quantized) return quantized_clamp(x, lo, hi, op);
+  const l = lo ?? Number.NEGATIVE_INFINITY;
+  const h = hi ?? Number.POSITIVE_INFINITY;
+  const s = x.data;
+  const o = alloc(x.dtype, s.length);
+  // NaN propagates (comparisons are false), as in torch
+  for (let i = 0; i < s.length; i++) o[i] = s[i] < l ? l : s[i] > h ? h : s[i];
+  const out = new Tensor(o, x.shape, x.dtype);
+  return record_grad(out, [x], `${op[0].toUpperCase()}${op.slice(1)}Backward`, (g) => {
+    const gd = g.data;
+    const r = new Float32Array(s.length);
+    if (inclusive) for (let i = 0; i < r.length; i++) r[i] = s[i] >= l && s[i] <= h ? gd[i] : 0;
+    else for (let i = 0; i < r.length; i++) r[i] = s[i] > l && s[i] < h ? gd[i] : 0;
+    return [new Tensor(r, x.shape, 'float32')];
+  });
+}
+
+function clamp_impl(x: Tensor, min: number | null = null, max: number | null = null): Tensor {
+  if (min === null && max === null) throw new Error("clamp: at least one of 'min' or 'max' must not be None");
+  return clamp_core(x, min, max, 'clamp', true);
+}
+
+function relu_impl(x: Tensor): Tensor {
+  if (x.is_quantized) return quantized_clamp(x, 0, null, 'relu');
+  const s = x.data;
+  const o = alloc(x.dtype, s.length);
+  for (let i = 0; i < s.length; i++) o[i] = s[i] > 0 ? s[i] : 0;
+  const out = new Tensor(o, x.shape, x.dtype);
+  return record_grad(out, [x], 'ReluBackward', (g) => {
+    const gd = g.data;
+    const r = new Float32Array(s.length);
+    for (let i = 0; i < r.length; i++) r[i] = s[i] > 0 ? gd[i] : 0;
+    return [new Tensor(r, x.shape, 'float32')];
+  });
+}
+
+function hardtanh_impl(x: Tensor, min_val = -1, max_val = 1): Tensor {
+  if (min_val > max_val) throw new Error(`hardtanh: min_val (${min_val}) cannot be greater than max_val (${max_val})`);
+  return clamp_core(x, min_val, max_val, 'hardtanh', false);
+}
+
+function relu6_impl(x: Tensor): Tensor {
+  return clamp_core(x, 0, 6, 'hardtanh', false);
+}
+
+function leaky_relu_impl(x: Tensor, negative_slope = 0.01): Tensor {
+  const s = x.data;
+  const o = new Float32Array(s.length);
+  for (let i = 0; i < s.length; i++) o[i] = s[i] > 0 ? s[i] : s[i] * negative_slope;
+  const out = new Tensor(o, x.shape, 'float32');
+  return record_grad(out, [x], 'LeakyReluBackward', (g) => {
+    const gd = g.data;
+    const r = new Float32Array(s.length);
+    for (let i = 0; i < r.length; i++) r[i] = s[i] > 0 ? gd[i] : gd[i] * negative_slope;
+    return [new Tensor(r, x.shape, 'float32')];
+  });
+}
+
+function hardsigmoid_impl(x: Tensor): Tensor {
+  const s = x.data;
+  const o = new Float32Array(s.length);
+  for (let i = 0; i < s.length; i++) o[i] = Math.min(Math.max(s[i] + 3, 0), 6) / 6;
+  const out = new Tensor(o, x.shape, 'float32');
+  return record_grad(out, [x], 'HardsigmoidBackward', (g) => {
+    const gd = g.data;
+    const r = new Float32Array(s.length);
+    for (let i = 0; i < r.length; i++) r[i] = s[i] > -3 && s[i] < 3 ? gd[i] / 6 : 0;
+    return [new Tensor(r, x.shape, 'float32')];
+  });
+}
+
+function hardswish_impl(x: Tensor): Tensor {
+  const s = x.data;
+  const o = new Float32Array(s.length);
+  for (let i = 0; i < s.length; i++) o[i] = (s[i] * Math.min(Math.max(s[i] + 3, 0), 6)) / 6;
+  const out = new Tensor(o, x.shape, 'float32');
+  return record_grad(out, [x], 'HardswishBackward', (g) => {
+    const gd = g.data;
+    const r = new Float32Array(s.length);
+    // torch: 0 below −3, x/3 + 0.5 on [−3, 3], 1 above
+    for (let i = 0; i < r.length; i++) r[i] = s[i] < -3 ? 0 : s[i] <= 3 ? gd[i] * (s[i] / 3 + 0.5) : gd[i];
+    return [new Tensor(r, x.shape, 'float32')];
+  });
+}
+
+function float_only<A extends unknown[]>(op: string, f: (x: Tensor, ...a: A) => Tensor): (x: Tensor, ...a: A) => Tensor {
+  return (x, ...a) => {
+    if (x.is_quantized || x.dtype !== 'float32') {
+      throw new Error(`${op}: expected a float32 tensor, got ${x.dtype} with shape ${fmt_shape(x.shape)}`);
+    }
+    return f(x, ...a);
+  };
+}
+
+/** torch.clamp(x, min=None, max=None); gradient passes where min ≤ x ≤ max. */
+export const clamp = define_function('clamp', clamp_impl);
+/** torch.relu(x) = max(x, 0); gradient 0 at x = 0. */
+export const relu = define_function('relu', relu_impl);
+/** hardtanh(x, min_val=-1, max_val=1) (F.hardtanh's positional params). */
+export const hardtanh = define_function('hardtanh', hardtanh_impl);
+/** relu6(x) = hardtanh(x, 0, 6). */
+export const relu6 = define_function('relu6', relu6_impl);
+/** leaky_relu(x, negative_slope=0.01). */
+export const leaky_relu = define_function('leaky_relu', float_only('leaky_relu', leaky_relu_impl));
+/** hardsigmoid(x) = relu6(x + 3) / 6. */
+export const hardsigmoid = define_function('hardsigmoid', float_only('hardsigmoid', hardsigmoid_impl));
+/** hardswish(x) = x · relu6(x + 3) / 6. */
+export const hardswish = define_function('hardswish', float_only('hardswish', hardswish_impl));
+
+define_method('clamp', clamp_impl);
+define_method('relu', relu_impl);

@@ -1,0 +1,94 @@
+import { record_grad } from '../../autograd/function.js';
+import { define_function, define_method } from '../dispatch.js';
+import { require_float, wrap_dim } from '../dims.js';
+import { Tensor } from '../tensor.js';
+
+/**
+ * softmax / log_softmax along one dim, numerically stable (the max is subtracted; sums in float64).
+ * The tensor is viewed as [outer, n, inner] with `n` the softmax dim.
+ */
+
+function split3(x: Tensor, dim: number, op: string): [number, number, number] {
+  const d = wrap_dim(dim, x.ndim, op);
+  const sh = x.shape;
+  let outer = 1;
+  for (let i = 0; i < d; i++) outer *= sh[i];
+  let inner = 1;
+  for (let i = d + 1; i < sh.length; i++) inner *= sh[i];
+  return [outer, sh.length ? sh[d] : 1, inner];
+}
+
+function softmax_core(x: Tensor, dim: number, log: boolean): Float32Array {
+  const [outer, n, inner] = split3(x, dim, log ? 'log_softmax' : 'softmax');
+  const s = x.data;
+  const o = new Float32Array(s.length);
+  for (let a = 0; a < outer; a++) {
+    for (let c = 0; c < inner; c++) {
+      const base = a * n * inner + c;
+      let m = Number.NEGATIVE_INFINITY;
+      for (let k = 0; k < n; k++) m = Math.max(m, s[base + k * inner]);
+      if (m === Number.NEGATIVE_INFINITY) m = 0; // an all −inf row: keep NaN-free shifts
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += Math.exp(s[base + k * inner] - m);
+      if (log) {
+        const lse = m + Math.log(sum);
+        for (let k = 0; k < n; k++) o[base + k * inner] = s[base + k * inner] - lse;
+      } else {
+        for (let k = 0; k < n; k++) o[base + k * inner] = Math.exp(s[base + k * inner] - m) / sum;
+      }
+    }
+  }
+  return o;
+}
+
+function softmax_impl(x: Tensor, dim: number): Tensor {
+  require_float(x, 'softmax');
+  if (dim === undefined || dim === null) throw new Error('softmax: dim must be given (implicit dim is deprecated in torch)');
+  const y = softmax_core(x, dim, false);
+  const out = new Tensor(y, x.shape, 'float32');
+  return record_grad(out, [x], 'SoftmaxBackward', (g) => {
+    // dx = y ⊙ (g − Σ_k g_k y_k)
+    const [outer, n, inner] = split3(x, dim, 'softmax');
+    const gd = g.data;
+    const r = new Float32Array(y.length);
+    for (let a = 0; a < outer; a++) {
+      for (let c = 0; c < inner; c++) {
+        const base = a * n * inner + c;
+        let dot = 0;
+        for (let k = 0; k < n; k++) dot += gd[base + k * inner] * y[base + k * inner];
+        for (let k = 0; k < n; k++) r[base + k * inner] = y[base + k * inner] * (gd[base + k * inner] - dot);
+      }
+    }
+    return [new Tensor(r, x.shape, 'float32')];
+  });
+}
+
+function log_softmax_impl(x: Tensor, dim: number): Tensor {
+  require_float(x, 'log_softmax');
+  if (dim === undefined || dim === null) throw new Error('log_softmax: dim must be given (implicit dim is deprecated in torch)');
+  const y = softmax_core(x, dim, true);
+  const out = new Tensor(y, x.shape, 'float32');
+  return record_grad(out, [x], 'LogSoftmaxBackward', (g) => {
+    // dx = g − exp(y) Σ_k g_k
+    const [outer, n, inner] = split3(x, dim, 'log_softmax');
+    const gd = g.data;
+    const r = new Float32Array(y.length);
+    for (let a = 0; a < outer; a++) {
+      for (let c = 0; c < inner; c++) {
+        const base = a * n * inner + c;
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += gd[base + k * inner];
+        for (let k = 0; k < n; k++) r[base + k * inner] = gd[base + k * inner] - Math.exp(y[base + k * inner]) * sum;
+      }
+    }
+    return [new Tensor(r, x.shape, 'float32')];
+  });
+}
+
+/** torch.softmax(x, dim). */
+export const softmax = define_function('softmax', softmax_impl);
+/** torch.log_softmax(x, dim): x − logsumexp(x, dim), stable for large inputs. */
+export const log_softmax = define_function('log_softmax', log_softmax_impl);
+
+define_method('softmax', softmax_impl);
+define_method('log_softmax', log_softmax_impl);
