@@ -8,3 +8,5 @@ export * as F from './runtime/nn/functional/index.js';
 export * from './runtime/io/index.js';
 export * as fx from './compiler/index.js';
 export * as optim from './runtime/optim/index.js';
+export * as quantization from './runtime/quant/index.js';
+export { quantize_per_tensor, quantize_per_channel, dequantize, int_repr } from './runtime/quant/qtensor.js';

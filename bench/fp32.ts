@@ -102,10 +102,4 @@ export async function run(args: string[]): Promise<void> {
     ],
     rows,
   );
-  const lstm = new nn.LSTM(28, 128, { batch_first: true }).eval();
-  for (const batch of [1, 32]) {
-    const x = randn([batch, 28, 28]);
-    const ms = median_ms(() => no_grad(() => lstm.forward(x)), reps);
-    console.log(`nn.LSTM(28, 128) no_grad, batch ${batch}, 28 steps: ${ms.toFixed(3)} ms`);
-  }
 }

@@ -28,13 +28,22 @@ export function bind_functions(names: Iterable<string>, taken: ReadonlySet<strin
     if (!fn) throw new CodegenError(null, `function '${name}' is not registered (see runtime/tensor/dispatch.ts)`);
     const parts = name.includes('.') ? name.split('.') : ['fxq', name];
     if (taken.has(parts[0])) {
-      throw new CodegenError(null, `a node is named '${parts[0]}', which the generated code needs for calling '${name}'; rename the node`);
+      throw new CodegenError(
+        null,
+        `a node is named '${parts[0]}', which the generated code needs for calling '${name}'; rename the node`,
+      );
     }
     let ns = roots.get(parts[0]);
-    if (!ns) roots.set(parts[0], (ns = Object.create(null) as Namespace));
+    if (!ns) {
+      ns = Object.create(null) as Namespace;
+      roots.set(parts[0], ns);
+    }
     for (const p of parts.slice(1, -1)) {
       let next = ns[p] as Namespace | undefined;
-      if (!next) ns[p] = next = Object.create(null) as Namespace;
+      if (!next) {
+        next = Object.create(null) as Namespace;
+        ns[p] = next;
+      }
       ns = next;
     }
     ns[parts[parts.length - 1]] = fn;
@@ -61,7 +70,7 @@ export function compile_forward(emitted: EmittedForward): CompiledGraph {
   const source = `${header}\n${body}\n};`;
   const line_to_node = new Map<number, Node>();
   const first_line = 3 + header.split('\n').length;
-  emitted.nodes.forEach((n, i) => line_to_node.set(first_line + i, n));
+  for (const [i, n] of emitted.nodes.entries()) line_to_node.set(first_line + i, n);
   let factory: (...ns: unknown[]) => CompiledForward;
   try {
     factory = new Function(...root_names, source) as typeof factory;

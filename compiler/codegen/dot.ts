@@ -23,7 +23,9 @@ export function to_dot(graph: Graph, name = 'GraphModule'): string {
   const lines = [`digraph ${q(name)} {`, '  rankdir=TB;', '  node [style=filled, fontname="Helvetica", fontsize=10];'];
   for (const n of graph.nodes) {
     const consts = n.args.filter((a) => a !== null && typeof a !== 'object').map(format_arg);
-    const shape = Array.isArray(n.meta.shape) ? `\n[${(n.meta.shape as number[]).join(', ')}] ${String(n.meta.dtype ?? '')}` : '';
+    const shape = Array.isArray(n.meta.shape)
+      ? `\n[${(n.meta.shape as number[]).join(', ')}] ${String(n.meta.dtype ?? '')}`
+      : '';
     const label = `${n.name}\n${n.op}: ${n.target}${consts.length ? `\n(${consts.join(', ')})` : ''}${shape}`;
     lines.push(`  ${q(n.name)} [label=${q(label)}, ${OP_STYLE[n.op] ?? ''}];`);
   }

@@ -5,7 +5,13 @@
  */
 import { IDENTIFIER_RE, is_valid_node_name } from '../ir/namespace.js';
 import { type Argument, is_plain_object, Node, type Opcode } from '../ir/node.js';
-import { BUILTIN_FUNCTIONS, is_known_function, is_tensor_method, is_valid_path, TRACEABLE_ATTRIBUTES } from '../ir/targets.js';
+import {
+  BUILTIN_FUNCTIONS,
+  is_known_function,
+  is_tensor_method,
+  is_valid_path,
+  TRACEABLE_ATTRIBUTES,
+} from '../ir/targets.js';
 
 /** Raised when a graph cannot be turned into code; names the node. */
 export class CodegenError extends Error {
@@ -46,7 +52,8 @@ function key_text(k: string): string {
 /** A constant or node reference as an expression. */
 export function expr(a: Argument, owner: Node | null): string {
   if (a instanceof Node) {
-    if (!is_valid_node_name(a.name)) throw new CodegenError(owner, `input name ${JSON.stringify(a.name)} is not a valid identifier`);
+    if (!is_valid_node_name(a.name))
+      throw new CodegenError(owner, `input name ${JSON.stringify(a.name)} is not a valid identifier`);
     return a.name;
   }
   if (a === undefined) return 'undefined';
@@ -64,8 +71,12 @@ export function expr(a: Argument, owner: Node | null): string {
 
 /** `this.layer2.downsample[0]` for the path 'layer2.downsample.0'. */
 export function path_expr(target: string, node: Node): string {
-  if (!is_valid_path(target)) throw new CodegenError(node, `target ${JSON.stringify(target)} is not a dotted path of identifiers`);
-  return `this${target.split('.').map((p) => (/^[0-9]+$/.test(p) ? `[${p}]` : `.${p}`)).join('')}`;
+  if (!is_valid_path(target))
+    throw new CodegenError(node, `target ${JSON.stringify(target)} is not a dotted path of identifiers`);
+  return `this${target
+    .split('.')
+    .map((p) => (/^[0-9]+$/.test(p) ? `[${p}]` : `.${p}`))
+    .join('')}`;
 }
 
 function call_args(node: Node, args: readonly Argument[]): string {
@@ -108,7 +119,10 @@ function builtin_expr(node: Node): string {
   const o = expr(obj, node);
   if (node.target === 'getattr') {
     if (typeof key !== 'string' || !TRACEABLE_ATTRIBUTES.has(key)) {
-      throw new CodegenError(node, `getattr of ${JSON.stringify(key)} is not allowed (one of ${[...TRACEABLE_ATTRIBUTES].join(', ')})`);
+      throw new CodegenError(
+        node,
+        `getattr of ${JSON.stringify(key)} is not allowed (one of ${[...TRACEABLE_ATTRIBUTES].join(', ')})`,
+      );
     }
     return `${o}.${key}`;
   }
@@ -133,6 +147,6 @@ export function emit_forward(nodes: readonly Node[]): EmittedForward {
     }
   }
   const last = nodes[nodes.length - 1];
-  if (!last || last.op !== 'output') throw new CodegenError(last ?? null, 'the graph must end with an output node');
+  if (last?.op !== 'output') throw new CodegenError(last ?? null, 'the graph must end with an output node');
   return out;
 }

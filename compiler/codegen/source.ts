@@ -5,8 +5,11 @@
  * running a GraphModule never needs it.
  */
 import { createRequire } from 'node:module';
+import * as functional_ns from '../../runtime/nn/functional/index.js';
 import * as nn from '../../runtime/nn/index.js';
 import { Module } from '../../runtime/nn/module.js';
+import { lookup_function } from '../../runtime/tensor/dispatch.js';
+import * as tensor_ns from '../../runtime/tensor/index.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { param_list } from './compile.js';
 import type { EmittedForward } from './emit.js';
@@ -34,6 +37,28 @@ interface TypeTree {
   children: Map<string, TypeTree>;
 }
 
+function child(t: TypeTree, key: string): TypeTree {
+  let c = t.children.get(key);
+  if (!c) {
+    c = { children: new Map() };
+    t.children.set(key, c);
+  }
+  return c;
+}
+
+/**
+ * The type of a registered op as the package root exports it (`typeof fxq_types.F.relu`), checked
+ * by identity so the type is the function's own; 'Op' when the root does not export it.
+ */
+function function_type(name: string): string {
+  const fn = lookup_function(name);
+  const [head, ...rest] = name.split('.');
+  if (rest.length === 0 && (tensor_ns as Record<string, unknown>)[head] === fn) return `typeof fxq_types.${head}`;
+  if (head === 'F' && rest.length === 1 && (functional_ns as Record<string, unknown>)[rest[0]] === fn)
+    return `typeof fxq_types.F.${rest[0]}`;
+  return 'Op';
+}
+
 function type_of_value(v: unknown): string {
   if (v instanceof Module) {
     const cls = v.constructor as { name: string };
@@ -58,9 +83,7 @@ function self_type(paths: Iterable<string>, resolve: (path: string) => unknown):
   for (const path of paths) {
     let t = root;
     for (const part of path.split('.')) {
-      let c = t.children.get(part);
-      if (!c) t.children.set(part, (c = { children: new Map() }));
-      t = c;
+      t = child(t, part);
     }
     t.leaf = type_of_value(resolve(path));
   }
@@ -77,28 +100,30 @@ export function render_source(
   const { project } = load();
   const sf = project.createSourceFile('forward.ts', '', { overwrite: true });
   try {
-    sf.addImportDeclaration({ isTypeOnly: true, namedImports: ['Tensor', 'nn'], moduleSpecifier: options.import_from ?? 'fxq' });
-    sf.addTypeAlias({ name: 'Op', type: '(...args: any[]) => any' });
-    const namespaces = new Map<string, Set<string>>();
+    sf.addImportDeclaration({
+      isTypeOnly: true,
+      namedImports: ['Tensor', 'nn'],
+      moduleSpecifier: options.import_from ?? 'fxq',
+    });
+    sf.addImportDeclaration({
+      isTypeOnly: true,
+      namespaceImport: 'fxq_types',
+      moduleSpecifier: options.import_from ?? 'fxq',
+    });
+    const namespaces = new Map<string, TypeTree>();
+    let loose = false;
     for (const name of emitted.functions) {
       const parts = name.includes('.') ? name.split('.') : ['fxq', name];
-      let s = namespaces.get(parts[0]);
-      if (!s) namespaces.set(parts[0], (s = new Set()));
-      s.add(parts.slice(1).join('.'));
+      const tree: TypeTree = namespaces.get(parts[0]) ?? { children: new Map() };
+      namespaces.set(parts[0], tree);
+      let t = tree;
+      for (const p of parts.slice(1)) t = child(t, p);
+      t.leaf = function_type(name);
+      if (t.leaf === 'Op') loose = true;
     }
-    for (const [root, members] of namespaces) {
-      const tree: TypeTree = { children: new Map() };
-      for (const m of members) {
-        let t = tree;
-        for (const p of m.split('.')) {
-          let c = t.children.get(p);
-          if (!c) t.children.set(p, (c = { children: new Map() }));
-          t = c;
-        }
-        t.leaf = 'Op';
-      }
-      sf.addStatements(`declare const ${root}: ${render_tree(tree, '')};`);
-    }
+    // ops the package root exports are typed by their real signatures; others (not exported there) loosely
+    if (loose) sf.addTypeAlias({ name: 'Op', type: '(...args: any[]) => any' });
+    for (const [root, tree] of namespaces) sf.addStatements(`declare const ${root}: ${render_tree(tree, '')};`);
     sf.addTypeAlias({ name: 'Self', type: self_type(attr_paths, resolve) });
     sf.addFunction({
       isExported: true,

@@ -9,10 +9,16 @@ export function tabular(graph: Graph): string {
     n.name,
     n.target,
     `(${n.args.map(format_arg).join(', ')})`,
-    `{${Object.entries(n.kwargs).map(([k, v]) => `${k}: ${format_arg(v)}`).join(', ')}}`,
+    `{${Object.entries(n.kwargs)
+      .map(([k, v]) => `${k}: ${format_arg(v)}`)
+      .join(', ')}}`,
   ]);
   const header = ['opcode', 'name', 'target', 'args', 'kwargs'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

@@ -9,7 +9,8 @@ export function getitem(obj: unknown, index: unknown): unknown {
 
 /** `obj.attr` for the attributes tracing records (shape, dtype, …). */
 export function getattr(obj: unknown, attr: unknown): unknown {
-  if (typeof attr !== 'string' || !TRACEABLE_ATTRIBUTES.has(attr)) throw new Error(`getattr: attribute ${JSON.stringify(attr)} is not readable here`);
+  if (typeof attr !== 'string' || !TRACEABLE_ATTRIBUTES.has(attr))
+    throw new Error(`getattr: attribute ${JSON.stringify(attr)} is not readable here`);
   return (obj as Record<string, unknown>)[attr];
 }
 

@@ -2,9 +2,24 @@
  * An ordered list of Nodes with insertion points, as torch.fx's Graph. Naming lives in Namespace,
  * checks in lint.ts, code generation in compiler/codegen — this file is only structure.
  */
+import { lookup_function } from '../../runtime/tensor/dispatch.js';
+import type { Module } from '../../runtime/nn/module.js';
 import { tabular } from '../codegen/table.js';
-import { Namespace, candidate_from_target } from './namespace.js';
+import { lint } from './lint.js';
+import { candidate_from_target, Namespace } from './namespace.js';
 import { type Argument, map_arg, Node, type Opcode } from './node.js';
+
+/** The registry name of a function op given by name or as the function define_function returned. */
+export function function_target(target: string | ((...args: never[]) => unknown)): string {
+  if (typeof target === 'string') return target;
+  const name = target.name;
+  if (lookup_function(name) !== target) {
+    throw new Error(
+      `call_function: ${name || 'this function'} is not a registered op (define it with define_function)`,
+    );
+  }
+  return name;
+}
 
 /** Options for Graph.eliminate_dead_code. */
 export interface DeadCodeOptions {
@@ -45,7 +60,13 @@ export class Graph {
    * Creates a node at the current insertion point (the end, unless inside inserting_before/after).
    * `name` defaults to one derived from the target; the namespace keeps it unique.
    */
-  create_node(op: Opcode, target: string, args: readonly Argument[] = [], kwargs: Record<string, Argument> = {}, name?: string): Node {
+  create_node(
+    op: Opcode,
+    target: string,
+    args: readonly Argument[] = [],
+    kwargs: Record<string, Argument> = {},
+    name?: string,
+  ): Node {
     const candidate = name ?? candidate_from_target(op, target);
     const node = new Node(this, this._namespace.create_name(candidate), op, target, args, kwargs);
     this._link_before(node, this._insert_before);
@@ -62,8 +83,13 @@ export class Graph {
   call_module(module_name: string, args: readonly Argument[] = [], kwargs: Record<string, Argument> = {}): Node {
     return this.create_node('call_module', module_name, args, kwargs);
   }
-  call_function(name: string, args: readonly Argument[] = [], kwargs: Record<string, Argument> = {}): Node {
-    return this.create_node('call_function', name, args, kwargs);
+  /** `target` is a registry name ('add', 'F.relu') or the registered function itself (e.g. `F.relu`). */
+  call_function(
+    target: string | ((...args: never[]) => unknown),
+    args: readonly Argument[] = [],
+    kwargs: Record<string, Argument> = {},
+  ): Node {
+    return this.create_node('call_function', function_target(target), args, kwargs);
   }
   call_method(name: string, args: readonly Argument[] = [], kwargs: Record<string, Argument> = {}): Node {
     return this.create_node('call_method', name, args, kwargs);
@@ -140,7 +166,10 @@ export class Graph {
         continue;
       }
       if (value_remap.has(n)) continue;
-      value_remap.set(n, this.node_copy(n, (x) => value_remap.get(x) as Node));
+      value_remap.set(
+        n,
+        this.node_copy(n, (x) => value_remap.get(x) as Node),
+      );
     }
     return { remap: value_remap, output };
   }
@@ -163,7 +192,13 @@ export class Graph {
     return this._namespace.claim(name);
   }
   /** @internal appends an already-named node (from_json). */
-  _append_named(op: Opcode, target: string, args: readonly Argument[], kwargs: Record<string, Argument>, name: string): Node {
+  _append_named(
+    op: Opcode,
+    target: string,
+    args: readonly Argument[],
+    kwargs: Record<string, Argument>,
+    name: string,
+  ): Node {
     const node = new Node(this, name, op, target, args, kwargs);
     this._link_before(node, this._root);
     return node;
@@ -188,6 +223,11 @@ export class Graph {
     node._prev = node;
     node._next = node;
     this._len--;
+  }
+
+  /** Checks structure, names and targets (against `root` when given); throws GraphLintError listing every problem. */
+  lint(root?: Module): void {
+    lint(this, root);
   }
 
   /** Prints (and returns) one row per node: opcode, name, target, args, kwargs. */

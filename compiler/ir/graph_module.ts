@@ -6,11 +6,12 @@
 import { Module } from '../../runtime/nn/module.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { type CompiledGraph, compile_forward, node_of_error } from '../codegen/compile.js';
+import { to_dot, to_svg } from '../codegen/dot.js';
 import { emit_forward } from '../codegen/emit.js';
 import { render_source, type SourceOptions } from '../codegen/source.js';
-import { to_dot, to_svg } from '../codegen/dot.js';
 import type { Graph } from './graph.js';
 import { type GraphJson, graph_from_json, graph_to_json } from './serialize.js';
+import { is_valid_path } from './targets.js';
 
 type Slots = Record<string, unknown>;
 
@@ -46,7 +47,8 @@ export function assign_attr(m: Module, path: string, value: unknown, as_buffer =
     cur = next as Module;
   }
   const last = parts[parts.length - 1];
-  if (as_buffer && (value instanceof Tensor || value === null)) cur.register_buffer(last, value as Tensor | null, persistent);
+  if (as_buffer && (value instanceof Tensor || value === null))
+    cur.register_buffer(last, value as Tensor | null, persistent);
   else (cur as unknown as Slots)[last] = value;
 }
 
@@ -76,10 +78,15 @@ export class GraphModule extends Module {
     if (root instanceof Module) this.training = root.training;
     for (const node of graph.nodes) {
       if (node.op !== 'call_module' && node.op !== 'get_attr') continue;
+      // checked before anything is assigned: a path like '__proto__.x' must never reach assign_attr
+      if (!is_valid_path(node.target)) {
+        throw new Error(
+          `GraphModule: node '${node.name}' has ${node.op} target ${JSON.stringify(node.target)}, which is not a dotted path of identifiers`,
+        );
+      }
       if (this._has_path(node.target)) continue;
       const first = node.target.split('.')[0];
-      const existing = (this as unknown as Slots)[first];
-      if (first in this && !(existing instanceof Module && Object.hasOwn(this, first))) {
+      if (!this._slot_usable(first)) {
         throw new Error(
           `GraphModule: ${node.op} target '${node.target}' would overwrite GraphModule's own '${first}'; rename that submodule/attribute`,
         );
@@ -92,6 +99,13 @@ export class GraphModule extends Module {
       assign_attr(this, node.target, value, node.op === 'get_attr' && is_buffer_of(root, node.target));
     }
     this.recompile();
+  }
+
+  /** True when a top-level name is free or already holds a submodule (never a GraphModule member). */
+  private _slot_usable(name: string): boolean {
+    // a descriptor, not a read: reading `code` would run its getter
+    const desc = Object.getOwnPropertyDescriptor(this, name);
+    return desc ? desc.value instanceof Module : !(name in this);
   }
 
   private _has_path(path: string): boolean {
@@ -151,10 +165,55 @@ export class GraphModule extends Module {
 
   /** The forward as readable code with the submodules it uses; printed unless print_output is false. */
   print_readable(print_output = true): string {
-    const mods = [...this.named_modules()].filter(([p]) => p !== '').map(([p, m]) => `//   ${p}: ${m.constructor.name}(${m.extra_repr()})`);
+    const mods = [...this.named_modules()]
+      .filter(([p]) => p !== '')
+      .map(([p, m]) => `//   ${p}: ${m.constructor.name}(${m.extra_repr()})`);
     const text = `// class ${this.class_name} extends GraphModule\n// submodules:\n${mods.join('\n')}\n${this.code}`;
     if (print_output) console.log(text);
     return text;
+  }
+
+  /** Adds (or replaces) a submodule at a dotted path, creating empty parents; as torch's add_submodule. */
+  add_submodule(target: string, module: Module): boolean {
+    if (!is_valid_path(target)) throw new Error(`add_submodule: '${target}' is not a dotted path of identifiers`);
+    const first = target.split('.')[0];
+    if (!this._slot_usable(first)) {
+      throw new Error(`add_submodule: '${target}' would overwrite GraphModule's own '${first}'`);
+    }
+    assign_attr(this, target, module);
+    return true;
+  }
+
+  /** Removes the submodule at a dotted path; false if there was none. */
+  delete_submodule(target: string): boolean {
+    const dot = target.lastIndexOf('.');
+    let parent: Module;
+    try {
+      parent = dot < 0 ? this : this.get_submodule(target.slice(0, dot));
+    } catch {
+      return false;
+    }
+    const name = target.slice(dot + 1);
+    if (!((parent as unknown as Slots)[name] instanceof Module)) return false;
+    delete (parent as unknown as Slots)[name];
+    return true;
+  }
+
+  /** Deletes submodules no call_module/get_attr node reaches (after passes replaced them). */
+  delete_all_unused_submodules(): void {
+    const used = new Set<string>(['']);
+    for (const n of this._graph.nodes) {
+      if (n.op !== 'call_module' && n.op !== 'get_attr') continue;
+      const parts = n.target.split('.');
+      // a used module keeps its parents and (for call_module) everything under it
+      for (let i = 1; i <= parts.length; i++) used.add(parts.slice(0, i).join('.'));
+    }
+    const called = this._graph.nodes.filter((n) => n.op === 'call_module').map((n) => `${n.target}.`);
+    const unused = [...this.named_modules()]
+      .map(([p]) => p)
+      .filter((p) => !used.has(p) && !called.some((c) => p.startsWith(c)));
+    // delete deepest first so parents' deletes do not invalidate children's paths
+    for (const p of unused.sort((a, b) => b.length - a.length)) this.delete_submodule(p);
   }
 
   /** The graph as JSON (weights are not included: they live in the module's state_dict). */

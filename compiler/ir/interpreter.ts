@@ -38,7 +38,8 @@ export class Interpreter {
       try {
         value = this.run_node(node);
       } catch (e) {
-        if (e instanceof Error && !e.message.includes('[fxq node')) e.message += `\n  [fxq node '${node.name}': ${node.format_node()}]`;
+        if (e instanceof Error && !e.message.includes('[fxq node'))
+          e.message += `\n  [fxq node '${node.name}': ${node.format_node()}]`;
         throw e;
       }
       if (node.op === 'output') return value;
@@ -69,7 +70,8 @@ export class Interpreter {
   /** Replaces node references in the node's args/kwargs by their computed values. */
   fetch_args_kwargs_from_env(node: Node): [Args, Kwargs] {
     const load = (n: Node): Argument => {
-      if (!this.env.has(n)) throw new Error(`Interpreter: node '${node.name}' reads '${n.name}' before it was computed`);
+      if (!this.env.has(n))
+        throw new Error(`Interpreter: node '${node.name}' reads '${n.name}' before it was computed`);
       return this.env.get(n) as Argument;
     };
     return [node.args.map((a) => map_arg(a, load)) as Args, map_arg(node.kwargs, load) as Kwargs];

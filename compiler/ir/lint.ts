@@ -28,7 +28,7 @@ export function lint(graph: Graph, root?: Module): void {
   const nodes = graph.nodes;
   const position = new Map<Node, number>();
   const names = new Map<string, Node>();
-  nodes.forEach((n, i) => position.set(n, i));
+  for (const [i, n] of nodes.entries()) position.set(n, i);
   const dep = new DepGraph({ directed: true });
 
   nodes.forEach((n, i) => {
@@ -42,7 +42,8 @@ export function lint(graph: Graph, root?: Module): void {
     dep.setNode(n.name);
     const check_input = (input: Node): void => {
       const p = position.get(input);
-      if (p === undefined) problems.push(`${where} uses '${input.name}', which is not in the graph (erased or foreign)`);
+      if (p === undefined)
+        problems.push(`${where} uses '${input.name}', which is not in the graph (erased or foreign)`);
       else if (p >= i) problems.push(`${where} uses '${input.name}' before it is defined (#${p})`);
       if (!input.users.has(n)) problems.push(`${where} uses '${input.name}' but is missing from its users`);
       dep.setEdge(input.name, n.name);

@@ -78,7 +78,14 @@ export class Node {
   private _kwargs: Record<string, Argument> = {};
   private readonly _inputs = new Set<Node>();
 
-  constructor(graph: Graph, name: string, op: Opcode, target: string, args: readonly Argument[], kwargs: Record<string, Argument>) {
+  constructor(
+    graph: Graph,
+    name: string,
+    op: Opcode,
+    target: string,
+    args: readonly Argument[],
+    kwargs: Record<string, Argument>,
+  ) {
     this.graph = graph;
     this.name = name;
     this.op = op;
@@ -176,8 +183,13 @@ export class Node {
   /** One line, as torch.fx's format_node: `%relu : call_function[target=F.relu](args = (%conv1,))`. */
   format_node(): string {
     const fmt = (a: Argument): string => format_arg(a);
-    const kw = Object.keys(this._kwargs).length ? `, kwargs = {${Object.entries(this._kwargs).map(([k, v]) => `${k}: ${fmt(v)}`).join(', ')}}` : '';
-    if (this.op === 'placeholder') return `%${this.name} : [num_users=${this.users.size}] = placeholder[target=${this.target}]`;
+    const kw = Object.keys(this._kwargs).length
+      ? `, kwargs = {${Object.entries(this._kwargs)
+          .map(([k, v]) => `${k}: ${fmt(v)}`)
+          .join(', ')}}`
+      : '';
+    if (this.op === 'placeholder')
+      return `%${this.name} : [num_users=${this.users.size}] = placeholder[target=${this.target}]`;
     if (this.op === 'output') return `return ${fmt(this._args[0])}`;
     return `%${this.name} : [num_users=${this.users.size}] = ${this.op}[target=${this.target}](args = (${this._args.map(fmt).join(', ')})${kw})`;
   }
@@ -192,7 +204,10 @@ export function format_arg(a: Argument): string {
   if (a instanceof Node) return `%${a.name}`;
   if (a === undefined) return 'undefined';
   if (Array.isArray(a)) return `[${(a as readonly Argument[]).map(format_arg).join(', ')}]`;
-  if (is_plain_object(a)) return `{${Object.entries(a).map(([k, v]) => `${k}: ${format_arg(v as Argument)}`).join(', ')}}`;
+  if (is_plain_object(a))
+    return `{${Object.entries(a)
+      .map(([k, v]) => `${k}: ${format_arg(v as Argument)}`)
+      .join(', ')}}`;
   if (typeof a === 'string') return JSON.stringify(a);
   return String(a);
 }

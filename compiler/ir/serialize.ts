@@ -40,7 +40,8 @@ export class GraphJsonError extends Error {
 function encode(a: Argument): Json {
   if (a instanceof Node) return { $node: a.name };
   if (a === undefined) return { $undefined: true };
-  if (typeof a === 'number' && (!Number.isFinite(a) || Object.is(a, -0))) return { $number: Object.is(a, -0) ? '-0' : String(a) };
+  if (typeof a === 'number' && (!Number.isFinite(a) || Object.is(a, -0)))
+    return { $number: Object.is(a, -0) ? '-0' : String(a) };
   if (a === null || typeof a === 'number' || typeof a === 'string' || typeof a === 'boolean') return a;
   if (Array.isArray(a)) return (a as readonly Argument[]).map(encode);
   return { $object: encode_object(a as Record<string, Argument>) };
@@ -61,7 +62,13 @@ export function graph_to_json(graph: Graph, class_name = 'GraphModule'): GraphJs
     version: 1,
     class_name,
     nodes: graph.nodes.map((n) => {
-      const j: NodeJson = { name: n.name, op: n.op, target: n.target, args: n.args.map(encode), kwargs: encode_object(n.kwargs) };
+      const j: NodeJson = {
+        name: n.name,
+        op: n.op,
+        target: n.target,
+        args: n.args.map(encode),
+        kwargs: encode_object(n.kwargs),
+      };
       const meta: { [k: string]: Json } = {};
       for (const k of META_KEYS) if (n.meta[k] !== undefined) meta[k] = JSON.parse(JSON.stringify(n.meta[k])) as Json;
       if (Object.keys(meta).length) j.meta = meta;
@@ -75,7 +82,8 @@ function decode(j: unknown, env: Map<string, Node>, where: string): Argument {
   if (Array.isArray(j)) return j.map((x, i) => decode(x, env, `${where}[${i}]`));
   if (!is_plain_object(j)) throw new GraphJsonError(`${where}: unsupported value`);
   const keys = Object.keys(j);
-  if (keys.length !== 1) throw new GraphJsonError(`${where}: an object must be one of {$node}, {$object}, {$number}, {$undefined}`);
+  if (keys.length !== 1)
+    throw new GraphJsonError(`${where}: an object must be one of {$node}, {$object}, {$number}, {$undefined}`);
   const v = j[keys[0]];
   switch (keys[0]) {
     case '$node': {
@@ -116,10 +124,12 @@ export function graph_from_json(json: unknown, root?: Module): Graph {
     if (typeof name !== 'string' || !is_valid_node_name(name)) {
       throw new GraphJsonError(`${where}: name ${JSON.stringify(name)} is not a valid, non-reserved identifier`);
     }
-    if (typeof op !== 'string' || !OPCODES.includes(op as Opcode)) throw new GraphJsonError(`${where}: op ${JSON.stringify(op)} is not one of ${OPCODES.join(', ')}`);
+    if (typeof op !== 'string' || !OPCODES.includes(op as Opcode))
+      throw new GraphJsonError(`${where}: op ${JSON.stringify(op)} is not one of ${OPCODES.join(', ')}`);
     if (typeof target !== 'string') throw new GraphJsonError(`${where}: target must be a string`);
     if (!Array.isArray(args)) throw new GraphJsonError(`${where}: args must be an array`);
-    if (kwargs !== undefined && !is_plain_object(kwargs)) throw new GraphJsonError(`${where}: kwargs must be an object`);
+    if (kwargs !== undefined && !is_plain_object(kwargs))
+      throw new GraphJsonError(`${where}: kwargs must be an object`);
     if (env.has(name) || !graph._claim_name(name)) throw new GraphJsonError(`${where}: duplicate node name '${name}'`);
     const a = args.map((x, k) => decode(x, env, `${where}.args[${k}]`));
     const kw: Record<string, Argument> = {};

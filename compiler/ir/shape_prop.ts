@@ -2,8 +2,9 @@
  * ShapeProp: runs the graph on example inputs and records each node's result shape and dtype in
  * node.meta (`shape`, `dtype`, and `tensor_meta` as torch.fx names it; arrays of tensors give arrays).
  */
-import { Tensor } from '../../runtime/tensor/tensor.js';
+
 import type { DType } from '../../runtime/tensor/dtype.js';
+import { Tensor } from '../../runtime/tensor/tensor.js';
 import { Interpreter } from './interpreter.js';
 import type { Node } from './node.js';
 

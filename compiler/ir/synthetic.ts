@@ -2,11 +2,12 @@
  * A synthetic model of a chosen size for scale tests and the compiler bench: a chain of
  * elementwise ops and small Linear layers whose traced graph has about `nodes` nodes.
  */
+
+import { ModuleList } from '../../runtime/nn/containers.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
 import { Module } from '../../runtime/nn/module.js';
 import { add, mul } from '../../runtime/tensor/ops/binary.js';
 import type { Tensor } from '../../runtime/tensor/tensor.js';
-import { ModuleList } from '../../runtime/nn/containers.js';
 
 /** Traces to ≈ `nodes` nodes: per step one of linear / relu method / add / mul, cycling. */
 export class SyntheticChain extends Module {

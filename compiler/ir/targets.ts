@@ -2,17 +2,24 @@
  * What a node's target may name, and whether it resolves: the checks shared by lint, from_json
  * validation and code generation, so no unchecked text ever becomes code.
  */
+
+import { Module } from '../../runtime/nn/module.js';
 import { has_method, lookup_function } from '../../runtime/tensor/dispatch.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
-import { Module } from '../../runtime/nn/module.js';
 import { forward_params } from '../trace/params.js';
-import { Node } from './node.js';
+import { for_each_node, Node } from './node.js';
 
 /** Built-in call_function targets the compiler itself provides: `a[i]` and `a.attr`. */
 export const BUILTIN_FUNCTIONS: ReadonlySet<string> = new Set(['getitem', 'getattr']);
 
 /** Attributes `getattr` may read off a traced value. */
-export const TRACEABLE_ATTRIBUTES: ReadonlySet<string> = new Set(['shape', 'dtype', 'ndim', 'is_quantized', 'requires_grad']);
+export const TRACEABLE_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'shape',
+  'dtype',
+  'ndim',
+  'is_quantized',
+  'requires_grad',
+]);
 
 const PATH_PART_RE = /^(?:[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+)$/;
 const FUNCTION_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -20,7 +27,12 @@ const METHOD_NAME_RE = /^[a-z][A-Za-z0-9_]*$/;
 
 /** True when every dotted part of a module/attribute path is an identifier or an index. */
 export function is_valid_path(target: string): boolean {
-  return target.length > 0 && target.split('.').every((p) => PATH_PART_RE.test(p) && p !== '__proto__' && p !== 'constructor' && p !== 'prototype');
+  return (
+    target.length > 0 &&
+    target
+      .split('.')
+      .every((p) => PATH_PART_RE.test(p) && p !== '__proto__' && p !== 'constructor' && p !== 'prototype')
+  );
 }
 
 /** True when `name` is a Tensor method generated code may call (registered or defined on Tensor). */
@@ -71,8 +83,14 @@ export function arity_problem(node: Node, root?: Module): string | null {
   const n = node.args.length;
   const nkw = Object.keys(node.kwargs).length;
   switch (node.op) {
-    case 'placeholder':
-      return n > 1 || nkw ? 'a placeholder takes at most one default value and no kwargs' : null;
+    case 'placeholder': {
+      if (n > 1 || nkw) return 'a placeholder takes at most one default value and no kwargs';
+      let has_node = false;
+      for_each_node(node.args[0], () => {
+        has_node = true;
+      });
+      return has_node ? "a placeholder's default must be a constant, not another node" : null;
+    }
     case 'get_attr':
       return n || nkw ? 'get_attr takes no arguments' : null;
     case 'output':

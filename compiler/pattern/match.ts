@@ -49,7 +49,8 @@ export interface Match {
 
 function args_equal(a: Argument, b: Argument): boolean {
   if (a instanceof Node || b instanceof Node) return a === b;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => args_equal(x, (b as Argument[])[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => args_equal(x, (b as Argument[])[i]));
   if (is_plain_object(a) && is_plain_object(b)) {
     const ka = Object.keys(a);
     return ka.length === Object.keys(b).length && ka.every((k) => args_equal(a[k] as Argument, b[k] as Argument));
@@ -74,7 +75,8 @@ export function match_at(pattern: PatternNode, node: Node, gm: GraphModule): Mat
     const prev = m.bound.get(p);
     if (prev) return prev === arg; // a pattern node reached twice (diamond) is one graph node
     if (!p.test(arg, gm)) return false;
-    if (p.exact_arity !== undefined ? arg.args.length !== p.exact_arity : arg.args.length < p.inputs.length) return false;
+    if (p.exact_arity !== undefined ? arg.args.length !== p.exact_arity : arg.args.length < p.inputs.length)
+      return false;
     m.bound.set(p, arg);
     m.nodes.push(arg);
     return p.inputs.every((sub, i) => visit(sub, arg.args[i]));

@@ -8,7 +8,15 @@ import type { GraphModule } from '../ir/graph_module.js';
 import { lint } from '../ir/lint.js';
 import { type Argument, map_arg, Node } from '../ir/node.js';
 import { Tracer } from '../trace/tracer.js';
-import { compile_pattern, find_matches, match_at, type Match, type Pattern, type PatternElement, type PatternNode } from './match.js';
+import {
+  compile_pattern,
+  find_matches,
+  type Match,
+  match_at,
+  type Pattern,
+  type PatternElement,
+  type PatternNode,
+} from './match.js';
 
 /** One row of a rewrite table. */
 export interface RewriteRule {
@@ -32,8 +40,10 @@ export interface RewriteRecord {
 }
 
 function as_node_pattern(p: Pattern | PatternNode, rule: string): PatternNode {
-  const el: PatternElement = typeof p === 'object' && p !== null && 'kind' in p ? (p as PatternNode) : compile_pattern(p as Pattern);
-  if (el.kind !== 'node') throw new Error(`rewrite rule '${rule}': the pattern's root must be an op, not a wildcard or constant`);
+  const el: PatternElement =
+    typeof p === 'object' && p !== null && 'kind' in p ? (p as PatternNode) : compile_pattern(p as Pattern);
+  if (el.kind !== 'node')
+    throw new Error(`rewrite rule '${rule}': the pattern's root must be an op, not a wildcard or constant`);
   return el;
 }
 
@@ -93,7 +103,10 @@ export function apply_rules(gm: GraphModule, rules: readonly RewriteRule[]): Rew
     const names = m.nodes.map((n) => n.name);
     m.root.replace_all_uses_with(replacement);
     replaced.set(m.root, replacement);
-    erase_matched(gm.graph, m.nodes.filter((n) => n !== replacement));
+    erase_matched(
+      gm.graph,
+      m.nodes.filter((n) => n !== replacement),
+    );
     records.push({ rule: rule.name, root: names[0], nodes: names });
   }
   lint(gm.graph, gm);
@@ -112,7 +125,8 @@ function trace_function(fn: (...args: never[]) => unknown): Graph {
 function graph_to_pattern(g: Graph): PatternNode {
   const out = g.output_node;
   const root = out?.args[0];
-  if (!(root instanceof Node) || root.op === 'placeholder') throw new Error('replace_pattern: the pattern must return one computed value');
+  if (!(root instanceof Node) || root.op === 'placeholder')
+    throw new Error('replace_pattern: the pattern must return one computed value');
   const memo = new Map<Node, PatternNode>();
   const element = (a: Argument): PatternElement => {
     if (!(a instanceof Node)) return { kind: 'const', value: a };
@@ -120,7 +134,13 @@ function graph_to_pattern(g: Graph): PatternNode {
     let p = memo.get(a);
     if (!p) {
       const { op, target } = a;
-      p = { kind: 'node', label: target, inputs: [], exact_arity: a.args.length, test: (n) => n.op === op && n.target === target };
+      p = {
+        kind: 'node',
+        label: target,
+        inputs: [],
+        exact_arity: a.args.length,
+        test: (n) => n.op === op && n.target === target,
+      };
       memo.set(a, p);
       p.inputs = a.args.map(element);
     }
@@ -143,7 +163,9 @@ export function replace_pattern(
   const p_params = pg.find_nodes({ op: 'placeholder' }).map((n) => n.name);
   const r_params = rg.find_nodes({ op: 'placeholder' });
   if (p_params.length !== r_params.length) {
-    throw new Error(`replace_pattern: pattern takes ${p_params.length} inputs but replacement takes ${r_params.length}`);
+    throw new Error(
+      `replace_pattern: pattern takes ${p_params.length} inputs but replacement takes ${r_params.length}`,
+    );
   }
   const matches = find_matches(gm, graph_to_pattern(pg));
   const replaced = new Map<Node, Node>();
@@ -153,7 +175,10 @@ export function replace_pattern(
       const remap = new Map<Node, Node>();
       r_params.forEach((ph, i) => {
         const bound = m.named.get(p_params[i]);
-        if (!(bound instanceof Node)) throw new Error(`replace_pattern: input '${p_params[i]}' matched a constant, which cannot replace a placeholder`);
+        if (!(bound instanceof Node))
+          throw new Error(
+            `replace_pattern: input '${p_params[i]}' matched a constant, which cannot replace a placeholder`,
+          );
         remap.set(ph, bound);
       });
       const { output } = gm.graph.graph_copy(rg, remap);

@@ -49,7 +49,10 @@ export function forward_params(fn: unknown, owner: string): ForwardParam[] {
     }
   }
   if (close < 0) throw new Error(`${owner}.forward: cannot read its parameter list`);
-  const inner = src.slice(open + 1, close).replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+  const inner = src
+    .slice(open + 1, close)
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/[^\n]*/g, '');
   return split_top_level(inner).map((p, i) => {
     const rest = p.startsWith('...');
     const body = rest ? p.slice(3).trim() : p;

@@ -29,7 +29,8 @@ export function proxy_node(v: unknown): Node | undefined {
 
 const INDEX_RE = /^(?:0|[1-9][0-9]*)$/;
 
-/** A traced value standing for `node`'s result. Create through the tracer. */
+/** A traced value standing for `node`'s result (torch.fx.Proxy). Create through the tracer. */
+// biome-ignore lint/suspicious/noShadowRestrictedNames: torch.fx's public name; the JS Proxy is reached as globalThis.Proxy
 export class Proxy extends Tensor {
   readonly node: Node;
   readonly owner: ProxyOwner;
@@ -43,7 +44,10 @@ export class Proxy extends Tensor {
       get(target, key, receiver) {
         if (typeof key === 'string') {
           if (INDEX_RE.test(key)) return owner.record('call_function', 'getitem', [receiver, Number(key)]);
-          if (key === 'length') throw owner.trace_error(`reading .length of traced value '${node.name}' (its length is unknown while tracing)`);
+          if (key === 'length')
+            throw owner.trace_error(
+              `reading .length of traced value '${node.name}' (its length is unknown while tracing)`,
+            );
           if (key === 'dtype') return owner.record('call_function', 'getattr', [receiver, 'dtype']);
         }
         return Reflect.get(target, key, receiver);
@@ -61,7 +65,9 @@ export class Proxy extends Tensor {
   }
 
   get data(): never {
-    throw this.owner.trace_error(`reading .data of traced value '${this.node.name}' (its elements are unknown while tracing)`);
+    throw this.owner.trace_error(
+      `reading .data of traced value '${this.node.name}' (its elements are unknown while tracing)`,
+    );
   }
   /** A traced sequence: `x.shape[0]` records a getitem node. */
   get shape(): number[] {
@@ -88,13 +94,17 @@ export class Proxy extends Tensor {
     throw this.owner.trace_error(`calling .tolist() on traced value '${this.node.name}' (concrete values are needed)`);
   }
   toString(): string {
-    throw this.owner.trace_error(`converting traced value '${this.node.name}' to a string (template string or String())`);
+    throw this.owner.trace_error(
+      `converting traced value '${this.node.name}' to a string (template string or String())`,
+    );
   }
   toJSON(): never {
     throw this.owner.trace_error(`serializing traced value '${this.node.name}' to JSON`);
   }
   valueOf(): never {
-    throw this.owner.trace_error(`using traced value '${this.node.name}' as a number (comparison, arithmetic or Number())`);
+    throw this.owner.trace_error(
+      `using traced value '${this.node.name}' as a number (comparison, arithmetic or Number())`,
+    );
   }
   [Symbol.toPrimitive](hint: string): never {
     const how =

@@ -4,17 +4,16 @@
  * patch (leaf modules become call_module, others are traced through); tensor attributes of
  * traced-through modules read as get_attr. Every patch is undone in `finally`.
  */
-import * as nn from '../../runtime/nn/index.js';
 import { Module } from '../../runtime/nn/module.js';
-import * as quantized_modules from '../../runtime/quantized/index.js';
 import { set_trace_hook, type TraceHook } from '../../runtime/tensor/dispatch.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { Graph } from '../ir/graph.js';
 import { GraphModule } from '../ir/graph_module.js';
 import { type Argument, is_plain_object, Node } from '../ir/node.js';
 import { TraceError } from './errors.js';
+import { is_builtin_module_class } from './leaf.js';
 import { forward_params } from './params.js';
-import { Proxy, type ProxyOwner, proxy_node } from './proxy.js';
+import { type ProxyOwner, proxy_node, Proxy as TraceProxy } from './proxy.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a module class of any constructor signature
 type ModuleClass = abstract new (...args: any[]) => Module;
@@ -24,16 +23,6 @@ export interface TracerOptions {
   /** Extra leaf (non-traceable) modules: classes, or qualified names like 'layer1.gate'. */
   leaf_modules?: (ModuleClass | string)[];
 }
-
-/** Containers are traced through even though they are built in: they have no op of their own. */
-const TRACED_CONTAINERS = new Set<unknown>([nn.Module, nn.Sequential, nn.ModuleList, nn.ModuleDict]);
-const builtin_classes = new Set<unknown>();
-/** Registers a namespace whose module classes are built in, hence leaves (runtime/nn is registered). */
-export function register_leaf_namespace(ns: Record<string, unknown>): void {
-  for (const v of Object.values(ns)) if (typeof v === 'function' && !TRACED_CONTAINERS.has(v)) builtin_classes.add(v);
-}
-register_leaf_namespace(nn as unknown as Record<string, unknown>);
-register_leaf_namespace(quantized_modules as unknown as Record<string, unknown>);
 
 type Slots = Record<string, unknown>;
 interface Patch {
@@ -69,7 +58,7 @@ export class Tracer implements TraceHook, ProxyOwner {
     for (let c: unknown = m.constructor; c && c !== Module; c = Object.getPrototypeOf(c)) {
       if (this.leaf_classes.has(c)) return true;
     }
-    return builtin_classes.has(m.constructor);
+    return is_builtin_module_class(m.constructor);
   }
 
   /** Traces `root.forward`; `concrete_args` fixes parameters by name instead of tracing them. */
@@ -78,11 +67,19 @@ export class Tracer implements TraceHook, ProxyOwner {
   }
 
   /** Traces `fn` (a function of tensors) with `root` as `this`: replace_pattern traces its functions this way. */
-  trace_callable(root: Module, fn: (...args: unknown[]) => unknown, concrete_args: Record<string, unknown> = {}): Graph {
+  trace_callable(
+    root: Module,
+    fn: (...args: unknown[]) => unknown,
+    concrete_args: Record<string, unknown> = {},
+  ): Graph {
     return this.run_trace(root, fn, concrete_args);
   }
 
-  private run_trace(root: Module, forward: (...a: unknown[]) => unknown, concrete_args: Record<string, unknown>): Graph {
+  private run_trace(
+    root: Module,
+    forward: (...a: unknown[]) => unknown,
+    concrete_args: Record<string, unknown>,
+  ): Graph {
     this.root = root;
     this.graph = new Graph();
     const prev = set_trace_hook(this);
@@ -109,16 +106,23 @@ export class Tracer implements TraceHook, ProxyOwner {
   private make_inputs(root: Module, forward: unknown, concrete_args: Record<string, unknown>): unknown[] {
     const params =
       root instanceof GraphModule
-        ? root.graph.find_nodes({ op: 'placeholder' }).map((n) => ({ name: n.target, rest: false, has_default: n.args.length > 0 }))
+        ? root.graph
+            .find_nodes({ op: 'placeholder' })
+            .map((n) => ({ name: n.target, rest: false, has_default: n.args.length > 0 }))
         : forward_params(forward, root.constructor.name);
     for (const k of Object.keys(concrete_args)) {
       if (!params.some((p) => p.name === k)) {
-        throw new TraceError(`concrete_args: ${root.constructor.name}.forward has no parameter '${k}' (it has ${params.map((p) => p.name).join(', ')})`);
+        throw new TraceError(
+          `concrete_args: ${root.constructor.name}.forward has no parameter '${k}' (it has ${params.map((p) => p.name).join(', ')})`,
+        );
       }
     }
     return params.map((p) => {
       if (Object.hasOwn(concrete_args, p.name)) return concrete_args[p.name];
-      if (p.rest) throw new TraceError(`${root.constructor.name}.forward(...${p.name}): a rest parameter has no fixed arity; declare named parameters`);
+      if (p.rest)
+        throw new TraceError(
+          `${root.constructor.name}.forward(...${p.name}): a rest parameter has no fixed arity; declare named parameters`,
+        );
       // a defaulted parameter keeps its default (passing undefined): the default is baked in like a concrete arg
       if (p.has_default) return undefined;
       return this.proxy(this.graph.placeholder(p.name));
@@ -151,7 +155,13 @@ export class Tracer implements TraceHook, ProxyOwner {
     this.save(m, 'forward');
     const tracer = this;
     const patched = leaf
-      ? (...args: unknown[]) => tracer.proxy(tracer.graph.call_module(path, args.map((a) => tracer.create_arg(a))))
+      ? (...args: unknown[]) =>
+          tracer.proxy(
+            tracer.graph.call_module(
+              path,
+              args.map((a) => tracer.create_arg(a)),
+            ),
+          )
       : function (this: Module, ...args: unknown[]) {
           tracer.module_stack.push([path, m]);
           try {
@@ -165,33 +175,31 @@ export class Tracer implements TraceHook, ProxyOwner {
 
   private patch_tensor_attr(m: Module, key: string, path: string): void {
     this.save(m, key);
-    const tracer = this;
     Object.defineProperty(m, key, {
       configurable: true,
       enumerable: true,
-      get: () => tracer.get_attr_proxy(path),
+      get: () => this.get_attr_proxy(path),
       set: () => {
-        throw tracer.trace_error(`assigning module attribute '${path}' inside forward`);
+        throw this.trace_error(`assigning module attribute '${path}' inside forward`);
       },
     });
   }
 
   private get_attr_proxy(path: string): Tensor {
-    let node = this.attr_nodes.get(path);
-    if (!node) this.attr_nodes.set(path, (node = this.graph.get_attr(path)));
-    return this.proxy(node);
+    return this.proxy(this.get_attr_node(path));
   }
 
   /** Wraps a node in a traced value. */
   proxy(node: Node): Tensor {
-    return new Proxy(node, this);
+    return new TraceProxy(node, this);
   }
 
   /** Turns a runtime value into a graph argument: proxies to nodes, tensors to get_attr, constants as is. */
   create_arg(v: unknown): Argument {
     const node = proxy_node(v);
     if (node) return node;
-    if (v === null || v === undefined || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
+    if (v === null || v === undefined || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
+      return v;
     if (Array.isArray(v)) return v.map((x) => this.create_arg(x));
     if (v instanceof Tensor) {
       const path = this.tensor_paths.get(v);
@@ -210,13 +218,23 @@ export class Tracer implements TraceHook, ProxyOwner {
       return out;
     }
     if (v instanceof Node) throw this.trace_error(`a graph Node ('${v.name}') was passed where a value was expected`);
-    const kind = v instanceof Module ? `module ${v.constructor.name}` : typeof v === 'function' ? 'function' : (v as object).constructor?.name ?? typeof v;
-    throw this.trace_error(`passing a ${kind} as an op argument (only tensors, numbers, strings, booleans, null and arrays/objects of them are recorded)`);
+    const kind =
+      v instanceof Module
+        ? `module ${v.constructor.name}`
+        : typeof v === 'function'
+          ? 'function'
+          : ((v as object).constructor?.name ?? typeof v);
+    throw this.trace_error(
+      `passing a ${kind} as an op argument (only tensors, numbers, strings, booleans, null and arrays/objects of them are recorded)`,
+    );
   }
 
   private get_attr_node(path: string): Node {
     let node = this.attr_nodes.get(path);
-    if (!node) this.attr_nodes.set(path, (node = this.graph.get_attr(path)));
+    if (!node) {
+      node = this.graph.get_attr(path);
+      this.attr_nodes.set(path, node);
+    }
     return node;
   }
 
@@ -243,7 +261,13 @@ export class Tracer implements TraceHook, ProxyOwner {
     const key = cacheable ? `${proxy_node(args[0])?.name}.${String(args[1])}` : '';
     const hit = cacheable ? this.getattr_cache.get(key) : undefined;
     if (hit) return hit;
-    const proxy = this.proxy(this.graph.create_node(op, target, args.map((a) => this.create_arg(a))));
+    const proxy = this.proxy(
+      this.graph.create_node(
+        op,
+        target,
+        args.map((a) => this.create_arg(a)),
+      ),
+    );
     if (cacheable) this.getattr_cache.set(key, proxy);
     return proxy;
   }
@@ -259,17 +283,8 @@ export class Tracer implements TraceHook, ProxyOwner {
       path === ''
         ? 'move that code into a submodule and mark it a leaf, or pass the value through concrete_args'
         : `mark '${path}' as a leaf module (symbolic_trace(model, concrete_args, { leaf_modules: ['${path}'] }) or override Tracer.is_leaf_module), or pass the value through concrete_args`;
-    return new TraceError(`symbolic trace of ${this.root.constructor.name}: in ${this.current_module()}: ${what}. Fix: ${fix}.`);
+    return new TraceError(
+      `symbolic trace of ${this.root.constructor.name}: in ${this.current_module()}: ${what}. Fix: ${fix}.`,
+    );
   }
-}
-
-/**
- * torch.fx.symbolic_trace: records `model.forward` as a GraphModule. `concrete_args` fixes
- * forward parameters (by name) to values, e.g. flags that drive control flow.
- */
-export function symbolic_trace(model: Module, concrete_args?: Record<string, unknown>, options: TracerOptions = {}): GraphModule {
-  const tracer = new Tracer(options);
-  const graph = tracer.trace(model, concrete_args ?? {});
-  const name = model instanceof GraphModule ? model.class_name : model.constructor.name;
-  return new GraphModule(model, graph, name, tracer.tensor_constants);
 }

@@ -34,7 +34,11 @@ function projected(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], r: Flo
  * float32 honesty: the step actually taken is read back from float32 storage, the projection is
  * summed in float64, and the tolerances must cover float32 rounding of the outputs (≈6e-8·|y|·√n / eps).
  */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): boolean {
+export function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  options: GradcheckOptions = {},
+): boolean {
   const eps = options.eps ?? 1e-3;
   const atol = options.atol ?? 1e-3;
   const rtol = options.rtol ?? 1e-2;
@@ -42,7 +46,8 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   const checked = inputs.filter((t) => t.requires_grad);
   if (checked.length === 0) throw new Error('gradcheck: no input has requires_grad = true');
   for (const t of checked) {
-    if (t.dtype !== 'float32') throw new Error(`gradcheck: inputs must be float32, got ${t.dtype} [${t.shape.join(', ')}]`);
+    if (t.dtype !== 'float32')
+      throw new Error(`gradcheck: inputs must be float32, got ${t.dtype} [${t.shape.join(', ')}]`);
   }
   const gen = new Generator(options.seed ?? 0);
   // analytic: backward of the projection
@@ -50,7 +55,8 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   for (const t of checked) t.grad = null;
   const out = enable_grad(() => fn(...inputs));
   if (!(out instanceof Tensor)) throw new Error('gradcheck: fn must return a Tensor');
-  if (!out.requires_grad) throw new Error('gradcheck: the output does not require grad (is the op missing record_grad?)');
+  if (!out.requires_grad)
+    throw new Error('gradcheck: the output does not require grad (is the op missing record_grad?)');
   const r = new Float64Array(out.numel());
   for (let i = 0; i < r.length; i++) r[i] = gen.random() * 2 - 1;
   out.backward(new Tensor(Float32Array.from(r), out.shape, 'float32'));

@@ -2,7 +2,7 @@
  * torch.nn.init: in-place initialisers drawing from the default generator (or a given one).
  * Values are drawn in float64 and stored as float32, as torch's float32 tensors hold them.
  */
-import { type Generator, default_generator } from '../tensor/random.js';
+import { default_generator, type Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Options shared by the random initialisers (fxq extension: an explicit generator). */
@@ -13,7 +13,9 @@ export interface InitOptions {
 /** torch.nn.init._calculate_fan_in_and_fan_out: fans of a ≥2-d weight (receptive field folded in). */
 export function _calculate_fan_in_and_fan_out(t: Tensor): [number, number] {
   if (t.ndim < 2) {
-    throw new Error(`nn.init: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape [${t.shape}])`);
+    throw new Error(
+      `nn.init: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape [${t.shape}])`,
+    );
   }
   let receptive = 1;
   for (let i = 2; i < t.ndim; i++) receptive *= t.shape[i];

@@ -1,6 +1,6 @@
 import { record_grad } from '../autograd/function.js';
-import { define_function } from '../tensor/dispatch.js';
 import { fmt_shape } from '../tensor/dims.js';
+import { define_function } from '../tensor/dispatch.js';
 import { mul, sub } from '../tensor/ops/binary.js';
 import { ne } from '../tensor/ops/compare.js';
 import { log_softmax } from '../tensor/ops/softmax.js';
@@ -28,7 +28,8 @@ export interface CrossEntropyLossOptions extends NLLLossOptions {
 }
 
 function check_reduction(r: string, op: string): Reduction {
-  if (r !== 'none' && r !== 'mean' && r !== 'sum') throw new Error(`${op}: reduction must be 'none', 'mean' or 'sum', got '${r}'`);
+  if (r !== 'none' && r !== 'mean' && r !== 'sum')
+    throw new Error(`${op}: reduction must be 'none', 'mean' or 'sum', got '${r}'`);
   return r;
 }
 
@@ -39,7 +40,9 @@ function reduce(x: Tensor, reduction: Reduction): Tensor {
 /** Shapes [N, C, *] / [N, *] (or unbatched [C] / []) as (n, c, inner). */
 function class_layout(input: Tensor, target: Tensor, op: string): { n: number; c: number; inner: number } {
   if (target.dtype === 'float32' || target.is_quantized) {
-    throw new Error(`${op}: expected target of an integer dtype (class indices, int64), got ${target.dtype} with shape ${fmt_shape(target.shape)}`);
+    throw new Error(
+      `${op}: expected target of an integer dtype (class indices, int64), got ${target.dtype} with shape ${fmt_shape(target.shape)}`,
+    );
   }
   const is = input.shape;
   const unbatched = is.length === 1;
@@ -119,7 +122,8 @@ function cross_entropy_impl(input: Tensor, target: Tensor, options: CrossEntropy
   const reduction = check_reduction(options.reduction ?? 'mean', 'cross_entropy');
   const eps = options.label_smoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) throw new Error(`cross_entropy: label_smoothing must be in [0, 1], got ${eps}`);
-  if (input.ndim === 0) throw new Error('cross_entropy: input must have at least 1 dim ([N, C, *] or [C]), got a 0-d tensor');
+  if (input.ndim === 0)
+    throw new Error('cross_entropy: input must have at least 1 dim ([N, C, *] or [C]), got a 0-d tensor');
   const class_dim = input.ndim === 1 ? 0 : 1;
   const c = input.shape[class_dim];
   const weight = options.weight ?? null;
@@ -147,7 +151,14 @@ function cross_entropy_impl(input: Tensor, target: Tensor, options: CrossEntropy
 }
 
 /** Class-probability targets: −Σ_c w_c·p_c·logp_c per sample, with p smoothed towards uniform. */
-function soft_target_loss(logp: Tensor, target: Tensor, weight: Tensor | null, eps: number, reduction: Reduction, class_dim: number): Tensor {
+function soft_target_loss(
+  logp: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  eps: number,
+  reduction: Reduction,
+  class_dim: number,
+): Tensor {
   if (target.ndim !== logp.ndim || target.shape.some((d, i) => d !== logp.shape[i])) {
     throw new Error(
       `cross_entropy: a float32 target is read as class probabilities and must have the input's shape ${fmt_shape(logp.shape)}, got ${fmt_shape(target.shape)} (class-index targets must be int64)`,
@@ -165,7 +176,9 @@ function mse_loss_impl(input: Tensor, target: Tensor, options: { reduction?: Red
   const reduction = check_reduction(options.reduction ?? 'mean', 'mse_loss');
   if (input.ndim !== target.ndim || input.shape.some((d, i) => d !== target.shape[i])) {
     // torch broadcasts here with a warning; a mismatch is almost always a bug, so fxq refuses it
-    throw new Error(`mse_loss: input ${fmt_shape(input.shape)} and target ${fmt_shape(target.shape)} must have the same shape`);
+    throw new Error(
+      `mse_loss: input ${fmt_shape(input.shape)} and target ${fmt_shape(target.shape)} must have the same shape`,
+    );
   }
   const d = sub(input, target);
   return reduce(mul(d, d), reduction);

@@ -140,7 +140,7 @@ export class Module {
     const copies: [Tensor, Tensor][] = [];
     for (const [k, dst] of Object.entries(own)) {
       const src = state_dict[k];
-      if (!src) continue;
+      if (!src || extra_consumed.has(k)) continue; // loaded by the module's own _load_extra_state
       const same = src.shape.length === dst.shape.length && src.shape.every((d, i) => d === dst.shape[i]);
       if (!same) {
         throw new Error(

@@ -1,5 +1,6 @@
 /** optim: optimizers and learning-rate schedulers, as torch.optim. */
-export * from './optimizer.js';
-export * from './sgd.js';
+
 export * from './adam.js';
 export * as lr_scheduler from './lr_scheduler.js';
+export * from './optimizer.js';
+export * from './sgd.js';

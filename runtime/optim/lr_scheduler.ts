@@ -14,15 +14,17 @@ export abstract class LRScheduler {
   protected _step_count = 0;
   protected _last_lr: number[] = [];
 
-  constructor(optimizer: Optimizer<never> | AnyOptimizer, last_epoch = -1) {
-    this.optimizer = optimizer as AnyOptimizer;
+  constructor(optimizer: AnyOptimizer, last_epoch = -1) {
+    this.optimizer = optimizer;
     const groups = this.optimizer.param_groups;
     if (last_epoch === -1) {
       for (const g of groups) g.initial_lr = g.lr;
     } else {
       groups.forEach((g, i) => {
         if (g.initial_lr === undefined) {
-          throw new Error(`${new.target.name}: param 'initial_lr' is not specified in param_groups[${i}] when resuming an optimizer`);
+          throw new Error(
+            `${new.target.name}: param 'initial_lr' is not specified in param_groups[${i}] when resuming an optimizer`,
+          );
         }
       });
     }
@@ -64,9 +66,10 @@ export abstract class LRScheduler {
 export class StepLR extends LRScheduler {
   readonly step_size: number;
   readonly gamma: number;
-  constructor(optimizer: Optimizer<never> | AnyOptimizer, step_size: number, options: { gamma?: number; last_epoch?: number } = {}) {
+  constructor(optimizer: AnyOptimizer, step_size: number, options: { gamma?: number; last_epoch?: number } = {}) {
     super(optimizer, options.last_epoch ?? -1);
-    if (!Number.isInteger(step_size) || step_size <= 0) throw new Error(`StepLR: step_size must be a positive integer, got ${step_size}`);
+    if (!Number.isInteger(step_size) || step_size <= 0)
+      throw new Error(`StepLR: step_size must be a positive integer, got ${step_size}`);
     this.step_size = step_size;
     this.gamma = options.gamma ?? 0.1;
     this._initial_step();
@@ -81,7 +84,7 @@ export class StepLR extends LRScheduler {
 /** ExponentialLR(optimizer, gamma): lr·γ every epoch. */
 export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
-  constructor(optimizer: Optimizer<never> | AnyOptimizer, gamma: number, options: { last_epoch?: number } = {}) {
+  constructor(optimizer: AnyOptimizer, gamma: number, options: { last_epoch?: number } = {}) {
     super(optimizer, options.last_epoch ?? -1);
     this.gamma = gamma;
     this._initial_step();
@@ -99,7 +102,7 @@ export class ExponentialLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   readonly T_max: number;
   readonly eta_min: number;
-  constructor(optimizer: Optimizer<never> | AnyOptimizer, T_max: number, options: { eta_min?: number; last_epoch?: number } = {}) {
+  constructor(optimizer: AnyOptimizer, T_max: number, options: { eta_min?: number; last_epoch?: number } = {}) {
     super(optimizer, options.last_epoch ?? -1);
     if (!(T_max > 0)) throw new Error(`CosineAnnealingLR: T_max must be positive, got ${T_max}`);
     this.T_max = T_max;
@@ -117,7 +120,9 @@ export class CosineAnnealingLR extends LRScheduler {
       return lrs.map((lr, i) => lr + ((this.base_lrs[i] - eta_min) * (1 - Math.cos(Math.PI / T_max))) / 2);
     }
     return lrs.map(
-      (lr) => ((1 + Math.cos((Math.PI * e) / T_max)) / (1 + Math.cos((Math.PI * (e - 1)) / T_max))) * (lr - eta_min) + eta_min,
+      (lr) =>
+        ((1 + Math.cos((Math.PI * e) / T_max)) / (1 + Math.cos((Math.PI * (e - 1)) / T_max))) * (lr - eta_min) +
+        eta_min,
     );
   }
 }

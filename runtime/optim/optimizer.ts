@@ -20,7 +20,9 @@ export interface OptimizerStateDict {
   param_groups: Record<string, unknown>[];
 }
 
-function is_group_list<O extends OptimizerDefaults>(p: ParamsInput<O>): p is (Partial<O> & { params: Iterable<Tensor> })[] {
+function is_group_list<O extends OptimizerDefaults>(
+  p: ParamsInput<O>,
+): p is (Partial<O> & { params: Iterable<Tensor> })[] {
   return Array.isArray(p) && p.length > 0 && !(p[0] instanceof Tensor);
 }
 
@@ -47,9 +49,12 @@ export abstract class Optimizer<O extends OptimizerDefaults = OptimizerDefaults>
     if (params.length === 0) throw new Error(`${name}: optimizer got an empty parameter list`);
     const seen = new Set(this.param_groups.flatMap((g) => g.params));
     params.forEach((p, i) => {
-      if (!(p instanceof Tensor)) throw new Error(`${name}: params[${i}] of group ${this.param_groups.length} is not a Tensor`);
-      if (!p.is_leaf) throw new Error(`${name}: can't optimize a non-leaf Tensor (params[${i}], shape [${p.shape.join(', ')}])`);
-      if (p.dtype !== 'float32') throw new Error(`${name}: can only optimize float32 tensors, params[${i}] is ${p.dtype}`);
+      if (!(p instanceof Tensor))
+        throw new Error(`${name}: params[${i}] of group ${this.param_groups.length} is not a Tensor`);
+      if (!p.is_leaf)
+        throw new Error(`${name}: can't optimize a non-leaf Tensor (params[${i}], shape [${p.shape.join(', ')}])`);
+      if (p.dtype !== 'float32')
+        throw new Error(`${name}: can only optimize float32 tensors, params[${i}] is ${p.dtype}`);
       if (seen.has(p)) throw new Error(`${name}: some parameters appear in more than one parameter group`);
       seen.add(p);
     });
@@ -74,7 +79,9 @@ export abstract class Optimizer<O extends OptimizerDefaults = OptimizerDefaults>
       for (const p of g.params) {
         if (!p.grad) continue;
         if (p.grad.numel() !== p.numel()) {
-          throw new Error(`${this.constructor.name}: grad of shape [${p.grad.shape}] does not match parameter [${p.shape}]`);
+          throw new Error(
+            `${this.constructor.name}: grad of shape [${p.grad.shape}] does not match parameter [${p.shape}]`,
+          );
         }
         let st = this.state.get(p);
         if (!st) {
@@ -114,14 +121,18 @@ export abstract class Optimizer<O extends OptimizerDefaults = OptimizerDefaults>
   load_state_dict(sd: OptimizerStateDict): void {
     const name = this.constructor.name;
     if (sd.param_groups.length !== this.param_groups.length) {
-      throw new Error(`${name}.load_state_dict: loaded state has ${sd.param_groups.length} parameter groups, optimizer has ${this.param_groups.length}`);
+      throw new Error(
+        `${name}.load_state_dict: loaded state has ${sd.param_groups.length} parameter groups, optimizer has ${this.param_groups.length}`,
+      );
     }
     const flat: Tensor[] = [];
     sd.param_groups.forEach((src, i) => {
       const dst = this.param_groups[i];
       const ids = src.params as number[];
       if (ids.length !== dst.params.length) {
-        throw new Error(`${name}.load_state_dict: group ${i} has ${ids.length} parameters in the state, ${dst.params.length} in the optimizer`);
+        throw new Error(
+          `${name}.load_state_dict: group ${i} has ${ids.length} parameters in the state, ${dst.params.length} in the optimizer`,
+        );
       }
       flat.push(...dst.params);
     });

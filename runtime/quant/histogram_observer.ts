@@ -23,15 +23,11 @@ export interface HistogramObserverOptions extends UniformObserverOptions {
 }
 
 /**
- * Buffers: eps, histogram [bins], min_val, max_val (0-d). The first batch sets the range; later batches
- * widen it (keeping an integer number of upsampled old bins per new bin) and merge the old histogram in.
- *
- * Faithful to 1.13 including its known bug (pytorch/pytorch#83672, fixed after 1.13): the histogram's
- * bounds are passed to histc as `int(min_val)`, `int(max_val)` (truncated toward zero), so values outside
- * the truncated range are not counted; when both truncate to the same integer histc uses the batch's own
- * range. The reference goldens (histogram/normal_a covers [-1, 2] and drops its two extreme values) confirm it.
+ * A running histogram over a growing range (buffers: eps, histogram [bins], min_val, max_val, 0-d) and
+ * qparams from `search_range()`. The first batch sets the range; later batches widen it (keeping an
+ * integer number of upsampled old bins per new bin) and merge the old histogram in, as PyTorch 1.13.
  */
-export class HistogramObserver extends UniformQuantizationObserverBase {
+export abstract class HistogramObserverBase extends UniformQuantizationObserverBase {
   bins: number;
   upsample_rate: number;
   /** Number of quantization levels the error search targets: 2^bits of the dtype (256 for 8 bits). */
@@ -58,18 +54,33 @@ export class HistogramObserver extends UniformQuantizationObserverBase {
     this.register_buffer('max_val', f32([-Infinity], []));
   }
 
+  /** The bounds handed to histc for a recorded range (HistogramObserver reproduces torch 1.13's int() cast). */
+  protected histc_bounds(lo: number, hi: number): [number, number] {
+    return [lo, hi];
+  }
+
+  /** The values recorded for an input (EntropyObserver records magnitudes). */
+  protected recorded_values(x: Tensor): ArrayLike<number> {
+    return x.data;
+  }
+
+  /** The clipping range [min, max] the observer picks (before widening to include 0). */
+  abstract search_range(): [number, number];
+
   forward(x: Tensor): Tensor {
     check_observed_input(x, this.constructor.name);
     if (x.numel() === 0) return x;
+    const values = this.recorded_values(x);
+    if (values.length === 0) return x;
     const min_val = this.min_val.data[0];
     const max_val = this.max_val.data[0];
-    const [new_min, new_max] = aminmax(x.data);
+    const [new_min, new_max] = aminmax(values);
     const uninitialized = min_val === Infinity && max_val === -Infinity;
     // torch restarts from scratch while the recorded range is a single value
     if (uninitialized || min_val === max_val) {
       this.min_val.data[0] = new_min;
       this.max_val.data[0] = new_max;
-      this.histogram.data.set(histc(x.data, this.bins, Math.trunc(new_min), Math.trunc(new_max)));
+      this.histogram.data.set(histc(values, this.bins, ...this.histc_bounds(new_min, new_max)));
       return x;
     }
     const adj = adjust_min_max(
@@ -80,7 +91,7 @@ export class HistogramObserver extends UniformQuantizationObserverBase {
       this.bins,
       this.upsample_rate,
     );
-    let combined = histc(x.data, this.bins, Math.trunc(adj.combined_min), Math.trunc(adj.combined_max));
+    let combined = histc(values, this.bins, ...this.histc_bounds(adj.combined_min, adj.combined_max));
     const old = this.histogram.data as Float32Array;
     if (adj.combined_min === min_val && adj.combined_max === max_val) {
       for (let i = 0; i < combined.length; i++) combined[i] += old[i];
@@ -93,19 +104,13 @@ export class HistogramObserver extends UniformQuantizationObserverBase {
     return x;
   }
 
-  /** The range the L2 search picks, [min, max] (before widening to include 0). */
-  search_range(): [number, number] {
+  /** Throws unless data was recorded and the histogram has the configured size. */
+  protected check_recorded(): void {
     const where = this.constructor.name;
     check_min_max_valid(this.min_val.data, this.max_val.data, where);
     if (this.histogram.numel() !== this.bins) {
       throw new Error(`${where}: histogram has ${this.histogram.numel()} bins but the observer is configured for ${this.bins}`);
     }
-    return non_linear_param_search(
-      this.histogram.data as Float32Array,
-      this.min_val.data[0],
-      this.max_val.data[0],
-      this.dst_nbins,
-    );
   }
 
   calculate_qparams(): QParamsTensors {
@@ -122,5 +127,31 @@ export class HistogramObserver extends UniformQuantizationObserverBase {
 
   extra_repr(): string {
     return `bins=${this.bins}, upsample_rate=${this.upsample_rate}, min_val=${this.min_val.data[0]}, max_val=${this.max_val.data[0]}`;
+  }
+}
+
+/**
+ * HistogramObserver: qparams from the [min, max] sub-range of bins minimising the L2 quantization error
+ * (_non_linear_param_search).
+ *
+ * Faithful to 1.13 including its known bug (pytorch/pytorch#83672, fixed after 1.13): the histogram's
+ * bounds are passed to histc as `int(min_val)`, `int(max_val)` (truncated toward zero), so values outside
+ * the truncated range are not counted; when both truncate to the same integer histc uses the batch's own
+ * range. The reference goldens (histogram/normal_a covers [-1, 2] and drops its two extreme values) confirm it.
+ */
+export class HistogramObserver extends HistogramObserverBase {
+  protected histc_bounds(lo: number, hi: number): [number, number] {
+    return [Math.trunc(lo), Math.trunc(hi)];
+  }
+
+  /** The range the L2 search picks, [min, max] (before widening to include 0). */
+  search_range(): [number, number] {
+    this.check_recorded();
+    return non_linear_param_search(
+      this.histogram.data as Float32Array,
+      this.min_val.data[0],
+      this.max_val.data[0],
+      this.dst_nbins,
+    );
   }
 }

@@ -15,3 +15,4 @@ export * from './engine.js';
 export * from './qconfig.js';
 export * from './qconfig_mapping.js';
 export * from './qconfig_resolve.js';
+export * from './calibration_observers.js';

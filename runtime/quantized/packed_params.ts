@@ -21,7 +21,10 @@ function weight_source(weight: Tensor, bias: Tensor | null, where: string): QWei
     scales = Float32Array.of(q.scale);
     zero_points = Int32Array.of(q.zero_point);
   } else {
-    if (q.axis !== 0) throw new Error(`${where}: per-channel weight must be quantized along axis 0 (output channels), got axis ${q.axis}`);
+    if (q.axis !== 0)
+      throw new Error(
+        `${where}: per-channel weight must be quantized along axis 0 (output channels), got axis ${q.axis}`,
+      );
     scales = Float32Array.from(q.scales);
     zero_points = Int32Array.from(q.zero_points);
   }
@@ -42,7 +45,8 @@ export class LinearPackedParams {
   private readonly packs = new Map<string, PackedQWeight>();
 
   constructor(weight: Tensor, bias: Tensor | null, where = 'LinearPackedParams') {
-    if (weight?.ndim !== 2) throw new Error(`${where}: weight must be 2-d [out_features, in_features], got ${describe(weight)}`);
+    if (weight?.ndim !== 2)
+      throw new Error(`${where}: weight must be 2-d [out_features, in_features], got ${describe(weight)}`);
     this.weight = weight;
     this.bias = bias;
     this.packed(get_backend(), where); // validates now and prepacks for the current backend
@@ -90,11 +94,17 @@ export class Conv2dPackedParams {
   private readonly packs = new Map<string, PackedQWeight>();
 
   constructor(weight: Tensor, bias: Tensor | null, params: Conv2dParams, where = 'Conv2dPackedParams') {
-    if (weight?.ndim !== 4) throw new Error(`${where}: weight must be 4-d [out, in/groups, kh, kw], got ${describe(weight)}`);
+    if (weight?.ndim !== 4)
+      throw new Error(`${where}: weight must be 4-d [out, in/groups, kh, kw], got ${describe(weight)}`);
     const { stride, padding, dilation, groups } = params;
-    const pairs: [string, number[], number][] = [['stride', stride, 1], ['padding', padding, 0], ['dilation', dilation, 1]];
+    const pairs: [string, number[], number][] = [
+      ['stride', stride, 1],
+      ['padding', padding, 0],
+      ['dilation', dilation, 1],
+    ];
     for (const [name, v, lo] of pairs) {
-      if (v.length !== 2 || !v.every((d) => Number.isInteger(d) && d >= lo)) throw new Error(`${where}: ${name} [${v.join(', ')}] must be two integers ≥ ${lo}`);
+      if (v.length !== 2 || !v.every((d) => Number.isInteger(d) && d >= lo))
+        throw new Error(`${where}: ${name} [${v.join(', ')}] must be two integers ≥ ${lo}`);
     }
     if (!Number.isInteger(groups) || groups < 1 || weight.shape[0] % groups !== 0) {
       throw new Error(`${where}: groups ${groups} must be a positive divisor of out_channels ${weight.shape[0]}`);

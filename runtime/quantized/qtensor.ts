@@ -27,7 +27,9 @@ export function describe(t: unknown): string {
 export function check_quint8(t: unknown, op: string, what = 'input'): QParams {
   if (!(t instanceof Tensor)) throw new Error(`${op}: ${what} must be a quantized Tensor, got ${describe(t)}`);
   if (!t.is_quantized) {
-    throw new Error(`${op}: ${what} is a float tensor (${describe(t)}); quantize it first (quantize_per_tensor / nn.quantized.Quantize)`);
+    throw new Error(
+      `${op}: ${what} is a float tensor (${describe(t)}); quantize it first (quantize_per_tensor / nn.quantized.Quantize)`,
+    );
   }
   if (t.dtype !== 'quint8') throw new Error(`${op}: ${what} must be quint8, got ${describe(t)}`);
   const q = t.quantizer;
@@ -43,7 +45,8 @@ export function as_qinput(t: Tensor, op: string, what = 'input'): QInput {
 
 /** Checks output qparams given to an op (scale a positive finite float32, zero point in the dtype's range). */
 export function check_out_qparams(scale: number, zero_point: number, op: string, dtype: QuantDType = 'quint8'): void {
-  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) throw new Error(`${op}: output scale ${scale} must be a positive finite number`);
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0)
+    throw new Error(`${op}: output scale ${scale} must be a positive finite number`);
   const [lo, hi] = dtype === 'quint8' ? [0, 255] : [-128, 127];
   if (!Number.isInteger(zero_point) || zero_point < lo || zero_point > hi) {
     throw new Error(`${op}: output zero_point ${zero_point} must be an integer in ${dtype}'s ${lo}..${hi}`);
@@ -56,7 +59,13 @@ export function qoutput(scale: number, zero_point: number, relu: boolean): QOutp
 }
 
 /** A per-tensor quantized tensor over `data` (no copy). Scales are stored as float32 values, as torch does. */
-export function make_qtensor(data: Uint8Array | Int8Array, shape: Shape, dtype: 'quint8' | 'qint8', scale: number, zero_point: number): Tensor {
+export function make_qtensor(
+  data: Uint8Array | Int8Array,
+  shape: Shape,
+  dtype: 'quint8' | 'qint8',
+  scale: number,
+  zero_point: number,
+): Tensor {
   const t = new Tensor(data, shape, dtype);
   t.quantizer = { kind: 'per_tensor', scale: fround(scale), zero_point };
   return t;
@@ -122,6 +131,7 @@ export function choose_qparams(min: number, max: number, qmin = 0, qmax = 255): 
 /** Float32 storage of a float tensor, or an error naming the op when it is quantized / not float. */
 export function check_float(t: unknown, op: string, what = 'input'): Float32Array {
   if (!(t instanceof Tensor)) throw new Error(`${op}: ${what} must be a Tensor, got ${describe(t)}`);
-  if (t.is_quantized || t.dtype !== 'float32') throw new Error(`${op}: ${what} must be a float32 tensor, got ${describe(t)}`);
+  if (t.is_quantized || t.dtype !== 'float32')
+    throw new Error(`${op}: ${what} must be a float32 tensor, got ${describe(t)}`);
   return t.data as Float32Array;
 }

@@ -86,7 +86,9 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
       });
     } else {
       out_shape.push(shape[d]);
-      strides.forEach((st, k) => out_strides[k].push(st[d]));
+      strides.forEach((st, k) => {
+        out_strides[k].push(st[d]);
+      });
     }
   }
   return [out_shape, out_strides];
@@ -96,7 +98,12 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
  * out[Σ idx·out_strides] += src[i] over every index of `shape` (src contiguous): the sum behind
  * broadcast-gradient reduction and reductions over dims. `out_strides` is 0 along summed dims.
  */
-export function sum_into(src: ArrayLike<number>, shape: readonly number[], out_strides: readonly number[], out: Float32Array | Float64Array): void {
+export function sum_into(
+  src: ArrayLike<number>,
+  shape: readonly number[],
+  out_strides: readonly number[],
+  out: Float32Array | Float64Array,
+): void {
   const [cs, [os]] = coalesce(shape, [out_strides]);
   const n = cs.length;
   if (src.length === 0) return;

@@ -17,7 +17,6 @@ export { neg, abs, exp, log, sqrt } from './ops/unary.js';
 export { pow } from './ops/pow.js';
 export { clamp, relu, relu6, hardtanh, leaky_relu, hardsigmoid, hardswish } from './ops/activation.js';
 export { sigmoid, tanh, gelu, silu, type GeluOptions } from './ops/smooth.js';
-export { erf } from './ops/erf.js';
 export { softmax, log_softmax } from './ops/softmax.js';
 export { eq, ne, gt, lt, ge, le } from './ops/compare.js';
 export { where } from './ops/where.js';

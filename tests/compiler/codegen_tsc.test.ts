@@ -34,6 +34,12 @@ describe('generated code', () => {
         writeFileSync(file, gm.code);
         return file;
       });
+      // a negative control: the same code with one wrong call must be rejected, so the check has teeth
+      const functional = gms[3][1].code;
+      expect(functional).toContain('this.fc.forward(view)');
+      const broken = join(dir, 'broken.generated.ts');
+      writeFileSync(broken, functional.replace('this.fc.forward(view)', 'this.fc.forward(view, 2)').replace('F.relu(fc)', 'F.relu(fc, "x", 3)'));
+      files.push(broken);
       const tsconfig = {
         compilerOptions: {
           target: 'ES2022',
@@ -51,13 +57,17 @@ describe('generated code', () => {
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
       let output = '';
       try {
-        execFileSync(join(repo, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: 'pipe' });
+        execFileSync(join(repo, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], {
+          encoding: 'utf8',
+          stdio: 'pipe',
+        });
       } catch (e) {
         output = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`;
       }
       // errors inside the repo's own files (other work in progress) are not this test's business
       const ours = output.split('\n').filter((l) => l.includes('.generated.ts'));
-      expect(ours).toEqual([]);
+      expect(ours.filter((l) => !l.startsWith('broken.generated.ts') && !l.includes('/broken.generated.ts'))).toEqual([]);
+      expect(ours.filter((l) => l.includes('broken.generated.ts')).length).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -89,6 +99,8 @@ describe('generated code', () => {
     const gm = fx.symbolic_trace(create_cnn());
     const bad = (globalThis as unknown as { Float32Array: typeof Float32Array }).Float32Array;
     const { tensor } = { tensor: (n: number) => ({ shape: [n], data: new bad(n) }) };
-    expect(() => gm.forward(tensor(3))).toThrow(/\[fxq node 'conv1' of FmnistCNN: %conv1 .*call_module\[target=conv1\]/);
+    expect(() => gm.forward(tensor(3))).toThrow(
+      /\[fxq node 'conv1' of FmnistCNN: %conv1 .*call_module\[target=conv1\]/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Graph, GraphLintError, lint, Namespace, Node } from '../../compiler/index.js';
+import { Graph, GraphLintError, lint, Namespace, type Node } from '../../compiler/index.js';
 import '../../index.js';
 
 function chain(): { g: Graph; x: Node; conv: Node; relu: Node; add: Node } {
@@ -104,6 +104,7 @@ describe('Graph and Node', () => {
 describe('lint', () => {
   it('accepts a well-formed graph', () => {
     expect(() => lint(chain().g)).not.toThrow();
+    expect(() => chain().g.lint()).not.toThrow();
   });
 
   it('finds use-before-def and names the node', () => {

@@ -34,7 +34,20 @@ describe('example models', () => {
   it('FmnistCNN graph and code read like the model', () => {
     const gm = fx.symbolic_trace(create_cnn());
     expect(gm.graph.nodes.map((n) => n.name)).toEqual([
-      'x', 'conv1', 'bn1', 'relu1', 'pool1', 'conv2', 'bn2', 'relu2', 'pool2', 'flatten', 'fc1', 'relu3', 'fc2', 'output',
+      'x',
+      'conv1',
+      'bn1',
+      'relu1',
+      'pool1',
+      'conv2',
+      'bn2',
+      'relu2',
+      'pool2',
+      'flatten',
+      'fc1',
+      'relu3',
+      'fc2',
+      'output',
     ]);
     expect(gm.code).toContain('const flatten = fxq.flatten(pool2, 1);');
     expect(gm.code).toContain('const fc2 = this.fc2.forward(relu3);');

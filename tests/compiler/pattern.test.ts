@@ -51,13 +51,14 @@ describe('pattern table (apply_rules)', () => {
       }
     }
     const gm = fx.symbolic_trace(new M());
-    const pattern = fx.method_pattern('add', [fx.method_pattern('mul', [fx.any_input('a'), fx.any_input()]), fx.any_input()]);
+    const pattern = fx.method_pattern('add', [
+      fx.method_pattern('mul', [fx.any_input('a'), fx.any_input()]),
+      fx.any_input(),
+    ]);
     const [m] = fx.find_matches(gm, pattern);
     expect(m.named.get('a')).toBe(gm.graph.nodes[0]);
     expect(m.inputs.slice(0, 2)).toEqual([gm.graph.nodes[0], 2]);
-    const rules: fx.RewriteRule[] = [
-      { name: 'never', pattern, constraint: () => false, replace: () => null },
-    ];
+    const rules: fx.RewriteRule[] = [{ name: 'never', pattern, constraint: () => false, replace: () => null }];
     expect(fx.apply_rules(gm, rules)).toEqual([]);
   });
 });

@@ -4,14 +4,17 @@ import { fx, randn, type Tensor } from '../../index.js';
 describe('scale', () => {
   it('traces and recompiles a 1,000-node model in under 1 s', () => {
     const model = new fx.SyntheticChain(1000);
-    fx.symbolic_trace(new fx.SyntheticChain(50)); // warm the JIT on a small one, as a long-running process would be
+    // warm up on a small model, as a long-running process would be (ts-morph's one-time import included)
+    void fx.symbolic_trace(new fx.SyntheticChain(50)).code;
     const t0 = performance.now();
-    const gm = fx.symbolic_trace(model);
-    const t1 = performance.now();
+    const gm = fx.symbolic_trace(model); // traces and compiles the forward once
     gm.recompile();
+    const t1 = performance.now();
+    void gm.code; // the TypeScript source, rendered with ts-morph
     const t2 = performance.now();
     expect(gm.graph.length).toBe(1000);
-    expect(t1 - t0 + (t2 - t1)).toBeLessThan(1000);
+    expect(t1 - t0).toBeLessThan(1000);
+    expect(t2 - t0).toBeLessThan(1000);
     const x = randn([2, 8]);
     const a = gm.forward(x) as Tensor;
     const b = model.forward(x);

@@ -64,23 +64,75 @@ describe('from_json safety', () => {
     const msg = load_error(gm, model, (j) => {
       j.nodes[1].name = 'fc = globalThis.pwned = 1; const x2';
     });
-    expect(msg).toMatch(/nodes\[1\] \('fc = globalThis.pwned = 1; const x2'\): name .* is not a valid, non-reserved identifier/);
+    expect(msg).toMatch(
+      /nodes\[1\] \('fc = globalThis.pwned = 1; const x2'\): name .* is not a valid, non-reserved identifier/,
+    );
     expect(msg.length).toBeLessThan(400);
     expect(pwned()).toBeUndefined();
-    expect(load_error(gm, model, (j) => void (j.nodes[1].name = 'constructor'))).toMatch(/not a valid, non-reserved/);
-    expect(load_error(gm, model, (j) => void (j.nodes[2].name = 'x'))).toMatch(/duplicate node name 'x'/);
+    expect(
+      load_error(gm, model, (j) => {
+        j.nodes[1].name = 'constructor';
+      }),
+    ).toMatch(/not a valid, non-reserved/);
+    expect(
+      load_error(gm, model, (j) => {
+        j.nodes[2].name = 'x';
+      }),
+    ).toMatch(/duplicate node name 'x'/);
   });
 
   it('rejects targets that do not resolve: functions, methods, module paths, attributes', () => {
     const by_op = (op: string) => (j: fx.GraphJson) => j.nodes.findIndex((n) => n.op === op);
     const cases: [string, (j: fx.GraphJson) => void, RegExp][] = [
-      ['function', (j) => void (j.nodes[by_op('call_function')(j)].target = 'relu(x); globalThis.pwned = 1; F.relu'), /'relu\(x\); globalThis.pwned = 1; F.relu' is not a registered function/],
-      ['method', (j) => void (j.nodes[by_op('call_method')(j)].target = 'constructor'), /'constructor' is not a Tensor method/],
-      ['method2', (j) => void (j.nodes[by_op('call_method')(j)].target = 'sub(x); pwned(); x.sub'), /is not a Tensor method/],
-      ['module', (j) => void (j.nodes[by_op('call_module')(j)].target = "fc['x'].forward(globalThis.pwned=1)"), /is not a dotted path/],
-      ['module2', (j) => void (j.nodes[by_op('call_module')(j)].target = 'fc2'), /has no submodule 'fc2'/],
-      ['proto', (j) => void (j.nodes[by_op('call_module')(j)].target = '__proto__'), /is not a dotted path/],
-      ['op', (j) => void ((j.nodes[1] as { op: string }).op = 'eval'), /op "eval" is not one of/],
+      [
+        'function',
+        (j) => {
+          j.nodes[by_op('call_function')(j)].target = 'relu(x); globalThis.pwned = 1; F.relu';
+        },
+        /'relu\(x\); globalThis.pwned = 1; F.relu' is not a registered function/,
+      ],
+      [
+        'method',
+        (j) => {
+          j.nodes[by_op('call_method')(j)].target = 'constructor';
+        },
+        /'constructor' is not a Tensor method/,
+      ],
+      [
+        'method2',
+        (j) => {
+          j.nodes[by_op('call_method')(j)].target = 'sub(x); pwned(); x.sub';
+        },
+        /is not a Tensor method/,
+      ],
+      [
+        'module',
+        (j) => {
+          j.nodes[by_op('call_module')(j)].target = "fc['x'].forward(globalThis.pwned=1)";
+        },
+        /is not a dotted path/,
+      ],
+      [
+        'module2',
+        (j) => {
+          j.nodes[by_op('call_module')(j)].target = 'fc2';
+        },
+        /has no submodule 'fc2'/,
+      ],
+      [
+        'proto',
+        (j) => {
+          j.nodes[by_op('call_module')(j)].target = '__proto__';
+        },
+        /is not a dotted path/,
+      ],
+      [
+        'op',
+        (j) => {
+          (j.nodes[1] as { op: string }).op = 'eval';
+        },
+        /op "eval" is not one of/,
+      ],
     ];
     for (const [name, mutate, re] of cases) expect(load_error(gm, model, mutate), name).toMatch(re);
     expect(pwned()).toBeUndefined();
@@ -97,15 +149,35 @@ describe('from_json safety', () => {
         }
       })(),
     );
-    expect(load_error(getattr, getattr, (j) => void (j.nodes[1].args[1] = 'constructor'))).toMatch(/getattr may only read shape/);
-    expect(load_error(getattr, getattr, (j) => void j.nodes[2].args.push(3))).toMatch(/getitem takes exactly 2 arguments, got 3/);
-    expect(load_error(gm, model, (j) => void j.nodes[j.nodes.length - 1].args.push(1))).toMatch(/output takes exactly one argument/);
+    expect(
+      load_error(getattr, getattr, (j) => {
+        j.nodes[1].args[1] = 'constructor';
+      }),
+    ).toMatch(/getattr may only read shape/);
+    expect(load_error(getattr, getattr, (j) => void j.nodes[2].args.push(3))).toMatch(
+      /getitem takes exactly 2 arguments, got 3/,
+    );
+    expect(load_error(gm, model, (j) => void j.nodes[j.nodes.length - 1].args.push(1))).toMatch(
+      /output takes exactly one argument/,
+    );
   });
 
   it('rejects references to later or unknown nodes and unknown tags', () => {
-    expect(load_error(gm, model, (j) => void (j.nodes[1].args[0] = { $node: 'output' }))).toMatch(/nodes\[1\] \('fc'\)\.args\[0\]: refers to "output", which is not an earlier node/);
-    expect(load_error(gm, model, (j) => void (j.nodes[1].args[0] = { $code: 'pwned()' }))).toMatch(/unknown tag "\$code"/);
-    expect(load_error(gm, model, (j) => void ((j as { format: string }).format = 'x'))).toMatch(/not an fxq graph/);
+    expect(
+      load_error(gm, model, (j) => {
+        j.nodes[1].args[0] = { $node: 'output' };
+      }),
+    ).toMatch(/nodes\[1\] \('fc'\)\.args\[0\]: refers to "output", which is not an earlier node/);
+    expect(
+      load_error(gm, model, (j) => {
+        j.nodes[1].args[0] = { $code: 'pwned()' };
+      }),
+    ).toMatch(/unknown tag "\$code"/);
+    expect(
+      load_error(gm, model, (j) => {
+        (j as { format: string }).format = 'x';
+      }),
+    ).toMatch(/not an fxq graph/);
   });
 
   it('emits string constants and keys escaped, so they stay data', () => {
@@ -126,7 +198,9 @@ describe('from_json safety', () => {
     const r = g.call_function('relu', [x]);
     r.name = 'r; globalThis.pwned = 1';
     g.output(r);
-    expect(() => new fx.GraphModule(new nn.Module(), g)).toThrow(/codegen: node 'r; globalThis.pwned = 1'.*not a valid, non-reserved identifier/);
+    expect(() => new fx.GraphModule(new nn.Module(), g)).toThrow(
+      /codegen: node 'r; globalThis.pwned = 1'.*not a valid, non-reserved identifier/,
+    );
     const g2 = new fx.Graph();
     g2.output(g2.call_module('a.b;c', [g2.placeholder('x')]));
     expect(() => new fx.GraphModule({ 'a.b;c': new nn.ReLU() }, g2)).toThrow(/is not a dotted path of identifiers/);

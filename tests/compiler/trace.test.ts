@@ -8,7 +8,10 @@ function same(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
   if (!(a instanceof Tensor) && typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
     const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+    return (
+      ka.length === Object.keys(b).length &&
+      ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    );
   }
   const ta = a as Tensor;
   const tb = b as Tensor;
@@ -54,7 +57,9 @@ describe('symbolic_trace', () => {
       forward(x: Tensor): Tensor {
         const y = relu(this.conv.forward(x));
         const z = cat([y, x.abs()], 1);
-        return flatten(z, 1).add(1).view(-1, 6 * 5 * 5);
+        return flatten(z, 1)
+          .add(1)
+          .view(-1, 6 * 5 * 5);
       }
     }
     const gm = check(new M(), [[2, 2, 5, 5]]);
@@ -130,7 +135,10 @@ describe('symbolic_trace', () => {
         return { out: seq.index(null, -1, null), pair: [h.squeeze(0), y.sub(x, { alpha: 2 })] };
       }
     }
-    const gm = check(new Multi(), [[2, 12], [2, 12]]);
+    const gm = check(new Multi(), [
+      [2, 12],
+      [2, 12],
+    ]);
     expect(gm.code).toContain('const getitem = getattr[0];');
     expect(gm.code).toContain('const sub = y.sub(x, { alpha: 2 });');
     expect(gm.code).toMatch(/return \{ out: index, pair: \[squeeze, sub\] \};/);

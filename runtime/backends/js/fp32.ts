@@ -5,6 +5,6 @@ import { sgemm } from './fp32/sgemm.js';
 /** The js backend's float32 kernels: blocked sgemm and im2col/direct conv2d. */
 export const js_fp32: Fp32Kernels = { name: 'js', sgemm, conv2d };
 
+export { col_geometry, conv2d, conv2d_out_hw } from './fp32/conv2d.js';
+export { type ColGeometry, col2im, conv_out_size, im2col } from './fp32/im2col.js';
 export { sgemm } from './fp32/sgemm.js';
-export { conv2d, conv2d_out_hw, col_geometry } from './fp32/conv2d.js';
-export { im2col, col2im, conv_out_size, type ColGeometry } from './fp32/im2col.js';

@@ -4,7 +4,14 @@
  * Every other backend must reproduce these bit for bit.
  */
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
-import { check_qinput, check_qoutput, quantize_bias, requant_multipliers, requantize, validate_qweight } from './int8/numerics.js';
+import {
+  check_qinput,
+  check_qoutput,
+  quantize_bias,
+  requant_multipliers,
+  requantize,
+  validate_qweight,
+} from './int8/numerics.js';
 
 /** The js backend's packed weight: (w − w_zp) widened once, per-channel qparams expanded to n entries. */
 export interface JsPackedQWeight extends PackedQWeight {
@@ -22,7 +29,9 @@ export interface JsPackedQWeight extends PackedQWeight {
 
 function unpack(w: PackedQWeight, op: string): JsPackedQWeight {
   if (w.backend !== 'js' || !(w as JsPackedQWeight).w) {
-    throw new Error(`js.${op}: weight was packed by backend '${w.backend}'; pack it with the js backend's pack_qweight`);
+    throw new Error(
+      `js.${op}: weight was packed by backend '${w.backend}'; pack it with the js backend's pack_qweight`,
+    );
   }
   return w as JsPackedQWeight;
 }
@@ -47,16 +56,51 @@ function pack_qweight(src: QWeightSource): JsPackedQWeight {
   return { backend: 'js', n, k, w, scales, zero_points: zps, bias, per_channel };
 }
 
-/** acc[m, n] = Σ_k xc[m, k]·w[n, k] (+ bias_q[n]) in wrapping int32, xc already zero-point shifted. */
-function gemm_i32(xc: Int32Array, m: number, pw: JsPackedQWeight, bias_q: Int32Array | null, acc: Int32Array): void {
-  const { n, k, w } = pw;
+/**
+ * acc[r, c − n0] = Σ_j a[r, j]·w[c, j] (+ bias_q[c]) for rows c in [n0, n1), in wrapping int32; `a` is
+ * already zero-point shifted. Four weight rows at a time so each activation value is loaded once per four.
+ */
+function gemm_i32(
+  a: Int32Array,
+  m: number,
+  k: number,
+  w: Int32Array,
+  n0: number,
+  n1: number,
+  bias_q: Int32Array | null,
+  acc: Int32Array,
+): void {
+  const nn = n1 - n0;
   for (let r = 0; r < m; r++) {
-    const xo = r * k;
-    for (let c = 0; c < n; c++) {
+    const ao = r * k;
+    const oo = r * nn - n0;
+    let c = n0;
+    for (; c + 4 <= n1; c += 4) {
+      const w0 = c * k;
+      const w1 = w0 + k;
+      const w2 = w1 + k;
+      const w3 = w2 + k;
+      let s0 = bias_q ? bias_q[c] : 0;
+      let s1 = bias_q ? bias_q[c + 1] : 0;
+      let s2 = bias_q ? bias_q[c + 2] : 0;
+      let s3 = bias_q ? bias_q[c + 3] : 0;
+      for (let j = 0; j < k; j++) {
+        const xv = a[ao + j];
+        s0 = (s0 + xv * w[w0 + j]) | 0;
+        s1 = (s1 + xv * w[w1 + j]) | 0;
+        s2 = (s2 + xv * w[w2 + j]) | 0;
+        s3 = (s3 + xv * w[w3 + j]) | 0;
+      }
+      acc[oo + c] = s0;
+      acc[oo + c + 1] = s1;
+      acc[oo + c + 2] = s2;
+      acc[oo + c + 3] = s3;
+    }
+    for (; c < n1; c++) {
       const wo = c * k;
       let s = bias_q ? bias_q[c] : 0;
-      for (let j = 0; j < k; j++) s = (s + xc[xo + j] * w[wo + j]) | 0;
-      acc[r * n + c] = s;
+      for (let j = 0; j < k; j++) s = (s + a[ao + j] * w[wo + j]) | 0;
+      acc[oo + c] = s;
     }
   }
 }
@@ -67,12 +111,13 @@ function qlinear(x: QInput, m: number, w: PackedQWeight, out: QOutput, y?: Uint8
   check_qinput(x, m * k, `js.qlinear: x has ${x.data.length} elements, expected m·k = ${m}·${k}`, 'js.qlinear');
   check_qoutput(out, 'js.qlinear');
   const res = y ?? new Uint8Array(m * n);
-  if (res.length !== m * n) throw new Error(`js.qlinear: output buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
+  if (res.length !== m * n)
+    throw new Error(`js.qlinear: output buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
   const xc = new Int32Array(m * k);
   for (let i = 0; i < m * k; i++) xc[i] = x.data[i] - x.zero_point;
   const bias_q = pw.bias ? quantize_bias(pw.bias, x.scale, pw.scales) : null;
   const acc = new Int32Array(m * n);
-  gemm_i32(xc, m, pw, bias_q, acc);
+  gemm_i32(xc, m, k, pw.w, 0, n, bias_q, acc);
   const mult = requant_multipliers(x.scale, pw.scales, out.scale);
   for (let r = 0; r < m; r++) for (let c = 0; c < n; c++) res[r * n + c] = requantize(acc[r * n + c], mult[c], out);
   return res;
@@ -96,7 +141,9 @@ function qconv2d(x: QInput, g: Conv2dGeometry, w: PackedQWeight, out: QOutput, y
   const cig = ci / groups;
   const cog = co / groups;
   if (pw.n !== co || pw.k !== cig * kh * kw) {
-    throw new Error(`js.qconv2d: packed weight is [${pw.n}, ${pw.k}] but input ${geo} needs [${co}, ${cig}·${kh}·${kw} = ${cig * kh * kw}]`);
+    throw new Error(
+      `js.qconv2d: packed weight is [${pw.n}, ${pw.k}] but input ${geo} needs [${co}, ${cig}·${kh}·${kw} = ${cig * kh * kw}]`,
+    );
   }
   if (sh < 1 || sw < 1 || dh < 1 || dw < 1 || ph < 0 || pwd < 0) {
     throw new Error(`js.qconv2d: bad stride [${sh}, ${sw}] / padding [${ph}, ${pwd}] / dilation [${dh}, ${dw}]`);
@@ -108,46 +155,43 @@ function qconv2d(x: QInput, g: Conv2dGeometry, w: PackedQWeight, out: QOutput, y
   check_qoutput(out, 'js.qconv2d');
   const P = oh * ow;
   const res = y ?? new Uint8Array(nb * co * P);
-  if (res.length !== nb * co * P) throw new Error(`js.qconv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
+  if (res.length !== nb * co * P)
+    throw new Error(`js.qconv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
   const bias_q = pw.bias ? quantize_bias(pw.bias, x.scale, pw.scales) : null;
   const mult = requant_multipliers(x.scale, pw.scales, out.scale);
   const K = pw.k;
-  // im2col of (x − x_zp) per image and group: padding contributes x_zp − x_zp = 0, as qnnpack's zero buffer does
-  const col = new Int32Array(K * P);
-  const acc = new Int32Array(P);
+  // im2col of (x − x_zp) per image and group as [P, K] rows (one per output pixel); padding contributes
+  // x_zp − x_zp = 0, as qnnpack's zero buffer does
+  const col = new Int32Array(P * K);
+  const acc = new Int32Array(P * cog);
   const xz = x.zero_point;
+  const xd = x.data;
   for (let b = 0; b < nb; b++) {
     for (let gi = 0; gi < groups; gi++) {
       col.fill(0);
-      for (let c = 0; c < cig; c++) {
-        const xoff = ((b * ci + gi * cig + c) * ih) * iw;
-        for (let u = 0; u < kh; u++) {
-          for (let v = 0; v < kw; v++) {
-            const row = ((c * kh + u) * kw + v) * P;
-            for (let oy = 0; oy < oh; oy++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          const row = (oy * ow + ox) * K;
+          for (let c = 0; c < cig; c++) {
+            const xoff = (b * ci + gi * cig + c) * ih * iw;
+            for (let u = 0; u < kh; u++) {
               const iy = oy * sh - ph + u * dh;
               if (iy < 0 || iy >= ih) continue;
-              for (let ox = 0; ox < ow; ox++) {
+              const kr = row + (c * kh + u) * kw;
+              for (let v = 0; v < kw; v++) {
                 const ix = ox * sw - pwd + v * dw;
-                if (ix < 0 || ix >= iw) continue;
-                col[row + oy * ow + ox] = x.data[xoff + iy * iw + ix] - xz;
+                if (ix >= 0 && ix < iw) col[kr + v] = xd[xoff + iy * iw + ix] - xz;
               }
             }
           }
         }
       }
-      for (let oc = gi * cog; oc < (gi + 1) * cog; oc++) {
-        acc.fill(bias_q ? bias_q[oc] : 0);
-        const wo = oc * K;
-        for (let j = 0; j < K; j++) {
-          const wv = pw.w[wo + j];
-          if (wv === 0) continue;
-          const co_ = j * P;
-          for (let p = 0; p < P; p++) acc[p] = (acc[p] + wv * col[co_ + p]) | 0;
-        }
-        const yo = (b * co + oc) * P;
-        const mc = mult[oc];
-        for (let p = 0; p < P; p++) res[yo + p] = requantize(acc[p], mc, out);
+      const n0 = gi * cog;
+      gemm_i32(col, P, K, pw.w, n0, n0 + cog, bias_q, acc);
+      for (let j = 0; j < cog; j++) {
+        const yo = (b * co + n0 + j) * P;
+        const mc = mult[n0 + j];
+        for (let p = 0; p < P; p++) res[yo + p] = requantize(acc[p * cog + j], mc, out);
       }
     }
   }
@@ -157,12 +201,18 @@ function qconv2d(x: QInput, g: Conv2dGeometry, w: PackedQWeight, out: QOutput, y
 function qlinear_acc(x: Uint8Array, x_zero_point: number, m: number, w: PackedQWeight, acc?: Int32Array): Int32Array {
   const pw = unpack(w, 'qlinear_acc');
   const { n, k } = pw;
-  check_qinput({ data: x, scale: 1, zero_point: x_zero_point }, m * k, `js.qlinear_acc: x has ${x.length} elements, expected m·k = ${m}·${k}`, 'js.qlinear_acc');
+  check_qinput(
+    { data: x, scale: 1, zero_point: x_zero_point },
+    m * k,
+    `js.qlinear_acc: x has ${x.length} elements, expected m·k = ${m}·${k}`,
+    'js.qlinear_acc',
+  );
   const res = acc ?? new Int32Array(m * n);
-  if (res.length !== m * n) throw new Error(`js.qlinear_acc: acc buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
+  if (res.length !== m * n)
+    throw new Error(`js.qlinear_acc: acc buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
   const xc = new Int32Array(m * k);
   for (let i = 0; i < m * k; i++) xc[i] = x[i] - x_zero_point;
-  gemm_i32(xc, m, pw, null, res);
+  gemm_i32(xc, m, k, pw.w, 0, n, null, res);
   return res;
 }
 

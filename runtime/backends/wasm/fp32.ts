@@ -8,6 +8,9 @@ import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
 
+/** Below this many rows of A, sgemm reads B in place (sgemv_*) instead of packing it. */
+const GEMV_ROWS = 4;
+
 /** Creates the fp32 kernels bound to one instance. */
 export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
   const { exports: wx, heap } = inst;
@@ -34,7 +37,9 @@ export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
     if (c.length < m * n) throw new Error(`wasm.sgemm: C has ${c.length} elements, needs m·n = ${m * n}`);
     if (bias && bias.length < n) throw new Error(`wasm.sgemm: bias has ${bias.length} elements, needs n = ${n}`);
     if (m === 0 || n === 0) return;
-    const panels = Math.ceil(n / 8) * k * 32;
+    // few rows: packing B would cost as much as the product, so read it in place
+    const gemv = m < GEMV_ROWS;
+    const panels = gemv ? 0 : Math.ceil(n / 8) * k * 32;
     heap.begin(scratch_bytes(m * k * 4, trans_a ? m * k * 4 : 0, k * n * 4, panels, m * n * 4, bias ? n * 4 : 0));
     const ap = heap.take(m * k * 4);
     const at = trans_a ? heap.take(m * k * 4) : ap;
@@ -47,8 +52,12 @@ export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
     if (accumulate) put(c.subarray(0, m * n), cp);
     if (bias) put(bias.subarray(0, n), biasp);
     if (trans_a) wx.transpose_f32(ap, k, m, at);
-    wx.pack_b_f32(braw, k, n, trans_b ? 1 : 0, bp);
-    wx.sgemm_packed(m, n, k, at, k, bp, cp, n, biasp, accumulate ? 1 : 0);
+    if (gemv) {
+      (trans_b ? wx.sgemv_t : wx.sgemv_n)(m, n, k, at, k, braw, cp, n, biasp, accumulate ? 1 : 0);
+    } else {
+      wx.pack_b_f32(braw, k, n, trans_b ? 1 : 0, bp);
+      wx.sgemm_packed(m, n, k, at, k, bp, cp, n, biasp, accumulate ? 1 : 0);
+    }
     c.set(new Float32Array(heap.memory.buffer, cp, m * n));
   }
 

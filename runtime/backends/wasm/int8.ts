@@ -149,14 +149,16 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     if (m === 0) return res;
     set_layout(pw, 'c');
     const p = channel_params(pw, x.scale, out.scale);
-    heap.begin(scratch_bytes(m * k, m * kp * 2, p.bias_q.byteLength, p.mult.byteLength, m * n));
+    const part_bytes = wx.qgemm_part_bytes(m, n, kp);
+    heap.begin(scratch_bytes(m * k, m * kp * 2, p.bias_q.byteLength, p.mult.byteLength, m * n, part_bytes));
     const xp = heap.take(m * k);
     const x16 = heap.take(m * kp * 2);
     const [bp, mp] = put_params(p);
     const yp = heap.take(m * n);
+    const part = heap.take(part_bytes);
     heap.u8.set(x.data, xp);
     wx.widen_rows_u8(xp, m, k, x.zero_point, x16, kp);
-    wx.qgemm(x16, pw.ptr, m, n, kp, yp, n, MODE_CH_LANE, bp, mp, ...out_args(out));
+    wx.qgemm(x16, pw.ptr, m, n, kp, yp, n, MODE_CH_LANE, bp, mp, ...out_args(out), part);
     res.set(heap.u8.subarray(yp, yp + m * n));
     return res;
   }
@@ -186,12 +188,14 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     const work = depthwise ? wx.depthwise_scratch_bytes(H, W, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow) : round_up(P, 4) * pw.kp * 2 + 32;
     if (depthwise) set_layout(pw, 'c');
     else set_layout(pw, kh * kw === 1 ? 'c' : `rsc:${kh}x${kw}`);
-    heap.begin(scratch_bytes(nb * ci * H * W, nb * co * P, p.bias_q.byteLength, p.mult.byteLength, work, depthwise ? 0 : plane));
+    const part_bytes = depthwise ? 0 : wx.qgemm_part_bytes(cog, P, pw.kp);
+    heap.begin(scratch_bytes(nb * ci * H * W, nb * co * P, p.bias_q.byteLength, p.mult.byteLength, work, depthwise ? 0 : plane, part_bytes));
     const xp = heap.take(nb * ci * H * W);
     const yp = heap.take(nb * co * P);
     const [bp, mp] = put_params(p);
     const wk = heap.take(work);
     const pad = depthwise ? 0 : heap.take(plane);
+    const part = heap.take(part_bytes);
     heap.u8.set(x.data, xp);
     const [zp, lo, hi] = out_args(out);
     for (let b = 0; b < nb; b++) {
@@ -205,7 +209,7 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
         wx.nhwc_pad_q16(xb, H, W, gi * cig, cig, ph, pwd, Wp, x.zero_point, pad, plane);
         wx.im2col_rows_q16(pad, Wp, cig, kh, kw, sh, sw, dh, dw, oh, ow, wk, pw.kp);
         const r0 = gi * cog;
-        wx.qgemm(pw.ptr + r0 * pw.kp * 2, wk, cog, P, pw.kp, yb + r0 * P, P, MODE_CH_ROW, bp + r0 * 4, mp + r0 * 4, zp, lo, hi);
+        wx.qgemm(pw.ptr + r0 * pw.kp * 2, wk, cog, P, pw.kp, yb + r0 * P, P, MODE_CH_ROW, bp + r0 * 4, mp + r0 * 4, zp, lo, hi, part);
       }
     }
     res.set(heap.u8.subarray(yp, yp + nb * co * P));
@@ -220,13 +224,15 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     if (res.length !== m * n) throw new Error(`wasm.qlinear_acc: acc buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
     if (m === 0) return res;
     set_layout(pw, 'c');
-    heap.begin(scratch_bytes(m * k, m * kp * 2, m * n * 4));
+    const part_bytes = wx.qgemm_part_bytes(m, n, kp);
+    heap.begin(scratch_bytes(m * k, m * kp * 2, m * n * 4, part_bytes));
     const xp = heap.take(m * k);
     const x16 = heap.take(m * kp * 2);
     const yp = heap.take(m * n * 4);
+    const part = heap.take(part_bytes);
     heap.u8.set(x, xp);
     wx.widen_rows_u8(xp, m, k, x_zero_point, x16, kp);
-    wx.qgemm(x16, pw.ptr, m, n, kp, yp, n, MODE_ACC_I32, 0, 0, 0, 0, 0);
+    wx.qgemm(x16, pw.ptr, m, n, kp, yp, n, MODE_ACC_I32, 0, 0, 0, 0, 0, part);
     res.set(new Int32Array(heap.memory.buffer, yp, m * n));
     return res;
   }

@@ -9,7 +9,8 @@ import { WasmHeap } from './heap.js';
 export interface WasmExports {
   memory: WebAssembly.Memory;
   heap_base(): number;
-  qgemm(a: number, b: number, M: number, N: number, kp: number, y: number, ldy: number, mode: number, bias: number, mult: number, zp: number, lo: number, hi: number): void;
+  qgemm(a: number, b: number, M: number, N: number, kp: number, y: number, ldy: number, mode: number, bias: number, mult: number, zp: number, lo: number, hi: number, part: number): void;
+  qgemm_part_bytes(M: number, N: number, kp: number): number;
   widen_rows_u8(x: number, M: number, K: number, zp: number, out: number, kp: number): void;
   im2col_q16(x: number, H: number, W: number, c0: number, cg: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, zp: number, out: number, kp: number): void;
   nhwc_pad_q16(x: number, H: number, W: number, c0: number, cg: number, ph: number, pw: number, Wp: number, zp: number, out: number, bytes: number): void;
@@ -18,6 +19,8 @@ export interface WasmExports {
   depthwise_f32(x: number, C: number, H: number, W: number, OC: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, w: number, bias: number, y: number, scratch: number): void;
   depthwise_scratch_bytes(H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number): number;
   sgemm_packed(M: number, N: number, K: number, a: number, lda: number, bp: number, c: number, ldc: number, bias: number, accumulate: number): void;
+  sgemv_t(M: number, N: number, K: number, a: number, lda: number, b: number, c: number, ldc: number, bias: number, accumulate: number): void;
+  sgemv_n(M: number, N: number, K: number, a: number, lda: number, b: number, c: number, ldc: number, bias: number, accumulate: number): void;
   pack_b_f32(b: number, K: number, N: number, trans: number, out: number): void;
   transpose_f32(a: number, K: number, M: number, out: number): void;
   im2col_f32_packed(x: number, H: number, W: number, c0: number, cg: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, out: number): void;

@@ -1,13 +1,21 @@
 /**
- * Helpers shared by the functional ops: input checks with op-named errors, torch's `_pair`,
- * and the elementwise-with-gradient pattern every activation uses.
+ * Helpers shared by the functional ops and layers: input checks with op-named errors, torch's `_pair`,
+ * and Python-style reprs for extra_repr strings.
  */
-import { record_grad } from '../../autograd/function.js';
+import { is_tracing } from '../../tensor/dispatch.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /** Formats a shape as torch prints it in messages: [8, 16, 14, 14]. */
 export function fmt(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/**
+ * True for a real (not traced) tensor: layers check shapes only then, since a traced value's shape is
+ * itself a graph node (F re-checks at run time anyway).
+ */
+export function is_concrete(x: unknown): x is Tensor {
+  return x instanceof Tensor && !is_tracing();
 }
 
 /** Throws unless `x` is a float32 tensor; quantized inputs get a hint to dequantize. */
@@ -19,50 +27,12 @@ export function check_float(x: unknown, op: string, what = 'input'): asserts x i
   if (x.dtype !== 'float32') throw new Error(`${op}: ${what} must be float32, got ${x.dtype}`);
 }
 
-/** Throws unless `x` has `ndim` dims (or one of the listed counts), naming the expected layout. */
-export function check_ndim(x: Tensor, ndims: readonly number[], op: string, layout: string): void {
-  if (!ndims.includes(x.ndim)) throw new Error(`${op}: expected a ${layout} input, got shape ${fmt(x.shape)}`);
-}
-
 /** torch's `_pair`: a number becomes [n, n]; a pair is checked and copied. */
 export function pair(v: number | readonly number[], op: string, name: string): [number, number] {
   if (typeof v === 'number') return [v, v];
   if (v.length === 1) return [v[0], v[0]];
   if (v.length !== 2) throw new Error(`${op}: ${name} must be an int or a pair, got [${v.join(', ')}]`);
   return [v[0], v[1]];
-}
-
-/** Wraps a possibly negative dim into [0, ndim) or throws naming the op. */
-export function wrap_dim(dim: number, ndim: number, op: string): number {
-  const n = Math.max(ndim, 1);
-  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
-    throw new Error(`${op}: dim ${dim} is out of range for a ${ndim}-d tensor (expected in [${-n}, ${n - 1}])`);
-  }
-  return dim < 0 ? dim + n : dim;
-}
-
-/**
- * y = f(x) elementwise, with dL/dx = g · df(x, y). `df` sees both input and output so
- * activations like sigmoid/tanh reuse the output instead of recomputing.
- */
-export function unary_op(
-  x: Tensor,
-  op: string,
-  backward_name: string,
-  f: (v: number) => number,
-  df: (v: number, y: number) => number,
-): Tensor {
-  check_float(x, op);
-  const xd = x.data;
-  const yd = new Float32Array(xd.length);
-  for (let i = 0; i < xd.length; i++) yd[i] = f(xd[i]);
-  const out = new Tensor(yd, x.shape, 'float32');
-  return record_grad(out, [x], backward_name, (g) => {
-    const gd = g.data;
-    const gx = new Float32Array(xd.length);
-    for (let i = 0; i < xd.length; i++) gx[i] = gd[i] * df(xd[i], yd[i]);
-    return [new Tensor(gx, x.shape, 'float32')];
-  });
 }
 
 /** Python's repr of a float (1e-05, 0.1, 1.0), for extra_repr strings that must read like torch's. */

@@ -3,7 +3,7 @@
  * and group, grad weight = Σ_n dY · im2col(x)ᵀ, grad bias = Σ dY over batch and space.
  */
 import { record_grad } from '../../autograd/function.js';
-import { col2im, col_geometry, conv2d_out_hw, im2col } from '../../backends/js/fp32.js';
+import { col_geometry, col2im, conv2d_out_hw, im2col } from '../../backends/js/fp32.js';
 import { get_backend } from '../../backends/registry.js';
 import type { Conv2dGeometry } from '../../backends/types.js';
 import { define_function } from '../../tensor/dispatch.js';
@@ -21,7 +21,10 @@ export interface Conv2dOptions {
 }
 
 /** Resolves 'same' padding into [symmetric, extra-at-end] per dim, as torch splits it (left = total // 2). */
-function same_padding(kernel: [number, number], dilation: [number, number]): { sym: [number, number]; extra: [number, number] } {
+function same_padding(
+  kernel: [number, number],
+  dilation: [number, number],
+): { sym: [number, number]; extra: [number, number] } {
   const total = [dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)];
   const sym: [number, number] = [Math.floor(total[0] / 2), Math.floor(total[1] / 2)];
   return { sym, extra: [total[0] - 2 * sym[0], total[1] - 2 * sym[1]] };
@@ -31,7 +34,8 @@ function conv2d_impl(input: Tensor, weight: Tensor, bias: Tensor | null = null, 
   const op = 'F.conv2d';
   check_float(input, op);
   check_float(weight, op, 'weight');
-  if (weight.ndim !== 4) throw new Error(`${op}: weight must be 4-d [out, in/groups, kh, kw], got ${fmt(weight.shape)}`);
+  if (weight.ndim !== 4)
+    throw new Error(`${op}: weight must be 4-d [out, in/groups, kh, kw], got ${fmt(weight.shape)}`);
   const groups = options.groups ?? 1;
   const [oc, cg, kh, kw] = weight.shape;
   const cin = cg * groups;
@@ -51,7 +55,8 @@ function conv2d_impl(input: Tensor, weight: Tensor, bias: Tensor | null = null, 
   const p = options.padding ?? 0;
   if (p === 'valid') padding = [0, 0];
   else if (p === 'same') {
-    if (stride[0] !== 1 || stride[1] !== 1) throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride ${fmt(stride)})`);
+    if (stride[0] !== 1 || stride[1] !== 1)
+      throw new Error(`${op}: padding='same' is not supported for strided convolutions (stride ${fmt(stride)})`);
     const { sym, extra } = same_padding([kh, kw], dilation);
     if (extra[0] || extra[1]) {
       // an even dilated kernel needs one more row/column at the end, as torch pads it
@@ -60,7 +65,9 @@ function conv2d_impl(input: Tensor, weight: Tensor, bias: Tensor | null = null, 
     padding = sym;
   } else padding = pair(p, op, 'padding');
   if (stride.some((s) => !(s >= 1)) || dilation.some((d) => !(d >= 1)) || padding.some((q) => q < 0)) {
-    throw new Error(`${op}: stride ${fmt(stride)} and dilation ${fmt(dilation)} must be >= 1, padding ${fmt(padding)} >= 0`);
+    throw new Error(
+      `${op}: stride ${fmt(stride)} and dilation ${fmt(dilation)} must be >= 1, padding ${fmt(padding)} >= 0`,
+    );
   }
   const [batch, , in_h, in_w] = input.shape;
   const g: Conv2dGeometry = {
@@ -102,7 +109,10 @@ function conv2d_impl(input: Tensor, weight: Tensor, bias: Tensor | null = null, 
         const x_off = (n * cin + gi * cg) * in_h * in_w;
         if (gw) {
           im2col(x, x_off, cgeo, col);
-          sgemm(og, kg, plane, gyg, col, gw.subarray(gi * og * kg, (gi + 1) * og * kg), { trans_b: true, accumulate: true });
+          sgemm(og, kg, plane, gyg, col, gw.subarray(gi * og * kg, (gi + 1) * og * kg), {
+            trans_b: true,
+            accumulate: true,
+          });
         }
         if (gx) {
           sgemm(kg, plane, og, wg, gyg, col, { trans_a: true });

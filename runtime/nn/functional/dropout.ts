@@ -1,7 +1,7 @@
 /** F.dropout: zeroes elements with probability p (default generator) and scales the rest by 1/(1−p). */
 import { record_grad } from '../../autograd/function.js';
 import { define_function } from '../../tensor/dispatch.js';
-import { type Generator, default_generator } from '../../tensor/random.js';
+import { default_generator, type Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check_float } from './_util.js';
 

@@ -17,10 +17,13 @@ export const embedding = define_function(
     const op = 'F.embedding';
     if (!(input instanceof Tensor)) throw new Error(`${op}: input must be a Tensor of indices`);
     if (input.dtype !== 'int64' && input.dtype !== 'int32') {
-      throw new Error(`${op}: expected an int64 or int32 index tensor, got ${input.dtype} of shape ${fmt(input.shape)}`);
+      throw new Error(
+        `${op}: expected an int64 or int32 index tensor, got ${input.dtype} of shape ${fmt(input.shape)}`,
+      );
     }
     check_float(weight, op, 'weight');
-    if (weight.ndim !== 2) throw new Error(`${op}: weight must be 2-d [num_embeddings, embedding_dim], got ${fmt(weight.shape)}`);
+    if (weight.ndim !== 2)
+      throw new Error(`${op}: weight must be 2-d [num_embeddings, embedding_dim], got ${fmt(weight.shape)}`);
     const [num, dim] = weight.shape;
     let pad = options.padding_idx ?? null;
     if (pad !== null) {

@@ -21,7 +21,8 @@ export interface BatchNormOptions {
 function check_vec(t: Tensor | null | undefined, c: number, op: string, what: string): void {
   if (t == null) return;
   check_float(t, op, what);
-  if (t.numel() !== c) throw new Error(`${op}: ${what} must have ${c} elements (one per channel), got shape ${fmt(t.shape)}`);
+  if (t.numel() !== c)
+    throw new Error(`${op}: ${what} must have ${c} elements (one per channel), got shape ${fmt(t.shape)}`);
 }
 
 function bn_impl(
@@ -32,7 +33,8 @@ function bn_impl(
 ): Tensor {
   const op = 'F.batch_norm';
   check_float(input, op);
-  if (input.ndim < 2) throw new Error(`${op}: expected an input of at least 2 dims [N, C, ...], got ${fmt(input.shape)}`);
+  if (input.ndim < 2)
+    throw new Error(`${op}: expected an input of at least 2 dims [N, C, ...], got ${fmt(input.shape)}`);
   const { weight = null, bias = null } = options;
   const training = options.training ?? false;
   const momentum = options.momentum ?? 0.1;
@@ -129,7 +131,8 @@ function bn_impl(
       gx = new Tensor(d, input.shape, 'float32');
     }
     const res: (Tensor | null)[] = [gx];
-    if (weight) res.push(weight.requires_grad ? new Tensor(Float32Array.from(sum_dy_xh), weight.shape, 'float32') : null);
+    if (weight)
+      res.push(weight.requires_grad ? new Tensor(Float32Array.from(sum_dy_xh), weight.shape, 'float32') : null);
     if (bias) res.push(bias.requires_grad ? new Tensor(Float32Array.from(sum_dy), bias.shape, 'float32') : null);
     return res;
   });
@@ -157,12 +160,17 @@ export const layer_norm = define_function(
     const ns = [...normalized_shape];
     const tail = input.shape.slice(input.ndim - ns.length);
     if (ns.length > input.ndim || tail.some((d, i) => d !== ns[i])) {
-      throw new Error(`${op}: normalized_shape ${fmt(ns)} does not match the trailing dims of input ${fmt(input.shape)}`);
+      throw new Error(
+        `${op}: normalized_shape ${fmt(ns)} does not match the trailing dims of input ${fmt(input.shape)}`,
+      );
     }
     const { weight = null, bias = null } = options;
     const eps = options.eps ?? 1e-5;
     const d = ns.reduce((a, b) => a * b, 1);
-    for (const [t, what] of [[weight, 'weight'], [bias, 'bias']] as const) {
+    for (const [t, what] of [
+      [weight, 'weight'],
+      [bias, 'bias'],
+    ] as const) {
       if (t == null) continue;
       check_float(t, op, what);
       if (t.shape.length !== ns.length || t.shape.some((v, i) => v !== ns[i])) {

@@ -24,7 +24,8 @@ interface Planes {
 }
 
 function planes_of(x: Tensor, op: string): Planes {
-  if (x.ndim !== 3 && x.ndim !== 4) throw new Error(`${op}: expected a [N, C, H, W] or [C, H, W] input, got shape ${fmt(x.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 4)
+    throw new Error(`${op}: expected a [N, C, H, W] or [C, H, W] input, got shape ${fmt(x.shape)}`);
   const s = x.shape;
   const lead = s.slice(0, -2);
   return { planes: lead.reduce((a, b) => a * b, 1), h: s[s.length - 2], w: s[s.length - 1], lead };
@@ -39,7 +40,11 @@ export interface MaxPool2dOptions {
   return_indices?: boolean;
 }
 
-function max_pool2d_impl(input: Tensor, kernel_size: number | [number, number], options: MaxPool2dOptions = {}): Tensor | [Tensor, Tensor] {
+function max_pool2d_impl(
+  input: Tensor,
+  kernel_size: number | [number, number],
+  options: MaxPool2dOptions = {},
+): Tensor | [Tensor, Tensor] {
   const op = 'F.max_pool2d';
   if (!(input instanceof Tensor)) throw new Error(`${op}: input must be a Tensor`);
   if (!input.is_quantized) check_float(input, op);
@@ -48,7 +53,8 @@ function max_pool2d_impl(input: Tensor, kernel_size: number | [number, number], 
   const p = pair(options.padding ?? 0, op, 'padding');
   const d = pair(options.dilation ?? 1, op, 'dilation');
   const ceil = options.ceil_mode ?? false;
-  if (p[0] > k[0] / 2 || p[1] > k[1] / 2) throw new Error(`${op}: padding ${fmt(p)} should be at most half of kernel_size ${fmt(k)}`);
+  if (p[0] > k[0] / 2 || p[1] > k[1] / 2)
+    throw new Error(`${op}: padding ${fmt(p)} should be at most half of kernel_size ${fmt(k)}`);
   const { planes, h, w, lead } = planes_of(input, op);
   const oh = pool_out_size(h, k[0], s[0], p[0], d[0], ceil);
   const ow = pool_out_size(w, k[1], s[1], p[1], d[1], ceil);
@@ -103,8 +109,16 @@ function max_pool2d_impl(input: Tensor, kernel_size: number | [number, number], 
  * With return_indices it returns [output, indices] (flat indices into each H·W plane, int64).
  */
 export const max_pool2d = define_function('F.max_pool2d', max_pool2d_impl) as {
-  (input: Tensor, kernel_size: number | [number, number], options?: MaxPool2dOptions & { return_indices?: false }): Tensor;
-  (input: Tensor, kernel_size: number | [number, number], options: MaxPool2dOptions & { return_indices: true }): [Tensor, Tensor];
+  (
+    input: Tensor,
+    kernel_size: number | [number, number],
+    options?: MaxPool2dOptions & { return_indices?: false },
+  ): Tensor;
+  (
+    input: Tensor,
+    kernel_size: number | [number, number],
+    options: MaxPool2dOptions & { return_indices: true },
+  ): [Tensor, Tensor];
 };
 
 /** Options of F.avg_pool2d. */
@@ -117,7 +131,14 @@ export interface AvgPool2dOptions {
 }
 
 /** Averages over windows given as (plane → list of [y0, y1, x0, x1, divisor]); shared by avg and adaptive pools. */
-function window_pool(input: Tensor, oh: number, ow: number, lead: number[], windows: Float64Array, name: string): Tensor {
+function window_pool(
+  input: Tensor,
+  oh: number,
+  ow: number,
+  lead: number[],
+  windows: Float64Array,
+  name: string,
+): Tensor {
   const h = input.shape[input.ndim - 2];
   const w = input.shape[input.ndim - 1];
   const planes = lead.reduce((a, b) => a * b, 1);
@@ -162,7 +183,8 @@ export const avg_pool2d = define_function(
     const ceil = options.ceil_mode ?? false;
     const include_pad = options.count_include_pad ?? true;
     const div_override = options.divisor_override ?? null;
-    if (p[0] > k[0] / 2 || p[1] > k[1] / 2) throw new Error(`${op}: padding ${fmt(p)} should be at most half of kernel_size ${fmt(k)}`);
+    if (p[0] > k[0] / 2 || p[1] > k[1] / 2)
+      throw new Error(`${op}: padding ${fmt(p)} should be at most half of kernel_size ${fmt(k)}`);
     const { h, w, lead } = planes_of(input, op);
     const oh = pool_out_size(h, k[0], s[0], p[0], 1, ceil);
     const ow = pool_out_size(w, k[1], s[1], p[1], 1, ceil);

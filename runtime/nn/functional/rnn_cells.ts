@@ -126,7 +126,11 @@ export function _gru_hidden_state(gi: Tensor, gh: Tensor, hx: Tensor): Tensor {
         dh[b * h + j] = d * z;
       }
     }
-    return [new Tensor(dgi, gi.shape, 'float32'), new Tensor(dgh, gh.shape, 'float32'), new Tensor(dh, hx.shape, 'float32')];
+    return [
+      new Tensor(dgi, gi.shape, 'float32'),
+      new Tensor(dgh, gh.shape, 'float32'),
+      new Tensor(dh, hx.shape, 'float32'),
+    ];
   });
 }
 
@@ -135,7 +139,9 @@ function check_cell(op: string, input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: T
   check_float(hx, op, 'hx');
   const hidden = w_hh.shape[1];
   if (w_ih.ndim !== 2 || w_hh.ndim !== 2 || w_ih.shape[0] !== gates * hidden || w_hh.shape[0] !== gates * hidden) {
-    throw new Error(`${op}: weights must be w_ih [${gates}·H, I] and w_hh [${gates}·H, H], got ${fmt(w_ih.shape)} and ${fmt(w_hh.shape)}`);
+    throw new Error(
+      `${op}: weights must be w_ih [${gates}·H, I] and w_hh [${gates}·H, H], got ${fmt(w_ih.shape)} and ${fmt(w_hh.shape)}`,
+    );
   }
   if (input.ndim !== 2 || input.shape[1] !== w_ih.shape[1]) {
     throw new Error(`${op}: expected input [N, ${w_ih.shape[1]}], got ${fmt(input.shape)}`);
@@ -148,7 +154,14 @@ function check_cell(op: string, input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: T
 /** torch.lstm_cell(input [N, I], [h, c], w_ih [4H, I], w_hh [4H, H], b_ih?, b_hh?) → [h', c']. */
 export const lstm_cell = define_function(
   'lstm_cell',
-  (input: Tensor, hx: readonly [Tensor, Tensor], w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | null = null, b_hh: Tensor | null = null): [Tensor, Tensor] => {
+  (
+    input: Tensor,
+    hx: readonly [Tensor, Tensor],
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | null = null,
+    b_hh: Tensor | null = null,
+  ): [Tensor, Tensor] => {
     const [h, c] = hx;
     check_cell('lstm_cell', input, h, w_ih, w_hh, 4);
     if (c.ndim !== 2 || c.shape[0] !== h.shape[0] || c.shape[1] !== h.shape[1]) {
@@ -163,7 +176,14 @@ export const lstm_cell = define_function(
 /** torch.gru_cell(input [N, I], h [N, H], w_ih [3H, I], w_hh [3H, H], b_ih?, b_hh?) → h'. */
 export const gru_cell = define_function(
   'gru_cell',
-  (input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | null = null, b_hh: Tensor | null = null): Tensor => {
+  (
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | null = null,
+    b_hh: Tensor | null = null,
+  ): Tensor => {
     check_cell('gru_cell', input, hx, w_ih, w_hh, 3);
     return _gru_hidden_state(linear(input, w_ih, b_ih), linear(hx, w_hh, b_hh), hx);
   },
@@ -172,7 +192,14 @@ export const gru_cell = define_function(
 /** torch.rnn_tanh_cell: h' = tanh(W_ih x + b_ih + W_hh h + b_hh). */
 export const rnn_tanh_cell = define_function(
   'rnn_tanh_cell',
-  (input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | null = null, b_hh: Tensor | null = null): Tensor => {
+  (
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | null = null,
+    b_hh: Tensor | null = null,
+  ): Tensor => {
     check_cell('rnn_tanh_cell', input, hx, w_ih, w_hh, 1);
     return tanh(add(linear(input, w_ih, b_ih), linear(hx, w_hh, b_hh)));
   },
@@ -181,7 +208,14 @@ export const rnn_tanh_cell = define_function(
 /** torch.rnn_relu_cell: h' = relu(W_ih x + b_ih + W_hh h + b_hh). */
 export const rnn_relu_cell = define_function(
   'rnn_relu_cell',
-  (input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | null = null, b_hh: Tensor | null = null): Tensor => {
+  (
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | null = null,
+    b_hh: Tensor | null = null,
+  ): Tensor => {
     check_cell('rnn_relu_cell', input, hx, w_ih, w_hh, 1);
     return relu(add(linear(input, w_ih, b_ih), linear(hx, w_hh, b_hh)));
   },

@@ -98,7 +98,7 @@ export function rnn_layer_forward(
         const tanh = mode === 'RNN_TANH';
         for (let j = 0; j < H; j++) {
           const v = gx[xo + j] + gh[ho + j];
-          h[so + j] = tanh ? Math.tanh(v) : v > 0 ? v : 0;
+          h[so + j] = tanh ? Math.tanh(v) : Math.max(v, 0);
           out[oo + j] = h[so + j];
         }
       }

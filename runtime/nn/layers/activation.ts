@@ -36,7 +36,8 @@ export class Hardtanh extends Module {
   inplace: boolean;
   constructor(min_val = -1, max_val = 1, options: InplaceLayerOptions = {}) {
     super();
-    if (!(max_val > min_val)) throw new Error(`Hardtanh: max_val (${max_val}) must be greater than min_val (${min_val})`);
+    if (!(max_val > min_val))
+      throw new Error(`Hardtanh: max_val (${max_val}) must be greater than min_val (${min_val})`);
     this.min_val = min_val;
     this.max_val = max_val;
     this.inplace = options.inplace ?? false;

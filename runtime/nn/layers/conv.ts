@@ -1,6 +1,6 @@
 import { Tensor } from '../../tensor/tensor.js';
+import { fmt, is_concrete, pair, py_tuple } from '../functional/_util.js';
 import { conv2d } from '../functional/conv.js';
-import { fmt, pair, py_tuple } from '../functional/_util.js';
 import { _calculate_fan_in_and_fan_out, kaiming_uniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -33,14 +33,23 @@ export class Conv2d extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(in_channels: number, out_channels: number, kernel_size: number | [number, number], options: Conv2dLayerOptions = {}) {
+  constructor(
+    in_channels: number,
+    out_channels: number,
+    kernel_size: number | [number, number],
+    options: Conv2dLayerOptions = {},
+  ) {
     super();
     const groups = options.groups ?? 1;
-    if (!(Number.isInteger(groups) && groups >= 1)) throw new Error(`Conv2d: groups must be a positive integer, got ${groups}`);
-    if (in_channels % groups !== 0) throw new Error(`Conv2d: in_channels (${in_channels}) must be divisible by groups (${groups})`);
-    if (out_channels % groups !== 0) throw new Error(`Conv2d: out_channels (${out_channels}) must be divisible by groups (${groups})`);
+    if (!(Number.isInteger(groups) && groups >= 1))
+      throw new Error(`Conv2d: groups must be a positive integer, got ${groups}`);
+    if (in_channels % groups !== 0)
+      throw new Error(`Conv2d: in_channels (${in_channels}) must be divisible by groups (${groups})`);
+    if (out_channels % groups !== 0)
+      throw new Error(`Conv2d: out_channels (${out_channels}) must be divisible by groups (${groups})`);
     const padding_mode = options.padding_mode ?? 'zeros';
-    if (padding_mode !== 'zeros') throw new Error(`Conv2d: padding_mode '${padding_mode}' is not implemented (only 'zeros')`);
+    if (padding_mode !== 'zeros')
+      throw new Error(`Conv2d: padding_mode '${padding_mode}' is not implemented (only 'zeros')`);
     this.in_channels = in_channels;
     this.out_channels = out_channels;
     this.kernel_size = pair(kernel_size, 'Conv2d', 'kernel_size');
@@ -54,7 +63,7 @@ export class Conv2d extends Module {
     this.groups = groups;
     this.padding_mode = padding_mode;
     this.weight = new Parameter(Tensor.empty([out_channels, in_channels / groups, ...this.kernel_size]));
-    this.bias = options.bias ?? true ? new Parameter(Tensor.empty([out_channels])) : null;
+    this.bias = (options.bias ?? true) ? new Parameter(Tensor.empty([out_channels])) : null;
     this.reset_parameters();
   }
 
@@ -69,7 +78,7 @@ export class Conv2d extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    if (input instanceof Tensor && (input.ndim !== 4 || input.shape[1] !== this.in_channels)) {
+    if (is_concrete(input) && (input.ndim !== 4 || input.shape[1] !== this.in_channels)) {
       throw new Error(`Conv2d: expected input [N, ${this.in_channels}, H, W], got ${fmt(input.shape)}`);
     }
     return conv2d(input, this.weight, this.bias, {

@@ -1,9 +1,10 @@
 /** The nn layers (torch.nn class names). */
-export * from './linear.js';
-export * from './conv.js';
+
 export * from './activation.js';
-export * from './pooling.js';
-export * from './normalization.js';
+export * from './conv.js';
+export * from './linear.js';
 export * from './misc.js';
+export * from './normalization.js';
+export * from './pooling.js';
 export * from './rnn.js';
 export * from './rnn_cell.js';

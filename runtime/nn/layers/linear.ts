@@ -1,6 +1,6 @@
 import { Tensor } from '../../tensor/tensor.js';
+import { fmt, is_concrete, py_bool } from '../functional/_util.js';
 import { linear } from '../functional/linear.js';
-import { fmt, py_bool } from '../functional/_util.js';
 import { _calculate_fan_in_and_fan_out, kaiming_uniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -20,12 +20,14 @@ export class Linear extends Module {
   constructor(in_features: number, out_features: number, options: LinearOptions = {}) {
     super();
     if (!(Number.isInteger(in_features) && in_features >= 0 && Number.isInteger(out_features) && out_features >= 0)) {
-      throw new Error(`Linear: in_features and out_features must be non-negative integers, got ${in_features}, ${out_features}`);
+      throw new Error(
+        `Linear: in_features and out_features must be non-negative integers, got ${in_features}, ${out_features}`,
+      );
     }
     this.in_features = in_features;
     this.out_features = out_features;
     this.weight = new Parameter(Tensor.empty([out_features, in_features]));
-    this.bias = options.bias ?? true ? new Parameter(Tensor.empty([out_features])) : null;
+    this.bias = (options.bias ?? true) ? new Parameter(Tensor.empty([out_features])) : null;
     this.reset_parameters();
   }
 
@@ -40,7 +42,7 @@ export class Linear extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    if (input instanceof Tensor && (input.ndim < 1 || input.shape[input.ndim - 1] !== this.in_features)) {
+    if (is_concrete(input) && (input.ndim < 1 || input.shape[input.ndim - 1] !== this.in_features)) {
       throw new Error(`Linear: expected input [..., ${this.in_features}], got ${fmt(input.shape)}`);
     }
     return linear(input, this.weight, this.bias);

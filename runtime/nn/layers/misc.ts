@@ -1,6 +1,6 @@
 /** Flatten, Dropout and Embedding modules. */
 import { Tensor } from '../../tensor/tensor.js';
-import { fmt, py_bool, py_float } from '../functional/_util.js';
+import { fmt, is_concrete, py_bool, py_float } from '../functional/_util.js';
 import { dropout } from '../functional/dropout.js';
 import { embedding } from '../functional/embedding.js';
 import { normal_ } from '../init.js';
@@ -73,11 +73,12 @@ export class Embedding extends Module {
   /** N(0, 1), then zeroes the padding row. */
   reset_parameters(): void {
     normal_(this.weight);
-    if (this.padding_idx !== null) this.weight.data.fill(0, this.padding_idx * this.embedding_dim, (this.padding_idx + 1) * this.embedding_dim);
+    if (this.padding_idx !== null)
+      this.weight.data.fill(0, this.padding_idx * this.embedding_dim, (this.padding_idx + 1) * this.embedding_dim);
   }
 
   forward(input: Tensor): Tensor {
-    if (input instanceof Tensor && input.dtype !== 'int64' && input.dtype !== 'int32') {
+    if (is_concrete(input) && input.dtype !== 'int64' && input.dtype !== 'int32') {
       throw new Error(`Embedding: expected an int64 index tensor, got ${input.dtype} of shape ${fmt(input.shape)}`);
     }
     return embedding(input, this.weight, { padding_idx: this.padding_idx });

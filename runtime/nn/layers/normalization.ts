@@ -1,6 +1,6 @@
 /** BatchNorm1d/2d and LayerNorm modules with torch's parameters, buffers and running-stat bookkeeping. */
 import { Tensor } from '../../tensor/tensor.js';
-import { fmt, py_bool, py_float, py_tuple } from '../functional/_util.js';
+import { fmt, is_concrete, py_bool, py_float, py_tuple } from '../functional/_util.js';
 import { batch_norm, layer_norm } from '../functional/normalization.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -36,11 +36,18 @@ export abstract class _BatchNorm extends Module {
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     this.affine = options.affine ?? true;
     this.track_running_stats = options.track_running_stats ?? true;
-    this.weight = this.affine ? new Parameter(new Tensor(new Float32Array(num_features).fill(1), [num_features], 'float32')) : null;
-    this.bias = this.affine ? new Parameter(new Tensor(new Float32Array(num_features), [num_features], 'float32')) : null;
+    this.weight = this.affine
+      ? new Parameter(new Tensor(new Float32Array(num_features).fill(1), [num_features], 'float32'))
+      : null;
+    this.bias = this.affine
+      ? new Parameter(new Tensor(new Float32Array(num_features), [num_features], 'float32'))
+      : null;
     if (this.track_running_stats) {
       this.register_buffer('running_mean', new Tensor(new Float32Array(num_features), [num_features], 'float32'));
-      this.register_buffer('running_var', new Tensor(new Float32Array(num_features).fill(1), [num_features], 'float32'));
+      this.register_buffer(
+        'running_var',
+        new Tensor(new Float32Array(num_features).fill(1), [num_features], 'float32'),
+      );
       this.register_buffer('num_batches_tracked', new Tensor(new Float64Array(1), [], 'int64'));
     } else {
       this.register_buffer('running_mean', null);
@@ -61,7 +68,7 @@ export abstract class _BatchNorm extends Module {
   protected abstract _check_input_dim(input: Tensor): void;
 
   forward(input: Tensor): Tensor {
-    if (input instanceof Tensor) this._check_input_dim(input);
+    if (is_concrete(input)) this._check_input_dim(input);
     let factor = this.momentum ?? 0;
     if (this.training && this.track_running_stats && this.num_batches_tracked) {
       this.num_batches_tracked.data[0] += 1;
@@ -89,7 +96,9 @@ export abstract class _BatchNorm extends Module {
 export class BatchNorm1d extends _BatchNorm {
   protected _check_input_dim(input: Tensor): void {
     if ((input.ndim !== 2 && input.ndim !== 3) || input.shape[1] !== this.num_features) {
-      throw new Error(`BatchNorm1d: expected input [N, ${this.num_features}] or [N, ${this.num_features}, L], got ${fmt(input.shape)}`);
+      throw new Error(
+        `BatchNorm1d: expected input [N, ${this.num_features}] or [N, ${this.num_features}, L], got ${fmt(input.shape)}`,
+      );
     }
   }
 }
@@ -125,8 +134,13 @@ export class LayerNorm extends Module {
     this.elementwise_affine = options.elementwise_affine ?? true;
     const n = this.normalized_shape.reduce((a, b) => a * b, 1);
     const shape = this.normalized_shape;
-    this.weight = this.elementwise_affine ? new Parameter(new Tensor(new Float32Array(n).fill(1), shape, 'float32')) : null;
-    this.bias = this.elementwise_affine && (options.bias ?? true) ? new Parameter(new Tensor(new Float32Array(n), shape, 'float32')) : null;
+    this.weight = this.elementwise_affine
+      ? new Parameter(new Tensor(new Float32Array(n).fill(1), shape, 'float32'))
+      : null;
+    this.bias =
+      this.elementwise_affine && (options.bias ?? true)
+        ? new Parameter(new Tensor(new Float32Array(n), shape, 'float32'))
+        : null;
   }
 
   forward(input: Tensor): Tensor {

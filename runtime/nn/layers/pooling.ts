@@ -39,7 +39,8 @@ export class MaxPool2d extends Module {
   /** The pooled tensor ([values, indices] when return_indices). */
   forward(input: Tensor): Tensor {
     const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceil_mode: this.ceil_mode };
-    if (this.return_indices) return max_pool2d(input, this.kernel_size, { ...opts, return_indices: true }) as unknown as Tensor;
+    if (this.return_indices)
+      return max_pool2d(input, this.kernel_size, { ...opts, return_indices: true }) as unknown as Tensor;
     return max_pool2d(input, this.kernel_size, opts);
   }
   extra_repr(): string {

@@ -14,7 +14,7 @@ import { relu, tanh } from '../functional/activation.js';
 import { dropout } from '../functional/dropout.js';
 import { linear } from '../functional/linear.js';
 import { _gru_hidden_state, _lstm_cell_state, _lstm_hidden_state } from '../functional/rnn_cells.js';
-import { type RnnMode, gate_count, rnn_layer_forward } from '../functional/rnn_fast.js';
+import { gate_count, type RnnMode, rnn_layer_forward } from '../functional/rnn_fast.js';
 import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -57,9 +57,12 @@ export class RNNBase extends Module {
     this.dropout = options.dropout ?? 0;
     this.bidirectional = options.bidirectional ?? false;
     const name = this._name();
-    if (!(Number.isInteger(hidden_size) && hidden_size > 0)) throw new Error(`${name}: hidden_size must be a positive integer, got ${hidden_size}`);
-    if (!(Number.isInteger(this.num_layers) && this.num_layers > 0)) throw new Error(`${name}: num_layers must be a positive integer, got ${this.num_layers}`);
-    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new Error(`${name}: dropout should be a number in range [0, 1], got ${this.dropout}`);
+    if (!(Number.isInteger(hidden_size) && hidden_size > 0))
+      throw new Error(`${name}: hidden_size must be a positive integer, got ${hidden_size}`);
+    if (!(Number.isInteger(this.num_layers) && this.num_layers > 0))
+      throw new Error(`${name}: num_layers must be a positive integer, got ${this.num_layers}`);
+    if (!(this.dropout >= 0 && this.dropout <= 1))
+      throw new Error(`${name}: dropout should be a number in range [0, 1], got ${this.dropout}`);
     const g = gate_count(mode) * hidden_size;
     const dirs = this.bidirectional ? 2 : 1;
     for (let l = 0; l < this.num_layers; l++) {
@@ -99,9 +102,12 @@ export class RNNBase extends Module {
     if (!(input instanceof Tensor)) throw new Error(`${name}: input must be a Tensor`);
     const layout = this.batch_first ? `[N, T, ${this.input_size}]` : `[T, N, ${this.input_size}]`;
     if ((input.ndim !== 2 && input.ndim !== 3) || input.shape[input.ndim - 1] !== this.input_size) {
-      throw new Error(`${name}: expected input ${layout} or unbatched [T, ${this.input_size}], got ${fmt(input.shape)}`);
+      throw new Error(
+        `${name}: expected input ${layout} or unbatched [T, ${this.input_size}], got ${fmt(input.shape)}`,
+      );
     }
-    if (input.dtype !== 'float32' || input.is_quantized) throw new Error(`${name}: input must be float32, got ${input.dtype}`);
+    if (input.dtype !== 'float32' || input.is_quantized)
+      throw new Error(`${name}: input must be float32, got ${input.dtype}`);
     const unbatched = input.ndim === 2;
     const x = unbatched ? input.unsqueeze(this.batch_first ? 0 : 1) : input;
     const N = this.batch_first ? x.shape[0] : x.shape[1];
@@ -156,7 +162,8 @@ export class RNNBase extends Module {
         rnn_layer_forward(this.mode, layer_in, geo, weights, h, c, out, D * H, d * H);
       }
       if (l < L - 1 && this.dropout > 0 && this.training) {
-        out = dropout(new Tensor(out, [T * N, D * H], 'float32'), { p: this.dropout, training: true }).data as Float32Array;
+        out = dropout(new Tensor(out, [T * N, D * H], 'float32'), { p: this.dropout, training: true })
+          .data as Float32Array;
       }
       layer_in = out;
       in_size = D * H;
@@ -209,7 +216,8 @@ export class RNNBase extends Module {
         dir_out.push(stack(steps, t_dim));
       }
       let out = D === 1 ? dir_out[0] : cat(dir_out, 2);
-      if (l < this.num_layers - 1 && this.dropout > 0 && this.training) out = dropout(out, { p: this.dropout, training: true });
+      if (l < this.num_layers - 1 && this.dropout > 0 && this.training)
+        out = dropout(out, { p: this.dropout, training: true });
       layer_in = out;
     }
     return { output: layer_in, h_n: stack(h_last, 0), c_n: c_last.length ? stack(c_last, 0) : null };
@@ -260,7 +268,8 @@ export class RNN extends RNNBase {
   nonlinearity: 'tanh' | 'relu';
   constructor(input_size: number, hidden_size: number, options: ElmanRNNOptions = {}) {
     const nl = options.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNN: unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
+    if (nl !== 'tanh' && nl !== 'relu')
+      throw new Error(`RNN: unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', input_size, hidden_size, options);
     this.nonlinearity = nl;
   }

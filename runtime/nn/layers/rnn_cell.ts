@@ -45,8 +45,14 @@ export class RNNCellBase extends Module {
   /** Batches an unbatched input and checks shapes; returns [input [N, I], unbatched]. */
   protected _prep_input(input: Tensor): [Tensor, boolean] {
     const name = this.constructor.name;
-    if (!(input instanceof Tensor) || (input.ndim !== 1 && input.ndim !== 2) || input.shape[input.ndim - 1] !== this.input_size) {
-      throw new Error(`${name}: expected input [N, ${this.input_size}] or [${this.input_size}], got ${input instanceof Tensor ? fmt(input.shape) : typeof input}`);
+    if (
+      !(input instanceof Tensor) ||
+      (input.ndim !== 1 && input.ndim !== 2) ||
+      input.shape[input.ndim - 1] !== this.input_size
+    ) {
+      throw new Error(
+        `${name}: expected input [N, ${this.input_size}] or [${this.input_size}], got ${input instanceof Tensor ? fmt(input.shape) : typeof input}`,
+      );
     }
     return input.ndim === 1 ? [input.unsqueeze(0), true] : [input, false];
   }
@@ -99,9 +105,14 @@ export class GRUCell extends RNNCellBase {
 /** nn.RNNCell(input_size, hidden_size, {bias, nonlinearity='tanh'}): forward(input, h?) → h'. */
 export class RNNCell extends RNNCellBase {
   nonlinearity: 'tanh' | 'relu';
-  constructor(input_size: number, hidden_size: number, options: RNNCellOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+  constructor(
+    input_size: number,
+    hidden_size: number,
+    options: RNNCellOptions & { nonlinearity?: 'tanh' | 'relu' } = {},
+  ) {
     const nl = options.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNNCell: unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
+    if (nl !== 'tanh' && nl !== 'relu')
+      throw new Error(`RNNCell: unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
     super(input_size, hidden_size, options.bias ?? true, 1);
     this.nonlinearity = nl;
   }

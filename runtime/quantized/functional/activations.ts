@@ -6,7 +6,7 @@
 import { rne } from '../../backends/js/int8/numerics.js';
 import { define_function } from '../../tensor/dispatch.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { type QParams, check_out_qparams, check_quint8, make_qtensor, quantize_value } from '../qtensor.js';
+import { check_out_qparams, check_quint8, make_qtensor, type QParams, quantize_value } from '../qtensor.js';
 
 const fround = Math.fround;
 
@@ -67,11 +67,19 @@ function hardswish_f(x: number): number {
 }
 
 /** torch.ops.quantized.hardswish(x, output_scale, output_zero_point): x·relu6(x+3)/6 through a table. */
-export const hardswish = define_function('quantized.hardswish', (x: Tensor, scale: number, zero_point: number): Tensor => {
-  const qp = check_quint8(x, 'quantized.hardswish');
-  check_out_qparams(scale, zero_point, 'quantized.hardswish');
-  return apply_lut(x, build_lut(qp, scale, (v, inv) => fround(fround(inv * hardswish_f(v)) + zero_point)), scale, zero_point);
-});
+export const hardswish = define_function(
+  'quantized.hardswish',
+  (x: Tensor, scale: number, zero_point: number): Tensor => {
+    const qp = check_quint8(x, 'quantized.hardswish');
+    check_out_qparams(scale, zero_point, 'quantized.hardswish');
+    return apply_lut(
+      x,
+      build_lut(qp, scale, (v, inv) => fround(fround(inv * hardswish_f(v)) + zero_point)),
+      scale,
+      zero_point,
+    );
+  },
+);
 
 /** Output qparams torch fixes for quint8 sigmoid: scale 1/256, zero point 0. */
 export const SIGMOID_QPARAMS: QParams = { scale: 1 / 256, zero_point: 0 };

@@ -1,6 +1,7 @@
 /** Quantized 2-d convolution ops (torch.ops.quantized.conv2d / conv2d_relu): quint8 NCHW in and out. */
-import { get_backend } from '../../backends/registry.js';
+
 import { conv_out_size } from '../../backends/js/int8.js';
+import { get_backend } from '../../backends/registry.js';
 import { define_function } from '../../tensor/dispatch.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Conv2dPackedParams } from '../packed_params.js';
@@ -8,22 +9,43 @@ import { as_qinput, check_out_qparams, describe, make_qtensor, qoutput } from '.
 import type { BackendOption } from './linear.js';
 
 function static_conv(op: string, relu: boolean) {
-  return (x: Tensor, packed: Conv2dPackedParams, scale: number, zero_point: number, options: BackendOption = {}): Tensor => {
-    if (!(packed instanceof Conv2dPackedParams)) throw new Error(`${op}: expected Conv2dPackedParams as the weight, got ${typeof packed}`);
+  return (
+    x: Tensor,
+    packed: Conv2dPackedParams,
+    scale: number,
+    zero_point: number,
+    options: BackendOption = {},
+  ): Tensor => {
+    if (!(packed instanceof Conv2dPackedParams))
+      throw new Error(`${op}: expected Conv2dPackedParams as the weight, got ${typeof packed}`);
     const xin = as_qinput(x, op);
     check_out_qparams(scale, zero_point, op);
     if (x.ndim !== 4 || x.shape[1] !== packed.in_channels) {
-      throw new Error(`${op}: input ${describe(x)} must be [N, ${packed.in_channels}, H, W] for weight [${packed.weight.shape.join(', ')}] with groups ${packed.groups}`);
+      throw new Error(
+        `${op}: input ${describe(x)} must be [N, ${packed.in_channels}, H, W] for weight [${packed.weight.shape.join(', ')}] with groups ${packed.groups}`,
+      );
     }
     const [nb, ci, ih, iw] = x.shape;
     const [kh, kw] = packed.kernel_size;
     const oh = conv_out_size(ih, kh, packed.stride[0], packed.padding[0], packed.dilation[0]);
     const ow = conv_out_size(iw, kw, packed.stride[1], packed.padding[1], packed.dilation[1]);
-    if (oh < 1 || ow < 1) throw new Error(`${op}: input ${describe(x)} is smaller than the (dilated) kernel ${kh}×${kw}: output would be ${oh}×${ow}`);
+    if (oh < 1 || ow < 1)
+      throw new Error(
+        `${op}: input ${describe(x)} is smaller than the (dilated) kernel ${kh}×${kw}: output would be ${oh}×${ow}`,
+      );
     const be = get_backend(options.backend);
     const g = {
-      batch: nb, in_channels: ci, in_h: ih, in_w: iw, out_channels: packed.out_channels, kernel_h: kh, kernel_w: kw,
-      stride: packed.stride, padding: packed.padding, dilation: packed.dilation, groups: packed.groups,
+      batch: nb,
+      in_channels: ci,
+      in_h: ih,
+      in_w: iw,
+      out_channels: packed.out_channels,
+      kernel_h: kh,
+      kernel_w: kw,
+      stride: packed.stride,
+      padding: packed.padding,
+      dilation: packed.dilation,
+      groups: packed.groups,
     };
     const y = be.int8.qconv2d(xin, g, packed.packed(be, op), qoutput(scale, zero_point, relu));
     return make_qtensor(y, [nb, packed.out_channels, oh, ow], 'quint8', scale, zero_point);

@@ -2,11 +2,12 @@
  * Quantized elementwise ops: add / add_relu (qnnpack's fixed-point q8vadd for same-shape inputs,
  * torch's float path otherwise), mul / mul_relu (torch's integer product, float requantization) and cat.
  */
+
+import { rne } from '../../backends/js/int8/numerics.js';
 import { broadcast_shapes, for_each_broadcast } from '../../tensor/broadcast.js';
 import { define_function } from '../../tensor/dispatch.js';
-import { rne } from '../../backends/js/int8/numerics.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { type QParams, check_out_qparams, check_quint8, describe, make_qtensor, quantize_value } from '../qtensor.js';
+import { check_out_qparams, check_quint8, describe, make_qtensor, type QParams, quantize_value } from '../qtensor.js';
 
 const fround = Math.fround;
 const f32 = new Float32Array(1);
@@ -104,41 +105,49 @@ export const mul_relu = define_function('quantized.mul_relu', mul_impl('quantize
  * torch.ops.quantized.cat(tensors, dim, scale, zero_point): every input is dequantized and requantized
  * to the output qparams (an identity when they already match), then concatenated along `dim`.
  */
-export const cat = define_function('quantized.cat', (tensors: Tensor[], dim: number, scale: number, zero_point: number): Tensor => {
-  const op = 'quantized.cat';
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`${op}: expected a non-empty list of quantized tensors`);
-  check_out_qparams(scale, zero_point, op);
-  const qps = tensors.map((t, i) => check_quint8(t, op, `tensors[${i}]`));
-  const first = tensors[0];
-  const nd = first.ndim;
-  const d = dim < 0 ? dim + nd : dim;
-  if (d < 0 || d >= nd) throw new Error(`${op}: dim ${dim} is out of range for ${nd}-d tensors`);
-  tensors.forEach((t, i) => {
-    if (t.ndim !== nd || t.shape.some((s, j) => j !== d && s !== first.shape[j])) {
-      throw new Error(`${op}: tensors[${i}] ${describe(t)} does not match tensors[0] ${describe(first)} outside dim ${d}`);
-    }
-  });
-  const outer = first.shape.slice(0, d).reduce((s, v) => s * v, 1);
-  const inner = first.shape.slice(d + 1).reduce((s, v) => s * v, 1);
-  const total = tensors.reduce((s, t) => s + t.shape[d], 0);
-  const out = new Uint8Array(outer * total * inner);
-  const inv = fround(1 / fround(scale));
-  let offset = 0;
-  tensors.forEach((t, i) => {
-    const { scale: s, zero_point: z } = qps[i];
-    const fs = fround(s);
-    const same = fs === fround(scale) && z === zero_point;
-    const len = t.shape[d] * inner;
-    const src = t.data;
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < len; j++) {
-        const q = src[o * len + j];
-        out[o * total * inner + offset + j] = same ? q : quantize_value(fround((q - z) * fs), inv, zero_point, 0, 255);
+export const cat = define_function(
+  'quantized.cat',
+  (tensors: Tensor[], dim: number, scale: number, zero_point: number): Tensor => {
+    const op = 'quantized.cat';
+    if (!Array.isArray(tensors) || tensors.length === 0)
+      throw new Error(`${op}: expected a non-empty list of quantized tensors`);
+    check_out_qparams(scale, zero_point, op);
+    const qps = tensors.map((t, i) => check_quint8(t, op, `tensors[${i}]`));
+    const first = tensors[0];
+    const nd = first.ndim;
+    const d = dim < 0 ? dim + nd : dim;
+    if (d < 0 || d >= nd) throw new Error(`${op}: dim ${dim} is out of range for ${nd}-d tensors`);
+    tensors.forEach((t, i) => {
+      if (t.ndim !== nd || t.shape.some((s, j) => j !== d && s !== first.shape[j])) {
+        throw new Error(
+          `${op}: tensors[${i}] ${describe(t)} does not match tensors[0] ${describe(first)} outside dim ${d}`,
+        );
       }
-    }
-    offset += len;
-  });
-  const shape = [...first.shape];
-  shape[d] = total;
-  return make_qtensor(out, shape, 'quint8', scale, zero_point);
-});
+    });
+    const outer = first.shape.slice(0, d).reduce((s, v) => s * v, 1);
+    const inner = first.shape.slice(d + 1).reduce((s, v) => s * v, 1);
+    const total = tensors.reduce((s, t) => s + t.shape[d], 0);
+    const out = new Uint8Array(outer * total * inner);
+    const inv = fround(1 / fround(scale));
+    let offset = 0;
+    tensors.forEach((t, i) => {
+      const { scale: s, zero_point: z } = qps[i];
+      const fs = fround(s);
+      const same = fs === fround(scale) && z === zero_point;
+      const len = t.shape[d] * inner;
+      const src = t.data;
+      for (let o = 0; o < outer; o++) {
+        for (let j = 0; j < len; j++) {
+          const q = src[o * len + j];
+          out[o * total * inner + offset + j] = same
+            ? q
+            : quantize_value(fround((q - z) * fs), inv, zero_point, 0, 255);
+        }
+      }
+      offset += len;
+    });
+    const shape = [...first.shape];
+    shape[d] = total;
+    return make_qtensor(out, shape, 'quint8', scale, zero_point);
+  },
+);

@@ -1,7 +1,8 @@
 /** The int8 functional ops (torch.ops.quantized / torch.ao.nn.quantized.functional), each registered as 'quantized.<name>'. */
-export * from './linear.js';
+
+export * from './activations.js';
 export * from './conv.js';
 export * from './elementwise.js';
-export * from './activations.js';
+export * from './linear.js';
 export * from './pooling.js';
 export * from './shape.js';

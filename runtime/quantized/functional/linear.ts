@@ -6,7 +6,16 @@ import { get_backend } from '../../backends/registry.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { LinearPackedParams } from '../packed_params.js';
-import { as_qinput, check_float, check_out_qparams, choose_qparams, describe, make_qtensor, qoutput, quantize_to_u8 } from '../qtensor.js';
+import {
+  as_qinput,
+  check_float,
+  check_out_qparams,
+  choose_qparams,
+  describe,
+  make_qtensor,
+  qoutput,
+  quantize_to_u8,
+} from '../qtensor.js';
 
 const fround = Math.fround;
 
@@ -16,7 +25,8 @@ export interface BackendOption {
 }
 
 function check_packed(p: unknown, op: string): LinearPackedParams {
-  if (!(p instanceof LinearPackedParams)) throw new Error(`${op}: expected LinearPackedParams as the weight, got ${p === null ? 'null' : typeof p}`);
+  if (!(p instanceof LinearPackedParams))
+    throw new Error(`${op}: expected LinearPackedParams as the weight, got ${p === null ? 'null' : typeof p}`);
   return p;
 }
 
@@ -27,7 +37,13 @@ function leading(x: Tensor, k: number, op: string): number {
 }
 
 function static_linear(op: string, relu: boolean) {
-  return (x: Tensor, packed: LinearPackedParams, scale: number, zero_point: number, options: BackendOption = {}): Tensor => {
+  return (
+    x: Tensor,
+    packed: LinearPackedParams,
+    scale: number,
+    zero_point: number,
+    options: BackendOption = {},
+  ): Tensor => {
     const p = check_packed(packed, op);
     const xin = as_qinput(x, op);
     check_out_qparams(scale, zero_point, op);
@@ -96,6 +112,12 @@ function dynamic_linear(op: string, relu: boolean) {
 }
 
 /** torch.ops.quantized.linear_dynamic(x, packed): float [..., in] → float [..., out], activation quantized per call. */
-export const linear_dynamic = define_function('quantized.linear_dynamic', dynamic_linear('quantized.linear_dynamic', false));
+export const linear_dynamic = define_function(
+  'quantized.linear_dynamic',
+  dynamic_linear('quantized.linear_dynamic', false),
+);
 /** torch.ops.quantized.linear_relu_dynamic. */
-export const linear_relu_dynamic = define_function('quantized.linear_relu_dynamic', dynamic_linear('quantized.linear_relu_dynamic', true));
+export const linear_relu_dynamic = define_function(
+  'quantized.linear_relu_dynamic',
+  dynamic_linear('quantized.linear_relu_dynamic', true),
+);

@@ -1,10 +1,11 @@
 /** Shape ops on quantized tensors: views that share storage and keep the qparams (no data change). */
 import { define_function } from '../../tensor/dispatch.js';
-import { Tensor, shape_numel } from '../../tensor/tensor.js';
+import { shape_numel, Tensor } from '../../tensor/tensor.js';
 import { describe } from '../qtensor.js';
 
 function check_q(x: unknown, op: string): Tensor {
-  if (!(x instanceof Tensor) || !x.is_quantized) throw new Error(`${op}: expected a quantized tensor, got ${describe(x)}`);
+  if (!(x instanceof Tensor) || !x.is_quantized)
+    throw new Error(`${op}: expected a quantized tensor, got ${describe(x)}`);
   return x;
 }
 
@@ -15,7 +16,8 @@ export const flatten = define_function('quantized.flatten', (x: Tensor, start_di
   const nd = Math.max(t.ndim, 1);
   const s = start_dim < 0 ? start_dim + nd : start_dim;
   const e = end_dim < 0 ? end_dim + nd : end_dim;
-  if (s < 0 || e >= nd || s > e) throw new Error(`${op}: dims [${start_dim}, ${end_dim}] are out of range for ${describe(t)}`);
+  if (s < 0 || e >= nd || s > e)
+    throw new Error(`${op}: dims [${start_dim}, ${end_dim}] are out of range for ${describe(t)}`);
   if (t.ndim === 0) return t._view_as_shape([1]);
   const shape = [...t.shape.slice(0, s), shape_numel(t.shape.slice(s, e + 1)), ...t.shape.slice(e + 1)];
   return t._view_as_shape(shape);
@@ -27,12 +29,15 @@ export const reshape = define_function('quantized.reshape', (x: Tensor, shape: r
   const t = check_q(x, op);
   const out = [...shape];
   const infer = out.indexOf(-1);
-  if (out.filter((d) => d === -1).length > 1 || out.some((d) => d < -1 || !Number.isInteger(d))) throw new Error(`${op}: invalid shape [${out.join(', ')}]`);
+  if (out.filter((d) => d === -1).length > 1 || out.some((d) => d < -1 || !Number.isInteger(d)))
+    throw new Error(`${op}: invalid shape [${out.join(', ')}]`);
   const known = out.reduce((p, d) => (d === -1 ? p : p * d), 1);
   if (infer >= 0) {
-    if (known === 0 || t.numel() % known !== 0) throw new Error(`${op}: shape [${out.join(', ')}] is invalid for ${describe(t)}`);
+    if (known === 0 || t.numel() % known !== 0)
+      throw new Error(`${op}: shape [${out.join(', ')}] is invalid for ${describe(t)}`);
     out[infer] = t.numel() / known;
   }
-  if (shape_numel(out) !== t.numel()) throw new Error(`${op}: shape [${out.join(', ')}] is invalid for ${describe(t)} (${t.numel()} elements)`);
+  if (shape_numel(out) !== t.numel())
+    throw new Error(`${op}: shape [${out.join(', ')}] is invalid for ${describe(t)} (${t.numel()} elements)`);
   return t._view_as_shape(out);
 });

@@ -10,6 +10,20 @@ import { read_weight_state, write_weight_state } from './state.js';
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
+/** A float conv's padding as numbers: 'valid' is 0; 'same' is dilation·(k−1)/2 when that is whole on both sides. */
+function resolve_padding(p: Pair | 'valid' | 'same', k: Pair, d: Pair, where: string): [number, number] {
+  if (p === 'valid') return [0, 0];
+  if (p !== 'same') return pair(p);
+  const [kh, kw] = pair(k);
+  const [dh, dw] = pair(d);
+  const tot = [dh * (kh - 1), dw * (kw - 1)];
+  if (tot.some((t) => t % 2 !== 0))
+    throw new Error(
+      `${where}.from_float: padding='same' with kernel [${kh}, ${kw}] and dilation [${dh}, ${dw}] needs asymmetric padding, which the int8 conv does not support`,
+    );
+  return [tot[0] / 2, tot[1] / 2];
+}
+
 /** Keyword options of the quantized Conv2d constructors (torch's names and defaults). */
 export interface QuantizedConv2dOptions {
   stride?: Pair;
@@ -40,10 +54,17 @@ export class Conv2d extends Module {
     super();
     const name = new.target.name;
     const groups = options.groups ?? 1;
-    if (![in_channels, out_channels, groups].every((v) => Number.isInteger(v) && v >= 1) || in_channels % groups !== 0 || out_channels % groups !== 0) {
-      throw new Error(`${name}: in_channels ${in_channels} and out_channels ${out_channels} must be positive multiples of groups ${groups}`);
+    if (
+      ![in_channels, out_channels, groups].every((v) => Number.isInteger(v) && v >= 1) ||
+      in_channels % groups !== 0 ||
+      out_channels % groups !== 0
+    ) {
+      throw new Error(
+        `${name}: in_channels ${in_channels} and out_channels ${out_channels} must be positive multiples of groups ${groups}`,
+      );
     }
-    if (options.padding_mode !== undefined && options.padding_mode !== 'zeros') throw new Error(`${name}: only padding_mode 'zeros' is supported, got '${options.padding_mode}'`);
+    if (options.padding_mode !== undefined && options.padding_mode !== 'zeros')
+      throw new Error(`${name}: only padding_mode 'zeros' is supported, got '${options.padding_mode}'`);
     this.in_channels = in_channels;
     this.out_channels = out_channels;
     this.kernel_size = pair(kernel_size);
@@ -59,7 +80,12 @@ export class Conv2d extends Module {
   }
 
   private _pack(w: Tensor, b: Tensor | null): Conv2dPackedParams {
-    return new Conv2dPackedParams(w, b, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, this.constructor.name);
+    return new Conv2dPackedParams(
+      w,
+      b,
+      { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups },
+      this.constructor.name,
+    );
   }
 
   weight(): Tensor {
@@ -72,7 +98,9 @@ export class Conv2d extends Module {
   set_weight_bias(w: Tensor, b: Tensor | null): void {
     const want = [this.out_channels, this.in_channels / this.groups, ...this.kernel_size];
     if (w.ndim !== 4 || w.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`${this.constructor.name}.set_weight_bias: weight must be [${want.join(', ')}], got [${w.shape.join(', ')}]`);
+      throw new Error(
+        `${this.constructor.name}.set_weight_bias: weight must be [${want.join(', ')}], got [${w.shape.join(', ')}]`,
+      );
     }
     this._packed_params = this._pack(w, b);
   }
@@ -99,22 +127,41 @@ export class Conv2d extends Module {
   }
 
   /** Builds the int8 module from an observed float Conv2d (or fused ConvReLU2d), as torch's from_float. */
-  static from_float<T extends Conv2d>(this: new (i: number, o: number, k: Pair, opts?: QuantizedConv2dOptions) => T, mod: Module): T {
+  static from_float<T extends Conv2d>(
+    this: new (
+      i: number,
+      o: number,
+      k: Pair,
+      opts?: QuantizedConv2dOptions,
+    ) => T,
+    mod: Module,
+  ): T {
     const where = this.name;
     const [scale, zero_point] = output_qparams(mod, where);
     const qconfig = qconfig_of(mod, where);
     const conv = weighted_child(mod, where);
     const mode = (conv as unknown as { padding_mode?: string }).padding_mode;
-    if (mode !== undefined && mode !== 'zeros') throw new Error(`${where}.from_float: padding_mode '${mode}' is not supported (only 'zeros')`);
+    if (mode !== undefined && mode !== 'zeros')
+      throw new Error(`${where}.from_float: padding_mode '${mode}' is not supported (only 'zeros')`);
     const w = attr<Tensor>(conv, 'weight', where);
     const b = float_bias(conv);
-    const q = new this(attr<number>(conv, 'in_channels', where), attr<number>(conv, 'out_channels', where), attr<Pair>(conv, 'kernel_size', where), {
-      stride: attr<Pair>(conv, 'stride', where),
-      padding: attr<Pair>(conv, 'padding', where),
-      dilation: attr<Pair>(conv, 'dilation', where),
-      groups: attr<number>(conv, 'groups', where),
-      bias: b !== null,
-    });
+    const q = new this(
+      attr<number>(conv, 'in_channels', where),
+      attr<number>(conv, 'out_channels', where),
+      attr<Pair>(conv, 'kernel_size', where),
+      {
+        stride: attr<Pair>(conv, 'stride', where),
+        padding: resolve_padding(
+          attr<Pair | 'valid' | 'same'>(conv, 'padding', where),
+          attr<Pair>(conv, 'kernel_size', where),
+          attr<Pair>(conv, 'dilation', where),
+          where,
+        ),
+        dilation: attr<Pair>(conv, 'dilation', where),
+        groups: attr<number>(conv, 'groups', where),
+        bias: b !== null,
+      },
+    );
     q.set_weight_bias(quantize_weight(w, qconfig.weight(), `${where}.from_float`), b);
     check_out_qparams(scale, zero_point, `${where}.from_float`);
     q.scale = scale;

@@ -38,7 +38,9 @@ export function weighted_child(mod: Module, where: string): Module {
 export function qconfig_of(mod: Module, where: string): QConfigLike {
   const q = (mod as unknown as Slots).qconfig as QConfigLike | null | undefined;
   if (!q || typeof q.weight !== 'function') {
-    throw new Error(`${where}.from_float: ${mod.constructor.name} has no qconfig with a weight() observer factory; prepare the model first`);
+    throw new Error(
+      `${where}.from_float: ${mod.constructor.name} has no qconfig with a weight() observer factory; prepare the model first`,
+    );
   }
   return q;
 }
@@ -47,7 +49,9 @@ export function qconfig_of(mod: Module, where: string): QConfigLike {
 export function output_qparams(mod: Module, where: string): [number, number] {
   const obs = (mod as unknown as Slots).activation_post_process as ObserverLike | undefined;
   if (!obs || typeof obs.calculate_qparams !== 'function') {
-    throw new Error(`${where}.from_float: ${mod.constructor.name} has no activation_post_process observer; prepare and calibrate the model first`);
+    throw new Error(
+      `${where}.from_float: ${mod.constructor.name} has no activation_post_process observer; prepare and calibrate the model first`,
+    );
   }
   const [s, z] = obs.calculate_qparams();
   return [s.data[0], z.data[0]];
@@ -55,7 +59,8 @@ export function output_qparams(mod: Module, where: string): [number, number] {
 
 /** Observes `w` with a fresh weight observer and quantizes it to qint8 with the observer's qparams (torch's _quantize_weight). */
 export function quantize_weight(w: Tensor, observer: ObserverLike, where: string): Tensor {
-  if (!(w instanceof Tensor) || w.dtype !== 'float32' || w.is_quantized) throw new Error(`${where}: weight must be a float32 tensor, got ${describe(w)}`);
+  if (!(w instanceof Tensor) || w.dtype !== 'float32' || w.is_quantized)
+    throw new Error(`${where}: weight must be a float32 tensor, got ${describe(w)}`);
   if (observer.dtype !== undefined && observer.dtype !== 'qint8') {
     throw new Error(`${where}: weight observer dtype must be qint8, got ${observer.dtype}`);
   }

@@ -4,7 +4,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { linear, linear_relu } from '../functional/linear.js';
 import { LinearPackedParams } from '../packed_params.js';
 import { check_out_qparams, make_qtensor } from '../qtensor.js';
-import { float_bias, output_qparams, qconfig_of, quantize_weight, weighted_child, attr } from './from_float.js';
+import { attr, float_bias, output_qparams, qconfig_of, quantize_weight, weighted_child } from './from_float.js';
 import { read_weight_state, write_weight_state } from './state.js';
 
 /** Keyword options of the quantized Linear constructors (torch's names). */
@@ -26,9 +26,12 @@ export class Linear extends Module {
   constructor(in_features: number, out_features: number, options: QuantizedLinearOptions = {}) {
     super();
     if (!Number.isInteger(in_features) || !Number.isInteger(out_features) || in_features < 1 || out_features < 1) {
-      throw new Error(`${new.target.name}: in_features ${in_features} and out_features ${out_features} must be positive integers`);
+      throw new Error(
+        `${new.target.name}: in_features ${in_features} and out_features ${out_features} must be positive integers`,
+      );
     }
-    if (options.dtype !== undefined && options.dtype !== 'qint8') throw new Error(`${new.target.name}: only qint8 weights are supported, got ${options.dtype}`);
+    if (options.dtype !== undefined && options.dtype !== 'qint8')
+      throw new Error(`${new.target.name}: only qint8 weights are supported, got ${options.dtype}`);
     this.in_features = in_features;
     this.out_features = out_features;
     // as torch: a zero qint8 weight (scale 1, zero point 0) and a zero bias until set_weight_bias
@@ -47,7 +50,9 @@ export class Linear extends Module {
   /** Replaces (and re-packs) the weight and bias. */
   set_weight_bias(w: Tensor, b: Tensor | null): void {
     if (w.ndim !== 2 || w.shape[0] !== this.out_features || w.shape[1] !== this.in_features) {
-      throw new Error(`${this.constructor.name}.set_weight_bias: weight must be [${this.out_features}, ${this.in_features}], got [${w.shape.join(', ')}]`);
+      throw new Error(
+        `${this.constructor.name}.set_weight_bias: weight must be [${this.out_features}, ${this.in_features}], got [${w.shape.join(', ')}]`,
+      );
     }
     this._packed_params = new LinearPackedParams(w, b, this.constructor.name);
   }
@@ -60,7 +65,13 @@ export class Linear extends Module {
     write_weight_state(prefix, out, this.weight(), this.bias(), this.scale, this.zero_point);
   }
   _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
-    const st = read_weight_state(prefix, sd, [this.out_features, this.in_features], this.bias() !== null, this.constructor.name);
+    const st = read_weight_state(
+      prefix,
+      sd,
+      [this.out_features, this.in_features],
+      this.bias() !== null,
+      this.constructor.name,
+    );
     if (!st) return [];
     check_out_qparams(st.scale, st.zero_point, `${this.constructor.name}.load_state_dict`);
     this.set_weight_bias(st.weight, st.bias);
@@ -75,7 +86,14 @@ export class Linear extends Module {
   }
 
   /** Builds the int8 module from an observed float Linear (or fused LinearReLU), as torch's from_float. */
-  static from_float<T extends Linear>(this: new (i: number, o: number, opts?: QuantizedLinearOptions) => T, mod: Module): T {
+  static from_float<T extends Linear>(
+    this: new (
+      i: number,
+      o: number,
+      opts?: QuantizedLinearOptions,
+    ) => T,
+    mod: Module,
+  ): T {
     const where = this.name;
     const [scale, zero_point] = output_qparams(mod, where);
     const qconfig = qconfig_of(mod, where);
@@ -92,7 +110,11 @@ export class Linear extends Module {
 
   /** Builds from a reference (weight-already-quantized) setup: explicit qint8 weight, bias and output qparams. */
   static from_reference<T extends Linear>(
-    this: new (i: number, o: number, opts?: QuantizedLinearOptions) => T,
+    this: new (
+      i: number,
+      o: number,
+      opts?: QuantizedLinearOptions,
+    ) => T,
     weight: Tensor,
     bias: Tensor | null,
     scale: number,

@@ -14,7 +14,8 @@ export class Quantize extends Module {
 
   constructor(scale: number, zero_point: number, dtype: QuantDType = 'quint8') {
     super();
-    if (dtype !== 'quint8' && dtype !== 'qint8') throw new Error(`Quantize: dtype must be quint8 or qint8, got ${dtype}`);
+    if (dtype !== 'quint8' && dtype !== 'qint8')
+      throw new Error(`Quantize: dtype must be quint8 or qint8, got ${dtype}`);
     check_out_qparams(scale, zero_point, 'Quantize', dtype);
     this.dtype = dtype;
     this.register_buffer('scale', new Tensor(Float32Array.of(scale), [1], 'float32'));
@@ -41,7 +42,10 @@ export class Quantize extends Module {
 /** torch.ao.nn.quantized.DeQuantize: quantized → float32. */
 export class DeQuantize extends Module {
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor) || !x.is_quantized) throw new Error(`DeQuantize.forward: expected a quantized tensor, got ${x instanceof Tensor ? x.dtype : typeof x}`);
+    if (!(x instanceof Tensor) || !x.is_quantized)
+      throw new Error(
+        `DeQuantize.forward: expected a quantized tensor, got ${x instanceof Tensor ? x.dtype : typeof x}`,
+      );
     return dequantize(x);
   }
   static from_float(_mod: Module): DeQuantize {

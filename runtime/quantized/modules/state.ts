@@ -15,10 +15,21 @@ import { describe } from '../qtensor.js';
 const fround = Math.fround;
 
 /** Writes a weighted module's state under `prefix`. */
-export function write_weight_state(prefix: string, out: Record<string, Tensor>, weight: Tensor, bias: Tensor | null, scale: number, zero_point: number): void {
+export function write_weight_state(
+  prefix: string,
+  out: Record<string, Tensor>,
+  weight: Tensor,
+  bias: Tensor | null,
+  scale: number,
+  zero_point: number,
+): void {
   const q = weight.quantizer;
-  const scales = q?.kind === 'per_channel' ? Float32Array.from(q.scales) : Float32Array.of(q?.kind === 'per_tensor' ? q.scale : 1);
-  const zps = q?.kind === 'per_channel' ? Float64Array.from(q.zero_points) : Float64Array.of(q?.kind === 'per_tensor' ? q.zero_point : 0);
+  const scales =
+    q?.kind === 'per_channel' ? Float32Array.from(q.scales) : Float32Array.of(q?.kind === 'per_tensor' ? q.scale : 1);
+  const zps =
+    q?.kind === 'per_channel'
+      ? Float64Array.from(q.zero_points)
+      : Float64Array.of(q?.kind === 'per_tensor' ? q.zero_point : 0);
   out[`${prefix}weight`] = weight;
   out[`${prefix}weight_scale`] = new Tensor(scales, [scales.length], 'float32');
   out[`${prefix}weight_zero_point`] = new Tensor(zps, [zps.length], 'int64');
@@ -43,32 +54,62 @@ function get(sd: Record<string, Tensor>, key: string, where: string): Tensor {
 }
 
 /** Reads a weighted module's state under `prefix`; `weight_shape` is the module's (a mismatch is an error). */
-export function read_weight_state(prefix: string, sd: Record<string, Tensor>, weight_shape: number[], has_bias: boolean, where: string): WeightState | null {
+export function read_weight_state(
+  prefix: string,
+  sd: Record<string, Tensor>,
+  weight_shape: number[],
+  has_bias: boolean,
+  where: string,
+): WeightState | null {
   // any missing key is reported by load_state_dict; leave the module untouched
-  const required = ['weight', 'weight_scale', 'weight_zero_point', 'scale', 'zero_point', ...(has_bias ? ['bias'] : [])];
+  const required = [
+    'weight',
+    'weight_scale',
+    'weight_zero_point',
+    'scale',
+    'zero_point',
+    ...(has_bias ? ['bias'] : []),
+  ];
   if (required.some((k) => !(`${prefix}${k}` in sd))) return null;
   const w = get(sd, `${prefix}weight`, where);
   if (w.shape.length !== weight_shape.length || w.shape.some((d, i) => d !== weight_shape[i])) {
-    throw new Error(`${where}: size mismatch for "${prefix}weight": checkpoint has [${w.shape.join(', ')}], module has [${weight_shape.join(', ')}]`);
+    throw new Error(
+      `${where}: size mismatch for "${prefix}weight": checkpoint has [${w.shape.join(', ')}], module has [${weight_shape.join(', ')}]`,
+    );
   }
-  if (w.dtype !== 'qint8' && w.dtype !== 'int8') throw new Error(`${where}: "${prefix}weight" must be qint8 (or its int8 values), got ${describe(w)}`);
+  if (w.dtype !== 'qint8' && w.dtype !== 'int8')
+    throw new Error(`${where}: "${prefix}weight" must be qint8 (or its int8 values), got ${describe(w)}`);
   const ws = get(sd, `${prefix}weight_scale`, where);
   const wz = get(sd, `${prefix}weight_zero_point`, where);
   const n = weight_shape[0];
   if (ws.numel() !== wz.numel() || (ws.numel() !== 1 && ws.numel() !== n)) {
-    throw new Error(`${where}: "${prefix}weight_scale" has ${ws.numel()} and "${prefix}weight_zero_point" ${wz.numel()} values; need 1 or ${n} of each`);
+    throw new Error(
+      `${where}: "${prefix}weight_scale" has ${ws.numel()} and "${prefix}weight_zero_point" ${wz.numel()} values; need 1 or ${n} of each`,
+    );
   }
   const weight = new Tensor(Int8Array.from(w.data), w.shape, 'qint8');
   const per_channel = w.quantizer?.kind === 'per_channel' || ws.numel() > 1;
   weight.quantizer = per_channel
-    ? { kind: 'per_channel', scales: Float64Array.from(ws.data, (s) => fround(s)), zero_points: Int32Array.from(wz.data), axis: 0 }
+    ? {
+        kind: 'per_channel',
+        scales: Float64Array.from(ws.data, (s) => fround(s)),
+        zero_points: Int32Array.from(wz.data),
+        axis: 0,
+      }
     : { kind: 'per_tensor', scale: fround(ws.data[0]), zero_point: wz.data[0] };
-  const consumed = [`${prefix}weight`, `${prefix}weight_scale`, `${prefix}weight_zero_point`, `${prefix}scale`, `${prefix}zero_point`];
+  const consumed = [
+    `${prefix}weight`,
+    `${prefix}weight_scale`,
+    `${prefix}weight_zero_point`,
+    `${prefix}scale`,
+    `${prefix}zero_point`,
+  ];
   let bias: Tensor | null = null;
   if (`${prefix}bias` in sd) {
     const b = get(sd, `${prefix}bias`, where);
     if (!has_bias) throw new Error(`${where}: module has no bias but the state_dict has "${prefix}bias"`);
-    if (b.dtype !== 'float32' || b.shape.length !== 1 || b.shape[0] !== n) throw new Error(`${where}: "${prefix}bias" must be float32 [${n}], got ${describe(b)}`);
+    if (b.dtype !== 'float32' || b.shape.length !== 1 || b.shape[0] !== n)
+      throw new Error(`${where}: "${prefix}bias" must be float32 [${n}], got ${describe(b)}`);
     bias = new Tensor(Float32Array.from(b.data), [n], 'float32');
     consumed.push(`${prefix}bias`);
   }

@@ -1,7 +1,7 @@
 import { record_grad } from '../../autograd/function.js';
 import { broadcast_shapes, broadcast_strides, coalesce, for_each_broadcast, sum_to_shape } from '../broadcast.js';
 import { define_function, define_method } from '../dispatch.js';
-import { type DType, alloc } from '../dtype.js';
+import { alloc, type DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 
 type Operand = Tensor | number;
@@ -34,6 +34,11 @@ export function binary_kernel(
   check_operand(a, op);
   check_operand(b, op);
   const dtype = out_dtype ?? result_dtype(a, b);
+  // a scalar meeting a float32 tensor is rounded to float32 first, as torch's wrapped numbers are
+  if (result_dtype(a, b) === 'float32') {
+    if (typeof a === 'number' && b instanceof Tensor) a = Math.fround(a);
+    if (typeof b === 'number' && a instanceof Tensor) b = Math.fround(b);
+  }
   if (typeof b === 'number' && a instanceof Tensor) {
     const x = a.data;
     const out = alloc(dtype, x.length);
@@ -59,7 +64,10 @@ export function binary_kernel(
     return new Tensor(out, as, dtype);
   }
   const shape = broadcast_shapes(as, bs, op);
-  const out = alloc(dtype, shape.reduce((p, d) => p * d, 1));
+  const out = alloc(
+    dtype,
+    shape.reduce((p, d) => p * d, 1),
+  );
   for_each_broadcast(as, bs, shape, (io, ia, ib) => {
     out[io] = fn(x[ia], y[ib]);
   });
@@ -77,13 +85,17 @@ enum Code {
  * Monomorphic loops for the hot float32 cases (same shape, or tensor with scalar), so training
  * does not pay binary_kernel's per-element closure call. Returns null when the case does not apply.
  */
-function fast_binary(a: Operand, b: Operand, code: Code, alpha = 1): Tensor | null {
+function fast_binary(a: Operand, b: Operand, code: Code, alpha_in = 1): Tensor | null {
+  const alpha = Math.fround(alpha_in);
   if (!(a instanceof Tensor) || a.dtype !== 'float32' || a.is_quantized) return null;
   const x = a.data as Float32Array;
   const n = x.length;
   if (typeof b === 'number') {
     const out = new Float32Array(n);
-    const s = code === Code.Add ? alpha * b : code === Code.Sub ? -alpha * b : b;
+    // torch converts a Python scalar to the op's float32 compute type before the arithmetic
+    const bf = Math.fround(b);
+    const ab = alpha === 1 ? bf : Math.fround(Math.fround(alpha) * bf);
+    const s = code === Code.Add ? ab : code === Code.Sub ? -ab : bf;
     if (code === Code.Add || code === Code.Sub) for (let i = 0; i < n; i++) out[i] = x[i] + s;
     else if (code === Code.Mul) for (let i = 0; i < n; i++) out[i] = x[i] * s;
     else for (let i = 0; i < n; i++) out[i] = x[i] / s;
@@ -124,7 +136,8 @@ function broadcast_binary(a: Tensor, b: Tensor, code: Code, alpha: number): Tens
   let ia = 0;
   let ib = 0;
   for (let io = 0; io < total; io += inner) {
-    if (code === Code.Add || code === Code.Sub) for (let k = 0; k < inner; k++) out[io + k] = x[ia + k * da] + beta * y[ib + k * db];
+    if (code === Code.Add || code === Code.Sub)
+      for (let k = 0; k < inner; k++) out[io + k] = x[ia + k * da] + beta * y[ib + k * db];
     else if (code === Code.Mul) for (let k = 0; k < inner; k++) out[io + k] = x[ia + k * da] * y[ib + k * db];
     else for (let k = 0; k < inner; k++) out[io + k] = x[ia + k * da] / y[ib + k * db];
     for (let d = n - 2; d >= 0; d--) {
@@ -164,7 +177,12 @@ function add_impl(a: Operand, b: Operand, options?: { alpha?: number }): Tensor 
     fast_binary(a, b, Code.Add, alpha) ??
     (alpha === 1 ? binary_kernel(a, b, 'add', (x, y) => x + y) : binary_kernel(a, b, 'add', (x, y) => x + alpha * y));
   return record_grad(out, grads_for(a, b), 'AddBackward', (g) =>
-    route(a, b, () => g, () => (alpha === 1 ? g : binary_kernel(g, alpha, 'mul', (x, y) => x * y))),
+    route(
+      a,
+      b,
+      () => g,
+      () => (alpha === 1 ? g : binary_kernel(g, alpha, 'mul', (x, y) => x * y)),
+    ),
   );
 }
 
@@ -172,7 +190,12 @@ function sub_impl(a: Operand, b: Operand, options?: { alpha?: number }): Tensor 
   const alpha = options?.alpha ?? 1;
   const out = fast_binary(a, b, Code.Sub, alpha) ?? binary_kernel(a, b, 'sub', (x, y) => x - alpha * y);
   return record_grad(out, grads_for(a, b), 'SubBackward', (g) =>
-    route(a, b, () => g, () => binary_kernel(g, -alpha, 'mul', (x, y) => x * y)),
+    route(
+      a,
+      b,
+      () => g,
+      () => binary_kernel(g, -alpha, 'mul', (x, y) => x * y),
+    ),
   );
 }
 
@@ -190,16 +213,20 @@ function mul_impl(a: Operand, b: Operand): Tensor {
 
 function div_impl(a: Operand, b: Operand): Tensor {
   // true division: integer operands give float32, as in torch
-  const out =
-    fast_binary(a, b, Code.Div) ??
-    binary_kernel(a, b, 'div', (x, y) => x / y, 'float32');
+  const out = fast_binary(a, b, Code.Div) ?? binary_kernel(a, b, 'div', (x, y) => x / y, 'float32');
   return record_grad(out, grads_for(a, b), 'DivBackward', (g) =>
     route(
       a,
       b,
       () => div_impl(g, b),
       // d(a/b)/db = -a/b^2 = -out/b
-      () => binary_kernel(binary_kernel(g, out, 'mul', (x, y) => x * y), b, 'div', (x, y) => -x / y),
+      () =>
+        binary_kernel(
+          binary_kernel(g, out, 'mul', (x, y) => x * y),
+          b,
+          'div',
+          (x, y) => -x / y,
+        ),
     ),
   );
 }

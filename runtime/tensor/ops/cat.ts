@@ -1,6 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
-import { define_function } from '../dispatch.js';
 import { fmt_shape, wrap_dim } from '../dims.js';
+import { define_function } from '../dispatch.js';
 import { alloc } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 
@@ -39,7 +39,9 @@ function cat_impl(tensors: readonly Tensor[], dim = 0): Tensor {
   const float = tensors.some((t) => t.dtype === 'float32');
   const dtype = float ? 'float32' : first.dtype;
   if (!float && tensors.some((t) => t.dtype !== dtype)) {
-    throw new Error(`cat: expected all tensors to have dtype ${dtype}, got [${tensors.map((t) => t.dtype).join(', ')}]`);
+    throw new Error(
+      `cat: expected all tensors to have dtype ${dtype}, got [${tensors.map((t) => t.dtype).join(', ')}]`,
+    );
   }
   let total = 0;
   for (let i = 0; i < tensors.length; i++) {

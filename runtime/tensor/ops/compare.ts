@@ -1,5 +1,5 @@
 import { define_function, define_method } from '../dispatch.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { binary_kernel } from './binary.js';
 
 /** Elementwise comparisons with broadcasting; bool results, no gradient (as in torch). */

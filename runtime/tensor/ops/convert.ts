@@ -1,6 +1,6 @@
-import { define_method } from '../dispatch.js';
 import { fmt_shape } from '../dims.js';
-import { type DType, alloc, is_quantized_dtype } from '../dtype.js';
+import { define_method } from '../dispatch.js';
+import { alloc, type DType, is_quantized_dtype } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 
 /** dtype conversion and reading values out: Tensor.to(dtype), item(), tolist(). */
@@ -29,7 +29,9 @@ function to_impl(x: Tensor, dtype: DType): Tensor {
 
 function item_impl(x: Tensor): number {
   if (x.numel() !== 1) {
-    throw new Error(`item: a Tensor with ${x.numel()} elements (shape ${fmt_shape(x.shape)}) cannot be converted to a number`);
+    throw new Error(
+      `item: a Tensor with ${x.numel()} elements (shape ${fmt_shape(x.shape)}) cannot be converted to a number`,
+    );
   }
   return read(x)(0);
 }

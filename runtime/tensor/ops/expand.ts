@@ -1,7 +1,7 @@
 import { record_grad } from '../../autograd/function.js';
 import { sum_to_shape } from '../broadcast.js';
-import { define_method } from '../dispatch.js';
 import { as_list, fmt_shape, reject_quantized } from '../dims.js';
+import { define_method } from '../dispatch.js';
 import { alloc } from '../dtype.js';
 import { contiguous_strides, strided_gather } from '../strided.js';
 import { Tensor } from '../tensor.js';
@@ -26,7 +26,8 @@ export function expand_impl(x: Tensor, ...sizes: (number | number[])[]): Tensor 
   for (let i = 0; i < n; i++) {
     const want = target[i];
     if (i < lead) {
-      if (want < 0) throw new Error(`expand: the expanded size ${want} is not allowed in a leading, non-existing dimension ${i}`);
+      if (want < 0)
+        throw new Error(`expand: the expanded size ${want} is not allowed in a leading, non-existing dimension ${i}`);
       shape[i] = want;
       strides[i] = 0;
       continue;

@@ -1,8 +1,8 @@
 import { record_grad } from '../../autograd/function.js';
 import { sgemm } from '../../backends/js/fp32/sgemm.js';
 import { broadcast_shapes, for_each_broadcast, sum_to_shape } from '../broadcast.js';
-import { define_function, define_method } from '../dispatch.js';
 import { fmt_shape, reject_quantized } from '../dims.js';
+import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -32,7 +32,9 @@ function plan(a: Tensor, b: Tensor): Operands {
   const kb = bs[bs.length - 2];
   const n = bs[bs.length - 1];
   if (k !== kb) {
-    throw new Error(`matmul: shapes ${fmt_shape(a.shape)} and ${fmt_shape(b.shape)} cannot be multiplied (${k} vs ${kb})`);
+    throw new Error(
+      `matmul: shapes ${fmt_shape(a.shape)} and ${fmt_shape(b.shape)} cannot be multiplied (${k} vs ${kb})`,
+    );
   }
   const batch_a = as.slice(0, -2);
   const batch_b = bs.slice(0, -2);
@@ -78,10 +80,18 @@ function batched_gemm(
     return c;
   }
   for_each_broadcast(batch_a, batch_b, batch, (io, ia, ib) => {
-    sgemm(m, n, k, a.subarray(ia * sa, (ia + 1) * sa), b.subarray(ib * sb, (ib + 1) * sb), c.subarray(io * m * n, (io + 1) * m * n), {
-      trans_a,
-      trans_b,
-    });
+    sgemm(
+      m,
+      n,
+      k,
+      a.subarray(ia * sa, (ia + 1) * sa),
+      b.subarray(ib * sb, (ib + 1) * sb),
+      c.subarray(io * m * n, (io + 1) * m * n),
+      {
+        trans_a,
+        trans_b,
+      },
+    );
   });
   return c;
 }
@@ -91,7 +101,9 @@ function matmul_impl(a: Tensor, b: Tensor): Tensor {
   reject_quantized(a, 'matmul');
   reject_quantized(b, 'matmul');
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
-    throw new Error(`matmul: expected float32 operands, got ${a.dtype} ${fmt_shape(a.shape)} and ${b.dtype} ${fmt_shape(b.shape)}`);
+    throw new Error(
+      `matmul: expected float32 operands, got ${a.dtype} ${fmt_shape(a.shape)} and ${b.dtype} ${fmt_shape(b.shape)}`,
+    );
   }
   const p = plan(a, b);
   const { m, k, n } = p;
@@ -103,7 +115,14 @@ function matmul_impl(a: Tensor, b: Tensor): Tensor {
     const gd = g.data as Float32Array;
     // dA = g·Bᵀ over the full batch, then summed over A's broadcast batch dims (and likewise dB = Aᵀ·g)
     const ga = a.requires_grad
-      ? sum_to_shape(new Tensor(batched_gemm(gd, p.batch, bd, p.batch_b, p.batch, m, k, n, false, true), [...p.batch, m, k], 'float32'), [...p.batch_a, m, k])._view_as_shape(a.shape)
+      ? sum_to_shape(
+          new Tensor(
+            batched_gemm(gd, p.batch, bd, p.batch_b, p.batch, m, k, n, false, true),
+            [...p.batch, m, k],
+            'float32',
+          ),
+          [...p.batch_a, m, k],
+        )._view_as_shape(a.shape)
       : null;
     const gb = b.requires_grad ? grad_b(ad, gd, p)._view_as_shape(b.shape) : null;
     return [ga, gb];
@@ -123,9 +142,17 @@ function grad_b(ad: Float32Array, gd: Float32Array, p: Operands): Tensor {
   const sa = m * k;
   for_each_broadcast(p.batch_a, p.batch, p.batch, (io, ia) => {
     if (m === 0) return;
-    sgemm(k, n, m, ad.subarray(ia * sa, (ia + 1) * sa), gd.subarray(io * m * n, (io + 1) * m * n), full.subarray(io * k * n, (io + 1) * k * n), {
-      trans_a: true,
-    });
+    sgemm(
+      k,
+      n,
+      m,
+      ad.subarray(ia * sa, (ia + 1) * sa),
+      gd.subarray(io * m * n, (io + 1) * m * n),
+      full.subarray(io * k * n, (io + 1) * k * n),
+      {
+        trans_a: true,
+      },
+    );
   });
   return sum_to_shape(new Tensor(full, [...p.batch, k, n], 'float32'), [...p.batch_b, k, n]);
 }
@@ -134,7 +161,8 @@ function grad_b(ad: Float32Array, gd: Float32Array, p: Operands): Tensor {
 export const matmul = define_function('matmul', matmul_impl);
 /** torch.mm(a, b): strictly 2-d matmul. */
 export const mm = define_function('mm', (a: Tensor, b: Tensor): Tensor => {
-  if (a.ndim !== 2 || b.ndim !== 2) throw new Error(`mm: expected 2-D tensors, got ${fmt_shape(a.shape)} and ${fmt_shape(b.shape)}`);
+  if (a.ndim !== 2 || b.ndim !== 2)
+    throw new Error(`mm: expected 2-D tensors, got ${fmt_shape(a.shape)} and ${fmt_shape(b.shape)}`);
   return matmul_impl(a, b);
 });
 

@@ -1,6 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
-import { define_function, define_method } from '../dispatch.js';
 import { fmt_shape, reject_quantized, wrap_dim } from '../dims.js';
+import { define_function, define_method } from '../dispatch.js';
 import { alloc } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 
@@ -11,15 +11,18 @@ import { Tensor } from '../tensor.js';
 
 /** Is `v` a better extreme than `best` (max when sign = 1, min when −1)? NaN wins and stays. */
 function better(v: number, best: number, sign: number): boolean {
-  if (best !== best) return false;
-  if (v !== v) return true;
+  if (Number.isNaN(best)) return false;
+  if (Number.isNaN(v)) return true;
   return sign > 0 ? v > best : v < best;
 }
 
 function global_extreme(x: Tensor, sign: number, op: string): Tensor {
   reject_quantized(x, op);
   const s = x.data;
-  if (s.length === 0) throw new Error(`${op}: expected reduction dim to be specified for input.numel() == 0 (shape ${fmt_shape(x.shape)})`);
+  if (s.length === 0)
+    throw new Error(
+      `${op}: expected reduction dim to be specified for input.numel() == 0 (shape ${fmt_shape(x.shape)})`,
+    );
   let best = s[0];
   for (let i = 1; i < s.length; i++) if (better(s[i], best, sign)) best = s[i];
   const o = alloc(x.dtype, 1);
@@ -28,10 +31,10 @@ function global_extreme(x: Tensor, sign: number, op: string): Tensor {
   return record_grad(out, [x], sign > 0 ? 'MaxBackward' : 'MinBackward', (g) => {
     // the gradient is shared evenly among tied extremes, as torch's full max()/min() backward
     let ties = 0;
-    for (let i = 0; i < s.length; i++) if (s[i] === best || (best !== best && s[i] !== s[i])) ties++;
+    for (let i = 0; i < s.length; i++) if (s[i] === best || (Number.isNaN(best) && Number.isNaN(s[i]))) ties++;
     const r = new Float32Array(s.length);
     const share = g.data[0] / ties;
-    for (let i = 0; i < s.length; i++) if (s[i] === best || (best !== best && s[i] !== s[i])) r[i] = share;
+    for (let i = 0; i < s.length; i++) if (s[i] === best || (Number.isNaN(best) && Number.isNaN(s[i]))) r[i] = share;
     return [new Tensor(r, x.shape, 'float32')];
   });
 }

@@ -1,6 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
-import { define_function, define_method } from '../dispatch.js';
 import { as_list, fmt_shape, wrap_dim, wrap_dims } from '../dims.js';
+import { define_function, define_method } from '../dispatch.js';
 import { alloc } from '../dtype.js';
 import { contiguous_strides, strided_gather } from '../strided.js';
 import { Tensor } from '../tensor.js';
@@ -14,7 +14,13 @@ import { Tensor } from '../tensor.js';
 export function permute_copy(x: Tensor, perm: readonly number[]): Tensor {
   const st = contiguous_strides(x.shape);
   const shape = perm.map((p) => x.shape[p]);
-  const data = strided_gather(x.data, 0, shape, perm.map((p) => st[p]), alloc(x.dtype, x.numel()));
+  const data = strided_gather(
+    x.data,
+    0,
+    shape,
+    perm.map((p) => st[p]),
+    alloc(x.dtype, x.numel()),
+  );
   const out = new Tensor(data, shape, x.dtype);
   const q = x.quantizer;
   out.quantizer = q?.kind === 'per_channel' ? { ...q, axis: perm.indexOf(q.axis) } : q;
@@ -24,7 +30,9 @@ export function permute_copy(x: Tensor, perm: readonly number[]): Tensor {
 function permute_impl(x: Tensor, ...dims: (number | number[])[]): Tensor {
   const list = as_list(dims);
   if (list.length !== x.ndim) {
-    throw new Error(`permute: number of dims [${list.join(', ')}] doesn't match the tensor's shape ${fmt_shape(x.shape)}`);
+    throw new Error(
+      `permute: number of dims [${list.join(', ')}] doesn't match the tensor's shape ${fmt_shape(x.shape)}`,
+    );
   }
   const perm = wrap_dims(list, x.ndim, 'permute');
   const inverse = new Array<number>(perm.length);

@@ -1,12 +1,13 @@
 import { record_grad } from '../../autograd/function.js';
-import { define_function, define_method } from '../dispatch.js';
 import { reject_quantized } from '../dims.js';
+import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
 import { binary_kernel, grads_for, route } from './binary.js';
 
 /** torch.pow: tensor ** number (a plain loop, the common case), and broadcasting tensor/number ** tensor. */
 
-function pow_scalar_exponent(x: Tensor, p: number): Tensor {
+function pow_scalar_exponent(x: Tensor, exponent: number): Tensor {
+  const p = Math.fround(exponent);
   reject_quantized(x, 'pow');
   const s = x.data;
   const o = new Float32Array(s.length);
@@ -30,7 +31,13 @@ function pow_impl(a: Tensor | number, b: Tensor | number): Tensor {
     route(
       a,
       b,
-      () => binary_kernel(binary_kernel(g, b, 'pow', (gg, y) => gg * y), binary_kernel(a, b, 'pow', (x, y) => x ** (y - 1)), 'pow', (u, v) => u * v),
+      () =>
+        binary_kernel(
+          binary_kernel(g, b, 'pow', (gg, y) => gg * y),
+          binary_kernel(a, b, 'pow', (x, y) => x ** (y - 1)),
+          'pow',
+          (u, v) => u * v,
+        ),
       // d a^b / db = a^b·ln a; torch zeroes it where a = 0 and b >= 0 to avoid 0·(−inf)
       () =>
         binary_kernel(

@@ -1,7 +1,7 @@
 import { record_grad } from '../../autograd/function.js';
 import { broadcast_strides, sum_into } from '../broadcast.js';
-import { define_function, define_method } from '../dispatch.js';
 import { fmt_shape, reject_quantized, wrap_dims } from '../dims.js';
+import { define_function, define_method } from '../dispatch.js';
 import type { TypedArray } from '../dtype.js';
 import { strided_gather } from '../strided.js';
 import { type Shape, Tensor } from '../tensor.js';
@@ -63,7 +63,9 @@ function sum_impl(x: Tensor, dim: DimArg = null, keepdim = false): Tensor {
 function mean_impl(x: Tensor, dim: DimArg = null, keepdim = false): Tensor {
   reject_quantized(x, 'mean');
   if (x.dtype !== 'float32') {
-    throw new Error(`mean: could not infer output dtype; input dtype must be floating point, got ${x.dtype} (shape ${fmt_shape(x.shape)})`);
+    throw new Error(
+      `mean: could not infer output dtype; input dtype must be floating point, got ${x.dtype} (shape ${fmt_shape(x.shape)})`,
+    );
   }
   const plan = reduce_plan(x.shape, dim, keepdim, 'mean');
   const acc = sum_kernel(x.data, x.shape, plan);
@@ -85,7 +87,8 @@ export interface VarOptions {
 
 function var_impl(x: Tensor, dim: DimArg = null, options: VarOptions = {}): Tensor {
   reject_quantized(x, 'var');
-  if (x.dtype !== 'float32') throw new Error(`var: expected a float32 tensor, got ${x.dtype} (shape ${fmt_shape(x.shape)})`);
+  if (x.dtype !== 'float32')
+    throw new Error(`var: expected a float32 tensor, got ${x.dtype} (shape ${fmt_shape(x.shape)})`);
   const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
   const keepdim = options.keepdim ?? false;
   const plan = reduce_plan(x.shape, dim, keepdim, 'var');

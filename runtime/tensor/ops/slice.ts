@@ -1,6 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
-import { define_function, define_method } from '../dispatch.js';
 import { fmt_shape, wrap_dim } from '../dims.js';
+import { define_function, define_method } from '../dispatch.js';
 import { alloc } from '../dtype.js';
 import { contiguous_strides, strided_gather, strided_scatter_add } from '../strided.js';
 import { Tensor } from '../tensor.js';
@@ -63,7 +63,9 @@ function narrow_impl(x: Tensor, dim: number, start: number, length: number): Ten
     throw new Error(`narrow: start (${start}) is out of bounds for dimension ${d} with size ${size}`);
   }
   if (!Number.isInteger(length) || length < 0 || s + length > size) {
-    throw new Error(`narrow: start (${start}) + length (${length}) exceeds dimension size (${size}) of shape ${fmt_shape(x.shape)}`);
+    throw new Error(
+      `narrow: start (${start}) + length (${length}) exceeds dimension size (${size}) of shape ${fmt_shape(x.shape)}`,
+    );
   }
   const st = contiguous_strides(x.shape);
   const shape = [...x.shape];
@@ -72,9 +74,14 @@ function narrow_impl(x: Tensor, dim: number, start: number, length: number): Ten
 }
 
 /** Python slice bounds (clamped, negatives from the end) for a positive step. */
-function slice_bounds(entry: readonly (number | null | undefined)[], size: number, dim: number): [number, number, number] {
+function slice_bounds(
+  entry: readonly (number | null | undefined)[],
+  size: number,
+  dim: number,
+): [number, number, number] {
   const step = entry[2] ?? 1;
-  if (!Number.isInteger(step) || step <= 0) throw new Error(`index: slice step must be a positive integer, got ${step} in dim ${dim}`);
+  if (!Number.isInteger(step) || step <= 0)
+    throw new Error(`index: slice step must be a positive integer, got ${step} in dim ${dim}`);
   const norm = (v: number | null | undefined, dflt: number): number => {
     if (v === null || v === undefined) return dflt;
     if (!Number.isInteger(v)) throw new Error(`index: slice bound ${v} in dim ${dim} is not an integer`);
@@ -107,7 +114,9 @@ function index_impl(x: Tensor, ...indices: IndexEntry[]): Tensor {
       shape.push(len);
       strides.push(step * st[d]);
     } else {
-      throw new Error(`index: entry ${d} must be a number, a [start, end, step] slice or null, got ${JSON.stringify(e)}`);
+      throw new Error(
+        `index: entry ${d} must be a number, a [start, end, step] slice or null, got ${JSON.stringify(e)}`,
+      );
     }
   }
   return take(x, { offset, shape, strides }, 'index');
@@ -128,7 +137,9 @@ function split_impl(x: Tensor, split_size: number | readonly number[], dim = 0):
     sizes = [...split_size];
     const total = sizes.reduce((p, v) => p + v, 0);
     if (total !== size) {
-      throw new Error(`split: split_sizes [${sizes.join(', ')}] sum to ${total}, but dimension ${d} of ${fmt_shape(x.shape)} has size ${size}`);
+      throw new Error(
+        `split: split_sizes [${sizes.join(', ')}] sum to ${total}, but dimension ${d} of ${fmt_shape(x.shape)} has size ${size}`,
+      );
     }
   }
   const out: Tensor[] = [];
@@ -141,7 +152,8 @@ function split_impl(x: Tensor, split_size: number | readonly number[], dim = 0):
 }
 
 function chunk_impl(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
   const d = wrap_dim(dim, x.ndim, 'chunk');
   return split_impl(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }

@@ -1,6 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
-import { define_function, define_method } from '../dispatch.js';
 import { require_float, wrap_dim } from '../dims.js';
+import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -43,7 +43,8 @@ function softmax_core(x: Tensor, dim: number, log: boolean): Float32Array {
 
 function softmax_impl(x: Tensor, dim: number): Tensor {
   require_float(x, 'softmax');
-  if (dim === undefined || dim === null) throw new Error('softmax: dim must be given (implicit dim is deprecated in torch)');
+  if (dim === undefined || dim === null)
+    throw new Error('softmax: dim must be given (implicit dim is deprecated in torch)');
   const y = softmax_core(x, dim, false);
   const out = new Tensor(y, x.shape, 'float32');
   return record_grad(out, [x], 'SoftmaxBackward', (g) => {
@@ -65,7 +66,8 @@ function softmax_impl(x: Tensor, dim: number): Tensor {
 
 function log_softmax_impl(x: Tensor, dim: number): Tensor {
   require_float(x, 'log_softmax');
-  if (dim === undefined || dim === null) throw new Error('log_softmax: dim must be given (implicit dim is deprecated in torch)');
+  if (dim === undefined || dim === null)
+    throw new Error('log_softmax: dim must be given (implicit dim is deprecated in torch)');
   const y = softmax_core(x, dim, true);
   const out = new Tensor(y, x.shape, 'float32');
   return record_grad(out, [x], 'LogSoftmaxBackward', (g) => {

@@ -1,6 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
-import { define_function, define_method } from '../dispatch.js';
 import { reject_quantized } from '../dims.js';
+import { define_function, define_method } from '../dispatch.js';
 import { alloc } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 

@@ -1,6 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
-import { define_function, define_method } from '../dispatch.js';
 import { as_list, fmt_shape, wrap_dim } from '../dims.js';
+import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -52,7 +52,10 @@ function flatten_impl(x: Tensor, start_dim = 0, end_dim = -1): Tensor {
   if (x.ndim === 0) return view_as_shape(x, [1], 'FlattenBackward');
   const s = wrap_dim(start_dim, x.ndim, 'flatten');
   const e = wrap_dim(end_dim, x.ndim, 'flatten');
-  if (s > e) throw new Error(`flatten: start_dim (${start_dim}) cannot come after end_dim (${end_dim}) for shape ${fmt_shape(x.shape)}`);
+  if (s > e)
+    throw new Error(
+      `flatten: start_dim (${start_dim}) cannot come after end_dim (${end_dim}) for shape ${fmt_shape(x.shape)}`,
+    );
   const sh = x.shape;
   let mid = 1;
   for (let i = s; i <= e; i++) mid *= sh[i];
@@ -61,7 +64,12 @@ function flatten_impl(x: Tensor, start_dim = 0, end_dim = -1): Tensor {
 
 function squeeze_impl(x: Tensor, dim?: number): Tensor {
   const sh = x.shape;
-  if (dim === undefined) return view_as_shape(x, sh.filter((d) => d !== 1), 'SqueezeBackward');
+  if (dim === undefined)
+    return view_as_shape(
+      x,
+      sh.filter((d) => d !== 1),
+      'SqueezeBackward',
+    );
   if (x.ndim === 0) {
     wrap_dim(dim, 0, 'squeeze');
     return view_as_shape(x, [], 'SqueezeBackward');

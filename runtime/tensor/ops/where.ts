@@ -1,7 +1,7 @@
 import { record_grad } from '../../autograd/function.js';
 import { broadcast_shapes, broadcast_strides, sum_to_shape } from '../broadcast.js';
-import { define_function, define_method } from '../dispatch.js';
 import { fmt_shape, reject_quantized } from '../dims.js';
+import { define_function, define_method } from '../dispatch.js';
 import { alloc } from '../dtype.js';
 import { strided_gather } from '../strided.js';
 import { Tensor } from '../tensor.js';
@@ -17,7 +17,9 @@ function spread(x: Tensor, shape: number[]): ArrayLike<number> {
 function where_impl(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor {
   if (!(condition instanceof Tensor)) throw new Error('where: condition must be a Tensor');
   if (condition.dtype !== 'bool' && condition.dtype !== 'uint8') {
-    throw new Error(`where: condition must be a bool tensor, got ${condition.dtype} with shape ${fmt_shape(condition.shape)}`);
+    throw new Error(
+      `where: condition must be a bool tensor, got ${condition.dtype} with shape ${fmt_shape(condition.shape)}`,
+    );
   }
   const a = input instanceof Tensor ? input : new Tensor(new Float32Array([input]), [], 'float32');
   const b = other instanceof Tensor ? other : new Tensor(new Float32Array([other]), [], 'float32');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Tensor, gradcheck, no_grad, tensor } from '../../../index.js';
+import { gradcheck, no_grad, Tensor, tensor } from '../../../index.js';
 import { record_grad } from '../../../runtime/autograd/function.js';
 
 /** x³ with a backward that is deliberately off by `err` per element (to prove gradcheck can fail). */
@@ -15,7 +15,14 @@ function cube_with_bug(x: Tensor, err: number): Tensor {
 }
 
 describe('gradcheck', () => {
-  const x = () => tensor([[0.3, -1.2, 0.8], [1.5, -0.4, 0.1]], { requires_grad: true });
+  const x = () =>
+    tensor(
+      [
+        [0.3, -1.2, 0.8],
+        [1.5, -0.4, 0.1],
+      ],
+      { requires_grad: true },
+    );
 
   it('accepts a correct backward', () => {
     expect(gradcheck((a) => cube_with_bug(a, 0), [x()])).toBe(true);
@@ -31,7 +38,10 @@ describe('gradcheck', () => {
   it('checks only inputs that require grad, and leaves their .grad untouched', () => {
     const a = x();
     const b = tensor([2, 3, 4]);
-    a.grad = tensor([[1, 1, 1], [1, 1, 1]]);
+    a.grad = tensor([
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
     expect(gradcheck((p, q) => p.mul(q), [a, b])).toBe(true);
     expect([...(a.grad?.data ?? [])]).toEqual([1, 1, 1, 1, 1, 1]);
     expect(() => gradcheck((p) => p, [b])).toThrow(/no input has requires_grad/);

@@ -14,7 +14,15 @@ function rand_array(n: number, seed: number): Float32Array {
   return out;
 }
 
-function naive_gemm(m: number, n: number, k: number, a: Float32Array, b: Float32Array, ta: boolean, tb: boolean): Float64Array {
+function naive_gemm(
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  ta: boolean,
+  tb: boolean,
+): Float64Array {
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++)
     for (let j = 0; j < n; j++) {
@@ -90,6 +98,22 @@ describe('js fp32 sgemm', () => {
     );
   });
 
+  it('the few-rows path (m < 4: batch-1 Linear, RNN steps) matches too', () => {
+    for (const m of [1, 2, 3])
+      for (const tb of [false, true])
+        for (const [k, n] of [[1, 5], [7, 9], [130, 33]]) {
+          const a = rand_array(m * k, m + k);
+          const b = rand_array(k * n, n + 1);
+          const bias = rand_array(n, 3);
+          const c0 = rand_array(m * n, 4);
+          const c = Float32Array.from(c0);
+          sgemm(m, n, k, a, b, c, { trans_b: tb, bias, accumulate: true });
+          const want = naive_gemm(m, n, k, a, b, false, tb);
+          for (let i = 0; i < m * n; i++) want[i] += bias[i % n] + c0[i];
+          expect_close(c, want, 1e-5);
+        }
+  });
+
   it('spans several K, M and N blocks (600 x 530 x 700)', () => {
     const [m, n, k] = [600, 530, 700];
     const a = rand_array(m * k, 7);
@@ -97,15 +121,18 @@ describe('js fp32 sgemm', () => {
     const c = new Float32Array(m * n);
     sgemm(m, n, k, a, b, c);
     // spot-check rows in every M block against a float64 dot product
-    for (const i of [0, 63, 64, 300, 599]) for (const j of [0, 3, 511, 512, 529]) {
-      let s = 0;
-      for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
-      expect(Math.abs(c[i * n + j] - s)).toBeLessThan(1e-3);
-    }
+    for (const i of [0, 63, 64, 300, 599])
+      for (const j of [0, 3, 511, 512, 529]) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+        expect(Math.abs(c[i * n + j] - s)).toBeLessThan(1e-3);
+      }
   });
 
   it('rejects buffers that are too small, naming the operand', () => {
-    expect(() => sgemm(2, 2, 2, new Float32Array(3), new Float32Array(4), new Float32Array(4))).toThrow(/sgemm: A has 3/);
+    expect(() => sgemm(2, 2, 2, new Float32Array(3), new Float32Array(4), new Float32Array(4))).toThrow(
+      /sgemm: A has 3/,
+    );
   });
 });
 
@@ -129,7 +156,9 @@ describe('js fp32 conv2d', () => {
       bias: fc.boolean(),
       seed: fc.integer({ min: 1, max: 1e6 }),
     })
-    .filter((r) => r.in_h + 2 * r.ph >= r.dh * (r.kernel_h - 1) + 1 && r.in_w + 2 * r.pw >= r.dw * (r.kernel_w - 1) + 1);
+    .filter(
+      (r) => r.in_h + 2 * r.ph >= r.dh * (r.kernel_h - 1) + 1 && r.in_w + 2 * r.pw >= r.dw * (r.kernel_w - 1) + 1,
+    );
 
   it('im2col + sgemm (and the depthwise path) equal a naive 7-loop convolution', () => {
     fc.assert(
@@ -157,7 +186,18 @@ describe('js fp32 conv2d', () => {
   });
 
   it('col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>', () => {
-    const geo = { channels: 2, in_h: 5, in_w: 6, kernel_h: 3, kernel_w: 2, stride: [2, 1] as [number, number], padding: [1, 1] as [number, number], dilation: [1, 2] as [number, number], out_h: 3, out_w: 5 };
+    const geo = {
+      channels: 2,
+      in_h: 5,
+      in_w: 6,
+      kernel_h: 3,
+      kernel_w: 2,
+      stride: [2, 1] as [number, number],
+      padding: [1, 1] as [number, number],
+      dilation: [1, 2] as [number, number],
+      out_h: 3,
+      out_w: 5,
+    };
     const x = rand_array(2 * 5 * 6, 3);
     const col = new Float32Array(2 * 3 * 2 * 3 * 5);
     im2col(x, 0, geo, col);
@@ -172,7 +212,19 @@ describe('js fp32 conv2d', () => {
   });
 
   it('rejects a geometry whose channels do not divide by groups', () => {
-    const g: Conv2dGeometry = { batch: 1, in_channels: 3, in_h: 4, in_w: 4, out_channels: 4, kernel_h: 1, kernel_w: 1, stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 2 };
+    const g: Conv2dGeometry = {
+      batch: 1,
+      in_channels: 3,
+      in_h: 4,
+      in_w: 4,
+      out_channels: 4,
+      kernel_h: 1,
+      kernel_w: 1,
+      stride: [1, 1],
+      padding: [0, 0],
+      dilation: [1, 1],
+      groups: 2,
+    };
     expect(() => conv2d(new Float32Array(48), g, new Float32Array(8), null)).toThrow(/divisible by groups \(2\)/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { F, Generator, arange, gradcheck, manual_seed, randn, tensor } from '../../../index.js';
 import type { Tensor } from '../../../index.js';
+import { arange, F, Generator, gradcheck, manual_seed, randn, tensor } from '../../../index.js';
 
 function rnd(shape: number[], seed: number, requires_grad = false): Tensor {
   const t = randn(shape, { generator: new Generator(seed) });
@@ -53,13 +53,25 @@ describe('pooling', () => {
   it('pools pass gradcheck', () => {
     const a = rnd([2, 2, 5, 5], 3, true);
     expect(gradcheck((t) => F.max_pool2d(t, 2), [a])).toBe(true);
-    expect(gradcheck((t) => F.max_pool2d(t, 3, { stride: 2, padding: 1, dilation: 1, ceil_mode: true }), [a])).toBe(true);
+    expect(gradcheck((t) => F.max_pool2d(t, 3, { stride: 2, padding: 1, dilation: 1, ceil_mode: true }), [a])).toBe(
+      true,
+    );
     expect(gradcheck((t) => F.avg_pool2d(t, 3, { stride: 2, padding: 1, count_include_pad: false }), [a])).toBe(true);
     expect(gradcheck((t) => F.adaptive_avg_pool2d(t, [3, 2]), [a])).toBe(true);
   });
 
   it('max_pool2d on a quantized tensor keeps the integer values and qparams', () => {
-    const q = tensor([[[[3, 9], [200, 4]]]], { dtype: 'quint8' });
+    const q = tensor(
+      [
+        [
+          [
+            [3, 9],
+            [200, 4],
+          ],
+        ],
+      ],
+      { dtype: 'quint8' },
+    );
     q.quantizer = { kind: 'per_tensor', scale: 0.5, zero_point: 10 };
     const y = F.max_pool2d(q, 2);
     expect([...y.data]).toEqual([200]);
@@ -68,13 +80,18 @@ describe('pooling', () => {
   });
 
   it('rejects a 2-d input', () => {
-    expect(() => F.max_pool2d(rnd([4, 4], 1), 2)).toThrow('F.max_pool2d: expected a [N, C, H, W] or [C, H, W] input, got shape [4, 4]');
+    expect(() => F.max_pool2d(rnd([4, 4], 1), 2)).toThrow(
+      'F.max_pool2d: expected a [N, C, H, W] or [C, H, W] input, got shape [4, 4]',
+    );
   });
 });
 
 describe('batch_norm', () => {
   it('training: normalises with biased batch stats, updates running stats with the unbiased variance', () => {
-    const x = tensor([[[[1, 3]], [[0, 0]]], [[[5, 7]], [[2, 2]]]]); // [2, 2, 1, 2]
+    const x = tensor([
+      [[[1, 3]], [[0, 0]]],
+      [[[5, 7]], [[2, 2]]],
+    ]); // [2, 2, 1, 2]
     const rm = tensor([0, 0]);
     const rv = tensor([1, 1]);
     const y = F.batch_norm(x, rm, rv, { training: true, momentum: 0.1, eps: 0 });
@@ -86,7 +103,10 @@ describe('batch_norm', () => {
   });
 
   it('eval: uses the running stats and affine params', () => {
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const y = F.batch_norm(x, tensor([1, 2]), tensor([4, 1]), { weight: tensor([2, 1]), bias: tensor([0, 1]), eps: 0 });
     close(y.data, [0, 1, 2, 3]);
   });
@@ -95,9 +115,14 @@ describe('batch_norm', () => {
     const x = rnd([3, 2, 2, 2], 5, true);
     const w = rnd([2], 6, true);
     const b = rnd([2], 7, true);
-    expect(gradcheck((a, ww, bb) => F.batch_norm(a, null, null, { weight: ww, bias: bb, training: true }), [x, w, b])).toBe(true);
     expect(
-      gradcheck((a, ww, bb) => F.batch_norm(a, tensor([0.1, -0.2]), tensor([0.5, 2]), { weight: ww, bias: bb }), [x, w, b]),
+      gradcheck((a, ww, bb) => F.batch_norm(a, null, null, { weight: ww, bias: bb, training: true }), [x, w, b]),
+    ).toBe(true);
+    expect(
+      gradcheck(
+        (a, ww, bb) => F.batch_norm(a, tensor([0.1, -0.2]), tensor([0.5, 2]), { weight: ww, bias: bb }),
+        [x, w, b],
+      ),
     ).toBe(true);
   });
 
@@ -116,7 +141,9 @@ describe('layer_norm', () => {
     const w = rnd([3, 4], 9, true);
     const b = rnd([3, 4], 10, true);
     expect(gradcheck((t, ww, bb) => F.layer_norm(t, [3, 4], { weight: ww, bias: bb }), [a, w, b])).toBe(true);
-    expect(() => F.layer_norm(a, [5])).toThrow('F.layer_norm: normalized_shape [5] does not match the trailing dims of input [2, 3, 4]');
+    expect(() => F.layer_norm(a, [5])).toThrow(
+      'F.layer_norm: normalized_shape [5] does not match the trailing dims of input [2, 3, 4]',
+    );
   });
 });
 
@@ -140,20 +167,38 @@ describe('dropout, embedding, pad', () => {
   });
 
   it('embedding gathers rows; the gradient scatter-adds and skips padding_idx', () => {
-    const w = tensor([[0, 1], [2, 3], [4, 5]], { requires_grad: true });
-    const idx = tensor([[2, 0], [2, 1]], { dtype: 'int64' });
+    const w = tensor(
+      [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ],
+      { requires_grad: true },
+    );
+    const idx = tensor(
+      [
+        [2, 0],
+        [2, 1],
+      ],
+      { dtype: 'int64' },
+    );
     const y = F.embedding(idx, w, { padding_idx: 1 });
     expect(y.shape).toEqual([2, 2, 2]);
     expect([...y.data]).toEqual([4, 5, 0, 1, 4, 5, 2, 3]);
     y.sum().backward();
     expect([...(w.grad?.data ?? [])]).toEqual([1, 1, 0, 0, 2, 2]);
-    expect(() => F.embedding(tensor([3], { dtype: 'int64' }), w)).toThrow(/index 3 at flat position 0 is out of range for 3/);
+    expect(() => F.embedding(tensor([3], { dtype: 'int64' }), w)).toThrow(
+      /index 3 at flat position 0 is out of range for 3/,
+    );
     const w2 = rnd([4, 3], 3, true);
     expect(gradcheck((t) => F.embedding(tensor([[0, 3, 3]], { dtype: 'int64' }), t), [w2])).toBe(true);
   });
 
   it('pad adds constants around the trailing dims and crops with negative amounts', () => {
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect([...F.pad(x, [1, 0], { value: 9 }).data]).toEqual([9, 1, 2, 9, 3, 4]);
     expect(F.pad(x, [0, 1, 1, 1]).shape).toEqual([4, 3]);
     expect([...F.pad(x, [-1, 0]).data]).toEqual([2, 4]);
@@ -166,8 +211,14 @@ describe('activations (F.* wrap the plain tensor ops)', () => {
     const x = tensor([-4, -2, -0.5, 0.5, 2, 4, 7]);
     close(F.relu6(x).data, [0, 0, 0, 0.5, 2, 4, 6]);
     close(F.hardtanh(x, { min_val: -1, max_val: 3 }).data, [-1, -1, -0.5, 0.5, 2, 3, 3]);
-    close(F.hardswish(x).data, x.data.map((v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6));
-    close(F.leaky_relu(x, { negative_slope: 0.2 }).data, x.data.map((v) => (v > 0 ? v : 0.2 * v)));
+    close(
+      F.hardswish(x).data,
+      x.data.map((v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6),
+    );
+    close(
+      F.leaky_relu(x, { negative_slope: 0.2 }).data,
+      x.data.map((v) => (v > 0 ? v : 0.2 * v)),
+    );
     close(F.gelu(tensor([1])).data, [0.8413447460685429]);
     close(F.softmax(tensor([[1, 2, 3]]), 1).data, [0.09003057, 0.24472847, 0.66524096]);
     const a = rnd([3, 4], 5, true);

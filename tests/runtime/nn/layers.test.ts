@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Generator, Tensor, gradcheck, manual_seed, nn, no_grad, randn, tensor } from '../../../index.js';
+import { Generator, gradcheck, manual_seed, nn, no_grad, randn, type Tensor, tensor } from '../../../index.js';
 
 function rnd(shape: number[], seed: number, requires_grad = false): Tensor {
   const t = randn(shape, { generator: new Generator(seed) });
@@ -9,29 +9,92 @@ function rnd(shape: number[], seed: number, requires_grad = false): Tensor {
 
 describe('state_dict names and shapes equal torch', () => {
   const cases: [string, nn.Module, [string, number[]][]][] = [
-    ['Linear', new nn.Linear(3, 2), [['weight', [2, 3]], ['bias', [2]]]],
+    [
+      'Linear',
+      new nn.Linear(3, 2),
+      [
+        ['weight', [2, 3]],
+        ['bias', [2]],
+      ],
+    ],
     ['Conv2d no bias, groups', new nn.Conv2d(4, 6, [3, 1], { bias: false, groups: 2 }), [['weight', [6, 2, 3, 1]]]],
     [
       'BatchNorm2d',
       new nn.BatchNorm2d(5),
-      [['weight', [5]], ['bias', [5]], ['running_mean', [5]], ['running_var', [5]], ['num_batches_tracked', []]],
+      [
+        ['weight', [5]],
+        ['bias', [5]],
+        ['running_mean', [5]],
+        ['running_var', [5]],
+        ['num_batches_tracked', []],
+      ],
     ],
-    ['BatchNorm1d affine=False', new nn.BatchNorm1d(2, { affine: false }), [['running_mean', [2]], ['running_var', [2]], ['num_batches_tracked', []]]],
-    ['LayerNorm', new nn.LayerNorm([2, 3]), [['weight', [2, 3]], ['bias', [2, 3]]]],
+    [
+      'BatchNorm1d affine=False',
+      new nn.BatchNorm1d(2, { affine: false }),
+      [
+        ['running_mean', [2]],
+        ['running_var', [2]],
+        ['num_batches_tracked', []],
+      ],
+    ],
+    [
+      'LayerNorm',
+      new nn.LayerNorm([2, 3]),
+      [
+        ['weight', [2, 3]],
+        ['bias', [2, 3]],
+      ],
+    ],
     ['Embedding', new nn.Embedding(10, 4), [['weight', [10, 4]]]],
-    ['LSTMCell', new nn.LSTMCell(3, 5), [['weight_ih', [20, 3]], ['weight_hh', [20, 5]], ['bias_ih', [20]], ['bias_hh', [20]]]],
-    ['GRUCell no bias', new nn.GRUCell(3, 5, { bias: false }), [['weight_ih', [15, 3]], ['weight_hh', [15, 5]]]],
+    [
+      'LSTMCell',
+      new nn.LSTMCell(3, 5),
+      [
+        ['weight_ih', [20, 3]],
+        ['weight_hh', [20, 5]],
+        ['bias_ih', [20]],
+        ['bias_hh', [20]],
+      ],
+    ],
+    [
+      'GRUCell no bias',
+      new nn.GRUCell(3, 5, { bias: false }),
+      [
+        ['weight_ih', [15, 3]],
+        ['weight_hh', [15, 5]],
+      ],
+    ],
     [
       'GRU 2 layers, bidirectional',
       new nn.GRU(3, 4, { num_layers: 2, bidirectional: true }),
       [
-        ['weight_ih_l0', [12, 3]], ['weight_hh_l0', [12, 4]], ['bias_ih_l0', [12]], ['bias_hh_l0', [12]],
-        ['weight_ih_l0_reverse', [12, 3]], ['weight_hh_l0_reverse', [12, 4]], ['bias_ih_l0_reverse', [12]], ['bias_hh_l0_reverse', [12]],
-        ['weight_ih_l1', [12, 8]], ['weight_hh_l1', [12, 4]], ['bias_ih_l1', [12]], ['bias_hh_l1', [12]],
-        ['weight_ih_l1_reverse', [12, 8]], ['weight_hh_l1_reverse', [12, 4]], ['bias_ih_l1_reverse', [12]], ['bias_hh_l1_reverse', [12]],
+        ['weight_ih_l0', [12, 3]],
+        ['weight_hh_l0', [12, 4]],
+        ['bias_ih_l0', [12]],
+        ['bias_hh_l0', [12]],
+        ['weight_ih_l0_reverse', [12, 3]],
+        ['weight_hh_l0_reverse', [12, 4]],
+        ['bias_ih_l0_reverse', [12]],
+        ['bias_hh_l0_reverse', [12]],
+        ['weight_ih_l1', [12, 8]],
+        ['weight_hh_l1', [12, 4]],
+        ['bias_ih_l1', [12]],
+        ['bias_hh_l1', [12]],
+        ['weight_ih_l1_reverse', [12, 8]],
+        ['weight_hh_l1_reverse', [12, 4]],
+        ['bias_ih_l1_reverse', [12]],
+        ['bias_hh_l1_reverse', [12]],
       ],
     ],
-    ['RNN no bias', new nn.RNN(2, 3, { bias: false }), [['weight_ih_l0', [3, 2]], ['weight_hh_l0', [3, 3]]]],
+    [
+      'RNN no bias',
+      new nn.RNN(2, 3, { bias: false }),
+      [
+        ['weight_ih_l0', [3, 2]],
+        ['weight_hh_l0', [3, 3]],
+      ],
+    ],
   ];
   for (const [name, m, want] of cases) {
     it(name, () => {
@@ -97,7 +160,9 @@ describe('extra_repr reads like torch', () => {
     expect(new nn.AdaptiveAvgPool2d(1).toString()).toBe('AdaptiveAvgPool2d(output_size=1)');
     expect(new nn.Embedding(10, 3, { padding_idx: 0 }).toString()).toBe('Embedding(10, 3, padding_idx=0)');
     expect(new nn.RNNCell(3, 4, { nonlinearity: 'relu' }).toString()).toBe('RNNCell(3, 4, nonlinearity=relu)');
-    expect(new nn.BatchNorm1d(3, { momentum: null }).toString()).toBe('BatchNorm1d(3, eps=1e-05, momentum=None, affine=True, track_running_stats=True)');
+    expect(new nn.BatchNorm1d(3, { momentum: null }).toString()).toBe(
+      'BatchNorm1d(3, eps=1e-05, momentum=None, affine=True, track_running_stats=True)',
+    );
   });
 });
 
@@ -131,13 +196,17 @@ describe('initialisation', () => {
 describe('layer forward', () => {
   it('Conv2d and Linear layers check their input and call F', () => {
     const conv = new nn.Conv2d(32, 64, 3, { padding: 1 });
-    expect(() => conv.forward(rnd([8, 16, 14, 14], 1))).toThrow('Conv2d: expected input [N, 32, H, W], got [8, 16, 14, 14]');
+    expect(() => conv.forward(rnd([8, 16, 14, 14], 1))).toThrow(
+      'Conv2d: expected input [N, 32, H, W], got [8, 16, 14, 14]',
+    );
     expect(() => conv.forward(rnd([32, 14, 14], 1))).toThrow('Conv2d: expected input [N, 32, H, W], got [32, 14, 14]');
     expect(conv.forward(rnd([2, 32, 7, 7], 1)).shape).toEqual([2, 64, 7, 7]);
     const fc = new nn.Linear(3136, 10);
     expect(() => fc.forward(rnd([2, 100], 1))).toThrow('Linear: expected input [..., 3136], got [2, 100]');
     const bn = new nn.BatchNorm2d(4);
-    expect(() => bn.forward(rnd([2, 3, 5, 5], 1))).toThrow('BatchNorm2d: expected input [N, 4, H, W], got [2, 3, 5, 5]');
+    expect(() => bn.forward(rnd([2, 3, 5, 5], 1))).toThrow(
+      'BatchNorm2d: expected input [N, 4, H, W], got [2, 3, 5, 5]',
+    );
   });
 
   it('Conv2d layer gradients reach weight and bias (gradcheck through the module)', () => {
@@ -180,7 +249,9 @@ describe('layer forward', () => {
     for (let i = 0; i < 4; i++) s += y.data[i];
     expect(Math.abs(s)).toBeLessThan(1e-5);
     expect(new nn.Embedding(5, 2).forward(tensor([1, 4], { dtype: 'int64' })).shape).toEqual([2, 2]);
-    expect(() => new nn.Embedding(5, 2).forward(tensor([1.5]))).toThrow(/Embedding: expected an int64 index tensor, got float32/);
+    expect(() => new nn.Embedding(5, 2).forward(tensor([1.5]))).toThrow(
+      /Embedding: expected an int64 index tensor, got float32/,
+    );
     expect(new nn.Flatten().forward(rnd([2, 3, 4], 1)).shape).toEqual([2, 12]);
     const d = new nn.Dropout(0.5);
     const x = rnd([100], 1);
@@ -192,7 +263,10 @@ describe('layer forward', () => {
     expect(new nn.ReLU6()).toBeInstanceOf(nn.Hardtanh);
     expect([...new nn.Hardsigmoid().forward(tensor([0])).data]).toEqual([0.5]);
     expect(new nn.AvgPool2d(2).forward(rnd([1, 1, 4, 4], 1)).shape).toEqual([1, 1, 2, 2]);
-    const [v, idx] = new nn.MaxPool2d(2, { return_indices: true }).forward(rnd([1, 1, 4, 4], 1)) as unknown as [Tensor, Tensor];
+    const [v, idx] = new nn.MaxPool2d(2, { return_indices: true }).forward(rnd([1, 1, 4, 4], 1)) as unknown as [
+      Tensor,
+      Tensor,
+    ];
     expect(v.shape).toEqual(idx.shape);
     expect(no_grad(() => new nn.LogSoftmax(1).forward(rnd([2, 3], 1))).shape).toEqual([2, 3]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Tensor, gradcheck, log_softmax, nn, tensor } from '../../../index.js';
+import { gradcheck, log_softmax, nn, type Tensor, tensor } from '../../../index.js';
 
 const { cross_entropy, nll_loss, mse_loss, CrossEntropyLoss, MSELoss, NLLLoss } = nn;
 const vals = (t: Tensor) => [...t.data];
@@ -31,9 +31,14 @@ describe('cross_entropy / nll_loss', () => {
     const per = logits.map((r, i) => -ref_logp(r)[labels[i]]);
     const none = cross_entropy(x(), y(), { reduction: 'none' });
     expect(none.shape).toEqual([4]);
-    vals(none).forEach((v, i) => expect(v).toBeCloseTo(per[i], 6));
+    vals(none).forEach((v, i) => {
+      expect(v).toBeCloseTo(per[i], 6);
+    });
     expect(cross_entropy(x(), y()).item()).toBeCloseTo(per.reduce((a, b) => a + b) / 4, 6);
-    expect(cross_entropy(x(), y(), { reduction: 'sum' }).item()).toBeCloseTo(per.reduce((a, b) => a + b), 5);
+    expect(cross_entropy(x(), y(), { reduction: 'sum' }).item()).toBeCloseTo(
+      per.reduce((a, b) => a + b),
+      5,
+    );
     expect(nll_loss(log_softmax(x(), 1), y()).item()).toBeCloseTo(per.reduce((a, b) => a + b) / 4, 6);
   });
 
@@ -70,12 +75,20 @@ describe('cross_entropy / nll_loss', () => {
       tw += w[target[i]];
     });
     const want = (1 - eps) * (nll / tw) + (eps / C) * (smooth / tw);
-    const got = cross_entropy(x(), tensor(target, { dtype: 'int64' }), { weight: tensor(w), label_smoothing: eps }).item();
+    const got = cross_entropy(x(), tensor(target, { dtype: 'int64' }), {
+      weight: tensor(w),
+      label_smoothing: eps,
+    }).item();
     expect(got).toBeCloseTo(want, 6);
   });
 
   it('probability targets and spatial [N, C, d] inputs', () => {
-    const p = tensor([[0.2, 0.3, 0.5], [1, 0, 0], [0, 1, 0], [0.3, 0.3, 0.4]]);
+    const p = tensor([
+      [0.2, 0.3, 0.5],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0.3, 0.3, 0.4],
+    ]);
     const per = logits.map((r, i) => ref_logp(r).reduce((s, v, c) => s - (p.data[i * 3 + c] as number) * v, 0));
     expect(cross_entropy(x(), p).item()).toBeCloseTo(per.reduce((a, b) => a + b) / 4, 6);
     // [N=1, C=3, d=4] is the [4, 3] case transposed
@@ -89,10 +102,22 @@ describe('cross_entropy / nll_loss', () => {
     gradcheck((a) => cross_entropy(a, y()), [x()]);
     gradcheck((a) => cross_entropy(a, y(), { reduction: 'sum', weight: tensor([0.5, 1, 2]) }), [x()]);
     gradcheck((a) => cross_entropy(a, tensor([2, -100, 0, 1], { dtype: 'int64' }), { label_smoothing: 0.2 }), [x()]);
-    gradcheck((a) => cross_entropy(a, y(), { reduction: 'none', label_smoothing: 0.1, weight: tensor([0.5, 1, 2]) }), [x()]);
+    gradcheck(
+      (a) => cross_entropy(a, y(), { reduction: 'none', label_smoothing: 0.1, weight: tensor([0.5, 1, 2]) }),
+      [x()],
+    );
     gradcheck((a) => cross_entropy(a.t().unsqueeze(0), y().unsqueeze(0)), [x()]);
     gradcheck((a) => nll_loss(a, y(), { weight: tensor([0.5, 1, 2]) }), [x()]);
-    gradcheck((a, b) => mse_loss(a, b), [x(), tensor(logits.map((r) => r.map((v) => v * 0.5 + 0.1)), { requires_grad: true })]);
+    gradcheck(
+      (a, b) => mse_loss(a, b),
+      [
+        x(),
+        tensor(
+          logits.map((r) => r.map((v) => v * 0.5 + 0.1)),
+          { requires_grad: true },
+        ),
+      ],
+    );
   });
 
   it('bad input names the op and the shapes', () => {
@@ -103,9 +128,15 @@ describe('cross_entropy / nll_loss', () => {
     expect(() => cross_entropy(x(), tensor([0, 1, 2], { dtype: 'int64' }))).toThrow(
       'cross_entropy: input [4, 3] ([N, C, *] or [C]) needs target [4] ([N, *]), got target [3]',
     );
-    expect(() => cross_entropy(x(), tensor([0, 1, 3, 0], { dtype: 'int64' }))).toThrow(/target 3 at position 2 is out of bounds for 3 classes/);
-    expect(() => mse_loss(x(), tensor([1, 2, 3]))).toThrow('mse_loss: input [4, 3] and target [3] must have the same shape');
-    expect(() => cross_entropy(x(), y(), { reduction: 'avg' as never })).toThrow(/cross_entropy: reduction must be 'none', 'mean' or 'sum'/);
+    expect(() => cross_entropy(x(), tensor([0, 1, 3, 0], { dtype: 'int64' }))).toThrow(
+      /target 3 at position 2 is out of bounds for 3 classes/,
+    );
+    expect(() => mse_loss(x(), tensor([1, 2, 3]))).toThrow(
+      'mse_loss: input [4, 3] and target [3] must have the same shape',
+    );
+    expect(() => cross_entropy(x(), y(), { reduction: 'avg' as never })).toThrow(
+      /cross_entropy: reduction must be 'none', 'mean' or 'sum'/,
+    );
   });
 });
 

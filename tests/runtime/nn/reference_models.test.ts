@@ -5,7 +5,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type Tensor, add, load_safetensors, nn, no_grad } from '../../../index.js';
+import { add, load_safetensors, nn, no_grad, type Tensor } from '../../../index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const golden = (name: string) => load_safetensors(join(root, 'tests/fixtures/reference/golden', `${name}.safetensors`));

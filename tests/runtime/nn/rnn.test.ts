@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Generator, Tensor, gradcheck, manual_seed, nn, no_grad, randn } from '../../../index.js';
+import { Generator, gradcheck, manual_seed, nn, no_grad, randn, type Tensor } from '../../../index.js';
 
 function rnd(shape: number[], seed: number, requires_grad = false): Tensor {
   const t = randn(shape, { generator: new Generator(seed) });
@@ -12,7 +12,15 @@ const sig = (v: number) => 1 / (1 + Math.exp(-v));
 type Mode = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
 
 /** Textbook float64 recurrence for one layer and direction: seq[t][n][i] → outputs[t][n][j], final h, c. */
-function naive_layer(mode: Mode, seq: number[][][], p: Record<string, Float32Array | undefined>, H: number, reverse: boolean, h0: number[][], c0: number[][]) {
+function naive_layer(
+  mode: Mode,
+  seq: number[][][],
+  p: Record<string, Float32Array | undefined>,
+  H: number,
+  reverse: boolean,
+  h0: number[][],
+  c0: number[][],
+) {
   const T = seq.length;
   const N = seq[0].length;
   const I = seq[0][0].length;
@@ -79,7 +87,9 @@ function naive_rnn(mode: Mode, m: nn.RNNBase, x: Tensor, h0: Tensor | null, c0: 
   const hn: number[] = [];
   const cn: number[] = [];
   const state = (s: Tensor | null, k: number) =>
-    Array.from({ length: N }, (_, n) => (s ? [...s.data.subarray((k * N + n) * H, (k * N + n + 1) * H)] : new Array(H).fill(0)));
+    Array.from({ length: N }, (_, n) =>
+      s ? [...s.data.subarray((k * N + n) * H, (k * N + n + 1) * H)] : new Array(H).fill(0),
+    );
   for (let l = 0; l < m.num_layers; l++) {
     const outs: number[][][][] = [];
     for (let d = 0; d < D; d++) {
@@ -116,7 +126,12 @@ function make(mode: Mode, I: number, H: number, opts: nn.RNNOptions): nn.RNNBase
   return new nn.RNN(I, H, { ...opts, nonlinearity: mode === 'RNN_TANH' ? 'tanh' : 'relu' });
 }
 
-function run(m: nn.RNNBase, x: Tensor, h0: Tensor | null, c0: Tensor | null): { out: Tensor; h: Tensor; c: Tensor | null } {
+function run(
+  m: nn.RNNBase,
+  x: Tensor,
+  h0: Tensor | null,
+  c0: Tensor | null,
+): { out: Tensor; h: Tensor; c: Tensor | null } {
   if (m instanceof nn.LSTM) {
     const [out, [h, c]] = m.forward(x, h0 && c0 ? [h0, c0] : null);
     return { out, h, c };
@@ -183,7 +198,9 @@ describe('LSTM / GRU / RNN against a naive float64 recurrence', () => {
 
   it('errors name the layer, the expected layout and the shapes', () => {
     const m = new nn.LSTM(28, 16, { batch_first: true });
-    expect(() => m.forward(rnd([2, 28, 27], 1))).toThrow('LSTM: expected input [N, T, 28] or unbatched [T, 28], got [2, 28, 27]');
+    expect(() => m.forward(rnd([2, 28, 27], 1))).toThrow(
+      'LSTM: expected input [N, T, 28] or unbatched [T, 28], got [2, 28, 27]',
+    );
     expect(() => m.forward(rnd([2, 5, 28], 1), [rnd([1, 3, 16], 2), rnd([1, 2, 16], 3)])).toThrow(
       'LSTM: expected hidden state h_0 of shape [1, 2, 16], got [1, 3, 16]',
     );
@@ -213,7 +230,12 @@ describe('gradients through the recurrences', () => {
     const seq = new nn.LSTM(3, 4);
     const cell = new nn.LSTMCell(3, 4);
     const sd = seq.state_dict();
-    cell.load_state_dict({ weight_ih: sd.weight_ih_l0, weight_hh: sd.weight_hh_l0, bias_ih: sd.bias_ih_l0, bias_hh: sd.bias_hh_l0 });
+    cell.load_state_dict({
+      weight_ih: sd.weight_ih_l0,
+      weight_hh: sd.weight_hh_l0,
+      bias_ih: sd.bias_ih_l0,
+      bias_hh: sd.bias_hh_l0,
+    });
     const x = rnd([1, 2, 3], 1);
     const [out, [, c]] = seq.forward(x);
     const [h1, c1] = cell.forward(x.select(0, 0));
@@ -224,7 +246,15 @@ describe('gradients through the recurrences', () => {
     const xg = rnd([2, 3], 4, true);
     const hg = rnd([2, 4], 5, true);
     const cg = rnd([2, 4], 6, true);
-    expect(gradcheck((a, h, cc) => { const [hh, c2] = cell.forward(a, [h, cc]); return hh.add(c2); }, [xg, hg, cg, cell.weight_ih])).toBe(true);
+    expect(
+      gradcheck(
+        (a, h, cc) => {
+          const [hh, c2] = cell.forward(a, [h, cc]);
+          return hh.add(c2);
+        },
+        [xg, hg, cg, cell.weight_ih],
+      ),
+    ).toBe(true);
     const gru = new nn.GRUCell(3, 4);
     expect(gradcheck((a, h) => gru.forward(a, h), [xg, hg, gru.weight_hh, gru.bias_hh as Tensor])).toBe(true);
     const rnn = new nn.RNNCell(3, 4, { nonlinearity: 'relu' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Tensor, nn, optim, tensor } from '../../../index.js';
+import { nn, optim, type Tensor, tensor } from '../../../index.js';
 
 const { SGD, Adam, AdamW, lr_scheduler } = optim;
 
@@ -10,10 +10,16 @@ function set_grad(p: Tensor, g: number[]): void {
   p.grad = tensor(g);
 }
 const vals = (t: Tensor) => [...t.data];
-const close = (a: number[], b: number[], tol = 1e-6) => a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
+const close = (a: number[], b: number[], tol = 1e-6) =>
+  a.forEach((v, i) => {
+    expect(Math.abs(v - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i])));
+  });
 
 /** Minimises Σ (x − c)² with autograd, returning the final x. */
-function minimise(make: (p: nn.Parameter) => optim.Optimizer<never> | { step(): unknown; zero_grad(): void }, steps: number): number[] {
+function minimise(
+  make: (p: nn.Parameter) => optim.Optimizer | { step(): unknown; zero_grad(): void },
+  steps: number,
+): number[] {
   const c = tensor([3, -2, 0.5]);
   const x = param([0, 0, 0]);
   const opt = make(x);
@@ -50,8 +56,16 @@ describe('SGD', () => {
   });
 
   it('converges on a quadratic, with and without momentum', () => {
-    close(minimise((p) => new SGD([p], { lr: 0.1 }), 100), [3, -2, 0.5], 1e-4);
-    close(minimise((p) => new SGD([p], { lr: 0.05, momentum: 0.9, nesterov: true }), 200), [3, -2, 0.5], 1e-4);
+    close(
+      minimise((p) => new SGD([p], { lr: 0.1 }), 100),
+      [3, -2, 0.5],
+      1e-4,
+    );
+    close(
+      minimise((p) => new SGD([p], { lr: 0.05, momentum: 0.9, nesterov: true }), 200),
+      [3, -2, 0.5],
+      1e-4,
+    );
   });
 
   it('param groups, zero_grad and bad input', () => {
@@ -98,7 +112,9 @@ describe('Adam', () => {
         v = v.map((vi, i) => 0.9 * vi + 0.1 * g[i] * g[i]);
         vmax = vmax.map((x, i) => Math.max(x, v[i]));
         const vv = amsgrad ? vmax : v;
-        w = w.map((wi, i) => wi - (0.01 / (1 - 0.8 ** t)) * (m[i] / (Math.sqrt(vv[i]) / Math.sqrt(1 - 0.9 ** t) + 1e-6)));
+        w = w.map(
+          (wi, i) => wi - (0.01 / (1 - 0.8 ** t)) * (m[i] / (Math.sqrt(vv[i]) / Math.sqrt(1 - 0.9 ** t) + 1e-6)),
+        );
         close(vals(p), w, 2e-6);
       });
       expect((opt.state.get(p)?.step as number) ?? 0).toBe(2);
@@ -115,7 +131,11 @@ describe('Adam', () => {
   });
 
   it('converges on a quadratic; state_dict round-trips', () => {
-    close(minimise((p) => new Adam([p], { lr: 0.1 }), 400), [3, -2, 0.5], 1e-3);
+    close(
+      minimise((p) => new Adam([p], { lr: 0.1 }), 400),
+      [3, -2, 0.5],
+      1e-3,
+    );
     const p = param([1, 2]);
     const opt = new Adam([p], { lr: 0.1 });
     set_grad(p, [1, 1]);

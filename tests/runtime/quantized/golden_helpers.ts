@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load_safetensors } from '../../../runtime/io/safetensors.js';
-import type { Tensor } from '../../../runtime/tensor/tensor.js';
 import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
+import type { Tensor } from '../../../runtime/tensor/tensor.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const GOLDEN_DIR = join(here, '../../fixtures/reference/golden');
@@ -26,7 +26,10 @@ export interface GraphNode {
 
 export interface Golden {
   t: Record<string, Tensor>;
-  json: { graph_nodes: GraphNode[]; quantized_weighted_modules: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+  json: { graph_nodes: GraphNode[]; quantized_weighted_modules: Record<string, Record<string, unknown>> } & Record<
+    string,
+    unknown
+  >;
 }
 
 export function load_golden(name: string): Golden {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { nn } from '../../../index.js';
 import { load_safetensors } from '../../../runtime/io/safetensors.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
-import { QUANTIZED_FIXTURES, load_golden } from './golden_helpers.js';
+import { load_golden, QUANTIZED_FIXTURES } from './golden_helpers.js';
 
 const golden = load_golden('fmnist_lstm_dynamic');
 const weights = load_safetensors(join(QUANTIZED_FIXTURES, 'fmnist_lstm.safetensors'));
@@ -18,7 +18,13 @@ const seq = new Tensor(x.data, [8, 28, 28], 'float32');
 function float_model() {
   const lstm = new nn.LSTM(28, 128, { batch_first: true });
   const fc = new nn.Linear(128, 10);
-  lstm.load_state_dict(Object.fromEntries(Object.entries(weights).filter(([k]) => k.startsWith('lstm.')).map(([k, v]) => [k.slice(5), v])));
+  lstm.load_state_dict(
+    Object.fromEntries(
+      Object.entries(weights)
+        .filter(([k]) => k.startsWith('lstm.'))
+        .map(([k, v]) => [k.slice(5), v]),
+    ),
+  );
   fc.load_state_dict({ weight: weights['fc.weight'], bias: weights['fc.bias'] });
   return { lstm, fc };
 }
@@ -55,8 +61,15 @@ describe('golden: FmnistLSTM dynamic quantization', () => {
   });
 
   it('from_float quantizes every weight exactly as PyTorch (MinMax, qint8, per-tensor symmetric)', () => {
-    const sd = { ...qlstm.state_dict(), ...Object.fromEntries(Object.entries(qfc.state_dict()).map(([k, v]) => [`fc.${k}`, v])) };
-    for (const [ours, theirs] of [['weight_ih_l0', 'lstm/weight_ih_l0'], ['weight_hh_l0', 'lstm/weight_hh_l0'], ['fc.weight', 'fc']]) {
+    const sd = {
+      ...qlstm.state_dict(),
+      ...Object.fromEntries(Object.entries(qfc.state_dict()).map(([k, v]) => [`fc.${k}`, v])),
+    };
+    for (const [ours, theirs] of [
+      ['weight_ih_l0', 'lstm/weight_ih_l0'],
+      ['weight_hh_l0', 'lstm/weight_hh_l0'],
+      ['fc.weight', 'fc'],
+    ]) {
       const scale_key = ours === 'fc.weight' ? 'fc.weight_scale' : `${ours}_scale`;
       expect([...sd[ours].data]).toEqual([...golden.t[`${theirs}/weight_int8`].data]);
       expect(sd[scale_key].data[0]).toBe(golden.t[`${theirs}/weight_scale`].data[0]);
@@ -67,7 +80,9 @@ describe('golden: FmnistLSTM dynamic quantization', () => {
     const logits = qfc.forward(last_step(qlstm.forward(seq)[0]));
     const vs_torch = max_abs_diff(logits.data, golden.t['int8/logits_dynamic'].data);
     const vs_float = max_abs_diff(logits.data, golden.t['fp32/logits'].data);
-    console.log(`dynamic LSTM logits: max |Δ| vs PyTorch dynamic ${vs_torch.toExponential(3)}, vs fp32 ${vs_float.toFixed(4)} (PyTorch's own dynamic-vs-fp32: ${golden.json.max_abs_diff})`);
+    console.log(
+      `dynamic LSTM logits: max |Δ| vs PyTorch dynamic ${vs_torch.toExponential(3)}, vs fp32 ${vs_float.toFixed(4)} (PyTorch's own dynamic-vs-fp32: ${golden.json.max_abs_diff})`,
+    );
     expect(vs_torch).toBeLessThan(1e-2);
     // observed: bit-exact (the input projection is quantized once per sequence, as torch does)
     expect(vs_torch).toBeLessThan(1e-5);

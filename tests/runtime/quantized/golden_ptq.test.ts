@@ -5,16 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import '../../../index.js';
-import { Tensor } from '../../../runtime/tensor/tensor.js';
 import * as Q from '../../../runtime/quantized/index.js';
-import { type Golden, type GraphNode, compare_u8, golden_q, load_golden } from './golden_helpers.js';
+import { Tensor } from '../../../runtime/tensor/tensor.js';
+import { compare_u8, type Golden, type GraphNode, golden_q, load_golden } from './golden_helpers.js';
 
 function build_module(g: Golden, node: GraphNode) {
   const meta = g.json.quantized_weighted_modules[node.target] as Record<string, number[] | number>;
   const p = `module/${node.target}/`;
   const w8 = g.t[`${p}weight_int8`];
   const w = new Tensor(w8.data, w8.shape, 'qint8');
-  w.quantizer = { kind: 'per_tensor', scale: g.t[`${p}weight_scale`].data[0], zero_point: g.t[`${p}weight_zero_point`].data[0] };
+  w.quantizer = {
+    kind: 'per_tensor',
+    scale: g.t[`${p}weight_scale`].data[0],
+    zero_point: g.t[`${p}weight_zero_point`].data[0],
+  };
   const bias = g.t[`${p}bias_fp32`] ?? null;
   const scale = g.t[`${p}out_scale`].data[0];
   const zp = g.t[`${p}out_zero_point`].data[0];
@@ -41,7 +45,8 @@ function run_node(g: Golden, node: GraphNode, args: Tensor[]): Tensor {
   if (node.weighted) return build_module(g, node).forward(args[0]);
   const t = node.module_type ?? node.target;
   const out = node.out as NonNullable<GraphNode['out']>;
-  if (t.endsWith('MaxPool2d')) return Q.max_pool2d(args[0], node.kernel_size as number, { stride: node.stride, padding: node.padding });
+  if (t.endsWith('MaxPool2d'))
+    return Q.max_pool2d(args[0], node.kernel_size as number, { stride: node.stride, padding: node.padding });
   if (t.endsWith('AdaptiveAvgPool2d')) return Q.adaptive_avg_pool2d(args[0], node.output_size as number);
   if (t === 'add_relu') return Q.add_relu(args[0], args[1], out.scale, out.zero_point);
   if (t === 'flatten') return Q.flatten(args[0], 1);
@@ -57,17 +62,21 @@ function check_model(name: string, min_nodes: number) {
   let checked = 0;
   for (const node of nodes) {
     if (!node.out || node.target === 'quantize_per_tensor') continue;
-    const ins = node.args.filter((a) => key_of(a)).map((a) => {
-      const producer = by_name.get(a as string) as GraphNode;
-      return golden_q(g, producer.out?.key as string, producer.out?.shape);
-    });
+    const ins = node.args
+      .filter((a) => key_of(a))
+      .map((a) => {
+        const producer = by_name.get(a as string) as GraphNode;
+        return golden_q(g, producer.out?.key as string, producer.out?.shape);
+      });
     const y = run_node(g, node, ins);
     const ref = golden_q(g, node.out.key, node.out.shape);
     expect(y.shape).toEqual(ref.shape);
     expect(y.q_scale()).toBe(ref.q_scale());
     expect(y.q_zero_point()).toBe(ref.q_zero_point());
     const { exact, max_diff } = compare_u8(y.data, ref.data);
-    rows.push(`${name} ${node.name.padEnd(22)} ${String(ref.numel()).padStart(7)} values  exact ${(exact * 100).toFixed(3)}%  max|Δ| ${max_diff}`);
+    rows.push(
+      `${name} ${node.name.padEnd(22)} ${String(ref.numel()).padStart(7)} values  exact ${(exact * 100).toFixed(3)}%  max|Δ| ${max_diff}`,
+    );
     expect(exact, `${node.target}`).toBeGreaterThanOrEqual(0.999);
     expect(max_diff, `${node.target}`).toBeLessThanOrEqual(1);
     checked++;

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type Tensor,
   abs,
   add,
   clamp,
   div,
   eq,
-  erf,
   exp,
   ge,
   gelu,
@@ -31,10 +29,12 @@ import {
   softmax,
   sqrt,
   sub,
+  type Tensor,
   tanh,
   tensor,
   where,
 } from '../../../index.js';
+import { erf } from '../../../runtime/tensor/ops/erf.js';
 
 const vals = (t: Tensor) => [...t.data];
 const grad_of = (t: Tensor) => [...(t.grad?.data ?? [])];
@@ -53,7 +53,10 @@ function rnd(shape: number[], lo = -2, hi = 2, kinks: number[] = [], gap = 0.05)
 
 describe('binary ops', () => {
   it('add/sub/mul/div with broadcasting, scalars and alpha', () => {
-    const a = tensor([[1, 2, 3], [4, 5, 6]]);
+    const a = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const b = tensor([10, 20, 30]);
     expect(vals(sub(a, b, { alpha: 2 }))).toEqual([-19, -38, -57, -16, -35, -54]);
     expect(vals(a.add(1.5))).toEqual([2.5, 3.5, 4.5, 5.5, 6.5, 7.5]);
@@ -61,6 +64,16 @@ describe('binary ops', () => {
     expect(vals(tensor([1, 2], { dtype: 'int32' }).div(2))).toEqual([0.5, 1]);
     expect(tensor([1, 2], { dtype: 'int32' }).div(2).dtype).toBe('float32');
     expect(vals(add(a, a, { alpha: 0.5 }))).toEqual([1.5, 3, 4.5, 6, 7.5, 9]);
+  });
+
+  it('python-style scalars are rounded to float32 before the arithmetic, as torch does', () => {
+    const x = tensor(Array.from({ length: 200 }, (_, i) => Math.fround((i + 1) * 0.37)));
+    const f = Math.fround;
+    // e.g. 4.07 · 0.1 differs in the last bit between float64 and float32 scalars
+    expect(vals(x.mul(0.1))).toEqual(vals(x).map((v) => f(v * f(0.1))));
+    expect(vals(x.div(0.3))).toEqual(vals(x).map((v) => f(v / f(0.3))));
+    expect(vals(div(x.reshape(10, 20), tensor([1]).mul(0.3)))).toEqual(vals(x).map((v) => f(v / f(0.3))));
+    expect(vals(x.to('int32').mul(0.1))).toEqual(vals(x).map((v) => f(Math.trunc(v) * f(0.1))));
   });
 
   it('gradients of add/sub/mul/div/pow including broadcast operands', () => {
@@ -97,7 +110,9 @@ describe('binary ops', () => {
     const c = tensor([1, 0, 1], { dtype: 'bool' });
     expect(vals(where(c, tensor([1, 2, 3]), 0))).toEqual([1, 0, 3]);
     gradcheck((x, y) => where(c, x, y), [rnd([2, 3]), rnd([3])]);
-    expect(() => where(tensor([1, 0]), tensor([1, 2]), 0)).toThrow(/where: condition must be a bool tensor, got float32/);
+    expect(() => where(tensor([1, 0]), tensor([1, 2]), 0)).toThrow(
+      /where: condition must be a bool tensor, got float32/,
+    );
   });
 });
 
@@ -127,6 +142,9 @@ describe('activations', () => {
   it('values match torch formulas', () => {
     const x = tensor([-4, -1, 0, 0.5, 7]);
     expect(vals(relu(x))).toEqual([0, 0, 0, 0.5, 7]);
+    // edge values: +0 (never −0) for negatives, NaN kept, ±inf as torch
+    const e = relu(tensor([Number.NEGATIVE_INFINITY, -0.5, -0, Number.NaN, Number.POSITIVE_INFINITY]));
+    expect(vals(e).map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual([0, 0, 0, Number.NaN, Number.POSITIVE_INFINITY]);
     expect(vals(relu6(x))).toEqual([0, 0, 0, 0.5, 6]);
     expect(vals(hardtanh(x))).toEqual([-1, -1, 0, 0.5, 1]);
     expect(vals(hardtanh(x, -2, 3))).toEqual([-2, -1, 0, 0.5, 3]);
@@ -137,16 +155,20 @@ describe('activations', () => {
     expect(vals(tanh(tensor([0])))).toEqual([0]);
     // torch.nn.functional.gelu(torch.tensor([-1., 0.5, 2.])) = [-0.15865526, 0.34573123, 1.95449970]
     const ge_ = vals(gelu(tensor([-1, 0.5, 2])));
-    [-0.15865526, 0.34573123, 1.9544997].forEach((v, i) => expect(ge_[i]).toBeCloseTo(v, 6));
+    [-0.15865526, 0.34573123, 1.9544997].forEach((v, i) => {
+      expect(ge_[i]).toBeCloseTo(v, 6);
+    });
     // approximate='tanh': [-0.15880801, 0.34571401, 1.95459769]
     const gt_ = vals(gelu(tensor([-1, 0.5, 2]), { approximate: 'tanh' }));
-    [-0.15880801, 0.34571401, 1.95459769].forEach((v, i) => expect(gt_[i]).toBeCloseTo(v, 6));
+    [-0.15880801, 0.34571401, 1.95459769].forEach((v, i) => {
+      expect(gt_[i]).toBeCloseTo(v, 6);
+    });
     expect(vals(silu(tensor([1])))[0]).toBeCloseTo(0.7310586, 6);
     expect(erf(0.5)).toBeCloseTo(0.5204998778130465, 14);
     expect(erf(-3)).toBeCloseTo(-0.9999779095030014, 14);
   });
 
-  it('gradients, including torch\'s choices at the kinks', () => {
+  it("gradients, including torch's choices at the kinks", () => {
     gradcheck((x) => relu(x), [rnd([3, 4], -2, 2, [0])]);
     gradcheck((x) => relu6(x), [rnd([3, 4], -2, 8, [0, 6])]);
     gradcheck((x) => hardtanh(x, -1, 1), [rnd([3, 4], -2, 2, [-1, 1])]);
@@ -171,9 +193,16 @@ describe('activations', () => {
   });
 
   it('softmax and log_softmax are stable and differentiable along any dim', () => {
-    const x = tensor([[1000, 1001, 1002], [-5, 0, 5]]);
+    const x = tensor([
+      [1000, 1001, 1002],
+      [-5, 0, 5],
+    ]);
     const s = softmax(x, 1);
-    expect(vals(s).slice(0, 3).map((v) => Math.round(v * 1e6) / 1e6)).toEqual([0.090031, 0.244728, 0.665241]);
+    expect(
+      vals(s)
+        .slice(0, 3)
+        .map((v) => Math.round(v * 1e6) / 1e6),
+    ).toEqual([0.090031, 0.244728, 0.665241]);
     const ls = log_softmax(x, -1);
     expect(vals(ls)[2]).toBeCloseTo(-0.40760596, 5);
     expect(vals(x.softmax(0))).toEqual([1, 1, 1, 0, 0, 0]);
@@ -181,7 +210,9 @@ describe('activations', () => {
     gradcheck((a) => softmax(a, 0), [rnd([3, 4])]);
     gradcheck((a) => log_softmax(a, 1), [rnd([2, 3, 4])]);
     gradcheck((a) => a.log_softmax(-1), [rnd([2, 3, 4])]);
-    expect(() => softmax(x, 2)).toThrow(/softmax: dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)/);
+    expect(() => softmax(x, 2)).toThrow(
+      /softmax: dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)/,
+    );
   });
 
   it('relu, hardtanh and clamp work on per-tensor quantized tensors in the integer domain', () => {

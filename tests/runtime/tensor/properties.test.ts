@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Tensor, add, cat, div, matmul, mul, split, sub, tensor } from '../../../index.js';
+import { add, cat, div, matmul, mul, split, sub, type Tensor, tensor } from '../../../index.js';
 
 /** Property tests: fast kernels (coalesced broadcasting, strided copies, gemm) against naive index arithmetic. */
 
@@ -33,10 +33,16 @@ function at(t: Tensor, idx: number[]): number {
 
 /** A shape pair that broadcasts: b takes a suffix of a with some dims set to 1. */
 const broadcast_pair = dims(4).chain((a) =>
-  fc.tuple(fc.constant(a), fc.integer({ min: 0, max: a.length }), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 })).map(([sa, k, ones]) => {
-    const b = sa.slice(sa.length - k).map((d, i) => (ones[i] ? 1 : d));
-    return [sa, b] as [number[], number[]];
-  }),
+  fc
+    .tuple(
+      fc.constant(a),
+      fc.integer({ min: 0, max: a.length }),
+      fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+    )
+    .map(([sa, k, ones]) => {
+      const b = sa.slice(sa.length - k).map((d, i) => (ones[i] ? 1 : d));
+      return [sa, b] as [number[], number[]];
+    }),
 );
 
 describe('properties', () => {
@@ -79,7 +85,9 @@ describe('properties', () => {
           want[flat] += g.data[i] * at(a, idx);
         }
         const got = b.grad?.data ?? new Float32Array(0);
-        want.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 4));
+        want.forEach((v, i) => {
+          expect(got[i]).toBeCloseTo(v, 4);
+        });
       }),
       { numRuns: 40 },
     );
@@ -87,35 +95,47 @@ describe('properties', () => {
 
   it('sum over any dim subset equals the naive sum; permute is undone by its inverse', () => {
     fc.assert(
-      fc.property(dims(4), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), fc.boolean(), (shape, pick, keepdim) => {
-        const x = filled(shape, 7);
-        const red = shape.map((_, i) => i).filter((i) => pick[i]);
-        const s = x.sum(red.length ? red : null, keepdim);
-        const keep = shape.map((d, i) => (red.length === 0 || red.includes(i) ? 1 : d));
-        const want = new Float64Array(keep.reduce((p, d) => p * d, 1));
-        for (let i = 0; i < x.numel(); i++) {
-          const idx = unravel(i, shape);
-          let flat = 0;
-          for (let d = 0; d < shape.length; d++) flat = flat * keep[d] + (keep[d] === 1 ? 0 : idx[d]);
-          want[flat] += x.data[i];
-        }
-        want.forEach((v, i) => expect(s.data[i]).toBeCloseTo(v, 4));
-        if (shape.length > 1) {
-          const perm = shape.map((_, i) => i).reverse();
-          expect([...x.permute(perm).permute(perm).data]).toEqual([...x.data]);
-        }
-      }),
+      fc.property(
+        dims(4),
+        fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+        fc.boolean(),
+        (shape, pick, keepdim) => {
+          const x = filled(shape, 7);
+          const red = shape.map((_, i) => i).filter((i) => pick[i]);
+          const s = x.sum(red.length ? red : null, keepdim);
+          const keep = shape.map((d, i) => (red.length === 0 || red.includes(i) ? 1 : d));
+          const want = new Float64Array(keep.reduce((p, d) => p * d, 1));
+          for (let i = 0; i < x.numel(); i++) {
+            const idx = unravel(i, shape);
+            let flat = 0;
+            for (let d = 0; d < shape.length; d++) flat = flat * keep[d] + (keep[d] === 1 ? 0 : idx[d]);
+            want[flat] += x.data[i];
+          }
+          want.forEach((v, i) => {
+            expect(s.data[i]).toBeCloseTo(v, 4);
+          });
+          if (shape.length > 1) {
+            const perm = shape.map((_, i) => i).reverse();
+            expect([...x.permute(perm).permute(perm).data]).toEqual([...x.data]);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('split then cat is the identity along any dim', () => {
     fc.assert(
-      fc.property(dims(3).filter((s) => s.length > 0), fc.nat(), fc.integer({ min: 1, max: 3 }), (shape, dsel, size) => {
-        const d = dsel % shape.length;
-        const x = filled(shape, 4);
-        expect([...cat(split(x, size, d), d).data]).toEqual([...x.data]);
-      }),
+      fc.property(
+        dims(3).filter((s) => s.length > 0),
+        fc.nat(),
+        fc.integer({ min: 1, max: 3 }),
+        (shape, dsel, size) => {
+          const d = dsel % shape.length;
+          const x = filled(shape, 4);
+          expect([...cat(split(x, size, d), d).data]).toEqual([...x.data]);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -137,7 +157,8 @@ describe('properties', () => {
             const idx = unravel(i, out.shape);
             const [r, c] = idx.slice(-2);
             let s = 0;
-            for (let p = 0; p < k; p++) s += at(a, [...idx.slice(0, bs.length), r, p]) * at(b, [...idx.slice(0, bs.length), p, c]);
+            for (let p = 0; p < k; p++)
+              s += at(a, [...idx.slice(0, bs.length), r, p]) * at(b, [...idx.slice(0, bs.length), p, c]);
             expect(out.data[i]).toBeCloseTo(s, 4);
           }
         },

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { type Tensor, argmax, argmin, arange, gradcheck, matmul, max, mean, min, mm, std, sum, tensor } from '../../../index.js';
-import { var as variance } from '../../../index.js';
+import {
+  arange,
+  argmax,
+  argmin,
+  gradcheck,
+  matmul,
+  max,
+  mean,
+  min,
+  mm,
+  std,
+  sum,
+  type Tensor,
+  tensor,
+  var as variance,
+} from '../../../index.js';
 
 const vals = (t: Tensor) => [...t.data];
 const r6 = (a: number[]) => a.map((v) => Math.round(v * 1e5) / 1e5);
@@ -31,7 +45,10 @@ describe('reductions', () => {
   });
 
   it('var / std with correction', () => {
-    const v = tensor([[1, 2, 3, 4], [2, 2, 2, 2]]);
+    const v = tensor([
+      [1, 2, 3, 4],
+      [2, 2, 2, 2],
+    ]);
     expect(r6(vals(variance(v, 1)))).toEqual([1.66667, 0]);
     expect(r6(vals(v.var(1, { correction: 0 })))).toEqual([1.25, 0]);
     expect(r6(vals(v.var(null, { unbiased: false })))).toEqual([0.6875]);
@@ -39,7 +56,10 @@ describe('reductions', () => {
   });
 
   it('max / min / argmax / argmin', () => {
-    const y = tensor([[3, 7, 7], [9, -1, 2]]);
+    const y = tensor([
+      [3, 7, 7],
+      [9, -1, 2],
+    ]);
     expect(vals(max(y))).toEqual([9]);
     expect(vals(min(y))).toEqual([-1]);
     const [mv, mi] = y.max(1);
@@ -77,8 +97,15 @@ describe('reductions', () => {
 
 describe('matmul', () => {
   it('covers dot, mv, vm, mm and batched broadcasting', () => {
-    const a = tensor([[1, 2, 3], [4, 5, 6]]);
-    const b = tensor([[1, 0], [0, 1], [1, 1]]);
+    const a = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const b = tensor([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]);
     expect(vals(matmul(a, b))).toEqual([4, 5, 10, 11]);
     expect(vals(mm(a, b))).toEqual([4, 5, 10, 11]);
     expect(vals(matmul(tensor([1, 2, 3]), tensor([4, 5, 6])))).toEqual([32]);
@@ -88,18 +115,41 @@ describe('matmul', () => {
     const batch = matmul(arange(12, undefined, 1, { dtype: 'float32' }).reshape(2, 1, 2, 3), b);
     expect(batch.shape).toEqual([2, 1, 2, 2]);
     expect(vals(batch)).toEqual([2, 3, 8, 9, 14, 15, 20, 21]);
-    const bb = matmul(arange(12, undefined, 1, { dtype: 'float32' }).reshape(2, 2, 3), arange(18, undefined, 1, { dtype: 'float32' }).reshape(3, 1, 3, 2));
+    const bb = matmul(
+      arange(12, undefined, 1, { dtype: 'float32' }).reshape(2, 2, 3),
+      arange(18, undefined, 1, { dtype: 'float32' }).reshape(3, 1, 3, 2),
+    );
     expect(bb.shape).toEqual([3, 2, 2, 2]);
     // batch (i=2, j=1): A[1] = [[6,7,8],[9,10,11]], B[2] = [[12,13],[14,15],[16,17]]
-    expect(vals(bb).slice(-4)).toEqual([6 * 12 + 7 * 14 + 8 * 16, 6 * 13 + 7 * 15 + 8 * 17, 9 * 12 + 10 * 14 + 11 * 16, 9 * 13 + 10 * 15 + 11 * 17]);
+    expect(vals(bb).slice(-4)).toEqual([
+      6 * 12 + 7 * 14 + 8 * 16,
+      6 * 13 + 7 * 15 + 8 * 17,
+      9 * 12 + 10 * 14 + 11 * 16,
+      9 * 13 + 10 * 15 + 11 * 17,
+    ]);
   });
 
   it('errors name the shapes and the mismatch', () => {
-    expect(() => matmul(tensor([[1, 2, 3], [4, 5, 6]]), tensor([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5]]))).toThrow(
-      'matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 vs 4)',
+    expect(() =>
+      matmul(
+        tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        tensor([
+          [1, 2, 3, 4, 5],
+          [1, 2, 3, 4, 5],
+          [1, 2, 3, 4, 5],
+          [1, 2, 3, 4, 5],
+        ]),
+      ),
+    ).toThrow('matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 vs 4)');
+    expect(() => matmul(tensor(1), tensor([1]))).toThrow(
+      /matmul: both arguments need to be at least 1D, but they are 0D and 1D/,
     );
-    expect(() => matmul(tensor(1), tensor([1]))).toThrow(/matmul: both arguments need to be at least 1D, but they are 0D and 1D/);
-    expect(() => matmul(rnd([2, 2, 3]), rnd([3, 3, 2]))).toThrow(/matmul: batch dims of \[2, 2, 3\] and \[3, 3, 2\] cannot be broadcast/);
+    expect(() => matmul(rnd([2, 2, 3]), rnd([3, 3, 2]))).toThrow(
+      /matmul: batch dims of \[2, 2, 3\] and \[3, 3, 2\] cannot be broadcast/,
+    );
   });
 
   it('gradients for every operand layout', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type Tensor,
   arange,
   cat,
   chunk,
@@ -13,6 +12,7 @@ import {
   split,
   squeeze,
   stack,
+  type Tensor,
   tensor,
   transpose,
   unsqueeze,
@@ -73,7 +73,9 @@ describe('permute / transpose / t / expand', () => {
     expect(vals(permute(x, [0, 2, 1]))).toEqual([0, 3, 1, 4, 2, 5]);
     expect(vals(transpose(x, 1, 2))).toEqual([0, 3, 1, 4, 2, 5]);
     expect(vals(x.reshape(2, 3).t())).toEqual([0, 3, 1, 4, 2, 5]);
-    expect(() => x.permute(0, 1)).toThrow(/permute: number of dims \[0, 1\] doesn't match the tensor's shape \[1, 2, 3\]/);
+    expect(() => x.permute(0, 1)).toThrow(
+      /permute: number of dims \[0, 1\] doesn't match the tensor's shape \[1, 2, 3\]/,
+    );
     expect(() => x.permute(0, 1, 1)).toThrow(/permute: dim 1 appears multiple times/);
     expect(() => x.t()).toThrow(/t: expects a tensor with <= 2 dimensions, but got shape \[1, 2, 3\]/);
   });
@@ -98,7 +100,10 @@ describe('permute / transpose / t / expand', () => {
 
 describe('cat / stack / split / chunk / select / narrow / index', () => {
   it('cat and stack', () => {
-    const a = tensor([[1, 2], [3, 4]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const b = tensor([[5], [6]]);
     expect(vals(cat([a, b], 1))).toEqual([1, 2, 5, 3, 4, 6]);
     expect(vals(cat([a, a], 0))).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
@@ -106,8 +111,12 @@ describe('cat / stack / split / chunk / select / narrow / index', () => {
     const s = stack([a, a], 1);
     expect(s.shape).toEqual([2, 2, 2]);
     expect(vals(s)).toEqual([1, 2, 1, 2, 3, 4, 3, 4]);
-    expect(() => cat([a, b], 0)).toThrow('cat: tensors must have the same shape except in dim 0, got [2, 2] and [2, 1] (tensor 1)');
-    expect(() => stack([a, b])).toThrow(/stack: expects each tensor to be equal size, but got \[2, 2\] at entry 0 and \[2, 1\] at entry 1/);
+    expect(() => cat([a, b], 0)).toThrow(
+      'cat: tensors must have the same shape except in dim 0, got [2, 2] and [2, 1] (tensor 1)',
+    );
+    expect(() => stack([a, b])).toThrow(
+      /stack: expects each tensor to be equal size, but got \[2, 2\] at entry 0 and \[2, 1\] at entry 1/,
+    );
     expect(() => cat([])).toThrow(/cat: expected a non-empty list/);
   });
 
@@ -116,8 +125,18 @@ describe('cat / stack / split / chunk / select / narrow / index', () => {
     expect(split(x, 4).map((t) => t.shape[0])).toEqual([4, 4, 2]);
     expect(x.split([3, 7]).map(vals)[0]).toEqual([0, 1, 2]);
     expect(chunk(x, 3).map((t) => t.shape[0])).toEqual([4, 4, 2]);
-    expect(x.reshape(2, 5).chunk(2, 1).map((t) => t.shape)).toEqual([[2, 3], [2, 2]]);
-    expect(() => x.split([3, 3])).toThrow(/split: split_sizes \[3, 3\] sum to 6, but dimension 0 of \[10\] has size 10/);
+    expect(
+      x
+        .reshape(2, 5)
+        .chunk(2, 1)
+        .map((t) => t.shape),
+    ).toEqual([
+      [2, 3],
+      [2, 2],
+    ]);
+    expect(() => x.split([3, 3])).toThrow(
+      /split: split_sizes \[3, 3\] sum to 6, but dimension 0 of \[10\] has size 10/,
+    );
   });
 
   it('select, narrow and basic index slicing', () => {
@@ -151,12 +170,18 @@ describe('cat / stack / split / chunk / select / narrow / index', () => {
 
 describe('conversion and reading', () => {
   it('to(dtype), item, tolist', () => {
-    const x = tensor([[-1.7, 2.5], [0, 3.9]]);
+    const x = tensor([
+      [-1.7, 2.5],
+      [0, 3.9],
+    ]);
     expect(vals(x.to('int32'))).toEqual([-1, 2, 0, 3]);
     expect(vals(x.to('bool'))).toEqual([1, 1, 0, 1]);
     expect(x.to('float32')).toBe(x);
     expect(tensor([3], { dtype: 'int64' }).float().dtype).toBe('float32');
-    expect(x.tolist()).toEqual([[Math.fround(-1.7), 2.5], [0, Math.fround(3.9)]]);
+    expect(x.tolist()).toEqual([
+      [Math.fround(-1.7), 2.5],
+      [0, Math.fround(3.9)],
+    ]);
     expect(tensor(4.5).item()).toBe(4.5);
     expect(() => x.item()).toThrow('item: a Tensor with 4 elements (shape [2, 2]) cannot be converted to a number');
     expect(() => x.to('qint8')).toThrow(/to: cannot convert float32 to quantized dtype qint8/);

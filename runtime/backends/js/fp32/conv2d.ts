@@ -39,40 +39,57 @@ export function col_geometry(g: Conv2dGeometry, oh: number, ow: number): ColGeom
 /** True when the convolution reads its input as-is (1x1, stride 1, no padding): im2col is the identity. */
 function is_pointwise(g: Conv2dGeometry): boolean {
   return (
-    g.kernel_h === 1 && g.kernel_w === 1 && g.stride[0] === 1 && g.stride[1] === 1 && g.padding[0] === 0 && g.padding[1] === 0
+    g.kernel_h === 1 &&
+    g.kernel_w === 1 &&
+    g.stride[0] === 1 &&
+    g.stride[1] === 1 &&
+    g.padding[0] === 0 &&
+    g.padding[1] === 0
   );
 }
 
-/** Depthwise (one input channel per group): a direct loop beats im2col + a 1-row GEMM. */
-function conv2d_depthwise(x: Float32Array, g: Conv2dGeometry, w: Float32Array, bias: Float32Array | null, y: Float32Array, oh: number, ow: number): void {
+/**
+ * Depthwise (one input channel per group): a direct loop beats im2col + a 1-row GEMM. Each kernel tap
+ * is one branch-free pass over the output rows (x·w added along a row), with the valid output range
+ * of that tap computed once instead of bounds-checking every multiply.
+ */
+function conv2d_depthwise(
+  x: Float32Array,
+  g: Conv2dGeometry,
+  w: Float32Array,
+  bias: Float32Array | null,
+  y: Float32Array,
+  oh: number,
+  ow: number,
+): void {
   const { batch, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w } = g;
   const [sh, sw] = g.stride;
   const [ph, pw] = g.padding;
   const [dh, dw] = g.dilation;
   const mult = out_channels / in_channels;
   const ksize = kernel_h * kernel_w;
+  const acc = new Float64Array(oh * ow);
   for (let n = 0; n < batch; n++) {
     for (let oc = 0; oc < out_channels; oc++) {
       const xc = (n * in_channels + Math.floor(oc / mult)) * in_h * in_w;
-      const wo = oc * ksize;
-      const b = bias ? bias[oc] : 0;
-      let yo = (n * out_channels + oc) * oh * ow;
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          let acc = b;
-          for (let ki = 0; ki < kernel_h; ki++) {
-            const iy = oy * sh + ki * dh - ph;
-            if (iy < 0 || iy >= in_h) continue;
-            const xr = xc + iy * in_w;
-            const wr = wo + ki * kernel_w;
-            for (let kj = 0; kj < kernel_w; kj++) {
-              const ix = ox * sw + kj * dw - pw;
-              if (ix >= 0 && ix < in_w) acc += x[xr + ix] * w[wr + kj];
-            }
+      acc.fill(bias ? bias[oc] : 0);
+      for (let ki = 0; ki < kernel_h; ki++) {
+        // output rows whose input row oy·sh + ki·dh − ph lies inside the image
+        const y0 = Math.max(0, Math.ceil((ph - ki * dh) / sh));
+        const y1 = Math.min(oh, Math.floor((in_h - 1 + ph - ki * dh) / sh) + 1);
+        for (let kj = 0; kj < kernel_w; kj++) {
+          const wv = w[oc * ksize + ki * kernel_w + kj];
+          const off = kj * dw - pw;
+          const x0 = Math.max(0, Math.ceil(-off / sw));
+          const x1 = Math.min(ow, Math.floor((in_w - 1 - off) / sw) + 1);
+          for (let oy = y0; oy < y1; oy++) {
+            const xr = xc + (oy * sh + ki * dh - ph) * in_w + off;
+            const ar = oy * ow;
+            for (let ox = x0; ox < x1; ox++) acc[ar + ox] += wv * x[xr + ox * sw];
           }
-          y[yo++] = acc;
         }
       }
+      y.set(acc, (n * out_channels + oc) * oh * ow);
     }
   }
 }
@@ -97,12 +114,17 @@ export function conv2d(
   const kg = cg * kernel_h * kernel_w;
   const plane = oh * ow;
   if (x.length !== batch * in_channels * in_h * in_w) {
-    throw new Error(`conv2d: input has ${x.length} elements, geometry needs [${batch}, ${in_channels}, ${in_h}, ${in_w}]`);
+    throw new Error(
+      `conv2d: input has ${x.length} elements, geometry needs [${batch}, ${in_channels}, ${in_h}, ${in_w}]`,
+    );
   }
   if (w.length !== out_channels * kg) {
-    throw new Error(`conv2d: weight has ${w.length} elements, geometry needs [${out_channels}, ${cg}, ${kernel_h}, ${kernel_w}]`);
+    throw new Error(
+      `conv2d: weight has ${w.length} elements, geometry needs [${out_channels}, ${cg}, ${kernel_h}, ${kernel_w}]`,
+    );
   }
-  if (bias && bias.length !== out_channels) throw new Error(`conv2d: bias has ${bias.length} elements, needs ${out_channels}`);
+  if (bias && bias.length !== out_channels)
+    throw new Error(`conv2d: bias has ${bias.length} elements, needs ${out_channels}`);
   const out = y ?? new Float32Array(batch * out_channels * plane);
   if (out.length !== batch * out_channels * plane) {
     throw new Error(`conv2d: output buffer has ${out.length} elements, needs ${batch * out_channels * plane}`);

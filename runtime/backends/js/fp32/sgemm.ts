@@ -8,6 +8,8 @@
  * scalars as doubles anyway) and are rounded to float32 when stored.
  */
 
+import { sgemm_small_m } from './gemm_small.js';
+
 const MR = 4;
 const NR = 4;
 const KC = 256;
@@ -123,31 +125,91 @@ function micro_kernel(
 ): void {
   const ap = a_pack;
   const bp = b_pack;
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0;
+  let c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0;
+  let c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   for (let p = 0; p < kc; p++) {
-    const a0 = ap[ao], a1 = ap[ao + 1], a2 = ap[ao + 2], a3 = ap[ao + 3];
-    const b0 = bp[bo], b1 = bp[bo + 1], b2 = bp[bo + 2], b3 = bp[bo + 3];
+    const a0 = ap[ao],
+      a1 = ap[ao + 1],
+      a2 = ap[ao + 2],
+      a3 = ap[ao + 3];
+    const b0 = bp[bo],
+      b1 = bp[bo + 1],
+      b2 = bp[bo + 2],
+      b3 = bp[bo + 3];
     ao += 4;
     bo += 4;
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
   }
   if (rows === 4 && cols === 4) {
     if (add) {
-      c[ci] += c00; c[ci + 1] += c01; c[ci + 2] += c02; c[ci + 3] += c03; ci += ldc;
-      c[ci] += c10; c[ci + 1] += c11; c[ci + 2] += c12; c[ci + 3] += c13; ci += ldc;
-      c[ci] += c20; c[ci + 1] += c21; c[ci + 2] += c22; c[ci + 3] += c23; ci += ldc;
-      c[ci] += c30; c[ci + 1] += c31; c[ci + 2] += c32; c[ci + 3] += c33;
+      c[ci] += c00;
+      c[ci + 1] += c01;
+      c[ci + 2] += c02;
+      c[ci + 3] += c03;
+      ci += ldc;
+      c[ci] += c10;
+      c[ci + 1] += c11;
+      c[ci + 2] += c12;
+      c[ci + 3] += c13;
+      ci += ldc;
+      c[ci] += c20;
+      c[ci + 1] += c21;
+      c[ci + 2] += c22;
+      c[ci + 3] += c23;
+      ci += ldc;
+      c[ci] += c30;
+      c[ci + 1] += c31;
+      c[ci + 2] += c32;
+      c[ci + 3] += c33;
     } else {
-      c[ci] = c00; c[ci + 1] = c01; c[ci + 2] = c02; c[ci + 3] = c03; ci += ldc;
-      c[ci] = c10; c[ci + 1] = c11; c[ci + 2] = c12; c[ci + 3] = c13; ci += ldc;
-      c[ci] = c20; c[ci + 1] = c21; c[ci + 2] = c22; c[ci + 3] = c23; ci += ldc;
-      c[ci] = c30; c[ci + 1] = c31; c[ci + 2] = c32; c[ci + 3] = c33;
+      c[ci] = c00;
+      c[ci + 1] = c01;
+      c[ci + 2] = c02;
+      c[ci + 3] = c03;
+      ci += ldc;
+      c[ci] = c10;
+      c[ci + 1] = c11;
+      c[ci + 2] = c12;
+      c[ci + 3] = c13;
+      ci += ldc;
+      c[ci] = c20;
+      c[ci + 1] = c21;
+      c[ci + 2] = c22;
+      c[ci + 3] = c23;
+      ci += ldc;
+      c[ci] = c30;
+      c[ci + 1] = c31;
+      c[ci + 2] = c32;
+      c[ci + 3] = c33;
     }
     return;
   }
@@ -186,11 +248,16 @@ export function sgemm(
   if (m === 0 || n === 0) return;
   if (k === 0) {
     // empty reduction: C = bias (or unchanged when accumulating)
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-      const v = bias ? bias[j] : 0;
-      if (accumulate) c[i * n + j] += v;
-      else c[i * n + j] = v;
-    }
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        const v = bias ? bias[j] : 0;
+        if (accumulate) c[i * n + j] += v;
+        else c[i * n + j] = v;
+      }
+    return;
+  }
+  if (m < MR && !trans_a) {
+    sgemm_small_m(m, n, k, a, b, c, trans_b, bias, accumulate);
     return;
   }
   const lda = trans_a ? m : k;

@@ -54,9 +54,14 @@ function finite_positive(v: number): boolean {
 /** Checks a weight source: sizes, qparam lengths, scale values, zero point range, the int32 bound. */
 export function validate_qweight(src: QWeightSource, op: string): void {
   const { n, k } = src;
-  if (!Number.isInteger(n) || !Number.isInteger(k) || n < 1 || k < 1) throw new Error(`${op}: n and k must be positive integers, got n=${n}, k=${k}`);
-  if (!(src.data instanceof Int8Array)) throw new Error(`${op}: weight data must be an Int8Array (qint8), got ${(src.data as unknown as object)?.constructor?.name}`);
-  if (src.data.length !== n * k) throw new Error(`${op}: weight has ${src.data.length} elements, expected n·k = ${n}·${k} = ${n * k}`);
+  if (!Number.isInteger(n) || !Number.isInteger(k) || n < 1 || k < 1)
+    throw new Error(`${op}: n and k must be positive integers, got n=${n}, k=${k}`);
+  if (!(src.data instanceof Int8Array))
+    throw new Error(
+      `${op}: weight data must be an Int8Array (qint8), got ${(src.data as unknown as object)?.constructor?.name}`,
+    );
+  if (src.data.length !== n * k)
+    throw new Error(`${op}: weight has ${src.data.length} elements, expected n·k = ${n}·${k} = ${n * k}`);
   if (src.scales.length !== 1 && src.scales.length !== n) {
     throw new Error(`${op}: ${src.scales.length} weight scales for n=${n} output channels (need 1 or ${n})`);
   }
@@ -64,20 +69,27 @@ export function validate_qweight(src: QWeightSource, op: string): void {
     throw new Error(`${op}: ${src.zero_points.length} weight zero points but ${src.scales.length} scales`);
   }
   for (let i = 0; i < src.scales.length; i++) {
-    if (!finite_positive(src.scales[i])) throw new Error(`${op}: weight scale[${i}] = ${src.scales[i]} is not a positive finite number`);
+    if (!finite_positive(src.scales[i]))
+      throw new Error(`${op}: weight scale[${i}] = ${src.scales[i]} is not a positive finite number`);
     const z = src.zero_points[i];
     if (z < -128 || z > 127) throw new Error(`${op}: weight zero point[${i}] = ${z} is outside qint8's −128..127`);
   }
-  if (src.bias && src.bias.length !== n) throw new Error(`${op}: bias has ${src.bias.length} elements, expected n = ${n}`);
+  if (src.bias && src.bias.length !== n)
+    throw new Error(`${op}: bias has ${src.bias.length} elements, expected n = ${n}`);
   // |x − x_zp| ≤ 255 and |w − w_zp| ≤ 255: k products must fit the int32 accumulator
   if (k * 255 * 255 > I32_MAX) {
-    throw new Error(`${op}: reduction length k = ${k} overflows the int32 accumulator (k·255·255 > 2^31−1; k must be ≤ 33025)`);
+    throw new Error(
+      `${op}: reduction length k = ${k} overflows the int32 accumulator (k·255·255 > 2^31−1; k must be ≤ 33025)`,
+    );
   }
 }
 
 /** Checks an activation: length, uint8 storage, qparams. */
 export function check_qinput(x: QInput, expected: number, size_msg: string, op: string): void {
-  if (!(x.data instanceof Uint8Array)) throw new Error(`${op}: activation must be a Uint8Array (quint8), got ${(x.data as unknown as object)?.constructor?.name}`);
+  if (!(x.data instanceof Uint8Array))
+    throw new Error(
+      `${op}: activation must be a Uint8Array (quint8), got ${(x.data as unknown as object)?.constructor?.name}`,
+    );
   if (x.data.length !== expected) throw new Error(size_msg);
   if (!Number.isInteger(x.zero_point) || x.zero_point < 0 || x.zero_point > 255) {
     throw new Error(`${op}: input zero point ${x.zero_point} is outside quint8's 0..255`);

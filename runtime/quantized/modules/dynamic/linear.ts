@@ -2,8 +2,8 @@
 import type { Module } from '../../../nn/module.js';
 import type { Tensor } from '../../../tensor/tensor.js';
 import { linear_dynamic, linear_relu_dynamic } from '../../functional/linear.js';
-import { Linear as StaticLinear, type QuantizedLinearOptions } from '../linear.js';
 import { weighted_child } from '../from_float.js';
+import { type QuantizedLinearOptions, Linear as StaticLinear } from '../linear.js';
 import { dynamic_weight_observer, pack_from_float } from './weights.js';
 
 /**
@@ -20,7 +20,14 @@ export class Linear extends StaticLinear {
   }
 
   /** From a float Linear (or fused LinearReLU) with an optional qconfig (default: torch's default_dynamic_qconfig). */
-  static from_float<T extends StaticLinear>(this: new (i: number, o: number, opts?: QuantizedLinearOptions) => T, mod: Module): T {
+  static from_float<T extends StaticLinear>(
+    this: new (
+      i: number,
+      o: number,
+      opts?: QuantizedLinearOptions,
+    ) => T,
+    mod: Module,
+  ): T {
     const where = this.name;
     const lin = weighted_child(mod, where);
     const packed = pack_from_float(lin, 'weight', 'bias', dynamic_weight_observer(mod), where);

@@ -50,7 +50,11 @@ export class DynamicRNNBase extends Module {
     this.batch_first = options.batch_first ?? false;
     this.dropout = options.dropout ?? 0;
     this.bidirectional = options.bidirectional ?? false;
-    for (const [k, v] of [['input_size', input_size], ['hidden_size', hidden_size], ['num_layers', this.num_layers]] as const) {
+    for (const [k, v] of [
+      ['input_size', input_size],
+      ['hidden_size', hidden_size],
+      ['num_layers', this.num_layers],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: ${k} must be a positive integer, got ${v}`);
     }
     const G = gates_of(mode) * hidden_size;
@@ -61,19 +65,35 @@ export class DynamicRNNBase extends Module {
       const in_size = l === 0 ? input_size : hidden_size * dirs;
       for (let d = 0; d < dirs; d++) {
         const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        this._all_weight_values.push({ sfx, ih: new LinearPackedParams(zero(G, in_size), bias(), name), hh: new LinearPackedParams(zero(G, hidden_size), bias(), name) });
+        this._all_weight_values.push({
+          sfx,
+          ih: new LinearPackedParams(zero(G, in_size), bias(), name),
+          hh: new LinearPackedParams(zero(G, hidden_size), bias(), name),
+        });
       }
     }
   }
 
   /** Runs the stack; h0 / c0 are [L·D, N, H] flat arrays (copied). */
-  protected _run(input: Tensor, h0: Tensor | null, c0: Tensor | null): { output: Tensor; h_n: Tensor; c_n: Tensor | null } {
+  protected _run(
+    input: Tensor,
+    h0: Tensor | null,
+    c0: Tensor | null,
+  ): { output: Tensor; h_n: Tensor; c_n: Tensor | null } {
     const name = this.constructor.name;
     const xf = check_float(input, `${name}.forward`);
     const batched = input.ndim === 3;
-    if (!batched && input.ndim !== 2) throw new Error(`${name}.forward: input must be [T, N, ${this.input_size}] (or 2-d unbatched), got ${describe(input)}`);
-    if (input.shape[input.ndim - 1] !== this.input_size) throw new Error(`${name}.forward: input ${describe(input)} must end in input_size ${this.input_size}`);
-    const [T, N] = !batched ? [input.shape[0], 1] : this.batch_first ? [input.shape[1], input.shape[0]] : [input.shape[0], input.shape[1]];
+    if (!batched && input.ndim !== 2)
+      throw new Error(
+        `${name}.forward: input must be [T, N, ${this.input_size}] (or 2-d unbatched), got ${describe(input)}`,
+      );
+    if (input.shape[input.ndim - 1] !== this.input_size)
+      throw new Error(`${name}.forward: input ${describe(input)} must end in input_size ${this.input_size}`);
+    const [T, N] = !batched
+      ? [input.shape[0], 1]
+      : this.batch_first
+        ? [input.shape[1], input.shape[0]]
+        : [input.shape[0], input.shape[1]];
     let x = xf;
     if (batched && this.batch_first) x = swap01(xf, N, T, this.input_size);
     const H = this.hidden_size;
@@ -82,7 +102,8 @@ export class DynamicRNNBase extends Module {
     const state = (t: Tensor | null, what: string): Float32Array => {
       if (t === null) return new Float32Array(LD * N * H);
       const want = batched ? [LD, N, H] : [LD, H];
-      if (t.ndim !== want.length || t.shape.some((d, i) => d !== want[i])) throw new Error(`${name}.forward: ${what} must be [${want.join(', ')}], got ${describe(t)}`);
+      if (t.ndim !== want.length || t.shape.some((d, i) => d !== want[i]))
+        throw new Error(`${name}.forward: ${what} must be [${want.join(', ')}], got ${describe(t)}`);
       return Float32Array.from(check_float(t, `${name}.forward (${what})`));
     };
     const h = state(h0, 'h_0');
@@ -146,9 +167,14 @@ export class DynamicRNNBase extends Module {
     for (const w of q._all_weight_values) {
       const ih = pack_from_float(mod, `weight_ih${w.sfx}`, `bias_ih${w.sfx}`, obs, where);
       const hh = pack_from_float(mod, `weight_hh${w.sfx}`, `bias_hh${w.sfx}`, obs, where);
-      for (const [got, want, n] of [[ih, w.ih, 'ih'], [hh, w.hh, 'hh']] as const) {
+      for (const [got, want, n] of [
+        [ih, w.ih, 'ih'],
+        [hh, w.hh, 'hh'],
+      ] as const) {
         if (got.weight.shape.some((d, i) => d !== want.weight.shape[i])) {
-          throw new Error(`${where}.from_float: ${mod.constructor.name}.weight_${n}${w.sfx} is [${got.weight.shape.join(', ')}], expected [${want.weight.shape.join(', ')}] (is it the same kind of RNN?)`);
+          throw new Error(
+            `${where}.from_float: ${mod.constructor.name}.weight_${n}${w.sfx} is [${got.weight.shape.join(', ')}], expected [${want.weight.shape.join(', ')}] (is it the same kind of RNN?)`,
+          );
         }
       }
       w.ih = ih;
@@ -160,7 +186,8 @@ export class DynamicRNNBase extends Module {
 
 function swap01(x: Float32Array, a: number, b: number, f: number): Float32Array {
   const y = new Float32Array(x.length);
-  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) y.set(x.subarray((i * b + j) * f, (i * b + j + 1) * f), (j * a + i) * f);
+  for (let i = 0; i < a; i++)
+    for (let j = 0; j < b; j++) y.set(x.subarray((i * b + j) * f, (i * b + j + 1) * f), (j * a + i) * f);
   return y;
 }
 
@@ -173,7 +200,15 @@ function interleave(fw: Float32Array, bw: Float32Array, rows: number, H: number)
   return y;
 }
 
-type FloatRnn = Module & { input_size: number; hidden_size: number; num_layers?: number; bias?: boolean; batch_first?: boolean; bidirectional?: boolean; mode?: string };
+type FloatRnn = Module & {
+  input_size: number;
+  hidden_size: number;
+  num_layers?: number;
+  bias?: boolean;
+  batch_first?: boolean;
+  bidirectional?: boolean;
+  mode?: string;
+};
 
 function options_of(mod: FloatRnn): DynamicRNNOptions {
   return { num_layers: mod.num_layers, bias: mod.bias, batch_first: mod.batch_first, bidirectional: mod.bidirectional };
@@ -212,9 +247,14 @@ export class GRU extends DynamicRNNBase {
 /** A dynamic Elman RNN (tanh or relu), built the same way as the dynamic LSTM / GRU. */
 export class RNN extends DynamicRNNBase {
   nonlinearity: 'tanh' | 'relu';
-  constructor(input_size: number, hidden_size: number, options: DynamicRNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+  constructor(
+    input_size: number,
+    hidden_size: number,
+    options: DynamicRNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {},
+  ) {
     const nl = options.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNN: unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
+    if (nl !== 'tanh' && nl !== 'relu')
+      throw new Error(`RNN: unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', input_size, hidden_size, options);
     this.nonlinearity = nl;
   }
@@ -224,6 +264,9 @@ export class RNN extends DynamicRNNBase {
   }
   static from_float(mod: Module): RNN {
     const m = mod as FloatRnn & { nonlinearity?: 'tanh' | 'relu' };
-    return DynamicRNNBase._from_float_into(new RNN(m.input_size, m.hidden_size, { ...options_of(m), nonlinearity: m.nonlinearity }), mod);
+    return DynamicRNNBase._from_float_into(
+      new RNN(m.input_size, m.hidden_size, { ...options_of(m), nonlinearity: m.nonlinearity }),
+      mod,
+    );
   }
 }

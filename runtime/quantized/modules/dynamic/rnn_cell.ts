@@ -7,7 +7,7 @@ import { Module } from '../../../nn/module.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { LinearPackedParams } from '../../packed_params.js';
 import { check_float, describe, make_qtensor } from '../../qtensor.js';
-import { type DynamicRnnMode, cell_step, dyn_linear, gates_of } from './rnn_math.js';
+import { cell_step, type DynamicRnnMode, dyn_linear, gates_of } from './rnn_math.js';
 import { dynamic_weight_observer, pack_from_float, read_packed, write_packed } from './weights.js';
 
 /** Shared parts of the dynamic cells. */
@@ -22,7 +22,8 @@ export class DynamicRNNCellBase extends Module {
   constructor(mode: DynamicRnnMode, input_size: number, hidden_size: number, bias = true) {
     super();
     const name = new.target.name;
-    if (![input_size, hidden_size].every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`${name}: input_size ${input_size} and hidden_size ${hidden_size} must be positive integers`);
+    if (![input_size, hidden_size].every((v) => Number.isInteger(v) && v >= 1))
+      throw new Error(`${name}: input_size ${input_size} and hidden_size ${hidden_size} must be positive integers`);
     this.mode = mode;
     this.input_size = input_size;
     this.hidden_size = hidden_size;
@@ -46,7 +47,8 @@ export class DynamicRNNCellBase extends Module {
     const shape = input.ndim === 2 ? [N, H] : [H];
     const state = (t: Tensor | null, what: string) => {
       if (t === null) return new Float32Array(N * H);
-      if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new Error(`${name}: ${what} must be [${shape.join(', ')}], got ${describe(t)}`);
+      if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i]))
+        throw new Error(`${name}: ${what} must be [${shape.join(', ')}], got ${describe(t)}`);
       return Float32Array.from(check_float(t, `${name} (${what})`));
     };
     const h = state(h0, 'hx');
@@ -79,7 +81,10 @@ export class DynamicRNNCellBase extends Module {
     const obs = dynamic_weight_observer(mod);
     const ih = pack_from_float(mod, 'weight_ih', 'bias_ih', obs, where);
     const hh = pack_from_float(mod, 'weight_hh', 'bias_hh', obs, where);
-    if (ih.out_features !== q._packed_weight_ih.out_features) throw new Error(`${where}.from_float: ${mod.constructor.name} has ${ih.out_features / q.hidden_size} gates, expected ${gates_of(q.mode)}`);
+    if (ih.out_features !== q._packed_weight_ih.out_features)
+      throw new Error(
+        `${where}.from_float: ${mod.constructor.name} has ${ih.out_features / q.hidden_size} gates, expected ${gates_of(q.mode)}`,
+      );
     q._packed_weight_ih = ih;
     q._packed_weight_hh = hh;
     return q;
@@ -121,7 +126,8 @@ export class GRUCell extends DynamicRNNCellBase {
 export class RNNCell extends DynamicRNNCellBase {
   nonlinearity: 'tanh' | 'relu';
   constructor(input_size: number, hidden_size: number, bias = true, nonlinearity: 'tanh' | 'relu' = 'tanh') {
-    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new Error(`RNNCell: unknown nonlinearity '${nonlinearity}' (expected 'tanh' or 'relu')`);
+    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu')
+      throw new Error(`RNNCell: unknown nonlinearity '${nonlinearity}' (expected 'tanh' or 'relu')`);
     super(nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', input_size, hidden_size, bias);
     this.nonlinearity = nonlinearity;
   }
@@ -130,6 +136,9 @@ export class RNNCell extends DynamicRNNCellBase {
   }
   static from_float(mod: Module): RNNCell {
     const m = mod as FloatCell;
-    return DynamicRNNCellBase._from_float_into(new RNNCell(m.input_size, m.hidden_size, m.bias ?? true, m.nonlinearity ?? 'tanh'), mod);
+    return DynamicRNNCellBase._from_float_into(
+      new RNNCell(m.input_size, m.hidden_size, m.bias ?? true, m.nonlinearity ?? 'tanh'),
+      mod,
+    );
   }
 }

@@ -27,7 +27,16 @@ export function dyn_linear(x: Float32Array, rows: number, p: LinearPackedParams)
  * One recurrence step for a batch of n rows: `ih` [n, G·H] (input projection with bias_ih), `h` / `c`
  * [n, H] updated in place (c only for LSTM). Returns nothing; h holds the new hidden state.
  */
-export function cell_step(mode: DynamicRnnMode, ih: Float32Array, ih_off: number, h: Float32Array, c: Float32Array | null, n: number, H: number, hh_p: LinearPackedParams): void {
+export function cell_step(
+  mode: DynamicRnnMode,
+  ih: Float32Array,
+  ih_off: number,
+  h: Float32Array,
+  c: Float32Array | null,
+  n: number,
+  H: number,
+  hh_p: LinearPackedParams,
+): void {
   const G = gates_of(mode) * H;
   const hh = dyn_linear(h, n, hh_p);
   for (let r = 0; r < n; r++) {
@@ -62,8 +71,15 @@ export function cell_step(mode: DynamicRnnMode, ih: Float32Array, ih_off: number
  * Returns the outputs [T, N, H] and leaves the final state in h / c.
  */
 export function run_direction(
-  mode: DynamicRnnMode, x: Float32Array, T: number, N: number, ih_p: LinearPackedParams, hh_p: LinearPackedParams,
-  h: Float32Array, c: Float32Array | null, reverse: boolean,
+  mode: DynamicRnnMode,
+  x: Float32Array,
+  T: number,
+  N: number,
+  ih_p: LinearPackedParams,
+  hh_p: LinearPackedParams,
+  h: Float32Array,
+  c: Float32Array | null,
+  reverse: boolean,
 ): Float32Array {
   const H = hh_p.in_features;
   const G = gates_of(mode) * H;

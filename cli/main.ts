@@ -1,0 +1,41 @@
+/**
+ * The `fxq` command line (bin/fxq.mjs runs this through tsx). Subcommands:
+ *   fxq dump <model.ts> [--format text|table|code|json|dot|svg] [--out FILE] [--weights [FILE]]
+ * Exit codes: 0 ok, 1 the model failed (tracing, running), 2 bad usage or a bad model file.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { DUMP_FORMATS, type DumpFormat, dump, UsageError } from './dump.js';
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('fxq')
+    .description('fxq: FX graph-mode int8 quantization for TypeScript')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  let code = 0;
+  program
+    .command('dump')
+    .description('trace a model file and print its graph')
+    .argument(
+      '<model>',
+      'a .ts model file: default-exports a factory, exports example_inputs(), optionally load_weights()',
+    )
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...DUMP_FORMATS]).default('text'))
+    .option('-o, --out <file>', 'write to a file (atomically) instead of stdout')
+    .option('-w, --weights [file]', "call the model file's load_weights (with FILE, or its default path)")
+    .action(async (model: string, opts: { format: DumpFormat; out?: string; weights?: string | boolean }) => {
+      code = await dump(model, opts);
+    });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof UsageError) {
+      process.stderr.write(`fxq: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`fxq: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
