@@ -13,14 +13,14 @@ import { dirname } from 'node:path';
 import {
   EntropyObserver,
   HistogramObserver,
-  MSEObserver,
   MinMaxObserver,
   MovingAverageMinMaxObserver,
   MovingAveragePerChannelMinMaxObserver,
+  MSEObserver,
   PercentileObserver,
   type QParamsTensors,
-  type UniformQuantizationObserverBase,
   quantize_per_tensor,
+  type UniformQuantizationObserverBase,
 } from '../runtime/quant/index.js';
 import { Generator } from '../runtime/tensor/random.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
@@ -35,7 +35,8 @@ function torch_repr(t: Tensor): string {
   const v = [...t.data];
   if (t.dtype === 'float32') {
     const nz = v.filter((x) => x !== 0).map(Math.abs);
-    const sci = nz.length > 0 && (Math.max(...nz) / Math.min(...nz) > 1000 || Math.max(...nz) > 1e8 || Math.min(...nz) < 1e-4);
+    const sci =
+      nz.length > 0 && (Math.max(...nz) / Math.min(...nz) > 1000 || Math.max(...nz) > 1e8 || Math.min(...nz) < 1e-4);
     const s = v.map((x) => (sci ? x.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : x.toFixed(4)));
     const w = Math.max(...s.map((x) => x.length));
     return `tensor([${s.map((x) => x.padStart(w)).join(', ')}])`;
@@ -55,7 +56,11 @@ const seed = Number(arg('seed', '1234'));
 const g = new Generator(seed);
 const randn = (shape: number[], std = 1) => {
   const n = shape.reduce((p, d) => p * d, 1);
-  return new Tensor(Float32Array.from({ length: n }, () => g.normal() * std), shape, 'float32');
+  return new Tensor(
+    Float32Array.from({ length: n }, () => g.normal() * std),
+    shape,
+    'float32',
+  );
 };
 
 console.log(`fxq observers example (random data from fxq's Generator, seed ${seed}; values differ from the guide's)\n`);
@@ -105,7 +110,9 @@ for (const obs of [
   let mse = 0;
   for (let i = 0; i < xr.length; i++) mse += (xr[i] - act.data[i]) ** 2;
   const range = s.data[0] * (obs.quant_max - obs.quant_min);
-  console.log(`  ${obs.constructor.name.padEnd(20)} clip range ${range.toFixed(3).padStart(7)}   MSE ${(mse / xr.length).toExponential(3)}`);
+  console.log(
+    `  ${obs.constructor.name.padEnd(20)} clip range ${range.toFixed(3).padStart(7)}   MSE ${(mse / xr.length).toExponential(3)}`,
+  );
 }
 
 // --- the clipping-range figure
@@ -152,12 +159,18 @@ function panel_svg(p: Panel, x0: number, y0: number, w: number, h: number): stri
     if (dens[i] === 0) continue;
     const a = px(dlo + i * bw);
     const b = px(dlo + (i + 1) * bw);
-    parts.push(`<rect x="${a.toFixed(2)}" y="${py(dens[i]).toFixed(2)}" width="${Math.max(b - a, 0.5).toFixed(2)}" height="${(y0 + h - 30 - py(dens[i])).toFixed(2)}" fill="#1f77b4"/>`);
+    parts.push(
+      `<rect x="${a.toFixed(2)}" y="${py(dens[i]).toFixed(2)}" width="${Math.max(b - a, 0.5).toFixed(2)}" height="${(y0 + h - 30 - py(dens[i])).toFixed(2)}" fill="#1f77b4"/>`,
+    );
   }
   for (const bnd of p.bounds) {
     const x = px(bnd).toFixed(2);
-    parts.push(`<line x1="${x}" y1="${y0 + 30}" x2="${x}" y2="${y0 + h - 30}" stroke="purple" stroke-dasharray="5,4" stroke-width="1.5"/>`);
-    parts.push(`<text x="${x}" y="${y0 + h - 14}" text-anchor="middle" font-size="10" font-family="sans-serif" fill="purple">${bnd.toFixed(2)}</text>`);
+    parts.push(
+      `<line x1="${x}" y1="${y0 + 30}" x2="${x}" y2="${y0 + h - 30}" stroke="purple" stroke-dasharray="5,4" stroke-width="1.5"/>`,
+    );
+    parts.push(
+      `<text x="${x}" y="${y0 + h - 14}" text-anchor="middle" font-size="10" font-family="sans-serif" fill="purple">${bnd.toFixed(2)}</text>`,
+    );
   }
   return parts.join('\n');
 }

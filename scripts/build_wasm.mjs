@@ -46,6 +46,9 @@ for (const b of builds) {
   }
   if (res.error) {
     rmSync(tmp, { force: true });
+    if (!b.required) rmSync(target, { force: true });
+    // a stale module from older sources must not keep running: remove every output of this build
+    if (b.required) for (const o of builds) rmSync(join(out_dir, o.file), { force: true });
     if (b.required) fail(`asc ${b.features.join('+')} -> ${b.file}: ${res.error.message ?? res.error}`, log);
     console.error(`fxq: optional ${b.file} not built (${res.error.message ?? res.error}); the baseline SIMD build is used.`);
     continue;

@@ -2,8 +2,9 @@
  * An ordered list of Nodes with insertion points, as torch.fx's Graph. Naming lives in Namespace,
  * checks in lint.ts, code generation in compiler/codegen — this file is only structure.
  */
-import { lookup_function } from '../../runtime/tensor/dispatch.js';
+
 import type { Module } from '../../runtime/nn/module.js';
+import { lookup_function } from '../../runtime/tensor/dispatch.js';
 import { tabular } from '../codegen/table.js';
 import { lint } from './lint.js';
 import { candidate_from_target, Namespace } from './namespace.js';
@@ -123,10 +124,11 @@ export class Graph {
       );
     }
     node._unlink_inputs();
-    this._unlink(node);
+    // an insertion point on the erased node moves to its successor (read before unlinking)
     if (this._insert_before === node) this._insert_before = node._next;
+    this._unlink(node);
+    // as FX, the name is not handed out again: logs and maps keyed by old names stay unambiguous
     node._erased = true;
-    this._namespace.release(node.name);
   }
 
   /** Erases nodes whose values nobody uses (placeholders, output and impure nodes stay); true if any went. */

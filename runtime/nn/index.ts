@@ -7,4 +7,5 @@ export * from './layers/index.js';
 export * as functional from './functional/index.js';
 export * as init from './init.js';
 export * as quantized from '../quantized/nn_quantized.js';
-export * as intrinsic from '../quantized/nn_intrinsic.js';
+export * as intrinsic from './intrinsic/index.js';
+export * as utils from './utils/index.js';

@@ -32,6 +32,7 @@ export function histogram_quantile(hist: ArrayLike<number>, lo: number, hi: numb
 
 /** Clips both tails at a percentile of the observed distribution (e.g. 99.99%: 0.01% of the mass per side). */
 export class PercentileObserver extends HistogramObserverBase {
+  static readonly option_keys: readonly string[] = [...HistogramObserverBase.option_keys, 'percentile'];
   percentile: number;
 
   constructor(options: PercentileObserverOptions = {}) {
@@ -62,12 +63,14 @@ export interface MSEObserverOptions extends HistogramObserverOptions {
  * squared error over the histogram (mass at bin centres, fake-quantized with those qparams).
  */
 export class MSEObserver extends HistogramObserverBase {
+  static readonly option_keys: readonly string[] = [...HistogramObserverBase.option_keys, 'steps'];
   steps: number;
 
   constructor(options: MSEObserverOptions = {}) {
     super(options);
     const steps = options.steps ?? 100;
-    if (!Number.isInteger(steps) || steps < 1) throw new Error(`${new.target.name}: steps must be a positive integer, got ${steps}`);
+    if (!Number.isInteger(steps) || steps < 1)
+      throw new Error(`${new.target.name}: steps must be a positive integer, got ${steps}`);
     this.steps = steps;
   }
 
@@ -156,6 +159,7 @@ function smooth_kl(p: Float64Array, q: Float64Array, n: number): number {
  * `num_quantized_bins` levels Q. The range is [max(min, −t), min(max, t)] of the signed data.
  */
 export class EntropyObserver extends HistogramObserverBase {
+  static readonly option_keys: readonly string[] = [...HistogramObserverBase.option_keys, 'num_quantized_bins'];
   num_quantized_bins: number | null;
   /** Signed min / max of everything observed (the histogram holds magnitudes). */
   data_min = Infinity;

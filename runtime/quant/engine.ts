@@ -36,6 +36,8 @@ export const backends = {
 /** Throws unless `engine` is a supported engine name; `where` names the caller. */
 export function check_engine(engine: unknown, where: string): asserts engine is QuantizedEngine {
   if (!supported_engines.includes(engine as QuantizedEngine)) {
-    throw new Error(`${where}: unknown backend ${JSON.stringify(engine)}; expected one of ${supported_engines.join(', ')}`);
+    throw new Error(
+      `${where}: unknown backend ${JSON.stringify(engine)}; expected one of ${supported_engines.join(', ')}`,
+    );
   }
 }

@@ -10,7 +10,9 @@ export interface Factory<T, O extends object = object> {
   /** Binds more keyword options, returning a new factory (the original is unchanged). */
   with_args(options: Partial<O>): Factory<T, O>;
   /** The class the factory builds. */
-  readonly target: abstract new (...args: never[]) => T;
+  readonly target: abstract new (
+    ...args: never[]
+  ) => T;
   /** The bound keyword options. */
   readonly kwargs: Readonly<Partial<O>>;
 }
@@ -29,7 +31,7 @@ export function make_factory<T, O extends object>(ctor: new (options?: O) => T, 
 
 function format_kwargs(kwargs: object): string {
   return Object.entries(kwargs)
-    .map(([k, v]) => `${k}=${typeof v === 'function' ? (v.name || 'fn') : String(v)}`)
+    .map(([k, v]) => `${k}=${typeof v === 'function' ? v.name || 'fn' : String(v)}`)
     .join(', ');
 }
 
@@ -47,7 +49,8 @@ export function as_builder<T>(
   base: abstract new (...args: never[]) => unknown,
   where: string,
 ): (overrides?: object) => T {
-  if (typeof v !== 'function') throw new Error(`${where}: expected a class, a with_args factory or a function, got ${String(v)}`);
+  if (typeof v !== 'function')
+    throw new Error(`${where}: expected a class, a with_args factory or a function, got ${String(v)}`);
   const proto = (v as { prototype?: unknown }).prototype;
   if (proto !== undefined && (proto === base.prototype || proto instanceof base)) {
     const ctor = v as new (o?: object) => T;

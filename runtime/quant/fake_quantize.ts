@@ -7,13 +7,17 @@ import { Module } from '../nn/module.js';
 import type { QuantDType } from '../tensor/dtype.js';
 import type { QScheme } from '../tensor/quantizer.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type Factory, as_builder, make_factory } from './factory.js';
+import { as_builder, type Factory, make_factory } from './factory.js';
 import { fake_quantize_per_channel_affine, fake_quantize_per_tensor_affine } from './fake_quantize_ops.js';
 import type { HistogramObserverOptions } from './histogram_observer.js';
 import { MovingAverageMinMaxObserver } from './minmax_observer.js';
 import { ObserverBase, type QParamsTensors } from './observer_base.js';
 import type { MovingAveragePerChannelOptions } from './per_channel_observer.js';
-import { type FixedQParamsObserver, default_fixed_qparams_range_0to1_observer, default_fixed_qparams_range_neg1to1_observer } from './simple_observers.js';
+import {
+  default_fixed_qparams_range_0to1_observer,
+  default_fixed_qparams_range_neg1to1_observer,
+  FixedQParamsObserver,
+} from './simple_observers.js';
 
 /** An observer class, a with_args factory, or a function returning an observer. */
 export type ObserverSpec = (abstract new (...args: never[]) => ObserverBase) | ((overrides?: object) => ObserverBase);
@@ -52,7 +56,13 @@ export abstract class FakeQuantizeBase extends Module {
   }
 
   /** A factory building this fake-quantize with `options` bound (torch's `FakeQuantize.with_args(...)`). */
-  static with_args<T extends FakeQuantizeBase, O extends object>(this: new (options: O) => T, options: NoInfer<O>): Factory<T, O> {
+  static with_args<T extends FakeQuantizeBase, O extends object>(
+    this: new (
+      options: O,
+    ) => T,
+    options: NoInfer<O>,
+  ): Factory<T, O> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the factory must build
     return make_factory(this as new (options?: O) => T, options);
   }
 }
@@ -92,11 +102,19 @@ export class FakeQuantize extends FakeQuantizeBase {
     const { observer = MovingAverageMinMaxObserver, quant_min = null, quant_max = null, ...observer_kwargs } = options;
     const kwargs: Record<string, unknown> = { ...observer_kwargs };
     if (quant_min !== null && quant_max !== null) {
-      if (quant_min > quant_max) throw new Error(`${where}: quant_min (${quant_min}) must be <= quant_max (${quant_max})`);
-      const bound_dtype = (typeof observer === 'function' && 'kwargs' in observer ? (observer.kwargs as { dtype?: QuantDType }).dtype : undefined) ?? (kwargs.dtype as QuantDType | undefined) ?? 'quint8';
+      if (quant_min > quant_max)
+        throw new Error(`${where}: quant_min (${quant_min}) must be <= quant_max (${quant_max})`);
+      const bound_dtype =
+        (typeof observer === 'function' && 'kwargs' in observer
+          ? (observer.kwargs as { dtype?: QuantDType }).dtype
+          : undefined) ??
+        (kwargs.dtype as QuantDType | undefined) ??
+        'quint8';
       const [lo, hi] = DTYPE_BOUNDS[bound_dtype] ?? [0, 255];
-      if (quant_min < lo) throw new Error(`${where}: quant_min ${quant_min} out of bound for ${bound_dtype} (min ${lo})`);
-      if (quant_max > hi) throw new Error(`${where}: quant_max ${quant_max} out of bound for ${bound_dtype} (max ${hi})`);
+      if (quant_min < lo)
+        throw new Error(`${where}: quant_min ${quant_min} out of bound for ${bound_dtype} (min ${lo})`);
+      if (quant_max > hi)
+        throw new Error(`${where}: quant_max ${quant_max} out of bound for ${bound_dtype} (max ${hi})`);
       kwargs.quant_min = quant_min;
       kwargs.quant_max = quant_max;
     }
@@ -104,7 +122,9 @@ export class FakeQuantize extends FakeQuantizeBase {
     const obs = build(kwargs) as FakeQuantize['activation_post_process'];
     if (!(obs instanceof ObserverBase)) throw new Error(`${where}: observer factory did not return an observer`);
     if (typeof obs.quant_min !== 'number' || typeof obs.qscheme !== 'string') {
-      throw new Error(`${where}: observer ${obs.constructor.name} has no quantization range (a placeholder cannot drive fake quant)`);
+      throw new Error(
+        `${where}: observer ${obs.constructor.name} has no quantization range (a placeholder cannot drive fake quant)`,
+      );
     }
     this.scale = new Tensor(Float32Array.of(1), [1], 'float32');
     this.zero_point = new Tensor(Int32Array.of(0), [1], 'int32');
@@ -121,6 +141,21 @@ export class FakeQuantize extends FakeQuantizeBase {
 
   calculate_qparams(): QParamsTensors {
     return this.activation_post_process.calculate_qparams();
+  }
+
+  /** Loads scale / zero_point of any length (per-channel qparams start as [1]), as torch resizes them. */
+  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
+    const s = sd[`${prefix}scale`];
+    const z = sd[`${prefix}zero_point`];
+    if (!s || !z) return [];
+    if (s.numel() !== z.numel()) {
+      throw new Error(
+        `load_state_dict: ${prefix}scale has ${s.numel()} entries but ${prefix}zero_point has ${z.numel()}`,
+      );
+    }
+    this.register_buffer('scale', new Tensor(Float32Array.from(s.data), [s.numel()], 'float32'));
+    this.register_buffer('zero_point', new Tensor(Int32Array.from(z.data), [z.numel()], 'int32'));
+    return [`${prefix}scale`, `${prefix}zero_point`];
   }
 
   forward(x: Tensor): Tensor {
@@ -157,11 +192,14 @@ export interface FixedQParamsFakeQuantizeOptions {
 /** Fake quant with fixed qparams taken from a FixedQParamsObserver (sigmoid / tanh outputs in QAT). */
 export class FixedQParamsFakeQuantize extends FakeQuantize {
   constructor(options: FixedQParamsFakeQuantizeOptions = {}) {
-    if (!options.observer) throw new Error('FixedQParamsFakeQuantize: an observer (a FixedQParamsObserver factory) is required');
+    if (!options.observer)
+      throw new Error('FixedQParamsFakeQuantize: an observer (a FixedQParamsObserver factory) is required');
     super({ observer: options.observer });
-    const obs = this.activation_post_process as unknown as FixedQParamsObserver;
-    if (obs.constructor.name !== 'FixedQParamsObserver') {
-      throw new Error(`FixedQParamsFakeQuantize: observer must be a FixedQParamsObserver, got ${obs.constructor.name}`);
+    const obs: unknown = this.activation_post_process;
+    if (!(obs instanceof FixedQParamsObserver)) {
+      throw new Error(
+        `FixedQParamsFakeQuantize: observer must be a FixedQParamsObserver, got ${(obs as object).constructor.name}`,
+      );
     }
     if (this.is_per_channel) throw new Error('FixedQParamsFakeQuantize: only per-tensor qschemes are supported');
     this.register_buffer('scale', obs.scale);
@@ -183,7 +221,10 @@ export const default_fixed_qparams_range_0to1_fake_quant = FixedQParamsFakeQuant
 });
 
 function is_fake_quant(m: Module): m is FakeQuantizeBase {
-  return m instanceof FakeQuantizeBase || (typeof (m as unknown as Partial<FakeQuantizeBase>).enable_fake_quant === 'function' && 'fake_quant_enabled' in m);
+  return (
+    m instanceof FakeQuantizeBase ||
+    (typeof (m as unknown as Partial<FakeQuantizeBase>).enable_fake_quant === 'function' && 'fake_quant_enabled' in m)
+  );
 }
 
 /** For `model.apply(disable_fake_quant)`: turns fake quantization off in every fake-quantize module. */

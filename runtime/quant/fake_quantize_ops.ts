@@ -15,7 +15,8 @@ type Scalar = number | Tensor;
 
 function scalar(v: Scalar, what: string, op: string): number {
   if (typeof v === 'number') return v;
-  if (v.numel() !== 1) throw new Error(`${op}: ${what} must be a number or one-element tensor, got shape [${v.shape.join(', ')}]`);
+  if (v.numel() !== 1)
+    throw new Error(`${op}: ${what} must be a number or one-element tensor, got shape [${v.shape.join(', ')}]`);
   return v.data[0];
 }
 
@@ -35,18 +36,27 @@ function channel_geometry(x: Tensor, axis: number, n_params: number, op: string)
   }
   const C = x.shape[axis];
   if (n_params !== C) {
-    throw new Error(`${op}: got ${n_params} scales/zero points for ${C} channels (axis ${axis} of [${x.shape.join(', ')}])`);
+    throw new Error(
+      `${op}: got ${n_params} scales/zero points for ${C} channels (axis ${axis} of [${x.shape.join(', ')}])`,
+    );
   }
   return { C, inner: x.shape.slice(axis + 1).reduce((p, d) => p * d, 1) };
 }
 
-function fq_per_tensor_impl(x: Tensor, scale: Scalar, zero_point: Scalar, quant_min: number, quant_max: number): Tensor {
+function fq_per_tensor_impl(
+  x: Tensor,
+  scale: Scalar,
+  zero_point: Scalar,
+  quant_min: number,
+  quant_max: number,
+): Tensor {
   const op = 'fake_quantize_per_tensor_affine';
   check_args(x, quant_min, quant_max, op);
   const s = f(scalar(scale, 'scale', op));
   const zp = scalar(zero_point, 'zero_point', op);
   if (!(s > 0)) throw new Error(`${op}: scale must be positive, got ${s}`);
-  if (!(zp >= quant_min && zp <= quant_max)) throw new Error(`${op}: zero_point ${zp} is outside [${quant_min}, ${quant_max}]`);
+  if (!(zp >= quant_min && zp <= quant_max))
+    throw new Error(`${op}: zero_point ${zp} is outside [${quant_min}, ${quant_max}]`);
   const inv = f(1 / s);
   const d = x.data;
   const out = new Float32Array(d.length);
@@ -75,7 +85,8 @@ function fq_per_channel_impl(
   const op = 'fake_quantize_per_channel_affine';
   check_args(x, quant_min, quant_max, op);
   const { C, inner } = channel_geometry(x, axis, scale.numel(), op);
-  if (zero_point.numel() !== C) throw new Error(`${op}: zero_point has ${zero_point.numel()} entries for ${C} channels`);
+  if (zero_point.numel() !== C)
+    throw new Error(`${op}: zero_point has ${zero_point.numel()} entries for ${C} channels`);
   const d = x.data;
   const out = new Float32Array(d.length);
   const mask = new Uint8Array(d.length);
@@ -135,7 +146,9 @@ function learnable_per_tensor_impl(
   const op = '_fake_quantize_learnable_per_tensor_affine';
   check_args(x, quant_min, quant_max, op);
   if (scale.numel() !== 1 || zero_point.numel() !== 1) {
-    throw new Error(`${op}: scale and zero_point must have one element, got ${scale.numel()} and ${zero_point.numel()}`);
+    throw new Error(
+      `${op}: scale and zero_point must have one element, got ${scale.numel()} and ${zero_point.numel()}`,
+    );
   }
   const s = f(scale.data[0]);
   if (!(s > 0)) throw new Error(`${op}: scale must be positive, got ${s}`);
@@ -188,7 +201,8 @@ function learnable_per_channel_impl(
   const op = '_fake_quantize_learnable_per_channel_affine';
   check_args(x, quant_min, quant_max, op);
   const { C, inner } = channel_geometry(x, axis, scale.numel(), op);
-  if (zero_point.numel() !== C) throw new Error(`${op}: zero_point has ${zero_point.numel()} entries for ${C} channels`);
+  if (zero_point.numel() !== C)
+    throw new Error(`${op}: zero_point has ${zero_point.numel()} entries for ${C} channels`);
   // per-channel uses zero_point.round().clamp() in both directions (_get_rounded_zero_point)
   const zps = Float32Array.from(zero_point.data, (z) => Math.min(Math.max(rne(f(z)), quant_min), quant_max));
   const ss = Float32Array.from(scale.data);
@@ -200,31 +214,39 @@ function learnable_per_channel_impl(
     const q = f(zps[c] + rne(f(d[i] * f(1 / ss[c]))));
     out[i] = (Math.min(Math.max(q, quant_min), quant_max) - zps[c]) * ss[c];
   }
-  return record_grad(new Tensor(out, x.shape, 'float32'), [x, scale, zero_point], 'FakeQuantizeLearnablePerChannelAffineBackward', (g) => {
-    const gd = g.data;
-    const gx = new Float32Array(d.length);
-    const ds = new Float64Array(C);
-    const dz = new Float64Array(C);
-    const tmp = new Float64Array(3);
-    for (let i = 0; i < d.length; i++) {
-      const c = Math.floor(i / inner) % C;
-      lsq_grad(d[i], gd[i], ss[c], zps[c], quant_min, quant_max, f(grad_factor), tmp);
-      gx[i] = tmp[0];
-      ds[c] += tmp[1];
-      dz[c] += tmp[2];
-    }
-    return [
-      new Tensor(gx, x.shape, 'float32'),
-      new Tensor(Float32Array.from(ds), scale.shape, 'float32'),
-      new Tensor(Float32Array.from(dz), zero_point.shape, 'float32'),
-    ];
-  });
+  return record_grad(
+    new Tensor(out, x.shape, 'float32'),
+    [x, scale, zero_point],
+    'FakeQuantizeLearnablePerChannelAffineBackward',
+    (g) => {
+      const gd = g.data;
+      const gx = new Float32Array(d.length);
+      const ds = new Float64Array(C);
+      const dz = new Float64Array(C);
+      const tmp = new Float64Array(3);
+      for (let i = 0; i < d.length; i++) {
+        const c = Math.floor(i / inner) % C;
+        lsq_grad(d[i], gd[i], ss[c], zps[c], quant_min, quant_max, f(grad_factor), tmp);
+        gx[i] = tmp[0];
+        ds[c] += tmp[1];
+        dz[c] += tmp[2];
+      }
+      return [
+        new Tensor(gx, x.shape, 'float32'),
+        new Tensor(Float32Array.from(ds), scale.shape, 'float32'),
+        new Tensor(Float32Array.from(dz), zero_point.shape, 'float32'),
+      ];
+    },
+  );
 }
 
 /** torch.fake_quantize_per_tensor_affine(input, scale, zero_point, quant_min, quant_max), straight-through gradient. */
 export const fake_quantize_per_tensor_affine = define_function('fake_quantize_per_tensor_affine', fq_per_tensor_impl);
 /** torch.fake_quantize_per_channel_affine(input, scale, zero_point, axis, quant_min, quant_max). */
-export const fake_quantize_per_channel_affine = define_function('fake_quantize_per_channel_affine', fq_per_channel_impl);
+export const fake_quantize_per_channel_affine = define_function(
+  'fake_quantize_per_channel_affine',
+  fq_per_channel_impl,
+);
 /** torch._fake_quantize_learnable_per_tensor_affine: fake quant with LSQ gradients for scale and zero_point. */
 export const _fake_quantize_learnable_per_tensor_affine = define_function(
   '_fake_quantize_learnable_per_tensor_affine',

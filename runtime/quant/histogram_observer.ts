@@ -6,11 +6,11 @@ import type { Tensor } from '../tensor/tensor.js';
 import { adjust_min_max, combine_histograms, histc, non_linear_param_search } from './histogram_math.js';
 import { aminmax } from './minmax_observer.js';
 import {
-  type QParamsTensors,
-  UniformQuantizationObserverBase,
-  type UniformObserverOptions,
   check_observed_input,
   f32,
+  type QParamsTensors,
+  type UniformObserverOptions,
+  UniformQuantizationObserverBase,
 } from './observer_base.js';
 import { check_min_max_valid } from './qparams.js';
 
@@ -28,6 +28,11 @@ export interface HistogramObserverOptions extends UniformObserverOptions {
  * integer number of upsampled old bins per new bin) and merge the old histogram in, as PyTorch 1.13.
  */
 export abstract class HistogramObserverBase extends UniformQuantizationObserverBase {
+  static readonly option_keys: readonly string[] = [
+    ...UniformQuantizationObserverBase.option_keys,
+    'bins',
+    'upsample_rate',
+  ];
   bins: number;
   upsample_rate: number;
   /** Number of quantization levels the error search targets: 2^bits of the dtype (256 for 8 bits). */
@@ -42,7 +47,8 @@ export abstract class HistogramObserverBase extends UniformQuantizationObserverB
     const bins = options.bins ?? 2048;
     const up = options.upsample_rate ?? 128;
     if (!Number.isInteger(bins) || bins < 1) throw new Error(`${where}: bins must be a positive integer, got ${bins}`);
-    if (!Number.isInteger(up) || up < 1) throw new Error(`${where}: upsample_rate must be a positive integer, got ${up}`);
+    if (!Number.isInteger(up) || up < 1)
+      throw new Error(`${where}: upsample_rate must be a positive integer, got ${up}`);
     if (this.qscheme === 'per_tensor_symmetric' && this.reduce_range && this.dtype === 'quint8') {
       throw new Error(`${where}: cannot reduce range for symmetric quantization with quint8`);
     }
@@ -109,7 +115,9 @@ export abstract class HistogramObserverBase extends UniformQuantizationObserverB
     const where = this.constructor.name;
     check_min_max_valid(this.min_val.data, this.max_val.data, where);
     if (this.histogram.numel() !== this.bins) {
-      throw new Error(`${where}: histogram has ${this.histogram.numel()} bins but the observer is configured for ${this.bins}`);
+      throw new Error(
+        `${where}: histogram has ${this.histogram.numel()} bins but the observer is configured for ${this.bins}`,
+      );
     }
   }
 

@@ -3,14 +3,17 @@
  * are Parameters trained by gradient (LSQ, "Learned Step Size Quantization", with an optional grad_factor
  * 1/sqrt(numel · quant_max)); the observer can seed them (static estimate) before learning takes over.
  */
-import { Module } from '../nn/module.js';
+import type { Module } from '../nn/module.js';
 import { Parameter } from '../nn/parameter.js';
 import type { QuantDType } from '../tensor/dtype.js';
 import type { QScheme } from '../tensor/quantizer.js';
 import { Tensor } from '../tensor/tensor.js';
 import { as_builder } from './factory.js';
-import { type ObserverSpec, FakeQuantizeBase } from './fake_quantize.js';
-import { _fake_quantize_learnable_per_channel_affine, _fake_quantize_learnable_per_tensor_affine } from './fake_quantize_ops.js';
+import { FakeQuantizeBase, type ObserverSpec } from './fake_quantize.js';
+import {
+  _fake_quantize_learnable_per_channel_affine,
+  _fake_quantize_learnable_per_tensor_affine,
+} from './fake_quantize_ops.js';
 import { MovingAverageMinMaxObserver } from './minmax_observer.js';
 import { ObserverBase, type QParamsTensors } from './observer_base.js';
 import type { MovingAveragePerChannelOptions } from './per_channel_observer.js';
@@ -31,7 +34,11 @@ export interface LearnableFakeQuantizeOptions extends MovingAveragePerChannelOpt
   use_grad_scaling?: boolean;
 }
 
-const BOUNDS: Record<QuantDType, [number, number]> = { quint8: [0, 255], qint8: [-128, 127], qint32: [-(2 ** 31), 2 ** 31 - 1] };
+const BOUNDS: Record<QuantDType, [number, number]> = {
+  quint8: [0, 255],
+  qint8: [-128, 127],
+  qint32: [-(2 ** 31), 2 ** 31 - 1],
+};
 
 function u8(v: number): Tensor {
   return new Tensor(Uint8Array.of(v), [1], 'uint8');
@@ -70,7 +77,8 @@ export class LearnableFakeQuantize extends FakeQuantizeBase {
       use_grad_scaling = false,
       ...observer_kwargs
     } = options;
-    if (!(quant_min < quant_max)) throw new Error(`${where}: quant_min (${quant_min}) must be strictly less than quant_max (${quant_max})`);
+    if (!(quant_min < quant_max))
+      throw new Error(`${where}: quant_min (${quant_min}) must be strictly less than quant_max (${quant_max})`);
     this.quant_min = quant_min;
     this.quant_max = quant_max;
     this.use_grad_scaling = use_grad_scaling;
@@ -79,9 +87,12 @@ export class LearnableFakeQuantize extends FakeQuantizeBase {
       this.scale = new Parameter(new Tensor(Float32Array.of(scale), [1], 'float32'));
       this.zero_point = new Parameter(new Tensor(Float32Array.of(zero_point), [1], 'float32'));
     } else {
-      if (!Number.isInteger(channel_len) || channel_len <= 0) throw new Error(`${where}: channel_len must be a positive integer or -1, got ${channel_len}`);
+      if (!Number.isInteger(channel_len) || channel_len <= 0)
+        throw new Error(`${where}: channel_len must be a positive integer or -1, got ${channel_len}`);
       this.scale = new Parameter(new Tensor(new Float32Array(channel_len).fill(scale), [channel_len], 'float32'));
-      this.zero_point = new Parameter(new Tensor(new Float32Array(channel_len).fill(zero_point), [channel_len], 'float32'));
+      this.zero_point = new Parameter(
+        new Tensor(new Float32Array(channel_len).fill(zero_point), [channel_len], 'float32'),
+      );
     }
     const build = as_builder<ObserverBase>(observer, ObserverBase, `${where}: observer`);
     const obs = build({ ...observer_kwargs, quant_min, quant_max }) as LearnableFakeQuantize['activation_post_process'];
@@ -93,7 +104,8 @@ export class LearnableFakeQuantize extends FakeQuantizeBase {
     this.qscheme = obs.qscheme;
     this.ch_axis = 'ch_axis' in obs ? (obs as unknown as { ch_axis: number }).ch_axis : -1;
     const per_channel = this.qscheme === 'per_channel_affine' || this.qscheme === 'per_channel_symmetric';
-    if (per_channel && channel_len === -1) throw new Error(`${where}: a per-channel observer needs channel_len (the number of channels)`);
+    if (per_channel && channel_len === -1)
+      throw new Error(`${where}: a per-channel observer needs channel_len (the number of channels)`);
     this.register_buffer('fake_quant_enabled', u8(1));
     this.register_buffer('static_enabled', u8(1));
     this.register_buffer('learning_enabled', u8(0));
@@ -135,7 +147,9 @@ export class LearnableFakeQuantize extends FakeQuantizeBase {
   calculate_qparams(): QParamsTensors {
     this.clamp_scale();
     const scale = new Tensor(Float32Array.from(this.scale.data), this.scale.shape, 'float32');
-    const zp = Float64Array.from(this.zero_point.data, (z) => Math.min(Math.max(rne(z), this.quant_min), this.quant_max));
+    const zp = Float64Array.from(this.zero_point.data, (z) =>
+      Math.min(Math.max(rne(z), this.quant_min), this.quant_max),
+    );
     return [scale, new Tensor(zp, this.zero_point.shape, 'int64')];
   }
 
@@ -150,7 +164,9 @@ export class LearnableFakeQuantize extends FakeQuantizeBase {
       this.activation_post_process.forward(x.detach());
       const [s, z] = this.activation_post_process.calculate_qparams();
       if (s.numel() !== this.scale.numel()) {
-        throw new Error(`${this.constructor.name}: observer gave ${s.numel()} scales but the module has ${this.scale.numel()} (channel_len)`);
+        throw new Error(
+          `${this.constructor.name}: observer gave ${s.numel()} scales but the module has ${this.scale.numel()} (channel_len)`,
+        );
       }
       this.scale.data.set(s.data);
       this.zero_point.data.set(z.data);
@@ -158,13 +174,29 @@ export class LearnableFakeQuantize extends FakeQuantizeBase {
       this.clamp_scale();
     }
     if (this.fake_quant_enabled.data[0] !== 1) return x;
-    if (this.qscheme === 'per_channel_symmetric' || this.qscheme === 'per_tensor_symmetric') this.zero_point.data.fill(0);
+    if (this.qscheme === 'per_channel_symmetric' || this.qscheme === 'per_tensor_symmetric')
+      this.zero_point.data.fill(0);
     const grad_factor = this.use_grad_scaling ? 1 / Math.sqrt(x.numel() * this.quant_max) : 1;
     if (this.qscheme === 'per_channel_symmetric' || this.qscheme === 'per_channel_affine') {
       const axis = this.ch_axis < 0 ? this.ch_axis + x.ndim : this.ch_axis;
-      return _fake_quantize_learnable_per_channel_affine(x, this.scale, this.zero_point, axis, this.quant_min, this.quant_max, grad_factor);
+      return _fake_quantize_learnable_per_channel_affine(
+        x,
+        this.scale,
+        this.zero_point,
+        axis,
+        this.quant_min,
+        this.quant_max,
+        grad_factor,
+      );
     }
-    return _fake_quantize_learnable_per_tensor_affine(x, this.scale, this.zero_point, this.quant_min, this.quant_max, grad_factor);
+    return _fake_quantize_learnable_per_tensor_affine(
+      x,
+      this.scale,
+      this.zero_point,
+      this.quant_min,
+      this.quant_max,
+      grad_factor,
+    );
   }
 
   extra_repr(): string {

@@ -4,11 +4,11 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  type QParamsTensors,
-  UniformQuantizationObserverBase,
-  type UniformObserverOptions,
   check_observed_input,
   f32,
+  type QParamsTensors,
+  type UniformObserverOptions,
+  UniformQuantizationObserverBase,
 } from './observer_base.js';
 
 const f = Math.fround;
@@ -82,6 +82,7 @@ export interface MovingAverageOptions extends UniformObserverOptions {
  * min/max: min += c · (batch_min − min), in float32 as torch's tensor arithmetic.
  */
 export class MovingAverageMinMaxObserver extends MinMaxObserver {
+  static readonly option_keys: readonly string[] = [...MinMaxObserver.option_keys, 'averaging_constant'];
   averaging_constant: number;
 
   constructor(options: MovingAverageOptions = {}) {

@@ -9,19 +9,24 @@ import type { QScheme } from '../tensor/quantizer.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type Factory, make_factory } from './factory.js';
 import {
-  FLOAT32_EPS,
-  type QParams,
   calculate_qmin_qmax,
   check_min_max_valid,
   check_quant_dtype,
   determine_qparams,
+  FLOAT32_EPS,
+  type QParams,
   validate_qmin_qmax,
 } from './qparams.js';
 
 /** What calculate_qparams returns: [scale (float32, one per channel), zero_point (int32 or int64 as torch)]. */
 export type QParamsTensors = [Tensor, Tensor];
 
-const QSCHEMES: readonly QScheme[] = ['per_tensor_affine', 'per_tensor_symmetric', 'per_channel_affine', 'per_channel_symmetric'];
+const QSCHEMES: readonly QScheme[] = [
+  'per_tensor_affine',
+  'per_tensor_symmetric',
+  'per_channel_affine',
+  'per_channel_symmetric',
+];
 
 /** Keyword options common to the uniform observers (torch's names and defaults). */
 export interface UniformObserverOptions {
@@ -48,8 +53,24 @@ export abstract class ObserverBase extends Module {
   abstract calculate_qparams(): QParamsTensors;
 
   /** A factory building this observer with `options` bound (torch's `Observer.with_args(**kwargs)`). */
-  static with_args<T extends ObserverBase, O extends object>(this: new (options: O) => T, options: NoInfer<O>): Factory<T, O> {
+  static with_args<T extends ObserverBase, O extends object>(
+    this: new (
+      options: O,
+    ) => T,
+    options: NoInfer<O>,
+  ): Factory<T, O> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the factory must build
     return make_factory(this as new (options?: O) => T, options);
+  }
+}
+
+/**
+ * Throws on an option name the class does not know (a typo would otherwise be silently ignored).
+ * `keys` is the class's static `option_keys`.
+ */
+export function check_option_keys(options: object, keys: readonly string[], where: string): void {
+  for (const k of Object.keys(options)) {
+    if (!keys.includes(k)) throw new Error(`${where}: unknown option '${k}'; expected one of ${keys.join(', ')}`);
   }
 }
 
@@ -77,6 +98,15 @@ export function f32(values: ArrayLike<number>, shape: number[] = [values.length]
 
 /** Common base of observers that map a (min, max) range to affine or symmetric qparams. */
 export abstract class UniformQuantizationObserverBase extends ObserverBase {
+  /** The keyword options this class accepts (each subclass extends the list). */
+  static readonly option_keys: readonly string[] = [
+    'dtype',
+    'qscheme',
+    'reduce_range',
+    'quant_min',
+    'quant_max',
+    'eps',
+  ];
   declare dtype: QuantDType;
   qscheme: QScheme;
   reduce_range: boolean;
@@ -87,6 +117,7 @@ export abstract class UniformQuantizationObserverBase extends ObserverBase {
 
   constructor(options: UniformObserverOptions, allowed: readonly QScheme[] = QSCHEMES) {
     const where = new.target.name;
+    check_option_keys(options, (new.target as unknown as { option_keys: readonly string[] }).option_keys, where);
     const dtype = options.dtype ?? 'quint8';
     check_quant_dtype(dtype, where);
     super(dtype);
@@ -100,20 +131,31 @@ export abstract class UniformQuantizationObserverBase extends ObserverBase {
     this.qscheme = qscheme;
     this.reduce_range = options.reduce_range ?? false;
     const eps = options.eps ?? FLOAT32_EPS;
-    if (!(eps > 0) || !Number.isFinite(eps)) throw new Error(`${where}: eps must be a positive finite number, got ${eps}`);
+    if (!(eps > 0) || !Number.isFinite(eps))
+      throw new Error(`${where}: eps must be a positive finite number, got ${eps}`);
     this.register_buffer('eps', f32([eps]));
     const qmin = options.quant_min ?? null;
     const qmax = options.quant_max ?? null;
     if ((qmin === null) !== (qmax === null)) {
-      throw new Error(`${where}: quant_min and quant_max must be given together (got quant_min=${qmin}, quant_max=${qmax})`);
+      throw new Error(
+        `${where}: quant_min and quant_max must be given together (got quant_min=${qmin}, quant_max=${qmax})`,
+      );
     }
     this.has_customized_qrange = qmin !== null && qmax !== null;
     if (this.has_customized_qrange) validate_qmin_qmax(qmin as number, qmax as number, where, dtype);
-    [this.quant_min, this.quant_max] = calculate_qmin_qmax(qmin, qmax, this.has_customized_qrange, dtype, this.reduce_range);
+    [this.quant_min, this.quant_max] = calculate_qmin_qmax(
+      qmin,
+      qmax,
+      this.has_customized_qrange,
+      dtype,
+      this.reduce_range,
+    );
     if (this.has_customized_qrange && dtype !== 'qint32') {
       const [lo, hi] = dtype === 'quint8' ? [0, 255] : [-128, 127];
       if (this.quant_min < lo || this.quant_max > hi) {
-        throw new Error(`${where}: quant_min/quant_max [${this.quant_min}, ${this.quant_max}] fall outside ${dtype}'s range [${lo}, ${hi}]`);
+        throw new Error(
+          `${where}: quant_min/quant_max [${this.quant_min}, ${this.quant_max}] fall outside ${dtype}'s range [${lo}, ${hi}]`,
+        );
       }
     }
   }

@@ -5,11 +5,11 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { moving_average } from './minmax_observer.js';
 import {
-  type QParamsTensors,
-  UniformQuantizationObserverBase,
-  type UniformObserverOptions,
   check_observed_input,
   f32,
+  type QParamsTensors,
+  type UniformObserverOptions,
+  UniformQuantizationObserverBase,
 } from './observer_base.js';
 
 /** Options of the per-channel observers. */
@@ -46,6 +46,7 @@ export function channel_aminmax(x: Tensor, axis: number): [Float32Array, Float32
  * first batch). qparams are computed per channel with the per_channel_affine/symmetric scheme.
  */
 export class PerChannelMinMaxObserver extends UniformQuantizationObserverBase {
+  static readonly option_keys: readonly string[] = [...UniformQuantizationObserverBase.option_keys, 'ch_axis'];
   ch_axis: number;
   declare min_val: Tensor;
   declare max_val: Tensor;
@@ -68,7 +69,9 @@ export class PerChannelMinMaxObserver extends UniformQuantizationObserverBase {
     if (x.numel() === 0) return x;
     const axis = this.ch_axis < 0 ? this.ch_axis + x.ndim : this.ch_axis;
     if (axis < 0 || axis >= x.ndim) {
-      throw new Error(`${where}.forward: ch_axis ${this.ch_axis} is out of range for input of shape [${x.shape.join(', ')}]`);
+      throw new Error(
+        `${where}.forward: ch_axis ${this.ch_axis} is out of range for input of shape [${x.shape.join(', ')}]`,
+      );
     }
     const [lo, hi] = channel_aminmax(x, axis);
     const n = this.min_val.numel();
@@ -78,7 +81,9 @@ export class PerChannelMinMaxObserver extends UniformQuantizationObserverBase {
       return x;
     }
     if (n !== lo.length) {
-      throw new Error(`${where}.forward: input has ${lo.length} channels along axis ${axis} (shape [${x.shape.join(', ')}]) but the observer has seen ${n}`);
+      throw new Error(
+        `${where}.forward: input has ${lo.length} channels along axis ${axis} (shape [${x.shape.join(', ')}]) but the observer has seen ${n}`,
+      );
     }
     this.update(lo, hi);
     return x;
@@ -96,6 +101,24 @@ export class PerChannelMinMaxObserver extends UniformQuantizationObserverBase {
 
   calculate_qparams(): QParamsTensors {
     return this._calculate_qparams(this.min_val.data, this.max_val.data);
+  }
+
+  /**
+   * Loads min_val / max_val whatever their length (the buffers are empty until the first batch), as
+   * torch's _load_from_state_dict resizes them; returns the keys it consumed.
+   */
+  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
+    const mn = sd[`${prefix}min_val`];
+    const mx = sd[`${prefix}max_val`];
+    if (!mn || !mx) return [];
+    if (mn.numel() !== mx.numel()) {
+      throw new Error(
+        `load_state_dict: ${prefix}min_val has ${mn.numel()} channels but ${prefix}max_val has ${mx.numel()}`,
+      );
+    }
+    this.register_buffer('min_val', f32(mn.data, [mn.numel()]));
+    this.register_buffer('max_val', f32(mx.data, [mx.numel()]));
+    return [`${prefix}min_val`, `${prefix}max_val`];
   }
 
   /** Forgets the recorded ranges. */
@@ -116,6 +139,7 @@ export interface MovingAveragePerChannelOptions extends PerChannelObserverOption
 
 /** Per-channel exponential moving average of the batch min/max (first batch sets them). */
 export class MovingAveragePerChannelMinMaxObserver extends PerChannelMinMaxObserver {
+  static readonly option_keys: readonly string[] = [...PerChannelMinMaxObserver.option_keys, 'averaging_constant'];
   averaging_constant: number;
 
   constructor(options: MovingAveragePerChannelOptions = {}) {

@@ -3,14 +3,14 @@
  * with the presets of torch's backends (qnnpack, fbgemm, x86, onednn) and of fxq's own ('js', 'wasm').
  */
 import { Module } from '../nn/module.js';
-import { type QuantizedEngine, backends, check_engine } from './engine.js';
+import { backends, check_engine, type QuantizedEngine } from './engine.js';
 import { type Factory, is_factory, make_factory } from './factory.js';
 import { FakeQuantize, FakeQuantizeBase } from './fake_quantize.js';
 import { HistogramObserver } from './histogram_observer.js';
 import { MinMaxObserver, MovingAverageMinMaxObserver } from './minmax_observer.js';
 import { ObserverBase } from './observer_base.js';
 import { MovingAveragePerChannelMinMaxObserver, PerChannelMinMaxObserver } from './per_channel_observer.js';
-import { PlaceholderObserver, default_dynamic_quant_observer } from './simple_observers.js';
+import { default_dynamic_quant_observer, PlaceholderObserver } from './simple_observers.js';
 
 /** Builds a fresh observer / fake-quant module (a with_args factory, or a class wrapped as one). */
 export type ObserverFactory = ((overrides?: object) => Module) & Partial<Pick<Factory<Module>, 'target' | 'kwargs'>>;
@@ -30,7 +30,8 @@ function to_factory(v: unknown, which: string): ObserverFactory {
       `QConfig received an observer instance for ${which}; pass the class or a factory instead (e.g. MinMaxObserver.with_args({ dtype: qint8 }))`,
     );
   }
-  if (typeof v !== 'function') throw new Error(`QConfig: ${which} must be an observer class or factory, got ${String(v)}`);
+  if (typeof v !== 'function')
+    throw new Error(`QConfig: ${which} must be an observer class or factory, got ${String(v)}`);
   if (is_factory(v)) return v as unknown as ObserverFactory;
   const proto = (v as { prototype?: unknown }).prototype;
   if (proto instanceof Module) return make_factory(v as new (o?: object) => Module, {}) as unknown as ObserverFactory;
@@ -44,9 +45,13 @@ function to_factory(v: unknown, which: string): ObserverFactory {
 export function QConfig(spec: { activation: ObserverLike; weight: ObserverLike }): QConfig {
   if (spec === null || typeof spec !== 'object') throw new Error('QConfig: expected { activation, weight }');
   for (const k of Object.keys(spec)) {
-    if (k !== 'activation' && k !== 'weight') throw new Error(`QConfig: unknown key '${k}' (expected activation and weight)`);
+    if (k !== 'activation' && k !== 'weight')
+      throw new Error(`QConfig: unknown key '${k}' (expected activation and weight)`);
   }
-  return Object.freeze({ activation: to_factory(spec.activation, 'activation'), weight: to_factory(spec.weight, 'weight') });
+  return Object.freeze({
+    activation: to_factory(spec.activation, 'activation'),
+    weight: to_factory(spec.weight, 'weight'),
+  });
 }
 
 /** QConfigDynamic (deprecated in torch, kept for old code): a weight-only qconfig; activation defaults to float. */
@@ -56,7 +61,12 @@ export function QConfigDynamic(spec: { activation?: ObserverLike; weight: Observ
 
 /** True for a QConfig-shaped object. */
 export function is_qconfig(v: unknown): v is QConfig {
-  return v !== null && typeof v === 'object' && typeof (v as QConfig).activation === 'function' && typeof (v as QConfig).weight === 'function';
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    typeof (v as QConfig).activation === 'function' &&
+    typeof (v as QConfig).weight === 'function'
+  );
 }
 
 function same_factory(a: ObserverFactory, b: ObserverFactory): boolean {
@@ -100,7 +110,10 @@ export const default_observer = MinMaxObserver.with_args({ quant_min: 0, quant_m
 /** qint8 per-tensor symmetric MinMax weights. */
 export const default_weight_observer = MinMaxObserver.with_args({ dtype: 'qint8', qscheme: 'per_tensor_symmetric' });
 /** qint8 per-channel symmetric MinMax weights (axis 0). */
-export const default_per_channel_weight_observer = PerChannelMinMaxObserver.with_args({ dtype: 'qint8', qscheme: 'per_channel_symmetric' });
+export const default_per_channel_weight_observer = PerChannelMinMaxObserver.with_args({
+  dtype: 'qint8',
+  qscheme: 'per_channel_symmetric',
+});
 /** HistogramObserver quint8 0..127. */
 export const default_histogram_observer = HistogramObserver.with_args({ quant_min: 0, quant_max: 127 });
 /** Symmetric qint8 weights in [-127, 127] (eps 2^-12). */
@@ -155,11 +168,20 @@ export const default_histogram_fake_quant = FakeQuantize.with_args({
 /** default_observer activations + per-tensor symmetric weights. */
 export const default_qconfig = QConfig({ activation: default_observer, weight: default_weight_observer });
 /** default_observer activations + per-channel weights. */
-export const default_per_channel_qconfig = QConfig({ activation: default_observer, weight: default_per_channel_weight_observer });
+export const default_per_channel_qconfig = QConfig({
+  activation: default_observer,
+  weight: default_per_channel_weight_observer,
+});
 /** Dynamic quantization: activations quantized per call, qint8 per-tensor weights. */
-export const default_dynamic_qconfig = QConfig({ activation: default_dynamic_quant_observer, weight: default_weight_observer });
+export const default_dynamic_qconfig = QConfig({
+  activation: default_dynamic_quant_observer,
+  weight: default_weight_observer,
+});
 /** Dynamic quantization with per-channel weights. */
-export const per_channel_dynamic_qconfig = QConfig({ activation: default_dynamic_quant_observer, weight: default_per_channel_weight_observer });
+export const per_channel_dynamic_qconfig = QConfig({
+  activation: default_dynamic_quant_observer,
+  weight: default_per_channel_weight_observer,
+});
 /** fp16 dynamic: float activations computed in fp16, fp16 weights. */
 export const float16_dynamic_qconfig = QConfig({
   activation: PlaceholderObserver.with_args({ dtype: 'float32', compute_dtype: 'float16' }),
@@ -187,14 +209,23 @@ export function get_default_qconfig(backend: QuantizedEngine = backends.quantize
   if (version !== 0) throw new Error(`get_default_qconfig: version ${version} is not supported (only 0)`);
   switch (backend) {
     case 'qnnpack':
-      return QConfig({ activation: HistogramObserver.with_args({ reduce_range: false }), weight: default_weight_observer });
+      return QConfig({
+        activation: HistogramObserver.with_args({ reduce_range: false }),
+        weight: default_weight_observer,
+      });
     case 'fbgemm':
     case 'x86':
-      return QConfig({ activation: HistogramObserver.with_args({ reduce_range: true }), weight: default_per_channel_weight_observer });
+      return QConfig({
+        activation: HistogramObserver.with_args({ reduce_range: true }),
+        weight: default_per_channel_weight_observer,
+      });
     case 'onednn':
     case 'js':
     case 'wasm':
-      return QConfig({ activation: HistogramObserver.with_args({ reduce_range: false }), weight: default_per_channel_weight_observer });
+      return QConfig({
+        activation: HistogramObserver.with_args({ reduce_range: false }),
+        weight: default_per_channel_weight_observer,
+      });
   }
 }
 
@@ -205,9 +236,15 @@ export function get_default_qconfig(backend: QuantizedEngine = backends.quantize
  */
 export function get_default_qat_qconfig(backend: QuantizedEngine = backends.quantized.engine, version = 1): QConfig {
   check_engine(backend, 'get_default_qat_qconfig');
-  if (version !== 0 && version !== 1) throw new Error(`get_default_qat_qconfig: version ${version} is not supported (0 or 1)`);
+  if (version !== 0 && version !== 1)
+    throw new Error(`get_default_qat_qconfig: version ${version} is not supported (0 or 1)`);
   const reduce_range = backend === 'fbgemm' || backend === 'x86';
-  const activation = FakeQuantize.with_args({ observer: MovingAverageMinMaxObserver, quant_min: 0, quant_max: 255, reduce_range });
+  const activation = FakeQuantize.with_args({
+    observer: MovingAverageMinMaxObserver,
+    quant_min: 0,
+    quant_max: 255,
+    reduce_range,
+  });
   const eps = version === 1 ? { eps: 2 ** -12 } : {};
   const per_tensor_w = default_weight_fake_quant.with_args(eps);
   const per_channel_w = default_per_channel_weight_fake_quant.with_args(eps);

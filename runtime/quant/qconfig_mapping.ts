@@ -3,7 +3,7 @@
  * which qconfig applies to which module, function or method, and the validator of qconfig_dict input.
  */
 import { lookup_function } from '../tensor/dispatch.js';
-import { type QConfig, is_qconfig } from './qconfig.js';
+import { is_qconfig, type QConfig } from './qconfig.js';
 
 /** A module class, a function op (the function or its registered name) or a method name. */
 export type ObjectType = (abstract new (...args: never[]) => unknown) | ((...args: never[]) => unknown) | string;
@@ -21,7 +21,13 @@ export interface QConfigDict {
 }
 
 /** The keys qconfig_dict allows, with PyTorch's names. */
-export const QCONFIG_DICT_KEYS = ['', 'object_type', 'module_name_regex', 'module_name', 'module_name_object_type_order'] as const;
+export const QCONFIG_DICT_KEYS = [
+  '',
+  'object_type',
+  'module_name_regex',
+  'module_name',
+  'module_name_object_type_order',
+] as const;
 
 /**
  * The key under which an object type is stored: fxq function ops are stored by their registered name
@@ -51,7 +57,10 @@ export class QConfigMapping {
   readonly module_name_regex_qconfigs = new Map<string, QConfigAny>();
   readonly module_name_qconfigs = new Map<string, QConfigAny>();
   /** Keyed by JSON of [module_name, object type key index, index]; values keep the parts. */
-  readonly module_name_object_type_order_qconfigs = new Map<string, { module_name: string; object_type: ObjectType; index: number; qconfig: QConfigAny }>();
+  readonly module_name_object_type_order_qconfigs = new Map<
+    string,
+    { module_name: string; object_type: ObjectType; index: number; qconfig: QConfigAny }
+  >();
 
   set_global(global_qconfig: QConfigAny): this {
     check_qconfig(global_qconfig, 'set_global');
@@ -75,21 +84,32 @@ export class QConfigMapping {
   }
 
   set_module_name(module_name: string, qconfig: QConfigAny): this {
-    if (typeof module_name !== 'string') throw new Error(`set_module_name: module_name must be a string, got ${typeof module_name}`);
+    if (typeof module_name !== 'string')
+      throw new Error(`set_module_name: module_name must be a string, got ${typeof module_name}`);
     check_qconfig(qconfig, `set_module_name('${module_name}')`);
     this.module_name_qconfigs.set(module_name, qconfig);
     return this;
   }
 
   /** The qconfig of the `index`-th call (0-based) of `object_type` directly inside module `module_name`. */
-  set_module_name_object_type_order(module_name: string, object_type: ObjectType, index: number, qconfig: QConfigAny): this {
+  set_module_name_object_type_order(
+    module_name: string,
+    object_type: ObjectType,
+    index: number,
+    qconfig: QConfigAny,
+  ): this {
     const where = `set_module_name_object_type_order('${module_name}', ${type_name(object_type)}, ${index})`;
     if (typeof module_name !== 'string') throw new Error(`${where}: module_name must be a string`);
     check_object_type(object_type, where);
     if (!Number.isInteger(index) || index < 0) throw new Error(`${where}: index must be a non-negative integer`);
     check_qconfig(qconfig, where);
     const key = object_type_key(object_type);
-    this.module_name_object_type_order_qconfigs.set(order_key(module_name, key, index), { module_name, object_type: key, index, qconfig });
+    this.module_name_object_type_order_qconfigs.set(order_key(module_name, key, index), {
+      module_name,
+      object_type: key,
+      index,
+      qconfig,
+    });
     return this;
   }
 
@@ -114,7 +134,8 @@ export class QConfigMapping {
     for (const [t, q] of qconfig_dict.object_type ?? []) m.set_object_type(t, q);
     for (const [r, q] of qconfig_dict.module_name_regex ?? []) m.set_module_name_regex(r, q);
     for (const [n, q] of qconfig_dict.module_name ?? []) m.set_module_name(n, q);
-    for (const [n, t, i, q] of qconfig_dict.module_name_object_type_order ?? []) m.set_module_name_object_type_order(n, t, i, q);
+    for (const [n, t, i, q] of qconfig_dict.module_name_object_type_order ?? [])
+      m.set_module_name_object_type_order(n, t, i, q);
     return m;
   }
 }
@@ -132,7 +153,9 @@ function order_key(module_name: string, t: ObjectType, index: number): string {
 
 function check_qconfig(q: unknown, where: string): void {
   if (q !== null && !is_qconfig(q)) {
-    throw new Error(`${where}: expected a QConfig or null, got ${q === undefined ? 'undefined' : typeof q === 'object' ? JSON.stringify(q) : String(q)}`);
+    throw new Error(
+      `${where}: expected a QConfig or null, got ${q === undefined ? 'undefined' : typeof q === 'object' ? JSON.stringify(q) : String(q)}`,
+    );
   }
 }
 
@@ -159,12 +182,19 @@ export function validate_qconfig_dict(d: unknown): asserts d is QConfigDict {
   if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new Error('qconfig_dict: expected an object');
   for (const k of Object.keys(d)) {
     if (!(QCONFIG_DICT_KEYS as readonly string[]).includes(k)) {
-      throw new Error(`qconfig_dict: unknown key '${k}'; allowed keys are ${QCONFIG_DICT_KEYS.map((x) => `'${x}'`).join(', ')}`);
+      throw new Error(
+        `qconfig_dict: unknown key '${k}'; allowed keys are ${QCONFIG_DICT_KEYS.map((x) => `'${x}'`).join(', ')}`,
+      );
     }
   }
   const rec = d as Record<string, unknown>;
   if ('' in rec) check_qconfig(rec[''], `qconfig_dict['']`);
-  const arity: Record<string, number> = { object_type: 2, module_name_regex: 2, module_name: 2, module_name_object_type_order: 4 };
+  const arity: Record<string, number> = {
+    object_type: 2,
+    module_name_regex: 2,
+    module_name: 2,
+    module_name_object_type_order: 4,
+  };
   for (const [key, n] of Object.entries(arity)) {
     if (!(key in rec) || rec[key] === undefined) continue;
     const list = rec[key];
@@ -172,7 +202,9 @@ export function validate_qconfig_dict(d: unknown): asserts d is QConfigDict {
     list.forEach((entry: unknown, i: number) => {
       const where = `qconfig_dict['${key}'][${i}]`;
       if (!Array.isArray(entry) || entry.length !== n) {
-        throw new Error(`${where}: expected a ${n}-element entry, got ${Array.isArray(entry) ? `${entry.length} elements` : typeof entry}`);
+        throw new Error(
+          `${where}: expected a ${n}-element entry, got ${Array.isArray(entry) ? `${entry.length} elements` : typeof entry}`,
+        );
       }
       if (key === 'object_type') check_object_type(entry[0], where);
       if (key === 'module_name_regex') check_regex(entry[0], where);
@@ -181,7 +213,8 @@ export function validate_qconfig_dict(d: unknown): asserts d is QConfigDict {
       }
       if (key === 'module_name_object_type_order') {
         check_object_type(entry[1], where);
-        if (!Number.isInteger(entry[2]) || entry[2] < 0) throw new Error(`${where}: index must be a non-negative integer, got ${String(entry[2])}`);
+        if (!Number.isInteger(entry[2]) || entry[2] < 0)
+          throw new Error(`${where}: index must be a non-negative integer, got ${String(entry[2])}`);
       }
       check_qconfig(entry[n - 1], where);
     });

@@ -4,14 +4,24 @@
  * module_name_object_type_order > module_name (walking up to parents) > module_name_regex (first match,
  * anchored at the start like re.match) > object_type > global. The FX prepare pass calls these per node.
  */
+import { Module } from '../nn/module.js';
 import {
   type ObjectType,
+  object_type_key,
   type QConfigAny,
   type QConfigDict,
-  QConfigMapping,
-  object_type_key,
+  type QConfigMapping,
   to_qconfig_mapping,
 } from './qconfig_mapping.js';
+
+/** A class (by syntax) or a Module subclass (even if transpiled to a function). */
+function is_module_type(t: ObjectType): boolean {
+  if (typeof t !== 'function') return false;
+  return (
+    /^class[\s{]/.test(Function.prototype.toString.call(t)) ||
+    (t as { prototype?: unknown }).prototype instanceof Module
+  );
+}
 
 function parent_name(name: string): string {
   const dot = name.lastIndexOf('.');
@@ -54,7 +64,13 @@ export function qconfig_for_type_or_name(
   return module_name_qconfig(mapping, module_name, by_regex);
 }
 
-function order_qconfig(m: QConfigMapping, module_path: string, t: ObjectType, index: number | undefined, fallback: QConfigAny): QConfigAny {
+function order_qconfig(
+  m: QConfigMapping,
+  module_path: string,
+  t: ObjectType,
+  index: number | undefined,
+  fallback: QConfigAny,
+): QConfigAny {
   if (index === undefined) return fallback;
   const key = object_type_key(t);
   for (const e of m.module_name_object_type_order_qconfigs.values()) {
@@ -119,7 +135,7 @@ export function get_qconfig(
   module_type_or_fn: ObjectType,
   ordinal?: number,
 ): QConfigAny {
-  if (typeof module_type_or_fn === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(module_type_or_fn))) {
+  if (is_module_type(module_type_or_fn)) {
     return resolve_module_qconfig(mapping, module_name, module_type_or_fn, ordinal);
   }
   return resolve_function_qconfig(mapping, module_type_or_fn, module_name, undefined, ordinal);

@@ -126,11 +126,15 @@ export function determine_qparams(min_val: ArrayLike<number>, max_val: ArrayLike
  */
 export function check_min_max_valid(min_val: ArrayLike<number>, max_val: ArrayLike<number>, where: string): void {
   if (min_val.length === 0 || (min_val[0] === Infinity && max_val[0] === -Infinity)) {
-    throw new Error(`${where}.calculate_qparams(): the observer has seen no data yet; run forward() on calibration data first`);
+    throw new Error(
+      `${where}.calculate_qparams(): the observer has seen no data yet; run forward() on calibration data first`,
+    );
   }
   for (let i = 0; i < min_val.length; i++) {
     if (!(min_val[i] <= max_val[i])) {
-      throw new Error(`${where}.calculate_qparams(): min_val[${i}] = ${min_val[i]} is greater than max_val[${i}] = ${max_val[i]}`);
+      throw new Error(
+        `${where}.calculate_qparams(): min_val[${i}] = ${min_val[i]} is greater than max_val[${i}] = ${max_val[i]}`,
+      );
     }
   }
 }
@@ -142,7 +146,7 @@ export function check_min_max_valid(min_val: ArrayLike<number>, max_val: ArrayLi
 export function quantize_val(x: number, inv_scale: number, zero_point: number, qmin: number, qmax: number): number {
   // zero_point + Round(float) is float arithmetic in C++ (int64 + float -> float)
   const q = f(zero_point + rne(f(x * inv_scale)));
-  return q < qmin ? qmin : q > qmax ? qmax : q;
+  return Math.min(Math.max(q, qmin), qmax);
 }
 
 /** float32 reciprocal of a float32-rounded scale, as `1.0f / static_cast<float>(scale)`. */

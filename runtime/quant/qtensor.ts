@@ -5,7 +5,7 @@
  * x̂ = fround((q − zp) · scale).
  */
 import { define_function, define_method } from '../tensor/dispatch.js';
-import { type DType, type QuantDType, alloc, dtype_range, is_quantized_dtype, repr_dtype } from '../tensor/dtype.js';
+import { alloc, type DType, dtype_range, is_quantized_dtype, type QuantDType, repr_dtype } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { inv_scale_of, quantize_val } from './qparams.js';
 
@@ -13,14 +13,17 @@ type Scalar = number | Tensor;
 
 function scalar_of(v: Scalar, what: string, op: string): number {
   if (typeof v === 'number') return v;
-  if (v.numel() !== 1) throw new Error(`${op}: ${what} must be a number or a one-element tensor, got shape [${v.shape.join(', ')}]`);
+  if (v.numel() !== 1)
+    throw new Error(`${op}: ${what} must be a number or a one-element tensor, got shape [${v.shape.join(', ')}]`);
   return v.data[0];
 }
 
 function check_float_input(x: unknown, op: string): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new Error(`${op}: input must be a Tensor, got ${typeof x}`);
   if (x.is_quantized || x.dtype !== 'float32') {
-    throw new Error(`${op}: input must be a float32 tensor, got ${x.is_quantized ? 'a quantized' : 'a'} ${x.dtype} tensor`);
+    throw new Error(
+      `${op}: input must be a float32 tensor, got ${x.is_quantized ? 'a quantized' : 'a'} ${x.dtype} tensor`,
+    );
   }
 }
 
@@ -31,7 +34,8 @@ function check_qdtype(dtype: unknown, op: string): asserts dtype is QuantDType {
 }
 
 function check_scale(scale: number, op: string, where = 'scale'): void {
-  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`${op}: ${where} must be a positive finite number, got ${scale}`);
+  if (!(scale > 0) || !Number.isFinite(scale))
+    throw new Error(`${op}: ${where} must be a positive finite number, got ${scale}`);
 }
 
 function check_zero_point(zp: number, dtype: QuantDType, op: string, where = 'zero_point'): void {
@@ -75,7 +79,9 @@ function quantize_per_channel_impl(
   check_float_input(input, op);
   check_qdtype(dtype, op);
   if (!Number.isInteger(axis) || axis < 0 || axis >= input.ndim) {
-    throw new Error(`${op}: axis ${axis} is out of range for a ${input.ndim}-d input of shape [${input.shape.join(', ')}]`);
+    throw new Error(
+      `${op}: axis ${axis} is out of range for a ${input.ndim}-d input of shape [${input.shape.join(', ')}]`,
+    );
   }
   const channels = input.shape[axis];
   if (scales.numel() !== channels || zero_points.numel() !== channels) {

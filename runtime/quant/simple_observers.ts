@@ -6,7 +6,7 @@
 import type { QuantDType } from '../tensor/dtype.js';
 import type { QScheme } from '../tensor/quantizer.js';
 import { Tensor } from '../tensor/tensor.js';
-import { ObserverBase, type QParamsTensors, f32 } from './observer_base.js';
+import { check_option_keys, f32, ObserverBase, type QParamsTensors } from './observer_base.js';
 import { check_quant_dtype, validate_qmin_qmax } from './qparams.js';
 
 /** Options of PlaceholderObserver / NoopObserver. */
@@ -31,6 +31,7 @@ export class PlaceholderObserver extends ObserverBase {
 
   constructor(options: PlaceholderObserverOptions = {}) {
     super(options.dtype ?? 'float32');
+    check_option_keys(options, ['dtype', 'custom_op_name', 'compute_dtype', 'quant_min', 'quant_max'], new.target.name);
     this.custom_op_name = options.custom_op_name ?? '';
     this.compute_dtype = options.compute_dtype ?? null;
     this.quant_min = options.quant_min ?? null;
@@ -83,6 +84,7 @@ export class FixedQParamsObserver extends ObserverBase {
   constructor(options: FixedQParamsObserverOptions) {
     const o: Partial<FixedQParamsObserverOptions> = { ...options };
     const where = new.target.name;
+    check_option_keys(o, ['scale', 'zero_point', 'dtype', 'qscheme', 'quant_min', 'quant_max'], where);
     const dtype = o.dtype ?? 'quint8';
     check_quant_dtype(dtype, where);
     super(dtype);
@@ -94,7 +96,9 @@ export class FixedQParamsObserver extends ObserverBase {
     }
     this.qscheme = o.qscheme ?? 'per_tensor_affine';
     if (this.qscheme !== 'per_tensor_affine' && this.qscheme !== 'per_tensor_symmetric') {
-      throw new Error(`${where}: qscheme ${this.qscheme} is not supported; use per_tensor_affine or per_tensor_symmetric`);
+      throw new Error(
+        `${where}: qscheme ${this.qscheme} is not supported; use per_tensor_affine or per_tensor_symmetric`,
+      );
     }
     this.quant_min = o.quant_min ?? 0;
     this.quant_max = o.quant_max ?? 255;
@@ -138,4 +142,7 @@ export const default_fixed_qparams_range_0to1_observer = FixedQParamsObserver.wi
 /** PlaceholderObserver marking a value that stays float32. */
 export const default_placeholder_observer = PlaceholderObserver;
 /** Dynamic quantization's activation marker: float activations quantized per call to quint8. */
-export const default_dynamic_quant_observer = PlaceholderObserver.with_args({ dtype: 'float32', compute_dtype: 'quint8' });
+export const default_dynamic_quant_observer = PlaceholderObserver.with_args({
+  dtype: 'float32',
+  compute_dtype: 'quint8',
+});

@@ -13,6 +13,7 @@ import './ops/expand.js';
 export { select, narrow, split, chunk, type IndexEntry } from './ops/slice.js';
 export { cat, stack } from './ops/cat.js';
 import './ops/convert.js';
+import './ops/inplace.js';
 export { neg, abs, exp, log, sqrt } from './ops/unary.js';
 export { pow } from './ops/pow.js';
 export { clamp, relu, relu6, hardtanh, leaky_relu, hardsigmoid, hardswish } from './ops/activation.js';

@@ -97,6 +97,18 @@ export class Tensor {
     return `tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
   }
 
+  // --- in-place writes (refused on tensors autograd tracks, as torch does for leaves)
+  zero_(): this {
+    return call_method('zero_', this, []);
+  }
+  fill_(value: number): this {
+    return call_method('fill_', this, [value]);
+  }
+  /** Copies `src` into this tensor's storage, broadcasting and casting to this dtype. */
+  copy_(src: Tensor): this {
+    return call_method('copy_', this, [src]);
+  }
+
   // --- autograd
   backward(gradient?: Tensor): void {
     call_method('backward', this, gradient === undefined ? [] : [gradient]);

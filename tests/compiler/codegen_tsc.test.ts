@@ -38,7 +38,12 @@ describe('generated code', () => {
       const functional = gms[3][1].code;
       expect(functional).toContain('this.fc.forward(view)');
       const broken = join(dir, 'broken.generated.ts');
-      writeFileSync(broken, functional.replace('this.fc.forward(view)', 'this.fc.forward(view, 2)').replace('F.relu(fc)', 'F.relu(fc, "x", 3)'));
+      writeFileSync(
+        broken,
+        functional
+          .replace('this.fc.forward(view)', 'this.fc.forward(view, 2)')
+          .replace('F.relu(fc)', 'F.relu(fc, "x", 3)'),
+      );
       files.push(broken);
       const tsconfig = {
         compilerOptions: {
@@ -66,7 +71,9 @@ describe('generated code', () => {
       }
       // errors inside the repo's own files (other work in progress) are not this test's business
       const ours = output.split('\n').filter((l) => l.includes('.generated.ts'));
-      expect(ours.filter((l) => !l.startsWith('broken.generated.ts') && !l.includes('/broken.generated.ts'))).toEqual([]);
+      expect(ours.filter((l) => !l.startsWith('broken.generated.ts') && !l.includes('/broken.generated.ts'))).toEqual(
+        [],
+      );
       expect(ours.filter((l) => l.includes('broken.generated.ts')).length).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });

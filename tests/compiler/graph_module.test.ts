@@ -34,7 +34,9 @@ describe('GraphModule', () => {
   it('refuses targets that would overwrite its own members or walk prototypes', () => {
     const g = new fx.Graph();
     g.output(g.call_module('forward', [g.placeholder('x')]));
-    expect(() => new fx.GraphModule({ forward: new nn.ReLU() }, g)).toThrow(/would overwrite GraphModule's own 'forward'/);
+    expect(() => new fx.GraphModule({ forward: new nn.ReLU() }, g)).toThrow(
+      /would overwrite GraphModule's own 'forward'/,
+    );
     const g2 = new fx.Graph();
     g2.output(g2.get_attr('__proto__.polluted'));
     expect(() => new fx.GraphModule({ '__proto__.polluted': 1 }, g2)).toThrow(/not a dotted path of identifiers/);

@@ -154,3 +154,16 @@ describe('lint', () => {
     expect(() => lint(g)).toThrow(/0 output nodes/);
   });
 });
+
+describe('erase_node and insertion points', () => {
+  it('moves an insertion point off an erased node and never reuses erased names', () => {
+    const { g, relu, add } = chain();
+    add.replace_input_with(relu, relu.args[0] as Node);
+    g.inserting_before(relu, () => {
+      g.erase_node(relu);
+      const n = g.call_method('neg', [add.args[0] as Node]);
+      expect(n.next).toBe(add); // inserted where relu was
+    });
+    expect(g.call_function('relu', [add]).name).toBe('relu_1');
+  });
+});

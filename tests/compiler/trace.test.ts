@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { add, cat, F, flatten, fx, Generator, nn, randn, relu, Tensor } from '../../index.js';
+import { add, cat, F, flatten, fx, Generator, nn, quantization, randn, relu, Tensor, tensor } from '../../index.js';
 
 const gen = new Generator(7);
 const rnd = (shape: number[]) => randn(shape, { generator: gen });
@@ -99,6 +99,25 @@ describe('symbolic_trace', () => {
     const m = new Outer();
     const x = rnd([2, 8]);
     expect(same(fx.symbolic_trace(m, undefined, { leaf_modules: ['b'] }).forward(x), m.forward(x))).toBe(true);
+  });
+
+  it('treats observers as leaves: their forward records statistics from concrete values', () => {
+    class Observed extends nn.Module {
+      obs = new quantization.MinMaxObserver();
+      forward(x: Tensor): Tensor {
+        return (this.obs.forward(x) as Tensor).relu();
+      }
+    }
+    const m = new Observed();
+    const gm = fx.symbolic_trace(m);
+    expect(gm.graph.nodes.map((n) => `${n.op}:${n.target}`)).toEqual([
+      'placeholder:x',
+      'call_module:obs',
+      'call_method:relu',
+      'output:output',
+    ]);
+    gm.forward(tensor([-2, 5]));
+    expect(gm.get_submodule('obs')).toBe(m.obs); // shared, so calibration through gm updates the model's observer
   });
 
   it('honours an is_leaf_module override', () => {

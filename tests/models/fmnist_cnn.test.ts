@@ -14,6 +14,23 @@ describe('FmnistCNN fp32 (PyTorch weights)', () => {
     for (const [k, t] of Object.entries(file)) expect(sd[k].shape, k).toEqual(t.shape);
   });
 
+  it('orders the state_dict as PyTorch does', () => {
+    const bn = (m: string) =>
+      ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'].map((k) => `${m}.${k}`);
+    expect(Object.keys(model.state_dict())).toEqual([
+      'conv1.weight',
+      'conv1.bias',
+      ...bn('bn1'),
+      'conv2.weight',
+      'conv2.bias',
+      ...bn('bn2'),
+      'fc1.weight',
+      'fc1.bias',
+      'fc2.weight',
+      'fc2.bias',
+    ]);
+  });
+
   it('reproduces PyTorch fp32 logits on the golden batch within 1e-4', () => {
     expect_logits_close(model, 'fmnist_cnn_ptq', 1e-4);
   });

@@ -14,6 +14,20 @@ describe('FmnistResNet fp32 (PyTorch weights)', () => {
     for (const [k, t] of Object.entries(file)) expect(sd[k].shape, k).toEqual(t.shape);
   });
 
+  it('orders a downsampling block as PyTorch does', () => {
+    const bn = (m: string) =>
+      ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'].map((k) => `layer2.${m}.${k}`);
+    const keys = Object.keys(model.state_dict()).filter((k) => k.startsWith('layer2.'));
+    expect(keys).toEqual([
+      'layer2.conv1.weight',
+      ...bn('bn1'),
+      'layer2.conv2.weight',
+      ...bn('bn2'),
+      'layer2.downsample.0.weight',
+      ...bn('downsample.1'),
+    ]);
+  });
+
   it('reproduces PyTorch fp32 logits on the golden batch within 1e-4', () => {
     expect_logits_close(model, 'fmnist_resnet_ptq', 1e-4);
   });

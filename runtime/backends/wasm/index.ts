@@ -45,7 +45,16 @@ function registered(options: WasmLoadOptions): WasmBackend | null {
 export function load_wasm_backend(options: WasmLoadOptions = {}): WasmBackend {
   const have = registered(options);
   if (have) return have;
-  const b = make_backend(load_module_sync(pick_variant(options.variant)));
+  const variant = pick_variant(options.variant);
+  let inst: WasmInstance;
+  try {
+    inst = load_module_sync(variant);
+  } catch (e) {
+    // the relaxed build is optional: 'auto' falls back to baseline SIMD when it is missing or rejected
+    if (variant !== 'relaxed' || (options.variant ?? 'auto') !== 'auto') throw e;
+    inst = load_module_sync('simd');
+  }
+  const b = make_backend(inst);
   register_backend(b);
   return b;
 }
@@ -54,7 +63,15 @@ export function load_wasm_backend(options: WasmLoadOptions = {}): WasmBackend {
 export async function init_wasm(options: WasmLoadOptions & { source?: URL | string | BufferSource } = {}): Promise<WasmBackend> {
   const have = registered(options);
   if (have) return have;
-  const b = make_backend(await load_module_async(pick_variant(options.variant), options.source));
+  const variant = pick_variant(options.variant);
+  let inst: WasmInstance;
+  try {
+    inst = await load_module_async(variant, options.source);
+  } catch (e) {
+    if (variant !== 'relaxed' || (options.variant ?? 'auto') !== 'auto' || options.source !== undefined) throw e;
+    inst = await load_module_async('simd');
+  }
+  const b = make_backend(inst);
   register_backend(b);
   return b;
 }

@@ -12,7 +12,6 @@ export interface WasmExports {
   qgemm(a: number, b: number, M: number, N: number, kp: number, y: number, ldy: number, mode: number, bias: number, mult: number, zp: number, lo: number, hi: number, part: number): void;
   qgemm_part_bytes(M: number, N: number, kp: number): number;
   widen_rows_u8(x: number, M: number, K: number, zp: number, out: number, kp: number): void;
-  im2col_q16(x: number, H: number, W: number, c0: number, cg: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, zp: number, out: number, kp: number): void;
   nhwc_pad_q16(x: number, H: number, W: number, c0: number, cg: number, ph: number, pw: number, Wp: number, zp: number, out: number, bytes: number): void;
   im2col_rows_q16(pad: number, Wp: number, cg: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number, out: number, kp: number): void;
   qdepthwise(x: number, C: number, H: number, W: number, OC: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, xzp: number, w: number, kp: number, bias: number, mult: number, zp: number, lo: number, hi: number, y: number, scratch: number): void;
@@ -27,6 +26,13 @@ export interface WasmExports {
   peak_dot_i16(iters: number, seed: number): number;
   peak_f32(iters: number, seed: number): number;
 }
+
+/** Every function the loader calls: a build without one of them is stale. */
+const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] = [
+  'heap_base', 'qgemm', 'qgemm_part_bytes', 'widen_rows_u8', 'nhwc_pad_q16', 'im2col_rows_q16', 'qdepthwise',
+  'depthwise_f32', 'depthwise_scratch_bytes', 'sgemm_packed', 'sgemv_t', 'sgemv_n', 'pack_b_f32', 'transpose_f32',
+  'im2col_f32_packed', 'peak_dot_i16', 'peak_f32',
+];
 
 /** Which build runs: baseline SIMD, or relaxed SIMD (fused multiply-add in the fp32 GEMM). */
 export type WasmVariant = 'simd' | 'relaxed';
@@ -72,8 +78,9 @@ const FIX = 'run `npm run build:wasm` (AssemblyScript, devDependency) to build i
 export function instantiate(mod: WebAssembly.Module, variant: WasmVariant): WasmInstance {
   const inst = new WebAssembly.Instance(mod, {});
   const exports = inst.exports as unknown as WasmExports;
-  if (typeof exports.qgemm !== 'function' || !(exports.memory instanceof WebAssembly.Memory)) {
-    throw new Error(`wasm backend: ${variant}.wasm does not export the fxq kernels (stale build?): ${FIX}`);
+  const missing = REQUIRED_EXPORTS.filter((name) => typeof exports[name] !== 'function');
+  if (missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
+    throw new Error(`wasm backend: ${variant}.wasm lacks ${missing.join(', ') || 'memory'} (stale build?): ${FIX}`);
   }
   return { exports, heap: new WasmHeap(exports.memory, exports.heap_base()), variant };
 }

@@ -70,6 +70,20 @@ export class Embedding extends Module {
     this.reset_parameters();
   }
 
+  /** nn.Embedding.from_pretrained(embeddings, {freeze=true, padding_idx}): wraps a copy of a [num, dim] table. */
+  static from_pretrained(embeddings: Tensor, options: EmbeddingLayerOptions & { freeze?: boolean } = {}): Embedding {
+    if (embeddings.ndim !== 2) {
+      throw new Error(
+        `Embedding.from_pretrained: embeddings must be 2-d [num_embeddings, embedding_dim], got ${fmt(embeddings.shape)}`,
+      );
+    }
+    const [num, dim] = embeddings.shape;
+    const e = new Embedding(num, dim, { padding_idx: options.padding_idx });
+    e.weight.data.set(embeddings.data);
+    e.weight.requires_grad = !(options.freeze ?? true);
+    return e;
+  }
+
   /** N(0, 1), then zeroes the padding row. */
   reset_parameters(): void {
     normal_(this.weight);

@@ -37,6 +37,9 @@ interface RunResult {
 
 /** torch's RNNBase: parameters, init, input checks and the two execution paths. */
 export class RNNBase extends Module {
+  // per-layer parameters are registered under torch's names; these signatures type `lstm.weight_ih_l0`
+  [key: `weight_ih_l${string}` | `weight_hh_l${string}`]: Parameter;
+  [key: `bias_ih_l${string}` | `bias_hh_l${string}`]: Parameter | undefined;
   mode: RnnMode;
   input_size: number;
   hidden_size: number;

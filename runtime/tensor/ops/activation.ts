@@ -80,7 +80,7 @@ function relu_impl(x: Tensor): Tensor {
       const m = +(s[i] > 0);
       r[i] = gd[i] * m;
       // inf·0 or NaN·0 where the mask is 0: torch's threshold_backward gives exactly 0
-      if (r[i] !== r[i] && m === 0) r[i] = 0;
+      if (Number.isNaN(r[i]) && m === 0) r[i] = 0;
     }
     return [new Tensor(r, x.shape, 'float32')];
   });

@@ -21,6 +21,7 @@ export interface ReducePlan {
   count: number;
 }
 
+/** Resolves `dim`/`keepdim` against `shape` (wrapping and validating dims) into a ReducePlan. */
 export function reduce_plan(shape: Shape, dim: DimArg, keepdim: boolean, op: string): ReducePlan {
   const n = shape.length;
   const list = dim === null || dim === undefined ? [] : typeof dim === 'number' ? [dim] : [...dim];

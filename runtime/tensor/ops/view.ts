@@ -33,9 +33,29 @@ export function infer_shape(shape: readonly number[], numel: number, op: string)
   return out;
 }
 
+/**
+ * The channel axis of a per-channel quantizer after a reshape: the new dim with the same size and the
+ * same number of elements before it. Reshapes that split or merge the channel dim are refused.
+ */
+function remap_axis(x: Tensor, shape: readonly number[], op: string, axis: number): number {
+  let before = 1;
+  for (let i = 0; i < axis; i++) before *= x.shape[i];
+  let p = 1;
+  for (let j = 0; j < shape.length; j++) {
+    if (p === before && shape[j] === x.shape[axis]) return j;
+    p *= shape[j];
+  }
+  throw new Error(
+    `${op}: cannot reshape a per-channel quantized tensor ${fmt_shape(x.shape)} (axis ${axis}) to ${fmt_shape(shape)} without splitting the channel dim`,
+  );
+}
+
 /** A storage-sharing view of `x` with `shape`, recorded on the tape. */
 export function view_as_shape(x: Tensor, shape: readonly number[], backward_name = 'ViewBackward'): Tensor {
   const out = x._view_as_shape(shape);
+  const q = x.quantizer;
+  if (q?.kind === 'per_channel')
+    out.quantizer = { ...q, axis: remap_axis(x, shape, backward_name.replace('Backward', '').toLowerCase(), q.axis) };
   const in_shape = x.shape;
   return record_grad(out, [x], backward_name, (g) => [g._view_as_shape(in_shape)]);
 }

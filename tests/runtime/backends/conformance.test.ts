@@ -148,6 +148,33 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
     );
   });
 
+  it('long reductions (k > 1024: the GEMM blocks k and keeps partial sums) on qlinear, qlinear_acc, qconv2d', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1025, max: 3000 }), qparams, (m, n, k, q) => {
+        const rnd = lcg(q.seed);
+        const w = make_weight(n, k, q, rnd);
+        const x = { data: Uint8Array.from(ints(m * k, 0, 255, rnd)), scale: 2 ** q.x_scale_exp, zero_point: q.x_zp };
+        const out = make_out(q, x.scale, w, k, rnd);
+        const pj = js.int8.pack_qweight(w);
+        const pw = wasm.int8.pack_qweight(w);
+        expect(first_diff(js.int8.qlinear(x, m, pj, out), wasm.int8.qlinear(x, m, pw, out))).toBeNull();
+        expect(first_diff(js.int8.qlinear_acc(x.data, q.x_zp, m, pj), wasm.int8.qlinear_acc(x.data, q.x_zp, m, pw))).toBeNull();
+      }),
+      { numRuns: 25 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 115, max: 140 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 3, max: 7 }), qparams, (cin, cout, hw, q) => {
+        const rnd = lcg(q.seed);
+        const g: Conv2dGeometry = { batch: 1, in_channels: cin, in_h: hw, in_w: hw + 1, out_channels: cout, kernel_h: 3, kernel_w: 3, stride: [1, 2], padding: [1, 1], dilation: [1, 1], groups: 1 };
+        const w = make_weight(cout, cin * 9, q, rnd);
+        const x = { data: Uint8Array.from(ints(cin * hw * (hw + 1), 0, 255, rnd)), scale: 2 ** q.x_scale_exp, zero_point: q.x_zp };
+        const out = make_out(q, x.scale, w, cin * 9, rnd);
+        expect(first_diff(js.int8.qconv2d(x, g, js.int8.pack_qweight(w), out), wasm.int8.qconv2d(x, g, wasm.int8.pack_qweight(w), out))).toBeNull();
+      }),
+      { numRuns: 15 },
+    );
+  });
+
   it('accumulators past 2^24 (inexact int32→f32 conversion) requantize identically', () => {
     // x = 255 with zp 0 against w = −128 with zp 127: each product is −65025, so k = 600 reaches −39M
     const m = 3, n = 6, k = 600;

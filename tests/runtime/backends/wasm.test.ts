@@ -1,11 +1,13 @@
 /** The wasm backend's loader, memory manager and error reporting (numerics are in conformance.test.ts). */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { get_backend } from '../../../runtime/backends/registry.js';
 import { js_backend } from '../../../runtime/backends/js/index.js';
 import type { QOutput, QWeightSource } from '../../../runtime/backends/types.js';
 import { WasmHeap } from '../../../runtime/backends/wasm/heap.js';
 import { init_wasm, load_wasm_backend, relaxed_simd_supported } from '../../../runtime/backends/wasm/index.js';
-import { load_module_async, load_module_sync, pick_variant } from '../../../runtime/backends/wasm/module.js';
+import { instantiate, load_module_async, load_module_sync, pick_variant } from '../../../runtime/backends/wasm/module.js';
 
 const wasm = load_wasm_backend();
 
@@ -42,6 +44,11 @@ describe('loading', () => {
     await expect(load_module_async('simd', new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99]))).rejects.toThrow(/npm run build:wasm/);
   });
 
+  it('a stale build (missing kernels) is an error that names the fix', () => {
+    const empty = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    expect(() => instantiate(empty, 'simd')).toThrow(/simd\.wasm lacks heap_base, qgemm.*stale build.*npm run build:wasm/);
+  });
+
   it('init_wasm (async path) returns a working backend', async () => {
     const b = await init_wasm({ fresh: true, variant: 'simd' });
     expect(b.instance).not.toBe(wasm.instance);
@@ -49,6 +56,36 @@ describe('loading', () => {
     const x = { data: Uint8Array.of(1, 2, 3, 4, 5), scale: 0.5, zero_point: 3 };
     expect(b.int8.qlinear(x, 1, b.int8.pack_qweight(w), out)).toEqual(js_backend.int8.qlinear(x, 1, js_backend.int8.pack_qweight(w), out));
     load_wasm_backend({ fresh: true }); // re-register a sync instance for the other tests in this worker
+  });
+});
+
+describe('relaxed SIMD build', () => {
+  it('loads where the engine supports it and matches js (int8 exactly, fp32 within 1e-4)', () => {
+    // Node 20 needs a flag for relaxed SIMD, so this runs in a child process
+    const mod = (p: string) => JSON.stringify(new URL(p, import.meta.url).href);
+    const script = `
+      import { load_wasm_backend } from ${mod('../../../runtime/backends/wasm/index.ts')};
+      import { js_backend as js } from ${mod('../../../runtime/backends/js/index.ts')};
+      const b = load_wasm_backend();
+      let s = 5; const r = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+      const m = 37, n = 29, k = 300;
+      const A = Float32Array.from({ length: m * k }, r), B = Float32Array.from({ length: k * n }, r);
+      const c1 = new Float32Array(m * n), c2 = new Float32Array(m * n);
+      js.fp32.sgemm(m, n, k, A, B, c1, { trans_b: true }); b.fp32.sgemm(m, n, k, A, B, c2, { trans_b: true });
+      let err = 0; for (let i = 0; i < c1.length; i++) err = Math.max(err, Math.abs(c1[i] - c2[i]));
+      const w = { data: Int8Array.from({ length: n * k }, () => Math.round(r() * 127)), n, k, scales: Float32Array.of(0.01), zero_points: Int32Array.of(1), bias: null };
+      const x = { data: Uint8Array.from({ length: m * k }, () => Math.round((r() + 1) * 127)), scale: 0.02, zero_point: 128 };
+      const out = { scale: 0.3, zero_point: 120, qmin: 0, qmax: 255 };
+      const a = js.int8.qlinear(x, m, js.int8.pack_qweight(w), out), q = b.int8.qlinear(x, m, b.int8.pack_qweight(w), out);
+      console.log(JSON.stringify({ variant: b.instance.variant, err, same: a.every((v, i) => v === q[i]) }));`;
+    const res = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+      encoding: 'utf8',
+    });
+    const r = JSON.parse(res.trim().split('\n').pop() ?? '{}') as { variant: string; err: number; same: boolean };
+    expect(r.variant).toBe('relaxed');
+    expect(r.same).toBe(true);
+    expect(r.err).toBeLessThan(1e-3);
   });
 });
 

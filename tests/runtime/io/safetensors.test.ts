@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,17 @@ describe('safetensors', () => {
     expect(header['a.count'].data_offsets[0] % 8).toBe(0);
     // no temp file left behind
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a failed save names the path, leaves no temp file and keeps the old file', () => {
+    const target = join(dir, 'is-a-dir.safetensors');
+    mkdirSync(target);
+    expect(() => save_safetensors({ a: tensor([1]) }, target)).toThrow(/is-a-dir\.safetensors/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const p = join(dir, 'keep.safetensors');
+    save_safetensors({ a: tensor([1]) }, p);
+    expect(() => save_safetensors({ q: tensor([1], { dtype: 'qint8' }) }, p)).toThrow(/"q" has dtype qint8/);
+    expect(load_safetensors(p).a.data[0]).toBe(1);
   });
 
   it('reads F16 as float32 exactly', () => {

@@ -242,6 +242,25 @@ describe('layer forward', () => {
     expect(bn.num_batches_tracked?.item()).toBe(2);
   });
 
+  it('BatchNorm without running stats normalises with batch statistics in eval too', () => {
+    const bn = new nn.BatchNorm1d(3, { track_running_stats: false, affine: false });
+    expect(bn.running_mean).toBeNull();
+    expect(Object.keys(bn.state_dict())).toEqual([]);
+    bn.eval();
+    const y = bn.forward(rnd([6, 3], 4));
+    let s = 0;
+    for (let i = 0; i < 6; i++) s += y.data[i * 3];
+    expect(Math.abs(s)).toBeLessThan(1e-5);
+  });
+
+  it('Embedding.from_pretrained copies the table and freezes it by default', () => {
+    const table = rnd([4, 2], 1);
+    const e = nn.Embedding.from_pretrained(table);
+    expect(e.weight.requires_grad).toBe(false);
+    expect([...e.forward(tensor([3], { dtype: 'int64' })).data]).toEqual([...table.data.subarray(6, 8)]);
+    expect(nn.Embedding.from_pretrained(table, { freeze: false }).weight.requires_grad).toBe(true);
+  });
+
   it('LayerNorm, Embedding, Flatten, Dropout, activations and pools run through their modules', () => {
     const ln = new nn.LayerNorm(4);
     const y = ln.forward(rnd([3, 4], 1));

@@ -229,6 +229,7 @@ describe('gradients through the recurrences', () => {
     manual_seed(9);
     const seq = new nn.LSTM(3, 4);
     const cell = new nn.LSTMCell(3, 4);
+    expect(seq.weight_ih_l0.shape).toEqual([16, 3]);
     const sd = seq.state_dict();
     cell.load_state_dict({
       weight_ih: sd.weight_ih_l0,

@@ -82,6 +82,14 @@ describe('SGD', () => {
     set_grad(a, [1]);
     opt.zero_grad(false);
     expect(vals(a.grad as Tensor)).toEqual([0]);
+    // a module's parameters() generator works as in torch
+    class Net extends nn.Module {
+      w = param([1, 2]);
+      b = param([3]);
+    }
+    const net = new Net();
+    const from_module = new SGD(net.parameters(), { lr: 0.5 });
+    expect(from_module.param_groups[0].params).toEqual([net.w, net.b]);
     expect(() => new SGD([], { lr: 0.1 })).toThrow(/SGD: optimizer got an empty parameter list/);
     expect(() => new SGD([a, a])).toThrow(/more than one parameter group/);
     expect(() => new SGD([a], { lr: -1 })).toThrow('SGD: invalid learning rate: -1');

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   EntropyObserver,
   HistogramObserver,
-  MSEObserver,
-  MinMaxObserver,
-  PercentileObserver,
   histogram_quantile,
+  MinMaxObserver,
+  MSEObserver,
+  PercentileObserver,
   quantize_per_tensor,
 } from '../../../runtime/quant/index.js';
 import type { UniformQuantizationObserverBase } from '../../../runtime/quant/observer_base.js';
@@ -25,7 +25,11 @@ function quant_mse(x: Tensor, obs: UniformQuantizationObserverBase): { range: nu
 // although 99.99% of the mass is within ±4.
 const g = new Generator(5);
 const N = 1_000_000;
-const heavy = new Tensor(Float32Array.from({ length: N }, () => g.normal()), [N], 'float32');
+const heavy = new Tensor(
+  Float32Array.from({ length: N }, () => g.normal()),
+  [N],
+  'float32',
+);
 heavy.data[10] = 40;
 heavy.data[20] = -40;
 
@@ -62,7 +66,11 @@ describe('Percentile / MSE / Entropy observers', () => {
   });
 
   it('EntropyObserver ignores the exact zeros of ReLU outputs and handles all-zero input', () => {
-    const relu = new Tensor(Float32Array.from(heavy.data, (v) => Math.max(0, v)), [N], 'float32');
+    const relu = new Tensor(
+      Float32Array.from(heavy.data, (v) => Math.max(0, v)),
+      [N],
+      'float32',
+    );
     const e = new EntropyObserver();
     e.forward(relu);
     const [lo, hi] = e.search_range();
@@ -78,11 +86,19 @@ describe('Percentile / MSE / Entropy observers', () => {
   it('reports the MSE of each observer on the Pareto activation (golden input/pareto)', () => {
     const pareto = load_observer_goldens().tensors['input/pareto'];
     const rows: string[] = [];
-    for (const obs of [new MinMaxObserver(), new HistogramObserver(), new PercentileObserver(), new MSEObserver(), new EntropyObserver()]) {
+    for (const obs of [
+      new MinMaxObserver(),
+      new HistogramObserver(),
+      new PercentileObserver(),
+      new MSEObserver(),
+      new EntropyObserver(),
+    ]) {
       obs.forward(pareto);
       const r = quant_mse(pareto, obs);
       expect(Number.isFinite(r.mse)).toBe(true);
-      rows.push(`${obs.constructor.name.padEnd(20)} range ${r.range.toFixed(3).padStart(7)}  mse ${r.mse.toExponential(3)}`);
+      rows.push(
+        `${obs.constructor.name.padEnd(20)} range ${r.range.toFixed(3).padStart(7)}  mse ${r.mse.toExponential(3)}`,
+      );
     }
     console.log(`quantization MSE on input/pareto [1, 1024] (quint8 affine):\n${rows.join('\n')}`);
   });

@@ -2,11 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { Module } from '../../../runtime/nn/module.js';
 import { Parameter } from '../../../runtime/nn/parameter.js';
 import {
-  FakeQuantize,
-  FixedQParamsFakeQuantize,
-  LearnableFakeQuantize,
-  MovingAverageMinMaxObserver,
-  MovingAveragePerChannelMinMaxObserver,
   _fake_quantize_learnable_per_channel_affine,
   _fake_quantize_learnable_per_tensor_affine,
   default_fixed_qparams_range_0to1_fake_quant,
@@ -15,8 +10,13 @@ import {
   disable_observer,
   enable_fake_quant,
   enable_observer,
+  FakeQuantize,
+  FixedQParamsFakeQuantize,
   fake_quantize_per_tensor_affine,
   get_default_qat_qconfig,
+  LearnableFakeQuantize,
+  MovingAverageMinMaxObserver,
+  MovingAveragePerChannelMinMaxObserver,
   quantize_per_tensor,
 } from '../../../runtime/quant/index.js';
 import { add, gradcheck, matmul, mean, mul, randn, sub, tensor } from '../../../runtime/tensor/index.js';
@@ -82,6 +82,12 @@ describe('FakeQuantize module', () => {
       expect(fq.scale.data[c]).toBeCloseTo(amax / 127.5, 6);
     }
     expect(Math.abs(y.data[3] - w.data[3])).toBeLessThan(fq.scale.data[1]);
+    // a fresh module loads the per-channel state (its buffers resize, as torch's do)
+    const fresh = default_per_channel_weight_fake_quant();
+    fresh.load_state_dict(fq.state_dict());
+    expect([...fresh.scale.data]).toEqual([...fq.scale.data]);
+    expect(fresh.calculate_qparams()[0].data).toEqual(fq.calculate_qparams()[0].data);
+    expect([...fresh.forward(w).data]).toEqual([...y.data]);
   });
 
   it('FixedQParamsFakeQuantize keeps scale 1/256, zero point 0 whatever it sees', () => {

@@ -1,32 +1,32 @@
 import { describe, expect, it } from 'vitest';
+import * as fxq from '../../../index.js';
 import { Module } from '../../../runtime/nn/module.js';
 import {
-  FakeQuantize,
-  HistogramObserver,
-  MinMaxObserver,
-  MovingAverageMinMaxObserver,
-  PerChannelMinMaxObserver,
-  PlaceholderObserver,
-  QConfig,
-  QConfigDynamic,
-  QConfigMapping,
   activation_is_dynamically_quantized,
   backends,
   default_dynamic_qconfig,
   default_qconfig,
+  FakeQuantize,
   float16_dynamic_qconfig,
   get_default_qat_qconfig,
   get_default_qconfig,
   get_qconfig,
   get_qconfig_dtypes,
+  HistogramObserver,
+  MinMaxObserver,
+  MovingAverageMinMaxObserver,
+  PerChannelMinMaxObserver,
+  PlaceholderObserver,
   per_channel_dynamic_qconfig,
+  QConfig,
+  QConfigDynamic,
+  QConfigMapping,
   qconfig_equals,
   resolve_function_qconfig,
   resolve_method_qconfig,
   resolve_module_qconfig,
   validate_qconfig_dict,
 } from '../../../runtime/quant/index.js';
-import * as fxq from '../../../index.js';
 import { add, mul } from '../../../runtime/tensor/index.js';
 
 class Linear extends Module {}
@@ -53,7 +53,13 @@ describe('presets reproduce PyTorch 1.13', () => {
     const a = q.activation() as HistogramObserver;
     const w = q.weight() as MinMaxObserver;
     expect(a).toBeInstanceOf(HistogramObserver);
-    expect([a.dtype, a.qscheme, a.reduce_range, a.quant_min, a.quant_max]).toEqual(['quint8', 'per_tensor_affine', false, 0, 255]);
+    expect([a.dtype, a.qscheme, a.reduce_range, a.quant_min, a.quant_max]).toEqual([
+      'quint8',
+      'per_tensor_affine',
+      false,
+      0,
+      255,
+    ]);
     expect(w.constructor).toBe(MinMaxObserver);
     expect([w.dtype, w.qscheme, w.quant_min, w.quant_max]).toEqual(['qint8', 'per_tensor_symmetric', -128, 127]);
   });
@@ -98,8 +104,12 @@ describe('presets reproduce PyTorch 1.13', () => {
   it('QConfig accepts classes and factories, rejects instances and unknown keys', () => {
     const q = QConfig({ activation: MinMaxObserver, weight: PerChannelMinMaxObserver });
     expect(q.activation()).toBeInstanceOf(MinMaxObserver);
-    expect(() => QConfig({ activation: new MinMaxObserver() as never, weight: MinMaxObserver })).toThrow(/observer instance for activation/);
-    expect(() => QConfig({ activation: MinMaxObserver, weight: MinMaxObserver, bias: 1 } as never)).toThrow(/unknown key 'bias'/);
+    expect(() => QConfig({ activation: new MinMaxObserver() as never, weight: MinMaxObserver })).toThrow(
+      /observer instance for activation/,
+    );
+    expect(() => QConfig({ activation: MinMaxObserver, weight: MinMaxObserver, bias: 1 } as never)).toThrow(
+      /unknown key 'bias'/,
+    );
     expect(qconfig_equals(get_default_qconfig('qnnpack'), get_default_qconfig('qnnpack'))).toBe(true);
     expect(qconfig_equals(get_default_qconfig('qnnpack'), get_default_qconfig('fbgemm'))).toBe(false);
   });
@@ -187,11 +197,21 @@ describe('QConfigMapping precedence', () => {
 
   it('the validator names the bad key or entry', () => {
     expect(() => validate_qconfig_dict({ '': g, module_names: [] } as never)).toThrow(/unknown key 'module_names'/);
-    expect(() => validate_qconfig_dict({ object_type: [[Linear]] } as never)).toThrow(/qconfig_dict\['object_type'\]\[0\]: expected a 2-element entry/);
-    expect(() => validate_qconfig_dict({ module_name: [['fc', { activation: 1 }]] } as never)).toThrow(/qconfig_dict\['module_name'\]\[0\]: expected a QConfig or null/);
-    expect(() => validate_qconfig_dict({ module_name_regex: [['(', g]] })).toThrow(/qconfig_dict\['module_name_regex'\]\[0\]: invalid regex/);
-    expect(() => validate_qconfig_dict({ module_name_object_type_order: [['a', Linear, -1, g]] })).toThrow(/index must be a non-negative integer/);
+    expect(() => validate_qconfig_dict({ object_type: [[Linear]] } as never)).toThrow(
+      /qconfig_dict\['object_type'\]\[0\]: expected a 2-element entry/,
+    );
+    expect(() => validate_qconfig_dict({ module_name: [['fc', { activation: 1 }]] } as never)).toThrow(
+      /qconfig_dict\['module_name'\]\[0\]: expected a QConfig or null/,
+    );
+    expect(() => validate_qconfig_dict({ module_name_regex: [['(', g]] })).toThrow(
+      /qconfig_dict\['module_name_regex'\]\[0\]: invalid regex/,
+    );
+    expect(() => validate_qconfig_dict({ module_name_object_type_order: [['a', Linear, -1, g]] })).toThrow(
+      /index must be a non-negative integer/,
+    );
     expect(() => validate_qconfig_dict({ object_type: [[42, g]] } as never)).toThrow(/object type must be/);
-    expect(() => new QConfigMapping().set_module_name('fc', 'int8' as never)).toThrow(/set_module_name\('fc'\): expected a QConfig or null/);
+    expect(() => new QConfigMapping().set_module_name('fc', 'int8' as never)).toThrow(
+      /set_module_name\('fc'\): expected a QConfig or null/,
+    );
   });
 });

@@ -210,6 +210,9 @@ describe('activations', () => {
     gradcheck((a) => softmax(a, 0), [rnd([3, 4])]);
     gradcheck((a) => log_softmax(a, 1), [rnd([2, 3, 4])]);
     gradcheck((a) => a.log_softmax(-1), [rnd([2, 3, 4])]);
+    expect(() => softmax(tensor([1, 2, 3], { dtype: 'int64' }), 0)).toThrow(
+      'softmax: expected a float32 tensor, got int64 with shape [3]',
+    );
     expect(() => softmax(x, 2)).toThrow(
       /softmax: dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)/,
     );

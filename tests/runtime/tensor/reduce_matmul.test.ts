@@ -144,6 +144,9 @@ describe('matmul', () => {
         ]),
       ),
     ).toThrow('matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 vs 4)');
+    expect(() => matmul(tensor([1, 2], { dtype: 'int32' }), tensor([1, 2]))).toThrow(
+      'matmul: expected float32 operands, got int32 [2] and float32 [2]',
+    );
     expect(() => matmul(tensor(1), tensor([1]))).toThrow(
       /matmul: both arguments need to be at least 1D, but they are 0D and 1D/,
     );

@@ -6,6 +6,7 @@ import {
   flatten,
   gradcheck,
   narrow,
+  no_grad,
   permute,
   reshape,
   select,
@@ -197,5 +198,56 @@ describe('conversion and reading', () => {
     expect(vals(p)).toEqual([1, 4, 2, 5, 3, 6]);
     expect(cat([q, q], 1).quantizer).toEqual(q.quantizer);
     expect(q.index(0, 1).tolist()).toEqual([1, 1.5, 2]);
+  });
+});
+
+describe('in-place writes', () => {
+  it('zero_, fill_ and copy_ (with broadcasting and casting)', () => {
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(x.zero_()).toBe(x);
+    expect([...x.data]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect([...x.fill_(0.1).data]).toEqual(new Array(6).fill(Math.fround(0.1)));
+    x.copy_(tensor([7, 8, 9]));
+    expect([...x.data]).toEqual([7, 8, 9, 7, 8, 9]);
+    const i = tensor([0, 0], { dtype: 'int32' }).copy_(tensor([2.7, -1.5]));
+    expect([...i.data]).toEqual([2, -1]);
+    expect(() => x.copy_(tensor([1, 2]))).toThrow('copy_: source of shape [2] cannot be broadcast to [2, 3]');
+  });
+
+  it('refuse tensors autograd tracks, unless under no_grad', () => {
+    const p = tensor([1, 2], { requires_grad: true });
+    expect(() => p.zero_()).toThrow(
+      /zero_: a leaf tensor that requires grad \(shape \[2\]\) is being used in an in-place operation/,
+    );
+    expect(() => p.mul(2).fill_(1)).toThrow(
+      /fill_: in-place writes to a tensor that is part of an autograd graph \(MulBackward\)/,
+    );
+    no_grad(() => p.fill_(3));
+    expect([...p.data]).toEqual([3, 3]);
+  });
+});
+
+describe('per-channel quantized views', () => {
+  it('follow the channel axis through squeeze/unsqueeze/flatten and refuse splitting it', () => {
+    const w = tensor(new Array(24).fill(1), { dtype: 'qint8', shape: [4, 3, 2] });
+    w.quantizer = {
+      kind: 'per_channel',
+      scales: new Float64Array(3).fill(0.1),
+      zero_points: new Int32Array(3),
+      axis: 1,
+    };
+    const ax = (t: Tensor) => (t.quantizer?.kind === 'per_channel' ? t.quantizer.axis : -1);
+    expect(ax(w.unsqueeze(0))).toBe(2);
+    expect(ax(w.unsqueeze(2))).toBe(1);
+    expect(ax(w.flatten(2))).toBe(1);
+    expect(ax(w.unsqueeze(0).squeeze(0))).toBe(1);
+    expect(() => w.flatten(0, 1)).toThrow(
+      'flatten: cannot reshape a per-channel quantized tensor [4, 3, 2] (axis 1) to [12, 2] without splitting the channel dim',
+    );
+    expect(ax(w.permute(2, 1, 0))).toBe(1);
+    expect(ax(w.permute(1, 0, 2))).toBe(0);
   });
 });

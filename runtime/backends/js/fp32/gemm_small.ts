@@ -16,26 +16,51 @@ export function sgemm_small_m(
   accumulate: boolean,
 ): void {
   if (trans_b) {
-    const k4 = k - (k % 4);
     for (let i = 0; i < m; i++) {
       const ao = i * k;
-      for (let j = 0; j < n; j++) {
-        const bo = j * k;
-        let s0 = 0,
-          s1 = 0,
-          s2 = 0,
-          s3 = 0;
-        let p = 0;
-        for (; p < k4; p += 4) {
-          s0 += a[ao + p] * b[bo + p];
-          s1 += a[ao + p + 1] * b[bo + p + 1];
-          s2 += a[ao + p + 2] * b[bo + p + 2];
-          s3 += a[ao + p + 3] * b[bo + p + 3];
+      let j = 0;
+      // four outputs at a time share each load of a[p]: 5 loads per 4 multiply-adds instead of 8
+      for (; j + 4 <= n; j += 4) {
+        const b0 = j * k;
+        const b1 = b0 + k;
+        const b2 = b1 + k;
+        const b3 = b2 + k;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let p = 0; p < k; p++) {
+          const av = a[ao + p];
+          s0 += av * b[b0 + p];
+          s1 += av * b[b1 + p];
+          s2 += av * b[b2 + p];
+          s3 += av * b[b3 + p];
         }
-        for (; p < k; p++) s0 += a[ao + p] * b[bo + p];
-        const v = s0 + s1 + s2 + s3 + (bias ? bias[j] : 0);
-        if (accumulate) c[i * n + j] += v;
-        else c[i * n + j] = v;
+        const co = i * n + j;
+        if (bias) {
+          s0 += bias[j];
+          s1 += bias[j + 1];
+          s2 += bias[j + 2];
+          s3 += bias[j + 3];
+        }
+        if (accumulate) {
+          c[co] += s0;
+          c[co + 1] += s1;
+          c[co + 2] += s2;
+          c[co + 3] += s3;
+        } else {
+          c[co] = s0;
+          c[co + 1] = s1;
+          c[co + 2] = s2;
+          c[co + 3] = s3;
+        }
+      }
+      for (; j < n; j++) {
+        const bo = j * k;
+        let s = bias ? bias[j] : 0;
+        for (let p = 0; p < k; p++) s += a[ao + p] * b[bo + p];
+        if (accumulate) c[i * n + j] += s;
+        else c[i * n + j] = s;
       }
     }
     return;

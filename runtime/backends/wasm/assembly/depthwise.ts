@@ -1,13 +1,13 @@
-// Direct depthwise convolution (groups == in_channels): no im2col, four consecutive output pixels per
-// vector. Each input channel is first copied into a zero-padded scratch plane (int32 x - zp for int8,
-// f32 for fp32) wide enough that the 4-lane loads never need bounds checks; padding reads as zero
-// (= the input zero point for int8).
+// Direct depthwise convolution (groups == in_channels): no im2col. Each input channel is first copied into
+// a zero-padded scratch plane (int32 x - zp for int8, f32 for fp32) wide enough that vector loads never
+// need bounds checks; padding reads as zero (= the input zero point for int8). Outputs are computed 16
+// consecutive pixels (4 vectors) at a time, so each tap's weight is splatted once per 16 outputs.
 import { requant_store } from './requant';
 
 /** Padded plane width for a row of OW outputs computed 4 at a time. */
 @inline
 function padded_width(W: i32, pw: i32, kw: i32, sw: i32, dw: i32, OW: i32): i32 {
-  return max(W + 2 * pw, ((OW + 3) & ~3) * sw + (kw - 1) * dw + 1);
+  return max(W + 2 * pw, ((OW + 15) & ~15) * sw + (kw - 1) * dw + 1);
 }
 
 /** Loads 4 lanes from p with an element stride of sw (contiguous when sw == 1). */
@@ -30,7 +30,14 @@ function fill_plane(src: usize, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i
       memory.copy(d, src + ((<usize>h * <usize>W) << 2), <usize>W << 2);
     } else {
       const s = src + <usize>h * <usize>W;
-      for (let w = 0; w < W; w++) store<i32>(d + (<usize>w << 2), <i32>load<u8>(s + <usize>w) - zp);
+      const vzp = i32x4.splat(zp);
+      let w = 0;
+      for (; w + 8 <= W; w += 8) {
+        const x16 = v128.load8x8_u(s + <usize>w);
+        v128.store(d + (<usize>w << 2), i32x4.sub(i32x4.extend_low_i16x8_u(x16), vzp));
+        v128.store(d + (<usize>w << 2), i32x4.sub(i32x4.extend_high_i16x8_u(x16), vzp), 16);
+      }
+      for (; w < W; w++) store<i32>(d + (<usize>w << 2), <i32>load<u8>(s + <usize>w) - zp);
     }
   }
 }
@@ -62,16 +69,26 @@ export function qdepthwise(
       const vm = f32x4.splat(load<f32>(mult + (<usize>oc << 2)));
       const yp = y + <usize>oc * <usize>(OH * OW);
       for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow += 4) {
-          let acc = i32x4.splat(0);
+        for (let ow = 0; ow < OW; ow += 16) {
+          let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
           for (let r = 0; r < kh; r++) {
             const prow = scratch + ((<usize>(oh * sh + r * dh) * <usize>PW + <usize>(ow * sw)) << 2);
             for (let s = 0; s < kw; s++) {
               const wv = i32x4.splat(<i32>load<i16>(wrow + (<usize>(r * kw + s) << 1)));
-              acc = i32x4.add(acc, i32x4.mul(load4(prow + (<usize>(s * dw) << 2), sw), wv));
+              const p = prow + (<usize>(s * dw) << 2);
+              const st = <usize>(sw << 4);
+              a0 = i32x4.add(a0, i32x4.mul(load4(p, sw), wv));
+              a1 = i32x4.add(a1, i32x4.mul(load4(p + st, sw), wv));
+              a2 = i32x4.add(a2, i32x4.mul(load4(p + 2 * st, sw), wv));
+              a3 = i32x4.add(a3, i32x4.mul(load4(p + 3 * st, sw), wv));
             }
           }
-          requant_store(acc, vb, vm, zp, lo, hi, yp + <usize>(oh * OW + ow), min(4, OW - ow));
+          const dst = yp + <usize>(oh * OW + ow);
+          const left = OW - ow;
+          requant_store(a0, vb, vm, zp, lo, hi, dst, min(4, left));
+          if (left > 4) requant_store(a1, vb, vm, zp, lo, hi, dst + 4, min(4, left - 4));
+          if (left > 8) requant_store(a2, vb, vm, zp, lo, hi, dst + 8, min(4, left - 8));
+          if (left > 12) requant_store(a3, vb, vm, zp, lo, hi, dst + 12, min(4, left - 12));
         }
       }
     }
@@ -95,27 +112,40 @@ export function depthwise_f32(
       const vb = f32x4.splat(bias != 0 ? load<f32>(bias + (<usize>oc << 2)) : 0);
       const yp = y + (<usize>oc * <usize>(OH * OW) << 2);
       for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow += 4) {
-          let acc = f32x4.splat(0);
+        for (let ow = 0; ow < OW; ow += 16) {
+          let a0 = vb, a1 = vb, a2 = vb, a3 = vb;
           for (let r = 0; r < kh; r++) {
             const prow = scratch + ((<usize>(oh * sh + r * dh) * <usize>PW + <usize>(ow * sw)) << 2);
             for (let s = 0; s < kw; s++) {
               const wv = f32x4.splat(load<f32>(wrow + (<usize>(r * kw + s) << 2)));
-              acc = f32x4.add(acc, f32x4.mul(load4(prow + (<usize>(s * dw) << 2), sw), wv));
+              const p = prow + (<usize>(s * dw) << 2);
+              const st = <usize>(sw << 4);
+              a0 = f32x4.add(a0, f32x4.mul(load4(p, sw), wv));
+              a1 = f32x4.add(a1, f32x4.mul(load4(p + st, sw), wv));
+              a2 = f32x4.add(a2, f32x4.mul(load4(p + 2 * st, sw), wv));
+              a3 = f32x4.add(a3, f32x4.mul(load4(p + 3 * st, sw), wv));
             }
           }
-          acc = f32x4.add(acc, vb);
           const dst = yp + (<usize>(oh * OW + ow) << 2);
-          const nvalid = min(4, OW - ow);
-          if (nvalid == 4) {
-            v128.store(dst, acc);
-          } else {
-            store<f32>(dst, f32x4.extract_lane(acc, 0));
-            if (nvalid > 1) store<f32>(dst, f32x4.extract_lane(acc, 1), 4);
-            if (nvalid > 2) store<f32>(dst, f32x4.extract_lane(acc, 2), 8);
-          }
+          const left = OW - ow;
+          store_f32(dst, a0, min(4, left));
+          if (left > 4) store_f32(dst + 16, a1, min(4, left - 4));
+          if (left > 8) store_f32(dst + 32, a2, min(4, left - 8));
+          if (left > 12) store_f32(dst + 48, a3, min(4, left - 12));
         }
       }
     }
+  }
+}
+
+/** Stores n (1..4) f32 lanes. */
+@inline
+function store_f32(dst: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(dst, v);
+  } else {
+    store<f32>(dst, f32x4.extract_lane(v, 0));
+    if (n > 1) store<f32>(dst, f32x4.extract_lane(v, 1), 4);
+    if (n > 2) store<f32>(dst, f32x4.extract_lane(v, 2), 8);
   }
 }

@@ -1,5 +1,6 @@
 // Widening of uint8 activations to the int16 rows qgemm reads: (x - zero_point) as int16, zero-padded to kp.
-// Done once per call (Linear) or per image and group (conv im2col), never inside the GEMM loop.
+// Done once per call (Linear) or per image and group (conv: NHWC plane, then im2col rows), never inside
+// the GEMM loop.
 
 /** x: [M][K] uint8 -> out: [M][kp] int16 of x - zp, zeros in k >= K. */
 export function widen_rows_u8(x: usize, M: i32, K: i32, zp: i32, out: usize, kp: i32): void {
@@ -12,47 +13,6 @@ export function widen_rows_u8(x: usize, M: i32, K: i32, zp: i32, out: usize, kp:
     for (; k < K; k++) store<i16>(dst + (<usize>k << 1), <i16>(<i32>load<u8>(src + <usize>k) - zp));
     for (; k < kp; k++) store<i16>(dst + (<usize>k << 1), 0);
   }
-}
-
-/**
- * im2col for one image and one group of a quantized conv, one row per output pixel:
- * out[p][(c - c0)*kh*kw + r*kw + s] = x[c][ih][iw] - zp (0 where the tap falls in the padding, which reads
- * as the input zero point), zero-padded to kp columns; rows P..P4-1 (P4 = P rounded up to 4) are zeroed.
- */
-export function im2col_q16(
-  x: usize, H: i32, W: i32, c0: i32, cg: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32, zp: i32, out: usize, kp: i32,
-): void {
-  const row = <usize>kp << 1;
-  const plane = <usize>H * <usize>W;
-  let dst = out;
-  for (let oh = 0; oh < OH; oh++) {
-    for (let ow = 0; ow < OW; ow++) {
-      let t: usize = 0;
-      for (let c = c0; c < c0 + cg; c++) {
-        const src = x + <usize>c * plane;
-        for (let r = 0; r < kh; r++) {
-          const ih = oh * sh - ph + r * dh;
-          if (ih < 0 || ih >= H) {
-            for (let s = 0; s < kw; s++) { store<i16>(dst + t, 0); t += 2; }
-            continue;
-          }
-          const srow = src + <usize>ih * <usize>W;
-          const iw0 = ow * sw - pw;
-          for (let s = 0; s < kw; s++) {
-            const iw = iw0 + s * dw;
-            store<i16>(dst + t, iw >= 0 && iw < W ? <i16>(<i32>load<u8>(srow + <usize>iw) - zp) : 0);
-            t += 2;
-          }
-        }
-      }
-      for (; t < row; t += 2) store<i16>(dst + t, 0);
-      dst += row;
-    }
-  }
-  const P = OH * OW;
-  const P4 = (P + 3) & ~3;
-  memory.fill(dst, 0, <usize>(P4 - P) * row);
 }
 
 /**
