@@ -12,3 +12,4 @@ export * as quantization from './runtime/quant/index.js';
 export { quantize_per_tensor, quantize_per_channel, dequantize, int_repr } from './runtime/quant/qtensor.js';
 export { load_wasm_backend, init_wasm } from './runtime/backends/wasm/index.js';
 export * as quantize_fx from './compiler/quantize_fx.js';
+export { gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell } from './runtime/nn/functional/rnn_cells.js';

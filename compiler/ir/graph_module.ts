@@ -152,6 +152,14 @@ export class GraphModule extends Module {
   /** Runs the compiled forward; an error inside it names the node whose statement failed. */
   forward(...args: unknown[]): unknown {
     const compiled = this._compiled as CompiledGraph;
+    const params = (this._emitted as NonNullable<typeof this._emitted>).params;
+    const required = params.filter((p) => p.default_expr === undefined).length;
+    if (args.length < required || args.length > params.length) {
+      const want = required === params.length ? `${required}` : `${required} to ${params.length}`;
+      throw new Error(
+        `${this.class_name}.forward takes ${want} input(s) (${params.map((p) => p.name).join(', ')}), got ${args.length}`,
+      );
+    }
     try {
       return compiled.fn.apply(this, args);
     } catch (e) {

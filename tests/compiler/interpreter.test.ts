@@ -45,5 +45,7 @@ describe('Interpreter', () => {
     const gm = fx.symbolic_trace(new M());
     expect(() => new fx.Interpreter(gm).run(randn([2, 5]))).toThrow(/\[fxq node 'fc': /);
     expect(() => new fx.Interpreter(gm).run()).toThrow(/missing input 'x'/);
+    expect(() => gm.forward()).toThrow(/^M.forward takes 1 input\(s\) \(x\), got 0$/);
+    expect(() => gm.forward(randn([2, 4]), 1)).toThrow(/got 2/);
   });
 });

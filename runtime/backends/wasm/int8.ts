@@ -13,6 +13,8 @@ import { conv_output_hw } from './conv_geometry.js';
 const MODE_CH_LANE = 0;
 const MODE_CH_ROW = 1;
 const MODE_ACC_I32 = 2;
+/** Conv reductions up to this (padded) length use the pixels-along-lanes kernel instead of im2col + GEMM. */
+const PAIRS_MAX_KP = 64;
 
 /** A weight packed into one wasm instance's memory (freed when the object is garbage collected). */
 export interface WasmPackedQWeight extends PackedQWeight {
@@ -181,20 +183,23 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     const [dh, dw] = g.dilation;
     const p = channel_params(pw, x.scale, out.scale);
     const depthwise = cig === 1 && groups === ci;
+    // short reductions: pixels along the lanes, no horizontal sums (assembly/qconv_pairs.ts)
+    const pairs = !depthwise && pw.kp <= PAIRS_MAX_KP;
+    const gemm = !depthwise && !pairs;
     // padded NHWC plane of one group (+16 bytes: im2col's chunked copies read past a segment)
-    const Hp = H + 2 * ph;
     const Wp = W + 2 * pwd;
-    const plane = Hp * Wp * cig * 2 + 16;
-    const work = depthwise ? wx.depthwise_scratch_bytes(H, W, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow) : round_up(P, 4) * pw.kp * 2 + 32;
-    if (depthwise) set_layout(pw, 'c');
-    else set_layout(pw, kh * kw === 1 ? 'c' : `rsc:${kh}x${kw}`);
-    const part_bytes = depthwise ? 0 : wx.qgemm_part_bytes(cog, P, pw.kp);
-    heap.begin(scratch_bytes(nb * ci * H * W, nb * co * P, p.bias_q.byteLength, p.mult.byteLength, work, depthwise ? 0 : plane, part_bytes));
+    const plane = gemm ? (H + 2 * ph) * Wp * cig * 2 + 16 : 0;
+    const work = depthwise
+      ? wx.depthwise_scratch_bytes(H, W, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow)
+      : pairs ? wx.pairs_bytes(P, pw.kp) : round_up(P, 4) * pw.kp * 2 + 32;
+    set_layout(pw, gemm && kh * kw > 1 ? `rsc:${kh}x${kw}` : 'c');
+    const part_bytes = gemm ? wx.qgemm_part_bytes(cog, P, pw.kp) : 0;
+    heap.begin(scratch_bytes(nb * ci * H * W, nb * co * P, p.bias_q.byteLength, p.mult.byteLength, work, plane, part_bytes));
     const xp = heap.take(nb * ci * H * W);
     const yp = heap.take(nb * co * P);
     const [bp, mp] = put_params(p);
     const wk = heap.take(work);
-    const pad = depthwise ? 0 : heap.take(plane);
+    const pad = heap.take(plane);
     const part = heap.take(part_bytes);
     heap.u8.set(x.data, xp);
     const [zp, lo, hi] = out_args(out);
@@ -206,9 +211,14 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
         continue;
       }
       for (let gi = 0; gi < groups; gi++) {
+        const r0 = gi * cog;
+        if (pairs) {
+          wx.im2col_pairs_q16(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, wk, pw.kp);
+          wx.qconv_pairs(pw.ptr + r0 * pw.kp * 2, wk, cog, P, pw.kp, yb + r0 * P, P, bp + r0 * 4, mp + r0 * 4, zp, lo, hi);
+          continue;
+        }
         wx.nhwc_pad_q16(xb, H, W, gi * cig, cig, ph, pwd, Wp, x.zero_point, pad, plane);
         wx.im2col_rows_q16(pad, Wp, cig, kh, kw, sh, sw, dh, dw, oh, ow, wk, pw.kp);
-        const r0 = gi * cog;
         wx.qgemm(pw.ptr + r0 * pw.kp * 2, wk, cog, P, pw.kp, yb + r0 * P, P, MODE_CH_ROW, bp + r0 * 4, mp + r0 * 4, zp, lo, hi, part);
       }
     }

@@ -14,6 +14,9 @@ export interface WasmExports {
   widen_rows_u8(x: number, M: number, K: number, zp: number, out: number, kp: number): void;
   nhwc_pad_q16(x: number, H: number, W: number, c0: number, cg: number, ph: number, pw: number, Wp: number, zp: number, out: number, bytes: number): void;
   im2col_rows_q16(pad: number, Wp: number, cg: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number, out: number, kp: number): void;
+  qconv_pairs(w: number, col: number, M: number, P: number, kp: number, y: number, ldy: number, bias: number, mult: number, zp: number, lo: number, hi: number): void;
+  im2col_pairs_q16(x: number, H: number, W: number, c0: number, cg: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, zp: number, out: number, kp: number): void;
+  pairs_bytes(P: number, kp: number): number;
   qdepthwise(x: number, C: number, H: number, W: number, OC: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, xzp: number, w: number, kp: number, bias: number, mult: number, zp: number, lo: number, hi: number, y: number, scratch: number): void;
   depthwise_f32(x: number, C: number, H: number, W: number, OC: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, w: number, bias: number, y: number, scratch: number): void;
   depthwise_scratch_bytes(H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number): number;
@@ -29,7 +32,7 @@ export interface WasmExports {
 
 /** Every function the loader calls: a build without one of them is stale. */
 const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] = [
-  'heap_base', 'qgemm', 'qgemm_part_bytes', 'widen_rows_u8', 'nhwc_pad_q16', 'im2col_rows_q16', 'qdepthwise',
+  'heap_base', 'qgemm', 'qgemm_part_bytes', 'widen_rows_u8', 'nhwc_pad_q16', 'im2col_rows_q16', 'qconv_pairs', 'im2col_pairs_q16', 'pairs_bytes', 'qdepthwise',
   'depthwise_f32', 'depthwise_scratch_bytes', 'sgemm_packed', 'sgemv_t', 'sgemv_n', 'pack_b_f32', 'transpose_f32',
   'im2col_f32_packed', 'peak_dot_i16', 'peak_f32',
 ];

@@ -56,3 +56,10 @@ export function py_tuple(v: readonly number[]): string {
 export function py_bool(v: boolean): string {
   return v ? 'True' : 'False';
 }
+
+/** The logistic function, overflow-free; for kernels that fuse it (the RNN cells). */
+export function sigmoid_scalar(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}

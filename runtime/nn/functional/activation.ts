@@ -81,10 +81,3 @@ export const gelu = define_function(
   'F.gelu',
   (input: Tensor, options: smooth.GeluOptions = {}): Tensor => smooth.gelu(input, options),
 );
-
-/** The logistic function, overflow-free; for kernels that fuse it (the RNN cells). */
-export function sigmoid_scalar(v: number): number {
-  if (v >= 0) return 1 / (1 + Math.exp(-v));
-  const e = Math.exp(v);
-  return e / (1 + e);
-}

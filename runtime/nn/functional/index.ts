@@ -9,5 +9,4 @@ export * from './linear.js';
 export * from './normalization.js';
 export * from './pad.js';
 export * from './pooling.js';
-export * from './rnn_cells.js';
 export * from './softmax.js';

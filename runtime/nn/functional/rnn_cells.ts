@@ -8,8 +8,8 @@ import { record_grad } from '../../autograd/function.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { add } from '../../tensor/ops/binary.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { check_float, fmt } from './_util.js';
-import { relu, sigmoid_scalar, tanh } from './activation.js';
+import { check_float, fmt, sigmoid_scalar } from './_util.js';
+import { relu, tanh } from './activation.js';
 import { linear } from './linear.js';
 
 function f32(n: number): Float32Array {

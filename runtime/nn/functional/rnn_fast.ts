@@ -5,7 +5,7 @@
  * LSTM comparisons run against).
  */
 import { get_backend } from '../../backends/registry.js';
-import { sigmoid_scalar } from './activation.js';
+import { sigmoid_scalar } from './_util.js';
 
 /** The recurrence of one layer: LSTM, GRU, or Elman RNN with tanh / relu. */
 export type RnnMode = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';

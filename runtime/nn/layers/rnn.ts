@@ -133,8 +133,8 @@ export class RNNBase extends Module {
       ? this._run_autograd(x, h0, c0, T, N)
       : this._run_fast(x, h0, c0, T, N);
     if (!unbatched) return res;
-    const t_dim = this.batch_first ? 0 : 1;
-    return { output: res.output.squeeze(t_dim), h_n: res.h_n.squeeze(1), c_n: res.c_n ? res.c_n.squeeze(1) : null };
+    const batch_dim = this.batch_first ? 0 : 1;
+    return { output: res.output.squeeze(batch_dim), h_n: res.h_n.squeeze(1), c_n: res.c_n ? res.c_n.squeeze(1) : null };
   }
 
   private _run_fast(x: Tensor, h0: Tensor | null, c0: Tensor | null, T: number, N: number): RunResult {

@@ -75,7 +75,7 @@ const conv_geometry = fc
   .record({
     batch: fc.integer({ min: 1, max: 2 }),
     groups: fc.integer({ min: 1, max: 3 }),
-    cig: fc.integer({ min: 1, max: 4 }),
+    cig: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 8, max: 16 })),
     cog: fc.integer({ min: 1, max: 5 }),
     depthwise: fc.boolean(),
     kh: fc.integer({ min: 1, max: 3 }),
@@ -132,9 +132,11 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
     );
   });
 
-  it(`qconv2d (${RUNS} random cases, groups incl. depthwise)`, () => {
+  it(`qconv2d (${RUNS} random cases, groups incl. depthwise; short and long reductions)`, () => {
+    let long = 0;
     fc.assert(
       fc.property(conv_geometry, qparams, (g, q) => {
+        if ((g.in_channels / g.groups) * g.kernel_h * g.kernel_w > 64) long++;
         const rnd = lcg(q.seed);
         const k = (g.in_channels / g.groups) * g.kernel_h * g.kernel_w;
         const w = make_weight(g.out_channels, k, q, rnd);
@@ -146,6 +148,8 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
       }),
       { numRuns: RUNS },
     );
+    // both conv kernels were exercised: im2col + GEMM (k > 64) as well as the pair kernel
+    expect(long).toBeGreaterThan(30);
   });
 
   it('long reductions (k > 1024: the GEMM blocks k and keeps partial sums) on qlinear, qlinear_acc, qconv2d', () => {

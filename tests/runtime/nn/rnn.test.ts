@@ -209,12 +209,12 @@ describe('LSTM / GRU / RNN against a naive float64 recurrence', () => {
 
 describe('gradients through the recurrences', () => {
   for (const mode of ['LSTM', 'GRU', 'RNN_TANH'] as Mode[]) {
-    it(`${mode}: gradcheck for input, initial state and every weight (2 layers)`, () => {
+    it(`${mode}: gradcheck for input, initial state and every weight (2 layers, bidirectional)`, () => {
       manual_seed(5);
-      const m = make(mode, 3, 2, { num_layers: 2, batch_first: true });
+      const m = make(mode, 3, 2, { num_layers: 2, batch_first: true, bidirectional: true });
       const x = rnd([2, 3, 3], 1, true);
-      const h0 = rnd([2, 2, 2], 2, true);
-      const c0 = rnd([2, 2, 2], 3, true);
+      const h0 = rnd([4, 2, 2], 2, true);
+      const c0 = rnd([4, 2, 2], 3, true);
       const params = [...m.parameters()];
       const fn = (a: Tensor) => {
         const r = run(m, a, h0, mode === 'LSTM' ? c0 : null);
