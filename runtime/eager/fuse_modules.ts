@@ -71,7 +71,9 @@ function normalise_groups(modules_to_fuse: readonly string[] | readonly (readonl
   if (modules_to_fuse.every((x) => typeof x === 'string')) return [[...(modules_to_fuse as string[])]];
   return modules_to_fuse.map((g, i) => {
     if (!Array.isArray(g) || !g.every((x) => typeof x === 'string'))
-      throw new Error(`fuse_modules: modules_to_fuse[${i}] must be a list of submodule names, got ${JSON.stringify(g)}`);
+      throw new Error(
+        `fuse_modules: modules_to_fuse[${i}] must be a list of submodule names, got ${JSON.stringify(g)}`,
+      );
     return [...g];
   });
 }
@@ -104,7 +106,9 @@ function _fuse_modules(
     if (g.length < 2) throw new Error(`fuse_modules: group [${g.join(', ')}] needs at least two module names`);
     for (const name of g) {
       if (seen.has(name))
-        throw new Error(`fuse_modules: '${name}' is listed twice (groups ${seen.get(name)} and ${gi}); a module fuses once`);
+        throw new Error(
+          `fuse_modules: '${name}' is listed twice (groups ${seen.get(name)} and ${gi}); a module fuses once`,
+        );
       seen.set(name, gi);
     }
   });
@@ -129,7 +133,9 @@ function _fuse_modules(
       );
     return [g, out];
   });
-  for (const [g, out] of planned) g.forEach((name, i) => target.set_submodule(name, out[i]));
+  for (const [g, out] of planned) {
+    for (let i = 0; i < g.length; i++) target.set_submodule(g[i], out[i]);
+  }
   return target;
 }
 

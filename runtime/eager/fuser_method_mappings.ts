@@ -8,7 +8,7 @@ import * as nni from '../nn/intrinsic/fused.js';
 import { ReLU } from '../nn/layers/activation.js';
 import { Conv2d } from '../nn/layers/conv.js';
 import { Linear } from '../nn/layers/linear.js';
-import { BatchNorm1d, BatchNorm2d, type _BatchNorm } from '../nn/layers/normalization.js';
+import { type _BatchNorm, BatchNorm1d, BatchNorm2d } from '../nn/layers/normalization.js';
 import type { Module } from '../nn/module.js';
 import { fuse_conv_bn_eval, fuse_linear_bn_eval } from '../nn/utils/fusion.js';
 

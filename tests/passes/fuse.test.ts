@@ -36,7 +36,14 @@ describe('fuse_fx on the example models (eval: BatchNorm folded)', () => {
       'fc2 (Linear)',
       'output',
     ]);
-    expect(submodule_names(gm).filter((p) => !p.includes('.'))).toEqual(['conv1', 'pool1', 'conv2', 'pool2', 'fc1', 'fc2']);
+    expect(submodule_names(gm).filter((p) => !p.includes('.'))).toEqual([
+      'conv1',
+      'pool1',
+      'conv2',
+      'pool2',
+      'fc1',
+      'fc2',
+    ]);
     const conv1 = gm.get_submodule('conv1') as nn.Sequential;
     expect(conv1.at(0)).not.toBe(model.conv1); // a folded copy
     expect(max_abs_diff(gm.forward(x) as Tensor, want)).toBeLessThan(1e-5);
@@ -72,7 +79,8 @@ describe('fuse_fx on the example models (eval: BatchNorm folded)', () => {
       'output',
     ]);
     const names = submodule_names(gm);
-    for (const gone of ['bn1', 'relu1', 'layer1.bn1', 'layer1.bn2', 'layer2.downsample.1']) expect(names).not.toContain(gone);
+    for (const gone of ['bn1', 'relu1', 'layer1.bn1', 'layer1.bn2', 'layer2.downsample.1'])
+      expect(names).not.toContain(gone);
     expect(max_abs_diff(gm.forward(x) as Tensor, want)).toBeLessThan(1e-5);
   });
 
@@ -180,7 +188,9 @@ describe('fuse pass: spellings and constraints', () => {
   it('keeps preserved attributes and rejects unknown config keys', () => {
     const model = new FmnistCNN().eval() as FmnistCNN & { version?: number };
     model.version = 3;
-    const gm = quantize_fx.fuse_fx(model, { preserved_attributes: ['version'] }) as fx.GraphModule & { version?: number };
+    const gm = quantize_fx.fuse_fx(model, { preserved_attributes: ['version'] }) as fx.GraphModule & {
+      version?: number;
+    };
     expect(gm.version).toBe(3);
     expect(() => quantize_fx.fuse_fx(model, { preserved_attribute: ['version'] } as never)).toThrow(
       /unknown key\(s\) 'preserved_attribute'/,
@@ -197,6 +207,8 @@ describe('fuse pass: spellings and constraints', () => {
     }
     const m = new Bad().eval();
     m.bn.training = true; // modes disagree
-    expect(() => quantize_fx.fuse_fx(m)).toThrow(/fuse: fusing nodes 'conv' → 'bn' \(Conv2d → BatchNorm2d\).*same mode/);
+    expect(() => quantize_fx.fuse_fx(m)).toThrow(
+      /fuse: fusing nodes 'conv' → 'bn' \(Conv2d → BatchNorm2d\).*same mode/,
+    );
   });
 });

@@ -105,10 +105,24 @@ describe('fuse_modules (eager)', () => {
 
   it('validates every group before changing an inplace model', () => {
     const m = load_weights(new FmnistCNN()).eval();
-    expect(() => fuse_modules(m, [['conv1', 'bn1'], ['fc1', 'fc2']], { inplace: true })).toThrow(/Linear → Linear/);
+    expect(() =>
+      fuse_modules(
+        m,
+        [
+          ['conv1', 'bn1'],
+          ['fc1', 'fc2'],
+        ],
+        { inplace: true },
+      ),
+    ).toThrow(/Linear → Linear/);
     expect(m.conv1).toBeInstanceOf(nn.Conv2d);
     expect(m.bn1).toBeInstanceOf(nn.BatchNorm2d);
-    expect(() => fuse_modules(m, [['conv1', 'bn1'], ['bn1', 'relu1']])).toThrow(/'bn1' is listed twice/);
+    expect(() =>
+      fuse_modules(m, [
+        ['conv1', 'bn1'],
+        ['bn1', 'relu1'],
+      ]),
+    ).toThrow(/'bn1' is listed twice/);
     expect(() => fuse_modules(m, [['conv1']])).toThrow(/needs at least two/);
   });
 
@@ -124,7 +138,9 @@ describe('fuse_modules (eager)', () => {
     expect(m.fc1).toBeInstanceOf(nni.LinearReLU);
     const extra = [{ types: [nn.Linear, nn.Linear], fuser_method: (_q: boolean, a: nn.Module) => a }];
     expect(get_fuser_method([nn.Linear, nn.Linear], extra)).not.toBeNull();
-    const m2 = fuse_modules(model, ['fc1', 'fc2'], { fuse_custom_config_dict: { additional_fuser_method_mapping: extra } });
+    const m2 = fuse_modules(model, ['fc1', 'fc2'], {
+      fuse_custom_config_dict: { additional_fuser_method_mapping: extra },
+    });
     expect(m2.fc2).toBeInstanceOf(nn.Identity);
     expect(get_fuser_method([nn.Linear, nn.Linear])).toBeNull();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fx, Generator, nn, randn, type Tensor } from '../../../index.js';
+import { fx, Generator, nn, no_grad, quantization, randn, type Tensor } from '../../../index.js';
 import { max_abs_diff, randomize_bn } from './utils/_helpers.js';
 
 const nni = nn.intrinsic;
@@ -23,7 +23,9 @@ describe('nn.intrinsic float fused modules', () => {
     expect(Object.keys(new nni.LinearBn1d(new nn.Linear(3, 2), new nn.BatchNorm1d(2)).state_dict())).toContain(
       '1.running_var',
     );
-    expect(new nni.BNReLU2d(new nn.BatchNorm2d(2), new nn.ReLU()).toString()).toMatch(/^BNReLU2d\(\n {2}\(0\): BatchNorm2d/);
+    expect(new nni.BNReLU2d(new nn.BatchNorm2d(2), new nn.ReLU()).toString()).toMatch(
+      /^BNReLU2d\(\n {2}\(0\): BatchNorm2d/,
+    );
   });
 
   it('forward = the parts in order', () => {
@@ -64,9 +66,9 @@ describe('nn.intrinsic float fused modules', () => {
     expect(() => new nni.ConvReLU2d(new MyConv(1, 1, 1), new nn.ReLU())).toThrow(
       /ConvReLU2d: Incorrect types for input modules: expected \(Conv2d, ReLU\), got \(MyConv, ReLU\)/,
     );
-    expect(
-      () => new nni.LinearReLU(new nn.Linear(1, 1), new nn.ReLU6() as unknown as nn.ReLU),
-    ).toThrow(/got \(Linear, ReLU6\)/);
+    expect(() => new nni.LinearReLU(new nn.Linear(1, 1), new nn.ReLU6() as unknown as nn.ReLU)).toThrow(
+      /got \(Linear, ReLU6\)/,
+    );
   });
 
   it('are leaves for symbolic_trace (one call_module each)', () => {
@@ -85,5 +87,33 @@ describe('nn.intrinsic float fused modules', () => {
     expect(typeof nni.quantized.ConvReLU2d).toBe('function');
     expect(nni.quantized.ConvReLU2d).not.toBe(nni.ConvReLU2d);
     expect(typeof nni.quantized.dynamic.LinearReLU).toBe('function');
+  });
+
+  it('convert from a float ConvReLU2d: nn.intrinsic.quantized.ConvReLU2d.from_float reads part 0', () => {
+    const conv = new nn.Conv2d(2, 3, 3, { padding: 1 }).eval();
+    const bn = new nn.BatchNorm2d(3).eval();
+    randomize_bn(bn, 6);
+    const float = quantization.fuse_conv_bn_relu(false, conv, bn, new nn.ReLU().eval()) as InstanceType<
+      typeof nni.ConvReLU2d
+    >;
+    expect(float).toBeInstanceOf(nni.ConvReLU2d);
+    const x = randn([2, 2, 6, 6], { generator: new Generator(8) });
+    const act = () => new quantization.MinMaxObserver({ dtype: 'quint8', qscheme: 'per_tensor_affine' });
+    const obs = act();
+    Object.assign(float, {
+      qconfig: {
+        activation: act,
+        weight: () => new quantization.MinMaxObserver({ dtype: 'qint8', qscheme: 'per_tensor_symmetric' }),
+      },
+      activation_post_process: obs,
+    });
+    const y = no_grad(() => float.forward(x));
+    obs.forward(y);
+    const in_obs = act();
+    in_obs.forward(x);
+    const [s, z] = in_obs.calculate_qparams();
+    const q = nni.quantized.ConvReLU2d.from_float(float);
+    const out = q.forward(quantization.quantize_per_tensor(x, s.data[0], z.data[0], 'quint8')).dequantize();
+    expect(max_abs_diff(out, y)).toBeLessThan(4 * q.scale);
   });
 });

@@ -28,15 +28,19 @@ export function im2col_pairs_q16(
     for (let r = 0; r < kh; r++) {
       for (let s = 0; s < kw; s++) {
         let dst = out + ((<usize>(k >> 1) * <usize>P8) << 2) + (<usize>(k & 1) << 1);
+        // output columns whose tap lands inside the row: ow in [lo, hi); the rest stay zero
+        const off = s * dw - pw;
+        const lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+        const hi = min(OW, W - off <= 0 ? 0 : (W - off - 1) / sw + 1);
         for (let oh = 0; oh < OH; oh++) {
           const ih = oh * sh - ph + r * dh;
-          if (ih < 0 || ih >= H) { dst += <usize>OW << 2; continue; }
-          const srow = src + <usize>ih * <usize>W;
-          for (let ow = 0; ow < OW; ow++) {
-            const iw = ow * sw - pw + s * dw;
-            if (iw >= 0 && iw < W) store<i16>(dst, <i16>(<i32>load<u8>(srow + <usize>iw) - zp));
-            dst += 4;
+          if (ih >= 0 && ih < H && lo < hi) {
+            const srow = src + <usize>ih * <usize>W + <usize>off;
+            for (let ow = lo; ow < hi; ow++) {
+              store<i16>(dst + (<usize>ow << 2), <i16>(<i32>load<u8>(srow + <usize>(ow * sw)) - zp));
+            }
           }
+          dst += <usize>OW << 2;
         }
         k++;
       }

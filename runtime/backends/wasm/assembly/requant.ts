@@ -4,6 +4,14 @@
 // and f32x4.mul are exactly those two roundings. Clamping to [qmin - zp, qmax - zp] before rounding is the
 // same as clamping after (rne is monotone and fixes integers) and keeps the int32 conversion and the zp add
 // from overflowing (the reference saturates there too).
+// Cheap lowering on x64 (this runs once per output, which matters for short reductions): pmax/pmin (single
+// maxps/minps; no NaN can occur) instead of the NaN-exact min/max, and round-half-even by the magic number
+// 1.5·2^23: for |v| <= 2^22, v + 1.5·2^23 lands where the float spacing is 1, so the add itself rounds v
+// to the nearest integer, ties to even, and the low mantissa bits are that integer (minus the magic's bits).
+
+/** 1.5·2^23 and its bit pattern. */
+const MAGIC: f32 = 12582912.0;
+const MAGIC_BITS: i32 = 0x4b400000;
 
 /** Horizontal sums of four i32x4 partial-sum vectors: lane t = sum of all lanes of a_t. */
 @inline
@@ -17,8 +25,8 @@ export function hsum4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
 @inline
 export function requant_store(acc: v128, bias: v128, mult: v128, zp: i32, lo: f32, hi: f32, dst: usize, nvalid: i32): void {
   let v = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(acc, bias)), mult);
-  v = f32x4.min(f32x4.max(v, f32x4.splat(lo)), f32x4.splat(hi));
-  v = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(v)), i32x4.splat(zp));
+  v = f32x4.pmin(f32x4.pmax(v, f32x4.splat(lo)), f32x4.splat(hi));
+  v = i32x4.sub(f32x4.add(v, f32x4.splat(MAGIC)), i32x4.splat(MAGIC_BITS - zp));
   const b16 = i16x8.narrow_i32x4_s(v, v);
   const word = i32x4.extract_lane(i8x16.narrow_i16x8_u(b16, b16), 0);
   if (nvalid >= 4) {

@@ -1,6 +1,6 @@
 /** Shared by the fusion tests: max |a − b| with a shape check, and seeded random BatchNorm statistics. */
 import { expect } from 'vitest';
-import { Generator, nn, rand, randn, type Tensor } from '../../../../index.js';
+import { Generator, type nn, rand, randn, type Tensor } from '../../../../index.js';
 
 /** Largest absolute difference of two same-shaped tensors. */
 export function max_abs_diff(a: Tensor, b: Tensor): number {

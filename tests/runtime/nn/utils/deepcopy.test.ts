@@ -59,7 +59,12 @@ describe('deepcopy (modules)', () => {
     bn.register_buffer('scratch', randn([2]), false);
     const c = deepcopy(bn);
     expect(Object.keys(c.state_dict())).toEqual(Object.keys(bn.state_dict()));
-    expect([...c.named_buffers()].map(([k]) => k)).toEqual(['running_mean', 'running_var', 'num_batches_tracked', 'scratch']);
+    expect([...c.named_buffers()].map(([k]) => k)).toEqual([
+      'running_mean',
+      'running_var',
+      'num_batches_tracked',
+      'scratch',
+    ]);
     const lin = new nn.Linear(2, 2);
     const y = lin.forward(randn([1, 2]));
     expect(y.grad_fn).not.toBeNull();

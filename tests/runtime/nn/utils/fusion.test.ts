@@ -79,9 +79,9 @@ describe('fuse_conv_bn_eval', () => {
     expect(() => fuse_conv_bn_eval(conv.eval(), new nn.BatchNorm2d(5).eval())).toThrow(
       /conv weight \[4, 1, 1, 1\] has 4 output channels but BatchNorm has 5 features/,
     );
-    expect(() =>
-      fuse_conv_bn_eval(conv.eval(), new nn.BatchNorm2d(4, { track_running_stats: false }).eval()),
-    ).toThrow(/no running statistics/);
+    expect(() => fuse_conv_bn_eval(conv.eval(), new nn.BatchNorm2d(4, { track_running_stats: false }).eval())).toThrow(
+      /no running statistics/,
+    );
   });
 });
 
@@ -102,7 +102,15 @@ describe('fuse_linear_bn_eval', () => {
     const lin = new nn.Linear(3, 4, { bias: false });
     const bn = new nn.BatchNorm1d(1);
     randomize_bn(bn, 5);
-    const [w, b] = fuse_linear_bn_weights(lin.weight, null, bn.running_mean as Tensor, bn.running_var as Tensor, 1e-5, bn.weight, bn.bias);
+    const [w, b] = fuse_linear_bn_weights(
+      lin.weight,
+      null,
+      bn.running_mean as Tensor,
+      bn.running_var as Tensor,
+      1e-5,
+      bn.weight,
+      bn.bias,
+    );
     const s = Math.fround((bn.weight as Tensor).data[0] / Math.sqrt((bn.running_var as Tensor).data[0] + 1e-5));
     expect(w.data[5]).toBeCloseTo(lin.weight.data[5] * s, 6);
     expect(new Set(b.data).size).toBe(1);

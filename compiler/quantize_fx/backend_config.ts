@@ -1,0 +1,261 @@
+/**
+ * The declarative quantization pattern table (torch 1.13's backend_config for qnnpack, rewritten as data):
+ * for each float op — a module class, a function op name or a Tensor method — how prepare observes it
+ * (observation type) and what convert lowers it to (int8 module, int8 functional op or dynamic module).
+ * The fused-ReLU variants of binary ops (add → add_relu, mul → mul_relu) come from one parametrised rule.
+ */
+import { ConvReLU2d as FloatConvReLU2d, LinearReLU as FloatLinearReLU } from '../../runtime/nn/intrinsic/fused.js';
+import { Hardtanh, ReLU, ReLU6, Sigmoid, Softmax, Tanh } from '../../runtime/nn/layers/activation.js';
+import { Conv2d as FloatConv2d } from '../../runtime/nn/layers/conv.js';
+import { Linear as FloatLinear } from '../../runtime/nn/layers/linear.js';
+import { Dropout, Flatten } from '../../runtime/nn/layers/misc.js';
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
+import { GRU, LSTM } from '../../runtime/nn/layers/rnn.js';
+import { GRUCell, LSTMCell, RNNCell } from '../../runtime/nn/layers/rnn_cell.js';
+import type { Module } from '../../runtime/nn/module.js';
+import { ConvReLU2d as QConvReLU2d, Conv2d as QConv2d } from '../../runtime/quantized/modules/conv.js';
+import {
+  LinearReLU as DynLinearReLU,
+  Linear as DynLinear,
+} from '../../runtime/quantized/modules/dynamic/linear.js';
+import { GRU as DynGRU, LSTM as DynLSTM } from '../../runtime/quantized/modules/dynamic/rnn.js';
+import {
+  GRUCell as DynGRUCell,
+  LSTMCell as DynLSTMCell,
+  RNNCell as DynRNNCell,
+} from '../../runtime/quantized/modules/dynamic/rnn_cell.js';
+import { LinearReLU as QLinearReLU, Linear as QLinear } from '../../runtime/quantized/modules/linear.js';
+import type { Node } from '../ir/node.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: module classes of any constructor signature
+export type ModuleClass = abstract new (...args: any[]) => Module;
+/** A class with torch's `from_float(observed_float_module)`. */
+export type FromFloat = { from_float(mod: Module): Module; name: string };
+
+/**
+ * How prepare observes an op (torch's ObservationType): 'different' = a new observer on the output;
+ * 'share' = the output reuses the input's observer (the op keeps its input's qparams: pools, flatten,
+ * reshape, relu, dropout); 'fixed' = fixed qparams (sigmoid, tanh, softmax).
+ */
+export type ObservationType = 'different' | 'share' | 'fixed';
+
+/** What an op node is matched by: exactly one of module (class, exact), function (registry name), method. */
+export interface OpMatcher {
+  module?: ModuleClass;
+  function?: string;
+  method?: string;
+}
+
+/** How convert lowers a matched op. */
+export type Lowering =
+  /** an int8 module built by from_float from the observed float module */
+  | { kind: 'module'; quantized: FromFloat }
+  /** a 'quantized.*' function; `args` maps the float node (and its module) to the int8 op's extra args */
+  | { kind: 'function'; op: string; args: (node: Node, mod: Module | null) => unknown[]; takes_qparams?: boolean }
+  /** the int8 op is the identity on quantized tensors (dropout in eval) */
+  | { kind: 'identity' }
+  /** no int8 kernel: kept in float between dequantize and quantize */
+  | { kind: 'none' };
+
+/** One row of the table. */
+export interface QuantPatternRow {
+  /** Readable name for messages and tables ('add_relu', 'nn.Conv2d'). */
+  name: string;
+  /** The op node (the last node of the pattern when `relu` is set). */
+  op: OpMatcher;
+  /** For fused rows: the relu node that follows `op` (op has one user); the observer goes after the relu. */
+  relu?: OpMatcher;
+  /** Which tensor args are quantized inputs: 'first', 'tensors' (every Node arg), 'list' (the list in arg 0). */
+  inputs: 'first' | 'tensors' | 'list';
+  observation: ObservationType;
+  /** For 'fixed': the output qparams (torch's default_fixed_qparams_range_*). */
+  fixed_qparams?: { scale: number; zero_point: number };
+  lowering: Lowering;
+}
+
+/** A dynamic-quantization row: a float module replaced by its dynamic int8 counterpart (weights only). */
+export interface DynamicPatternRow {
+  name: string;
+  module: ModuleClass;
+  quantized: FromFloat;
+}
+
+/** The forms a ReLU takes in a traced graph: module, function, method. */
+export const RELU_FORMS: readonly OpMatcher[] = [{ module: ReLU }, { function: 'relu' }, { function: 'F.relu' }, { method: 'relu' }];
+
+type Slots = Record<string, unknown>;
+const field = (mod: Module | null, k: string): unknown => (mod as unknown as Slots | null)?.[k];
+const arg = (n: Node, i: number, kw: string, dflt: unknown): unknown =>
+  n.args.length > i ? n.args[i] : kw in n.kwargs ? n.kwargs[kw] : dflt;
+
+/** The rows of a binary op and its fused-relu variants: one parametrised rule (op, op_relu) × RELU_FORMS. */
+function binary_rows(base: string, matchers: OpMatcher[]): QuantPatternRow[] {
+  const rows: QuantPatternRow[] = [];
+  for (const op of matchers) {
+    for (const relu of [undefined, ...RELU_FORMS]) {
+      const name = relu ? `${base}_relu` : base;
+      rows.push({
+        name,
+        op,
+        relu,
+        inputs: 'tensors',
+        observation: 'different',
+        lowering: { kind: 'function', op: `quantized.${name}`, args: () => [], takes_qparams: true },
+      });
+    }
+  }
+  return rows;
+}
+
+function share_row(name: string, op: OpMatcher, lowering: Lowering): QuantPatternRow {
+  return { name, op, inputs: 'first', observation: 'share', lowering };
+}
+
+const maxpool_opts = (n: Node, m: Module | null): unknown[] =>
+  m
+    ? [
+        field(m, 'kernel_size'),
+        {
+          stride: field(m, 'stride'),
+          padding: field(m, 'padding'),
+          dilation: field(m, 'dilation'),
+          ceil_mode: field(m, 'ceil_mode'),
+        },
+      ]
+    : [arg(n, 1, 'kernel_size', undefined), arg(n, 2, 'options', {})];
+
+/** The static rows (torch 1.13 qnnpack backend_config, the ops fxq has int8 kernels for, plus fixed-qparams ops). */
+export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
+  // weighted modules (fused relu modules come from fuse_fx): input and output observed, weights at convert
+  { name: 'nn.Conv2d', op: { module: FloatConv2d }, inputs: 'first', observation: 'different', lowering: { kind: 'module', quantized: QConv2d } },
+  { name: 'nn.intrinsic.ConvReLU2d', op: { module: FloatConvReLU2d }, inputs: 'first', observation: 'different', lowering: { kind: 'module', quantized: QConvReLU2d } },
+  { name: 'nn.Linear', op: { module: FloatLinear }, inputs: 'first', observation: 'different', lowering: { kind: 'module', quantized: QLinear } },
+  { name: 'nn.intrinsic.LinearReLU', op: { module: FloatLinearReLU }, inputs: 'first', observation: 'different', lowering: { kind: 'module', quantized: QLinearReLU } },
+  // binary ops, with fused relu variants generated
+  ...binary_rows('add', [{ function: 'add' }, { method: 'add' }]),
+  ...binary_rows('mul', [{ function: 'mul' }, { method: 'mul' }]),
+  {
+    name: 'cat',
+    op: { function: 'cat' },
+    inputs: 'list',
+    observation: 'different',
+    lowering: { kind: 'function', op: 'quantized.cat', args: (n) => [arg(n, 1, 'dim', 0)], takes_qparams: true },
+  },
+  // ops that keep their input's qparams
+  share_row('nn.MaxPool2d', { module: MaxPool2d }, { kind: 'function', op: 'quantized.max_pool2d', args: maxpool_opts }),
+  share_row('F.max_pool2d', { function: 'F.max_pool2d' }, { kind: 'function', op: 'quantized.max_pool2d', args: maxpool_opts }),
+  share_row('nn.AdaptiveAvgPool2d', { module: AdaptiveAvgPool2d }, {
+    kind: 'function',
+    op: 'quantized.adaptive_avg_pool2d',
+    args: (_n, m) => [field(m, 'output_size')],
+  }),
+  share_row('nn.AvgPool2d', { module: AvgPool2d }, {
+    kind: 'function',
+    op: 'quantized.avg_pool2d',
+    args: (_n, m) => [
+      field(m, 'kernel_size'),
+      {
+        stride: field(m, 'stride'),
+        padding: field(m, 'padding'),
+        ceil_mode: field(m, 'ceil_mode'),
+        count_include_pad: field(m, 'count_include_pad'),
+        divisor_override: field(m, 'divisor_override'),
+      },
+    ],
+  }),
+  ...[{ function: 'flatten' }, { method: 'flatten' }].map((op) =>
+    share_row('flatten', op, {
+      kind: 'function',
+      op: 'quantized.flatten',
+      args: (n) => [arg(n, 1, 'start_dim', 0), arg(n, 2, 'end_dim', -1)],
+    }),
+  ),
+  share_row('nn.Flatten', { module: Flatten }, {
+    kind: 'function',
+    op: 'quantized.flatten',
+    args: (_n, m) => [field(m, 'start_dim'), field(m, 'end_dim')],
+  }),
+  ...[{ method: 'reshape' }, { method: 'view' }, { function: 'reshape' }].map((op) =>
+    share_row(op.method ?? 'reshape', op, {
+      kind: 'function',
+      op: 'quantized.reshape',
+      // x.reshape(a, b) and x.reshape([a, b]) both record the sizes after x
+      args: (n) => [n.args.length === 2 && Array.isArray(n.args[1]) ? n.args[1] : n.args.slice(1)],
+    }),
+  ),
+  ...RELU_FORMS.map((op) => share_row('relu', op, { kind: 'function', op: 'quantized.relu', args: () => [] })),
+  share_row('nn.ReLU6', { module: ReLU6 }, { kind: 'function', op: 'quantized.relu6', args: () => [] }),
+  share_row('nn.Hardtanh', { module: Hardtanh }, { kind: 'none' }),
+  share_row('nn.Dropout', { module: Dropout }, { kind: 'identity' }),
+  share_row('F.dropout', { function: 'F.dropout' }, { kind: 'identity' }),
+  // fixed qparams (outputs in [0, 1] or [-1, 1])
+  ...[{ module: Sigmoid }, { function: 'sigmoid' }, { function: 'F.sigmoid' }, { method: 'sigmoid' }].map(
+    (op): QuantPatternRow => ({
+      name: 'sigmoid',
+      op,
+      inputs: 'first',
+      observation: 'fixed',
+      fixed_qparams: { scale: 1 / 256, zero_point: 0 },
+      lowering: { kind: 'function', op: 'quantized.sigmoid', args: () => [] },
+    }),
+  ),
+  ...[{ module: Tanh }, { function: 'tanh' }, { function: 'F.tanh' }, { method: 'tanh' }].map(
+    (op): QuantPatternRow => ({
+      name: 'tanh',
+      op,
+      inputs: 'first',
+      observation: 'fixed',
+      fixed_qparams: { scale: 2 / 256, zero_point: 128 },
+      lowering: { kind: 'function', op: 'quantized.tanh', args: () => [] },
+    }),
+  ),
+  ...[{ module: Softmax }, { function: 'softmax' }, { function: 'F.softmax' }, { method: 'softmax' }].map(
+    (op): QuantPatternRow => ({
+      name: 'softmax',
+      op,
+      inputs: 'first',
+      observation: 'fixed',
+      fixed_qparams: { scale: 1 / 256, zero_point: 0 },
+      lowering: { kind: 'none' },
+    }),
+  ),
+];
+
+/** Dynamic quantization: float modules with int8 weights and per-call activation quantization. */
+export const DYNAMIC_PATTERNS: readonly DynamicPatternRow[] = [
+  { name: 'nn.Linear', module: FloatLinear, quantized: DynLinear },
+  { name: 'nn.intrinsic.LinearReLU', module: FloatLinearReLU, quantized: DynLinearReLU },
+  { name: 'nn.LSTM', module: LSTM, quantized: DynLSTM },
+  { name: 'nn.GRU', module: GRU, quantized: DynGRU },
+  { name: 'nn.LSTMCell', module: LSTMCell, quantized: DynLSTMCell },
+  { name: 'nn.GRUCell', module: GRUCell, quantized: DynGRUCell },
+  { name: 'nn.RNNCell', module: RNNCell, quantized: DynRNNCell },
+];
+
+/** True when `node` is the op `m` describes (`mod` = the called module for call_module nodes). */
+export function op_matches(m: OpMatcher, node: Node, mod: Module | null): boolean {
+  if (m.module) return node.op === 'call_module' && mod !== null && mod.constructor === m.module;
+  if (m.function) return node.op === 'call_function' && node.target === m.function;
+  if (m.method) return node.op === 'call_method' && node.target === m.method;
+  return false;
+}
+
+/** The first static row whose op (without relu) matches `node`, considering only unfused rows. */
+export function find_static_row(node: Node, mod: Module | null): QuantPatternRow | null {
+  return STATIC_PATTERNS.find((r) => !r.relu && op_matches(r.op, node, mod)) ?? null;
+}
+
+/** The fused row (op → relu) matching `op_node` followed by `relu_node`, if any. */
+export function find_fused_row(op_node: Node, op_mod: Module | null, relu_node: Node, relu_mod: Module | null): QuantPatternRow | null {
+  return (
+    STATIC_PATTERNS.find(
+      (r) => r.relu !== undefined && op_matches(r.op, op_node, op_mod) && op_matches(r.relu, relu_node, relu_mod),
+    ) ?? null
+  );
+}
+
+/** The dynamic row for a float module, if any. */
+export function find_dynamic_row(mod: Module | null): DynamicPatternRow | null {
+  if (!mod) return null;
+  return DYNAMIC_PATTERNS.find((r) => mod.constructor === r.module) ?? null;
+}
