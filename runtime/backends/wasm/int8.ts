@@ -182,7 +182,7 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     const [ph, pwd] = g.padding;
     const [dh, dw] = g.dilation;
     const p = channel_params(pw, x.scale, out.scale);
-    const depthwise = cig === 1 && groups === ci;
+    const depthwise = cig === 1 && groups === ci && groups > 1;
     // short reductions: pixels along the lanes, no horizontal sums (assembly/qconv_pairs.ts)
     const pairs = !depthwise && pw.kp <= PAIRS_MAX_KP;
     const gemm = !depthwise && !pairs;

@@ -33,6 +33,9 @@ export class _FusedModule extends Sequential {
     }
     super(...parts);
     this._num_parts = parts.length;
+    // torch leaves a new container in train mode even around eval parts; following the parts keeps
+    // `training` (which fusion and prepare read) truthful
+    this.training = parts[0].training;
   }
 
   /**

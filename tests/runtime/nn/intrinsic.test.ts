@@ -9,6 +9,8 @@ describe('nn.intrinsic float fused modules', () => {
     const conv = new nn.Conv2d(1, 2, 3);
     const m = new nni.ConvReLU2d(conv, new nn.ReLU());
     expect(m).toBeInstanceOf(nn.Sequential);
+    expect(m.training).toBe(true);
+    expect(new nni.ConvReLU2d(new nn.Conv2d(1, 1, 1).eval(), new nn.ReLU().eval()).training).toBe(false);
     expect(m.at(0)).toBe(conv);
     expect(Object.keys(m.state_dict())).toEqual(['0.weight', '0.bias']);
     const cbr = new nni.ConvBnReLU2d(new nn.Conv2d(1, 2, 3, { bias: false }), new nn.BatchNorm2d(2), new nn.ReLU());

@@ -21,23 +21,38 @@ function load4(p: usize, sw: i32): v128 {
   return i32x4.replace_lane(v, 3, load<i32>(p + 3 * st));
 }
 
-/** Copies one channel (u8 at src, or f32 when is_f32) into the padded 32-bit plane at dst. */
-function fill_plane(src: usize, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, zp: i32, is_f32: bool, dst: usize): void {
+const PLANE_F32: i32 = 0; // f32 input copied
+const PLANE_U8_I32: i32 = 1; // u8 input as int32 x - zp
+const PLANE_U8_F32: i32 = 2; // u8 input as f32 x - zp (exact)
+
+/** Copies one channel into the padded 32-bit plane at dst, converting as `kind` says. */
+function fill_plane(src: usize, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, zp: i32, kind: i32, dst: usize): void {
   memory.fill(dst, 0, <usize>PH * <usize>PW << 2);
   for (let h = 0; h < H; h++) {
     const d = dst + ((<usize>(h + ph) * <usize>PW + <usize>pw) << 2);
-    if (is_f32) {
+    if (kind == PLANE_F32) {
       memory.copy(d, src + ((<usize>h * <usize>W) << 2), <usize>W << 2);
     } else {
       const s = src + <usize>h * <usize>W;
       const vzp = i32x4.splat(zp);
       let w = 0;
+      const as_f32 = kind == PLANE_U8_F32;
       for (; w + 8 <= W; w += 8) {
         const x16 = v128.load8x8_u(s + <usize>w);
-        v128.store(d + (<usize>w << 2), i32x4.sub(i32x4.extend_low_i16x8_u(x16), vzp));
-        v128.store(d + (<usize>w << 2), i32x4.sub(i32x4.extend_high_i16x8_u(x16), vzp), 16);
+        let v0 = i32x4.sub(i32x4.extend_low_i16x8_u(x16), vzp);
+        let v1 = i32x4.sub(i32x4.extend_high_i16x8_u(x16), vzp);
+        if (as_f32) {
+          v0 = f32x4.convert_i32x4_s(v0);
+          v1 = f32x4.convert_i32x4_s(v1);
+        }
+        v128.store(d + (<usize>w << 2), v0);
+        v128.store(d + (<usize>w << 2), v1, 16);
       }
-      for (; w < W; w++) store<i32>(d + (<usize>w << 2), <i32>load<u8>(s + <usize>w) - zp);
+      for (; w < W; w++) {
+        const v = <i32>load<u8>(s + <usize>w) - zp;
+        if (as_f32) store<f32>(d + (<usize>w << 2), <f32>v);
+        else store<i32>(d + (<usize>w << 2), v);
+      }
     }
   }
 }
@@ -60,8 +75,11 @@ export function qdepthwise(
   const PH = max(H + 2 * ph, (OH - 1) * sh + (kh - 1) * dh + 1);
   const PW = padded_width(W, pw, kw, sw, dw, OW);
   const per = OC / C;
+  // |x - zp|, |w - zw| <= 255: with at most 258 taps every partial sum is an integer below 2^24, so f32
+  // arithmetic (cheaper than pmulld on x64) is exact; longer kernels use int32
+  const exact_f32 = kh * kw <= 258;
   for (let c = 0; c < C; c++) {
-    fill_plane(x + <usize>c * <usize>(H * W), H, W, ph, pw, PH, PW, xzp, false, scratch);
+    fill_plane(x + <usize>c * <usize>(H * W), H, W, ph, pw, PH, PW, xzp, exact_f32 ? PLANE_U8_F32 : PLANE_U8_I32, scratch);
     for (let o = 0; o < per; o++) {
       const oc = c * per + o;
       const wrow = w + ((<usize>oc * <usize>kp) << 1);
@@ -74,14 +92,29 @@ export function qdepthwise(
           for (let r = 0; r < kh; r++) {
             const prow = scratch + ((<usize>(oh * sh + r * dh) * <usize>PW + <usize>(ow * sw)) << 2);
             for (let s = 0; s < kw; s++) {
-              const wv = i32x4.splat(<i32>load<i16>(wrow + (<usize>(r * kw + s) << 1)));
+              const wi = <i32>load<i16>(wrow + (<usize>(r * kw + s) << 1));
               const p = prow + (<usize>(s * dw) << 2);
               const st = <usize>(sw << 4);
-              a0 = i32x4.add(a0, i32x4.mul(load4(p, sw), wv));
-              a1 = i32x4.add(a1, i32x4.mul(load4(p + st, sw), wv));
-              a2 = i32x4.add(a2, i32x4.mul(load4(p + 2 * st, sw), wv));
-              a3 = i32x4.add(a3, i32x4.mul(load4(p + 3 * st, sw), wv));
+              if (exact_f32) {
+                const wv = f32x4.splat(<f32>wi);
+                a0 = f32x4.add(a0, f32x4.mul(load4(p, sw), wv));
+                a1 = f32x4.add(a1, f32x4.mul(load4(p + st, sw), wv));
+                a2 = f32x4.add(a2, f32x4.mul(load4(p + 2 * st, sw), wv));
+                a3 = f32x4.add(a3, f32x4.mul(load4(p + 3 * st, sw), wv));
+              } else {
+                const wv = i32x4.splat(wi);
+                a0 = i32x4.add(a0, i32x4.mul(load4(p, sw), wv));
+                a1 = i32x4.add(a1, i32x4.mul(load4(p + st, sw), wv));
+                a2 = i32x4.add(a2, i32x4.mul(load4(p + 2 * st, sw), wv));
+                a3 = i32x4.add(a3, i32x4.mul(load4(p + 3 * st, sw), wv));
+              }
             }
+          }
+          if (exact_f32) {
+            a0 = i32x4.trunc_sat_f32x4_s(a0);
+            a1 = i32x4.trunc_sat_f32x4_s(a1);
+            a2 = i32x4.trunc_sat_f32x4_s(a2);
+            a3 = i32x4.trunc_sat_f32x4_s(a3);
           }
           const dst = yp + <usize>(oh * OW + ow);
           const left = OW - ow;
@@ -105,7 +138,7 @@ export function depthwise_f32(
   const per = OC / C;
   const K = kh * kw;
   for (let c = 0; c < C; c++) {
-    fill_plane(x + (<usize>c * <usize>(H * W) << 2), H, W, ph, pw, PH, PW, 0, true, scratch);
+    fill_plane(x + (<usize>c * <usize>(H * W) << 2), H, W, ph, pw, PH, PW, 0, PLANE_F32, scratch);
     for (let o = 0; o < per; o++) {
       const oc = c * per + o;
       const wrow = w + (<usize>(oc * K) << 2);

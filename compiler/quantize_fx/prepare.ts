@@ -1,0 +1,128 @@
+/**
+ * prepare_fx / prepare_qat_fx (torch.ao.quantization.quantize_fx, PyTorch 1.13): copy the model, trace it
+ * (non-traceable modules stay leaves), fuse (passes/fuse), resolve each node's qconfig
+ * (passes/assign_qconfig) and insert observers or fake-quant modules (passes/insert_observers).
+ */
+import { fuse } from '../../passes/fuse.js';
+import { assign_qconfig } from '../../passes/assign_qconfig.js';
+import { insert_observers } from '../../passes/insert_observers.js';
+import type { Module } from '../../runtime/nn/module.js';
+import { deepcopy } from '../../runtime/nn/utils/deepcopy.js';
+import { type QConfigDict, QConfigMapping, to_qconfig_mapping } from '../../runtime/quant/qconfig_mapping.js';
+import { Tensor } from '../../runtime/tensor/tensor.js';
+import type { GraphModule } from '../ir/graph_module.js';
+import type { FromFloat, ModuleClass } from './backend_config.js';
+import { check_module_names } from './check_names.js';
+import { copy_preserved_attributes, PrepareCustomConfig, type PrepareCustomConfigDict } from './custom_config.js';
+import { trace_for_quantization } from './scope_tracer.js';
+
+/** Extra options of prepare_fx / prepare_qat_fx beyond torch's positional ones (fxq). */
+export interface PrepareFxOptions {
+  /** QAT module swaps (float class → class with from_float), applied to nodes with a qconfig: the hook for nn.qat. */
+  qat_module_mappings?: Map<ModuleClass, FromFloat>;
+  /** Print each "kept in float" warning with console.warn (default true). */
+  warn?: boolean;
+}
+
+const warnings_of = new WeakMap<Module, string[]>();
+
+/** The warnings prepare_fx / convert_fx recorded for a model (ops kept in float, unsupported dtypes). */
+export function get_quantization_warnings(model: Module): string[] {
+  return [...(warnings_of.get(model) ?? [])];
+}
+/** @internal records warnings on a model (convert_fx appends to its input's). */
+export function set_quantization_warnings(model: Module, warnings: string[]): void {
+  warnings_of.set(model, warnings);
+}
+
+function check_example_inputs(example_inputs: unknown, where: string): void {
+  if (!Array.isArray(example_inputs))
+    throw new Error(`${where}: example_inputs must be an array of the forward's inputs (e.g. [x])`);
+  example_inputs.forEach((x, i) => {
+    if (x !== null && typeof x === 'object' && !(x instanceof Tensor) && !Array.isArray(x))
+      throw new Error(`${where}: example_inputs[${i}] must be a Tensor (or a plain value), got ${(x as object).constructor.name}`);
+  });
+}
+
+function prepare_impl(
+  model: Module,
+  qconfig_mapping: QConfigMapping | QConfigDict,
+  example_inputs: unknown[],
+  prepare_custom_config: PrepareCustomConfig | PrepareCustomConfigDict | null | undefined,
+  is_qat: boolean,
+  options: PrepareFxOptions,
+): GraphModule {
+  const where = is_qat ? 'prepare_qat_fx' : 'prepare_fx';
+  const mapping = to_qconfig_mapping(qconfig_mapping);
+  check_example_inputs(example_inputs, where);
+  const custom =
+    prepare_custom_config instanceof PrepareCustomConfig
+      ? prepare_custom_config
+      : PrepareCustomConfig.from_dict(prepare_custom_config ?? {});
+  const names = [...model.named_modules()].map(([n]) => n);
+  check_module_names(mapping, names, where);
+  for (const n of custom.non_traceable_module_names) {
+    if (!names.includes(n)) check_module_names(new QConfigMapping().set_module_name(n, null), names, `${where}: non_traceable_module_names`);
+  }
+  // torch copies too: prepare never changes the caller's model
+  const copy = deepcopy(model);
+  const gm = trace_for_quantization(
+    copy,
+    { leaf_modules: [...custom.non_traceable_module_classes, ...custom.non_traceable_module_names] },
+    where,
+  );
+  fuse(gm, { is_qat });
+  assign_qconfig(gm, mapping);
+  if (options.qat_module_mappings) swap_qat_modules(gm, options.qat_module_mappings);
+  const warnings: string[] = [];
+  insert_observers(gm, { is_qat, warnings });
+  gm.graph.lint(gm);
+  copy_preserved_attributes(model, gm, custom.preserved_attributes, where);
+  if (options.warn ?? true) for (const w of warnings) console.warn(`${where}: ${w}`);
+  set_quantization_warnings(gm, warnings);
+  return gm;
+}
+
+/** Replaces each call_module whose class has a QAT counterpart (and a non-null qconfig) by from_float of it. */
+function swap_qat_modules(gm: GraphModule, mappings: Map<ModuleClass, FromFloat>): void {
+  for (const node of gm.graph.nodes) {
+    if (node.op !== 'call_module' || !node.meta.qconfig) continue;
+    const mod = gm.get_submodule(node.target);
+    const qat = mappings.get(mod.constructor as ModuleClass);
+    if (!qat) continue;
+    (mod as unknown as Record<string, unknown>).qconfig = node.meta.qconfig;
+    gm.set_submodule(node.target, qat.from_float(mod));
+  }
+}
+
+/**
+ * prepare_fx(model, qconfig_mapping, example_inputs, prepare_custom_config?): a GraphModule copy of the
+ * model in eval mode, fused (BatchNorm folded), with observers where the qconfigs ask for int8.
+ * Run calibration data through it, then convert_fx.
+ */
+export function prepare_fx(
+  model: Module,
+  qconfig_mapping: QConfigMapping | QConfigDict,
+  example_inputs: unknown[],
+  prepare_custom_config?: PrepareCustomConfig | PrepareCustomConfigDict | null,
+  options: PrepareFxOptions = {},
+): GraphModule {
+  if (model.training) throw new Error('prepare_fx: the model must be in eval mode (call model.eval() first); use prepare_qat_fx for training');
+  return prepare_impl(model, qconfig_mapping, example_inputs, prepare_custom_config, false, options);
+}
+
+/**
+ * prepare_qat_fx(model, qconfig_mapping, example_inputs, prepare_custom_config?): as prepare_fx for a model
+ * in train mode, with the QAT qconfig's fake-quant modules; BatchNorm stays live (ConvBn2d …) and
+ * `options.qat_module_mappings` swaps float modules for their QAT counterparts.
+ */
+export function prepare_qat_fx(
+  model: Module,
+  qconfig_mapping: QConfigMapping | QConfigDict,
+  example_inputs: unknown[],
+  prepare_custom_config?: PrepareCustomConfig | PrepareCustomConfigDict | null,
+  options: PrepareFxOptions = {},
+): GraphModule {
+  if (!model.training) throw new Error('prepare_qat_fx: the model must be in train mode (call model.train() first)');
+  return prepare_impl(model, qconfig_mapping, example_inputs, prepare_custom_config, true, options);
+}

@@ -1,0 +1,87 @@
+/**
+ * Contract: convert_observers(gm) — replaces every observer / fake-quant call (calibrated) with
+ * quantize_per_tensor → dequantize, its (scale, zero_point) stored as buffers read by get_attr nodes,
+ * named as torch names them (`conv1_input_scale_0` for an op's input observer, `layer1_relu2_scale_0`
+ * for an output observer); the quantize node gets meta.qparams. Mutates gm; observers are deleted.
+ * This is torch's reference representation: float ops between quantize/dequantize pairs.
+ *
+ *   before:  app_1 = activation_post_process_1(conv1);  pool1 = pool1(app_1)
+ *   after:   conv1_scale_0 = self.conv1_scale_0;  conv1_zero_point_0 = self.conv1_zero_point_0
+ *            quantize_per_tensor = quantize_per_tensor(conv1, conv1_scale_0, conv1_zero_point_0, 'quint8')
+ *            dequantize = quantize_per_tensor.dequantize();  pool1 = pool1(dequantize)
+ *
+ * An observer that saw no data is an error naming it and the node it observes (calibrate first).
+ */
+import type { GraphModule } from '../compiler/ir/graph_module.js';
+import type { Node } from '../compiler/ir/node.js';
+import { Module } from '../runtime/nn/module.js';
+import { Tensor } from '../runtime/tensor/tensor.js';
+import { is_observer_node } from './insert_observers.js';
+
+/** The qparams of a quantized value (meta.qparams of quantize nodes and lowered int8 nodes). */
+export interface NodeQParams {
+  scale: number;
+  zero_point: number;
+  dtype: string;
+}
+
+type Slots = Record<string, unknown>;
+
+/** True when an observer (or a fake-quant's inner observer) has recorded nothing yet. */
+export function observer_saw_no_data(obs: Module): boolean {
+  const inner = (obs as unknown as Slots).activation_post_process;
+  const o = inner instanceof Module ? inner : obs;
+  const mn = (o as unknown as Slots).min_val;
+  if (!(mn instanceof Tensor)) return false;
+  const d = mn.data;
+  return d.length === 0 || Array.prototype.every.call(d, (v: number) => v === Number.POSITIVE_INFINITY);
+}
+
+/** The calibrated (scale, zero_point, dtype) of an observer module; `where` names it for errors. */
+export function observer_qparams(obs: Module, where: string): NodeQParams {
+  if (observer_saw_no_data(obs)) {
+    throw new Error(`${where} saw no data: run calibration (forward passes on representative inputs) before convert_fx`);
+  }
+  const calc = (obs as unknown as { calculate_qparams(): [Tensor, Tensor] }).calculate_qparams();
+  const dtype = String((obs as unknown as Slots).dtype ?? 'quint8');
+  if (calc[0].numel() !== 1) throw new Error(`${where}: per-channel activation qparams are not supported`);
+  return { scale: calc[0].data[0], zero_point: Number(calc[1].data[0]), dtype };
+}
+
+function free_name(gm: GraphModule, prefix: string): number {
+  let i = 0;
+  while (Object.hasOwn(gm, `${prefix}_scale_${i}`) || Object.hasOwn(gm, `${prefix}_zero_point_${i}`)) i++;
+  return i;
+}
+
+/** Replaces observers with quantize/dequantize pairs (see the header); returns gm. */
+export function convert_observers(gm: GraphModule): GraphModule {
+  const graph = gm.graph;
+  const used_observers = new Set<string>();
+  for (const obs_node of graph.nodes) {
+    if (!is_observer_node(gm, obs_node)) continue;
+    const x = obs_node.args[0] as Node;
+    const obs = gm.get_submodule(obs_node.target);
+    used_observers.add(obs_node.target);
+    const qp = observer_qparams(
+      obs,
+      `convert_fx: observer '${obs_node.target}' (${obs.constructor.name}) on the output of node '${x.name}'`,
+    );
+    const prefix = obs_node.meta.input_of ? `${obs_node.meta.input_of as string}_input` : x.name;
+    const i = free_name(gm, prefix);
+    gm.register_buffer(`${prefix}_scale_${i}`, new Tensor(Float32Array.of(qp.scale), [], 'float32'));
+    gm.register_buffer(`${prefix}_zero_point_${i}`, new Tensor(Float64Array.of(qp.zero_point), [], 'int64'));
+    const dq = graph.inserting_before(obs_node, () => {
+      const s = graph.get_attr(`${prefix}_scale_${i}`);
+      const z = graph.get_attr(`${prefix}_zero_point_${i}`);
+      const q = graph.call_function('quantize_per_tensor', [x, s, z, qp.dtype]);
+      q.meta.qparams = qp;
+      return graph.call_method('dequantize', [q]);
+    });
+    obs_node.replace_all_uses_with(dq);
+    graph.erase_node(obs_node);
+  }
+  for (const t of used_observers) gm.delete_submodule(t);
+  gm.recompile();
+  return gm;
+}
