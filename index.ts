@@ -8,7 +8,7 @@ export * as F from './runtime/nn/functional/index.js';
 export * from './runtime/io/index.js';
 export * as fx from './compiler/index.js';
 export * as optim from './runtime/optim/index.js';
-export * as quantization from './runtime/quant/index.js';
+export * as quantization from './compiler/quantize_fx/quantization_namespace.js';
 export { quantize_per_tensor, quantize_per_channel, dequantize, int_repr } from './runtime/quant/qtensor.js';
 export { load_wasm_backend, init_wasm } from './runtime/backends/wasm/index.js';
 export * as quantize_fx from './compiler/quantize_fx.js';

@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
 export type OrtModule = typeof import('onnxruntime-web');
 
 /** Where the reference ONNX exports live (a sibling checkout's ../shared); absent in a fresh clone. */
-export const DEFAULT_ONNX_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'reference', 'onnx');
+export const DEFAULT_ONNX_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'shared',
+  'reference',
+  'onnx',
+);
 
 let cached: Promise<OrtModule | null> | null = null;
 

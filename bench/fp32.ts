@@ -20,7 +20,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 function parse_backends(v: string): BackendName[] {
   const list = v.split(',');
-  for (const b of list) if (b !== 'js' && b !== 'wasm') throw new Error(`bench fp32: --backends: unknown backend '${b}' (js, wasm)`);
+  for (const b of list)
+    if (b !== 'js' && b !== 'wasm') throw new Error(`bench fp32: --backends: unknown backend '${b}' (js, wasm)`);
   return list as BackendName[];
 }
 

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- models [--models fmnist_cnn,fmnist_resnet,resnet18] [--batches 1,32] [--backends js,wasm]
- *  [--quick] [--budget-ms 1000] [--max-call-s 20] [--calib 1000] [--onnx DIR] [--out out/bench_models.json]`
+ *  [--quick] [--budget-ms 1000] [--max-call-s 60] [--calib 1000] [--onnx DIR] [--out out/bench_models.json]`
  *
  * Model-level latency, single thread, side by side in one run: fxq fp32 and int8 (FX PTQ, qnnpack
  * qconfig) on the js and wasm backends, and onnxruntime-web (wasm EP, 1 thread) on the reference fp32
@@ -16,14 +16,15 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { load_calibration_images, load_test_images } from '../examples/lib/fmnist_data.js';
-import { type BackendName, time_model, with_backend } from '../examples/lib/latency.js';
+import { image_batch, load_calibration_images, load_test_images } from '../examples/lib/fmnist_data.js';
+import { type BackendName, with_backend } from '../examples/lib/latency.js';
+import { quantize_ptq } from '../examples/lib/ptq.js';
 import { get_example_model } from '../examples/models/index.js';
 import { Generator, type nn, no_grad, randn, type Tensor } from '../index.js';
-import { write_atomic } from '../runtime/io/atomic.js';
-import { DEFAULT_ONNX_DIR, load_ort, type OrtRunner, ort_session } from './_ort.js';
-import { arg_value, format_ms, has_flag, print_table, type Timing, time_async } from './_util.js';
-import { REFERENCE_LATENCY } from './models_reference.js';
+import { write_file_atomic } from '../runtime/io/atomic.js';
+import { DEFAULT_ONNX_DIR, load_ort, type OrtModule, type OrtRunner, ort_session } from './_ort.js';
+import { REFERENCE_LATENCY } from './_reference_latency.js';
+import { arg_value, format_ms, has_flag, print_table, summarize, time_async, time_sync } from './_util.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -72,7 +73,7 @@ function parse(args: string[]): Options {
     batches,
     backends: backends as BackendName[],
     budget_ms: Number(arg_value(args, 'budget-ms') ?? (quick ? 300 : 1000)),
-    max_call_ms: 1000 * Number(arg_value(args, 'max-call-s') ?? (quick ? 5 : 20)),
+    max_call_ms: 1000 * Number(arg_value(args, 'max-call-s') ?? (quick ? 5 : 60)),
     calib: Number(arg_value(args, 'calib') ?? (quick ? 200 : 1000)),
     onnx_dir: arg_value(args, 'onnx') ?? DEFAULT_ONNX_DIR,
     out: resolve(arg_value(args, 'out') ?? join(here, '..', 'out', 'bench_models.json')),
@@ -85,26 +86,65 @@ function estimate(prev: Cell | undefined, prev_batch: number, batch: number): nu
   return prev?.median_ms != null ? (prev.median_ms * batch) / prev_batch : null;
 }
 
+/** Wall time of one call. */
+function time_once(call: () => unknown): number {
+  const t0 = performance.now();
+  call();
+  return performance.now() - t0;
+}
+
 /**
- * Times a cell unless its estimate is over the cap. Calls over a second get one untimed warm-up and
- * 1–2 timed runs (a 224×224 js forward takes seconds: more runs would not change the conclusion).
+ * Times `call` unless the estimate (from a smaller batch) is over the cap. A first call is the warm-up
+ * and the probe: over a second, 1–2 more timed runs (a 224×224 js forward takes seconds, more runs
+ * would not change the conclusion); otherwise time_sync's warm-up and budget.
  */
-function time_cell(run: () => Timing, est_ms: number | null, o: Options): Cell {
+function time_forward(call: () => unknown, est_ms: number | null, o: Options): Cell {
   if (est_ms !== null && est_ms > o.max_call_ms)
-    return { median_ms: null, skipped: `est. ${(est_ms / 1000).toFixed(0)} s/call > --max-call-s ${o.max_call_ms / 1000}` };
-  const t = run();
+    return {
+      median_ms: null,
+      skipped: `est. ${(est_ms / 1000).toFixed(0)} s/call > --max-call-s ${o.max_call_ms / 1000}`,
+    };
+  const first = time_once(call);
+  if (first > o.max_call_ms) return { median_ms: first, runs: 1 };
+  if (first > 1000) {
+    const samples = Array.from({ length: first > 5000 ? 1 : 2 }, () => time_once(call));
+    const t = summarize(samples);
+    return { median_ms: t.median_ms, p10_ms: t.p10_ms, runs: t.runs };
+  }
+  const t = time_sync(call, { warmup: 2, min_runs: o.quick ? 3 : 5, budget_ms: o.budget_ms });
   return { median_ms: t.median_ms, p10_ms: t.p10_ms, runs: t.runs };
 }
 
-function timing_options(est_ms: number | null, o: Options) {
-  if (est_ms !== null && est_ms > 1000) return { warmup: 1, min_runs: est_ms > 5000 ? 1 : 2, max_runs: 2, budget_ms: 0 };
-  return { warmup: 3, min_runs: o.quick ? 3 : 5, max_runs: 200, budget_ms: o.budget_ms };
-}
-
-async function time_ort(runner: OrtRunner | null, data: Float32Array, shape: number[], est_ms: number | null, o: Options): Promise<Cell> {
+/** As time_forward for an onnxruntime session (async calls). */
+async function time_ort(
+  runner: OrtRunner | null,
+  data: Float32Array,
+  shape: number[],
+  est_ms: number | null,
+  o: Options,
+): Promise<Cell> {
   if (!runner) return { median_ms: null, skipped: 'no ONNX file' };
-  const opts = timing_options(est_ms, o);
-  const t = await time_async(() => runner.run(data, shape), opts);
+  if (est_ms !== null && est_ms > o.max_call_ms)
+    return {
+      median_ms: null,
+      skipped: `est. ${(est_ms / 1000).toFixed(0)} s/call > --max-call-s ${o.max_call_ms / 1000}`,
+    };
+  const t0 = performance.now();
+  await runner.run(data, shape);
+  const first = performance.now() - t0;
+  const t =
+    first > 1000
+      ? await time_async(() => runner.run(data, shape), {
+          warmup: 0,
+          min_runs: first > 5000 ? 1 : 2,
+          max_runs: 2,
+          budget_ms: 0,
+        })
+      : await time_async(() => runner.run(data, shape), {
+          warmup: 2,
+          min_runs: o.quick ? 3 : 5,
+          budget_ms: o.budget_ms,
+        });
   return { median_ms: t.median_ms, p10_ms: t.p10_ms, runs: t.runs };
 }
 
@@ -112,4 +152,197 @@ function max_abs_diff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** The model pair under test and how to make its inputs. */
+interface Subject {
+  name: string;
+  trained: boolean;
+  fp32: nn.Module;
+  int8: nn.Module;
+  input(batch: number): Tensor;
+  quantize_s: number;
+}
+
+/** Builds the fp32 model and its int8 counterpart (prepare_fx → calibrate on wasm → convert_fx). */
+function make_subject(name: string, o: Options): Subject {
+  const spec = get_example_model(name);
+  const trained = spec.pretrained !== undefined;
+  const fp32 = (trained ? spec.pretrained!() : spec.create()).eval();
+  const t0 = performance.now();
+  let input: (b: number) => Tensor;
+  let calib_batches: Tensor[];
+  if (trained) {
+    const test = load_test_images({ limit: Math.max(...o.batches) });
+    input = (b) => image_batch(test.images, 0, b);
+    const calib = load_calibration_images({ limit: o.calib });
+    calib_batches = [];
+    for (let s = 0; s < o.calib; s += 50) calib_batches.push(image_batch(calib.images, s, Math.min(50, o.calib - s)));
+  } else {
+    // as the reference: 4 random batches of 2 for calibration, random inputs for timing
+    const shape = spec.example_inputs()[0].shape.slice(1);
+    const g = new Generator(0);
+    calib_batches = Array.from({ length: 4 }, () => randn([2, ...shape], { generator: g }));
+    input = (b) => randn([b, ...shape], { generator: new Generator(1) });
+  }
+  const int8 = with_backend(o.backends.includes('wasm') ? 'wasm' : 'js', () =>
+    quantize_ptq(fp32, spec.example_inputs(), (prepared) => {
+      no_grad(() => {
+        for (const x of calib_batches) prepared.call(x);
+      });
+    }),
+  ).quantized;
+  return { name, trained, fp32, int8, input, quantize_s: (performance.now() - t0) / 1000 };
+}
+
+const KINDS = ['fp32', 'int8'] as const;
+
+/** Which cell is running, redrawn in place on a terminal (nothing in logs and pipes). */
+function status(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`);
+}
+
+async function bench_subject(sub: Subject, ort: OrtModule | null, o: Options): Promise<ModelRow[]> {
+  const sess = {
+    fp32: ort ? await ort_session(ort, join(o.onnx_dir, `${sub.name}.onnx`)) : null,
+    int8: ort ? await ort_session(ort, join(o.onnx_dir, `${sub.name}_qdq.onnx`)) : null,
+  };
+  const rows: ModelRow[] = [];
+  const batches = [...o.batches].sort((a, b) => a - b);
+  for (const b of batches) {
+    const prev = rows[rows.length - 1];
+    const est = (c: Cell | undefined) => (prev ? estimate(c, prev.batch, b) : null);
+    const x = sub.input(b);
+    const data = x.data as Float32Array;
+    const row: ModelRow = {
+      model: sub.name,
+      batch: b,
+      fxq: {},
+      ort: { fp32: { median_ms: null }, int8: { median_ms: null } },
+      max_abs_logit_diff: { fp32: null, int8: null },
+    };
+    for (const kind of KINDS) {
+      const model = kind === 'fp32' ? sub.fp32 : sub.int8;
+      for (const be of o.backends) {
+        const key = `${kind}_${be}`;
+        status(`  ${sub.name} b${b} fxq ${kind} ${be} …`);
+        row.fxq[key] = with_backend(be, () => no_grad(() => time_forward(() => model.call(x), est(prev?.fxq[key]), o)));
+      }
+      status(`  ${sub.name} b${b} ORT ${kind} …`);
+      row.ort[kind] = await time_ort(sess[kind], data, x.shape, est(prev?.ort[kind]), o);
+      const runner = sess[kind];
+      if (sub.trained && runner) {
+        // same weights: fxq's logits against ORT's on the same images (last backend)
+        const got = with_backend(o.backends[o.backends.length - 1], () =>
+          no_grad(() => (model.call(x) as Tensor).data),
+        );
+        row.max_abs_logit_diff[kind] = max_abs_diff(await runner.run(data, x.shape), got);
+      }
+    }
+    status('');
+    rows.push(row);
+  }
+  return rows;
+}
+
+function ms(c: Cell | undefined): string {
+  if (!c || c.median_ms === null) return c?.skipped ? 'skip' : '—';
+  return format_ms(c.median_ms);
+}
+
+function ratio(a: Cell | undefined, b: Cell | undefined): string {
+  if (!a?.median_ms || !b?.median_ms) return '—';
+  return `${(a.median_ms / b.median_ms).toFixed(2)}x`;
+}
+
+function print_rows(rows: ModelRow[], o: Options): void {
+  const fx = (k: string, be: string) => `fxq ${k} ${be}`;
+  const headers = [
+    'model',
+    'batch',
+    ...KINDS.flatMap((k) => o.backends.map((be) => fx(k, be))),
+    'ORT-web fp32',
+    'ORT-web int8',
+    ...o.backends.flatMap((be) => [`fp32 ${be}/ORT`, `int8 ${be}/ORT`]),
+    ...o.backends.map((be) => `${be} fp32/int8`),
+    'max|Δ| fp32',
+    'max|Δ| int8',
+  ];
+  const body = rows.map((r) => [
+    r.model,
+    r.batch,
+    ...KINDS.flatMap((k) => o.backends.map((be) => ms(r.fxq[`${k}_${be}`]))),
+    ms(r.ort.fp32),
+    ms(r.ort.int8),
+    ...o.backends.flatMap((be) => [ratio(r.fxq[`fp32_${be}`], r.ort.fp32), ratio(r.fxq[`int8_${be}`], r.ort.int8)]),
+    ...o.backends.map((be) => ratio(r.fxq[`fp32_${be}`], r.fxq[`int8_${be}`])),
+    r.max_abs_logit_diff.fp32 === null ? '—' : r.max_abs_logit_diff.fp32.toExponential(1),
+    r.max_abs_logit_diff.int8 === null ? '—' : r.max_abs_logit_diff.int8.toFixed(3),
+  ]);
+  console.log(
+    '\nMedian ms per call, single thread, this run. x/ORT = fxq time ÷ onnxruntime-web time (< 1: fxq faster);',
+  );
+  console.log(
+    'fp32/int8 = int8 speed-up on that backend; max|Δ| = largest logit difference vs ORT on the same weights',
+  );
+  console.log(
+    `(int8: ORT's QDQ model carries PyTorch's qparams from 1,000 calibration images; this run calibrated on ${o.calib}).\n`,
+  );
+  print_table(headers, body);
+  const skipped = rows.flatMap((r) =>
+    [...Object.entries(r.fxq), ['ort_fp32', r.ort.fp32] as const, ['ort_int8', r.ort.int8] as const]
+      .filter(([, c]) => c.skipped)
+      .map(([k, c]) => `${r.model} b${r.batch} ${k}: ${c.skipped}`),
+  );
+  if (skipped.length) console.log(`\nskipped: ${skipped.join('; ')}`);
+  const ref = rows
+    .map((r) => [r, REFERENCE_LATENCY[`${r.model}/${r.batch}`]] as const)
+    .filter(([, v]) => v !== undefined)
+    .map(([r, v]) => [
+      r.model,
+      r.batch,
+      v.torch_fp32,
+      v.torch_int8,
+      v.ort_node_fp32,
+      v.ort_node_int8,
+      v.ort_web_fp32,
+      v.ort_web_int8,
+    ]);
+  if (ref.length) {
+    console.log(
+      '\nFor context, RESULTS.md §5 (reference run, same machine kind, another time: compare ratios, not ms):\n',
+    );
+    print_table(
+      ['model', 'batch', 'torch fp32', 'torch int8', 'ORT-node fp32', 'ORT-node int8', 'ORT-web fp32', 'ORT-web int8'],
+      ref,
+    );
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const o = parse(args);
+  const have_onnx = existsSync(o.onnx_dir);
+  if (!have_onnx) console.log(`${o.onnx_dir} not found: skipping onnxruntime-web (pass --onnx DIR)`);
+  const ort = have_onnx ? await load_ort() : null;
+  const rows: ModelRow[] = [];
+  const quantize_s: Record<string, number> = {};
+  for (const name of o.models) {
+    process.stderr.write(`${name}: prepare_fx → calibrate → convert_fx …\n`);
+    const sub = make_subject(name, o);
+    quantize_s[name] = sub.quantize_s;
+    rows.push(...(await bench_subject(sub, ort, o)));
+  }
+  print_rows(rows, o);
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, node: process.version },
+    options: { ...o, max_call_s: o.max_call_ms / 1000 },
+    onnx_dir_found: have_onnx,
+    quantize_seconds: quantize_s,
+    rows,
+    reference_results_md_5: REFERENCE_LATENCY,
+  };
+  mkdirSync(dirname(o.out), { recursive: true });
+  write_file_atomic(o.out, new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`));
+  console.log(`\nwrote ${o.out}`);
 }

@@ -98,3 +98,21 @@ export function fuse_fx(
 }
 
 // ─── end fuse_fx ─────────────────────────────────────────────────────────────────────────────────
+
+// ─── prepare_fx / prepare_qat_fx / convert_fx / save & load (quantization engineer) ─────────────
+export {
+  type ConvertCustomConfigDict,
+  ConvertCustomConfig,
+  PrepareCustomConfig,
+  type PrepareCustomConfigDict,
+} from './quantize_fx/custom_config.js';
+export { convert_fx, type ConvertFxOptions } from './quantize_fx/convert.js';
+export {
+  get_quantization_warnings,
+  prepare_fx,
+  type PrepareFxOptions,
+  prepare_qat_fx,
+} from './quantize_fx/prepare.js';
+export { DYNAMIC_PATTERNS, STATIC_PATTERNS } from './quantize_fx/backend_config.js';
+export { load_quantized, save_quantized } from './artifact/quantized_artifact.js';
+// ─── end prepare_fx / convert_fx ─────────────────────────────────────────────────────────────────

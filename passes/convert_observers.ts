@@ -58,15 +58,17 @@ function free_name(gm: GraphModule, prefix: string): number {
 export function convert_observers(gm: GraphModule): GraphModule {
   const graph = gm.graph;
   const used_observers = new Set<string>();
+  // a shared observer (ops that keep their input's qparams) is called at several nodes: compute once
+  const computed = new Map<string, NodeQParams>();
   for (const obs_node of graph.nodes) {
     if (!is_observer_node(gm, obs_node)) continue;
     const x = obs_node.args[0] as Node;
     const obs = gm.get_submodule(obs_node.target);
     used_observers.add(obs_node.target);
-    const qp = observer_qparams(
-      obs,
-      `convert_fx: observer '${obs_node.target}' (${obs.constructor.name}) on the output of node '${x.name}'`,
-    );
+    const qp =
+      computed.get(obs_node.target) ??
+      observer_qparams(obs, `convert_fx: observer '${obs_node.target}' (${obs.constructor.name}) on the output of node '${x.name}'`);
+    computed.set(obs_node.target, qp);
     const prefix = obs_node.meta.input_of ? `${obs_node.meta.input_of as string}_input` : x.name;
     const i = free_name(gm, prefix);
     gm.register_buffer(`${prefix}_scale_${i}`, new Tensor(Float32Array.of(qp.scale), [], 'float32'));

@@ -18,7 +18,9 @@ const builds = [
 
 function fail(what, detail) {
   console.error(`fxq: wasm build failed (${what}).${detail ? `\n${detail.trim()}` : ''}`);
-  console.error('fxq: the js backend still works; fix the cause and run `npm run build:wasm` to build the wasm backend.');
+  console.error(
+    'fxq: the js backend still works; fix the cause and run `npm run build:wasm` to build the wasm backend.',
+  );
   process.exit(0);
 }
 
@@ -35,7 +37,12 @@ for (const b of builds) {
   const target = join(out_dir, b.file);
   const tmp = `${target}.${process.pid}.tmp`;
   let log = '';
-  const sink = { write: (s) => { log += String(s); return true; } };
+  const sink = {
+    write: (s) => {
+      log += String(s);
+      return true;
+    },
+  };
   const args = [src, '-O3', '--runtime', 'stub', '--noAssert', '--outFile', tmp];
   for (const f of b.features) args.push('--enable', f);
   let res;
@@ -50,7 +57,9 @@ for (const b of builds) {
     // a stale module from older sources must not keep running: remove every output of this build
     if (b.required) for (const o of builds) rmSync(join(out_dir, o.file), { force: true });
     if (b.required) fail(`asc ${b.features.join('+')} -> ${b.file}: ${res.error.message ?? res.error}`, log);
-    console.error(`fxq: optional ${b.file} not built (${res.error.message ?? res.error}); the baseline SIMD build is used.`);
+    console.error(
+      `fxq: optional ${b.file} not built (${res.error.message ?? res.error}); the baseline SIMD build is used.`,
+    );
     continue;
   }
   renameSync(tmp, target); // atomic: a reader never sees a half-written module

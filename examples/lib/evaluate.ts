@@ -2,7 +2,7 @@
  * What the PTQ demo measures on a model: calibration passes, test accuracy (with the predictions, for
  * top-1 agreement between fp32 and int8) and the state_dict size in bytes.
  */
-import { alloc, no_grad, type nn, type Tensor } from '../../index.js';
+import { alloc, type nn, no_grad, type Tensor } from '../../index.js';
 import { image_batch, type LabelledImages } from './fmnist_data.js';
 
 /** Called after each batch with the images done so far and the total. */
@@ -57,7 +57,9 @@ export function evaluate_accuracy(
       const m = Math.min(bs, n - s);
       const y = model.call(image_batch(set.images, s, m)) as Tensor;
       if (y.ndim !== 2 || y.shape[0] !== m)
-        throw new Error(`evaluate_accuracy: model returned shape [${y.shape.join(', ')}] for a batch of ${m}, expected [${m}, classes]`);
+        throw new Error(
+          `evaluate_accuracy: model returned shape [${y.shape.join(', ')}] for a batch of ${m}, expected [${m}, classes]`,
+        );
       const classes = y.shape[1];
       // a model that ends in a quantized region returns int8 logits: compare them as floats
       const yd = (y.is_quantized ? y.dequantize() : y).data;

@@ -18,7 +18,12 @@ export interface LabelledImages {
 }
 
 /** The first `limit` rows of a raw split, normalised (copies only the rows it keeps). */
-function first_rows(dir: string, split: 'train' | 'test' | 'train-first1000', limit: number, what: string): LabelledImages {
+function first_rows(
+  dir: string,
+  split: 'train' | 'test' | 'train-first1000',
+  limit: number,
+  what: string,
+): LabelledImages {
   const { pixels, labels } = read_fashion_mnist_raw(dir, split);
   const have = pixels.shape[0];
   if (!(Number.isInteger(limit) && limit > 0))

@@ -2,10 +2,11 @@
  * Latency of a model on the fxq backends at a given batch size: the median of timed calls after a
  * warm-up (bench/_util.ts time_sync), with the backend switched for the call and restored after.
  */
+
+import { type Timing, type TimingOptions, time_sync } from '../../bench/_util.js';
+import { type nn, no_grad, type Tensor } from '../../index.js';
 import { get_backend, set_backend } from '../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../runtime/backends/wasm/index.js';
-import { no_grad, type nn, type Tensor } from '../../index.js';
-import { type Timing, type TimingOptions, time_sync } from '../../bench/_util.js';
 
 /** The kernel backends fxq ships. */
 export type BackendName = 'js' | 'wasm';

@@ -16,3 +16,19 @@ export {
   fuse_linear_bn,
   get_fuser_method,
 } from './fuser_method_mappings.js';
+/** Eager-mode quantization: stubs, qconfig propagation, prepare / prepare_qat, convert, quantize_dynamic. */
+export { DeQuantStub, QuantStub, QuantWrapper } from './stubs.js';
+export { type EagerQConfigDict, propagate_qconfig_ } from './propagate_qconfig.js';
+export {
+  get_default_dynamic_quant_module_mappings,
+  get_default_qat_module_mappings,
+  get_default_qconfig_propagation_list,
+  get_default_static_quant_module_mappings,
+  type ModuleMapping,
+  type SwapTarget,
+} from './quantization_mappings.js';
+export { prepare, prepare_qat, type PrepareOptions, type PrepareQatOptions } from './prepare.js';
+export { convert, type ConvertOptions, swap_module } from './convert.js';
+export { type DynamicDType, type QConfigSpec, quantize_dynamic, type QuantizeDynamicOptions } from './quantize_dynamic.js';
+export { freeze_bn_stats, update_bn_stats } from '../nn/qat/intrinsic.js';
+export * as float16_dynamic from './float16_dynamic.js';

@@ -9,3 +9,4 @@ export * as init from './init.js';
 export * as quantized from '../quantized/nn_quantized.js';
 export * as intrinsic from './intrinsic/index.js';
 export * as utils from './utils/index.js';
+export * as qat from './qat/index.js';

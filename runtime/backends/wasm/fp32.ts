@@ -30,10 +30,13 @@ export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
   ): void {
     const { trans_a = false, trans_b = false, bias = null, accumulate = false } = options;
     for (const [name, v] of Object.entries({ m, n, k })) {
-      if (!Number.isInteger(v) || v < 0) throw new Error(`wasm.sgemm: ${name} must be a non-negative integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 0)
+        throw new Error(`wasm.sgemm: ${name} must be a non-negative integer, got ${v}`);
     }
-    if (a.length < m * k) throw new Error(`wasm.sgemm: A has ${a.length} elements, needs ${trans_a ? 'k·m' : 'm·k'} = ${m * k}`);
-    if (b.length < k * n) throw new Error(`wasm.sgemm: B has ${b.length} elements, needs ${trans_b ? 'n·k' : 'k·n'} = ${k * n}`);
+    if (a.length < m * k)
+      throw new Error(`wasm.sgemm: A has ${a.length} elements, needs ${trans_a ? 'k·m' : 'm·k'} = ${m * k}`);
+    if (b.length < k * n)
+      throw new Error(`wasm.sgemm: B has ${b.length} elements, needs ${trans_b ? 'n·k' : 'k·n'} = ${k * n}`);
     if (c.length < m * n) throw new Error(`wasm.sgemm: C has ${c.length} elements, needs m·n = ${m * n}`);
     if (bias && bias.length < n) throw new Error(`wasm.sgemm: bias has ${bias.length} elements, needs n = ${n}`);
     if (m === 0 || n === 0) return;
@@ -61,22 +64,38 @@ export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
     c.set(new Float32Array(heap.memory.buffer, cp, m * n));
   }
 
-  function conv2d(x: Float32Array, g: Conv2dGeometry, w: Float32Array, bias: Float32Array | null, y?: Float32Array): Float32Array {
+  function conv2d(
+    x: Float32Array,
+    g: Conv2dGeometry,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y?: Float32Array,
+  ): Float32Array {
     const { batch: nb, in_channels: ci, in_h: H, in_w: W, out_channels: co, kernel_h: kh, kernel_w: kw, groups } = g;
     const { oh, ow, cig, cog } = conv_output_hw(g, 'wasm.conv2d');
     const K = cig * kh * kw;
     const P = oh * ow;
-    if (x.length !== nb * ci * H * W) throw new Error(`wasm.conv2d: x has ${x.length} elements, expected [${nb}, ${ci}, ${H}, ${W}] = ${nb * ci * H * W}`);
-    if (w.length !== co * K) throw new Error(`wasm.conv2d: weight has ${w.length} elements, expected [${co}, ${cig}, ${kh}, ${kw}] = ${co * K}`);
-    if (bias && bias.length !== co) throw new Error(`wasm.conv2d: bias has ${bias.length} elements, expected out_channels = ${co}`);
+    if (x.length !== nb * ci * H * W)
+      throw new Error(
+        `wasm.conv2d: x has ${x.length} elements, expected [${nb}, ${ci}, ${H}, ${W}] = ${nb * ci * H * W}`,
+      );
+    if (w.length !== co * K)
+      throw new Error(
+        `wasm.conv2d: weight has ${w.length} elements, expected [${co}, ${cig}, ${kh}, ${kw}] = ${co * K}`,
+      );
+    if (bias && bias.length !== co)
+      throw new Error(`wasm.conv2d: bias has ${bias.length} elements, expected out_channels = ${co}`);
     const res = y ?? new Float32Array(nb * co * P);
-    if (res.length !== nb * co * P) throw new Error(`wasm.conv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
+    if (res.length !== nb * co * P)
+      throw new Error(`wasm.conv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
     if (nb === 0) return res;
     const [sh, sw] = g.stride;
     const [ph, pw] = g.padding;
     const [dh, dw] = g.dilation;
     const depthwise = cig === 1 && groups === ci;
-    const work = depthwise ? wx.depthwise_scratch_bytes(H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow) : Math.ceil(P / 8) * K * 32;
+    const work = depthwise
+      ? wx.depthwise_scratch_bytes(H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
+      : Math.ceil(P / 8) * K * 32;
     heap.begin(scratch_bytes(x.byteLength, res.byteLength, w.byteLength, bias ? co * 4 : 0, work));
     const xp = heap.take(x.byteLength);
     const yp = heap.take(res.byteLength);

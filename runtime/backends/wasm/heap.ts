@@ -119,7 +119,9 @@ export class WasmHeap {
   take(bytes: number): number {
     const size = align(bytes);
     if (this.scratch_used + size > this.scratch_size) {
-      throw new Error(`wasm backend: scratch overflow (${this.scratch_used + size} > ${this.scratch_size} bytes): begin() was given too little`);
+      throw new Error(
+        `wasm backend: scratch overflow (${this.scratch_used + size} > ${this.scratch_size} bytes): begin() was given too little`,
+      );
     }
     const off = this.scratch_off + this.scratch_used;
     this.scratch_used += size;

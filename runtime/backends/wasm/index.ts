@@ -9,8 +9,8 @@ import { make_wasm_fp32 } from './fp32.js';
 import { make_wasm_int8 } from './int8.js';
 import { load_module_async, load_module_sync, pick_variant, type WasmInstance, type WasmVariant } from './module.js';
 
-export { relaxed_simd_supported, type WasmInstance, type WasmVariant } from './module.js';
 export type { WasmPackedQWeight } from './int8.js';
+export { relaxed_simd_supported, type WasmInstance, type WasmVariant } from './module.js';
 
 /** The wasm Backend plus the instance behind it (memory, raw exports: for benchmarks and tests). */
 export interface WasmBackend extends Backend {
@@ -60,7 +60,9 @@ export function load_wasm_backend(options: WasmLoadOptions = {}): WasmBackend {
 }
 
 /** Browsers (and Node): compiles the wasm kernels asynchronously (fetching build/*.wasm or given bytes) and registers them. */
-export async function init_wasm(options: WasmLoadOptions & { source?: URL | string | BufferSource } = {}): Promise<WasmBackend> {
+export async function init_wasm(
+  options: WasmLoadOptions & { source?: URL | string | BufferSource } = {},
+): Promise<WasmBackend> {
   const have = registered(options);
   if (have) return have;
   const variant = pick_variant(options.variant);

@@ -4,11 +4,17 @@
  * conv and a direct path for depthwise. The scalar numerics (bias quantization, multipliers, validation)
  * are the js reference's own functions, so both backends agree bit for bit by construction there.
  */
-import { check_qinput, check_qoutput, quantize_bias, requant_multipliers, validate_qweight } from '../js/int8/numerics.js';
+import {
+  check_qinput,
+  check_qoutput,
+  quantize_bias,
+  requant_multipliers,
+  validate_qweight,
+} from '../js/int8/numerics.js';
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
+import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
-import { conv_output_hw } from './conv_geometry.js';
 
 const MODE_CH_LANE = 0;
 const MODE_CH_ROW = 1;
@@ -83,9 +89,12 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
   function unpack(w: PackedQWeight, op: string): WasmPackedQWeight {
     const pw = w as WasmPackedQWeight;
     if (w.backend !== 'wasm' || pw.ptr === undefined) {
-      throw new Error(`wasm.${op}: weight was packed by backend '${w.backend}'; pack it with the wasm backend's pack_qweight`);
+      throw new Error(
+        `wasm.${op}: weight was packed by backend '${w.backend}'; pack it with the wasm backend's pack_qweight`,
+      );
     }
-    if (pw.owner !== inst) throw new Error(`wasm.${op}: weight was packed by another wasm instance; pack it again with this backend`);
+    if (pw.owner !== inst)
+      throw new Error(`wasm.${op}: weight was packed by another wasm instance; pack it again with this backend`);
     return pw;
   }
 
@@ -147,7 +156,8 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     check_qinput(x, m * k, `wasm.qlinear: x has ${x.data.length} elements, expected m·k = ${m}·${k}`, 'wasm.qlinear');
     check_qoutput(out, 'wasm.qlinear');
     const res = y ?? new Uint8Array(m * n);
-    if (res.length !== m * n) throw new Error(`wasm.qlinear: output buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
+    if (res.length !== m * n)
+      throw new Error(`wasm.qlinear: output buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
     if (m === 0) return res;
     set_layout(pw, 'c');
     const p = channel_params(pw, x.scale, out.scale);
@@ -170,13 +180,21 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     const { batch: nb, in_channels: ci, in_h: H, in_w: W, out_channels: co, kernel_h: kh, kernel_w: kw, groups } = g;
     const { oh, ow, cig, cog } = conv_output_hw(g, 'wasm.qconv2d');
     if (pw.n !== co || pw.k !== cig * kh * kw) {
-      throw new Error(`wasm.qconv2d: packed weight is [${pw.n}, ${pw.k}] but input [${nb}, ${ci}, ${H}, ${W}] with ${co} filters ${kh}×${kw}, groups ${groups} needs [${co}, ${cig * kh * kw}]`);
+      throw new Error(
+        `wasm.qconv2d: packed weight is [${pw.n}, ${pw.k}] but input [${nb}, ${ci}, ${H}, ${W}] with ${co} filters ${kh}×${kw}, groups ${groups} needs [${co}, ${cig * kh * kw}]`,
+      );
     }
-    check_qinput(x, nb * ci * H * W, `wasm.qconv2d: x has ${x.data.length} elements, expected [${nb}, ${ci}, ${H}, ${W}] = ${nb * ci * H * W}`, 'wasm.qconv2d');
+    check_qinput(
+      x,
+      nb * ci * H * W,
+      `wasm.qconv2d: x has ${x.data.length} elements, expected [${nb}, ${ci}, ${H}, ${W}] = ${nb * ci * H * W}`,
+      'wasm.qconv2d',
+    );
     check_qoutput(out, 'wasm.qconv2d');
     const P = oh * ow;
     const res = y ?? new Uint8Array(nb * co * P);
-    if (res.length !== nb * co * P) throw new Error(`wasm.qconv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
+    if (res.length !== nb * co * P)
+      throw new Error(`wasm.qconv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
     if (nb === 0) return res;
     const [sh, sw] = g.stride;
     const [ph, pwd] = g.padding;
@@ -191,10 +209,14 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     const plane = gemm ? (H + 2 * ph) * Wp * cig * 2 + 16 : 0;
     const work = depthwise
       ? wx.depthwise_scratch_bytes(H, W, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow)
-      : pairs ? wx.pairs_bytes(P, pw.kp) : round_up(P, 4) * pw.kp * 2 + 32;
+      : pairs
+        ? wx.pairs_bytes(P, pw.k)
+        : round_up(P, 4) * pw.kp * 2 + 32;
     set_layout(pw, gemm && kh * kw > 1 ? `rsc:${kh}x${kw}` : 'c');
     const part_bytes = gemm ? wx.qgemm_part_bytes(cog, P, pw.kp) : 0;
-    heap.begin(scratch_bytes(nb * ci * H * W, nb * co * P, p.bias_q.byteLength, p.mult.byteLength, work, plane, part_bytes));
+    heap.begin(
+      scratch_bytes(nb * ci * H * W, nb * co * P, p.bias_q.byteLength, p.mult.byteLength, work, plane, part_bytes),
+    );
     const xp = heap.take(nb * ci * H * W);
     const yp = heap.take(nb * co * P);
     const [bp, mp] = put_params(p);
@@ -207,19 +229,74 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
       const xb = xp + b * ci * H * W;
       const yb = yp + b * co * P;
       if (depthwise) {
-        wx.qdepthwise(xb, ci, H, W, co, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, pw.ptr, pw.kp, bp, mp, zp, lo, hi, yb, wk);
+        wx.qdepthwise(
+          xb,
+          ci,
+          H,
+          W,
+          co,
+          kh,
+          kw,
+          sh,
+          sw,
+          ph,
+          pwd,
+          dh,
+          dw,
+          oh,
+          ow,
+          x.zero_point,
+          pw.ptr,
+          pw.kp,
+          bp,
+          mp,
+          zp,
+          lo,
+          hi,
+          yb,
+          wk,
+        );
         continue;
       }
       for (let gi = 0; gi < groups; gi++) {
         const r0 = gi * cog;
         if (pairs) {
-          wx.im2col_pairs_q16(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, wk, pw.kp);
-          wx.qconv_pairs(pw.ptr + r0 * pw.kp * 2, wk, cog, P, pw.kp, yb + r0 * P, P, bp + r0 * 4, mp + r0 * 4, zp, lo, hi);
+          wx.im2col_pairs_q16(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, wk);
+          wx.qconv_pairs(
+            pw.ptr + r0 * pw.kp * 2,
+            wk,
+            cog,
+            P,
+            pw.k,
+            pw.kp,
+            yb + r0 * P,
+            P,
+            bp + r0 * 4,
+            mp + r0 * 4,
+            zp,
+            lo,
+            hi,
+          );
           continue;
         }
         wx.nhwc_pad_q16(xb, H, W, gi * cig, cig, ph, pwd, Wp, x.zero_point, pad, plane);
         wx.im2col_rows_q16(pad, Wp, cig, kh, kw, sh, sw, dh, dw, oh, ow, wk, pw.kp);
-        wx.qgemm(pw.ptr + r0 * pw.kp * 2, wk, cog, P, pw.kp, yb + r0 * P, P, MODE_CH_ROW, bp + r0 * 4, mp + r0 * 4, zp, lo, hi, part);
+        wx.qgemm(
+          pw.ptr + r0 * pw.kp * 2,
+          wk,
+          cog,
+          P,
+          pw.kp,
+          yb + r0 * P,
+          P,
+          MODE_CH_ROW,
+          bp + r0 * 4,
+          mp + r0 * 4,
+          zp,
+          lo,
+          hi,
+          part,
+        );
       }
     }
     res.set(heap.u8.subarray(yp, yp + nb * co * P));
@@ -229,9 +306,15 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
   function qlinear_acc(x: Uint8Array, x_zero_point: number, m: number, w: PackedQWeight, acc?: Int32Array): Int32Array {
     const pw = unpack(w, 'qlinear_acc');
     const { n, k, kp } = pw;
-    check_qinput({ data: x, scale: 1, zero_point: x_zero_point }, m * k, `wasm.qlinear_acc: x has ${x.length} elements, expected m·k = ${m}·${k}`, 'wasm.qlinear_acc');
+    check_qinput(
+      { data: x, scale: 1, zero_point: x_zero_point },
+      m * k,
+      `wasm.qlinear_acc: x has ${x.length} elements, expected m·k = ${m}·${k}`,
+      'wasm.qlinear_acc',
+    );
     const res = acc ?? new Int32Array(m * n);
-    if (res.length !== m * n) throw new Error(`wasm.qlinear_acc: acc buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
+    if (res.length !== m * n)
+      throw new Error(`wasm.qlinear_acc: acc buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
     if (m === 0) return res;
     set_layout(pw, 'c');
     const part_bytes = wx.qgemm_part_bytes(m, n, kp);

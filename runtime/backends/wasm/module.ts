@@ -3,39 +3,10 @@
  * scripts/build_wasm.mjs). Synchronous in Node (read file + new WebAssembly.Module/Instance), async for
  * browsers (fetch + WebAssembly.compile).
  */
+import { REQUIRED_EXPORTS, type WasmExports } from './abi.js';
 import { WasmHeap } from './heap.js';
 
-/** The raw exports of the AssemblyScript module (runtime/backends/wasm/assembly/index.ts); pointers are byte offsets. */
-export interface WasmExports {
-  memory: WebAssembly.Memory;
-  heap_base(): number;
-  qgemm(a: number, b: number, M: number, N: number, kp: number, y: number, ldy: number, mode: number, bias: number, mult: number, zp: number, lo: number, hi: number, part: number): void;
-  qgemm_part_bytes(M: number, N: number, kp: number): number;
-  widen_rows_u8(x: number, M: number, K: number, zp: number, out: number, kp: number): void;
-  nhwc_pad_q16(x: number, H: number, W: number, c0: number, cg: number, ph: number, pw: number, Wp: number, zp: number, out: number, bytes: number): void;
-  im2col_rows_q16(pad: number, Wp: number, cg: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number, out: number, kp: number): void;
-  qconv_pairs(w: number, col: number, M: number, P: number, kp: number, y: number, ldy: number, bias: number, mult: number, zp: number, lo: number, hi: number): void;
-  im2col_pairs_q16(x: number, H: number, W: number, c0: number, cg: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, zp: number, out: number, kp: number): void;
-  pairs_bytes(P: number, kp: number): number;
-  qdepthwise(x: number, C: number, H: number, W: number, OC: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, xzp: number, w: number, kp: number, bias: number, mult: number, zp: number, lo: number, hi: number, y: number, scratch: number): void;
-  depthwise_f32(x: number, C: number, H: number, W: number, OC: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, w: number, bias: number, y: number, scratch: number): void;
-  depthwise_scratch_bytes(H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number): number;
-  sgemm_packed(M: number, N: number, K: number, a: number, lda: number, bp: number, c: number, ldc: number, bias: number, accumulate: number): void;
-  sgemv_t(M: number, N: number, K: number, a: number, lda: number, b: number, c: number, ldc: number, bias: number, accumulate: number): void;
-  sgemv_n(M: number, N: number, K: number, a: number, lda: number, b: number, c: number, ldc: number, bias: number, accumulate: number): void;
-  pack_b_f32(b: number, K: number, N: number, trans: number, out: number): void;
-  transpose_f32(a: number, K: number, M: number, out: number): void;
-  im2col_f32_packed(x: number, H: number, W: number, c0: number, cg: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, out: number): void;
-  peak_dot_i16(iters: number, seed: number): number;
-  peak_f32(iters: number, seed: number): number;
-}
-
-/** Every function the loader calls: a build without one of them is stale. */
-const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] = [
-  'heap_base', 'qgemm', 'qgemm_part_bytes', 'widen_rows_u8', 'nhwc_pad_q16', 'im2col_rows_q16', 'qconv_pairs', 'im2col_pairs_q16', 'pairs_bytes', 'qdepthwise',
-  'depthwise_f32', 'depthwise_scratch_bytes', 'sgemm_packed', 'sgemv_t', 'sgemv_n', 'pack_b_f32', 'transpose_f32',
-  'im2col_f32_packed', 'peak_dot_i16', 'peak_f32',
-];
+export type { WasmExports } from './abi.js';
 
 /** Which build runs: baseline SIMD, or relaxed SIMD (fused multiply-add in the fp32 GEMM). */
 export type WasmVariant = 'simd' | 'relaxed';
@@ -49,10 +20,35 @@ export interface WasmInstance {
 
 // (module (func (result v128) v128.const 0 v128.const 0 v128.const 0 f32x4.relaxed_madd))
 const RELAXED_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
-  0x0a, 0x3d, 0x01, 0x3b, 0x00,
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b,
+  0x03,
+  0x02,
+  0x01,
+  0x00,
+  0x0a,
+  0x3d,
+  0x01,
+  0x3b,
+  0x00,
   ...[0, 1, 2].flatMap(() => [0xfd, 0x0c, ...new Array<number>(16).fill(0)]),
-  0xfd, 0x85, 0x02, 0x0b,
+  0xfd,
+  0x85,
+  0x02,
+  0x0b,
 ]);
 
 /** Whether this engine accepts relaxed SIMD (Node 20: no, unless flagged; recent browsers: yes). */
@@ -90,34 +86,48 @@ export function instantiate(mod: WebAssembly.Module, variant: WasmVariant): Wasm
 
 /** Node: reads and instantiates the build synchronously; a missing or broken build is an error naming the fix. */
 export function load_module_sync(variant: WasmVariant, url: URL = wasm_build_url(variant)): WasmInstance {
-  const fs = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule?.('node:fs') as
-    | typeof import('node:fs')
-    | undefined;
-  if (!fs) throw new Error('wasm backend: synchronous loading needs Node ≥ 20.16; in a browser use `await init_wasm()`');
+  const fs = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule?.(
+    'node:fs',
+  ) as typeof import('node:fs') | undefined;
+  if (!fs)
+    throw new Error('wasm backend: synchronous loading needs Node ≥ 20.16; in a browser use `await init_wasm()`');
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(url);
   } catch (e) {
-    throw new Error(`wasm backend: cannot read ${url.pathname} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${FIX}`);
+    throw new Error(
+      `wasm backend: cannot read ${url.pathname} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${FIX}`,
+    );
   }
   let mod: WebAssembly.Module;
   try {
     mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
-    throw new Error(`wasm backend: ${url.pathname} is not a valid module for this engine (${(e as Error).message}): ${FIX}`);
+    throw new Error(
+      `wasm backend: ${url.pathname} is not a valid module for this engine (${(e as Error).message}): ${FIX}`,
+    );
   }
   return instantiate(mod, variant);
 }
 
 /** Browsers (and Node): fetches or reads the build and compiles it asynchronously. */
-export async function load_module_async(variant: WasmVariant, source?: URL | string | BufferSource): Promise<WasmInstance> {
-  const url = source === undefined || typeof source === 'string' || source instanceof URL ? new URL(String(source ?? wasm_build_url(variant))) : null;
+export async function load_module_async(
+  variant: WasmVariant,
+  source?: URL | string | BufferSource,
+): Promise<WasmInstance> {
+  const url =
+    source === undefined || typeof source === 'string' || source instanceof URL
+      ? new URL(String(source ?? wasm_build_url(variant)))
+      : null;
   let bytes: BufferSource;
   if (url === null) bytes = source as BufferSource;
   else if (url.protocol === 'file:') return load_module_sync(variant);
   else {
     const res = await fetch(url);
-    if (!res.ok) throw new Error(`wasm backend: fetching ${url.href} failed (HTTP ${res.status}): ${FIX} and serve build/ with the package`);
+    if (!res.ok)
+      throw new Error(
+        `wasm backend: fetching ${url.href} failed (HTTP ${res.status}): ${FIX} and serve build/ with the package`,
+      );
     bytes = await res.arrayBuffer();
   }
   try {

@@ -63,7 +63,20 @@ function max_pool2d_impl(
   const y = alloc(input.dtype, planes * oh * ow);
   const arg = new Int32Array(planes * oh * ow);
   let o = 0;
-  for (let pl = 0; pl < planes; pl++) {
+  // the common 2×2/2 unpadded window, every window inside the input: a straight-line loop (~2x faster)
+  const fast =
+    k[0] === 2 &&
+    k[1] === 2 &&
+    s[0] === 2 &&
+    s[1] === 2 &&
+    p[0] === 0 &&
+    p[1] === 0 &&
+    d[0] === 1 &&
+    d[1] === 1 &&
+    2 * oh <= h &&
+    2 * ow <= w;
+  if (fast) max_pool_2x2(x, y, arg, planes, h, w, oh, ow);
+  for (let pl = 0; !fast && pl < planes; pl++) {
     const base = pl * h * w;
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++, o++) {
@@ -102,6 +115,53 @@ function max_pool2d_impl(
   }
   if (options.return_indices) return [out, new Tensor(Float64Array.from(arg), out.shape, 'int64')];
   return out;
+}
+
+/**
+ * max_pool2d's 2×2, stride-2, unpadded case: the general loop's result without its per-element bounds
+ * checks. The index starts at the window's first element and a NaN always wins, as torch's CPU kernel
+ * (`val > maxval || isnan(val)`).
+ */
+function max_pool_2x2(
+  x: ArrayLike<number>,
+  y: { [i: number]: number },
+  arg: Int32Array,
+  planes: number,
+  h: number,
+  w: number,
+  oh: number,
+  ow: number,
+): void {
+  let o = 0;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const r0 = 2 * oy * w;
+      const r1 = r0 + w;
+      for (let ox = 0; ox < ow; ox++, o++) {
+        const c = 2 * ox;
+        let bi = r0 + c;
+        let best = x[base + bi];
+        let v = x[base + r0 + c + 1];
+        if (v > best || Number.isNaN(v)) {
+          best = v;
+          bi = r0 + c + 1;
+        }
+        v = x[base + r1 + c];
+        if (v > best || Number.isNaN(v)) {
+          best = v;
+          bi = r1 + c;
+        }
+        v = x[base + r1 + c + 1];
+        if (v > best || Number.isNaN(v)) {
+          best = v;
+          bi = r1 + c + 1;
+        }
+        y[o] = best;
+        arg[o] = bi;
+      }
+    }
+  }
 }
 
 /**

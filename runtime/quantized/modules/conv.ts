@@ -4,7 +4,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { conv2d, conv2d_relu } from '../functional/conv.js';
 import { Conv2dPackedParams } from '../packed_params.js';
 import { check_out_qparams, make_qtensor } from '../qtensor.js';
-import { attr, float_bias, output_qparams, qconfig_of, quantize_weight, weighted_child } from './from_float.js';
+import { attr, output_qparams, qconfig_of, quantize_weight, weight_bias_observer, weighted_child } from './from_float.js';
 import { read_weight_state, write_weight_state } from './state.js';
 
 type Pair = number | [number, number];
@@ -143,8 +143,7 @@ export class Conv2d extends Module {
     const mode = (conv as unknown as { padding_mode?: string }).padding_mode;
     if (mode !== undefined && mode !== 'zeros')
       throw new Error(`${where}.from_float: padding_mode '${mode}' is not supported (only 'zeros')`);
-    const w = attr<Tensor>(conv, 'weight', where);
-    const b = float_bias(conv);
+    const { weight: w, bias: b, observer } = weight_bias_observer(mod, conv, qconfig, where);
     const q = new this(
       attr<number>(conv, 'in_channels', where),
       attr<number>(conv, 'out_channels', where),
@@ -162,7 +161,7 @@ export class Conv2d extends Module {
         bias: b !== null,
       },
     );
-    q.set_weight_bias(quantize_weight(w, qconfig.weight(), `${where}.from_float`), b);
+    q.set_weight_bias(quantize_weight(w, observer, `${where}.from_float`), b);
     check_out_qparams(scale, zero_point, `${where}.from_float`);
     q.scale = scale;
     q.zero_point = zero_point;

@@ -81,6 +81,32 @@ export function float_bias(mod: Module): Tensor | null {
   return b instanceof Tensor ? new Tensor(Float32Array.from(b.data), b.shape, 'float32') : null;
 }
 
+/** What a QAT module (nn.qat, nn.intrinsic.qat) hands to from_float (see runtime/nn/qat). */
+interface QatWeighted {
+  weight_fake_quant: ObserverLike;
+  _weight_bias_for_convert(): [Tensor, Tensor | null];
+}
+
+/**
+ * The float weight, bias and weight observer from_float quantizes with. A QAT module gives its trained
+ * weight_fake_quant and _weight_bias_for_convert() (BatchNorm folded in for ConvBn, as torch's from_float
+ * folds it); any other module its weighted child's weight / bias and a fresh qconfig.weight() observer.
+ */
+export function weight_bias_observer(
+  mod: Module,
+  weighted: Module,
+  qconfig: QConfigLike,
+  where: string,
+): { weight: Tensor; bias: Tensor | null; observer: ObserverLike } {
+  const q = mod as unknown as Partial<QatWeighted>;
+  if (q.weight_fake_quant && typeof q._weight_bias_for_convert === 'function') {
+    const [w, b] = q._weight_bias_for_convert();
+    const bias = b === null ? null : new Tensor(Float32Array.from(b.data), b.shape, 'float32');
+    return { weight: w, bias, observer: q.weight_fake_quant };
+  }
+  return { weight: attr<Tensor>(weighted, 'weight', where), bias: float_bias(weighted), observer: qconfig.weight() };
+}
+
 /** A plain attribute of a float module, or an error naming it. */
 export function attr<T>(mod: Module, name: string, where: string): T {
   const v = (mod as unknown as Slots)[name];

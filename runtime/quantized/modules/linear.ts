@@ -4,7 +4,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { linear, linear_relu } from '../functional/linear.js';
 import { LinearPackedParams } from '../packed_params.js';
 import { check_out_qparams, make_qtensor } from '../qtensor.js';
-import { attr, float_bias, output_qparams, qconfig_of, quantize_weight, weighted_child } from './from_float.js';
+import { output_qparams, qconfig_of, quantize_weight, weight_bias_observer, weighted_child } from './from_float.js';
 import { read_weight_state, write_weight_state } from './state.js';
 
 /** Keyword options of the quantized Linear constructors (torch's names). */
@@ -98,10 +98,10 @@ export class Linear extends Module {
     const [scale, zero_point] = output_qparams(mod, where);
     const qconfig = qconfig_of(mod, where);
     const lin = weighted_child(mod, where);
-    const w = attr<Tensor>(lin, 'weight', where);
-    const qw = quantize_weight(w, qconfig.weight(), `${where}.from_float`);
-    const q = new this(w.shape[1], w.shape[0], { bias_: float_bias(lin) !== null });
-    q.set_weight_bias(qw, float_bias(lin));
+    const { weight: w, bias: b, observer } = weight_bias_observer(mod, lin, qconfig, where);
+    const qw = quantize_weight(w, observer, `${where}.from_float`);
+    const q = new this(w.shape[1], w.shape[0], { bias_: b !== null });
+    q.set_weight_bias(qw, b);
     check_out_qparams(scale, zero_point, `${where}.from_float`);
     q.scale = scale;
     q.zero_point = zero_point;

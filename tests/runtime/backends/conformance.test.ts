@@ -96,38 +96,58 @@ const conv_geometry = fc
     const min_h = Math.max(1, r.dh * (r.kh - 1) + 1 - 2 * r.ph);
     const min_w = Math.max(1, r.dw * (r.kw - 1) + 1 - 2 * r.pw);
     return {
-      batch: r.batch, in_channels: groups * cig, in_h: min_h + r.extra_h, in_w: min_w + r.extra_w,
-      out_channels: groups * r.cog, kernel_h: r.kh, kernel_w: r.kw,
-      stride: [r.sh, r.sw], padding: [r.ph, r.pw], dilation: [r.dh, r.dw], groups,
+      batch: r.batch,
+      in_channels: groups * cig,
+      in_h: min_h + r.extra_h,
+      in_w: min_w + r.extra_w,
+      out_channels: groups * r.cog,
+      kernel_h: r.kh,
+      kernel_w: r.kw,
+      stride: [r.sh, r.sw],
+      padding: [r.ph, r.pw],
+      dilation: [r.dh, r.dw],
+      groups,
     };
   });
 
 describe('int8 conformance: wasm equals js bit for bit', () => {
   it(`qlinear (${RUNS} random cases)`, () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 17 }), fc.integer({ min: 1, max: 37 }), fc.integer({ min: 1, max: 150 }), qparams, (m, n, k, q) => {
-        const rnd = lcg(q.seed);
-        const w = make_weight(n, k, q, rnd);
-        const x = { data: Uint8Array.from(ints(m * k, 0, 255, rnd)), scale: 2 ** q.x_scale_exp, zero_point: q.x_zp };
-        const out = make_out(q, x.scale, w, k, rnd);
-        const a = js.int8.qlinear(x, m, js.int8.pack_qweight(w), out);
-        const b = wasm.int8.qlinear(x, m, wasm.int8.pack_qweight(w), out);
-        expect(first_diff(a, b)).toBeNull();
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 17 }),
+        fc.integer({ min: 1, max: 37 }),
+        fc.integer({ min: 1, max: 150 }),
+        qparams,
+        (m, n, k, q) => {
+          const rnd = lcg(q.seed);
+          const w = make_weight(n, k, q, rnd);
+          const x = { data: Uint8Array.from(ints(m * k, 0, 255, rnd)), scale: 2 ** q.x_scale_exp, zero_point: q.x_zp };
+          const out = make_out(q, x.scale, w, k, rnd);
+          const a = js.int8.qlinear(x, m, js.int8.pack_qweight(w), out);
+          const b = wasm.int8.qlinear(x, m, wasm.int8.pack_qweight(w), out);
+          expect(first_diff(a, b)).toBeNull();
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it(`qlinear_acc (${RUNS} random cases)`, () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 21 }), fc.integer({ min: 1, max: 90 }), qparams, (m, n, k, q) => {
-        const rnd = lcg(q.seed);
-        const w = make_weight(n, k, q, rnd);
-        const x = Uint8Array.from(ints(m * k, 0, 255, rnd));
-        const a = js.int8.qlinear_acc(x, q.x_zp, m, js.int8.pack_qweight(w));
-        const b = wasm.int8.qlinear_acc(x, q.x_zp, m, wasm.int8.pack_qweight(w));
-        expect(first_diff(a, b)).toBeNull();
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 21 }),
+        fc.integer({ min: 1, max: 90 }),
+        qparams,
+        (m, n, k, q) => {
+          const rnd = lcg(q.seed);
+          const w = make_weight(n, k, q, rnd);
+          const x = Uint8Array.from(ints(m * k, 0, 255, rnd));
+          const a = js.int8.qlinear_acc(x, q.x_zp, m, js.int8.pack_qweight(w));
+          const b = wasm.int8.qlinear_acc(x, q.x_zp, m, wasm.int8.pack_qweight(w));
+          expect(first_diff(a, b)).toBeNull();
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -140,7 +160,11 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
         const rnd = lcg(q.seed);
         const k = (g.in_channels / g.groups) * g.kernel_h * g.kernel_w;
         const w = make_weight(g.out_channels, k, q, rnd);
-        const x = { data: Uint8Array.from(ints(g.batch * g.in_channels * g.in_h * g.in_w, 0, 255, rnd)), scale: 2 ** q.x_scale_exp, zero_point: q.x_zp };
+        const x = {
+          data: Uint8Array.from(ints(g.batch * g.in_channels * g.in_h * g.in_w, 0, 255, rnd)),
+          scale: 2 ** q.x_scale_exp,
+          zero_point: q.x_zp,
+        };
         const out = make_out(q, x.scale, w, k, rnd);
         const a = js.int8.qconv2d(x, g, js.int8.pack_qweight(w), out);
         const b = wasm.int8.qconv2d(x, g, wasm.int8.pack_qweight(w), out);
@@ -154,39 +178,84 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
 
   it('long reductions (k > 1024: the GEMM blocks k and keeps partial sums) on qlinear, qlinear_acc, qconv2d', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1025, max: 3000 }), qparams, (m, n, k, q) => {
-        const rnd = lcg(q.seed);
-        const w = make_weight(n, k, q, rnd);
-        const x = { data: Uint8Array.from(ints(m * k, 0, 255, rnd)), scale: 2 ** q.x_scale_exp, zero_point: q.x_zp };
-        const out = make_out(q, x.scale, w, k, rnd);
-        const pj = js.int8.pack_qweight(w);
-        const pw = wasm.int8.pack_qweight(w);
-        expect(first_diff(js.int8.qlinear(x, m, pj, out), wasm.int8.qlinear(x, m, pw, out))).toBeNull();
-        expect(first_diff(js.int8.qlinear_acc(x.data, q.x_zp, m, pj), wasm.int8.qlinear_acc(x.data, q.x_zp, m, pw))).toBeNull();
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1025, max: 3000 }),
+        qparams,
+        (m, n, k, q) => {
+          const rnd = lcg(q.seed);
+          const w = make_weight(n, k, q, rnd);
+          const x = { data: Uint8Array.from(ints(m * k, 0, 255, rnd)), scale: 2 ** q.x_scale_exp, zero_point: q.x_zp };
+          const out = make_out(q, x.scale, w, k, rnd);
+          const pj = js.int8.pack_qweight(w);
+          const pw = wasm.int8.pack_qweight(w);
+          expect(first_diff(js.int8.qlinear(x, m, pj, out), wasm.int8.qlinear(x, m, pw, out))).toBeNull();
+          expect(
+            first_diff(js.int8.qlinear_acc(x.data, q.x_zp, m, pj), wasm.int8.qlinear_acc(x.data, q.x_zp, m, pw)),
+          ).toBeNull();
+        },
+      ),
       { numRuns: 25 },
     );
     fc.assert(
-      fc.property(fc.integer({ min: 115, max: 140 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 3, max: 7 }), qparams, (cin, cout, hw, q) => {
-        const rnd = lcg(q.seed);
-        const g: Conv2dGeometry = { batch: 1, in_channels: cin, in_h: hw, in_w: hw + 1, out_channels: cout, kernel_h: 3, kernel_w: 3, stride: [1, 2], padding: [1, 1], dilation: [1, 1], groups: 1 };
-        const w = make_weight(cout, cin * 9, q, rnd);
-        const x = { data: Uint8Array.from(ints(cin * hw * (hw + 1), 0, 255, rnd)), scale: 2 ** q.x_scale_exp, zero_point: q.x_zp };
-        const out = make_out(q, x.scale, w, cin * 9, rnd);
-        expect(first_diff(js.int8.qconv2d(x, g, js.int8.pack_qweight(w), out), wasm.int8.qconv2d(x, g, wasm.int8.pack_qweight(w), out))).toBeNull();
-      }),
+      fc.property(
+        fc.integer({ min: 115, max: 140 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 3, max: 7 }),
+        qparams,
+        (cin, cout, hw, q) => {
+          const rnd = lcg(q.seed);
+          const g: Conv2dGeometry = {
+            batch: 1,
+            in_channels: cin,
+            in_h: hw,
+            in_w: hw + 1,
+            out_channels: cout,
+            kernel_h: 3,
+            kernel_w: 3,
+            stride: [1, 2],
+            padding: [1, 1],
+            dilation: [1, 1],
+            groups: 1,
+          };
+          const w = make_weight(cout, cin * 9, q, rnd);
+          const x = {
+            data: Uint8Array.from(ints(cin * hw * (hw + 1), 0, 255, rnd)),
+            scale: 2 ** q.x_scale_exp,
+            zero_point: q.x_zp,
+          };
+          const out = make_out(q, x.scale, w, cin * 9, rnd);
+          expect(
+            first_diff(
+              js.int8.qconv2d(x, g, js.int8.pack_qweight(w), out),
+              wasm.int8.qconv2d(x, g, wasm.int8.pack_qweight(w), out),
+            ),
+          ).toBeNull();
+        },
+      ),
       { numRuns: 15 },
     );
   });
 
   it('accumulators past 2^24 (inexact int32→f32 conversion) requantize identically', () => {
     // x = 255 with zp 0 against w = −128 with zp 127: each product is −65025, so k = 600 reaches −39M
-    const m = 3, n = 6, k = 600;
+    const m = 3,
+      n = 6,
+      k = 600;
     const w: QWeightSource = {
       data: new Int8Array(n * k).fill(-128).map((v, i) => (i % 7 === 0 ? 127 : v)),
-      n, k, scales: Float32Array.from({ length: n }, (_, i) => 0.001 * (i + 1)), zero_points: new Int32Array(n).fill(127), bias: null,
+      n,
+      k,
+      scales: Float32Array.from({ length: n }, (_, i) => 0.001 * (i + 1)),
+      zero_points: new Int32Array(n).fill(127),
+      bias: null,
     };
-    const x = { data: new Uint8Array(m * k).fill(255).map((v, i) => (i % 5 === 0 ? 3 : v)), scale: 0.05, zero_point: 0 };
+    const x = {
+      data: new Uint8Array(m * k).fill(255).map((v, i) => (i % 5 === 0 ? 3 : v)),
+      scale: 0.05,
+      zero_point: 0,
+    };
     const out: QOutput = { scale: 1500, zero_point: 200, qmin: 0, qmax: 255 };
     const pj = js.int8.pack_qweight(w);
     const pw = wasm.int8.pack_qweight(w);
@@ -200,9 +269,18 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
 
   it('exact halves round to even in both backends (mult = 0.5, odd accumulators)', () => {
     // x_scale·w_scale/out_scale = 0.5 exactly: every odd accumulator is a tie
-    const k = 3, n = 5, m = 40;
+    const k = 3,
+      n = 5,
+      m = 40;
     const rnd = lcg(11);
-    const w: QWeightSource = { data: Int8Array.from(ints(n * k, -9, 9, rnd)), n, k, scales: Float32Array.of(1), zero_points: Int32Array.of(0), bias: null };
+    const w: QWeightSource = {
+      data: Int8Array.from(ints(n * k, -9, 9, rnd)),
+      n,
+      k,
+      scales: Float32Array.of(1),
+      zero_points: Int32Array.of(0),
+      bias: null,
+    };
     const x = { data: Uint8Array.from(ints(m * k, 0, 20, rnd)), scale: 1, zero_point: 10 };
     const out: QOutput = { scale: 2, zero_point: 128, qmin: 0, qmax: 255 };
     const pj = js.int8.pack_qweight(w);
@@ -219,8 +297,27 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
 
   it('a weight used as conv and then as linear keeps both results exact (in-place row permutation)', () => {
     const rnd = lcg(7);
-    const g: Conv2dGeometry = { batch: 1, in_channels: 3, in_h: 5, in_w: 6, out_channels: 4, kernel_h: 3, kernel_w: 2, stride: [1, 1], padding: [1, 0], dilation: [1, 1], groups: 1 };
-    const w: QWeightSource = { data: Int8Array.from(ints(4 * 18, -128, 127, rnd)), n: 4, k: 18, scales: Float32Array.of(0.01), zero_points: Int32Array.of(3), bias: null };
+    const g: Conv2dGeometry = {
+      batch: 1,
+      in_channels: 3,
+      in_h: 5,
+      in_w: 6,
+      out_channels: 4,
+      kernel_h: 3,
+      kernel_w: 2,
+      stride: [1, 1],
+      padding: [1, 0],
+      dilation: [1, 1],
+      groups: 1,
+    };
+    const w: QWeightSource = {
+      data: Int8Array.from(ints(4 * 18, -128, 127, rnd)),
+      n: 4,
+      k: 18,
+      scales: Float32Array.of(0.01),
+      zero_points: Int32Array.of(3),
+      bias: null,
+    };
     const x = { data: Uint8Array.from(ints(90, 0, 255, rnd)), scale: 0.02, zero_point: 9 };
     const out: QOutput = { scale: 0.2, zero_point: 128, qmin: 0, qmax: 255 };
     const pw = wasm.int8.pack_qweight(w);
@@ -245,14 +342,23 @@ describe('fp32 conformance: wasm within 1e-4 relative of js', () => {
   it('sgemm (random shapes, transposes, bias, accumulate)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 13 }), fc.integer({ min: 1, max: 27 }), fc.integer({ min: 0, max: 300 }),
-        fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 13 }),
+        fc.integer({ min: 1, max: 27 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         (m, n, k, ta, tb, with_bias, acc, seed) => {
           const rnd = lcg(seed);
           const f = (len: number) => Float32Array.from({ length: len }, () => rnd() * 2 - 1);
-          const a = f(m * k), b = f(k * n), c0 = f(m * n);
+          const a = f(m * k),
+            b = f(k * n),
+            c0 = f(m * n);
           const bias = with_bias ? f(n) : null;
-          const cj = c0.slice(), cw = c0.slice();
+          const cj = c0.slice(),
+            cw = c0.slice();
           js.fp32.sgemm(m, n, k, a, b, cj, { trans_a: ta, trans_b: tb, bias, accumulate: acc });
           wasm.fp32.sgemm(m, n, k, a, b, cw, { trans_a: ta, trans_b: tb, bias, accumulate: acc });
           expect(max_rel_err(cj, cw)).toBeLessThan(1e-4);

@@ -2,19 +2,28 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { get_backend } from '../../../runtime/backends/registry.js';
 import { js_backend } from '../../../runtime/backends/js/index.js';
+import { get_backend } from '../../../runtime/backends/registry.js';
 import type { QOutput, QWeightSource } from '../../../runtime/backends/types.js';
 import { WasmHeap } from '../../../runtime/backends/wasm/heap.js';
 import { init_wasm, load_wasm_backend, relaxed_simd_supported } from '../../../runtime/backends/wasm/index.js';
-import { instantiate, load_module_async, load_module_sync, pick_variant } from '../../../runtime/backends/wasm/module.js';
+import {
+  instantiate,
+  load_module_async,
+  load_module_sync,
+  pick_variant,
+} from '../../../runtime/backends/wasm/module.js';
 
 const wasm = load_wasm_backend();
 
 function weight(n: number, k: number): QWeightSource {
   return {
     data: Int8Array.from({ length: n * k }, (_, i) => ((i * 37) % 255) - 127),
-    n, k, scales: Float32Array.of(0.01), zero_points: Int32Array.of(0), bias: Float32Array.from({ length: n }, (_, i) => i / 10),
+    n,
+    k,
+    scales: Float32Array.of(0.01),
+    zero_points: Int32Array.of(0),
+    bias: Float32Array.from({ length: n }, (_, i) => i / 10),
   };
 }
 const out: QOutput = { scale: 0.1, zero_point: 128, qmin: 0, qmax: 255 };
@@ -41,12 +50,16 @@ describe('loading', () => {
   });
 
   it('a broken build is an error that names the fix', async () => {
-    await expect(load_module_async('simd', new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99]))).rejects.toThrow(/npm run build:wasm/);
+    await expect(load_module_async('simd', new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99]))).rejects.toThrow(
+      /npm run build:wasm/,
+    );
   });
 
   it('a stale build (missing kernels) is an error that names the fix', () => {
     const empty = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
-    expect(() => instantiate(empty, 'simd')).toThrow(/simd\.wasm lacks heap_base, qgemm.*stale build.*npm run build:wasm/);
+    expect(() => instantiate(empty, 'simd')).toThrow(
+      /simd\.wasm lacks heap_base, qgemm.*stale build.*npm run build:wasm/,
+    );
   });
 
   it('init_wasm (async path) returns a working backend', async () => {
@@ -54,7 +67,9 @@ describe('loading', () => {
     expect(b.instance).not.toBe(wasm.instance);
     const w = weight(3, 5);
     const x = { data: Uint8Array.of(1, 2, 3, 4, 5), scale: 0.5, zero_point: 3 };
-    expect(b.int8.qlinear(x, 1, b.int8.pack_qweight(w), out)).toEqual(js_backend.int8.qlinear(x, 1, js_backend.int8.pack_qweight(w), out));
+    expect(b.int8.qlinear(x, 1, b.int8.pack_qweight(w), out)).toEqual(
+      js_backend.int8.qlinear(x, 1, js_backend.int8.pack_qweight(w), out),
+    );
     load_wasm_backend({ fresh: true }); // re-register a sync instance for the other tests in this worker
   });
 });
@@ -78,10 +93,14 @@ describe('relaxed SIMD build', () => {
       const out = { scale: 0.3, zero_point: 120, qmin: 0, qmax: 255 };
       const a = js.int8.qlinear(x, m, js.int8.pack_qweight(w), out), q = b.int8.qlinear(x, m, b.int8.pack_qweight(w), out);
       console.log(JSON.stringify({ variant: b.instance.variant, err, same: a.every((v, i) => v === q[i]) }));`;
-    const res = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
-      encoding: 'utf8',
-    });
+    const res = execFileSync(
+      process.execPath,
+      ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+        encoding: 'utf8',
+      },
+    );
     const r = JSON.parse(res.trim().split('\n').pop() ?? '{}') as { variant: string; err: number; same: boolean };
     expect(r.variant).toBe('relaxed');
     expect(r.same).toBe(true);
@@ -135,22 +154,59 @@ describe('memory', () => {
 describe('errors name the op and what was wrong', () => {
   it('rejects weights packed by another backend', () => {
     const pj = js_backend.int8.pack_qweight(weight(2, 3));
-    expect(() => wasm.int8.qlinear({ data: new Uint8Array(3), scale: 1, zero_point: 0 }, 1, pj, out)).toThrow(/wasm\.qlinear.*packed by backend 'js'/);
+    expect(() => wasm.int8.qlinear({ data: new Uint8Array(3), scale: 1, zero_point: 0 }, 1, pj, out)).toThrow(
+      /wasm\.qlinear.*packed by backend 'js'/,
+    );
   });
 
   it('rejects bad shapes and qparams', () => {
     const pw = wasm.int8.pack_qweight(weight(4, 6));
-    expect(() => wasm.int8.qlinear({ data: new Uint8Array(5), scale: 1, zero_point: 0 }, 1, pw, out)).toThrow(/wasm\.qlinear: x has 5 elements, expected m·k = 1·6/);
-    expect(() => wasm.int8.qlinear({ data: new Uint8Array(6), scale: 1, zero_point: 300 }, 1, pw, out)).toThrow(/zero point 300/);
-    expect(() => wasm.int8.qlinear({ data: new Uint8Array(6), scale: 1, zero_point: 0 }, 1, pw, { ...out, qmin: 9, qmax: 3 })).toThrow(/clamp/);
-    expect(() => wasm.int8.pack_qweight({ ...weight(2, 3), k: 4 })).toThrow(/wasm\.pack_qweight: weight has 6 elements/);
+    expect(() => wasm.int8.qlinear({ data: new Uint8Array(5), scale: 1, zero_point: 0 }, 1, pw, out)).toThrow(
+      /wasm\.qlinear: x has 5 elements, expected m·k = 1·6/,
+    );
+    expect(() => wasm.int8.qlinear({ data: new Uint8Array(6), scale: 1, zero_point: 300 }, 1, pw, out)).toThrow(
+      /zero point 300/,
+    );
+    expect(() =>
+      wasm.int8.qlinear({ data: new Uint8Array(6), scale: 1, zero_point: 0 }, 1, pw, { ...out, qmin: 9, qmax: 3 }),
+    ).toThrow(/clamp/);
+    expect(() => wasm.int8.pack_qweight({ ...weight(2, 3), k: 4 })).toThrow(
+      /wasm\.pack_qweight: weight has 6 elements/,
+    );
     expect(() => wasm.int8.pack_qweight({ ...weight(1, 40000) })).toThrow(/int32 accumulator/);
-    const g = { batch: 1, in_channels: 2, in_h: 4, in_w: 4, out_channels: 4, kernel_h: 3, kernel_w: 2, stride: [1, 1] as [number, number], padding: [0, 0] as [number, number], dilation: [1, 1] as [number, number], groups: 1 };
-    expect(() => wasm.int8.qconv2d({ data: new Uint8Array(32), scale: 1, zero_point: 0 }, g, pw, out)).toThrow(/wasm\.qconv2d: packed weight is \[4, 6\]/);
-    expect(() => wasm.int8.qconv2d({ data: new Uint8Array(32), scale: 1, zero_point: 0 }, { ...g, in_channels: 3, groups: 2 }, pw, out)).toThrow(/groups 2 must divide in_channels 3/);
-    expect(() => wasm.int8.qconv2d({ data: new Uint8Array(32), scale: 1, zero_point: 0 }, { ...g, in_h: 1 }, pw, out)).toThrow(/too small/);
-    expect(() => wasm.fp32.sgemm(2, 2, 2, new Float32Array(3), new Float32Array(4), new Float32Array(4))).toThrow(/wasm\.sgemm: A has 3 elements/);
-    expect(() => wasm.fp32.conv2d(new Float32Array(32), g, new Float32Array(5), null)).toThrow(/wasm\.conv2d: weight has 5 elements/);
+    const g = {
+      batch: 1,
+      in_channels: 2,
+      in_h: 4,
+      in_w: 4,
+      out_channels: 4,
+      kernel_h: 3,
+      kernel_w: 2,
+      stride: [1, 1] as [number, number],
+      padding: [0, 0] as [number, number],
+      dilation: [1, 1] as [number, number],
+      groups: 1,
+    };
+    expect(() => wasm.int8.qconv2d({ data: new Uint8Array(32), scale: 1, zero_point: 0 }, g, pw, out)).toThrow(
+      /wasm\.qconv2d: packed weight is \[4, 6\]/,
+    );
+    expect(() =>
+      wasm.int8.qconv2d(
+        { data: new Uint8Array(32), scale: 1, zero_point: 0 },
+        { ...g, in_channels: 3, groups: 2 },
+        pw,
+        out,
+      ),
+    ).toThrow(/groups 2 must divide in_channels 3/);
+    expect(() =>
+      wasm.int8.qconv2d({ data: new Uint8Array(32), scale: 1, zero_point: 0 }, { ...g, in_h: 1 }, pw, out),
+    ).toThrow(/too small/);
+    expect(() => wasm.fp32.sgemm(2, 2, 2, new Float32Array(3), new Float32Array(4), new Float32Array(4))).toThrow(
+      /wasm\.sgemm: A has 3 elements/,
+    );
+    expect(() => wasm.fp32.conv2d(new Float32Array(32), g, new Float32Array(5), null)).toThrow(
+      /wasm\.conv2d: weight has 5 elements/,
+    );
   });
 
   it('writes into a caller buffer of the right size and rejects a wrong one', () => {

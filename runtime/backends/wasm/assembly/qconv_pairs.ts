@@ -5,9 +5,9 @@
 // at once and the accumulators are already the outputs. Register tile: 4 output channels x 8 pixels.
 import { requant_store } from './requant';
 
-/** Bytes im2col_pairs_q16 writes: kp/2 pair rows of P rounded up to 8 pixels, 4 bytes each. */
-export function pairs_bytes(P: i32, kp: i32): i32 {
-  return (kp >> 1) * ((P + 7) & ~7) * 4;
+/** Bytes im2col_pairs_q16 writes for a reduction of length k: ceil(k/2) pair rows of P rounded up to 8 pixels. */
+export function pairs_bytes(P: i32, k: i32): i32 {
+  return ((k + 1) >> 1) * ((P + 7) & ~7) * 4;
 }
 
 /**
@@ -16,11 +16,11 @@ export function pairs_bytes(P: i32, kp: i32): i32 {
  */
 export function im2col_pairs_q16(
   x: usize, H: i32, W: i32, c0: i32, cg: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32, zp: i32, out: usize, kp: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32, zp: i32, out: usize,
 ): void {
   const P = OH * OW;
   const P8 = (P + 7) & ~7;
-  memory.fill(out, 0, <usize>pairs_bytes(P, kp));
+  memory.fill(out, 0, <usize>pairs_bytes(P, cg * kh * kw));
   const plane = <usize>H * <usize>W;
   let k = 0;
   for (let c = c0; c < c0 + cg; c++) {
@@ -61,16 +61,17 @@ function out_row(a0: v128, a1: v128, i: i32, p: i32, P: i32, y: usize, ldy: i32,
 
 /**
  * y[i][p] = requant(sum_k w[i][k] * col[k][p]) for M output channels (rows of the packed int16 weights,
- * stride kp) and P pixels; bias (i32) / mult (f32) per row; y rows of ldy bytes.
+ * stride kp, zero past k) and P pixels; bias (i32) / mult (f32) per row; y rows of ldy bytes. Only the
+ * ceil(k/2) pairs that hold data are visited, not the row padding up to kp.
  */
 export function qconv_pairs(
-  w: usize, col: usize, M: i32, P: i32, kp: i32,
+  w: usize, col: usize, M: i32, P: i32, k: i32, kp: i32,
   y: usize, ldy: i32, bias: usize, mult: usize, zp: i32, lo: f32, hi: f32,
 ): void {
   const P8 = (P + 7) & ~7;
   const crow = <usize>P8 << 2;
   const wrow = <usize>kp << 1;
-  const np = kp >> 1;
+  const np = (k + 1) >> 1;
   const zero = i32x4.splat(0);
   for (let p = 0; p < P; p += 8) {
     let i = 0;

@@ -1,0 +1,130 @@
+/**
+ * How a saved quantized model rebuilds its submodules without the original model class: per module class,
+ * the constructor arguments read from an instance (JSON) and the constructor call that rebuilds it
+ * (children first, for containers and fused modules). Weights come from the state_dict afterwards.
+ */
+import * as fused from '../../runtime/nn/intrinsic/fused.js';
+import * as act from '../../runtime/nn/layers/activation.js';
+import { Conv2d } from '../../runtime/nn/layers/conv.js';
+import { Linear } from '../../runtime/nn/layers/linear.js';
+import { Dropout, Flatten } from '../../runtime/nn/layers/misc.js';
+import { BatchNorm1d, BatchNorm2d } from '../../runtime/nn/layers/normalization.js';
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
+import { GRU, LSTM } from '../../runtime/nn/layers/rnn.js';
+import { Module } from '../../runtime/nn/module.js';
+import { Sequential } from '../../runtime/nn/containers.js';
+import * as qconv from '../../runtime/quantized/modules/conv.js';
+import * as qdlin from '../../runtime/quantized/modules/dynamic/linear.js';
+import * as qdrnn from '../../runtime/quantized/modules/dynamic/rnn.js';
+import * as qlin from '../../runtime/quantized/modules/linear.js';
+import type { Json } from '../ir/serialize.js';
+
+type Slots = Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: constructors of any signature
+type Ctor = new (...args: any[]) => Module;
+
+/** One rebuildable module class: a stable type name, its constructor arguments, and how to construct it. */
+export interface ModuleSpec {
+  type: string;
+  cls: Ctor;
+  args: (m: Module) => Json[];
+  create: (args: Json[], children: Record<string, Module>) => Module;
+}
+
+const f = (m: Module, k: string): Json => (m as unknown as Slots)[k] as Json;
+const pick = (m: Module, keys: string[]): Json => Object.fromEntries(keys.map((k) => [k, f(m, k)])) as Json;
+const has = (m: Module, k: string): boolean => (m as unknown as Slots)[k] != null;
+
+function simple(type: string, cls: Ctor, args: (m: Module) => Json[]): ModuleSpec {
+  return { type, cls, args, create: (a) => new cls(...(a as unknown[])) };
+}
+function no_args(type: string, cls: Ctor): ModuleSpec {
+  return simple(type, cls, () => []);
+}
+function fused_spec(type: string, cls: Ctor): ModuleSpec {
+  return {
+    type,
+    cls,
+    args: () => [],
+    create: (_a, ch) => new cls(...Object.keys(ch).sort((x, y) => Number(x) - Number(y)).map((k) => ch[k])),
+  };
+}
+
+const conv_opts = ['stride', 'padding', 'dilation', 'groups'];
+const q_conv_args = (m: Module): Json[] => [
+  f(m, 'in_channels'),
+  f(m, 'out_channels'),
+  f(m, 'kernel_size'),
+  { ...(pick(m, conv_opts) as object), bias: (m as qconv.Conv2d).bias() !== null },
+];
+const q_linear_args = (m: Module): Json[] => [
+  f(m, 'in_features'),
+  f(m, 'out_features'),
+  { bias_: (m as qlin.Linear).bias() !== null },
+];
+const rnn_args = (m: Module): Json[] => [
+  f(m, 'input_size'),
+  f(m, 'hidden_size'),
+  pick(m, ['num_layers', 'bias', 'batch_first', 'dropout', 'bidirectional']),
+];
+
+/** Every class a quantized GraphModule may hold, by type name. */
+export const MODULE_SPECS: readonly ModuleSpec[] = [
+  // int8 modules
+  simple('nn.quantized.Conv2d', qconv.Conv2d, q_conv_args),
+  simple('nn.intrinsic.quantized.ConvReLU2d', qconv.ConvReLU2d, q_conv_args),
+  simple('nn.quantized.Linear', qlin.Linear, q_linear_args),
+  simple('nn.intrinsic.quantized.LinearReLU', qlin.LinearReLU, q_linear_args),
+  simple('nn.quantized.dynamic.Linear', qdlin.Linear, q_linear_args),
+  simple('nn.intrinsic.quantized.dynamic.LinearReLU', qdlin.LinearReLU, q_linear_args),
+  simple('nn.quantized.dynamic.LSTM', qdrnn.LSTM, rnn_args),
+  simple('nn.quantized.dynamic.GRU', qdrnn.GRU, rnn_args),
+  // float modules left in float (null qconfig, no int8 lowering)
+  simple('nn.Conv2d', Conv2d, (m) => [
+    f(m, 'in_channels'),
+    f(m, 'out_channels'),
+    f(m, 'kernel_size'),
+    { ...(pick(m, [...conv_opts, 'padding_mode']) as object), bias: has(m, 'bias') },
+  ]),
+  simple('nn.Linear', Linear, (m) => [f(m, 'in_features'), f(m, 'out_features'), { bias: has(m, 'bias') }]),
+  simple('nn.BatchNorm2d', BatchNorm2d, (m) => [f(m, 'num_features'), pick(m, ['eps', 'momentum', 'affine', 'track_running_stats'])]),
+  simple('nn.BatchNorm1d', BatchNorm1d, (m) => [f(m, 'num_features'), pick(m, ['eps', 'momentum', 'affine', 'track_running_stats'])]),
+  simple('nn.MaxPool2d', MaxPool2d, (m) => [f(m, 'kernel_size'), pick(m, ['stride', 'padding', 'dilation', 'return_indices', 'ceil_mode'])]),
+  simple('nn.AvgPool2d', AvgPool2d, (m) => [
+    f(m, 'kernel_size'),
+    pick(m, ['stride', 'padding', 'ceil_mode', 'count_include_pad', 'divisor_override']),
+  ]),
+  simple('nn.AdaptiveAvgPool2d', AdaptiveAvgPool2d, (m) => [f(m, 'output_size')]),
+  simple('nn.Flatten', Flatten, (m) => [f(m, 'start_dim'), f(m, 'end_dim')]),
+  simple('nn.Dropout', Dropout, (m) => [f(m, 'p')]),
+  simple('nn.LSTM', LSTM, rnn_args),
+  simple('nn.GRU', GRU, rnn_args),
+  no_args('nn.ReLU', act.ReLU),
+  no_args('nn.ReLU6', act.ReLU6),
+  no_args('nn.Sigmoid', act.Sigmoid),
+  no_args('nn.Tanh', act.Tanh),
+  no_args('nn.GELU', act.GELU),
+  simple('nn.Softmax', act.Softmax, (m) => [f(m, 'dim')]),
+  fused_spec('nn.intrinsic.ConvReLU2d', fused.ConvReLU2d),
+  fused_spec('nn.intrinsic.LinearReLU', fused.LinearReLU),
+  fused_spec('nn.Sequential', Sequential),
+  // a plain parent of named submodules (what tracing leaves of traced-through modules)
+  { type: 'nn.Module', cls: Module, args: () => [], create: () => new Module() },
+];
+
+/** The spec of a module instance (exact class); an error names the class and path when there is none. */
+export function spec_of(m: Module, path: string): ModuleSpec {
+  const s = MODULE_SPECS.find((x) => m.constructor === x.cls);
+  if (!s)
+    throw new Error(
+      `save_quantized: submodule '${path}' is a ${m.constructor.name}, which the artifact format cannot rebuild (known: ${MODULE_SPECS.map((x) => x.type).join(', ')})`,
+    );
+  return s;
+}
+
+/** The spec named `type`; an error names the type and where it was read. */
+export function spec_by_type(type: unknown, where: string): ModuleSpec {
+  const s = MODULE_SPECS.find((x) => x.type === type);
+  if (!s) throw new Error(`${where}: unknown module type ${JSON.stringify(type)}`);
+  return s;
+}

@@ -1,0 +1,84 @@
+/**
+ * convert_fx (torch.ao.quantization.quantize_fx, PyTorch 1.13): calibrated observers → quantize /
+ * dequantize (passes/convert_observers: the reference model), then — unless is_reference — the int8
+ * lowering (passes/lower_to_int8), redundant pair removal (passes/remove_redundant_qdq) and dead code
+ * elimination. The prepared model is not modified: convert works on a copy.
+ */
+import { convert_observers } from '../../passes/convert_observers.js';
+import { lower_to_int8 } from '../../passes/lower_to_int8.js';
+import { reference_weights } from '../../passes/reference_weights.js';
+import { remove_redundant_qdq } from '../../passes/remove_redundant_qdq.js';
+import { get_backend } from '../../runtime/backends/registry.js';
+import type { Module } from '../../runtime/nn/module.js';
+import { Conv2dPackedParams, LinearPackedParams } from '../../runtime/quantized/packed_params.js';
+import { Tensor } from '../../runtime/tensor/tensor.js';
+import { GraphModule } from '../ir/graph_module.js';
+import { copy_graph_module } from './copy_graph_module.js';
+import { copy_preserved_attributes, ConvertCustomConfig, type ConvertCustomConfigDict } from './custom_config.js';
+import { get_quantization_warnings, set_quantization_warnings } from './prepare.js';
+
+/** Keyword options of convert_fx. */
+export interface ConvertFxOptions {
+  /** Keep float ops between quantize / dequantize (weights quantized → dequantized): torch's reference model. */
+  is_reference?: boolean;
+  /** Prepack the int8 weights for this kernel backend now (default: the current backend only). */
+  backend?: 'js' | 'wasm';
+  convert_custom_config?: ConvertCustomConfig | ConvertCustomConfigDict | null;
+  /** Print each "kept in float" warning with console.warn (default true). */
+  warn?: boolean;
+}
+
+/** Deletes buffers of gm that no get_attr node reads any more (qparams of removed quantize nodes). */
+function drop_unused_buffers(gm: GraphModule): void {
+  const read = new Set(gm.graph.nodes.filter((n) => n.op === 'get_attr').map((n) => n.target));
+  for (const [name, t] of [...gm.named_buffers('', false)]) {
+    if (t instanceof Tensor && !read.has(name) && /_(scale|zero_point)_\d+$/.test(name)) {
+      delete (gm as unknown as Record<string, unknown>)[name];
+      (gm as unknown as { _buffer_names: Set<string> })._buffer_names.delete(name);
+    }
+  }
+}
+
+function prepack(gm: Module, backend: 'js' | 'wasm'): void {
+  const be = get_backend(backend);
+  for (const [path, m] of gm.named_modules()) {
+    for (const v of Object.values(m)) {
+      if (v instanceof LinearPackedParams || v instanceof Conv2dPackedParams) v.packed(be, `convert_fx: '${path}'`);
+    }
+  }
+}
+
+/**
+ * convert_fx(prepared, { is_reference?, backend? }): the quantized GraphModule — int8 modules and
+ * 'quantized.*' ops between a quantize_per_tensor at each entry into a quantized region and a
+ * dequantize at each exit. Throws if an observer saw no calibration data (naming it and its node).
+ */
+export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}): GraphModule {
+  if (!(prepared instanceof GraphModule))
+    throw new Error(`convert_fx: expected the GraphModule returned by prepare_fx, got ${(prepared as object)?.constructor?.name}`);
+  const custom =
+    options.convert_custom_config instanceof ConvertCustomConfig
+      ? options.convert_custom_config
+      : ConvertCustomConfig.from_dict(options.convert_custom_config ?? {});
+  if (options.backend !== undefined) get_backend(options.backend); // unknown / unloaded backends fail first
+  const gm = copy_graph_module(prepared);
+  const warnings = get_quantization_warnings(prepared);
+  convert_observers(gm);
+  if (options.is_reference) reference_weights(gm);
+  else {
+    lower_to_int8(gm, warnings);
+    remove_redundant_qdq(gm);
+  }
+  gm.graph.eliminate_dead_code();
+  gm.delete_all_unused_submodules();
+  drop_unused_buffers(gm);
+  gm.graph.lint(gm);
+  gm.recompile();
+  gm.eval();
+  if (!options.is_reference && options.backend) prepack(gm, options.backend);
+  copy_preserved_attributes(prepared, gm, custom.preserved_attributes, 'convert_fx');
+  const fresh = warnings.slice(get_quantization_warnings(prepared).length);
+  if (options.warn ?? true) for (const w of fresh) console.warn(`convert_fx: ${w}`);
+  set_quantization_warnings(gm, warnings);
+  return gm;
+}

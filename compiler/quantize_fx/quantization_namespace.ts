@@ -1,0 +1,16 @@
+/**
+ * The package's `quantization` namespace: torch.ao.quantization's primitives (runtime/quant) plus the FX
+ * entry points, both as `quantization.quantize_fx.prepare_fx` (torch's module path) and directly as
+ * `quantization.prepare_fx`. A separate barrel so runtime/quant never imports the compiler (no cycle).
+ */
+export * from '../../runtime/quant/index.js';
+export * as quantize_fx from '../quantize_fx.js';
+export {
+  convert_fx,
+  fuse_fx,
+  get_quantization_warnings,
+  load_quantized,
+  prepare_fx,
+  prepare_qat_fx,
+  save_quantized,
+} from '../quantize_fx.js';

@@ -1,0 +1,115 @@
+/**
+ * Contract: lower_to_int8(gm) — on the reference graph (convert_observers), rewrites each matched
+ * pattern `dequantize → op [→ relu] → quantize_per_tensor` (node.meta.quant from insert_observers) into
+ * its int8 form from the pattern table: an int8 module (from_float of the observed float module), a
+ * 'quantized.*' function, or the identity; swaps dynamic-qconfig modules for their dynamic int8
+ * modules. A pattern whose neighbours are not quantize/dequantize stays float. Mutates gm.
+ *
+ *   before:  dequantize = q0.dequantize();  conv1 = conv1(dequantize)
+ *            quantize_per_tensor_1 = quantize_per_tensor(conv1, conv1_scale_0, conv1_zero_point_0, 'quint8')
+ *   after:   conv1 = conv1(q0)            // gm.conv1 = nn.quantized.Conv2d.from_float(observed float conv1)
+ *
+ *   before:  add = add(dq_a, dq_b);  relu2 = relu2(add);  q = quantize_per_tensor(relu2, s, z, 'quint8')
+ *   after:   add_relu = quantized.add_relu(a, b, s, z)       // s, z as literal numbers
+ *
+ * Lowered nodes carry meta.qparams (their output's scale / zero point).
+ */
+import type { GraphModule } from '../compiler/ir/graph_module.js';
+import type { Argument, Node } from '../compiler/ir/node.js';
+import type { DynamicPatternRow } from '../compiler/quantize_fx/backend_config.js';
+import type { Module } from '../runtime/nn/module.js';
+import { FixedQParamsObserver } from '../runtime/quant/simple_observers.js';
+import type { NodeQParams } from './convert_observers.js';
+import type { QuantMeta } from './insert_observers.js';
+
+type Slots = Record<string, unknown>;
+
+const is_dequantize = (n: unknown): n is Node =>
+  typeof n === 'object' && n !== null && (n as Node).op === 'call_method' && (n as Node).target === 'dequantize';
+const is_quantize = (n: Node): boolean => n.op === 'call_function' && n.target === 'quantize_per_tensor';
+
+/** The quantized inputs behind the dequantize nodes feeding `node`, or null when one input is float. */
+function quantized_inputs(node: Node, meta: QuantMeta): Node[] | null {
+  const list = meta.row.inputs === 'list' ? (node.args[0] as unknown[]) : meta.row.inputs === 'first' ? [node.args[0]] : node.args;
+  const nodes = list.filter((a) => typeof a === 'object' && a !== null && 'graph' in (a as object)) as Node[];
+  if (!nodes.every(is_dequantize)) return null;
+  return nodes.map((d) => d.args[0] as Node);
+}
+
+/** The single quantize_per_tensor reading the pattern's output, or null. */
+function output_quantize(last: Node): Node | null {
+  if (last.users.size !== 1) return null;
+  const [q] = last.users;
+  return is_quantize(q) ? q : null;
+}
+
+function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: string[]): void {
+  const graph = gm.graph;
+  const { row, last } = meta;
+  const ins = quantized_inputs(node, meta);
+  const q = output_quantize(last);
+  if (!ins || !q) {
+    warnings.push(`node '${node.name}' (${row.name}) is not between dequantize and quantize after conversion; kept in float`);
+    return;
+  }
+  const qp = q.meta.qparams as NodeQParams;
+  const low = row.lowering;
+  const mod = node.op === 'call_module' ? gm.get_submodule(node.target) : null;
+  if (low.kind === 'none') return;
+  if (low.kind === 'identity') {
+    q.replace_all_uses_with(ins[0]);
+    graph.erase_node(q);
+    return;
+  }
+  if (low.kind === 'module') {
+    const m = mod as Module;
+    // from_float reads qconfig.weight() and the output observer, as torch's does
+    (m as unknown as Slots).qconfig = meta.qconfig;
+    (m as unknown as Slots).activation_post_process = new FixedQParamsObserver({ scale: qp.scale, zero_point: qp.zero_point });
+    gm.set_submodule(node.target, low.quantized.from_float(m));
+    node.args = [ins[0], ...node.args.slice(1)];
+    node.meta.qparams = qp;
+    q.replace_all_uses_with(node);
+    graph.erase_node(q);
+    return;
+  }
+  const extra = low.args(node, mod) as Argument[];
+  if (low.takes_qparams) {
+    const inputs: Argument[] = row.inputs === 'list' ? [ins] : ins;
+    const lowered = graph.inserting_before(q, () =>
+      graph.create_node('call_function', low.op, [...inputs, ...extra, qp.scale, qp.zero_point], {}, row.name),
+    );
+    lowered.meta.qparams = qp;
+    q.replace_all_uses_with(lowered);
+    graph.erase_node(q);
+    if (last !== node) graph.erase_node(last);
+    graph.erase_node(node);
+    return;
+  }
+  // the op keeps (share) or fixes its qparams: rewrite the node in place, so it keeps its name
+  node.op = 'call_function';
+  node.target = low.op;
+  node.kwargs = {};
+  node.args = [ins[0], ...extra];
+  node.meta.qparams = qp;
+  q.replace_all_uses_with(node);
+  graph.erase_node(q);
+}
+
+/** Lowers every matched pattern of gm (see the header); appends "kept in float" notes to `warnings`. */
+export function lower_to_int8(gm: GraphModule, warnings: string[] = []): GraphModule {
+  for (const node of gm.graph.nodes) {
+    if (node._erased) continue;
+    const dyn = node.meta.dynamic as DynamicPatternRow | undefined;
+    if (dyn && node.op === 'call_module') {
+      const mod = gm.get_submodule(node.target);
+      (mod as unknown as Slots).qconfig = node.meta.qconfig;
+      gm.set_submodule(node.target, dyn.quantized.from_float(mod));
+      continue;
+    }
+    const meta = node.meta.quant as QuantMeta | undefined;
+    if (meta) lower_static(gm, node, meta, warnings);
+  }
+  gm.recompile();
+  return gm;
+}

@@ -1,0 +1,43 @@
+/**
+ * Contract: reference_weights(gm) — for the reference model (convert_fx is_reference): every float
+ * module that convert would make int8 (node.meta.quant with a module lowering, or node.meta.dynamic)
+ * gets each weight replaced by dequantize(quantize(weight)) with its qconfig's weight observer, so the
+ * float ops compute with exactly the int8 weights. Mutates the modules' weights in place; graph unchanged.
+ *
+ *   before:  conv1.weight = w                      after:  conv1.weight = dequantize(quantize_per_tensor(w, s_w, 0, qint8))
+ */
+import type { GraphModule } from '../compiler/ir/graph_module.js';
+import type { Module } from '../runtime/nn/module.js';
+import type { QConfig } from '../runtime/quant/qconfig.js';
+import { dequantize } from '../runtime/quant/qtensor.js';
+import { quantize_weight } from '../runtime/quantized/modules/from_float.js';
+import { Tensor } from '../runtime/tensor/tensor.js';
+import type { QuantMeta } from './insert_observers.js';
+
+/** The float weight tensors of a module and its children: `weight` of Linear / Conv, `weight_ih_l0` … of RNNs. */
+function weights_of(mod: Module): [string, Tensor][] {
+  const out: [string, Tensor][] = [];
+  for (const [name, p] of mod.named_parameters()) {
+    const leaf = name.slice(name.lastIndexOf('.') + 1);
+    if (leaf === 'weight' || leaf.startsWith('weight_ih') || leaf.startsWith('weight_hh')) out.push([name, p]);
+  }
+  return out;
+}
+
+/** Fake-quantizes the weights of the modules convert would quantize (see the header); returns gm. */
+export function reference_weights(gm: GraphModule): GraphModule {
+  for (const node of gm.graph.nodes) {
+    if (node.op !== 'call_module') continue;
+    const meta = node.meta.quant as QuantMeta | undefined;
+    const is_weighted = meta?.row.lowering.kind === 'module' || node.meta.dynamic !== undefined;
+    if (!is_weighted) continue;
+    const q = node.meta.qconfig as QConfig;
+    const mod = gm.get_submodule(node.target);
+    for (const [name, w] of weights_of(mod)) {
+      const where = `convert_fx(is_reference): '${node.target}.${name}'`;
+      const qw = quantize_weight(new Tensor(Float32Array.from(w.data), w.shape, 'float32'), q.weight() as never, where);
+      w.data.set(dequantize(qw).data);
+    }
+  }
+  return gm;
+}

@@ -1,0 +1,167 @@
+/**
+ * nn.intrinsic.qat ConvBn2d and ConvBnReLU2d (torch.ao.nn.intrinsic.qat.modules.conv_fused): Conv2d and a
+ * live BatchNorm2d trained with "simulated BN folding". Each forward fake-quantizes the weight scaled by
+ * γ/σ_running (the weight the int8 conv will have once BN is folded), convolves, divides the scale back
+ * out, adds the conv bias and runs the real BatchNorm — so batch statistics still normalise during
+ * training while the weight rounding matches the folded int8 weight. At convert the BN is folded into
+ * the weight and bias with the running statistics (_weight_bias_for_convert).
+ */
+import type { QConfig } from '../../quant/qconfig.js';
+import { add, div, mul } from '../../tensor/ops/binary.js';
+import { relu } from '../../tensor/ops/activation.js';
+import { sqrt } from '../../tensor/ops/unary.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { ReLU } from '../layers/activation.js';
+import { Conv2d as FloatConv2d } from '../layers/conv.js';
+import { BatchNorm2d } from '../layers/normalization.js';
+import * as nni from '../intrinsic/fused.js';
+import type { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
+import { fuse_conv_bn_weights } from '../utils/fusion.js';
+import { check_float_module, detached_copy } from './_common.js';
+import { Conv2d, type QatConv2dOptions, conv_options } from './conv.js';
+
+/** Keyword options of nniqat.ConvBn2d: the conv's, BatchNorm's eps / momentum, freeze_bn and the qconfig. */
+export interface QatConvBn2dOptions extends QatConv2dOptions {
+  eps?: number;
+  momentum?: number;
+  freeze_bn?: boolean;
+}
+
+/**
+ * nniqat.ConvBn2d(in, out, kernel_size, {stride, padding, dilation, groups, bias=false, eps, momentum,
+ * freeze_bn, qconfig}): weight / bias of the conv, child `bn` (BatchNorm2d), child weight_fake_quant.
+ */
+export class ConvBn2d extends Conv2d {
+  bn: BatchNorm2d;
+  /** When true the BatchNorm uses (and no longer updates) its running statistics. */
+  freeze_bn: boolean;
+
+  constructor(in_channels: number, out_channels: number, kernel_size: number | [number, number], options: QatConvBn2dOptions = {}) {
+    const { eps = 1e-5, momentum = 0.1, freeze_bn = false, ...conv } = options;
+    // torch's ConvBn defaults to bias=None: the BN's β makes a conv bias redundant
+    super(in_channels, out_channels, kernel_size, { ...conv, bias: conv.bias ?? false });
+    this.bn = new BatchNorm2d(out_channels, { eps, momentum, affine: true, track_running_stats: true });
+    this.freeze_bn = this.training ? freeze_bn : true;
+  }
+
+  /** Stop updating the BN running statistics and normalise with them (torch's freeze_bn_stats). */
+  freeze_bn_stats(): this {
+    this.freeze_bn = true;
+    this.bn.training = false;
+    return this;
+  }
+
+  /** Resume batch statistics and running-stat updates (torch's update_bn_stats). */
+  update_bn_stats(): this {
+    this.freeze_bn = false;
+    this.bn.training = true;
+    return this;
+  }
+
+  /**
+   * torch's _forward (simulated folding): bn(conv(x, fq(w·γ/σ)) / (γ/σ) + b). fxq's Module.train flips
+   * every module's flag directly, so the BN's mode is re-derived here from freeze_bn and this.training.
+   */
+  protected _forward(input: Tensor): Tensor {
+    const bn = this.bn;
+    bn.training = this.training && !this.freeze_bn;
+    if (bn.running_var === null || bn.weight === null)
+      throw new Error(`${this.constructor.name}: bn needs running statistics and an affine weight`);
+    const running_std = sqrt(add(bn.running_var, bn.eps));
+    const scale_factor = div(bn.weight, running_std);
+    const C = this.out_channels;
+    const scaled_weight = this.weight_fake_quant.forward(mul(this.weight, scale_factor.reshape(C, 1, 1, 1)));
+    // the conv bias is added after the rescale, so the conv itself runs without one
+    const conv = this._conv_forward(input, scaled_weight, null);
+    let conv_orig = div(conv, scale_factor.reshape(1, C, 1, 1));
+    if (this.bias !== null) conv_orig = add(conv_orig, this.bias.reshape(1, C, 1, 1));
+    return bn.forward(conv_orig);
+  }
+
+  forward(input: Tensor): Tensor {
+    return this._forward(input);
+  }
+
+  /** The conv weight and bias with BN folded in from the running statistics (what the int8 conv gets). */
+  _weight_bias_for_convert(): [Tensor, Tensor | null] {
+    const bn = this.bn;
+    if (bn.running_mean === null || bn.running_var === null)
+      throw new Error(`${this.constructor.name}: cannot fold a BatchNorm without running statistics`);
+    return fuse_conv_bn_weights(this.weight, this.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias);
+  }
+
+  /** From a float nni.ConvBn2d (qconfig on the fused module); shares the conv's parameters and the BN module. */
+  static from_float(mod: Module): ConvBn2d {
+    const qconfig = check_float_module(mod, [nni.ConvBn2d], 'nniqat.ConvBn2d');
+    return ConvBn2d._from_conv_bn(mod as nni.ConvBn2d, qconfig, ConvBn2d);
+  }
+
+  protected static _from_conv_bn<T extends ConvBn2d>(
+    mod: nni._FusedModule,
+    qconfig: QConfig,
+    cls: new (i: number, o: number, k: [number, number], opts: QatConvBn2dOptions) => T,
+  ): T {
+    const conv = mod.at(0) as FloatConv2d;
+    const bn = mod.at(1) as BatchNorm2d;
+    if (bn.momentum === null)
+      throw new Error(`${cls.name}.from_float: BatchNorm2d with momentum=None (cumulative average) is not supported`);
+    const q = new cls(conv.in_channels, conv.out_channels, conv.kernel_size, {
+      ...conv_options(conv),
+      eps: bn.eps,
+      momentum: bn.momentum,
+      freeze_bn: false,
+      qconfig,
+    });
+    q.weight = conv.weight;
+    q.bias = conv.bias;
+    q.bn = bn;
+    q.train(conv.training);
+    q.freeze_bn = false;
+    return q;
+  }
+
+  /** A plain nn.Conv2d with the BN folded in (torch's ConvBn2d.to_float). */
+  to_float(): Module {
+    const conv = new FloatConv2d(this.in_channels, this.out_channels, this.kernel_size, {
+      ...conv_options(this),
+      bias: true,
+    });
+    const [w, b] = this._weight_bias_for_convert();
+    conv.weight = new Parameter(detached_copy(w));
+    conv.bias = new Parameter(detached_copy(b as Tensor));
+    conv.training = this.training;
+    return conv;
+  }
+}
+
+/** nniqat.ConvBnReLU2d: ConvBn2d followed by ReLU. */
+export class ConvBnReLU2d extends ConvBn2d {
+  forward(input: Tensor): Tensor {
+    return relu(this._forward(input));
+  }
+
+  /** From a float nni.ConvBnReLU2d (qconfig on the fused module). */
+  static from_float(mod: Module): ConvBnReLU2d {
+    const qconfig = check_float_module(mod, [nni.ConvBnReLU2d], 'nniqat.ConvBnReLU2d');
+    return ConvBn2d._from_conv_bn(mod as nni.ConvBnReLU2d, qconfig, ConvBnReLU2d);
+  }
+
+  /** nni.ConvReLU2d(Conv2d with BN folded in, ReLU). */
+  to_float(): Module {
+    const f = new nni.ConvReLU2d(super.to_float() as FloatConv2d, new ReLU());
+    f.train(this.training);
+    return f;
+  }
+}
+
+/** For model.apply(freeze_bn_stats): freezes the BN statistics of every QAT conv-bn module. */
+export function freeze_bn_stats(mod: Module): void {
+  if (mod instanceof ConvBn2d) mod.freeze_bn_stats();
+}
+
+/** For model.apply(update_bn_stats): lets every QAT conv-bn module update its BN statistics again. */
+export function update_bn_stats(mod: Module): void {
+  if (mod instanceof ConvBn2d) mod.update_bn_stats();
+}
+
