@@ -14,14 +14,14 @@ import type { GraphModule } from '../compiler/ir/graph_module.js';
 import type { Node } from '../compiler/ir/node.js';
 import { _FusedModule } from '../runtime/nn/intrinsic/fused.js';
 import type { Module } from '../runtime/nn/module.js';
-import type { QConfigAny, QConfigMapping, ObjectType } from '../runtime/quant/qconfig_mapping.js';
+import { is_activation_post_process } from '../runtime/quant/qconfig.js';
+import type { ObjectType, QConfigAny, QConfigMapping } from '../runtime/quant/qconfig_mapping.js';
 import { object_type_key } from '../runtime/quant/qconfig_mapping.js';
 import {
   resolve_function_qconfig,
   resolve_method_qconfig,
   resolve_module_qconfig,
 } from '../runtime/quant/qconfig_resolve.js';
-import { is_activation_post_process } from '../runtime/quant/qconfig.js';
 
 type Scope = [string, ObjectType];
 

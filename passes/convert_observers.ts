@@ -40,7 +40,9 @@ export function observer_saw_no_data(obs: Module): boolean {
 /** The calibrated (scale, zero_point, dtype) of an observer module; `where` names it for errors. */
 export function observer_qparams(obs: Module, where: string): NodeQParams {
   if (observer_saw_no_data(obs)) {
-    throw new Error(`${where} saw no data: run calibration (forward passes on representative inputs) before convert_fx`);
+    throw new Error(
+      `${where} saw no data: run calibration (forward passes on representative inputs) before convert_fx`,
+    );
   }
   const calc = (obs as unknown as { calculate_qparams(): [Tensor, Tensor] }).calculate_qparams();
   const dtype = String((obs as unknown as Slots).dtype ?? 'quint8');
@@ -67,7 +69,10 @@ export function convert_observers(gm: GraphModule): GraphModule {
     used_observers.add(obs_node.target);
     const qp =
       computed.get(obs_node.target) ??
-      observer_qparams(obs, `convert_fx: observer '${obs_node.target}' (${obs.constructor.name}) on the output of node '${x.name}'`);
+      observer_qparams(
+        obs,
+        `convert_fx: observer '${obs_node.target}' (${obs.constructor.name}) on the output of node '${x.name}'`,
+      );
     computed.set(obs_node.target, qp);
     const prefix = obs_node.meta.input_of ? `${obs_node.meta.input_of as string}_input` : x.name;
     const i = free_name(gm, prefix);

@@ -49,7 +49,17 @@ export interface InsertObserversOptions {
 }
 
 /** Ops that only move values (torch's general tensor value ops): quantized only when their input already is. */
-const VALUE_OPS = new Set(['flatten', 'nn.Flatten', 'reshape', 'view', 'relu', 'nn.ReLU6', 'nn.Hardtanh', 'nn.Dropout', 'F.dropout']);
+const VALUE_OPS = new Set([
+  'flatten',
+  'nn.Flatten',
+  'reshape',
+  'view',
+  'relu',
+  'nn.ReLU6',
+  'nn.Hardtanh',
+  'nn.Dropout',
+  'F.dropout',
+]);
 /** Builtins that compute no tensor (shape reads): never warned about. */
 const NON_TENSOR_OPS = new Set(['getattr', 'getitem', 'size', 'dim']);
 
@@ -60,7 +70,9 @@ export function is_observer_node(gm: GraphModule, n: unknown): n is Node {
 }
 
 function describe(node: Node, mod: Module | null): string {
-  return node.op === 'call_module' ? `call_module '${node.target}' (${mod?.constructor.name})` : `${node.op} '${node.target}'`;
+  return node.op === 'call_module'
+    ? `call_module '${node.target}' (${mod?.constructor.name})`
+    : `${node.op} '${node.target}'`;
 }
 
 function input_nodes(node: Node, row: QuantPatternRow): Node[] {
@@ -79,14 +91,21 @@ export function insert_observers(gm: GraphModule, options: InsertObserversOption
   let counter = 0;
   const module_of = (n: Node): Module | null => (n.op === 'call_module' ? gm.get_submodule(n.target) : null);
 
-  const add_observer = (mod: Module, target: string | null, input: Node, before: Node | null, after: Node | null): Node => {
+  const add_observer = (
+    mod: Module,
+    target: string | null,
+    input: Node,
+    before: Node | null,
+    after: Node | null,
+  ): Node => {
     let name = target;
     if (name === null) {
       while (Object.hasOwn(gm, `activation_post_process_${counter}`)) counter++;
       name = `activation_post_process_${counter++}`;
       gm.add_submodule(name, mod);
     }
-    const at = (fn: () => Node): Node => (before ? graph.inserting_before(before, fn) : graph.inserting_after(after, fn));
+    const at = (fn: () => Node): Node =>
+      before ? graph.inserting_before(before, fn) : graph.inserting_after(after, fn);
     return at(() => graph.call_module(name as string, [input]));
   };
   const observed = (a: Node): Node | null => (is_observer_node(gm, a) ? a : (obs_of.get(a) ?? null));
@@ -119,17 +138,23 @@ export function insert_observers(gm: GraphModule, options: InsertObserversOption
     row ??= find_static_row(node, mod);
     if (!row) {
       if (!NON_TENSOR_OPS.has(node.target))
-        warnings.push(`${describe(node, mod)} (node '${node.name}') has no int8 lowering; kept in float with dequantize/quantize around it`);
+        warnings.push(
+          `${describe(node, mod)} (node '${node.name}') has no int8 lowering; kept in float with dequantize/quantize around it`,
+        );
       continue;
     }
     const probe = q.activation() as Module & { dtype?: string };
     if (probe.dtype !== 'quint8') {
-      warnings.push(`${describe(node, mod)} (node '${node.name}'): activation dtype ${probe.dtype} is not supported by the int8 lowering (quint8 only); kept in float`);
+      warnings.push(
+        `${describe(node, mod)} (node '${node.name}'): activation dtype ${probe.dtype} is not supported by the int8 lowering (quint8 only); kept in float`,
+      );
       continue;
     }
     const inputs = input_nodes(node, row);
     if ((row.inputs === 'tensors' && inputs.length !== 2) || inputs.length === 0) {
-      warnings.push(`${describe(node, mod)} (node '${node.name}'): ${row.name} needs quantized tensor inputs, got ${inputs.length}; kept in float`);
+      warnings.push(
+        `${describe(node, mod)} (node '${node.name}'): ${row.name} needs quantized tensor inputs, got ${inputs.length}; kept in float`,
+      );
       continue;
     }
     if (VALUE_OPS.has(row.name) && !inputs.every((a) => observed(a))) continue; // float in, float out, as torch

@@ -30,7 +30,8 @@ const is_quantize = (n: Node): boolean => n.op === 'call_function' && n.target =
 
 /** The quantized inputs behind the dequantize nodes feeding `node`, or null when one input is float. */
 function quantized_inputs(node: Node, meta: QuantMeta): Node[] | null {
-  const list = meta.row.inputs === 'list' ? (node.args[0] as unknown[]) : meta.row.inputs === 'first' ? [node.args[0]] : node.args;
+  const list =
+    meta.row.inputs === 'list' ? (node.args[0] as unknown[]) : meta.row.inputs === 'first' ? [node.args[0]] : node.args;
   const nodes = list.filter((a) => typeof a === 'object' && a !== null && 'graph' in (a as object)) as Node[];
   if (!nodes.every(is_dequantize)) return null;
   return nodes.map((d) => d.args[0] as Node);
@@ -49,7 +50,9 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
   const ins = quantized_inputs(node, meta);
   const q = output_quantize(last);
   if (!ins || !q) {
-    warnings.push(`node '${node.name}' (${row.name}) is not between dequantize and quantize after conversion; kept in float`);
+    warnings.push(
+      `node '${node.name}' (${row.name}) is not between dequantize and quantize after conversion; kept in float`,
+    );
     return;
   }
   const qp = q.meta.qparams as NodeQParams;
@@ -65,7 +68,10 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
     const m = mod as Module;
     // from_float reads qconfig.weight() and the output observer, as torch's does
     (m as unknown as Slots).qconfig = meta.qconfig;
-    (m as unknown as Slots).activation_post_process = new FixedQParamsObserver({ scale: qp.scale, zero_point: qp.zero_point });
+    (m as unknown as Slots).activation_post_process = new FixedQParamsObserver({
+      scale: qp.scale,
+      zero_point: qp.zero_point,
+    });
     gm.set_submodule(node.target, low.quantized.from_float(m));
     node.args = [ins[0], ...node.args.slice(1)];
     node.meta.qparams = qp;

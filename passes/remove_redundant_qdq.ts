@@ -13,7 +13,9 @@ import type { Node } from '../compiler/ir/node.js';
 import type { NodeQParams } from './convert_observers.js';
 
 function same(a: NodeQParams | undefined, b: NodeQParams | undefined): boolean {
-  return !!a && !!b && Math.fround(a.scale) === Math.fround(b.scale) && a.zero_point === b.zero_point && a.dtype === b.dtype;
+  return (
+    !!a && !!b && Math.fround(a.scale) === Math.fround(b.scale) && a.zero_point === b.zero_point && a.dtype === b.dtype
+  );
 }
 
 /** Removes redundant dequantize → quantize pairs (see the header); returns the number removed. */
@@ -21,11 +23,10 @@ export function remove_redundant_qdq(gm: GraphModule): number {
   let removed = 0;
   for (const q of gm.graph.nodes) {
     if (q.op !== 'call_function' || q.target !== 'quantize_per_tensor') continue;
-    const dq = q.args[0] as Node;
-    if (!dq || dq.op !== 'call_method' || dq.target !== 'dequantize') continue;
+    const dq = q.args[0] as Node | undefined;
+    if (dq?.op !== 'call_method' || dq.target !== 'dequantize') continue;
     const y = dq.args[0] as Node;
-    const qy = (y.meta.qparams as NodeQParams | undefined) ?? undefined;
-    if (!same(qy ? { ...qy, dtype: qy.dtype ?? 'quint8' } : undefined, q.meta.qparams as NodeQParams)) continue;
+    if (!same(y.meta.qparams as NodeQParams | undefined, q.meta.qparams as NodeQParams | undefined)) continue;
     q.replace_all_uses_with(y);
     gm.graph.erase_node(q);
     removed++;

@@ -3,6 +3,8 @@
  * the constructor arguments read from an instance (JSON) and the constructor call that rebuilds it
  * (children first, for containers and fused modules). Weights come from the state_dict afterwards.
  */
+
+import { Sequential } from '../../runtime/nn/containers.js';
 import * as fused from '../../runtime/nn/intrinsic/fused.js';
 import * as act from '../../runtime/nn/layers/activation.js';
 import { Conv2d } from '../../runtime/nn/layers/conv.js';
@@ -12,7 +14,6 @@ import { BatchNorm1d, BatchNorm2d } from '../../runtime/nn/layers/normalization.
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
 import { GRU, LSTM } from '../../runtime/nn/layers/rnn.js';
 import { Module } from '../../runtime/nn/module.js';
-import { Sequential } from '../../runtime/nn/containers.js';
 import * as qconv from '../../runtime/quantized/modules/conv.js';
 import * as qdlin from '../../runtime/quantized/modules/dynamic/linear.js';
 import * as qdrnn from '../../runtime/quantized/modules/dynamic/rnn.js';
@@ -46,7 +47,12 @@ function fused_spec(type: string, cls: Ctor): ModuleSpec {
     type,
     cls,
     args: () => [],
-    create: (_a, ch) => new cls(...Object.keys(ch).sort((x, y) => Number(x) - Number(y)).map((k) => ch[k])),
+    create: (_a, ch) =>
+      new cls(
+        ...Object.keys(ch)
+          .sort((x, y) => Number(x) - Number(y))
+          .map((k) => ch[k]),
+      ),
   };
 }
 
@@ -87,9 +93,18 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
     { ...(pick(m, [...conv_opts, 'padding_mode']) as object), bias: has(m, 'bias') },
   ]),
   simple('nn.Linear', Linear, (m) => [f(m, 'in_features'), f(m, 'out_features'), { bias: has(m, 'bias') }]),
-  simple('nn.BatchNorm2d', BatchNorm2d, (m) => [f(m, 'num_features'), pick(m, ['eps', 'momentum', 'affine', 'track_running_stats'])]),
-  simple('nn.BatchNorm1d', BatchNorm1d, (m) => [f(m, 'num_features'), pick(m, ['eps', 'momentum', 'affine', 'track_running_stats'])]),
-  simple('nn.MaxPool2d', MaxPool2d, (m) => [f(m, 'kernel_size'), pick(m, ['stride', 'padding', 'dilation', 'return_indices', 'ceil_mode'])]),
+  simple('nn.BatchNorm2d', BatchNorm2d, (m) => [
+    f(m, 'num_features'),
+    pick(m, ['eps', 'momentum', 'affine', 'track_running_stats']),
+  ]),
+  simple('nn.BatchNorm1d', BatchNorm1d, (m) => [
+    f(m, 'num_features'),
+    pick(m, ['eps', 'momentum', 'affine', 'track_running_stats']),
+  ]),
+  simple('nn.MaxPool2d', MaxPool2d, (m) => [
+    f(m, 'kernel_size'),
+    pick(m, ['stride', 'padding', 'dilation', 'return_indices', 'ceil_mode']),
+  ]),
   simple('nn.AvgPool2d', AvgPool2d, (m) => [
     f(m, 'kernel_size'),
     pick(m, ['stride', 'padding', 'ceil_mode', 'count_include_pad', 'divisor_override']),

@@ -39,7 +39,9 @@ function tensors_of(gm: GraphModule): Record<string, Tensor> {
 /** Writes `model` (a convert_fx result) to directory `dir` atomically (see the header). */
 export function save_quantized(model: GraphModule, dir: string): void {
   if (!(model instanceof GraphModule))
-    throw new Error(`save_quantized: expected a GraphModule from convert_fx, got ${(model as object)?.constructor?.name}`);
+    throw new Error(
+      `save_quantized: expected a GraphModule from convert_fx, got ${(model as object)?.constructor?.name}`,
+    );
   const modules = [...model.named_modules()]
     .filter(([p]) => p !== '')
     .map(([path, m]) => {
@@ -82,8 +84,15 @@ function read_manifest(dir: string): QuantizedManifest {
     throw new Error(`load_quantized: cannot read ${path}: ${(e as Error).message}`);
   }
   const man = m as QuantizedManifest;
-  if (man?.format !== 'fxq.quantized' || man.version !== 1 || !Array.isArray(man.modules) || !Array.isArray(man.root_buffers))
-    throw new Error(`load_quantized: ${path} is not an fxq quantized-model manifest (format 'fxq.quantized', version 1)`);
+  if (
+    man?.format !== 'fxq.quantized' ||
+    man.version !== 1 ||
+    !Array.isArray(man.modules) ||
+    !Array.isArray(man.root_buffers)
+  )
+    throw new Error(
+      `load_quantized: ${path} is not an fxq quantized-model manifest (format 'fxq.quantized', version 1)`,
+    );
   return man;
 }
 
@@ -103,7 +112,8 @@ export function load_quantized(dir: string): GraphModule {
     const spec = spec_by_type(e.type, `load_quantized: module '${e.path}'`);
     const prefix = `${e.path}.`;
     const children: Record<string, Module> = {};
-    for (const [p, m] of built) if (p.startsWith(prefix) && !p.slice(prefix.length).includes('.')) children[p.slice(prefix.length)] = m;
+    for (const [p, m] of built)
+      if (p.startsWith(prefix) && !p.slice(prefix.length).includes('.')) children[p.slice(prefix.length)] = m;
     let mod: Module;
     try {
       mod = spec.create(e.args, children);
@@ -111,7 +121,8 @@ export function load_quantized(dir: string): GraphModule {
       throw new Error(`load_quantized: rebuilding '${e.path}' (${e.type}): ${(err as Error).message}`);
     }
     // plain parents (and Sequentials built empty) take their children by name
-    for (const [k, c] of Object.entries(children)) if ((mod as unknown as Record<string, unknown>)[k] !== c) mod.add_module(k, c);
+    for (const [k, c] of Object.entries(children))
+      if ((mod as unknown as Record<string, unknown>)[k] !== c) mod.add_module(k, c);
     built.set(e.path, mod);
   }
   const root = new Module();

@@ -13,18 +13,15 @@ import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers
 import { GRU, LSTM } from '../../runtime/nn/layers/rnn.js';
 import { GRUCell, LSTMCell, RNNCell } from '../../runtime/nn/layers/rnn_cell.js';
 import type { Module } from '../../runtime/nn/module.js';
-import { ConvReLU2d as QConvReLU2d, Conv2d as QConv2d } from '../../runtime/quantized/modules/conv.js';
-import {
-  LinearReLU as DynLinearReLU,
-  Linear as DynLinear,
-} from '../../runtime/quantized/modules/dynamic/linear.js';
+import { Conv2d as QConv2d, ConvReLU2d as QConvReLU2d } from '../../runtime/quantized/modules/conv.js';
+import { Linear as DynLinear, LinearReLU as DynLinearReLU } from '../../runtime/quantized/modules/dynamic/linear.js';
 import { GRU as DynGRU, LSTM as DynLSTM } from '../../runtime/quantized/modules/dynamic/rnn.js';
 import {
   GRUCell as DynGRUCell,
   LSTMCell as DynLSTMCell,
   RNNCell as DynRNNCell,
 } from '../../runtime/quantized/modules/dynamic/rnn_cell.js';
-import { LinearReLU as QLinearReLU, Linear as QLinear } from '../../runtime/quantized/modules/linear.js';
+import { Linear as QLinear, LinearReLU as QLinearReLU } from '../../runtime/quantized/modules/linear.js';
 import type { Node } from '../ir/node.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: module classes of any constructor signature
@@ -81,7 +78,12 @@ export interface DynamicPatternRow {
 }
 
 /** The forms a ReLU takes in a traced graph: module, function, method. */
-export const RELU_FORMS: readonly OpMatcher[] = [{ module: ReLU }, { function: 'relu' }, { function: 'F.relu' }, { method: 'relu' }];
+export const RELU_FORMS: readonly OpMatcher[] = [
+  { module: ReLU },
+  { function: 'relu' },
+  { function: 'F.relu' },
+  { method: 'relu' },
+];
 
 type Slots = Record<string, unknown>;
 const field = (mod: Module | null, k: string): unknown => (mod as unknown as Slots | null)?.[k];
@@ -127,10 +129,34 @@ const maxpool_opts = (n: Node, m: Module | null): unknown[] =>
 /** The static rows (torch 1.13 qnnpack backend_config, the ops fxq has int8 kernels for, plus fixed-qparams ops). */
 export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
   // weighted modules (fused relu modules come from fuse_fx): input and output observed, weights at convert
-  { name: 'nn.Conv2d', op: { module: FloatConv2d }, inputs: 'first', observation: 'different', lowering: { kind: 'module', quantized: QConv2d } },
-  { name: 'nn.intrinsic.ConvReLU2d', op: { module: FloatConvReLU2d }, inputs: 'first', observation: 'different', lowering: { kind: 'module', quantized: QConvReLU2d } },
-  { name: 'nn.Linear', op: { module: FloatLinear }, inputs: 'first', observation: 'different', lowering: { kind: 'module', quantized: QLinear } },
-  { name: 'nn.intrinsic.LinearReLU', op: { module: FloatLinearReLU }, inputs: 'first', observation: 'different', lowering: { kind: 'module', quantized: QLinearReLU } },
+  {
+    name: 'nn.Conv2d',
+    op: { module: FloatConv2d },
+    inputs: 'first',
+    observation: 'different',
+    lowering: { kind: 'module', quantized: QConv2d },
+  },
+  {
+    name: 'nn.intrinsic.ConvReLU2d',
+    op: { module: FloatConvReLU2d },
+    inputs: 'first',
+    observation: 'different',
+    lowering: { kind: 'module', quantized: QConvReLU2d },
+  },
+  {
+    name: 'nn.Linear',
+    op: { module: FloatLinear },
+    inputs: 'first',
+    observation: 'different',
+    lowering: { kind: 'module', quantized: QLinear },
+  },
+  {
+    name: 'nn.intrinsic.LinearReLU',
+    op: { module: FloatLinearReLU },
+    inputs: 'first',
+    observation: 'different',
+    lowering: { kind: 'module', quantized: QLinearReLU },
+  },
   // binary ops, with fused relu variants generated
   ...binary_rows('add', [{ function: 'add' }, { method: 'add' }]),
   ...binary_rows('mul', [{ function: 'mul' }, { method: 'mul' }]),
@@ -142,27 +168,43 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
     lowering: { kind: 'function', op: 'quantized.cat', args: (n) => [arg(n, 1, 'dim', 0)], takes_qparams: true },
   },
   // ops that keep their input's qparams
-  share_row('nn.MaxPool2d', { module: MaxPool2d }, { kind: 'function', op: 'quantized.max_pool2d', args: maxpool_opts }),
-  share_row('F.max_pool2d', { function: 'F.max_pool2d' }, { kind: 'function', op: 'quantized.max_pool2d', args: maxpool_opts }),
-  share_row('nn.AdaptiveAvgPool2d', { module: AdaptiveAvgPool2d }, {
-    kind: 'function',
-    op: 'quantized.adaptive_avg_pool2d',
-    args: (_n, m) => [field(m, 'output_size')],
-  }),
-  share_row('nn.AvgPool2d', { module: AvgPool2d }, {
-    kind: 'function',
-    op: 'quantized.avg_pool2d',
-    args: (_n, m) => [
-      field(m, 'kernel_size'),
-      {
-        stride: field(m, 'stride'),
-        padding: field(m, 'padding'),
-        ceil_mode: field(m, 'ceil_mode'),
-        count_include_pad: field(m, 'count_include_pad'),
-        divisor_override: field(m, 'divisor_override'),
-      },
-    ],
-  }),
+  share_row(
+    'nn.MaxPool2d',
+    { module: MaxPool2d },
+    { kind: 'function', op: 'quantized.max_pool2d', args: maxpool_opts },
+  ),
+  share_row(
+    'F.max_pool2d',
+    { function: 'F.max_pool2d' },
+    { kind: 'function', op: 'quantized.max_pool2d', args: maxpool_opts },
+  ),
+  share_row(
+    'nn.AdaptiveAvgPool2d',
+    { module: AdaptiveAvgPool2d },
+    {
+      kind: 'function',
+      op: 'quantized.adaptive_avg_pool2d',
+      args: (_n, m) => [field(m, 'output_size')],
+    },
+  ),
+  share_row(
+    'nn.AvgPool2d',
+    { module: AvgPool2d },
+    {
+      kind: 'function',
+      op: 'quantized.avg_pool2d',
+      args: (_n, m) => [
+        field(m, 'kernel_size'),
+        {
+          stride: field(m, 'stride'),
+          padding: field(m, 'padding'),
+          ceil_mode: field(m, 'ceil_mode'),
+          count_include_pad: field(m, 'count_include_pad'),
+          divisor_override: field(m, 'divisor_override'),
+        },
+      ],
+    },
+  ),
   ...[{ function: 'flatten' }, { method: 'flatten' }].map((op) =>
     share_row('flatten', op, {
       kind: 'function',
@@ -170,11 +212,15 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
       args: (n) => [arg(n, 1, 'start_dim', 0), arg(n, 2, 'end_dim', -1)],
     }),
   ),
-  share_row('nn.Flatten', { module: Flatten }, {
-    kind: 'function',
-    op: 'quantized.flatten',
-    args: (_n, m) => [field(m, 'start_dim'), field(m, 'end_dim')],
-  }),
+  share_row(
+    'nn.Flatten',
+    { module: Flatten },
+    {
+      kind: 'function',
+      op: 'quantized.flatten',
+      args: (_n, m) => [field(m, 'start_dim'), field(m, 'end_dim')],
+    },
+  ),
   ...[{ method: 'reshape' }, { method: 'view' }, { function: 'reshape' }].map((op) =>
     share_row(op.method ?? 'reshape', op, {
       kind: 'function',
@@ -246,7 +292,12 @@ export function find_static_row(node: Node, mod: Module | null): QuantPatternRow
 }
 
 /** The fused row (op → relu) matching `op_node` followed by `relu_node`, if any. */
-export function find_fused_row(op_node: Node, op_mod: Module | null, relu_node: Node, relu_mod: Module | null): QuantPatternRow | null {
+export function find_fused_row(
+  op_node: Node,
+  op_mod: Module | null,
+  relu_node: Node,
+  relu_mod: Module | null,
+): QuantPatternRow | null {
   return (
     STATIC_PATTERNS.find(
       (r) => r.relu !== undefined && op_matches(r.op, op_node, op_mod) && op_matches(r.relu, relu_node, relu_mod),

@@ -34,11 +34,16 @@ export function check_module_names(mapping: QConfigMapping, module_names: string
   const known = new Set(module_names);
   const keys = [
     ...[...mapping.module_name_qconfigs.keys()].map((k) => ['module_name', k] as const),
-    ...[...mapping.module_name_object_type_order_qconfigs.values()].map((e) => ['module_name_object_type_order', e.module_name] as const),
+    ...[...mapping.module_name_object_type_order_qconfigs.values()].map(
+      (e) => ['module_name_object_type_order', e.module_name] as const,
+    ),
   ];
   for (const [kind, name] of keys) {
     if (name === '' || known.has(name)) continue;
-    const near = closest_names(name, module_names.filter((n) => n !== ''));
+    const near = closest_names(
+      name,
+      module_names.filter((n) => n !== ''),
+    );
     throw new Error(
       `${where}: qconfig ${kind} '${name}' is not a module of the model; closest names: ${near.map((n) => `'${n}'`).join(', ')}`,
     );

@@ -14,7 +14,7 @@ import { Conv2dPackedParams, LinearPackedParams } from '../../runtime/quantized/
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { GraphModule } from '../ir/graph_module.js';
 import { copy_graph_module } from './copy_graph_module.js';
-import { copy_preserved_attributes, ConvertCustomConfig, type ConvertCustomConfigDict } from './custom_config.js';
+import { ConvertCustomConfig, type ConvertCustomConfigDict, copy_preserved_attributes } from './custom_config.js';
 import { get_quantization_warnings, set_quantization_warnings } from './prepare.js';
 
 /** Keyword options of convert_fx. */
@@ -55,7 +55,9 @@ function prepack(gm: Module, backend: 'js' | 'wasm'): void {
  */
 export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}): GraphModule {
   if (!(prepared instanceof GraphModule))
-    throw new Error(`convert_fx: expected the GraphModule returned by prepare_fx, got ${(prepared as object)?.constructor?.name}`);
+    throw new Error(
+      `convert_fx: expected the GraphModule returned by prepare_fx, got ${(prepared as object)?.constructor?.name}`,
+    );
   const custom =
     options.convert_custom_config instanceof ConvertCustomConfig
       ? options.convert_custom_config

@@ -29,13 +29,15 @@ export class PrepareCustomConfig {
 
   set_non_traceable_module_names(names: string[]): this {
     for (const n of names)
-      if (typeof n !== 'string') throw new Error(`PrepareCustomConfig: non_traceable_module_names must be strings, got ${typeof n}`);
+      if (typeof n !== 'string')
+        throw new Error(`PrepareCustomConfig: non_traceable_module_names must be strings, got ${typeof n}`);
     this.non_traceable_module_names = [...names];
     return this;
   }
   set_non_traceable_module_classes(classes: ModuleClass[]): this {
     for (const c of classes)
-      if (typeof c !== 'function') throw new Error(`PrepareCustomConfig: non_traceable_module_classes must be classes, got ${typeof c}`);
+      if (typeof c !== 'function')
+        throw new Error(`PrepareCustomConfig: non_traceable_module_classes must be classes, got ${typeof c}`);
     this.non_traceable_module_classes = [...classes];
     return this;
   }
@@ -46,7 +48,11 @@ export class PrepareCustomConfig {
 
   /** Builds a config from the dict form; unknown keys are an error naming them. */
   static from_dict(d: PrepareCustomConfigDict): PrepareCustomConfig {
-    check_keys(d, ['non_traceable_module_names', 'non_traceable_module_classes', 'preserved_attributes'], 'PrepareCustomConfig.from_dict');
+    check_keys(
+      d,
+      ['non_traceable_module_names', 'non_traceable_module_classes', 'preserved_attributes'],
+      'PrepareCustomConfig.from_dict',
+    );
     const c = new PrepareCustomConfig();
     if (d.non_traceable_module_names) c.set_non_traceable_module_names(d.non_traceable_module_names);
     if (d.non_traceable_module_classes) c.set_non_traceable_module_classes(d.non_traceable_module_classes);

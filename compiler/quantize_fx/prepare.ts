@@ -3,8 +3,9 @@
  * (non-traceable modules stay leaves), fuse (passes/fuse), resolve each node's qconfig
  * (passes/assign_qconfig) and insert observers or fake-quant modules (passes/insert_observers).
  */
-import { fuse } from '../../passes/fuse.js';
+
 import { assign_qconfig } from '../../passes/assign_qconfig.js';
+import { fuse } from '../../passes/fuse.js';
 import { insert_observers } from '../../passes/insert_observers.js';
 import type { Module } from '../../runtime/nn/module.js';
 import { deepcopy } from '../../runtime/nn/utils/deepcopy.js';
@@ -40,7 +41,9 @@ function check_example_inputs(example_inputs: unknown, where: string): void {
     throw new Error(`${where}: example_inputs must be an array of the forward's inputs (e.g. [x])`);
   example_inputs.forEach((x, i) => {
     if (x !== null && typeof x === 'object' && !(x instanceof Tensor) && !Array.isArray(x))
-      throw new Error(`${where}: example_inputs[${i}] must be a Tensor (or a plain value), got ${(x as object).constructor.name}`);
+      throw new Error(
+        `${where}: example_inputs[${i}] must be a Tensor (or a plain value), got ${(x as object).constructor.name}`,
+      );
   });
 }
 
@@ -62,7 +65,8 @@ function prepare_impl(
   const names = [...model.named_modules()].map(([n]) => n);
   check_module_names(mapping, names, where);
   for (const n of custom.non_traceable_module_names) {
-    if (!names.includes(n)) check_module_names(new QConfigMapping().set_module_name(n, null), names, `${where}: non_traceable_module_names`);
+    if (!names.includes(n))
+      check_module_names(new QConfigMapping().set_module_name(n, null), names, `${where}: non_traceable_module_names`);
   }
   // torch copies too: prepare never changes the caller's model
   const copy = deepcopy(model);
@@ -107,7 +111,10 @@ export function prepare_fx(
   prepare_custom_config?: PrepareCustomConfig | PrepareCustomConfigDict | null,
   options: PrepareFxOptions = {},
 ): GraphModule {
-  if (model.training) throw new Error('prepare_fx: the model must be in eval mode (call model.eval() first); use prepare_qat_fx for training');
+  if (model.training)
+    throw new Error(
+      'prepare_fx: the model must be in eval mode (call model.eval() first); use prepare_qat_fx for training',
+    );
   return prepare_impl(model, qconfig_mapping, example_inputs, prepare_custom_config, false, options);
 }
 

@@ -5,11 +5,11 @@
  * the enclosing module, as torch's node_name_to_scope does. A TraceError gets the prepare_custom_config hint.
  */
 import type { Module } from '../../runtime/nn/module.js';
+import type { Tensor } from '../../runtime/tensor/tensor.js';
 import { GraphModule } from '../ir/graph_module.js';
 import { TraceError } from '../trace/errors.js';
 import { proxy_node } from '../trace/proxy.js';
 import { Tracer, type TracerOptions } from '../trace/tracer.js';
-import type { Tensor } from '../../runtime/tensor/tensor.js';
 
 /** What node.meta.scope holds: the enclosing module's qualified name and class. */
 export type Scope = [string, abstract new (...args: never[]) => unknown];

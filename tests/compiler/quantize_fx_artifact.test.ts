@@ -45,7 +45,9 @@ describe('save_quantized / load_quantized', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(readFileSync(join(out, 'model.ts'), 'utf8')).toContain('quantized.add_relu');
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-    expect(manifest.modules.find((m: { path: string }) => m.path === 'layer1.conv1').type).toBe('nn.intrinsic.quantized.ConvReLU2d');
+    expect(manifest.modules.find((m: { path: string }) => m.path === 'layer1.conv1').type).toBe(
+      'nn.intrinsic.quantized.ConvReLU2d',
+    );
     const loaded = load_quantized(out);
     expect(loaded.graph.nodes.map((n) => n.format_node())).toEqual(q.graph.nodes.map((n) => n.format_node()));
     expect([...(loaded.forward(x) as Tensor).data]).toEqual([...(q.forward(x) as Tensor).data]);
@@ -65,7 +67,16 @@ describe('save_quantized / load_quantized', () => {
 
   it('round-trips a dynamic model (quantized LSTM + Linear)', () => {
     const qd = convert_fx(
-      prepare_fx(load_lstm(new FmnistLSTM()).eval(), { object_type: [[LSTM, default_dynamic_qconfig], [Linear, default_dynamic_qconfig]] }, [x]),
+      prepare_fx(
+        load_lstm(new FmnistLSTM()).eval(),
+        {
+          object_type: [
+            [LSTM, default_dynamic_qconfig],
+            [Linear, default_dynamic_qconfig],
+          ],
+        },
+        [x],
+      ),
     );
     save_quantized(qd, join(dir, 'lstm'));
     const loaded = load_quantized(join(dir, 'lstm'));

@@ -14,7 +14,12 @@ const x = golden.t['input/x_fp32'];
 
 describe('prepare_fx + convert_fx with dynamic qconfigs (FmnistLSTM)', () => {
   const fp32 = load_weights(new FmnistLSTM()).eval();
-  const qconfig_dict = { object_type: [[LSTM, default_dynamic_qconfig], [Linear, default_dynamic_qconfig]] as [typeof LSTM, typeof default_dynamic_qconfig][] };
+  const qconfig_dict = {
+    object_type: [
+      [LSTM, default_dynamic_qconfig],
+      [Linear, default_dynamic_qconfig],
+    ] as [typeof LSTM, typeof default_dynamic_qconfig][],
+  };
   const prepared = prepare_fx(fp32, qconfig_dict, [x]);
   const q = convert_fx(prepared);
 

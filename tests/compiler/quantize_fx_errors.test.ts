@@ -1,8 +1,8 @@
 /** Bad input to prepare_fx / convert_fx: each error or warning names what was wrong and where. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Node } from '../../compiler/ir/node.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { get_quantization_warnings, prepare_fx } from '../../compiler/quantize_fx/prepare.js';
-import type { Node } from '../../compiler/ir/node.js';
 import { TraceError } from '../../compiler/trace/errors.js';
 import { FmnistResNet } from '../../examples/models/fmnist_resnet.js';
 import { GELU, ReLU } from '../../runtime/nn/layers/activation.js';
@@ -44,7 +44,9 @@ afterEach(() => vi.restoreAllMocks());
 describe('prepare_fx / convert_fx errors', () => {
   it('a module_name that is not in the model lists the closest names', () => {
     const model = new FmnistResNet().eval();
-    expect(() => prepare_fx(model, { '': null, module_name: [['layer1.conv3', qconfig]] }, [randn([1, 1, 28, 28])])).toThrow(
+    expect(() =>
+      prepare_fx(model, { '': null, module_name: [['layer1.conv3', qconfig]] }, [randn([1, 1, 28, 28])]),
+    ).toThrow(
       /module_name 'layer1\.conv3' is not a module of the model; closest names: 'layer1\.conv1', 'layer1\.conv2'/,
     );
   });
@@ -59,7 +61,9 @@ describe('prepare_fx / convert_fx errors', () => {
   it('an op with no int8 lowering stays float between dequantize and quantize, with a warning naming it', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const prepared = prepare_fx(new WithGelu().eval(), { '': qconfig }, [input]);
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/call_module 'act' \(GELU\).*no int8 lowering; kept in float/));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/call_module 'act' \(GELU\).*no int8 lowering; kept in float/),
+    );
     expect(get_quantization_warnings(prepared)).toHaveLength(1);
     prepared.forward(input);
     const q = convert_fx(prepared);
@@ -91,9 +95,13 @@ describe('prepare_fx / convert_fx errors', () => {
 
   it('rejects a model in train mode, a non-array example_inputs and unknown custom-config keys', () => {
     expect(() => prepare_fx(new WithGelu(), { '': qconfig }, [input])).toThrow(/eval mode/);
-    expect(() => prepare_fx(new WithGelu().eval(), { '': qconfig }, input as unknown as unknown[])).toThrow(/example_inputs/);
+    expect(() => prepare_fx(new WithGelu().eval(), { '': qconfig }, input as unknown as unknown[])).toThrow(
+      /example_inputs/,
+    );
     expect(() =>
-      prepare_fx(new WithGelu().eval(), { '': qconfig }, [input], { non_traceable: ['fc1'] } as unknown as { preserved_attributes: string[] }),
+      prepare_fx(new WithGelu().eval(), { '': qconfig }, [input], { non_traceable: ['fc1'] } as unknown as {
+        preserved_attributes: string[];
+      }),
     ).toThrow(/unknown key\(s\) 'non_traceable'/);
   });
 });

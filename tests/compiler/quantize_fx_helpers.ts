@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Interpreter } from '../../compiler/ir/interpreter.js';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
+import { Interpreter } from '../../compiler/ir/interpreter.js';
 import type { Node } from '../../compiler/ir/node.js';
 import { load_fashion_mnist } from '../../runtime/io/fashion_mnist.js';
 import { load_safetensors } from '../../runtime/io/safetensors.js';
@@ -53,6 +53,7 @@ export function node_outputs(gm: GraphModule, ...args: unknown[]): Map<string, u
 /** Bytes of a state_dict's tensor data (quantized tensors count their int8 storage). */
 export function state_dict_bytes(sd: Record<string, Tensor>): number {
   let n = 0;
-  for (const t of Object.values(sd)) n += (t.data as ArrayLike<number> & { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT * t.numel();
+  for (const t of Object.values(sd))
+    n += (t.data as ArrayLike<number> & { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT * t.numel();
   return n;
 }

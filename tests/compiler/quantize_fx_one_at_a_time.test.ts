@@ -3,9 +3,9 @@
  * that module (or block), with quantize_per_tensor before it and dequantize after; the rest stays float.
  */
 import { describe, expect, it } from 'vitest';
+import type { Node } from '../../compiler/ir/node.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
-import type { Node } from '../../compiler/ir/node.js';
 import { FmnistResNet, load_weights } from '../../examples/models/fmnist_resnet.js';
 import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
 import type { Tensor } from '../../runtime/tensor/tensor.js';
@@ -16,7 +16,8 @@ const images = calibration_images(50);
 const x = load_golden('fmnist_resnet_ptq').t['input/x_fp32'];
 const qconfig = get_default_qconfig('qnnpack');
 const INT8 = /^(Conv2d|ConvReLU2d|Linear|LinearReLU)$/;
-const is_int8_module = (m: object) => INT8.test(m.constructor.name) && typeof (m as { weight?: unknown }).weight === 'function';
+const is_int8_module = (m: object) =>
+  INT8.test(m.constructor.name) && typeof (m as { weight?: unknown }).weight === 'function';
 
 function quantize_only(name: string) {
   const prepared = prepare_fx(model, { '': null, module_name: [[name, qconfig]] }, [x]);
@@ -47,7 +48,9 @@ describe('one module at a time (module_name qconfig, global null)', () => {
 
   it('a block (layer2): its convs, add_relu and only those are int8, the add inside it included', () => {
     const q = quantize_only('layer2');
-    const int8 = q.graph.nodes.filter((n) => n.op === 'call_module' && is_int8_module(q.get_submodule(n.target))).map((n) => n.target);
+    const int8 = q.graph.nodes
+      .filter((n) => n.op === 'call_module' && is_int8_module(q.get_submodule(n.target)))
+      .map((n) => n.target);
     expect(int8.sort()).toEqual(['layer2.conv1', 'layer2.conv2', 'layer2.downsample.0']);
     const add = q.graph.nodes.find((n) => n.target === 'quantized.add_relu') as Node;
     expect(add).toBeDefined();

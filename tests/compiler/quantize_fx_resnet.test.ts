@@ -3,12 +3,16 @@ import { expect } from 'vitest';
 import { FmnistResNet, load_weights } from '../../examples/models/fmnist_resnet.js';
 import { ptq_golden_suite } from './quantize_fx_golden_suite.js';
 
-ptq_golden_suite('fmnist_resnet', () => load_weights(new FmnistResNet()), (q) => {
-  const by = new Map(q.graph.nodes.map((n) => [n.name, n]));
-  expect(by.get('add_relu')?.target).toBe('quantized.add_relu');
-  expect(by.get('add_relu_2')?.target).toBe('quantized.add_relu');
-  expect(by.get('avgpool')?.target).toBe('quantized.adaptive_avg_pool2d');
-  expect(q.get_submodule('conv1').constructor.name).toBe('ConvReLU2d');
-  expect(q.get_submodule('layer1.conv2').constructor.name).toBe('Conv2d');
-  expect(q.get_submodule('fc').constructor.name).toBe('Linear');
-});
+ptq_golden_suite(
+  'fmnist_resnet',
+  () => load_weights(new FmnistResNet()),
+  (q) => {
+    const by = new Map(q.graph.nodes.map((n) => [n.name, n]));
+    expect(by.get('add_relu')?.target).toBe('quantized.add_relu');
+    expect(by.get('add_relu_2')?.target).toBe('quantized.add_relu');
+    expect(by.get('avgpool')?.target).toBe('quantized.adaptive_avg_pool2d');
+    expect(q.get_submodule('conv1').constructor.name).toBe('ConvReLU2d');
+    expect(q.get_submodule('layer1.conv2').constructor.name).toBe('Conv2d');
+    expect(q.get_submodule('fc').constructor.name).toBe('Linear');
+  },
+);

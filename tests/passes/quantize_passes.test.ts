@@ -1,9 +1,9 @@
 /** The quantization passes one at a time: assign_qconfig, insert_observers, convert_observers, lower_to_int8, remove_redundant_qdq. */
 import { describe, expect, it } from 'vitest';
+import type { Node } from '../../compiler/ir/node.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { trace_for_quantization } from '../../compiler/quantize_fx/scope_tracer.js';
-import type { Node } from '../../compiler/ir/node.js';
 import { assign_qconfig } from '../../passes/assign_qconfig.js';
 import { fuse } from '../../passes/fuse.js';
 import { insert_observers } from '../../passes/insert_observers.js';

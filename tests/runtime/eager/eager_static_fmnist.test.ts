@@ -3,6 +3,11 @@
  * with the reference's recipe (get_default_qconfig('qnnpack'), first 1000 training images in batches
  * of 50): against PyTorch's golden int8 model, and against fxq's own FX path (prepare_fx / convert_fx)
  * with the same qconfig and calibration — the two must give identical int8 outputs.
+ *
+ * The FX comparison uses min/max activation observers: FX (like torch's) lets MaxPool and flatten share
+ * the conv's output observer, so that observer also records the pooled values, while eager observes only
+ * module outputs. A min/max observer ends with the same range either way (pooling keeps the max and
+ * cannot go below the min); a HistogramObserver's bin counts differ, so its qparams do too.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,9 +44,9 @@ function calibrate(model: nn.Module, n: number): void {
   });
 }
 
-function eager_int8(n_cal: number): Q.QuantWrapper {
+function eager_int8(n_cal: number, qconfig: Q.QConfig = Q.get_default_qconfig('qnnpack')): Q.QuantWrapper {
   const model = new Q.QuantWrapper(Q.fuse_modules(float_model(), FUSE));
-  model.qconfig = Q.get_default_qconfig('qnnpack');
+  model.qconfig = qconfig;
   const prepared = Q.prepare(model);
   calibrate(prepared, n_cal);
   return Q.convert(prepared);
@@ -90,15 +95,21 @@ describe('eager static quantization of FmnistCNN', () => {
     };
     if (!fx.prepare_fx || !fx.convert_fx) throw new Error('compiler/quantize_fx has no prepare_fx / convert_fx yet');
     const n = 200;
-    const qconfig = Q.get_default_qconfig('qnnpack');
+    const qconfig = Q.QConfig({
+      activation: Q.MinMaxObserver.with_args({ reduce_range: false }),
+      weight: Q.default_weight_observer,
+    });
     const prepared = fx.prepare_fx(float_model(), { '': qconfig }, [x]);
     calibrate(prepared, n);
     const fx_int8 = fx.convert_fx(prepared);
-    const eager = eager_int8(n);
+    const eager = eager_int8(n, qconfig);
     const a = no_grad(() => eager.forward(x));
     let b = no_grad(() => fx_int8.call(x) as Tensor);
     if (b.is_quantized) b = b.dequantize();
     expect(b.shape).toEqual(a.shape);
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
+    const scales = (m: nn.Module) =>
+      [...m.modules()].filter((s) => s instanceof nniq.ConvReLU2d || s instanceof nnq.Linear).map((s) => (s as nnq.Linear).scale);
+    expect(scales(fx_int8)).toEqual(scales(eager));
   });
 });
