@@ -13,3 +13,5 @@ export { quantize_per_tensor, quantize_per_channel, dequantize, int_repr } from 
 export { load_wasm_backend, init_wasm } from './runtime/backends/wasm/index.js';
 export * as quantize_fx from './compiler/quantize_fx.js';
 export { gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell } from './runtime/nn/functional/rnn_cells.js';
+export * as tools from './tools/index.js';
+export { ns } from './tools/index.js';

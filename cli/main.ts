@@ -1,10 +1,13 @@
 /**
  * The `fxq` command line (bin/fxq.mjs runs this through tsx). Subcommands:
  *   fxq dump <model.ts> [--format text|table|code|json|dot|svg] [--out FILE] [--weights [FILE]]
+ *   fxq quantize | eval | compare | sensitivity | bench | report  (cli/register.ts; --help on each)
  * Exit codes: 0 ok, 1 the model failed (tracing, running), 2 bad usage or a bad model file.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { ModelFileError } from '../tools/model_file.js';
 import { DUMP_FORMATS, type DumpFormat, dump, UsageError } from './dump.js';
+import { register_analysis_commands } from './register.js';
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -26,12 +29,15 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (model: string, opts: { format: DumpFormat; out?: string; weights?: string | boolean }) => {
       code = await dump(model, opts);
     });
+  register_analysis_commands(program, (c) => {
+    code = c;
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof ModelFileError) {
       process.stderr.write(`fxq: ${e.message}\n`);
       return 2;
     }

@@ -1,5 +1,5 @@
 /**
- * `npm run demo [-- --data DIR] [--limit 10000] [--calib 1000] [--backends js,wasm] [--batches 1,32] [--no-latency]`
+ * `npm run demo [-- --model fmnist_cnn] [--data DIR] [--limit 10000] [--calib 1000] [--backends js,wasm] [--batches 1,32] [--no-latency]`
  *
  * FX graph-mode post-training quantization of FmnistCNN end to end, as PyTorch's FX guide does it:
  * load the trained weights, prepare_fx (symbolic trace, fuse conv-bn-relu / linear-relu with BatchNorm
@@ -8,6 +8,7 @@
  * int8: accuracy on the 10k test set, state_dict size, and latency on the js and wasm backends at batch
  * 1 and 32. Calibration images come from the full training set when `--data DIR` (or FXQ_DATA) points
  * at one, else from the repo's train-first1000 subset (the same images); the report says which.
+ * `--model fmnist_resnet` runs the same pipeline on FmnistResNet (residual add+relu lowered to int8).
  */
 import { pathToFileURL } from 'node:url';
 import { format_ms, per_second } from '../bench/_util.js';
@@ -21,8 +22,19 @@ import { progress_line } from './lib/progress.js';
 import { quantize_ptq } from './lib/ptq.js';
 import { FMNIST_MODELS } from './models/index.js';
 
+/** PyTorch 1.13 FX per-tensor PTQ accuracies on the 10k test set (RESULTS.md §2), for the report. */
+const PYTORCH_ACCURACY: Record<DemoModel, { fp32: number; int8: number; title: string }> = {
+  fmnist_cnn: { fp32: 0.9041, int8: 0.9038, title: 'FmnistCNN' },
+  fmnist_resnet: { fp32: 0.8998, int8: 0.9, title: 'FmnistResNet' },
+};
+
+/** The models the demo can quantize (trained weights in examples/weights). */
+export type DemoModel = 'fmnist_cnn' | 'fmnist_resnet';
+
 /** What the demo runs; every field has the full-demo default. */
 export interface PtqDemoOptions {
+  /** Which trained model (default 'fmnist_cnn'). */
+  model?: DemoModel;
   /** Full Fashion-MNIST training set directory: calibrate on its first `calib_limit` images. */
   data_dir?: string;
   /** Test images to evaluate (default 10,000: the whole test set). */
@@ -49,6 +61,7 @@ export interface LatencyRow {
 
 /** Everything the demo measured. */
 export interface PtqDemoResult {
+  model: DemoModel;
   calibration: { images: number; source: string };
   test: { images: number; source: string };
   eval_backend: BackendName;
@@ -70,8 +83,11 @@ export interface PtqDemoResult {
 export function run_ptq_demo(options: PtqDemoOptions = {}): PtqDemoResult {
   const quiet = options.quiet ?? false;
   const eval_backend = options.eval_backend ?? 'wasm';
-  const spec = FMNIST_MODELS.find((m) => m.name === 'fmnist_cnn');
-  if (!spec?.pretrained) throw new Error('fmnist_ptq: examples/models has no pretrained fmnist_cnn');
+  const name = options.model ?? 'fmnist_cnn';
+  if (!(name in PYTORCH_ACCURACY))
+    throw new Error(`fmnist_ptq: unknown model '${name}' (have: ${Object.keys(PYTORCH_ACCURACY).join(', ')})`);
+  const spec = FMNIST_MODELS.find((m) => m.name === name);
+  if (!spec?.pretrained) throw new Error(`fmnist_ptq: examples/models has no pretrained ${name}`);
   const stage = (label: string) => progress_line(label, { silent: quiet });
 
   const calib = load_calibration_images({ data_dir: options.data_dir, limit: options.calib_limit ?? 1000 });
@@ -118,6 +134,7 @@ export function run_ptq_demo(options: PtqDemoOptions = {}): PtqDemoResult {
   const fp32_bytes = state_dict_nbytes(model);
   const int8_bytes = state_dict_nbytes(q);
   return {
+    model: name,
     calibration: { images: calib.labels.length, source: calib.source },
     test: { images: test.labels.length, source: test.source },
     eval_backend,
@@ -147,10 +164,10 @@ const kib = (b: number) => `${b.toLocaleString('en-US')} B (${(b / 1024).toFixed
 
 /** The demo's report as text (markdown tables). */
 export function format_ptq_report(r: PtqDemoResult): string {
-  const ref = { fp32: 0.9041, int8: 0.9038 }; // RESULTS.md §2, fmnist_cnn per_tensor (PyTorch 1.13 FX, qnnpack)
+  const ref = PYTORCH_ACCURACY[r.model];
   const lines = [
     '',
-    '# fxq: FX graph-mode post-training quantization of FmnistCNN (Fashion-MNIST)',
+    `# fxq: FX graph-mode post-training quantization of ${ref.title} (Fashion-MNIST)`,
     '',
     `calibration  ${r.calibration.images.toLocaleString('en-US')} images — ${r.calibration.source}, batches of 50`,
     `test set     ${r.test.images.toLocaleString('en-US')} images — ${r.test.source}`,
@@ -229,6 +246,7 @@ function main(): void {
     return n;
   };
   const result = run_ptq_demo({
+    model: arg('model') as DemoModel | undefined,
     data_dir: arg('data') ?? (process.env.FXQ_DATA || undefined),
     test_limit: num('limit'),
     calib_limit: num('calib'),

@@ -58,7 +58,10 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
   const qp = q.meta.qparams as NodeQParams;
   const low = row.lowering;
   const mod = node.op === 'call_module' ? gm.get_submodule(node.target) : null;
-  if (low.kind === 'none') return;
+  if (low.kind === 'none') {
+    warnings.push(`node '${node.name}' (${row.name}) has no int8 kernel; kept in float between dequantize and quantize`);
+    return;
+  }
   if (low.kind === 'identity') {
     q.replace_all_uses_with(ins[0]);
     graph.erase_node(q);

@@ -5,8 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
-import { convert_fx } from '../../compiler/quantize_fx/convert.js';
-import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
+import { convert_fx, prepare_fx } from '../../compiler/quantize_fx.js';
 import { type nn, quantization, type Tensor } from '../../index.js';
 
 /** The prepared (observed) and converted (int8) models, and seconds spent in each stage. */

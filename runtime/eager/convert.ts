@@ -3,13 +3,18 @@
  * mapping is replaced by `target.from_float(module)` — observed float / QAT modules become int8 modules
  * reading their observers' qparams — then qconfigs and leftover observers are removed.
  */
-import type { Module } from '../nn/module.js';
+
 import { _FusedModule } from '../nn/intrinsic/fused.js';
+import type { Module } from '../nn/module.js';
 import { is_qat_module } from '../nn/qat/mappings.js';
 import { deepcopy } from '../nn/utils/deepcopy.js';
 import { remove_activation_post_process } from './observer_hooks.js';
 import { module_qconfig } from './propagate_qconfig.js';
-import { get_default_static_quant_module_mappings, type ModuleClass, type ModuleMapping } from './quantization_mappings.js';
+import {
+  get_default_static_quant_module_mappings,
+  type ModuleClass,
+  type ModuleMapping,
+} from './quantization_mappings.js';
 
 type Slots = Record<string, unknown>;
 
@@ -35,7 +40,8 @@ export function _swap_modules(module: Module, mapping: ModuleMapping, prefix = '
   const reassign: [string, Module][] = [];
   for (const [name, child] of module.named_children()) {
     const path = prefix ? `${prefix}.${name}` : name;
-    const swapped_whole = child instanceof _FusedModule || (mapping.has(child.constructor as ModuleClass) && module_qconfig(child));
+    const swapped_whole =
+      child instanceof _FusedModule || (mapping.has(child.constructor as ModuleClass) && module_qconfig(child));
     if (!swapped_whole) _swap_modules(child, mapping, path);
     const out = swap_module(child, mapping, path);
     if (out !== child) reassign.push([name, out]);
@@ -83,7 +89,9 @@ export function convert<M extends Module>(
   inplace = false,
 ): M {
   const opts: ConvertOptions =
-    mapping_or_options instanceof Map ? { mapping: mapping_or_options, inplace } : { inplace, ...(mapping_or_options ?? {}) };
+    mapping_or_options instanceof Map
+      ? { mapping: mapping_or_options, inplace }
+      : { inplace, ...(mapping_or_options ?? {}) };
   const mapping = opts.mapping ?? get_default_static_quant_module_mappings();
   check_qat_eval(model, mapping);
   const target = opts.inplace ? model : deepcopy(model);

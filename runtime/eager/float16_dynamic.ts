@@ -9,8 +9,8 @@ import { Linear } from '../nn/layers/linear.js';
 import { GRU, LSTM, RNN, type RNNBase } from '../nn/layers/rnn.js';
 import { GRUCell, LSTMCell, RNNCell, type RNNCellBase } from '../nn/layers/rnn_cell.js';
 import type { Module } from '../nn/module.js';
+import { Tensor } from '../tensor/tensor.js';
 import { float16_bits, float16_value } from './float16.js';
-
 
 /** The binary16 weights of a float16 dynamic module, by parameter name. */
 export type Float16Weights = Map<string, Uint16Array>;
@@ -24,7 +24,9 @@ function load_float16(dst: Module, src: Module, packed: Float16Weights, where: s
   for (const [name, p] of dst.named_parameters('', false)) {
     const s = theirs.get(name);
     if (!s || s.numel() !== p.numel())
-      throw new Error(`${where}.from_float: ${src.constructor.name} has no parameter '${name}' of shape [${p.shape.join(', ')}]`);
+      throw new Error(
+        `${where}.from_float: ${src.constructor.name} has no parameter '${name}' of shape [${p.shape.join(', ')}]`,
+      );
     if (name.startsWith('weight')) {
       const bits = new Uint16Array(s.numel());
       for (let i = 0; i < bits.length; i++) {
@@ -38,6 +40,27 @@ function load_float16(dst: Module, src: Module, packed: Float16Weights, where: s
     p.requires_grad = false;
   }
   dst.eval();
+}
+
+/**
+ * load_state_dict hook: the weight entries are rounded to float16 (bits kept in `packed`) as they load,
+ * so a loaded module is still a float16 module. Returns the keys it consumed.
+ */
+function load_float16_state(m: Module, prefix: string, sd: Record<string, Tensor>, packed: Float16Weights): string[] {
+  const used: string[] = [];
+  for (const [name, p] of m.named_parameters('', false)) {
+    const t = sd[prefix + name];
+    if (!name.startsWith('weight') || !(t instanceof Tensor) || t.numel() !== p.numel() || t.dtype !== 'float32')
+      continue;
+    const bits = new Uint16Array(t.numel());
+    for (let i = 0; i < bits.length; i++) {
+      bits[i] = float16_bits(t.data[i]);
+      p.data[i] = float16_value(bits[i]);
+    }
+    packed.set(name, bits);
+    used.push(prefix + name);
+  }
+  return used;
 }
 
 /** Bytes of the packed weights (2 per value) plus the float32 biases. */
@@ -55,6 +78,9 @@ export class LinearFP16 extends Linear {
   packed_nbytes(): number {
     return nbytes(this, this._packed_weights);
   }
+  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
+    return load_float16_state(this, prefix, sd, this._packed_weights);
+  }
   extra_repr(): string {
     return `in_features=${this.in_features}, out_features=${this.out_features}, dtype=torch.float16`;
   }
@@ -67,8 +93,20 @@ export class LinearFP16 extends Linear {
   }
 }
 
-function rnn_options(m: RNNBase): { num_layers: number; bias: boolean; batch_first: boolean; dropout: number; bidirectional: boolean } {
-  return { num_layers: m.num_layers, bias: m.bias, batch_first: m.batch_first, dropout: m.dropout, bidirectional: m.bidirectional };
+function rnn_options(m: RNNBase): {
+  num_layers: number;
+  bias: boolean;
+  batch_first: boolean;
+  dropout: number;
+  bidirectional: boolean;
+} {
+  return {
+    num_layers: m.num_layers,
+    bias: m.bias,
+    batch_first: m.batch_first,
+    dropout: m.dropout,
+    bidirectional: m.bidirectional,
+  };
 }
 
 /** nnqd.LSTM with dtype float16. */
@@ -77,6 +115,9 @@ export class LSTMFP16 extends LSTM {
   _packed_weights: Float16Weights = new Map();
   packed_nbytes(): number {
     return nbytes(this, this._packed_weights);
+  }
+  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
+    return load_float16_state(this, prefix, sd, this._packed_weights);
   }
   static from_float(mod: Module): LSTMFP16 {
     const m = mod as LSTM;
@@ -93,6 +134,9 @@ export class GRUFP16 extends GRU {
   packed_nbytes(): number {
     return nbytes(this, this._packed_weights);
   }
+  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
+    return load_float16_state(this, prefix, sd, this._packed_weights);
+  }
   static from_float(mod: Module): GRUFP16 {
     const m = mod as GRU;
     const q = new GRUFP16(m.input_size, m.hidden_size, rnn_options(m));
@@ -107,6 +151,9 @@ export class RNNFP16 extends RNN {
   _packed_weights: Float16Weights = new Map();
   packed_nbytes(): number {
     return nbytes(this, this._packed_weights);
+  }
+  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
+    return load_float16_state(this, prefix, sd, this._packed_weights);
   }
   static from_float(mod: Module): RNNFP16 {
     const m = mod as RNN;
@@ -127,6 +174,9 @@ export class LSTMCellFP16 extends LSTMCell {
   packed_nbytes(): number {
     return nbytes(this, this._packed_weights);
   }
+  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
+    return load_float16_state(this, prefix, sd, this._packed_weights);
+  }
   static from_float(mod: Module): LSTMCellFP16 {
     const m = mod as LSTMCell;
     const q = new LSTMCellFP16(m.input_size, m.hidden_size, cell_bias(m));
@@ -141,6 +191,9 @@ export class GRUCellFP16 extends GRUCell {
   _packed_weights: Float16Weights = new Map();
   packed_nbytes(): number {
     return nbytes(this, this._packed_weights);
+  }
+  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
+    return load_float16_state(this, prefix, sd, this._packed_weights);
   }
   static from_float(mod: Module): GRUCellFP16 {
     const m = mod as GRUCell;
@@ -157,6 +210,9 @@ export class RNNCellFP16 extends RNNCell {
   packed_nbytes(): number {
     return nbytes(this, this._packed_weights);
   }
+  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
+    return load_float16_state(this, prefix, sd, this._packed_weights);
+  }
   static from_float(mod: Module): RNNCellFP16 {
     const m = mod as RNNCell;
     const q = new RNNCellFP16(m.input_size, m.hidden_size, { ...cell_bias(m), nonlinearity: m.nonlinearity });
@@ -164,4 +220,3 @@ export class RNNCellFP16 extends RNNCell {
     return q;
   }
 }
-

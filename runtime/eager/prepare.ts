@@ -3,10 +3,11 @@
  * output observer (qconfig.activation()) on every leaf module of a quantizable class, and for QAT the
  * float modules swapped for their QAT versions first (fake-quantized weights, live BatchNorm).
  */
-import type { Module } from '../nn/module.js';
+
 import { Sequential } from '../nn/containers.js';
 import { _FusedModule } from '../nn/intrinsic/fused.js';
 import { Dropout } from '../nn/layers/misc.js';
+import type { Module } from '../nn/module.js';
 import { deepcopy } from '../nn/utils/deepcopy.js';
 import { _swap_modules } from './convert.js';
 import { insert_activation_post_process } from './observer_hooks.js';
@@ -78,7 +79,11 @@ export function prepare<M extends Module>(model: M, inplace_or_options?: boolean
     throw new Error(
       `prepare: no module of ${model.constructor.name} has a qconfig, so nothing would be observed or quantized; set model.qconfig = get_default_qconfig('qnnpack') (or .qconfig on the submodules to quantize) before prepare`,
     );
-  add_observer_(target, options.allow_list ?? get_default_qconfig_propagation_list(), options.observer_non_leaf_module_list);
+  add_observer_(
+    target,
+    options.allow_list ?? get_default_qconfig_propagation_list(),
+    options.observer_non_leaf_module_list,
+  );
   return target;
 }
 

@@ -10,11 +10,11 @@ import { Linear } from '../nn/layers/linear.js';
 import { GRU, LSTM, RNN } from '../nn/layers/rnn.js';
 import { GRUCell, LSTMCell, RNNCell } from '../nn/layers/rnn_cell.js';
 import type { Module } from '../nn/module.js';
+import * as nnqat from '../nn/qat/index.js';
 import * as nniqat from '../nn/qat/intrinsic.js';
 import { get_default_qat_module_mappings } from '../nn/qat/mappings.js';
-import * as nnqat from '../nn/qat/index.js';
-import * as nnq from '../quantized/nn_quantized.js';
 import * as nniq from '../quantized/nn_intrinsic_quantized.js';
+import * as nnq from '../quantized/nn_quantized.js';
 import * as nnqd from '../quantized/nn_quantized_dynamic.js';
 import { DeQuantStub, QuantStub } from './stubs.js';
 

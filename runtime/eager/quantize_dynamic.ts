@@ -9,17 +9,14 @@ import { GRU, LSTM, RNN } from '../nn/layers/rnn.js';
 import { GRUCell, LSTMCell, RNNCell } from '../nn/layers/rnn_cell.js';
 import type { Module } from '../nn/module.js';
 import { deepcopy } from '../nn/utils/deepcopy.js';
-import { default_dynamic_qconfig, float16_dynamic_qconfig, get_qconfig_dtypes, type QConfig } from '../quant/qconfig.js';
-import { convert } from './convert.js';
 import {
-  GRUCellFP16,
-  GRUFP16,
-  LinearFP16,
-  LSTMCellFP16,
-  LSTMFP16,
-  RNNCellFP16,
-  RNNFP16,
-} from './float16_dynamic.js';
+  default_dynamic_qconfig,
+  float16_dynamic_qconfig,
+  get_qconfig_dtypes,
+  type QConfig,
+} from '../quant/qconfig.js';
+import { convert } from './convert.js';
+import { GRUCellFP16, GRUFP16, LinearFP16, LSTMCellFP16, LSTMFP16, RNNCellFP16, RNNFP16 } from './float16_dynamic.js';
 import { type EagerQConfigDict, module_qconfig, propagate_qconfig_ } from './propagate_qconfig.js';
 import {
   get_default_dynamic_quant_module_mappings,
@@ -104,4 +101,3 @@ export function quantize_dynamic<M extends Module>(
   propagate_qconfig_(target, spec);
   return convert(target, { mapping, inplace: true });
 }
-

@@ -5,7 +5,7 @@ import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { get_quantization_warnings, prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { TraceError } from '../../compiler/trace/errors.js';
 import { FmnistResNet } from '../../examples/models/fmnist_resnet.js';
-import { GELU, ReLU } from '../../runtime/nn/layers/activation.js';
+import { GELU, ReLU, Softmax } from '../../runtime/nn/layers/activation.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
 import { Module } from '../../runtime/nn/module.js';
 import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
@@ -21,6 +21,14 @@ class WithGelu extends Module {
   fc2 = new Linear(8, 4);
   forward(x: Tensor): Tensor {
     return this.fc2.forward(this.act.forward(this.fc1.forward(x)));
+  }
+}
+
+class WithSoftmax extends Module {
+  fc = new Linear(8, 4);
+  sm = new Softmax(1);
+  forward(x: Tensor): Tensor {
+    return this.sm.forward(this.fc.forward(x));
   }
 }
 
@@ -73,6 +81,19 @@ describe('prepare_fx / convert_fx errors', () => {
     expect(q.get_submodule('fc1').constructor.name).toBe('Linear');
     expect(typeof (q.get_submodule('fc1') as unknown as { weight: unknown }).weight).toBe('function'); // int8
     expect(get_quantization_warnings(q)[0]).toMatch(/'act'/);
+  });
+
+  it('softmax is observed with fixed qparams (1/256, 0) but has no int8 kernel: float between dequantize and quantize, warned at convert', () => {
+    const prepared = prepare_fx(new WithSoftmax().eval(), { '': qconfig }, [input]);
+    prepared.forward(input);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const q = convert_fx(prepared);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/node 'sm' \(softmax\) has no int8 kernel/));
+    const sm = q.graph.nodes.find((n) => n.target === 'sm') as Node;
+    expect((sm.args[0] as Node).target).toBe('dequantize');
+    const after = [...sm.users][0];
+    expect(after.target).toBe('quantize_per_tensor');
+    expect(after.meta.qparams).toEqual({ scale: 1 / 256, zero_point: 0, dtype: 'quint8' });
   });
 
   it('a model that cannot be traced raises TraceError with the prepare_custom_config hint; marking it non-traceable works', () => {

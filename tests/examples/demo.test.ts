@@ -52,6 +52,23 @@ describe('run_ptq_demo (200 test images, 100 calibration images)', () => {
   });
 });
 
+describe('run_ptq_demo on FmnistResNet (200 test images, 50 calibration images)', () => {
+  it('lowers the residual add+relu to int8 and keeps accuracy', () => {
+    const r = run_ptq_demo({ model: 'fmnist_resnet', test_limit: 200, calib_limit: 50, latency: false, quiet: true });
+    expect(r.graph.quantized).toContain('add_relu (quantized.add_relu)');
+    expect(r.fp32.accuracy).toBeGreaterThan(0.8); // trained weights (10k reference: 89.98%)
+    expect(Math.abs(r.int8.accuracy - r.fp32.accuracy)).toBeLessThanOrEqual(0.03);
+    expect(r.size.ratio).toBeLessThanOrEqual(0.3);
+    expect(format_ptq_report(r)).toContain('quantization of FmnistResNet');
+  });
+
+  it('names an unknown model and the known ones', () => {
+    expect(() => run_ptq_demo({ model: 'resnet50' as 'fmnist_cnn', quiet: true })).toThrow(
+      /unknown model 'resnet50' \(have: fmnist_cnn, fmnist_resnet\)/,
+    );
+  });
+});
+
 describe('calibration data', () => {
   const dirs: string[] = [];
   afterAll(() => {

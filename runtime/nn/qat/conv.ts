@@ -8,7 +8,13 @@ import { conv2d } from '../functional/conv.js';
 import { type Conv2dLayerOptions, Conv2d as FloatConv2d } from '../layers/conv.js';
 import type { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
-import { check_float_module, detached_copy, make_weight_fake_quant, require_qconfig, type WeightFakeQuant } from './_common.js';
+import {
+  check_float_module,
+  detached_copy,
+  make_weight_fake_quant,
+  require_qconfig,
+  type WeightFakeQuant,
+} from './_common.js';
 
 /** Keyword options of nn.qat.Conv2d: nn.Conv2d's plus the (required) qconfig. */
 export interface QatConv2dOptions extends Conv2dLayerOptions {
@@ -32,7 +38,12 @@ export class Conv2d extends FloatConv2d {
   qconfig: QConfig;
   weight_fake_quant: WeightFakeQuant;
 
-  constructor(in_channels: number, out_channels: number, kernel_size: number | [number, number], options: QatConv2dOptions = {}) {
+  constructor(
+    in_channels: number,
+    out_channels: number,
+    kernel_size: number | [number, number],
+    options: QatConv2dOptions = {},
+  ) {
     const { qconfig, ...conv } = options;
     super(in_channels, out_channels, kernel_size, conv);
     this.qconfig = require_qconfig(qconfig, new.target.name);

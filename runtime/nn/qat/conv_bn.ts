@@ -7,19 +7,19 @@
  * the weight and bias with the running statistics (_weight_bias_for_convert).
  */
 import type { QConfig } from '../../quant/qconfig.js';
-import { add, div, mul } from '../../tensor/ops/binary.js';
 import { relu } from '../../tensor/ops/activation.js';
+import { add, div, mul } from '../../tensor/ops/binary.js';
 import { sqrt } from '../../tensor/ops/unary.js';
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import * as nni from '../intrinsic/fused.js';
 import { ReLU } from '../layers/activation.js';
 import { Conv2d as FloatConv2d } from '../layers/conv.js';
 import { BatchNorm2d } from '../layers/normalization.js';
-import * as nni from '../intrinsic/fused.js';
 import type { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { fuse_conv_bn_weights } from '../utils/fusion.js';
 import { check_float_module, detached_copy } from './_common.js';
-import { Conv2d, type QatConv2dOptions, conv_options } from './conv.js';
+import { Conv2d, conv_options, type QatConv2dOptions } from './conv.js';
 
 /** Keyword options of nniqat.ConvBn2d: the conv's, BatchNorm's eps / momentum, freeze_bn and the qconfig. */
 export interface QatConvBn2dOptions extends QatConv2dOptions {
@@ -37,7 +37,12 @@ export class ConvBn2d extends Conv2d {
   /** When true the BatchNorm uses (and no longer updates) its running statistics. */
   freeze_bn: boolean;
 
-  constructor(in_channels: number, out_channels: number, kernel_size: number | [number, number], options: QatConvBn2dOptions = {}) {
+  constructor(
+    in_channels: number,
+    out_channels: number,
+    kernel_size: number | [number, number],
+    options: QatConvBn2dOptions = {},
+  ) {
     const { eps = 1e-5, momentum = 0.1, freeze_bn = false, ...conv } = options;
     // torch's ConvBn defaults to bias=None: the BN's β makes a conv bias redundant
     super(in_channels, out_channels, kernel_size, { ...conv, bias: conv.bias ?? false });
@@ -164,4 +169,3 @@ export function freeze_bn_stats(mod: Module): void {
 export function update_bn_stats(mod: Module): void {
   if (mod instanceof ConvBn2d) mod.update_bn_stats();
 }
-

@@ -2,12 +2,13 @@
  * nn.intrinsic.qat LinearReLU and ConvReLU2d (torch.ao.nn.intrinsic.qat): the QAT Linear / Conv2d with the
  * ReLU applied in the same module, so one fake-quantized output is observed after the ReLU.
  */
-import type { Tensor } from '../../tensor/tensor.js';
+
 import { relu } from '../../tensor/ops/activation.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import * as nni from '../intrinsic/fused.js';
 import { ReLU } from '../layers/activation.js';
 import type { Conv2d as FloatConv2d } from '../layers/conv.js';
 import type { Linear as FloatLinear } from '../layers/linear.js';
-import * as nni from '../intrinsic/fused.js';
 import type { Module } from '../module.js';
 import { check_float_module } from './_common.js';
 import { Conv2d } from './conv.js';

@@ -8,7 +8,13 @@ import { linear } from '../functional/linear.js';
 import { Linear as FloatLinear } from '../layers/linear.js';
 import type { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
-import { check_float_module, detached_copy, make_weight_fake_quant, require_qconfig, type WeightFakeQuant } from './_common.js';
+import {
+  check_float_module,
+  detached_copy,
+  make_weight_fake_quant,
+  require_qconfig,
+  type WeightFakeQuant,
+} from './_common.js';
 
 /** Keyword options of nn.qat.Linear: torch's bias and the (required) qconfig. */
 export interface QatLinearOptions {

@@ -7,8 +7,8 @@ import { Conv2d as FloatConv2d } from '../layers/conv.js';
 import { Linear as FloatLinear } from '../layers/linear.js';
 import type { Module } from '../module.js';
 import type { ModuleClass } from './_common.js';
-import { ConvBn2d, ConvBnReLU2d } from './conv_bn.js';
 import { Conv2d } from './conv.js';
+import { ConvBn2d, ConvBnReLU2d } from './conv_bn.js';
 import { ConvReLU2d, LinearReLU } from './fused_relu.js';
 import { Linear } from './linear.js';
 

@@ -1,8 +1,8 @@
 /** Eager-mode static quantization and QAT: propagate_qconfig_, prepare, prepare_qat, convert, and their errors. */
 import { describe, expect, it } from 'vitest';
 import { Generator, manual_seed, nn, no_grad, optim, quantization as Q, randn, type Tensor } from '../../../index.js';
-import * as nnq from '../../../runtime/quantized/nn_quantized.js';
 import * as nniq from '../../../runtime/quantized/nn_intrinsic_quantized.js';
+import * as nnq from '../../../runtime/quantized/nn_quantized.js';
 
 /** The guide's static-quantization toy: quant → conv → relu → dequant. */
 class M extends nn.Module {
@@ -130,7 +130,9 @@ describe('eager QAT (fuse_modules_qat → prepare_qat → train → convert)', (
     }
     const loss1 = prepared.forward(x).sub(target).pow(2).mean();
     expect(loss1.item()).toBeLessThan(loss0.item());
-    expect(() => Q.convert(prepared)).toThrow(/training mode; call model\.eval\(\) before convert.*BatchNorm is folded/);
+    expect(() => Q.convert(prepared)).toThrow(
+      /training mode; call model\.eval\(\) before convert.*BatchNorm is folded/,
+    );
     prepared.eval();
     const fq = no_grad(() => prepared.forward(x));
     const q = Q.convert(prepared);

@@ -1,9 +1,9 @@
 /** quantize_dynamic: qint8 against PyTorch's dynamic FmnistLSTM golden, qconfig_spec forms, and the float16 path. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FmnistLSTM } from '../../../examples/models/fmnist_lstm.js';
 import { load_safetensors, nn, no_grad, quantization as Q, type Tensor } from '../../../index.js';
 import { float16_bits, float16_value, round_to_float16 } from '../../../runtime/eager/float16.js';
-import { FmnistLSTM } from '../../../examples/models/fmnist_lstm.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const golden = load_safetensors(join(ROOT, 'tests/fixtures/reference/golden/fmnist_lstm_dynamic.safetensors'));
@@ -48,8 +48,12 @@ describe('quantize_dynamic (qint8)', () => {
   });
 
   it('rejects an unknown dtype and a set holding something other than classes', () => {
-    expect(() => Q.quantize_dynamic(model(), null, 'quint8' as 'qint8')).toThrow(/dtype must be 'qint8' or 'float16', got 'quint8'/);
-    expect(() => Q.quantize_dynamic(model(), new Set(['fc' as unknown as typeof nn.Linear]))).toThrow(/holds module classes/);
+    expect(() => Q.quantize_dynamic(model(), null, 'quint8' as 'qint8')).toThrow(
+      /dtype must be 'qint8' or 'float16', got 'quint8'/,
+    );
+    expect(() => Q.quantize_dynamic(model(), new Set(['fc' as unknown as typeof nn.Linear]))).toThrow(
+      /holds module classes/,
+    );
   });
 });
 
@@ -86,5 +90,19 @@ describe('quantize_dynamic (float16)', () => {
     const d = max_abs_diff(y.data, y32.data);
     expect(d).toBeGreaterThan(0);
     expect(d).toBeLessThan(5e-3);
+  });
+});
+
+describe('float16 modules and state_dict', () => {
+  it('load_state_dict rounds loaded weights to float16 and keeps the packed bits in step', () => {
+    const q = Q.quantize_dynamic(new nn.Sequential(new nn.Linear(3, 2)), null, 'float16');
+    const lin = q.at(0) as Q.float16_dynamic.LinearFP16;
+    const sd = q.state_dict();
+    const w = new Float32Array([0.1, 0.2, 0.3, 1 / 3, 1e-5, 7]);
+    q.load_state_dict({ ...sd, '0.weight': new (sd['0.weight'].constructor as typeof Tensor)(w, [2, 3], 'float32') });
+    for (let i = 0; i < 6; i++) {
+      expect(lin.weight.data[i]).toBe(round_to_float16(w[i]));
+      expect(float16_value(lin._packed_weights.get('weight')?.[i] ?? -1)).toBe(lin.weight.data[i]);
+    }
   });
 });

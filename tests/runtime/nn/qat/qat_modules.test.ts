@@ -1,8 +1,8 @@
 /** nn.qat / nn.intrinsic.qat modules: fake-quantized weights, simulated BN folding, from_float / to_float, int8 convert. */
 import { describe, expect, it } from 'vitest';
 import { F, Generator, manual_seed, nn, no_grad, quantization as Q, randn, type Tensor } from '../../../../index.js';
-import * as nnq from '../../../../runtime/quantized/nn_quantized.js';
 import * as nniq from '../../../../runtime/quantized/nn_intrinsic_quantized.js';
+import * as nnq from '../../../../runtime/quantized/nn_quantized.js';
 
 const qconfig = Q.get_default_qat_qconfig('qnnpack');
 const g = () => new Generator(7);

@@ -1,0 +1,99 @@
+/**
+ * What the analysis subcommands share: the data/qconfig options, turning them into a TaskSpec, loading
+ * either a model file (float) or a save_quantized directory (int8), and printing text or --json.
+ * Errors: UsageError / ModelFileError → exit 2 (bad arguments, missing or malformed model file);
+ * anything else (tracing, running) → exit 1 — main.ts maps them.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { load_quantized } from '../compiler/artifact/quantized_artifact.js';
+import type { GraphModule } from '../compiler/ir/graph_module.js';
+import type { Module } from '../runtime/nn/module.js';
+import { build_model, load_model_file, type ModelFile } from '../tools/model_file.js';
+import { QCONFIG_NAMES } from '../tools/sensitivity/qconfigs.js';
+import { type TaskSpec, use_backend } from '../tools/sensitivity/task.js';
+import { UsageError } from './dump.js';
+
+/** Options every analysis subcommand accepts. */
+export interface CommonOptions {
+  json?: boolean;
+  weights?: string | boolean;
+  data?: string;
+  backend: 'js' | 'wasm';
+  qconfig: string;
+  calibImages: string;
+  evalImages: string;
+  evalOffset: string;
+}
+
+/** Parses a positive integer option, naming it when it is not one. */
+export function int_option(value: string, name: string, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got '${value}'`);
+  return n;
+}
+
+/** Adds the shared options to a subcommand. */
+export function add_common_options(cmd: Command, which: { data?: boolean; qconfig?: boolean } = { data: true, qconfig: true }): Command {
+  cmd.option('--json', 'print one JSON document on stdout (progress stays on stderr)');
+  cmd.option('-w, --weights <file>', "weights for the model file's load_weights (default: its own default)");
+  cmd.option('--no-weights', 'do not call load_weights (random initialisation)');
+  cmd.addOption(new Option('--backend <name>', 'int8 kernel backend').choices(['js', 'wasm']).default('wasm'));
+  if (which.qconfig !== false)
+    cmd.addOption(new Option('-q, --qconfig <name>', 'qconfig for quantized layers').choices([...QCONFIG_NAMES]).default('qnnpack'));
+  if (which.data !== false) {
+    cmd.option('--data <dir>', 'Fashion-MNIST IDX directory (default: examples/data/fashion-mnist)');
+    cmd.option('--calib-images <n>', 'calibration images: the first N training images', '1000');
+    cmd.option('--eval-images <n>', 'evaluation images from the test set', '2000');
+    cmd.option('--eval-offset <n>', 'first test image used for evaluation', '0');
+  }
+  return cmd;
+}
+
+/** The TaskSpec the options describe for model file `model`. */
+export function task_spec(model: string, o: CommonOptions): TaskSpec {
+  return {
+    model,
+    weights: o.weights ?? true,
+    qconfig: o.qconfig,
+    backend: o.backend,
+    ...(o.data ? { data_dir: o.data } : {}),
+    calib_images: int_option(o.calibImages ?? '1000', '--calib-images'),
+    eval_images: int_option(o.evalImages ?? '2000', '--eval-images'),
+    eval_offset: int_option(o.evalOffset ?? '0', '--eval-offset', 0),
+  };
+}
+
+/** True when `path` is a directory written by save_quantized. */
+export function is_quantized_dir(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'manifest.json'));
+}
+
+/** A loaded model: a float model from a model file, or an int8 GraphModule from a save_quantized directory. */
+export type LoadedModel = { kind: 'float'; model: Module; file: ModelFile } | { kind: 'quantized'; model: GraphModule; dir: string };
+
+/** Loads a model file or a quantized directory (checked: a missing path is a usage error). */
+export async function load_any(path: string, o: CommonOptions): Promise<LoadedModel> {
+  use_backend(o.backend);
+  if (is_quantized_dir(path)) return { kind: 'quantized', model: load_quantized(path), dir: path };
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UsageError(`${path} is a directory without manifest.json: not a model file nor a save_quantized directory`);
+  const file = await load_model_file(path);
+  return { kind: 'float', model: build_model(file, o.weights ?? true), file };
+}
+
+/** Prints `json` with --json, else `text`; both to stdout. */
+export function emit(o: { json?: boolean }, json: unknown, text: string): void {
+  process.stdout.write(o.json ? `${JSON.stringify(json, null, 1)}\n` : `${text}\n`);
+}
+
+/** A note on stderr (progress and context; never mixed into --json stdout). */
+export function note(msg: string): void {
+  process.stderr.write(`fxq: ${msg}\n`);
+}
+
+/** Percent with two decimals. */
+export function pct(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}
