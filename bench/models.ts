@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- models [--models fmnist_cnn,fmnist_resnet,resnet18] [--batches 1,32] [--backends js,wasm]
- *  [--quick] [--budget-ms 1000] [--max-call-s 60] [--calib 1000] [--onnx DIR] [--out out/bench_models.json]`
+ *  [--quick] [--budget-ms 1000] [--max-call-s 60] [--calib 1000] [--calib-backend wasm] [--onnx DIR] [--out out/bench_models.json]`
  *
  * Model-level latency, single thread, side by side in one run: fxq fp32 and int8 (FX PTQ, qnnpack
  * qconfig) on the js and wasm backends, and onnxruntime-web (wasm EP, 1 thread) on the reference fp32
@@ -8,6 +8,8 @@
  * Fashion-MNIST models use the trained weights, the first N test images as input and the first
  * --calib training images for calibration; ResNet-18 (3×224×224) has random weights and is calibrated
  * on 4 random batches of 2 as the reference did (its ONNX weights differ: compare latency only).
+ * Calibration runs on wasm by default (fast; HistogramObserver qparams move slightly with the fp32
+ * backend's summation order — `--calib-backend js` uses the reference kernels, as the demo does).
  * Cells whose estimated call time exceeds --max-call-s (js at 224×224, batch 32) are skipped with the
  * estimate. The table is also written as JSON (default out/bench_models.json).
  */
@@ -22,19 +24,12 @@ import { quantize_ptq } from '../examples/lib/ptq.js';
 import { get_example_model } from '../examples/models/index.js';
 import { Generator, type nn, no_grad, randn, type Tensor } from '../index.js';
 import { write_file_atomic } from '../runtime/io/atomic.js';
-import { DEFAULT_ONNX_DIR, load_ort, type OrtModule, type OrtRunner, ort_session } from './_ort.js';
+import { type Cell, estimate, time_forward, time_ort } from './_capped_timing.js';
+import { DEFAULT_ONNX_DIR, load_ort, type OrtModule, ort_session } from './_ort.js';
 import { REFERENCE_LATENCY } from './_reference_latency.js';
-import { arg_value, format_ms, has_flag, print_table, summarize, time_async, time_sync } from './_util.js';
+import { arg_value, format_ms, has_flag, print_table } from './_util.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** One timed cell: median ms per call, or why it was not timed. */
-export interface Cell {
-  median_ms: number | null;
-  p10_ms?: number;
-  runs?: number;
-  skipped?: string;
-}
 
 /** One table row (a model at a batch size), as written to the JSON. */
 export interface ModelRow {
@@ -53,99 +48,37 @@ interface Options {
   budget_ms: number;
   max_call_ms: number;
   calib: number;
+  calib_backend: BackendName;
   onnx_dir: string;
   out: string;
   quick: boolean;
+}
+
+function parse_backend(b: string): BackendName {
+  if (b !== 'js' && b !== 'wasm') throw new Error(`bench models: unknown backend '${b}' (js, wasm)`);
+  return b;
 }
 
 function parse(args: string[]): Options {
   const quick = has_flag(args, 'quick');
   const models = (arg_value(args, 'models') ?? 'fmnist_cnn,fmnist_resnet,resnet18').split(',');
   for (const m of models) get_example_model(m); // unknown names fail here, listing the known ones
-  const backends = (arg_value(args, 'backends') ?? 'js,wasm').split(',');
-  for (const b of backends)
-    if (b !== 'js' && b !== 'wasm') throw new Error(`bench models: --backends: unknown backend '${b}' (js, wasm)`);
+  const backends = (arg_value(args, 'backends') ?? 'js,wasm').split(',').map(parse_backend);
   const batches = (arg_value(args, 'batches') ?? '1,32').split(',').map(Number);
   if (batches.some((b) => !(Number.isInteger(b) && b > 0)))
     throw new Error(`bench models: --batches must be positive integers, got '${arg_value(args, 'batches')}'`);
   return {
     models,
     batches,
-    backends: backends as BackendName[],
+    backends,
     budget_ms: Number(arg_value(args, 'budget-ms') ?? (quick ? 300 : 1000)),
     max_call_ms: 1000 * Number(arg_value(args, 'max-call-s') ?? (quick ? 5 : 60)),
     calib: Number(arg_value(args, 'calib') ?? (quick ? 200 : 1000)),
+    calib_backend: parse_backend(arg_value(args, 'calib-backend') ?? 'wasm'),
     onnx_dir: arg_value(args, 'onnx') ?? DEFAULT_ONNX_DIR,
     out: resolve(arg_value(args, 'out') ?? join(here, '..', 'out', 'bench_models.json')),
     quick,
   };
-}
-
-/** Estimated call time for a batch from a smaller batch's median (linear in the batch). */
-function estimate(prev: Cell | undefined, prev_batch: number, batch: number): number | null {
-  return prev?.median_ms != null ? (prev.median_ms * batch) / prev_batch : null;
-}
-
-/** Wall time of one call. */
-function time_once(call: () => unknown): number {
-  const t0 = performance.now();
-  call();
-  return performance.now() - t0;
-}
-
-/**
- * Times `call` unless the estimate (from a smaller batch) is over the cap. A first call is the warm-up
- * and the probe: over a second, 1–2 more timed runs (a 224×224 js forward takes seconds, more runs
- * would not change the conclusion); otherwise time_sync's warm-up and budget.
- */
-function time_forward(call: () => unknown, est_ms: number | null, o: Options): Cell {
-  if (est_ms !== null && est_ms > o.max_call_ms)
-    return {
-      median_ms: null,
-      skipped: `est. ${(est_ms / 1000).toFixed(0)} s/call > --max-call-s ${o.max_call_ms / 1000}`,
-    };
-  const first = time_once(call);
-  if (first > o.max_call_ms) return { median_ms: first, runs: 1 };
-  if (first > 1000) {
-    const samples = Array.from({ length: first > 5000 ? 1 : 2 }, () => time_once(call));
-    const t = summarize(samples);
-    return { median_ms: t.median_ms, p10_ms: t.p10_ms, runs: t.runs };
-  }
-  const t = time_sync(call, { warmup: 2, min_runs: o.quick ? 3 : 5, budget_ms: o.budget_ms });
-  return { median_ms: t.median_ms, p10_ms: t.p10_ms, runs: t.runs };
-}
-
-/** As time_forward for an onnxruntime session (async calls). */
-async function time_ort(
-  runner: OrtRunner | null,
-  data: Float32Array,
-  shape: number[],
-  est_ms: number | null,
-  o: Options,
-): Promise<Cell> {
-  if (!runner) return { median_ms: null, skipped: 'no ONNX file' };
-  if (est_ms !== null && est_ms > o.max_call_ms)
-    return {
-      median_ms: null,
-      skipped: `est. ${(est_ms / 1000).toFixed(0)} s/call > --max-call-s ${o.max_call_ms / 1000}`,
-    };
-  const t0 = performance.now();
-  await runner.run(data, shape);
-  const first = performance.now() - t0;
-  const t =
-    first > 1000
-      ? await time_async(() => runner.run(data, shape), {
-          warmup: 0,
-          min_runs: first > 5000 ? 1 : 2,
-          max_runs: 2,
-          budget_ms: 0,
-        })
-      : await time_async(() => runner.run(data, shape), {
-          warmup: 2,
-          min_runs: o.quick ? 3 : 5,
-          budget_ms: o.budget_ms,
-        });
-  return { median_ms: t.median_ms, p10_ms: t.p10_ms, runs: t.runs };
 }
 
 function max_abs_diff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -164,7 +97,7 @@ interface Subject {
   quantize_s: number;
 }
 
-/** Builds the fp32 model and its int8 counterpart (prepare_fx → calibrate on wasm → convert_fx). */
+/** Builds the fp32 model and its int8 counterpart (prepare_fx → calibrate → convert_fx). */
 function make_subject(name: string, o: Options): Subject {
   const spec = get_example_model(name);
   const trained = spec.pretrained !== undefined;
@@ -185,7 +118,7 @@ function make_subject(name: string, o: Options): Subject {
     calib_batches = Array.from({ length: 4 }, () => randn([2, ...shape], { generator: g }));
     input = (b) => randn([b, ...shape], { generator: new Generator(1) });
   }
-  const int8 = with_backend(o.backends.includes('wasm') ? 'wasm' : 'js', () =>
+  const int8 = with_backend(o.calib_backend, () =>
     quantize_ptq(fp32, spec.example_inputs(), (prepared) => {
       no_grad(() => {
         for (const x of calib_batches) prepared.call(x);
@@ -286,7 +219,7 @@ function print_rows(rows: ModelRow[], o: Options): void {
     'fp32/int8 = int8 speed-up on that backend; max|Δ| = largest logit difference vs ORT on the same weights',
   );
   console.log(
-    `(int8: ORT's QDQ model carries PyTorch's qparams from 1,000 calibration images; this run calibrated on ${o.calib}).\n`,
+    `(int8: ORT's QDQ model carries PyTorch's qparams from 1,000 calibration images; this run calibrated on ${o.calib} on ${o.calib_backend}).\n`,
   );
   print_table(headers, body);
   const skipped = rows.flatMap((r) =>

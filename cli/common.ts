@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { load_quantized } from '../compiler/artifact/quantized_artifact.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
+import { symbolic_trace } from '../compiler/trace/symbolic_trace.js';
 import type { Module } from '../runtime/nn/module.js';
 import { build_model, load_model_file, type ModelFile } from '../tools/model_file.js';
 import { QCONFIG_NAMES } from '../tools/sensitivity/qconfigs.js';
@@ -80,7 +81,9 @@ export async function load_any(path: string, o: CommonOptions): Promise<LoadedMo
   if (existsSync(path) && statSync(path).isDirectory())
     throw new UsageError(`${path} is a directory without manifest.json: not a model file nor a save_quantized directory`);
   const file = await load_model_file(path);
-  return { kind: 'float', model: build_model(file, o.weights ?? true), file };
+  // the traced graph is what quantize/compare see, so eval and bench measure it too (a model that
+  // cannot be traced fails here, exit 1, as in the other subcommands)
+  return { kind: 'float', model: symbolic_trace(build_model(file, o.weights ?? true)), file };
 }
 
 /** Prints `json` with --json, else `text`; both to stdout. */

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ModelFileError } from '../tools/model_file.js';
+import { stop_all_progress_bars } from '../tools/progress.js';
 import { DUMP_FORMATS, type DumpFormat, dump, UsageError } from './dump.js';
 import { register_analysis_commands } from './register.js';
 
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
+    stop_all_progress_bars();
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof UsageError || e instanceof ModelFileError) {
       process.stderr.write(`fxq: ${e.message}\n`);

@@ -2,7 +2,7 @@
  * `fxq quantize`: a model file → an int8 GraphModule saved with save_quantized. Modes:
  *   static  prepare_fx → calibrate (first N training images) → convert_fx
  *   dynamic prepare_fx with a dynamic qconfig (int8 weights, activations quantized per call) → convert_fx
- *   qat     prepare_qat_fx → fine-tune (SGD lr 1e-4, momentum 0.9, cross-entropy) on the calibration
+ *   qat     fuse_fx (BN folded) → prepare_qat_fx → fine-tune (SGD lr 1e-4, momentum 0.9, cross-entropy) on the calibration
  *           images for --qat-epochs → eval → convert_fx
  */
 import { performance } from 'node:perf_hooks';
@@ -10,9 +10,9 @@ import { save_quantized } from '../compiler/artifact/quantized_artifact.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { convert_fx } from '../compiler/quantize_fx/convert.js';
 import { prepare_fx, prepare_qat_fx } from '../compiler/quantize_fx/prepare.js';
+import { fuse_fx } from '../compiler/quantize_fx.js';
 import { cross_entropy } from '../runtime/nn/loss.js';
 import type { Module } from '../runtime/nn/module.js';
-import { get_default_qat_module_mappings } from '../runtime/nn/qat/index.js';
 import { SGD } from '../runtime/optim/sgd.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
 import { build_model, example_inputs_of, load_model_file } from '../tools/model_file.js';
@@ -75,12 +75,12 @@ function fine_tune(prepared: Module, o: QuantizeOptions): void {
 export function quantize_model(model: Module, example_inputs: unknown[], o: QuantizeOptions): GraphModule {
   const qconfig = qconfig_by_name(o.mode === 'dynamic' && o.qconfig === 'qnnpack' ? 'dynamic' : o.mode === 'qat' && o.qconfig === 'qnnpack' ? 'qat' : o.qconfig);
   if (o.mode === 'qat') {
-    model.train();
-    const prepared = prepare_qat_fx(model, { '': qconfig }, example_inputs, null, {
-      warn: false,
-      qat_module_mappings: get_default_qat_module_mappings() as never,
-    });
-    model.eval();
+    // BatchNorm is folded first (fuse_fx in eval mode), then trained as conv(+relu): convert_fx does not
+    // lower live-BN QAT modules (ConvBn2d …) nor nn.qat swaps yet, so a torch-style QAT of conv-bn would
+    // leave them float. Weights are quantized at convert; activations train through FakeQuantize.
+    const folded = fuse_fx(model.eval());
+    folded.train();
+    const prepared = prepare_qat_fx(folded, { '': qconfig }, example_inputs, null, { warn: false });
     fine_tune(prepared, o);
     prepared.eval();
     return convert_fx(prepared, { backend: o.backend });

@@ -1,5 +1,6 @@
 /** `fxq sensitivity`: one-at-a-time or leave-one-out per-layer sensitivity of a model file, on worker threads. */
 import { availableParallelism } from 'node:os';
+import { symbolic_trace } from '../compiler/trace/symbolic_trace.js';
 import { progress_bar } from '../tools/progress.js';
 import { format_sensitivity_table, leave_one_out, one_at_a_time, quantizable_layers } from '../tools/sensitivity/sensitivity.js';
 import { build_model, load_model_file } from '../tools/model_file.js';
@@ -15,6 +16,7 @@ export async function sensitivity_command(
   const workers = o.workers === undefined ? availableParallelism() : int_option(o.workers, '--workers');
   // build once here: a broken model file fails before any worker starts, and --layers is checked
   const model = build_model(await load_model_file(path), false);
+  symbolic_trace(model); // a model that cannot be traced fails here (exit 1), not in every worker
   const known = quantizable_layers(model, { include_blocks: true });
   const all_modules = new Set([...model.named_modules()].map(([n]) => n));
   const layers = o.layers ? o.layers.split(',').map((s) => s.trim()) : quantizable_layers(model, { include_blocks: o.blocks });

@@ -11,6 +11,13 @@ export interface ProgressBar {
   stop(): void;
 }
 
+const active = new Set<ProgressBar>();
+
+/** Stops every bar still running (an error path that skipped stop(): its timer would keep the process alive). */
+export function stop_all_progress_bars(): void {
+  for (const b of [...active]) b.stop();
+}
+
 /** Starts a bar labelled `label` over `total` steps (0 = unknown yet; pass it to update later). */
 export function progress_bar(label: string, total: number, options: { silent?: boolean } = {}): ProgressBar {
   if (options.silent) return { update: () => {}, stop: () => {} };
@@ -27,7 +34,7 @@ export function progress_bar(label: string, total: number, options: { silent?: b
   );
   let cur_total = total;
   bar.start(total, 0);
-  return {
+  const handle: ProgressBar = {
     update(done: number, t?: number): void {
       if (t !== undefined && t !== cur_total) {
         cur_total = t;
@@ -36,7 +43,10 @@ export function progress_bar(label: string, total: number, options: { silent?: b
       bar.update(done);
     },
     stop(): void {
+      if (!active.delete(handle)) return;
       bar.stop();
     },
   };
+  active.add(handle);
+  return handle;
 }

@@ -5,7 +5,7 @@
  */
 import { Module } from '../nn/module.js';
 import type { QConfig } from '../quant/qconfig.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 
 type Slots = Record<string, unknown>;
 type Forward = (this: Module, ...args: unknown[]) => unknown;
@@ -34,7 +34,12 @@ export function insert_activation_post_process(m: Module, qconfig: QConfig): voi
   const hooked = function (this: Module, ...args: unknown[]): unknown {
     const y = inner.apply(this, args);
     const post = (this as unknown as Slots).activation_post_process as Module | undefined;
-    return post ? post.call(y as Tensor) : y;
+    if (!post) return y;
+    if (!(y instanceof Tensor))
+      throw new Error(
+        `observer of ${this.constructor.name}: its output is ${Array.isArray(y) ? 'an array' : typeof y}, not a Tensor, so activation_post_process cannot observe it; give this module qconfig = null`,
+      );
+    return post.call(y);
   } as Hooked;
   hooked[HOOKED] = inner;
   // not enumerable: Object.entries (children, state) must not see it; deepcopy copies it (shared function)

@@ -14,7 +14,7 @@ import { insert_activation_post_process } from './observer_hooks.js';
 import { type EagerQConfigDict, module_qconfig, propagate_qconfig_ } from './propagate_qconfig.js';
 import {
   get_default_qat_module_mappings,
-  get_default_qconfig_propagation_list,
+  get_default_static_quant_module_mappings,
   type ModuleClass,
   type ModuleMapping,
 } from './quantization_mappings.js';
@@ -60,6 +60,18 @@ function add_observer_(module: Module, allow: Set<ModuleClass>, non_leaf: Set<Mo
   }
 }
 
+/**
+ * The classes prepare observes by default: the static and QAT mapping keys. torch passes its whole
+ * propagation list, dynamic-only classes included, but an RNN's output is a tuple no observer can take,
+ * and static convert has no int8 module for it anyway.
+ */
+function default_observed_classes(): Set<ModuleClass> {
+  return new Set<ModuleClass>([
+    ...get_default_static_quant_module_mappings().keys(),
+    ...get_default_qat_module_mappings().keys(),
+  ]);
+}
+
 function inplace_of(arg: boolean | PrepareOptions | undefined): PrepareOptions {
   return typeof arg === 'boolean' ? { inplace: arg } : (arg ?? {});
 }
@@ -79,11 +91,7 @@ export function prepare<M extends Module>(model: M, inplace_or_options?: boolean
     throw new Error(
       `prepare: no module of ${model.constructor.name} has a qconfig, so nothing would be observed or quantized; set model.qconfig = get_default_qconfig('qnnpack') (or .qconfig on the submodules to quantize) before prepare`,
     );
-  add_observer_(
-    target,
-    options.allow_list ?? get_default_qconfig_propagation_list(),
-    options.observer_non_leaf_module_list,
-  );
+  add_observer_(target, options.allow_list ?? default_observed_classes(), options.observer_non_leaf_module_list);
   return target;
 }
 
@@ -94,11 +102,21 @@ export interface PrepareQatOptions {
 }
 
 /**
- * prepare_qat(model, {mapping, inplace}): for a model in train mode with qconfigs (get_default_qat_qconfig):
- * swaps float (fused) modules for their QAT versions, then attaches fake-quant output observers.
+ * prepare_qat(model, mapping?, inplace=false) — or prepare_qat(model, {mapping, inplace}): for a model in
+ * train mode with qconfigs (get_default_qat_qconfig), swaps float (fused) modules for their QAT versions
+ * (default mapping: get_default_qat_module_mappings()), then attaches fake-quant output observers.
  */
-export function prepare_qat<M extends Module>(model: M, options: PrepareQatOptions | boolean = {}): M {
-  const opts = typeof options === 'boolean' ? { inplace: options } : options;
+export function prepare_qat<M extends Module>(
+  model: M,
+  mapping_or_options: ModuleMapping | PrepareQatOptions | boolean | null = null,
+  inplace = false,
+): M {
+  const opts: PrepareQatOptions =
+    mapping_or_options instanceof Map
+      ? { mapping: mapping_or_options, inplace }
+      : typeof mapping_or_options === 'boolean'
+        ? { inplace: mapping_or_options }
+        : { inplace, ...(mapping_or_options ?? {}) };
   if (!model.training)
     throw new Error(
       `prepare_qat: ${model.constructor.name} is in eval mode; prepare_qat only works on models in training mode (call model.train() first)`,

@@ -29,6 +29,10 @@ describe('run_ptq_demo (200 test images, 100 calibration images)', () => {
     expect(r.agreement).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('gives bit-identical int8 logits on the js and wasm backends', () => {
+    expect(r.int8_js_wasm_identical).toBe(true);
+  });
+
   it('shrinks the state_dict to at most 30% of fp32', () => {
     expect(r.size.fp32_bytes).toBe(1688120); // 421,642 fp32 parameters + BN stats and counters
     expect(r.size.ratio).toBeLessThanOrEqual(0.3);
@@ -54,12 +58,26 @@ describe('run_ptq_demo (200 test images, 100 calibration images)', () => {
 
 describe('run_ptq_demo on FmnistResNet (200 test images, 50 calibration images)', () => {
   it('lowers the residual add+relu to int8 and keeps accuracy', () => {
-    const r = run_ptq_demo({ model: 'fmnist_resnet', test_limit: 200, calib_limit: 50, latency: false, quiet: true });
+    const r = run_ptq_demo({
+      model: 'fmnist_resnet',
+      test_limit: 200,
+      calib_limit: 50,
+      calib_backend: 'wasm', // faster; the CNN case above covers the default js calibration
+      check_backends: false,
+      latency: false,
+      quiet: true,
+    });
     expect(r.graph.quantized).toContain('add_relu (quantized.add_relu)');
     expect(r.fp32.accuracy).toBeGreaterThan(0.8); // trained weights (10k reference: 89.98%)
     expect(Math.abs(r.int8.accuracy - r.fp32.accuracy)).toBeLessThanOrEqual(0.03);
     expect(r.size.ratio).toBeLessThanOrEqual(0.3);
     expect(format_ptq_report(r)).toContain('quantization of FmnistResNet');
+  });
+
+  it('refuses a latency batch larger than the test subset before any work', () => {
+    expect(() => run_ptq_demo({ test_limit: 10, latency: { backends: ['js'], batches: [32] }, quiet: true })).toThrow(
+      /latency batch 32 exceeds the 10 test images/,
+    );
   });
 
   it('names an unknown model and the known ones', () => {

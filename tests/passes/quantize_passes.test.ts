@@ -8,15 +8,17 @@ import { assign_qconfig } from '../../passes/assign_qconfig.js';
 import { fuse } from '../../passes/fuse.js';
 import { insert_observers } from '../../passes/insert_observers.js';
 import { remove_redundant_qdq } from '../../passes/remove_redundant_qdq.js';
+import { relu } from '../../runtime/nn/functional/activation.js';
 import { ReLU, Sigmoid } from '../../runtime/nn/layers/activation.js';
 import { Conv2d } from '../../runtime/nn/layers/conv.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
+import { Dropout } from '../../runtime/nn/layers/misc.js';
 import { MaxPool2d } from '../../runtime/nn/layers/pooling.js';
 import { Module } from '../../runtime/nn/module.js';
 import { default_qconfig, get_default_qconfig } from '../../runtime/quant/qconfig.js';
 import { QConfigMapping } from '../../runtime/quant/qconfig_mapping.js';
 import { randn } from '../../runtime/tensor/creation.js';
-import { add, flatten } from '../../runtime/tensor/index.js';
+import { add, cat, flatten } from '../../runtime/tensor/index.js';
 import type { Tensor } from '../../runtime/tensor/tensor.js';
 
 class Inner extends Module {
@@ -139,5 +141,36 @@ describe('convert_observers / lower_to_int8 / remove_redundant_qdq', () => {
     expect(sink.args[0]).toBe(qnode);
     expect((sink.args[1] as Node).args[0]).toBe(other);
     g.lint(gm);
+  });
+});
+
+/** cat of two int8 linears, then F.relu, dropout and reshape: all stay int8 (cat requantizes, the rest share). */
+class Misc extends Module {
+  fc1 = new Linear(4, 4);
+  fc2 = new Linear(4, 4);
+  drop = new Dropout(0.5);
+  fc3 = new Linear(8, 2);
+  forward(x: Tensor): Tensor {
+    const c = relu(cat([this.fc1.forward(x), this.fc2.forward(x)], 1));
+    return this.fc3.forward(this.drop.forward(c).reshape(-1, 8));
+  }
+}
+
+describe('lowering of cat, functional relu, dropout and reshape', () => {
+  it('cat → quantized.cat (output qparams), F.relu → quantized.relu, dropout → identity, reshape → quantized.reshape', () => {
+    const x = randn([3, 4]);
+    const prepared = prepare_fx(new Misc().eval(), { '': q }, [x]);
+    prepared.forward(x);
+    const ref = convert_fx(prepared, { is_reference: true });
+    const low = convert_fx(prepared);
+    const targets = low.graph.nodes.map((n) => n.target);
+    expect(targets).toEqual(expect.arrayContaining(['quantized.cat', 'quantized.relu', 'quantized.reshape']));
+    expect(targets).not.toContain('drop');
+    expect(low.graph.nodes.filter((n) => n.target === 'quantize_per_tensor')).toHaveLength(1);
+    const a = ref.forward(x) as Tensor;
+    const b = low.forward(x) as Tensor;
+    const step = (low.get_submodule('fc3') as unknown as { scale: number }).scale;
+    for (let i = 0; i < a.data.length; i++)
+      expect(Math.abs(a.data[i] - b.data[i])).toBeLessThanOrEqual(2 * step + 1e-6);
   });
 });

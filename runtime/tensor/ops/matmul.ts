@@ -1,5 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
-import { sgemm } from '../../backends/js/fp32/sgemm.js';
+import { get_backend } from '../../backends/registry.js';
+import type { Fp32Kernels } from '../../backends/types.js';
 import { broadcast_shapes, for_each_broadcast, sum_to_shape } from '../broadcast.js';
 import { fmt_shape, reject_quantized } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
@@ -7,9 +8,12 @@ import { Tensor } from '../tensor.js';
 
 /**
  * torch.matmul: 1-d·1-d (dot), 2-d·2-d, 1-d promoted on either side, and batched with broadcast
- * batch dims. Each [m, k]·[k, n] block runs on the js backend's blocked sgemm; a batch against a
+ * batch dims. Each [m, k]·[k, n] block runs on the current backend's sgemm; a batch against a
  * plain 2-d right operand is folded into one tall gemm.
  */
+
+/** The current backend's sgemm, looked up per call so set_backend('wasm') runs matmul on the f32x4 kernel. */
+const sgemm: Fp32Kernels['sgemm'] = (m, n, k, a, b, c, options) => get_backend().fp32.sgemm(m, n, k, a, b, c, options);
 
 interface Operands {
   m: number;

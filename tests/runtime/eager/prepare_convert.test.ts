@@ -97,6 +97,15 @@ describe('eager static quantization (prepare → calibrate → convert)', () => 
     expect(o(p.conv).max_val.data[0]).toBe(-Infinity);
   });
 
+  it('observes only classes static convert can swap: an LSTM keeps its qconfig but gets no observer', () => {
+    const m = new nn.Sequential(new Q.QuantStub(), new nn.Linear(4, 4), new Q.DeQuantStub(), new nn.LSTM(4, 3));
+    (m as unknown as Slots).qconfig = Q.default_qconfig;
+    const p = Q.prepare(m.eval());
+    expect((p.at(1) as unknown as Slots).activation_post_process).toBeInstanceOf(Q.MinMaxObserver);
+    expect(Q.qconfig_equals(qc(p.at(3)) as Q.QConfig, Q.default_qconfig)).toBe(true);
+    expect((p.at(3) as unknown as Slots).activation_post_process).toBeUndefined();
+  });
+
   it('prepare without any qconfig is an error that says how to set one', () => {
     expect(() => Q.prepare(new M())).toThrow(/no module of M has a qconfig.*model\.qconfig = get_default_qconfig/);
   });
