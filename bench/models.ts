@@ -5,6 +5,8 @@
  * Model-level latency, single thread, side by side in one run: fxq fp32 and int8 (FX PTQ, qnnpack
  * qconfig) on the js and wasm backends, and onnxruntime-web (wasm EP, 1 thread) on the reference fp32
  * and int8 QDQ ONNX exports, with the ratios fxq/ORT, next to RESULTS.md §5's figures for context.
+ * Two tables from the same runs: wall-time medians, and process-CPU-time medians (steadier when other
+ * jobs share the VM's two cores; see _capped_timing.ts).
  * Fashion-MNIST models use the trained weights, the first N test images as input and the first
  * --calib training images for calibration; ResNet-18 (3×224×224) has random weights and is calibrated
  * on 4 random batches of 2 as the reference did (its ONNX weights differ: compare latency only).
@@ -23,8 +25,10 @@ import { type BackendName, with_backend } from '../examples/lib/latency.js';
 import { quantize_ptq } from '../examples/lib/ptq.js';
 import { get_example_model } from '../examples/models/index.js';
 import { Generator, type nn, no_grad, randn, type Tensor } from '../index.js';
+import { get_backend, set_backend } from '../runtime/backends/registry.js';
+import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { write_file_atomic } from '../runtime/io/atomic.js';
-import { type Cell, estimate, time_forward, time_ort } from './_capped_timing.js';
+import { type Cell, estimate, time_capped, time_ort } from './_capped_timing.js';
 import { DEFAULT_ONNX_DIR, load_ort, type OrtModule, ort_session } from './_ort.js';
 import { REFERENCE_LATENCY } from './_reference_latency.js';
 import { arg_value, format_ms, has_flag, print_table } from './_util.js';
@@ -130,6 +134,18 @@ function make_subject(name: string, o: Options): Subject {
 
 const KINDS = ['fp32', 'int8'] as const;
 
+/** Selects `backend` while an async timing runs (with_backend would restore it at the first await). */
+async function on_backend<T>(backend: BackendName, fn: () => Promise<T>): Promise<T> {
+  if (backend === 'wasm') load_wasm_backend();
+  const prev = get_backend().name;
+  set_backend(backend);
+  try {
+    return await fn();
+  } finally {
+    set_backend(prev);
+  }
+}
+
 /** Which cell is running, redrawn in place on a terminal (nothing in logs and pipes). */
 function status(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`);
@@ -159,7 +175,9 @@ async function bench_subject(sub: Subject, ort: OrtModule | null, o: Options): P
       for (const be of o.backends) {
         const key = `${kind}_${be}`;
         status(`  ${sub.name} b${b} fxq ${kind} ${be} …`);
-        row.fxq[key] = with_backend(be, () => no_grad(() => time_forward(() => model.call(x), est(prev?.fxq[key]), o)));
+        row.fxq[key] = await on_backend(be, () =>
+          time_capped(() => no_grad(() => model.call(x)), est(prev?.fxq[key]), o),
+        );
       }
       status(`  ${sub.name} b${b} ORT ${kind} …`);
       row.ort[kind] = await time_ort(sess[kind], data, x.shape, est(prev?.ort[kind]), o);
@@ -178,42 +196,57 @@ async function bench_subject(sub: Subject, ort: OrtModule | null, o: Options): P
   return rows;
 }
 
-function ms(c: Cell | undefined): string {
-  if (!c || c.median_ms === null) return c?.skipped ? 'skip' : '—';
-  return format_ms(c.median_ms);
+type Field = 'median_ms' | 'cpu_ms';
+
+function ms(c: Cell | undefined, f: Field): string {
+  const v = c?.[f];
+  if (v == null) return c?.skipped ? 'skip' : '—';
+  return format_ms(v);
 }
 
-function ratio(a: Cell | undefined, b: Cell | undefined): string {
-  if (!a?.median_ms || !b?.median_ms) return '—';
-  return `${(a.median_ms / b.median_ms).toFixed(2)}x`;
+function ratio(a: Cell | undefined, b: Cell | undefined, f: Field): string {
+  const x = a?.[f];
+  const y = b?.[f];
+  if (!x || !y) return '—';
+  return `${(x / y).toFixed(2)}x`;
 }
 
-function print_rows(rows: ModelRow[], o: Options): void {
-  const fx = (k: string, be: string) => `fxq ${k} ${be}`;
+/** One table of `f` (wall median or CPU median): the timings, fxq/ORT ratios and int8 speed-ups. */
+function timing_table(rows: ModelRow[], o: Options, f: Field, with_diff: boolean): void {
   const headers = [
     'model',
     'batch',
-    ...KINDS.flatMap((k) => o.backends.map((be) => fx(k, be))),
+    ...KINDS.flatMap((k) => o.backends.map((be) => `fxq ${k} ${be}`)),
     'ORT-web fp32',
     'ORT-web int8',
     ...o.backends.flatMap((be) => [`fp32 ${be}/ORT`, `int8 ${be}/ORT`]),
     ...o.backends.map((be) => `${be} fp32/int8`),
-    'max|Δ| fp32',
-    'max|Δ| int8',
+    ...(with_diff ? ['max|Δ| fp32', 'max|Δ| int8'] : []),
   ];
   const body = rows.map((r) => [
     r.model,
     r.batch,
-    ...KINDS.flatMap((k) => o.backends.map((be) => ms(r.fxq[`${k}_${be}`]))),
-    ms(r.ort.fp32),
-    ms(r.ort.int8),
-    ...o.backends.flatMap((be) => [ratio(r.fxq[`fp32_${be}`], r.ort.fp32), ratio(r.fxq[`int8_${be}`], r.ort.int8)]),
-    ...o.backends.map((be) => ratio(r.fxq[`fp32_${be}`], r.fxq[`int8_${be}`])),
-    r.max_abs_logit_diff.fp32 === null ? '—' : r.max_abs_logit_diff.fp32.toExponential(1),
-    r.max_abs_logit_diff.int8 === null ? '—' : r.max_abs_logit_diff.int8.toFixed(3),
+    ...KINDS.flatMap((k) => o.backends.map((be) => ms(r.fxq[`${k}_${be}`], f))),
+    ms(r.ort.fp32, f),
+    ms(r.ort.int8, f),
+    ...o.backends.flatMap((be) => [
+      ratio(r.fxq[`fp32_${be}`], r.ort.fp32, f),
+      ratio(r.fxq[`int8_${be}`], r.ort.int8, f),
+    ]),
+    ...o.backends.map((be) => ratio(r.fxq[`fp32_${be}`], r.fxq[`int8_${be}`], f)),
+    ...(with_diff
+      ? [
+          r.max_abs_logit_diff.fp32 === null ? '—' : r.max_abs_logit_diff.fp32.toExponential(1),
+          r.max_abs_logit_diff.int8 === null ? '—' : r.max_abs_logit_diff.int8.toFixed(3),
+        ]
+      : []),
   ]);
+  print_table(headers, body);
+}
+
+function print_rows(rows: ModelRow[], o: Options): void {
   console.log(
-    '\nMedian ms per call, single thread, this run. x/ORT = fxq time ÷ onnxruntime-web time (< 1: fxq faster);',
+    '\nWall time: median ms per call, single thread, this run. x/ORT = fxq ÷ onnxruntime-web (< 1: fxq faster);',
   );
   console.log(
     'fp32/int8 = int8 speed-up on that backend; max|Δ| = largest logit difference vs ORT on the same weights',
@@ -221,7 +254,12 @@ function print_rows(rows: ModelRow[], o: Options): void {
   console.log(
     `(int8: ORT's QDQ model carries PyTorch's qparams from 1,000 calibration images; this run calibrated on ${o.calib} on ${o.calib_backend}).\n`,
   );
-  print_table(headers, body);
+  timing_table(rows, o, 'median_ms', true);
+  console.log(
+    '\nCPU time: median process CPU ms (user + system) per call, same runs. Other jobs on a shared VM inflate wall',
+  );
+  console.log('time but hardly CPU time, so these ratios are the steadier ones.\n');
+  timing_table(rows, o, 'cpu_ms', false);
   const skipped = rows.flatMap((r) =>
     [...Object.entries(r.fxq), ['ort_fp32', r.ort.fp32] as const, ['ort_int8', r.ort.int8] as const]
       .filter(([, c]) => c.skipped)

@@ -100,19 +100,20 @@ export function fuse_fx(
 // ─── end fuse_fx ─────────────────────────────────────────────────────────────────────────────────
 
 // ─── prepare_fx / prepare_qat_fx / convert_fx / save & load (quantization engineer) ─────────────
+export { load_quantized, save_quantized } from './artifact/quantized_artifact.js';
+export { STATIC_PATTERNS } from './quantize_fx/backend_config.js';
+export { type ConvertFxOptions, convert_fx } from './quantize_fx/convert.js';
 export {
-  type ConvertCustomConfigDict,
   ConvertCustomConfig,
+  type ConvertCustomConfigDict,
   PrepareCustomConfig,
   type PrepareCustomConfigDict,
 } from './quantize_fx/custom_config.js';
-export { convert_fx, type ConvertFxOptions } from './quantize_fx/convert.js';
+export { DYNAMIC_PATTERNS } from './quantize_fx/dynamic_patterns.js';
 export {
   get_quantization_warnings,
-  prepare_fx,
   type PrepareFxOptions,
+  prepare_fx,
   prepare_qat_fx,
 } from './quantize_fx/prepare.js';
-export { DYNAMIC_PATTERNS, STATIC_PATTERNS } from './quantize_fx/backend_config.js';
-export { load_quantized, save_quantized } from './artifact/quantized_artifact.js';
 // ─── end prepare_fx / convert_fx ─────────────────────────────────────────────────────────────────

@@ -16,12 +16,8 @@
  */
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import type { Node } from '../compiler/ir/node.js';
-import {
-  find_dynamic_row,
-  find_fused_row,
-  find_static_row,
-  type QuantPatternRow,
-} from '../compiler/quantize_fx/backend_config.js';
+import { find_fused_row, find_static_row, type QuantPatternRow } from '../compiler/quantize_fx/backend_config.js';
+import { find_dynamic_row } from '../compiler/quantize_fx/dynamic_patterns.js';
 import type { Module } from '../runtime/nn/module.js';
 import { FixedQParamsFakeQuantize } from '../runtime/quant/fake_quantize.js';
 import {

@@ -16,7 +16,7 @@
  */
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import type { Argument, Node } from '../compiler/ir/node.js';
-import type { DynamicPatternRow } from '../compiler/quantize_fx/backend_config.js';
+import type { DynamicPatternRow } from '../compiler/quantize_fx/dynamic_patterns.js';
 import type { Module } from '../runtime/nn/module.js';
 import { FixedQParamsObserver } from '../runtime/quant/simple_observers.js';
 import type { NodeQParams } from './convert_observers.js';
@@ -59,7 +59,9 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
   const low = row.lowering;
   const mod = node.op === 'call_module' ? gm.get_submodule(node.target) : null;
   if (low.kind === 'none') {
-    warnings.push(`node '${node.name}' (${row.name}) has no int8 kernel; kept in float between dequantize and quantize`);
+    warnings.push(
+      `node '${node.name}' (${row.name}) has no int8 kernel; kept in float between dequantize and quantize`,
+    );
     return;
   }
   if (low.kind === 'identity') {

@@ -1,7 +1,7 @@
 /**
  * The declarative quantization pattern table (torch 1.13's backend_config for qnnpack, rewritten as data):
  * for each float op — a module class, a function op name or a Tensor method — how prepare observes it
- * (observation type) and what convert lowers it to (int8 module, int8 functional op or dynamic module).
+ * (observation type) and what convert lowers it to (int8 module, int8 functional op, identity or none); the dynamic table is dynamic_patterns.ts.
  * The fused-ReLU variants of binary ops (add → add_relu, mul → mul_relu) come from one parametrised rule.
  */
 import { ConvReLU2d as FloatConvReLU2d, LinearReLU as FloatLinearReLU } from '../../runtime/nn/intrinsic/fused.js';
@@ -10,17 +10,8 @@ import { Conv2d as FloatConv2d } from '../../runtime/nn/layers/conv.js';
 import { Linear as FloatLinear } from '../../runtime/nn/layers/linear.js';
 import { Dropout, Flatten } from '../../runtime/nn/layers/misc.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
-import { GRU, LSTM } from '../../runtime/nn/layers/rnn.js';
-import { GRUCell, LSTMCell, RNNCell } from '../../runtime/nn/layers/rnn_cell.js';
 import type { Module } from '../../runtime/nn/module.js';
 import { Conv2d as QConv2d, ConvReLU2d as QConvReLU2d } from '../../runtime/quantized/modules/conv.js';
-import { Linear as DynLinear, LinearReLU as DynLinearReLU } from '../../runtime/quantized/modules/dynamic/linear.js';
-import { GRU as DynGRU, LSTM as DynLSTM } from '../../runtime/quantized/modules/dynamic/rnn.js';
-import {
-  GRUCell as DynGRUCell,
-  LSTMCell as DynLSTMCell,
-  RNNCell as DynRNNCell,
-} from '../../runtime/quantized/modules/dynamic/rnn_cell.js';
 import { Linear as QLinear, LinearReLU as QLinearReLU } from '../../runtime/quantized/modules/linear.js';
 import type { Node } from '../ir/node.js';
 
@@ -68,13 +59,6 @@ export interface QuantPatternRow {
   /** For 'fixed': the output qparams (torch's default_fixed_qparams_range_*). */
   fixed_qparams?: { scale: number; zero_point: number };
   lowering: Lowering;
-}
-
-/** A dynamic-quantization row: a float module replaced by its dynamic int8 counterpart (weights only). */
-export interface DynamicPatternRow {
-  name: string;
-  module: ModuleClass;
-  quantized: FromFloat;
 }
 
 /** The forms a ReLU takes in a traced graph: module, function, method. */
@@ -267,17 +251,6 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
   ),
 ];
 
-/** Dynamic quantization: float modules with int8 weights and per-call activation quantization. */
-export const DYNAMIC_PATTERNS: readonly DynamicPatternRow[] = [
-  { name: 'nn.Linear', module: FloatLinear, quantized: DynLinear },
-  { name: 'nn.intrinsic.LinearReLU', module: FloatLinearReLU, quantized: DynLinearReLU },
-  { name: 'nn.LSTM', module: LSTM, quantized: DynLSTM },
-  { name: 'nn.GRU', module: GRU, quantized: DynGRU },
-  { name: 'nn.LSTMCell', module: LSTMCell, quantized: DynLSTMCell },
-  { name: 'nn.GRUCell', module: GRUCell, quantized: DynGRUCell },
-  { name: 'nn.RNNCell', module: RNNCell, quantized: DynRNNCell },
-];
-
 /** True when `node` is the op `m` describes (`mod` = the called module for call_module nodes). */
 export function op_matches(m: OpMatcher, node: Node, mod: Module | null): boolean {
   if (m.module) return node.op === 'call_module' && mod !== null && mod.constructor === m.module;
@@ -303,10 +276,4 @@ export function find_fused_row(
       (r) => r.relu !== undefined && op_matches(r.op, op_node, op_mod) && op_matches(r.relu, relu_node, relu_mod),
     ) ?? null
   );
-}
-
-/** The dynamic row for a float module, if any. */
-export function find_dynamic_row(mod: Module | null): DynamicPatternRow | null {
-  if (!mod) return null;
-  return DYNAMIC_PATTERNS.find((r) => mod.constructor === r.module) ?? null;
 }

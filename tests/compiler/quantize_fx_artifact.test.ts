@@ -83,6 +83,14 @@ describe('save_quantized / load_quantized', () => {
     expect([...(loaded.forward(x) as Tensor).data]).toEqual([...(qd.forward(x) as Tensor).data]);
   });
 
+  it('round-trips a reference model (float fused modules between quantize / dequantize)', () => {
+    const ref = convert_fx(prepared, { is_reference: true });
+    save_quantized(ref, join(dir, 'reference'));
+    const loaded = load_quantized(join(dir, 'reference'));
+    expect(loaded.get_submodule('conv1').constructor.name).toBe('ConvReLU2d');
+    expect([...(loaded.forward(x) as Tensor).data]).toEqual([...(ref.forward(x) as Tensor).data]);
+  });
+
   it('rejects a directory that is not an artifact, naming the file', () => {
     expect(() => load_quantized(join(dir, 'nope'))).toThrow(/manifest\.json/);
   });

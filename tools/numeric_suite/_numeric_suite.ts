@@ -13,14 +13,16 @@ export type WeightComparison = Record<string, { float: Tensor; quantized: Tensor
 
 /**
  * Pairs each `*.weight` (and `*_packed_params.weight`) entry of the quantized state dict with the float
- * state dict's entry of the same key (torch's compare_weights). Keys only in one dict are skipped.
+ * state dict's entry of the same key, or `<module>.0.weight` of a fused float module (torch's
+ * compare_weights). Keys only in one dict are skipped.
  */
 export function compare_weights(float_dict: Record<string, Tensor>, quantized_dict: Record<string, Tensor>): WeightComparison {
   const out: WeightComparison = {};
   for (const [key, q] of Object.entries(quantized_dict)) {
     if (!(key === 'weight' || key.endsWith('.weight'))) continue;
     const fkey = key.replace(/\._packed_params\.weight$/, '.weight');
-    const f = float_dict[fkey];
+    // a float fused module (ConvReLU2d = Sequential(conv, relu)) keeps the weight of its first child
+    const f = float_dict[fkey] ?? float_dict[fkey.replace(/weight$/, '0.weight')];
     if (f === undefined) continue;
     if (f.numel() !== q.numel())
       throw new Error(`compare_weights: '${key}' has ${q.numel()} elements in the quantized dict but ${f.numel()} in the float dict ('${fkey}')`);

@@ -7,7 +7,8 @@ import type { Tensor } from '../../runtime/tensor/tensor.js';
 
 /** The float values of a tensor (dequantized when quantized), flattened. */
 export function float_values(t: Tensor): ArrayLike<number> {
-  return (t.is_quantized ? t.dequantize() : t).contiguous().data as ArrayLike<number>;
+  // tensors are contiguous by contract (views share storage in order); quantized ones dequantize first
+  return (t.is_quantized ? t.dequantize() : t).data as ArrayLike<number>;
 }
 
 function check_pair(op: string, x: Tensor, y: Tensor): [ArrayLike<number>, ArrayLike<number>] {

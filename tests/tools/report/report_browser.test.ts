@@ -3,51 +3,46 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { symbolic_trace } from '../../../compiler/trace/symbolic_trace.js';
-import fmnist_resnet from '../../../examples/models/fmnist_resnet.js';
-import { quantize_per_tensor } from '../../../runtime/quant/qtensor.js';
-import type { Tensor } from '../../../runtime/tensor/tensor.js';
-import { compute_sqnr } from '../../../tools/numeric_suite/metrics.js';
-import { graph_svg } from '../../../tools/report/graph_svg.js';
+import create, { example_inputs } from '../../cli/fixtures/tiny_cnn.js';
+import { collect_layer_sections } from '../../../tools/report/collect.js';
 import { build_report_html, type ReportData } from '../../../tools/report/html.js';
-import { histogram } from '../../../tools/report/svg_charts.js';
+import { accuracy, DEFAULT_DATA_DIR, load_calibration, load_images, run_calibration } from '../../../tools/sensitivity/data.js';
+import { one_at_a_time } from '../../../tools/sensitivity/sensitivity.js';
+import { job_qconfig_dict, run_job, type Task, use_backend } from '../../../tools/sensitivity/task.js';
+import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
+import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
+import { get_default_qconfig } from '../../../runtime/quant/qconfig.js';
 import { browser_unavailable, launch } from './browser.js';
 
 const OUT = resolve('.vitest-output/tools/report_browser');
 const why = browser_unavailable();
 
-/** A report over a real traced model: weight SQNR of per-tensor int8 weights, weight histograms with clip ranges. */
+/** A real report of a small CNN: int8 vs float layers, one-at-a-time sensitivity, histograms. */
 async function make_report(): Promise<ReportData> {
-  const model = fmnist_resnet().eval();
-  const gm = symbolic_trace(model);
-  const layers: ReportData['layers'] = [];
-  const histograms: ReportData['histograms'] = [];
-  const sqnr = new Map<string, number>();
-  for (const node of gm.graph.nodes) {
-    if (node.op !== 'call_module') continue;
-    const w = (gm.get_submodule(node.target) as unknown as { weight?: Tensor }).weight;
-    if (!w || typeof w !== 'object') continue;
-    const d = w.data as Float32Array;
-    const amax = d.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const scale = amax / 127.5;
-    const q = quantize_per_tensor(w, scale, 0, 'qint8');
-    const db = compute_sqnr(w, q);
-    sqnr.set(node.name, db);
-    layers.push({ name: node.target, sqnr: db, scale, zero_point: 0 });
-    histograms.push({ name: node.target, kind: 'weight', data: histogram(d, 32), clip: [-128 * scale, 127 * scale] });
-  }
+  use_backend('js');
+  const calib = load_calibration(undefined, 20);
+  const test = load_images(DEFAULT_DATA_DIR, 'test', 50);
+  const task: Task = {
+    model: create().eval(),
+    example_inputs: example_inputs(),
+    qconfig: get_default_qconfig('qnnpack'),
+    backend: 'js',
+    calibrate: (m) => run_calibration(m, calib.images),
+    evaluate: (m) => accuracy(m, test),
+  };
+  const prepared = prepare_fx(task.model, job_qconfig_dict({ kind: 'int8' }, task.qconfig), task.example_inputs, null, { warn: false });
+  task.calibrate(prepared);
+  const q = convert_fx(prepared);
+  const sections = await collect_layer_sections(task.model, q, [[test.images]]);
+  const sens = await one_at_a_time(task);
   return {
-    title: 'fxq report: fmnist_resnet <test>',
-    subtitle: 'weights quantized per tensor (qint8)',
-    summary: [{ metric: 'parameters', fp32: String(layers.length), int8: String(layers.length) }],
-    graph_svg: await graph_svg(gm.graph, sqnr, 'FmnistResNet'),
-    layers,
-    sensitivity: {
-      mode: 'one-at-a-time',
-      baseline: 0.9,
-      rows: layers.map((l) => ({ layer: l.name, accuracy: 0.9 - 1 / l.sqnr, delta_pp: -100 / l.sqnr })),
-    },
-    histograms,
+    title: 'fxq report: TinyCNN <test>',
+    subtitle: `int8 accuracy ${run_job(task, { kind: 'int8' }).accuracy}`,
+    summary: [{ metric: 'accuracy', fp32: String(sens.fp32_accuracy), int8: String(sens.int8_accuracy) }],
+    graph_svg: sections.graph_svg,
+    layers: sections.layers,
+    sensitivity: { mode: 'one-at-a-time', baseline: sens.baseline, rows: sens.rows },
+    histograms: sections.histograms,
   };
 }
 
@@ -72,7 +67,7 @@ describe('HTML report in headless Chromium', () => {
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
-      expect(await page.title()).toBe('fxq report: fmnist_resnet <test>');
+      expect(await page.title()).toBe('fxq report: TinyCNN <test>');
       // the graph: one coloured group per compared layer, with a visible size
       const coloured = await page.locator('#graph svg g.node.sqnr').count();
       expect(coloured).toBe(data.layers?.length);

@@ -1,0 +1,23 @@
+// `fxq --help` and each subcommand's --help list examples; an unknown subcommand is a usage error (exit 2).
+import { describe, expect, it } from 'vitest';
+import { fxq } from './_spawn.js';
+
+describe('fxq --help', () => {
+  it('the top level and every analysis subcommand show examples and exit codes', async () => {
+    const cmds = ['quantize', 'eval', 'compare', 'sensitivity', 'bench', 'report'];
+    const runs = await Promise.all([fxq(['--help']), ...cmds.map((c) => fxq([c, '--help']))]);
+    for (const r of runs) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Examples:\n {2}\$ fxq /);
+      expect(r.stdout).toContain('Exit codes: 0 ok, 1');
+    }
+    for (const c of cmds) expect(runs[0].stdout).toMatch(new RegExp(`\\n {2}${c} \\[options\\] <model>`));
+    cmds.forEach((c, i) => expect(runs[i + 1].stdout).toContain(`Usage: fxq ${c} [options] <model>`));
+  });
+
+  it('an unknown subcommand exits 2', async () => {
+    const r = await fxq(['quantise', 'x.ts']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'quantise'/);
+  });
+});
