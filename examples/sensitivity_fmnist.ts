@@ -5,7 +5,11 @@
  *   --amp — 4-bit qconfig: full-4-bit accuracy, then auto_mixed_precision to fp32 − 1 pp, checked on
  *           held-out test images.
  *
- *   npx tsx examples/sensitivity_fmnist.ts [--workers 2] [--eval-images 2000] [--skip-sqnr] [--amp] [--json FILE]
+ *   --speedup — the same one-at-a-time run (fp32, int8 and --speedup-layers N layers) on 1 and on 2
+ *           worker threads; prints both wall times, their ratio and the load average around each.
+ *
+ *   npx tsx examples/sensitivity_fmnist.ts [--workers 2] [--eval-images 2000] [--skip-oaat] [--skip-sqnr]
+ *                                          [--amp] [--speedup] [--json FILE]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -81,6 +85,20 @@ if (!flag('skip-sqnr')) {
   }
   console.log(`\nlargest |Δ| SQNR vs PyTorch: ${worst.toFixed(2)} dB\n`);
   Object.assign(out, { per_layer_sqnr: layers, worst_sqnr_db: worst });
+}
+
+if (flag('speedup')) {
+  const model = (await load_task({ ...spec, eval_images: 1 })).model;
+  const layers = quantizable_layers(model).slice(0, Number(arg('speedup-layers') ?? 4));
+  const walls: Record<number, { seconds: number; load_before: number; load_after: number }> = {};
+  for (const w of [1, 2]) {
+    const load_before = loadavg()[0];
+    const r = await one_at_a_time(spec, { layers, workers: w });
+    walls[w] = { seconds: r.seconds, load_before, load_after: loadavg()[0] };
+    console.log(`${w} worker(s): ${r.seconds.toFixed(1)} s for ${layers.length + 2} evaluations (load ${load_before.toFixed(2)} → ${loadavg()[0].toFixed(2)})`);
+  }
+  console.log(`speedup 2 vs 1 worker: ${(walls[1].seconds / walls[2].seconds).toFixed(2)}x\n`);
+  Object.assign(out, { speedup: { layers, walls, ratio: walls[1].seconds / walls[2].seconds } });
 }
 
 if (flag('amp')) {

@@ -23,7 +23,8 @@ export type FromFloat = { from_float(mod: Module): Module; name: string };
 /**
  * How prepare observes an op (torch's ObservationType): 'different' = a new observer on the output;
  * 'share' = the output reuses the input's observer (the op keeps its input's qparams: pools, flatten,
- * reshape, relu, dropout); 'fixed' = fixed qparams (sigmoid, tanh, softmax).
+ * reshape, relu, dropout; with several inputs (cat) every input shares the first input's observer too);
+ * 'fixed' = fixed qparams (sigmoid, tanh, softmax).
  */
 export type ObservationType = 'different' | 'share' | 'fixed';
 
@@ -148,7 +149,8 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
     name: 'cat',
     op: { function: 'cat' },
     inputs: 'list',
-    observation: 'different',
+    // torch 1.13: OUTPUT_SHARE_OBSERVER_WITH_INPUT, and every input shares the first input's observer too
+    observation: 'share',
     lowering: { kind: 'function', op: 'quantized.cat', args: (n) => [arg(n, 1, 'dim', 0)], takes_qparams: true },
   },
   // ops that keep their input's qparams

@@ -1,31 +1,28 @@
 /**
- * The tracer prepare_fx uses (torch's QuantizationTracer): a Tracer that also records, on every
- * call_function / call_method node, the module whose forward made the call (`node.meta.scope` =
- * [qualified path, module class]) so function qconfigs can follow module_name / object_type entries of
- * the enclosing module, as torch's node_name_to_scope does. A TraceError gets the prepare_custom_config hint.
+ * Tracing for prepare_fx (torch's QuantizationTracer): a plain Tracer, then every call_function /
+ * call_method node gets `node.meta.scope` = [qualified path, module class] of the innermost module whose
+ * forward made the call — the last entry of the tracer's node.meta.nn_module_stack, or the root — so
+ * function qconfigs can follow module_name / object_type entries of the enclosing module, as torch's
+ * node_name_to_scope does. A TraceError gets the prepare_custom_config hint.
  */
 import type { Module } from '../../runtime/nn/module.js';
-import type { Tensor } from '../../runtime/tensor/tensor.js';
 import { GraphModule } from '../ir/graph_module.js';
+import type { Graph } from '../ir/graph.js';
 import { TraceError } from '../trace/errors.js';
-import { proxy_node } from '../trace/proxy.js';
-import { Tracer, type TracerOptions } from '../trace/tracer.js';
+import { type NnModuleStack, Tracer, type TracerOptions } from '../trace/tracer.js';
 
 /** What node.meta.scope holds: the enclosing module's qualified name and class. */
 export type Scope = [string, abstract new (...args: never[]) => unknown];
 
-/** A Tracer recording node.meta.scope (see the header). */
-export class ScopeTracer extends Tracer {
-  override record(op: 'call_function' | 'call_method', target: string, args: unknown[]): Tensor {
-    const out = super.record(op, target, args);
-    const node = proxy_node(out);
-    // module_stack is the Tracer's own bookkeeping (private in TS); read, never written
-    const stack = (this as unknown as { module_stack: [string, Module][] }).module_stack;
-    const top = stack[stack.length - 1];
-    if (node && top && node.meta.scope === undefined) {
-      node.meta.scope = [top[0], top[1].constructor] as Scope;
-    }
-    return out;
+/** Sets node.meta.scope on the function / method nodes of `graph` traced from `root` (see the header). */
+export function record_scopes(graph: Graph, root: Module): void {
+  for (const node of graph.nodes) {
+    if (node.op !== 'call_function' && node.op !== 'call_method') continue;
+    if (node.meta.scope !== undefined) continue;
+    const stack = node.meta.nn_module_stack as NnModuleStack | undefined;
+    const path = stack?.[stack.length - 1]?.[0] ?? '';
+    const mod = path === '' ? root : root.get_submodule(path);
+    node.meta.scope = [path, mod.constructor] as Scope;
   }
 }
 
@@ -34,8 +31,8 @@ export class ScopeTracer extends Tracer {
  * the prepare_custom_config way to mark the offending module non-traceable.
  */
 export function trace_for_quantization(model: Module, options: TracerOptions, where: string): GraphModule {
-  const tracer = new ScopeTracer(options);
-  let graph: ReturnType<Tracer['trace']>;
+  const tracer = new Tracer(options);
+  let graph: Graph;
   try {
     graph = tracer.trace(model, {});
   } catch (e) {
@@ -48,5 +45,6 @@ export function trace_for_quantization(model: Module, options: TracerOptions, wh
     }
     throw e;
   }
+  record_scopes(graph, model);
   return new GraphModule(model, graph, model.constructor.name, tracer.tensor_constants);
 }

@@ -25,6 +25,14 @@ export interface TracerOptions {
 }
 
 type Slots = Record<string, unknown>;
+
+/**
+ * torch's node.meta.nn_module_stack: the modules a node was recorded inside, outermost first, as
+ * [qualified path, class name]; the root is not listed (a node of the root's own forward has none) and a
+ * leaf's call_module node lists the leaf itself last, as torch's Tracer.call_module does.
+ */
+export type NnModuleStack = [path: string, class_name: string][];
+
 interface Patch {
   obj: object;
   key: string;
@@ -155,13 +163,14 @@ export class Tracer implements TraceHook, ProxyOwner {
     this.save(m, 'forward');
     const tracer = this;
     const patched = leaf
-      ? (...args: unknown[]) =>
-          tracer.proxy(
-            tracer.graph.call_module(
-              path,
-              args.map((a) => tracer.create_arg(a)),
-            ),
-          )
+      ? (...args: unknown[]) => {
+          const node = tracer.graph.call_module(
+            path,
+            args.map((a) => tracer.create_arg(a)),
+          );
+          tracer.stamp_module_stack(node, [path, m.constructor.name]);
+          return tracer.proxy(node);
+        }
       : function (this: Module, ...args: unknown[]) {
           tracer.module_stack.push([path, m]);
           try {
@@ -186,7 +195,18 @@ export class Tracer implements TraceHook, ProxyOwner {
   }
 
   private get_attr_proxy(path: string): Tensor {
-    return this.proxy(this.get_attr_node(path));
+    const fresh = !this.attr_nodes.has(path);
+    const node = this.get_attr_node(path);
+    if (fresh) this.stamp_module_stack(node);
+    return this.proxy(node);
+  }
+
+  /** Records node.meta.nn_module_stack (see NnModuleStack) from the modules being traced through. */
+  private stamp_module_stack(node: Node, leaf?: [string, string]): void {
+    // module_stack[0] is the root: torch's stack starts below it
+    const stack: NnModuleStack = this.module_stack.slice(1).map(([p, m]) => [p, m.constructor.name]);
+    if (leaf) stack.push(leaf);
+    if (stack.length > 0) node.meta.nn_module_stack = stack;
   }
 
   /** Wraps a node in a traced value. */
@@ -261,13 +281,13 @@ export class Tracer implements TraceHook, ProxyOwner {
     const key = cacheable ? `${proxy_node(args[0])?.name}.${String(args[1])}` : '';
     const hit = cacheable ? this.getattr_cache.get(key) : undefined;
     if (hit) return hit;
-    const proxy = this.proxy(
-      this.graph.create_node(
-        op,
-        target,
-        args.map((a) => this.create_arg(a)),
-      ),
+    const node = this.graph.create_node(
+      op,
+      target,
+      args.map((a) => this.create_arg(a)),
     );
+    this.stamp_module_stack(node);
+    const proxy = this.proxy(node);
     if (cacheable) this.getattr_cache.set(key, proxy);
     return proxy;
   }

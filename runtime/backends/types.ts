@@ -67,6 +67,51 @@ export interface Conv2dGeometry {
  * Verified bit-exact against every conv/linear output of the FmnistCNN / FmnistResNet goldens
  * (tests/runtime/quantized/golden_ptq.test.ts). js's reference: backends/js/int8.ts + int8/numerics.ts.
  */
+/**
+ * qnnpack's q8vadd fixed-point parameters (pytorch_qnnp_compute_add_quantization_params) for
+ * y = clamp(((zp_product + a·a_mult + b·b_mult) >> shift, halves away from zero) + out_zp, qmin, qmax).
+ */
+export interface QAddParams {
+  /** Multipliers of the raw quint8 values (< 2^22 each). */
+  a_mult: number;
+  b_mult: number;
+  /** −(a_mult·a_zp + b_mult·b_zp), wrapped to int32. */
+  zp_product: number;
+  /** Right shift in 0..31. */
+  shift: number;
+  zero_point: number;
+  qmin: number;
+  qmax: number;
+}
+
+/** Window geometry of a 2-d pool over `planes` (= N·C) uint8 planes of in_h×in_w. */
+export interface Pool2dGeometry {
+  planes: number;
+  in_h: number;
+  in_w: number;
+  out_h: number;
+  out_w: number;
+  kernel_h: number;
+  kernel_w: number;
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+}
+
+/**
+ * qnnpack's average-pool requantization (pytorch_qnnp_compute_avgpool_quantization_params + q8avgpool):
+ * acc = Σ_window x (padding reads as x_zero_point) − x_zero_point·kh·kw;
+ * y = clamp(sign(acc)·((|acc|·mult + 2^(shift−1)) >> shift) + out_zero_point, 0, 255).
+ */
+export interface QAvgPoolParams {
+  x_zero_point: number;
+  /** 24-bit multiplier (the float32 mantissa of the scale ratio with its hidden bit). */
+  mult: number;
+  /** In 16..63. */
+  shift: number;
+  out_zero_point: number;
+}
+
 export interface Int8Kernels {
   readonly name: string;
   /** Packs a weight for qlinear/qconv2d; validates shapes and the int32 accumulator bound. */
@@ -80,6 +125,15 @@ export interface Int8Kernels {
    * requantization (the caller scales to float and adds the float bias).
    */
   qlinear_acc(x: Uint8Array, x_zero_point: number, m: number, w: PackedQWeight, acc?: Int32Array): Int32Array;
+  /**
+   * Optional (the js reference's runs otherwise): qnnpack's fixed-point add of two same-length quint8
+   * arrays (torch.ops.quantized.add / add_relu when shapes match), see QAddParams.
+   */
+  qadd?(a: Uint8Array, b: Uint8Array, p: QAddParams, y?: Uint8Array): Uint8Array;
+  /** Optional: max over each window (padding never wins; uint8 ≥ 0), NCHW planes in and out. */
+  qmax_pool2d?(x: Uint8Array, g: Pool2dGeometry, y?: Uint8Array): Uint8Array;
+  /** Optional: qnnpack's average pool (divisor = kh·kw, padding = zero point); g.dilation must be [1, 1]. */
+  qavg_pool2d?(x: Uint8Array, g: Pool2dGeometry, p: QAvgPoolParams, y?: Uint8Array): Uint8Array;
 }
 
 export interface Fp32Kernels {
@@ -95,7 +149,13 @@ export interface Fp32Kernels {
     options?: { trans_a?: boolean; trans_b?: boolean; bias?: Float32Array | null; accumulate?: boolean },
   ): void;
   /** NCHW float conv2d with bias. */
-  conv2d(x: Float32Array, g: Conv2dGeometry, w: Float32Array, bias: Float32Array | null, y?: Float32Array): Float32Array;
+  conv2d(
+    x: Float32Array,
+    g: Conv2dGeometry,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y?: Float32Array,
+  ): Float32Array;
 }
 
 export interface Backend {

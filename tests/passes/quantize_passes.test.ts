@@ -144,7 +144,7 @@ describe('convert_observers / lower_to_int8 / remove_redundant_qdq', () => {
   });
 });
 
-/** cat of two int8 linears, then F.relu, dropout and reshape: all stay int8 (cat requantizes, the rest share). */
+/** cat of two int8 linears, then F.relu, dropout and reshape: all stay int8 (all share the first linear's output qparams). */
 class Misc extends Module {
   fc1 = new Linear(4, 4);
   fc2 = new Linear(4, 4);

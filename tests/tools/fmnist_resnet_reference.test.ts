@@ -1,6 +1,7 @@
-// FmnistResNet against PyTorch (RESULTS.md §4, copied to tests/fixtures/tools): per-layer SQNR of the int8
-// model over the first 2,000 test images within 1 dB, weight SQNR within 0.05 dB, and spot checks of the
-// one-at-a-time table within 0.3 pp. The full table runs in examples/sensitivity_fmnist.ts.
+// FmnistResNet against PyTorch (RESULTS.md §4, copied to tests/fixtures/tools), kept light for the test
+// suite: per-layer SQNR of the int8 model over the first 500 test images within 1 dB of the 2,000-image
+// reference, weight SQNR within 0.05 dB, and one row of the one-at-a-time table (2,000 images) within
+// 0.3 pp. The full table and the 2,000-image SQNR run in examples/sensitivity_fmnist.ts.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { compare_layers } from '../../tools/numeric_suite/layer_report.js';
 import { load_images, rows } from '../../tools/sensitivity/data.js';
-import { one_at_a_time } from '../../tools/sensitivity/sensitivity.js';
+import { run_jobs } from '../../tools/sensitivity/pool.js';
 import { job_qconfig_dict, load_task, type TaskSpec } from '../../tools/sensitivity/task.js';
 
 interface Reference {
@@ -26,13 +27,13 @@ function fxq_name(layer: string): string {
 }
 
 describe('FmnistResNet vs PyTorch (RESULTS.md §4)', () => {
-  it('per-layer activation SQNR within 1 dB and weight SQNR within 0.05 dB over 2,000 test images', async () => {
+  it('per-layer activation SQNR within 1 dB and weight SQNR within 0.05 dB (first 500 test images)', async () => {
     const task = await load_task(spec);
     const prepared = prepare_fx(task.model, job_qconfig_dict({ kind: 'int8' }, task.qconfig), task.example_inputs, null, { warn: false });
     task.calibrate(prepared);
     const q = convert_fx(prepared, { backend: 'wasm' });
-    const test = load_images(resolve(import.meta.dirname, '../../examples/data/fashion-mnist'), 'test', 2000);
-    const batches = Array.from({ length: 8 }, (_, i) => [rows(test.images, 250 * i, 250)]);
+    const test = load_images(resolve(import.meta.dirname, '../../examples/data/fashion-mnist'), 'test', 500);
+    const batches = Array.from({ length: 2 }, (_, i) => [rows(test.images, 250 * i, 250)]);
     const mine = new Map(compare_layers(task.model, q, batches).map((l) => [l.layer, l]));
     let compared = 0;
     for (const r of ref.per_layer_sqnr) {
@@ -46,14 +47,10 @@ describe('FmnistResNet vs PyTorch (RESULTS.md §4)', () => {
     expect(compared).toBe(15);
   });
 
-  it('one-at-a-time accuracy of conv1, layer3.conv2 and the layer1 block within 0.3 pp (2 worker threads)', async () => {
-    const layers = ['conv1', 'layer3.conv2', 'layer1'];
-    const r = await one_at_a_time(spec, { layers, workers: 2 });
-    expect(Math.abs(r.fp32_accuracy - ref.fp32_accuracy)).toBeLessThan(0.003);
-    for (const l of layers) {
-      const want = ref.one_at_a_time.find((x) => x.layer === l)?.accuracy as number;
-      const got = r.rows.find((x) => x.layer === l)?.accuracy as number;
-      expect(Math.abs(got - want), l).toBeLessThanOrEqual(0.003);
-    }
+  it('conv1 quantized alone: 90.60% on the first 2,000 test images, as PyTorch (within 0.3 pp; a worker thread)', async () => {
+    const [r] = await run_jobs(spec, [{ kind: 'only', layers: ['conv1'] }], { workers: 1 });
+    const want = ref.one_at_a_time.find((x) => x.layer === 'conv1')?.accuracy as number;
+    expect(want).toBeCloseTo(0.906, 9);
+    expect(Math.abs(r.accuracy - want)).toBeLessThanOrEqual(0.003 + 1e-12);
   });
 });

@@ -12,6 +12,7 @@ import {
   requantize,
   validate_qweight,
 } from './int8/numerics.js';
+import { qadd, qavg_pool2d, qmax_pool2d } from './int8/pool_add.js';
 
 /** The js backend's packed weight: (w − w_zp) widened once, per-channel qparams expanded to n entries. */
 export interface JsPackedQWeight extends PackedQWeight {
@@ -217,4 +218,13 @@ function qlinear_acc(x: Uint8Array, x_zero_point: number, m: number, w: PackedQW
 }
 
 /** The reference Int8Kernels. */
-export const js_int8: Int8Kernels = { name: 'js', pack_qweight, qlinear, qconv2d, qlinear_acc };
+export const js_int8: Int8Kernels = {
+  name: 'js',
+  pack_qweight,
+  qlinear,
+  qconv2d,
+  qlinear_acc,
+  qadd,
+  qmax_pool2d,
+  qavg_pool2d,
+};

@@ -206,6 +206,57 @@ export interface WasmExports {
     OW: number,
     out: number,
   ): void;
+  qadd_u8(
+    a: number,
+    b: number,
+    n: number,
+    a_mult: number,
+    b_mult: number,
+    zp_product: number,
+    shift: number,
+    zp: number,
+    qmin: number,
+    qmax: number,
+    y: number,
+  ): void;
+  qmax_pool2d_u8(
+    x: number,
+    planes: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    y: number,
+    row: number,
+  ): void;
+  max_pool_scratch_bytes(W: number, OW: number, kw: number, sw: number, pw: number, dw: number): number;
+  qavg_pool2d_u8(
+    x: number,
+    planes: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    xzp: number,
+    mult: number,
+    shift: number,
+    ozp: number,
+    y: number,
+  ): void;
   peak_dot_i16(iters: number, seed: number): number;
   peak_f32(iters: number, seed: number): number;
 }
@@ -230,6 +281,10 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'pack_b_f32',
   'transpose_f32',
   'im2col_f32_packed',
+  'qadd_u8',
+  'qmax_pool2d_u8',
+  'max_pool_scratch_bytes',
+  'qavg_pool2d_u8',
   'peak_dot_i16',
   'peak_f32',
 ];

@@ -14,6 +14,7 @@ import {
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
 import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
+import { make_wasm_pool_add } from './int8_pool_add.js';
 import type { WasmInstance } from './module.js';
 
 const MODE_CH_LANE = 0;
@@ -330,5 +331,5 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     return res;
   }
 
-  return { name: 'wasm', pack_qweight, qlinear, qconv2d, qlinear_acc };
+  return { name: 'wasm', pack_qweight, qlinear, qconv2d, qlinear_acc, ...make_wasm_pool_add(inst) };
 }

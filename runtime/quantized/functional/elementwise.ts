@@ -4,34 +4,17 @@
  */
 
 import { rne } from '../../backends/js/int8/numerics.js';
+import { qadd as js_qadd, qnnpack_add_params } from '../../backends/js/int8/pool_add.js';
+import { get_backend } from '../../backends/registry.js';
 import { broadcast_shapes, for_each_broadcast } from '../../tensor/broadcast.js';
 import { define_function } from '../../tensor/dispatch.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { check_out_qparams, check_quint8, describe, make_qtensor, type QParams, quantize_value } from '../qtensor.js';
+import { check_out_qparams, check_quint8, describe, make_qtensor, quantize_value } from '../qtensor.js';
 
 const fround = Math.fround;
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
 
 function same_shape(a: Tensor, b: Tensor): boolean {
   return a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i]);
-}
-
-/** qnnpack's q8vadd parameters (pytorch_qnnp_compute_add_quantization_params), or null outside its range. */
-function qnnpack_add_params(pa: QParams, pb: QParams, scale: number) {
-  const a_os = fround(fround(pa.scale) / fround(scale));
-  const b_os = fround(fround(pb.scale) / fround(scale));
-  const max_os = a_os > b_os ? a_os : b_os;
-  // qnnpack asserts the ratios lie in [2^-14, 2^8) and the shift below 32, i.e. max ratio ≥ 2^-10
-  if (a_os < 2 ** -14 || b_os < 2 ** -14 || a_os >= 256 || b_os >= 256 || max_os < 2 ** -10) return null;
-  f32[0] = max_os;
-  const exponent = (u32[0] >>> 23) - 127;
-  const shift = 21 - exponent;
-  const a_mult = rne(fround(a_os * 2 ** shift));
-  const b_mult = rne(fround(b_os * 2 ** shift));
-  const zp_product = -(a_mult * pa.zero_point + b_mult * pb.zero_point) | 0;
-  const mask = 2 ** shift - 1;
-  return { a_mult, b_mult, zp_product, shift, mask, threshold: Math.floor(mask / 2) };
 }
 
 function add_impl(op: string, relu: boolean) {
@@ -39,20 +22,15 @@ function add_impl(op: string, relu: boolean) {
     const pa = check_quint8(a, op, 'a');
     const pb = check_quint8(b, op, 'b');
     check_out_qparams(scale, zero_point, op);
-    const qmin = relu ? zero_point : 0;
-    const x = a.data;
-    const y = b.data;
-    const p = same_shape(a, b) ? qnnpack_add_params(pa, pb, scale) : null;
+    const x = a.data as Uint8Array;
+    const y = b.data as Uint8Array;
+    const p = same_shape(a, b)
+      ? qnnpack_add_params(pa.scale, pa.zero_point, pb.scale, pb.zero_point, scale, zero_point, relu)
+      : null;
     if (p) {
-      const out = new Uint8Array(x.length);
-      for (let i = 0; i < x.length; i++) {
-        // wrapping int32 as the C code; the true value always fits
-        const acc = (p.zp_product + x[i] * p.a_mult + y[i] * p.b_mult) | 0;
-        // the remainder test rounds halves away from zero
-        const rem = (acc & p.mask) - (acc < 0 ? 1 : 0);
-        const q = Math.floor(acc / 2 ** p.shift) + (rem > p.threshold ? 1 : 0) + zero_point;
-        out[i] = q < qmin ? qmin : q > 255 ? 255 : q;
-      }
+      // qnnpack's fixed-point path, on the current backend's kernel (the js reference when it has none)
+      const be = get_backend().int8;
+      const out = be.qadd ? be.qadd(x, y, p) : js_qadd(x, y, p);
       return make_qtensor(out, a.shape, 'quint8', scale, zero_point);
     }
     // torch's generic kernel: dequantize both, add in float32, quantize_val

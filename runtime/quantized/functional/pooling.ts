@@ -5,13 +5,18 @@
  * ceil_mode avg_pool2d and non-divisible adaptive pools use ATen's generic kernels.
  */
 import { rne } from '../../backends/js/int8/numerics.js';
+import {
+  qavg_pool2d as js_qavg_pool2d,
+  qmax_pool2d as js_qmax_pool2d,
+  qnnpack_avg_params,
+} from '../../backends/js/int8/pool_add.js';
+import { get_backend } from '../../backends/registry.js';
+import type { Pool2dGeometry } from '../../backends/types.js';
 import { define_function } from '../../tensor/dispatch.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { check_quint8, describe, make_qtensor, type QParams } from '../qtensor.js';
 
 const fround = Math.fround;
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
 
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -84,52 +89,44 @@ export const max_pool2d = define_function(
       options.dilation ?? 1,
       options.ceil_mode ?? false,
     );
-    const src = x.data;
-    const out = new Uint8Array(g.nb * g.c * g.oh * g.ow);
-    let o = 0;
-    for (let p = 0; p < g.nb * g.c; p++) {
-      const base = p * g.ih * g.iw;
-      for (let oy = 0; oy < g.oh; oy++) {
-        for (let ox = 0; ox < g.ow; ox++) {
-          let m = 0;
-          for (let u = 0; u < g.kh; u++) {
-            const iy = oy * g.sh - g.ph + u * g.dh;
-            if (iy < 0 || iy >= g.ih) continue;
-            for (let v = 0; v < g.kw; v++) {
-              const ix = ox * g.sw - g.pw + v * g.dw;
-              if (ix < 0 || ix >= g.iw) continue;
-              const val = src[base + iy * g.iw + ix];
-              if (val > m) m = val;
-            }
-          }
-          out[o++] = m;
-        }
-      }
-    }
+    const be = get_backend().int8;
+    const src = x.data as Uint8Array;
+    const pg = pool_geometry(g.nb * g.c, g.ih, g.iw, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw);
+    const out = be.qmax_pool2d ? be.qmax_pool2d(src, pg) : js_qmax_pool2d(src, pg);
     return make_qtensor(out, [g.nb, g.c, g.oh, g.ow], 'quint8', qp.scale, qp.zero_point);
   },
 );
 
-/** qnnpack's avgpool requantization (pytorch_qnnp_compute_avgpool_quantization_params + q8avgpool). */
-function qnnpack_avg_quantizer(scale: number, out_zp: number): (acc: number) => number {
-  f32[0] = scale;
-  const bits = u32[0];
-  const mult = (bits & 0x7fffff) | 0x800000;
-  const shift = 127 + 23 - (bits >>> 23);
-  if (shift < 16 || shift >= 64)
-    throw new Error(`quantized avg_pool2d: input/output scale ratio ${scale} is outside qnnpack's supported range`);
-  const bmult = BigInt(mult);
-  const bshift = BigInt(shift);
-  const rounding = 1n << (bshift - 1n);
-  return (acc: number) => {
-    // |acc|·mult rounded at the shift, sign restored: halves round away from zero
-    const mag = Number((BigInt(Math.abs(acc)) * bmult + rounding) >> bshift);
-    const q = (acc < 0 ? -mag : mag) + out_zp;
-    return q < 0 ? 0 : q > 255 ? 255 : q;
+function pool_geometry(
+  planes: number,
+  in_h: number,
+  in_w: number,
+  out_h: number,
+  out_w: number,
+  kernel_h: number,
+  kernel_w: number,
+  sh: number,
+  sw: number,
+  ph: number,
+  pw: number,
+  dh: number,
+  dw: number,
+): Pool2dGeometry {
+  return {
+    planes,
+    in_h,
+    in_w,
+    out_h,
+    out_w,
+    kernel_h,
+    kernel_w,
+    stride: [sh, sw],
+    padding: [ph, pw],
+    dilation: [dh, dw],
   };
 }
 
-/** qnnpack's average pool: padding reads as the input zero point and the divisor is always kh·kw. */
+/** qnnpack's average pool (padding reads as the zero point, divisor kh·kw) on the current backend's kernel. */
 function qnnpack_avg_pool(
   x: Tensor,
   qp: QParams,
@@ -144,26 +141,15 @@ function qnnpack_avg_pool(
 ): Tensor {
   const [nb, c, ih, iw] = x.shape;
   const size = kh * kw;
-  const quant = qnnpack_avg_quantizer(fround(fround(qp.scale) / fround(fround(qp.scale) * size)), qp.zero_point);
-  const src = x.data;
-  const out = new Uint8Array(nb * c * oh * ow);
-  let o = 0;
-  for (let p = 0; p < nb * c; p++) {
-    const base = p * ih * iw;
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        let acc = -qp.zero_point * size;
-        for (let u = 0; u < kh; u++) {
-          const iy = oy * sh - ph + u;
-          for (let v = 0; v < kw; v++) {
-            const ix = ox * sw - pw + v;
-            acc += iy < 0 || iy >= ih || ix < 0 || ix >= iw ? qp.zero_point : src[base + iy * iw + ix];
-          }
-        }
-        out[o++] = quant(acc);
-      }
-    }
-  }
+  const params = qnnpack_avg_params(
+    fround(fround(qp.scale) / fround(fround(qp.scale) * size)),
+    qp.zero_point,
+    qp.zero_point,
+  );
+  const g = pool_geometry(nb * c, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, 1, 1);
+  const be = get_backend().int8;
+  const src = x.data as Uint8Array;
+  const out = be.qavg_pool2d ? be.qavg_pool2d(src, g, params) : js_qavg_pool2d(src, g, params);
   return make_qtensor(out, [nb, c, oh, ow], 'quint8', qp.scale, qp.zero_point);
 }
 

@@ -12,3 +12,4 @@ export { peak_dot_i16, peak_f32 } from './peak';
 export function heap_base(): usize {
   return __heap_base;
 }
+export { qadd_u8, qmax_pool2d_u8, qavg_pool2d_u8, max_pool_scratch_bytes } from './qpool_add';
