@@ -31,11 +31,15 @@ function time_calls(model: Module, x: unknown, runs: number): number[] {
 }
 
 /** The bench command; returns the exit code. */
-export async function bench_command(path: string, o: CommonOptions & { batch: string; runs: string; backends: string }): Promise<number> {
+export async function bench_command(
+  path: string,
+  o: CommonOptions & { batch: string; runs: string; backends: string },
+): Promise<number> {
   const batches = o.batch.split(',').map((b) => int_option(b.trim(), '--batch'));
   const runs = int_option(o.runs, '--runs');
   const backends = o.backends.split(',').map((b) => b.trim());
-  for (const b of backends) if (b !== 'js' && b !== 'wasm') throw new UsageError(`--backends: unknown backend '${b}' (js, wasm)`);
+  for (const b of backends)
+    if (b !== 'js' && b !== 'wasm') throw new UsageError(`--backends: unknown backend '${b}' (js, wasm)`);
   const loaded = await load_any(path, o);
   const test = load_images(o.data ?? DEFAULT_DATA_DIR, 'test', Math.max(...batches));
   const rows: BenchRow[] = [];

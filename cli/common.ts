@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Option, type Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { load_quantized } from '../compiler/artifact/quantized_artifact.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { symbolic_trace } from '../compiler/trace/symbolic_trace.js';
@@ -36,13 +36,18 @@ export function int_option(value: string, name: string, min = 1): number {
 }
 
 /** Adds the shared options to a subcommand. */
-export function add_common_options(cmd: Command, which: { data?: boolean; qconfig?: boolean } = { data: true, qconfig: true }): Command {
+export function add_common_options(
+  cmd: Command,
+  which: { data?: boolean; qconfig?: boolean } = { data: true, qconfig: true },
+): Command {
   cmd.option('--json', 'print one JSON document on stdout (progress stays on stderr)');
   cmd.option('-w, --weights <file>', "weights for the model file's load_weights (default: its own default)");
   cmd.option('--no-weights', 'do not call load_weights (random initialisation)');
   cmd.addOption(new Option('--backend <name>', 'int8 kernel backend').choices(['js', 'wasm']).default('wasm'));
   if (which.qconfig !== false)
-    cmd.addOption(new Option('-q, --qconfig <name>', 'qconfig for quantized layers').choices([...QCONFIG_NAMES]).default('qnnpack'));
+    cmd.addOption(
+      new Option('-q, --qconfig <name>', 'qconfig for quantized layers').choices([...QCONFIG_NAMES]).default('qnnpack'),
+    );
   if (which.data !== false) {
     cmd.option('--data <dir>', 'Fashion-MNIST IDX directory (default: examples/data/fashion-mnist)');
     cmd.option('--calib-images <n>', 'calibration images: the first N training images', '1000');
@@ -72,14 +77,18 @@ export function is_quantized_dir(path: string): boolean {
 }
 
 /** A loaded model: a float model from a model file, or an int8 GraphModule from a save_quantized directory. */
-export type LoadedModel = { kind: 'float'; model: Module; file: ModelFile } | { kind: 'quantized'; model: GraphModule; dir: string };
+export type LoadedModel =
+  | { kind: 'float'; model: Module; file: ModelFile }
+  | { kind: 'quantized'; model: GraphModule; dir: string };
 
 /** Loads a model file or a quantized directory (checked: a missing path is a usage error). */
 export async function load_any(path: string, o: CommonOptions): Promise<LoadedModel> {
   use_backend(o.backend);
   if (is_quantized_dir(path)) return { kind: 'quantized', model: load_quantized(path), dir: path };
   if (existsSync(path) && statSync(path).isDirectory())
-    throw new UsageError(`${path} is a directory without manifest.json: not a model file nor a save_quantized directory`);
+    throw new UsageError(
+      `${path} is a directory without manifest.json: not a model file nor a save_quantized directory`,
+    );
   const file = await load_model_file(path);
   // the traced graph is what quantize/compare see, so eval and bench measure it too (a model that
   // cannot be traced fails here, exit 1, as in the other subcommands)

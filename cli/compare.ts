@@ -4,8 +4,8 @@
  */
 import { load_quantized } from '../compiler/artifact/quantized_artifact.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
-import { compare_layers, format_layer_table } from '../tools/numeric_suite/layer_report.js';
 import { build_model, example_inputs_of, load_model_file } from '../tools/model_file.js';
+import { compare_layers, format_layer_table } from '../tools/numeric_suite/layer_report.js';
 import { progress_bar } from '../tools/progress.js';
 import { DEFAULT_DATA_DIR, load_images, rows } from '../tools/sensitivity/data.js';
 import { use_backend } from '../tools/sensitivity/task.js';
@@ -20,7 +20,8 @@ export async function float_and_quantized(path: string, o: CommonOptions & { qua
   const model = build_model(file, o.weights ?? true);
   let q: GraphModule;
   if (o.quantized) {
-    if (!is_quantized_dir(o.quantized)) throw new UsageError(`--quantized ${o.quantized}: not a save_quantized directory (no manifest.json)`);
+    if (!is_quantized_dir(o.quantized))
+      throw new UsageError(`--quantized ${o.quantized}: not a save_quantized directory (no manifest.json)`);
     q = load_quantized(o.quantized);
   } else {
     note(`quantizing ${model.constructor.name} (static, qconfig ${o.qconfig})`);
@@ -49,6 +50,10 @@ export async function compare_command(path: string, o: CommonOptions & { quantiz
   };
   const layers = compare_layers(model, q, batches(), { on_batch: (d) => bar.update(d) });
   bar.stop();
-  emit(o, { model: path, images: n, source: set.source, layers }, `${format_layer_table(layers)}\n\nover ${set.source}`);
+  emit(
+    o,
+    { model: path, images: n, source: set.source, layers },
+    `${format_layer_table(layers)}\n\nover ${set.source}`,
+  );
   return 0;
 }

@@ -73,7 +73,13 @@ function fine_tune(prepared: Module, o: QuantizeOptions): void {
 
 /** Quantizes `model` (eval mode, not modified) as `o.mode` asks; returns the converted GraphModule. */
 export function quantize_model(model: Module, example_inputs: unknown[], o: QuantizeOptions): GraphModule {
-  const qconfig = qconfig_by_name(o.mode === 'dynamic' && o.qconfig === 'qnnpack' ? 'dynamic' : o.mode === 'qat' && o.qconfig === 'qnnpack' ? 'qat' : o.qconfig);
+  const qconfig = qconfig_by_name(
+    o.mode === 'dynamic' && o.qconfig === 'qnnpack'
+      ? 'dynamic'
+      : o.mode === 'qat' && o.qconfig === 'qnnpack'
+        ? 'qat'
+        : o.qconfig,
+  );
   if (o.mode === 'qat') {
     // BatchNorm is folded first (fuse_fx in eval mode), then trained as conv(+relu): convert_fx does not
     // lower live-BN QAT modules (ConvBn2d …) nor nn.qat swaps yet, so a torch-style QAT of conv-bn would
@@ -88,7 +94,12 @@ export function quantize_model(model: Module, example_inputs: unknown[], o: Quan
   const prepared = prepare_fx(model, { '': qconfig }, example_inputs, null, { warn: false });
   if (o.mode === 'static') {
     if (o.calibrate) o.calibrate(prepared);
-    else calibrate_images(prepared, load_calibration(o.data_dir ?? DEFAULT_DATA_DIR, o.calib_images).images, o.quiet ?? false);
+    else
+      calibrate_images(
+        prepared,
+        load_calibration(o.data_dir ?? DEFAULT_DATA_DIR, o.calib_images).images,
+        o.quiet ?? false,
+      );
   }
   return convert_fx(prepared, { backend: o.backend });
 }
@@ -98,7 +109,7 @@ export async function quantize_command(
   path: string,
   o: CommonOptions & { out?: string; mode: QuantMode; qatEpochs: string },
 ): Promise<number> {
-  if (!o.out) throw new UsageError("quantize: --out <dir> is required (where save_quantized writes the model)");
+  if (!o.out) throw new UsageError('quantize: --out <dir> is required (where save_quantized writes the model)');
   const t0 = performance.now();
   use_backend(o.backend);
   const file = await load_model_file(path);

@@ -32,17 +32,21 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .description('quantize a model file (static PTQ, dynamic or QAT) and save it with save_quantized')
       .argument('<model>', 'a .ts model file (default-exports a factory, exports example_inputs())')
       .option('-o, --out <dir>', 'directory to write (manifest.json, model.ts, weights.safetensors)')
-      .addOption(new Option('-m, --mode <mode>', 'quantization mode').choices(['static', 'dynamic', 'qat']).default('static'))
+      .addOption(
+        new Option('-m, --mode <mode>', 'quantization mode').choices(['static', 'dynamic', 'qat']).default('static'),
+      )
       .option('--qat-epochs <n>', 'QAT fine-tuning epochs over the calibration images', '1'),
   );
-  quantize.showHelpAfterError().addHelpText(
-    'after',
-    examples([
-      `fxq quantize ${M} --out out/resnet_int8`,
-      `fxq quantize ${M} --out out/resnet_4bit --qconfig 4bit --calib-images 500`,
-      'fxq quantize examples/models/fmnist_lstm.ts --mode dynamic --out out/lstm_dyn --json',
-    ]),
-  );
+  quantize
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      examples([
+        `fxq quantize ${M} --out out/resnet_int8`,
+        `fxq quantize ${M} --out out/resnet_4bit --qconfig 4bit --calib-images 500`,
+        'fxq quantize examples/models/fmnist_lstm.ts --mode dynamic --out out/lstm_dyn --json',
+      ]),
+    );
   quantize.action(async (model: string, o: CommonOptions & { out?: string; mode: 'static'; qatEpochs: string }) => {
     set_code(await (await import('./quantize.js')).quantize_command(model, o));
   });
@@ -53,7 +57,10 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .description('top-1 accuracy of a model file (fp32) or a save_quantized directory (int8) on test images')
       .argument('<model>', 'a .ts model file or a directory written by fxq quantize'),
   );
-  ev.showHelpAfterError().addHelpText('after', examples([`fxq eval ${M} --eval-images 1000`, 'fxq eval out/resnet_int8 --json']));
+  ev.showHelpAfterError().addHelpText(
+    'after',
+    examples([`fxq eval ${M} --eval-images 1000`, 'fxq eval out/resnet_int8 --json']),
+  );
   ev.action(async (model: string, o: CommonOptions) => {
     set_code(await (await import('./eval.js')).eval_command(model, o));
   });
@@ -65,10 +72,12 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .argument('<model>', 'a .ts model file (the float side)')
       .option('--quantized <dir>', 'the int8 side from fxq quantize (default: quantize statically now)'),
   );
-  cmp.showHelpAfterError().addHelpText(
-    'after',
-    examples([`fxq compare ${M} --eval-images 500`, `fxq compare ${M} --quantized out/resnet_int8 --json`]),
-  );
+  cmp
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      examples([`fxq compare ${M} --eval-images 500`, `fxq compare ${M} --quantized out/resnet_int8 --json`]),
+    );
   cmp.action(async (model: string, o: CommonOptions & { quantized?: string }) => {
     set_code(await (await import('./compare.js')).compare_command(model, o));
   });
@@ -79,23 +88,32 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .description('per-layer sensitivity: quantize one layer at a time, or all but one, on worker threads')
       .argument('<model>', 'a .ts model file')
       .addOption(
-        new Option('--mode <mode>', 'which layers are quantized per run').choices(['one-at-a-time', 'leave-one-out']).default('one-at-a-time'),
+        new Option('--mode <mode>', 'which layers are quantized per run')
+          .choices(['one-at-a-time', 'leave-one-out'])
+          .default('one-at-a-time'),
       )
       .option('--workers <n>', 'worker threads (default: all cores)')
       .option('--layers <names>', 'comma-separated module names (default: every Conv2d/Linear/LSTM)')
       .option('--blocks', 'also test containers holding two or more such layers (layer1, …)'),
   );
-  sens.showHelpAfterError().addHelpText(
-    'after',
-    examples([
-      `fxq sensitivity ${M} --blocks --workers 2`,
-      `fxq sensitivity ${M} --mode leave-one-out --qconfig 4bit --json > sens.json`,
-      `fxq sensitivity ${M} --layers conv1,fc --eval-images 500`,
-    ]),
+  sens
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      examples([
+        `fxq sensitivity ${M} --blocks --workers 2`,
+        `fxq sensitivity ${M} --mode leave-one-out --qconfig 4bit --json > sens.json`,
+        `fxq sensitivity ${M} --layers conv1,fc --eval-images 500`,
+      ]),
+    );
+  sens.action(
+    async (
+      model: string,
+      o: CommonOptions & { mode: 'one-at-a-time'; workers?: string; layers?: string; blocks?: boolean },
+    ) => {
+      set_code(await (await import('./sensitivity.js')).sensitivity_command(model, o));
+    },
   );
-  sens.action(async (model: string, o: CommonOptions & { mode: 'one-at-a-time'; workers?: string; layers?: string; blocks?: boolean }) => {
-    set_code(await (await import('./sensitivity.js')).sensitivity_command(model, o));
-  });
 
   const bench = add_common_options(
     program
@@ -107,10 +125,15 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .option('--backends <names>', 'comma-separated backends to time (js, wasm)', 'wasm'),
     { data: true, qconfig: false },
   );
-  bench.showHelpAfterError().addHelpText(
-    'after',
-    examples(['fxq bench out/resnet_int8 --batch 1,32 --backends js,wasm', `fxq bench ${M} --batch 32 --runs 5 --json`]),
-  );
+  bench
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      examples([
+        'fxq bench out/resnet_int8 --batch 1,32 --backends js,wasm',
+        `fxq bench ${M} --batch 32 --runs 5 --json`,
+      ]),
+    );
   bench.action(async (model: string, o: CommonOptions & { batch: string; runs: string; backends: string }) => {
     set_code(await (await import('./bench.js')).bench_command(model, o));
   });
@@ -126,15 +149,26 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .option('--no-sensitivity', 'leave the sensitivity section out')
       .option('--workers <n>', 'worker threads for the sensitivity run (default: all cores)'),
   );
-  report.showHelpAfterError().addHelpText(
-    'after',
-    examples([
-      `fxq report ${M} --out out/report.html`,
-      `fxq sensitivity ${M} --json > sens.json && fxq report ${M} --sensitivity-json sens.json --out out/report.html`,
-    ]),
-  );
+  report
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      examples([
+        `fxq report ${M} --out out/report.html`,
+        `fxq sensitivity ${M} --json > sens.json && fxq report ${M} --sensitivity-json sens.json --out out/report.html`,
+      ]),
+    );
   report.action(
-    async (model: string, o: CommonOptions & { out?: string; quantized?: string; sensitivity: boolean; sensitivityJson?: string; workers?: string }) => {
+    async (
+      model: string,
+      o: CommonOptions & {
+        out?: string;
+        quantized?: string;
+        sensitivity: boolean;
+        sensitivityJson?: string;
+        workers?: string;
+      },
+    ) => {
       set_code(await (await import('./report.js')).report_command(model, o));
     },
   );

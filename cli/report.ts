@@ -20,7 +20,8 @@ import { UsageError } from './dump.js';
 /** Bytes of a model's state_dict tensors (element size of their storage: int8 weights 1, float32 4). */
 export function state_dict_bytes(m: Module): number {
   let n = 0;
-  for (const t of Object.values(m.state_dict())) n += t.numel() * (t.data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  for (const t of Object.values(m.state_dict()))
+    n += t.numel() * (t.data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
   return n;
 }
 
@@ -46,14 +47,22 @@ function read_sensitivity(file: string): SensitivityResult {
   }
   const r = j as SensitivityResult;
   if (!Array.isArray(r?.rows) || typeof r.baseline !== 'number')
-    throw new UsageError(`--sensitivity-json ${file}: not the output of 'fxq sensitivity --json' (needs rows and baseline)`);
+    throw new UsageError(
+      `--sensitivity-json ${file}: not the output of 'fxq sensitivity --json' (needs rows and baseline)`,
+    );
   return r;
 }
 
 /** The report command; returns the exit code. */
 export async function report_command(
   path: string,
-  o: CommonOptions & { out?: string; quantized?: string; sensitivity: boolean; sensitivityJson?: string; workers?: string },
+  o: CommonOptions & {
+    out?: string;
+    quantized?: string;
+    sensitivity: boolean;
+    sensitivityJson?: string;
+    workers?: string;
+  },
 ): Promise<number> {
   if (!o.out) throw new UsageError('report: --out <file.html> is required');
   const sens_file = o.sensitivityJson ? read_sensitivity(o.sensitivityJson) : null;
@@ -93,23 +102,55 @@ export async function report_command(
     title: `fxq report: ${model.constructor.name}`,
     subtitle: `${path}; qconfig ${o.qconfig}; backend ${o.backend}; evaluated on ${set.source}; generated ${new Date().toISOString()}`,
     summary: [
-      { metric: 'accuracy', fp32: pct(okf / n), int8: pct(okq / n), note: `Δ ${(100 * (okq - okf) / n).toFixed(2)} pp` },
+      {
+        metric: 'accuracy',
+        fp32: pct(okf / n),
+        int8: pct(okq / n),
+        note: `Δ ${((100 * (okq - okf)) / n).toFixed(2)} pp`,
+      },
       { metric: 'top-1 agreement', fp32: '', int8: pct(same / n), note: 'int8 vs fp32 predictions' },
-      { metric: 'state_dict size', fp32: `${(sf / 1024).toFixed(1)} KiB`, int8: `${(sq / 1024).toFixed(1)} KiB`, note: `${(sf / sq).toFixed(2)}x smaller` },
-      { metric: `latency, batch ${x32.shape[0]}`, fp32: `${lat_f.toFixed(2)} ms`, int8: `${lat_q.toFixed(2)} ms`, note: `median of 7, ${o.backend} backend` },
+      {
+        metric: 'state_dict size',
+        fp32: `${(sf / 1024).toFixed(1)} KiB`,
+        int8: `${(sq / 1024).toFixed(1)} KiB`,
+        note: `${(sf / sq).toFixed(2)}x smaller`,
+      },
+      {
+        metric: `latency, batch ${x32.shape[0]}`,
+        fp32: `${lat_f.toFixed(2)} ms`,
+        int8: `${lat_q.toFixed(2)} ms`,
+        note: `median of 7, ${o.backend} backend`,
+      },
     ],
     graph_svg: sections.graph_svg,
     layers: sections.layers,
     histograms: sections.histograms,
     ...(sensitivity
-      ? { sensitivity: { mode: sensitivity.mode.replace(/_/g, '-'), baseline: sensitivity.baseline, rows: sensitivity.rows } }
+      ? {
+          sensitivity: {
+            mode: sensitivity.mode.replace(/_/g, '-'),
+            baseline: sensitivity.baseline,
+            rows: sensitivity.rows,
+          },
+        }
       : {}),
   };
   write_report(o.out, data);
   const seconds = (performance.now() - t0) / 1000;
   emit(
     o,
-    { model: path, out: o.out, fp32_accuracy: okf / n, int8_accuracy: okq / n, agreement: same / n, state_dict_bytes: { fp32: sf, int8: sq }, latency_ms: { fp32: lat_f, int8: lat_q }, layers: sections.comparisons, sensitivity, seconds },
+    {
+      model: path,
+      out: o.out,
+      fp32_accuracy: okf / n,
+      int8_accuracy: okq / n,
+      agreement: same / n,
+      state_dict_bytes: { fp32: sf, int8: sq },
+      latency_ms: { fp32: lat_f, int8: lat_q },
+      layers: sections.comparisons,
+      sensitivity,
+      seconds,
+    },
     `wrote ${o.out}: fp32 ${pct(okf / n)}, int8 ${pct(okq / n)}, ${sections.layers.length} layers compared${sensitivity ? `, sensitivity of ${sensitivity.rows.length} layers` : ''} (${seconds.toFixed(1)} s)`,
   );
   return 0;

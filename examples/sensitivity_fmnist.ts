@@ -18,11 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { convert_fx } from '../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../compiler/quantize_fx/prepare.js';
 import { compare_layers, format_layer_table } from '../tools/numeric_suite/layer_report.js';
+import { progress_bar } from '../tools/progress.js';
 import { auto_mixed_precision } from '../tools/sensitivity/auto_mixed_precision.js';
 import { load_images, rows } from '../tools/sensitivity/data.js';
 import { format_sensitivity_table, one_at_a_time, quantizable_layers } from '../tools/sensitivity/sensitivity.js';
 import { job_qconfig_dict, load_task, type TaskSpec } from '../tools/sensitivity/task.js';
-import { progress_bar } from '../tools/progress.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name: string): string | undefined => {
@@ -32,14 +32,18 @@ const arg = (name: string): string | undefined => {
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 const workers = Number(arg('workers') ?? availableParallelism());
 const eval_images = Number(arg('eval-images') ?? 2000);
-const reference = JSON.parse(readFileSync(join(here, '..', 'tests', 'fixtures', 'tools', 'fmnist_resnet_sensitivity.json'), 'utf8')) as {
+const reference = JSON.parse(
+  readFileSync(join(here, '..', 'tests', 'fixtures', 'tools', 'fmnist_resnet_sensitivity.json'), 'utf8'),
+) as {
   one_at_a_time: { layer: string; accuracy: number }[];
   per_layer_sqnr: { layer: string; act_sqnr_db: number; weight_sqnr_db?: number }[];
 };
 const spec: TaskSpec = { model: join(here, 'models', 'fmnist_resnet.ts'), calib_images: 1000, eval_images };
 const out: Record<string, unknown> = { workers, eval_images, load_before: loadavg()[0] };
 
-console.log(`FmnistResNet sensitivity: calibration 1000 train images, eval first ${eval_images} test images, ${workers} worker(s), load ${loadavg()[0].toFixed(2)}\n`);
+console.log(
+  `FmnistResNet sensitivity: calibration 1000 train images, eval first ${eval_images} test images, ${workers} worker(s), load ${loadavg()[0].toFixed(2)}\n`,
+);
 if (!flag('skip-oaat')) {
   const model = (await load_task({ ...spec, eval_images: 1 })).model;
   const layers = quantizable_layers(model, { include_blocks: true });
@@ -56,15 +60,21 @@ if (!flag('skip-oaat')) {
     if (!mine) continue;
     const d = Math.abs(100 * (mine.accuracy - ref.accuracy));
     worst = Math.max(worst, d);
-    console.log(`| ${ref.layer} | ${(100 * mine.accuracy).toFixed(2)}% | ${(100 * ref.accuracy).toFixed(2)}% | ${d.toFixed(2)} |`);
+    console.log(
+      `| ${ref.layer} | ${(100 * mine.accuracy).toFixed(2)}% | ${(100 * ref.accuracy).toFixed(2)}% | ${d.toFixed(2)} |`,
+    );
   }
-  console.log(`\nlargest |Δ| vs PyTorch: ${worst.toFixed(2)} pp (fp32 ${(100 * r.fp32_accuracy).toFixed(2)}%, int8 ${(100 * r.int8_accuracy).toFixed(2)}%)\n`);
+  console.log(
+    `\nlargest |Δ| vs PyTorch: ${worst.toFixed(2)} pp (fp32 ${(100 * r.fp32_accuracy).toFixed(2)}%, int8 ${(100 * r.int8_accuracy).toFixed(2)}%)\n`,
+  );
   Object.assign(out, { one_at_a_time: r, worst_pp: worst });
 }
 
 if (!flag('skip-sqnr')) {
   const task = await load_task(spec);
-  const prepared = prepare_fx(task.model, job_qconfig_dict({ kind: 'int8' }, task.qconfig), task.example_inputs, null, { warn: false });
+  const prepared = prepare_fx(task.model, job_qconfig_dict({ kind: 'int8' }, task.qconfig), task.example_inputs, null, {
+    warn: false,
+  });
   task.calibrate(prepared);
   const q = convert_fx(prepared, { backend: 'wasm' });
   const test = load_images(join(here, 'data', 'fashion-mnist'), 'test', eval_images);
@@ -95,7 +105,9 @@ if (flag('speedup')) {
     const load_before = loadavg()[0];
     const r = await one_at_a_time(spec, { layers, workers: w });
     walls[w] = { seconds: r.seconds, load_before, load_after: loadavg()[0] };
-    console.log(`${w} worker(s): ${r.seconds.toFixed(1)} s for ${layers.length + 2} evaluations (load ${load_before.toFixed(2)} → ${loadavg()[0].toFixed(2)})`);
+    console.log(
+      `${w} worker(s): ${r.seconds.toFixed(1)} s for ${layers.length + 2} evaluations (load ${load_before.toFixed(2)} → ${loadavg()[0].toFixed(2)})`,
+    );
   }
   console.log(`speedup 2 vs 1 worker: ${(walls[1].seconds / walls[2].seconds).toFixed(2)}x\n`);
   Object.assign(out, { speedup: { layers, walls, ratio: walls[1].seconds / walls[2].seconds } });
@@ -105,7 +117,11 @@ if (flag('amp')) {
   const search: TaskSpec = { ...spec, qconfig: '4bit', eval_images: Number(arg('search-images') ?? 2000) };
   const held_out: TaskSpec = { ...search, eval_offset: 2000, eval_images: Number(arg('held-out-images') ?? 8000) };
   const bar = progress_bar('auto_mixed_precision', 0);
-  const amp = await auto_mixed_precision(search, { drop_pp: 1 }, { workers, held_out, compare_with_ranking: true, on_progress: (d, t) => bar.update(d, t) });
+  const amp = await auto_mixed_precision(
+    search,
+    { drop_pp: 1 },
+    { workers, held_out, compare_with_ranking: true, on_progress: (d, t) => bar.update(d, t) },
+  );
   bar.stop();
   console.log(JSON.stringify({ ...amp, qconfig_dict: undefined }, null, 1));
   Object.assign(out, { amp });

@@ -9,8 +9,9 @@
  *            quantize_per_tensor_1 = quantize_per_tensor(conv1, conv1_scale_0, conv1_zero_point_0, 'quint8')
  *   after:   conv1 = conv1(q0)            // gm.conv1 = nn.quantized.Conv2d.from_float(observed float conv1)
  *
- *   before:  add = add(dq_a, dq_b);  relu2 = relu2(add);  q = quantize_per_tensor(relu2, s, z, 'quint8')
- *   after:   add_relu = quantized.add_relu(a, b, s, z)       // s, z as literal numbers
+ *   before:  relu2_scale_0 = self.relu2_scale_0;  relu2_zero_point_0 = self.relu2_zero_point_0
+ *            add = add(dq_a, dq_b);  relu2 = relu2(add);  q = quantize_per_tensor(relu2, relu2_scale_0, relu2_zero_point_0, 'quint8')
+ *   after:   add_relu = quantized.add_relu(a, b, relu2_scale_0, relu2_zero_point_0)   // the qparams stay buffers
  *
  * Lowered nodes carry meta.qparams (their output's scale / zero point).
  */
@@ -88,7 +89,9 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
   if (low.takes_qparams) {
     const inputs: Argument[] = row.inputs === 'list' ? [ins] : ins;
     const lowered = graph.inserting_before(q, () =>
-      graph.create_node('call_function', low.op, [...inputs, ...extra, qp.scale, qp.zero_point], {}, row.name),
+      // the output qparams stay the get_attr buffers the quantize read (torch: `layer1_relu2_scale_0`), so
+      // they are in state_dict and the node list matches torch's
+      graph.create_node('call_function', low.op, [...inputs, ...extra, q.args[1], q.args[2]], {}, row.name),
     );
     lowered.meta.qparams = qp;
     q.replace_all_uses_with(lowered);

@@ -9,7 +9,9 @@ describe('fxq compare', () => {
       fxq(['compare', TINY, '--no-weights', ...SMALL]),
     ]);
     expect(j.code, j.stderr).toBe(0);
-    const r = JSON.parse(j.stdout) as { layers: { layer: string; sqnr: number; weight_sqnr?: number; cosine_similarity: number }[] };
+    const r = JSON.parse(j.stdout) as {
+      layers: { layer: string; sqnr: number; weight_sqnr?: number; cosine_similarity: number }[];
+    };
     const names = r.layers.map((l) => l.layer);
     expect(names).toEqual(expect.arrayContaining(['conv1', 'conv2', 'fc']));
     for (const l of r.layers) {
@@ -40,7 +42,19 @@ describe('fxq sensitivity', () => {
   it('one-at-a-time and leave-one-out on 2 workers, rows sorted by sensitivity (--json)', async () => {
     const [a, b] = await Promise.all([
       fxq(['sensitivity', TINY, '--no-weights', ...SMALL, '--workers', '2', '--json']),
-      fxq(['sensitivity', TINY, '--no-weights', ...SMALL, '--workers', '1', '--mode', 'leave-one-out', '--layers', 'conv1,fc', '--json']),
+      fxq([
+        'sensitivity',
+        TINY,
+        '--no-weights',
+        ...SMALL,
+        '--workers',
+        '1',
+        '--mode',
+        'leave-one-out',
+        '--layers',
+        'conv1,fc',
+        '--json',
+      ]),
     ]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
@@ -67,7 +81,9 @@ describe('fxq sensitivity', () => {
       fxq(['sensitivity', BROKEN, '--layers', 'gate', '--workers', '1', ...SMALL]),
     ]);
     expect(bad_layer.code).toBe(2);
-    expect(bad_layer.stderr).toMatch(/--layers: 'conv9' is not a module of .*tiny_cnn\.ts \(quantizable: conv1, conv2, fc\)/);
+    expect(bad_layer.stderr).toMatch(
+      /--layers: 'conv9' is not a module of .*tiny_cnn\.ts \(quantizable: conv1, conv2, fc\)/,
+    );
     expect(bad_mode.code).toBe(2);
     expect(bad_mode.stderr).toMatch(/sideways[\s\S]*Usage: fxq sensitivity/);
     expect(missing.code).toBe(2);

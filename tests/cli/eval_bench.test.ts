@@ -56,8 +56,14 @@ describe('fxq bench', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.kind).toBe('quantized');
-    expect(j.rows.map((x: { backend: string; batch: number }) => `${x.backend}/${x.batch}`)).toEqual(['js/1', 'js/4', 'wasm/1', 'wasm/4']);
-    for (const row of j.rows) expect(row.median_ms).toBeGreaterThan(0), expect(row.p10_ms).toBeLessThanOrEqual(row.median_ms);
+    expect(j.rows.map((x: { backend: string; batch: number }) => `${x.backend}/${x.batch}`)).toEqual([
+      'js/1',
+      'js/4',
+      'wasm/1',
+      'wasm/4',
+    ]);
+    for (const row of j.rows)
+      expect(row.median_ms).toBeGreaterThan(0), expect(row.p10_ms).toBeLessThanOrEqual(row.median_ms);
   });
 
   it('exits 2 on wrong arguments and a missing file, 1 on a model that fails to trace', async () => {

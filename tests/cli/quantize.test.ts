@@ -24,7 +24,18 @@ describe('fxq quantize', () => {
 
   it('dynamic and QAT modes also produce loadable int8 models', async () => {
     const [d, q] = await Promise.all([
-      fxq(['quantize', TINY, '--mode', 'dynamic', '--out', join(dir, 'dyn'), '--no-weights', '--backend', 'js', ...SMALL]),
+      fxq([
+        'quantize',
+        TINY,
+        '--mode',
+        'dynamic',
+        '--out',
+        join(dir, 'dyn'),
+        '--no-weights',
+        '--backend',
+        'js',
+        ...SMALL,
+      ]),
       fxq(['quantize', TINY, '--mode', 'qat', '--out', join(dir, 'qat'), '--no-weights', '--backend', 'js', ...SMALL]),
     ]);
     expect(d.code, d.stderr).toBe(0);

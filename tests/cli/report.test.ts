@@ -17,7 +17,8 @@ describe('fxq report', () => {
     expect(j.sensitivity.rows.length).toBe(3);
     expect(j.state_dict_bytes.int8).toBeLessThan(j.state_dict_bytes.fp32);
     const html = readFileSync(out, 'utf8');
-    for (const id of ['summary', 'graph', 'layers', 'sensitivity', 'histograms']) expect(html).toContain(`<section id="${id}">`);
+    for (const id of ['summary', 'graph', 'layers', 'sensitivity', 'histograms'])
+      expect(html).toContain(`<section id="${id}">`);
     expect(html).toContain('id="sqnr-chart"');
     expect(html).toContain('id="sensitivity-chart"');
     expect(html.match(/class="node sqnr"/g)?.length).toBe(j.layers.length);

@@ -6,21 +6,21 @@ import type { Tensor } from '../../index.js';
 class Gate extends nn.Module {
   fc = new nn.Linear(4, 4);
   forward(x: Tensor): Tensor {
-    return relu(this.fc.call(x));
+    return relu(this.fc.forward(x));
   }
 }
 class Block extends nn.Module {
   gate = new Gate();
   act = new nn.ReLU();
   forward(x: Tensor): Tensor {
-    return add(this.act.call(this.gate.call(x)), x);
+    return add(this.act.forward(this.gate.forward(x)), x);
   }
 }
 class Net extends nn.Module {
   block = new Block();
   head = new nn.Linear(4, 2);
   forward(x: Tensor): Tensor {
-    return this.head.call(relu(this.block.call(x)));
+    return this.head.forward(relu(this.block.forward(x)));
   }
 }
 

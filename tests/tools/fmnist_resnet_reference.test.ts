@@ -17,8 +17,14 @@ interface Reference {
   per_layer_sqnr: { layer: string; act_sqnr_db: number; weight_sqnr_db?: number }[];
   fp32_accuracy: number;
 }
-const ref = JSON.parse(readFileSync(resolve(import.meta.dirname, '../fixtures/tools/fmnist_resnet_sensitivity.json'), 'utf8')) as Reference;
-const spec: TaskSpec = { model: resolve(import.meta.dirname, '../../examples/models/fmnist_resnet.ts'), calib_images: 1000, eval_images: 2000 };
+const ref = JSON.parse(
+  readFileSync(resolve(import.meta.dirname, '../fixtures/tools/fmnist_resnet_sensitivity.json'), 'utf8'),
+) as Reference;
+const spec: TaskSpec = {
+  model: resolve(import.meta.dirname, '../../examples/models/fmnist_resnet.ts'),
+  calib_images: 1000,
+  eval_images: 2000,
+};
 
 /** Reference row names → fxq layer names ('input (…)' is the quantized input x; 'layerN_relu2 (add+relu)' the fused add). */
 function fxq_name(layer: string): string {
@@ -29,7 +35,13 @@ function fxq_name(layer: string): string {
 describe('FmnistResNet vs PyTorch (RESULTS.md §4)', () => {
   it('per-layer activation SQNR within 1 dB and weight SQNR within 0.05 dB (first 500 test images)', async () => {
     const task = await load_task(spec);
-    const prepared = prepare_fx(task.model, job_qconfig_dict({ kind: 'int8' }, task.qconfig), task.example_inputs, null, { warn: false });
+    const prepared = prepare_fx(
+      task.model,
+      job_qconfig_dict({ kind: 'int8' }, task.qconfig),
+      task.example_inputs,
+      null,
+      { warn: false },
+    );
     task.calibrate(prepared);
     const q = convert_fx(prepared, { backend: 'wasm' });
     const test = load_images(resolve(import.meta.dirname, '../../examples/data/fashion-mnist'), 'test', 500);
@@ -41,7 +53,8 @@ describe('FmnistResNet vs PyTorch (RESULTS.md §4)', () => {
       const m = mine.get(fxq_name(r.layer));
       expect(m, r.layer).toBeDefined();
       expect(Math.abs((m?.sqnr ?? 0) - r.act_sqnr_db), r.layer).toBeLessThan(1);
-      if (r.weight_sqnr_db !== undefined) expect(Math.abs((m?.weight_sqnr ?? 0) - r.weight_sqnr_db), r.layer).toBeLessThan(0.05);
+      if (r.weight_sqnr_db !== undefined)
+        expect(Math.abs((m?.weight_sqnr ?? 0) - r.weight_sqnr_db), r.layer).toBeLessThan(0.05);
       compared++;
     }
     expect(compared).toBe(15);

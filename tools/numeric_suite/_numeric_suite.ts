@@ -4,9 +4,10 @@
  * Quantized tensors are kept as they are (the metrics dequantize); a layer fused by fuse_fx/prepare_fx
  * (conv+bn+relu) only matches the quantized one when the float model is fused too — pass fuse_fx(model).
  */
+
+import { no_grad } from '../../runtime/autograd/grad_mode.js';
 import { Module } from '../../runtime/nn/module.js';
 import type { Tensor } from '../../runtime/tensor/tensor.js';
-import { no_grad } from '../../runtime/autograd/grad_mode.js';
 
 /** compare_weights result: per weight key, the float and the quantized tensor. */
 export type WeightComparison = Record<string, { float: Tensor; quantized: Tensor }>;
@@ -16,7 +17,10 @@ export type WeightComparison = Record<string, { float: Tensor; quantized: Tensor
  * state dict's entry of the same key, or `<module>.0.weight` of a fused float module (torch's
  * compare_weights). Keys only in one dict are skipped.
  */
-export function compare_weights(float_dict: Record<string, Tensor>, quantized_dict: Record<string, Tensor>): WeightComparison {
+export function compare_weights(
+  float_dict: Record<string, Tensor>,
+  quantized_dict: Record<string, Tensor>,
+): WeightComparison {
   const out: WeightComparison = {};
   for (const [key, q] of Object.entries(quantized_dict)) {
     if (!(key === 'weight' || key.endsWith('.weight'))) continue;
@@ -25,7 +29,9 @@ export function compare_weights(float_dict: Record<string, Tensor>, quantized_di
     const f = float_dict[fkey] ?? float_dict[fkey.replace(/weight$/, '0.weight')];
     if (f === undefined) continue;
     if (f.numel() !== q.numel())
-      throw new Error(`compare_weights: '${key}' has ${q.numel()} elements in the quantized dict but ${f.numel()} in the float dict ('${fkey}')`);
+      throw new Error(
+        `compare_weights: '${key}' has ${q.numel()} elements in the quantized dict but ${f.numel()} in the float dict ('${fkey}')`,
+      );
     out[fkey] = { float: f, quantized: q };
   }
   return out;

@@ -13,8 +13,8 @@ import { Graph } from '../../compiler/ir/graph.js';
 import { GraphModule } from '../../compiler/ir/graph_module.js';
 import type { Node } from '../../compiler/ir/node.js';
 import { fuse_fx } from '../../compiler/quantize_fx.js';
-import { deepcopy } from '../../runtime/nn/utils/deepcopy.js';
 import { Module } from '../../runtime/nn/module.js';
+import { deepcopy } from '../../runtime/nn/utils/deepcopy.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { match_nodes, type NodePair } from './match.js';
 
@@ -74,7 +74,9 @@ export function copy_graph_module(gm: GraphModule): GraphModule {
 
 function need_graph(model: Module, where: string): GraphModule {
   if (!(model instanceof GraphModule))
-    throw new Error(`${where}: the quantized model must be a GraphModule (convert_fx's result), got ${model.constructor.name}`);
+    throw new Error(
+      `${where}: the quantized model must be a GraphModule (convert_fx's result), got ${model.constructor.name}`,
+    );
   return model;
 }
 
@@ -102,7 +104,12 @@ function single(type: NSSingleResult['type'], values: Tensor[], p: NodePair, n: 
 }
 
 /** Weights of the matched weighted layers of both models. */
-export function extract_weights(model_name_a: string, model_a: Module, model_name_b: string, model_b: Module): NSResultsType {
+export function extract_weights(
+  model_name_a: string,
+  model_a: Module,
+  model_name_b: string,
+  model_b: Module,
+): NSResultsType {
   const a = as_float_graph(model_a);
   const b = need_graph(model_b, 'extract_weights');
   const out: NSResultsType = {};
@@ -110,7 +117,9 @@ export function extract_weights(model_name_a: string, model_a: Module, model_nam
     const wa = weight_of(a, p.a);
     const wb = weight_of(b, p.b);
     if (!wa || !wb) continue;
-    out[p.name] = { weight: { [model_name_a]: [single('weight', [wa], p, p.a)], [model_name_b]: [single('weight', [wb], p, p.b)] } };
+    out[p.name] = {
+      weight: { [model_name_a]: [single('weight', [wa], p, p.a)], [model_name_b]: [single('weight', [wb], p, p.b)] },
+    };
   }
   return out;
 }
@@ -127,15 +136,30 @@ function insert_logger(gm: GraphModule, node: Node, logger: OutputLogger, index:
  * Copies of both models with an OutputLogger after each matched node (the float one fused first).
  * Run both on the same inputs, then call extract_logger_info.
  */
-export function add_loggers(name_a: string, model_a: Module, name_b: string, model_b: Module): [GraphModule, GraphModule] {
+export function add_loggers(
+  name_a: string,
+  model_a: Module,
+  name_b: string,
+  model_b: Module,
+): [GraphModule, GraphModule] {
   const a = copy_graph_module(as_float_graph(model_a));
   const b = copy_graph_module(need_graph(model_b, 'add_loggers'));
   const pairs = match_nodes(a, b);
   // as torch: prev_node_name is the node whose output the logger records
   pairs.forEach((p, i) => {
     const type_a = p.a.op === 'call_module' ? a.get_submodule(p.a.target).constructor.name : p.a.target;
-    insert_logger(a, p.a, new OutputLogger(p.name, name_a, p.a.name, type_a, p.a.op === 'call_module' ? p.a.target : p.a.name), i);
-    insert_logger(b, p.b, new OutputLogger(p.name, name_b, p.b.name, p.b_type, p.b.op === 'call_module' ? p.b.target : p.b.name), i);
+    insert_logger(
+      a,
+      p.a,
+      new OutputLogger(p.name, name_a, p.a.name, type_a, p.a.op === 'call_module' ? p.a.target : p.a.name),
+      i,
+    );
+    insert_logger(
+      b,
+      p.b,
+      new OutputLogger(p.name, name_b, p.b.name, p.b_type, p.b.op === 'call_module' ? p.b.target : p.b.name),
+      i,
+    );
   });
   a.recompile();
   b.recompile();
@@ -199,7 +223,10 @@ export function add_shadow_loggers(name_a: string, model_a: Module, name_b: stri
     if (!input) return;
     const fqn = p.b.target;
     const float_mod = a.get_submodule(p.a.target);
-    const shadow = new ShadowLogger(deepcopy(float_mod), new OutputLogger(p.name, name_a, p.a.name, float_mod.constructor.name, fqn));
+    const shadow = new ShadowLogger(
+      deepcopy(float_mod),
+      new OutputLogger(p.name, name_a, p.a.name, float_mod.constructor.name, fqn),
+    );
     b.add_submodule(`_ns_shadow_${i}`, shadow);
     const sn = b.graph.call_module(`_ns_shadow_${i}`, [input]);
     p.b.prepend(sn);
@@ -245,12 +272,17 @@ export function extend_logger_results_with_comparison(
     for (const [type, models] of Object.entries(types)) {
       const r1 = models[model_name_1];
       const r2 = models[model_name_2];
-      if (!r1 || !r2) throw new Error(`extend_logger_results_with_comparison: layer '${layer}' (${type}) lacks results of '${!r1 ? model_name_1 : model_name_2}'`);
+      if (!r1 || !r2)
+        throw new Error(
+          `extend_logger_results_with_comparison: layer '${layer}' (${type}) lacks results of '${!r1 ? model_name_1 : model_name_2}'`,
+        );
       for (let k = 0; k < r2.length; k++) {
         const v1 = r1[k]?.values ?? [];
         const v2 = r2[k].values;
         if (v1.length !== v2.length)
-          throw new Error(`extend_logger_results_with_comparison: layer '${layer}' has ${v1.length} values in '${model_name_1}' but ${v2.length} in '${model_name_2}'`);
+          throw new Error(
+            `extend_logger_results_with_comparison: layer '${layer}' has ${v1.length} values in '${model_name_1}' but ${v2.length} in '${model_name_2}'`,
+          );
         r2[k].comparisons = v2.map((y, i) => comparison_fn(v1[i], y));
         r2[k].comparison_fn_name = comparison_name;
       }

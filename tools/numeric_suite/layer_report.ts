@@ -45,7 +45,9 @@ export function compare_layers(
 ): LayerComparison[] {
   const [a, b] = add_loggers('float', float_model, 'quantized', quantized);
   const la = [...a.modules()].filter((m): m is OutputLogger => m instanceof OutputLogger);
-  const lb = new Map([...b.modules()].filter((m): m is OutputLogger => m instanceof OutputLogger).map((l) => [l.ref_name, l]));
+  const lb = new Map(
+    [...b.modules()].filter((m): m is OutputLogger => m instanceof OutputLogger).map((l) => [l.ref_name, l]),
+  );
   const acc = new Map<string, MetricAccumulator>();
   const meta = new Map<string, { node: string; type: string; scale?: number; zero_point?: number }>();
   let done = 0;
@@ -60,7 +62,11 @@ export function compare_layers(
         acc.set(l.ref_name, m);
         l.stats.forEach((x, i) => m.add(x, other.stats[i]));
         if (!meta.has(l.ref_name))
-          meta.set(l.ref_name, { node: other.prev_node_name, type: other.prev_node_target_type, ...qparams(other.stats[0]) });
+          meta.set(l.ref_name, {
+            node: other.prev_node_name,
+            type: other.prev_node_target_type,
+            ...qparams(other.stats[0]),
+          });
         l.stats = [];
         other.stats = [];
       }
@@ -68,7 +74,9 @@ export function compare_layers(
     }
   });
   const wsq = new Map<string, number>();
-  for (const [layer, r] of Object.entries(extract_weights('float', as_float_graph(float_model), 'quantized', quantized))) {
+  for (const [layer, r] of Object.entries(
+    extract_weights('float', as_float_graph(float_model), 'quantized', quantized),
+  )) {
     const w = r.weight;
     wsq.set(layer, compute_sqnr(w.float[0].values[0], w.quantized[0].values[0]));
   }

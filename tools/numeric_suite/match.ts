@@ -64,11 +64,16 @@ export function match_nodes(float_gm: GraphModule, quant_gm: GraphModule): NodeP
   for (const b of quant_gm.graph.nodes) {
     if (b.op === 'placeholder' || b.op === 'get_attr' || b.op === 'output') continue;
     const t = short(b.target);
-    if (b.op !== 'call_module' && GLUE.has(b.target.replace(/^fxq\./, '')) ) {
+    if (b.op !== 'call_module' && GLUE.has(b.target.replace(/^fxq\./, ''))) {
       const src = b.all_input_nodes[0];
       if (t.startsWith('quantize') && src?.op === 'placeholder') push(a_by_name.get(src.name), b);
       else if (t === 'dequantize' && b.users.has(quant_gm.graph.nodes.find((n) => n.op === 'output') as Node))
-        push(typeof a_out_value === 'object' && a_out_value !== null && 'op' in a_out_value ? (a_out_value as Node) : undefined, b);
+        push(
+          typeof a_out_value === 'object' && a_out_value !== null && 'op' in a_out_value
+            ? (a_out_value as Node)
+            : undefined,
+          b,
+        );
       continue;
     }
     const same = a_by_name.get(b.name);

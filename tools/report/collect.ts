@@ -74,12 +74,19 @@ export async function collect_layer_sections(
       a.call(...batches[0]);
       b.call(...batches[0]);
     });
-    const qlog = new Map([...b.modules()].filter((m): m is OutputLogger => m instanceof OutputLogger).map((l) => [l.ref_name, l]));
+    const qlog = new Map(
+      [...b.modules()].filter((m): m is OutputLogger => m instanceof OutputLogger).map((l) => [l.ref_name, l]),
+    );
     for (const l of [...a.modules()].filter((m): m is OutputLogger => m instanceof OutputLogger)) {
       const x = l.stats[0];
       const y = qlog.get(l.ref_name)?.stats[0];
       if (!x || !y?.is_quantized) continue;
-      histograms.push({ name: l.ref_name, kind: 'activation', data: histogram(float_values(x), bins), clip: clip_range(y) });
+      histograms.push({
+        name: l.ref_name,
+        kind: 'activation',
+        data: histogram(float_values(x), bins),
+        clip: clip_range(y),
+      });
     }
   }
   return { comparisons, layers, graph_svg: svg, histograms };

@@ -15,7 +15,12 @@ export function color_graph_svg(svg: string, sqnr: NodeSqnr): string {
   return svg.replace(
     /<g id="(node\d+)" class="node">\s*<title>([^<]*)<\/title>\s*<(polygon|ellipse|path)([^>]*?)fill="[^"]*"/g,
     (whole, id: string, title: string, shape: string, attrs: string) => {
-      const name = title.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+      const name = title
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&amp;/g, '&');
       const db = sqnr.get(name);
       if (db === undefined) return whole;
       return (

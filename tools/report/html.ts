@@ -88,7 +88,12 @@ export function build_report_html(data: ReportData): string {
   if (data.subtitle) parts.push(`<p class="muted">${xml_escape(data.subtitle)}</p>`);
   if (data.summary?.length) {
     parts.push('<section id="summary"><h2>Summary</h2>');
-    parts.push(table(['metric', 'fp32', 'int8', 'note'], data.summary.map((r) => [r.metric, r.fp32, r.int8, r.note ?? ''])));
+    parts.push(
+      table(
+        ['metric', 'fp32', 'int8', 'note'],
+        data.summary.map((r) => [r.metric, r.fp32, r.int8, r.note ?? '']),
+      ),
+    );
     parts.push('</section>');
   }
   if (data.graph_svg) {
@@ -130,7 +135,10 @@ export function build_report_html(data: ReportData): string {
       ),
     );
     parts.push(
-      table(['layer', 'accuracy', 'Δ pp'], s.rows.map((r) => [r.layer, `${fmt(100 * r.accuracy)}%`, fmt(r.delta_pp)])),
+      table(
+        ['layer', 'accuracy', 'Δ pp'],
+        s.rows.map((r) => [r.layer, `${fmt(100 * r.accuracy)}%`, fmt(r.delta_pp)]),
+      ),
       '</section>',
     );
   }
@@ -141,7 +149,9 @@ export function build_report_html(data: ReportData): string {
       if (!hs.length) continue;
       parts.push(`<h3>${kind}s</h3><div class="hists">`);
       for (const h of hs)
-        parts.push(histogram_chart(h.data, { title: `${h.name} (${kind})`, clip: h.clip, id: `hist-${kind}-${h.name}` }));
+        parts.push(
+          histogram_chart(h.data, { title: `${h.name} (${kind})`, clip: h.clip, id: `hist-${kind}-${h.name}` }),
+        );
       parts.push('</div>');
     }
     parts.push('</section>');

@@ -58,7 +58,8 @@ export async function auto_mixed_precision(
 ): Promise<AutoMixedPrecisionResult> {
   const qconfig = is_task_spec(task) ? qconfig_by_name(task.qconfig ?? 'qnnpack') : task.qconfig;
   const layers =
-    options.layers ?? quantizable_layers(is_task_spec(task) ? build_model(await load_model_file(task.model), false) : task.model);
+    options.layers ??
+    quantizable_layers(is_task_spec(task) ? build_model(await load_model_file(task.model), false) : task.model);
   if (!layers.length) throw new Error('auto_mixed_precision: the model has no quantizable layers');
   let evaluations = 0;
   let planned = 2 + layers.length;
@@ -104,7 +105,13 @@ export async function auto_mixed_precision(
     if (result.ranking) jobs.push({ kind: 'all_but', layers: result.ranking.float_layers });
     const h = await run(jobs, options.held_out);
     const held_goal = typeof target === 'number' ? target : h[0] - target.drop_pp / 100;
-    result.held_out = { fp32: h[0], int8: h[1], mix: h[2], ...(result.ranking ? { ranking_mix: h[3] } : {}), meets_target: h[2] >= held_goal };
+    result.held_out = {
+      fp32: h[0],
+      int8: h[1],
+      mix: h[2],
+      ...(result.ranking ? { ranking_mix: h[3] } : {}),
+      meets_target: h[2] >= held_goal,
+    };
   }
   return result;
 }
@@ -117,7 +124,10 @@ async function ranking_baseline(
   run: (jobs: Job[]) => Promise<number[]>,
 ): Promise<NonNullable<AutoMixedPrecisionResult['ranking']>> {
   const solo = await run(layers.map((l): Job => ({ kind: 'only', layers: [l] })));
-  const order = layers.map((l, i) => ({ l, a: solo[i] })).sort((x, y) => x.a - y.a).map((x) => x.l);
+  const order = layers
+    .map((l, i) => ({ l, a: solo[i] }))
+    .sort((x, y) => x.a - y.a)
+    .map((x) => x.l);
   let evaluations = layers.length;
   let acc = int8;
   let k = 0;

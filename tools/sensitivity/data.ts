@@ -8,12 +8,23 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { no_grad } from '../../runtime/autograd/grad_mode.js';
-import { type FashionMnistSplit, normalize_fashion_mnist, read_fashion_mnist_raw } from '../../runtime/io/fashion_mnist.js';
+import {
+  type FashionMnistSplit,
+  normalize_fashion_mnist,
+  read_fashion_mnist_raw,
+} from '../../runtime/io/fashion_mnist.js';
 import type { Module } from '../../runtime/nn/module.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 
 /** examples/data/fashion-mnist of this repo. */
-export const DEFAULT_DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'data', 'fashion-mnist');
+export const DEFAULT_DATA_DIR = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'examples',
+  'data',
+  'fashion-mnist',
+);
 
 /** Normalised images [N, 1, 28, 28] and their labels. */
 export interface ImageSet {
@@ -29,10 +40,18 @@ export function load_images(dir: string, split: FashionMnistSplit, count: number
   const { pixels, labels } = read_fashion_mnist_raw(dir, split);
   const have = pixels.shape[0];
   if (!(Number.isInteger(count) && count > 0 && Number.isInteger(offset) && offset >= 0))
-    throw new Error(`load_images: count must be a positive integer and offset ≥ 0, got count=${count} offset=${offset}`);
+    throw new Error(
+      `load_images: count must be a positive integer and offset ≥ 0, got count=${count} offset=${offset}`,
+    );
   if (offset + count > have)
-    throw new Error(`load_images: rows [${offset}, ${offset + count}) asked of ${dir} (${split}), which has ${have} images`);
-  const px = new Tensor((pixels.data as Uint8Array).slice(offset * 784, (offset + count) * 784), [count, 28, 28], 'uint8');
+    throw new Error(
+      `load_images: rows [${offset}, ${offset + count}) asked of ${dir} (${split}), which has ${have} images`,
+    );
+  const px = new Tensor(
+    (pixels.data as Uint8Array).slice(offset * 784, (offset + count) * 784),
+    [count, 28, 28],
+    'uint8',
+  );
   return {
     images: normalize_fashion_mnist(px),
     labels: Int32Array.from((labels.data as Uint8Array).subarray(offset, offset + count)),
@@ -71,7 +90,9 @@ export function predict(model: Module, images: Tensor, batch_size = 250): Int32A
       const m = Math.min(batch_size, n - s);
       let y = model.call(rows(images, s, m)) as Tensor;
       if (!(y instanceof Tensor) || y.ndim !== 2 || y.shape[0] !== m)
-        throw new Error(`predict: the model must return [N, classes] logits; got ${y instanceof Tensor ? `[${y.shape.join(', ')}]` : typeof y} for a batch of ${m}`);
+        throw new Error(
+          `predict: the model must return [N, classes] logits; got ${y instanceof Tensor ? `[${y.shape.join(', ')}]` : typeof y} for a batch of ${m}`,
+        );
       if (y.is_quantized) y = y.dequantize();
       const d = y.data as ArrayLike<number>;
       const c = y.shape[1];

@@ -24,7 +24,11 @@ export function is_task_spec(t: Task | TaskSpec): t is TaskSpec {
 }
 
 /** Runs `jobs`; results come back in job order. A failing job rejects, naming the job. */
-export async function run_jobs(task: Task | TaskSpec, jobs: readonly Job[], options: RunJobsOptions = {}): Promise<JobResult[]> {
+export async function run_jobs(
+  task: Task | TaskSpec,
+  jobs: readonly Job[],
+  options: RunJobsOptions = {},
+): Promise<JobResult[]> {
   if (!is_task_spec(task)) {
     const out: JobResult[] = [];
     for (const [i, job] of jobs.entries()) {
@@ -71,7 +75,8 @@ function run_on_workers(spec: TaskSpec, jobs: readonly Job[], n: number, on_resu
       pool.push(w);
       w.on('message', (m: WorkerReply) => {
         if (m.type === 'ready') feed(w);
-        else if (m.type === 'fatal') fail(new Error(`sensitivity worker ${k}: cannot build the task from ${spec.model}: ${m.error}`));
+        else if (m.type === 'fatal')
+          fail(new Error(`sensitivity worker ${k}: cannot build the task from ${spec.model}: ${m.error}`));
         else if (m.type === 'error') fail(new Error(`sensitivity job ${m.id} (${job_label(jobs[m.id])}): ${m.error}`));
         else {
           results[m.id] = { accuracy: m.accuracy, seconds: m.seconds };

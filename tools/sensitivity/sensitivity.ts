@@ -9,8 +9,8 @@ import { Conv2d } from '../../runtime/nn/layers/conv.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
 import { RNNBase } from '../../runtime/nn/layers/rnn.js';
 import type { Module } from '../../runtime/nn/module.js';
-import { fmt } from '../report/svg_charts.js';
 import { build_model, load_model_file } from '../model_file.js';
+import { fmt } from '../report/svg_charts.js';
 import { is_task_spec, type OnResult, run_jobs } from './pool.js';
 import type { Job, JobResult, Task, TaskSpec } from './task.js';
 
@@ -70,7 +70,11 @@ export interface SensitivityOptions {
   on_result?: OnResult;
 }
 
-async function analyse(mode: SensitivityResult['mode'], task: Task | TaskSpec, options: SensitivityOptions): Promise<SensitivityResult> {
+async function analyse(
+  mode: SensitivityResult['mode'],
+  task: Task | TaskSpec,
+  options: SensitivityOptions,
+): Promise<SensitivityResult> {
   const t0 = performance.now();
   let layers = options.layers;
   if (!layers) {
@@ -78,11 +82,14 @@ async function analyse(mode: SensitivityResult['mode'], task: Task | TaskSpec, o
     const model = is_task_spec(task) ? build_model(await load_model_file(task.model), false) : task.model;
     layers = quantizable_layers(model, { include_blocks: options.include_blocks });
   }
-  if (!layers.length) throw new Error(`sensitivity (${mode}): the model has no quantizable layers (Conv2d, Linear, LSTM) to test`);
+  if (!layers.length)
+    throw new Error(`sensitivity (${mode}): the model has no quantizable layers (Conv2d, Linear, LSTM) to test`);
   const jobs: Job[] = [
     { kind: 'fp32' },
     { kind: 'int8' },
-    ...layers.map((l): Job => (mode === 'one_at_a_time' ? { kind: 'only', layers: [l] } : { kind: 'all_but', layers: [l] })),
+    ...layers.map(
+      (l): Job => (mode === 'one_at_a_time' ? { kind: 'only', layers: [l] } : { kind: 'all_but', layers: [l] }),
+    ),
   ];
   const res: JobResult[] = await run_jobs(task, jobs, { workers: options.workers, on_result: options.on_result });
   const fp32 = res[0].accuracy;
@@ -117,7 +124,10 @@ export function format_sensitivity_table(r: SensitivityResult): string {
     '',
     `| ${head} | acc | Δ (pp) |`,
     '|---|---|---|',
-    ...r.rows.map((x) => `| ${x.layer} | ${(100 * x.accuracy).toFixed(2)}% | ${x.delta_pp >= 0 ? '+' : ''}${x.delta_pp.toFixed(2)} |`),
+    ...r.rows.map(
+      (x) =>
+        `| ${x.layer} | ${(100 * x.accuracy).toFixed(2)}% | ${x.delta_pp >= 0 ? '+' : ''}${x.delta_pp.toFixed(2)} |`,
+    ),
   ];
   return lines.join('\n');
 }

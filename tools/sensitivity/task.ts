@@ -80,7 +80,11 @@ export async function load_task(spec: TaskSpec): Promise<Task> {
  * Which layers are quantized in one evaluation: none (`fp32`), all (`int8`), only the listed ones
  * (`only`: one-at-a-time) or all but the listed ones (`all_but`: leave-one-out, mixed precision).
  */
-export type Job = { kind: 'fp32' } | { kind: 'int8' } | { kind: 'only'; layers: string[] } | { kind: 'all_but'; layers: string[] };
+export type Job =
+  | { kind: 'fp32' }
+  | { kind: 'int8' }
+  | { kind: 'only'; layers: string[] }
+  | { kind: 'all_but'; layers: string[] };
 
 /** The qconfig_dict of a job (PyTorch's form: `{'': qc, module_name: [[name, qc | null]]}`). */
 export function job_qconfig_dict(job: Job, qconfig: QConfig): QConfigDict {
@@ -112,12 +116,16 @@ export function run_job(task: Task, job: Job): JobResult {
   const t0 = performance.now();
   let model = task.model;
   if (job.kind !== 'fp32') {
-    const prepared = prepare_fx(task.model, job_qconfig_dict(job, task.qconfig), task.example_inputs, null, { warn: false });
+    const prepared = prepare_fx(task.model, job_qconfig_dict(job, task.qconfig), task.example_inputs, null, {
+      warn: false,
+    });
     task.calibrate(prepared);
     model = convert_fx(prepared, task.backend ? { backend: task.backend } : {});
   }
   const acc = task.evaluate(model);
   if (!(typeof acc === 'number' && acc >= 0 && acc <= 1))
-    throw new Error(`sensitivity: the evaluation function returned ${acc} for ${job_label(job)}; expected an accuracy in [0, 1]`);
+    throw new Error(
+      `sensitivity: the evaluation function returned ${acc} for ${job_label(job)}; expected an accuracy in [0, 1]`,
+    );
   return { accuracy: acc, seconds: (performance.now() - t0) / 1000 };
 }

@@ -209,7 +209,7 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     const Wp = W + 2 * pwd;
     const plane = gemm ? (H + 2 * ph) * Wp * cig * 2 + 16 : 0;
     const work = depthwise
-      ? wx.depthwise_scratch_bytes(H, W, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow)
+      ? wx.depthwise_pairs_bytes(H, W, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow)
       : pairs
         ? wx.pairs_bytes(P, pw.k)
         : round_up(P, 4) * pw.kp * 2 + 32;
@@ -230,7 +230,8 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
       const xb = xp + b * ci * H * W;
       const yb = yp + b * co * P;
       if (depthwise) {
-        wx.qdepthwise(
+        // two taps per i32x4.dot_i16x8_s lane pair (assembly/depthwise_pairs.ts)
+        wx.qdepthwise_pairs(
           xb,
           ci,
           H,

@@ -40,9 +40,10 @@ export function make_wasm_pool_add(
     const [ph, pw] = g.padding;
     const [dh, dw] = g.dilation;
     const row = wx.max_pool_scratch_bytes(g.in_w, g.out_w, g.kernel_w, sw, pw, dw);
-    heap.begin(scratch_bytes(x.length, n_out, row));
-    const xp = heap.take(x.length);
-    const yp = heap.take(n_out);
+    // 16 spare bytes after x and y: the kernel's vector steps run over row ends (assembly/qpool_add.ts)
+    heap.begin(scratch_bytes(x.length + 16, n_out + 16, row));
+    const xp = heap.take(x.length + 16);
+    const yp = heap.take(n_out + 16);
     const rp = heap.take(row);
     heap.u8.set(x, xp);
     wx.qmax_pool2d_u8(

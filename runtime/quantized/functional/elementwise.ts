@@ -13,12 +13,25 @@ import { check_out_qparams, check_quint8, describe, make_qtensor, quantize_value
 
 const fround = Math.fround;
 
+/**
+ * An output qparam as a number: eager code passes numbers, a converted FX graph passes the 0-d tensor
+ * buffers its get_attr nodes read (`layer1_relu2_scale_0`); torch.ops.quantized accepts both.
+ */
+function out_qparam(v: number | Tensor, what: string, op: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'object' && v !== null && typeof v.numel === 'function' && v.numel() === 1) return Number(v.data[0]);
+  const got = typeof v === 'object' && v !== null ? `a tensor of shape [${v.shape.join(', ')}]` : typeof v;
+  throw new Error(`${op}: output ${what} must be a number or a one-element tensor, got ${got}`);
+}
+
 function same_shape(a: Tensor, b: Tensor): boolean {
   return a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i]);
 }
 
 function add_impl(op: string, relu: boolean) {
-  return (a: Tensor, b: Tensor, scale: number, zero_point: number): Tensor => {
+  return (a: Tensor, b: Tensor, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+    const scale = out_qparam(scale_arg, 'scale', op);
+    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
     const pa = check_quint8(a, op, 'a');
     const pb = check_quint8(b, op, 'b');
     check_out_qparams(scale, zero_point, op);
@@ -54,7 +67,9 @@ export const add = define_function('quantized.add', add_impl('quantized.add', fa
 export const add_relu = define_function('quantized.add_relu', add_impl('quantized.add_relu', true));
 
 function mul_impl(op: string, relu: boolean) {
-  return (a: Tensor, b: Tensor, scale: number, zero_point: number): Tensor => {
+  return (a: Tensor, b: Tensor, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+    const scale = out_qparam(scale_arg, 'scale', op);
+    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
     const pa = check_quint8(a, op, 'a');
     const pb = check_quint8(b, op, 'b');
     check_out_qparams(scale, zero_point, op);
@@ -85,8 +100,10 @@ export const mul_relu = define_function('quantized.mul_relu', mul_impl('quantize
  */
 export const cat = define_function(
   'quantized.cat',
-  (tensors: Tensor[], dim: number, scale: number, zero_point: number): Tensor => {
+  (tensors: Tensor[], dim: number, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
     const op = 'quantized.cat';
+    const scale = out_qparam(scale_arg, 'scale', op);
+    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
     if (!Array.isArray(tensors) || tensors.length === 0)
       throw new Error(`${op}: expected a non-empty list of quantized tensors`);
     check_out_qparams(scale, zero_point, op);

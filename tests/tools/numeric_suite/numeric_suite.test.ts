@@ -1,11 +1,17 @@
 // The eager and FX numeric suites on a small CNN (conv-bn-relu, conv + add + relu, pool, linear) quantized by convert_fx.
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { GraphModule } from '../../../compiler/ir/graph_module.js';
 import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
-import type { GraphModule } from '../../../compiler/ir/graph_module.js';
 import { Generator, randn, type Tensor } from '../../../index.js';
 import { get_default_qconfig } from '../../../runtime/quant/qconfig.js';
-import { _numeric_suite, _numeric_suite_fx, compare_layers, compute_sqnr, match_nodes } from '../../../tools/numeric_suite/index.js';
+import {
+  _numeric_suite,
+  _numeric_suite_fx,
+  compare_layers,
+  compute_sqnr,
+  match_nodes,
+} from '../../../tools/numeric_suite/index.js';
 import create, { type TinyCNN } from '../../cli/fixtures/tiny_cnn.js';
 
 let model: TinyCNN;
@@ -27,7 +33,9 @@ describe('_numeric_suite (eager)', () => {
     expect(r['conv1.weight'].float).toBe(fused.state_dict()['conv1.0.weight']);
     expect(r['fc.weight'].quantized.is_quantized).toBe(true);
     expect(compute_sqnr(r['fc.weight'].float, r['fc.weight'].quantized)).toBeGreaterThan(35);
-    expect(() => _numeric_suite.compare_weights({ 'fc.weight': randn([3]) }, q.state_dict())).toThrow(/'fc.weight' has 160 elements .* but 3/);
+    expect(() => _numeric_suite.compare_weights({ 'fc.weight': randn([3]) }, q.state_dict())).toThrow(
+      /'fc.weight' has 160 elements .* but 3/,
+    );
   });
 
   it('compare_model_outputs logs same-named modules of both models, then restores them', () => {
@@ -38,7 +46,9 @@ describe('_numeric_suite (eager)', () => {
     expect(r.fc.quantized[0].is_quantized).toBe(true);
     expect(compute_sqnr(r.fc.float[0], r.fc.quantized[0])).toBeGreaterThan(15);
     expect(Object.hasOwn(q.get_submodule('fc'), 'forward')).toBe(false);
-    expect(() => _numeric_suite.compare_model_outputs(fused, q, [x], { allow_list: ['nope'] })).toThrow(/module 'nope' is not in the float model/);
+    expect(() => _numeric_suite.compare_model_outputs(fused, q, [x], { allow_list: ['nope'] })).toThrow(
+      /module 'nope' is not in the float model/,
+    );
   });
 });
 
@@ -46,7 +56,15 @@ describe('_numeric_suite_fx', () => {
   it('match_nodes pairs input, layers, the fused add+relu and the pool', () => {
     const pairs = match_nodes(_numeric_suite_fx.as_float_graph(model), q);
     const names = pairs.map((p) => `${p.name}:${p.b.name}`);
-    expect(names).toEqual(['x:quantize_per_tensor', 'conv1:conv1', 'conv2:conv2', 'relu2:add_relu', 'pool:pool', 'flatten:flatten', 'fc:fc']);
+    expect(names).toEqual([
+      'x:quantize_per_tensor',
+      'conv1:conv1',
+      'conv2:conv2',
+      'relu2:add_relu',
+      'pool:pool',
+      'flatten:flatten',
+      'fc:fc',
+    ]);
   });
 
   it('extract_weights returns the matched weighted layers of both models', () => {
@@ -87,7 +105,13 @@ describe('_numeric_suite_fx', () => {
     const [a, b] = _numeric_suite_fx.add_loggers('fp32', model, 'int8', q);
     a.call(x);
     b.call(x);
-    const acc = _numeric_suite_fx.extend_logger_results_with_comparison(_numeric_suite_fx.extract_logger_info(a, b), 'fp32', 'int8', compute_sqnr, 'sqnr');
+    const acc = _numeric_suite_fx.extend_logger_results_with_comparison(
+      _numeric_suite_fx.extract_logger_info(a, b),
+      'fp32',
+      'int8',
+      compute_sqnr,
+      'sqnr',
+    );
     const shadow_fc = r.fc.node_output.int8[0].comparisons?.[0] as number;
     const accumulated_fc = acc.fc.node_output.int8[0].comparisons?.[0] as number;
     expect(shadow_fc).toBeGreaterThan(accumulated_fc);

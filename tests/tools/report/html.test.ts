@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { symbolic_trace } from '../../../compiler/trace/symbolic_trace.js';
 import { color_graph_svg, graph_svg } from '../../../tools/report/graph_svg.js';
 import { build_report_html } from '../../../tools/report/html.js';
-import { bar_chart, fmt, histogram, histogram_chart, sqnr_color, xml_escape } from '../../../tools/report/svg_charts.js';
+import {
+  bar_chart,
+  fmt,
+  histogram,
+  histogram_chart,
+  sqnr_color,
+  xml_escape,
+} from '../../../tools/report/svg_charts.js';
 import create from '../../cli/fixtures/tiny_cnn.js';
 
 describe('svg charts', () => {
@@ -25,7 +32,10 @@ describe('svg charts', () => {
     expect(svg.match(/<g class="bar"/g)?.length).toBe(2);
     expect(svg).toContain('data-label="a&lt;b"');
     const zero = Number(/<line x1="([\d.]+)"/.exec(svg)?.[1]);
-    const rects = [...svg.matchAll(/<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const rects = [...svg.matchAll(/<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
     expect(rects[0][0] + rects[0][1]).toBeCloseTo(zero, 0); // the negative bar ends at zero
     expect(rects[1][0]).toBeCloseTo(zero, 0); // the positive bar starts there
     expect(rects[0][1]).toBeCloseTo(2 * rects[1][1], 0);
@@ -49,7 +59,13 @@ describe('svg charts', () => {
 describe('report html', () => {
   it('colours graph nodes by SQNR in the Graphviz SVG', async () => {
     const gm = symbolic_trace(create());
-    const svg = await graph_svg(gm.graph, new Map([['conv1', 40], ['fc', 12]]));
+    const svg = await graph_svg(
+      gm.graph,
+      new Map([
+        ['conv1', 40],
+        ['fc', 12],
+      ]),
+    );
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/class="node sqnr"/g)?.length).toBe(2);
     expect(svg).toContain('data-node="fc" data-sqnr="12"');
@@ -64,7 +80,7 @@ describe('report html', () => {
       sensitivity: { mode: 'one-at-a-time', baseline: 0.9, rows: [{ layer: 'fc', accuracy: 0.89, delta_pp: -1 }] },
     });
     expect(html).toContain('<title>r &lt;1&gt;</title>');
-    expect(html).toContain("Content-Security-Policy\" content=\"default-src 'none'");
+    expect(html).toContain('Content-Security-Policy" content="default-src \'none\'');
     expect(html).toContain('<section id="summary">');
     expect(html).toContain('id="sensitivity-chart"');
     expect(html).not.toContain('<section id="graph">');

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
-import type { Module } from '../../../runtime/nn/module.js';
 import { Generator, randn } from '../../../index.js';
+import type { Module } from '../../../runtime/nn/module.js';
 import { auto_mixed_precision } from '../../../tools/sensitivity/auto_mixed_precision.js';
 import { predict, run_calibration } from '../../../tools/sensitivity/data.js';
 import { get_4bit_qconfig } from '../../../tools/sensitivity/qconfigs.js';

@@ -1,11 +1,23 @@
 // Sensitivity analysis: layer lists, qconfig_dicts, in-process and worker-thread runs agreeing, errors naming the job.
-import { describe, expect, it } from 'vitest';
+
 import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import fmnist_resnet from '../../../examples/models/fmnist_resnet.js';
 import { get_default_qconfig } from '../../../runtime/quant/qconfig.js';
-import { accuracy, DEFAULT_DATA_DIR, load_calibration, load_images, run_calibration } from '../../../tools/sensitivity/data.js';
+import {
+  accuracy,
+  DEFAULT_DATA_DIR,
+  load_calibration,
+  load_images,
+  run_calibration,
+} from '../../../tools/sensitivity/data.js';
 import { run_jobs } from '../../../tools/sensitivity/pool.js';
-import { format_sensitivity_table, leave_one_out, one_at_a_time, quantizable_layers } from '../../../tools/sensitivity/sensitivity.js';
+import {
+  format_sensitivity_table,
+  leave_one_out,
+  one_at_a_time,
+  quantizable_layers,
+} from '../../../tools/sensitivity/sensitivity.js';
 import { job_qconfig_dict, type Task, type TaskSpec, use_backend } from '../../../tools/sensitivity/task.js';
 import create, { example_inputs } from '../../cli/fixtures/tiny_cnn.js';
 
@@ -49,7 +61,13 @@ describe('sensitivity analysis', () => {
     const qc = get_default_qconfig('qnnpack');
     expect(job_qconfig_dict({ kind: 'fp32' }, qc)).toEqual({ '': null });
     expect(job_qconfig_dict({ kind: 'only', layers: ['fc'] }, qc)).toEqual({ '': null, module_name: [['fc', qc]] });
-    expect(job_qconfig_dict({ kind: 'all_but', layers: ['a', 'b'] }, qc)).toEqual({ '': qc, module_name: [['a', null], ['b', null]] });
+    expect(job_qconfig_dict({ kind: 'all_but', layers: ['a', 'b'] }, qc)).toEqual({
+      '': qc,
+      module_name: [
+        ['a', null],
+        ['b', null],
+      ],
+    });
   });
 
   it('worker threads (model rebuilt from the file) reproduce the in-process results exactly', async () => {
@@ -72,10 +90,12 @@ describe('sensitivity analysis', () => {
 
   it('a failing job or a worker that cannot build the task rejects, naming it', async () => {
     await expect(one_at_a_time(tiny_task(), { layers: ['nope'] })).rejects.toThrow(/nope/);
-    await expect(run_jobs({ ...spec, model: resolve(TINY, '../missing.ts') }, [{ kind: 'fp32' }], { workers: 1 })).rejects.toThrow(
-      /sensitivity worker 0: cannot build the task from .*missing\.ts: model file not found/,
-    );
+    await expect(
+      run_jobs({ ...spec, model: resolve(TINY, '../missing.ts') }, [{ kind: 'fp32' }], { workers: 1 }),
+    ).rejects.toThrow(/sensitivity worker 0: cannot build the task from .*missing\.ts: model file not found/);
     const bad_eval: Task = { ...tiny_task(), evaluate: () => 7 };
-    await expect(one_at_a_time(bad_eval, { layers: ['fc'] })).rejects.toThrow(/returned 7 for fp32; expected an accuracy in \[0, 1\]/);
+    await expect(one_at_a_time(bad_eval, { layers: ['fc'] })).rejects.toThrow(
+      /returned 7 for fp32; expected an accuracy in \[0, 1\]/,
+    );
   });
 });

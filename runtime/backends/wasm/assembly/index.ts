@@ -13,3 +13,4 @@ export function heap_base(): usize {
   return __heap_base;
 }
 export { qadd_u8, qmax_pool2d_u8, qavg_pool2d_u8, max_pool_scratch_bytes } from './qpool_add';
+export { qdepthwise_pairs, depthwise_pairs_bytes } from './depthwise_pairs';

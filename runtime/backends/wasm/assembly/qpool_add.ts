@@ -17,9 +17,11 @@ export function qadd_u8(
   const vzpp = i32x4.splat(zp_product);
   const vmask = i32x4.splat(mask);
   const vthr = i32x4.splat(thr);
+  // clamping at [qmin − zp, qmax − zp] before adding zp equals the reference's clamp after it and
+  // cannot overflow int32 (acc >> shift can be near 2^31 with extreme parameters)
   const vzp = i32x4.splat(zp);
-  const vlo = i32x4.splat(qmin);
-  const vhi = i32x4.splat(qmax);
+  const vlo = i32x4.splat(qmin - zp);
+  const vhi = i32x4.splat(qmax - zp);
   let i = 0;
   for (; i + 16 <= n; i += 16) {
     const va = v128.load(a + <usize>i);
@@ -38,9 +40,9 @@ export function qadd_u8(
   for (; i < n; i++) {
     const acc = zp_product + <i32>load<u8>(a + <usize>i) * a_mult + <i32>load<u8>(b + <usize>i) * b_mult;
     const rem = (acc & mask) + (acc >> 31);
-    let q = (acc >> shift) + (rem > thr ? 1 : 0) + zp;
-    q = q < qmin ? qmin : q > qmax ? qmax : q;
-    store<u8>(y + <usize>i, <u8>q);
+    let q = (acc >> shift) + (rem > thr ? 1 : 0);
+    q = q < qmin - zp ? qmin - zp : q > qmax - zp ? qmax - zp : q;
+    store<u8>(y + <usize>i, <u8>(q + zp));
   }
 }
 
@@ -52,18 +54,17 @@ function add_lane4(
   const acc = i32x4.add(vzpp, i32x4.add(i32x4.mul(a, vam), i32x4.mul(b, vbm)));
   const rem = i32x4.add(v128.and(acc, vmask), i32x4.shr_s(acc, 31));
   // gt_s is −1 where the remainder rounds up: subtracting it adds 1
-  let q = i32x4.sub(i32x4.shr_s(acc, shift), i32x4.gt_s(rem, vthr));
-  q = i32x4.add(q, vzp);
-  return i32x4.min_s(i32x4.max_s(q, vlo), vhi);
+  const q = i32x4.sub(i32x4.shr_s(acc, shift), i32x4.gt_s(rem, vthr));
+  return i32x4.add(i32x4.min_s(i32x4.max_s(q, vlo), vhi), vzp);
 }
 
 /** Width of the zero-padded row max_pool2d reduces into (vector loads may run 32 bytes past the last window). */
 @inline
 function pool_row_width(W: i32, OW: i32, kw: i32, sw: i32, pw: i32, dw: i32): i32 {
-  return ((max(W + 2 * pw, OW * sw + (kw - 1) * dw) + 32 + 15) & ~15);
+  return (max(pw + ((W + 15) & ~15), OW * sw + (kw - 1) * dw) + 48) & ~15;
 }
 
-/** Scratch bytes qmax_pool2d_u8 needs. */
+/** Scratch bytes qmax_pool2d_u8 needs for its row. */
 export function max_pool_scratch_bytes(W: i32, OW: i32, kw: i32, sw: i32, pw: i32, dw: i32): i32 {
   return pool_row_width(W, OW, kw, sw, pw, dw);
 }
@@ -72,43 +73,49 @@ export function max_pool_scratch_bytes(W: i32, OW: i32, kw: i32, sw: i32, pw: i3
  * Max pool: per output row, the valid input rows of the window are reduced (u8x16.max) into one
  * zero-padded row (padding as 0 never wins over uint8), then each output takes the max of its kw taps:
  * 16 outputs per step for stride 1, 8 (even-lane shuffles) for stride 2, scalar otherwise.
+ * Vector steps run over row ends instead of scalar tails (planes are small: 28 or 14 wide), so the caller
+ * leaves 16 readable bytes after x and 16 writable bytes after y; the over-read bytes land in the row's
+ * right padding, which is re-zeroed, and over-written outputs are rewritten by the next row in order.
  */
 export function qmax_pool2d_u8(
   x: usize, planes: i32, H: i32, W: i32, OH: i32, OW: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   ph: i32, pw: i32, dh: i32, dw: i32, y: usize, row: usize,
 ): void {
   const RW = pool_row_width(W, OW, kw, sw, pw, dw);
+  const W16 = (W + 15) & ~15;
   const r0 = row + <usize>pw;
+  memory.fill(row, 0, <usize>RW);
   for (let p = 0; p < planes; p++) {
     const src = x + <usize>p * <usize>H * <usize>W;
     const dst = y + <usize>p * <usize>OH * <usize>OW;
     for (let oy = 0; oy < OH; oy++) {
-      memory.fill(row, 0, <usize>RW);
+      let first = true;
       for (let u = 0; u < kh; u++) {
         const iy = oy * sh - ph + u * dh;
         if (iy < 0 || iy >= H) continue;
         const s = src + <usize>iy * <usize>W;
-        let ix = 0;
-        for (; ix + 16 <= W; ix += 16) {
-          const d = r0 + <usize>ix;
-          v128.store(d, i8x16.max_u(v128.load(d), v128.load(s + <usize>ix)));
-        }
-        for (; ix < W; ix++) {
-          const d = r0 + <usize>ix;
-          const v = load<u8>(s + <usize>ix);
-          if (v > load<u8>(d)) store<u8>(d, v);
+        if (first) {
+          for (let ix = 0; ix < W; ix += 16) v128.store(r0 + <usize>ix, v128.load(s + <usize>ix));
+          first = false;
+        } else {
+          for (let ix = 0; ix < W; ix += 16) {
+            const d = r0 + <usize>ix;
+            v128.store(d, i8x16.max_u(v128.load(d), v128.load(s + <usize>ix)));
+          }
         }
       }
+      // no valid row (only with dilated windows): all padding
+      if (first) memory.fill(r0, 0, <usize>W16);
+      else if (W16 > W) memory.fill(r0 + <usize>W, 0, <usize>(W16 - W));
       const out = dst + <usize>oy * <usize>OW;
-      let ox = 0;
       if (sw == 1) {
-        for (; ox + 16 <= OW; ox += 16) {
+        for (let ox = 0; ox < OW; ox += 16) {
           let m = v128.load(row + <usize>ox);
           for (let v = 1; v < kw; v++) m = i8x16.max_u(m, v128.load(row + <usize>(ox + v * dw)));
           v128.store(out + <usize>ox, m);
         }
       } else if (sw == 2) {
-        for (; ox + 8 <= OW; ox += 8) {
+        for (let ox = 0; ox < OW; ox += 8) {
           let m = i64x2.splat(0);
           for (let v = 0; v < kw; v++) {
             const t = v128.load(row + <usize>(2 * ox + v * dw));
@@ -116,15 +123,16 @@ export function qmax_pool2d_u8(
           }
           v128.store64_lane(out + <usize>ox, m, 0);
         }
-      }
-      for (; ox < OW; ox++) {
-        const base = row + <usize>(ox * sw);
-        let m: u32 = 0;
-        for (let v = 0; v < kw; v++) {
-          const t = <u32>load<u8>(base + <usize>(v * dw));
-          if (t > m) m = t;
+      } else {
+        for (let ox = 0; ox < OW; ox++) {
+          const base = row + <usize>(ox * sw);
+          let m: u32 = 0;
+          for (let v = 0; v < kw; v++) {
+            const t = <u32>load<u8>(base + <usize>(v * dw));
+            if (t > m) m = t;
+          }
+          store<u8>(out + <usize>ox, <u8>m);
         }
-        store<u8>(out + <usize>ox, <u8>m);
       }
     }
   }
@@ -158,7 +166,8 @@ export function qavg_pool2d_u8(
         const valid = max(yb - ya, 0) * max(xb - xa, 0);
         const acc = sum - xzp * valid;
         const a: i64 = acc < 0 ? -(<i64>acc) : <i64>acc;
-        const mag = <i32>((a * <i64>mult + round) >> <i64>shift);
+        // capped before narrowing: huge windows (≥ 2^15 taps) could exceed int32, and any mag > 511 clamps alike
+        const mag = <i32>min<i64>((a * <i64>mult + round) >> <i64>shift, 1024);
         let q = (acc < 0 ? -mag : mag) + ozp;
         q = q < 0 ? 0 : q > 255 ? 255 : q;
         store<u8>(o, <u8>q);
