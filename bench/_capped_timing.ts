@@ -1,8 +1,8 @@
 /**
  * Timing for the model bench, where one call takes from a millisecond to a minute. Each timed call
  * records wall time and the process's CPU time (user + system, process.cpuUsage): on these shared
- * 2-vCPU VMs other jobs inflate wall medians by up to several times, while CPU time per call barely
- * moves, so the bench prints both. Policy per cell: skipped (with the estimate) when a smaller batch
+ * 2-vCPU VMs other jobs inflate wall medians by up to several times, CPU time per call much less (it
+ * still moves with cache contention), so the bench prints both. Policy per cell: skipped (with the estimate) when a smaller batch
  * predicts a call over the cap; one warm-up and 1–2 runs when a call takes seconds; otherwise a
  * warm-up, then at least `min_runs` and as many as fit in the budget.
  */

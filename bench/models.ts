@@ -258,7 +258,9 @@ function print_rows(rows: ModelRow[], o: Options): void {
   console.log(
     '\nCPU time: median process CPU ms (user + system) per call, same runs. Other jobs on a shared VM inflate wall',
   );
-  console.log('time but hardly CPU time, so these ratios are the steadier ones.\n');
+  console.log(
+    'time much more than CPU time (cache contention still moves it): these ratios are usually the steadier.\n',
+  );
   timing_table(rows, o, 'cpu_ms', false);
   const skipped = rows.flatMap((r) =>
     [...Object.entries(r.fxq), ['ort_fp32', r.ort.fp32] as const, ['ort_int8', r.ort.int8] as const]

@@ -1,6 +1,6 @@
 /**
  * `npm run demo [-- --model fmnist_cnn] [--data DIR] [--limit 10000] [--calib 1000] [--calib-backend js]
- *   [--eval-backend wasm] [--backends js,wasm] [--batches 1,32] [--no-latency]`
+ *   [--eval-backend wasm] [--backends js,wasm] [--batches 1,32] [--no-latency] [--save DIR]`
  *
  * FX graph-mode post-training quantization of FmnistCNN end to end, as PyTorch's FX guide does it:
  * load the trained weights, prepare_fx (symbolic trace, fuse conv-bn-relu / linear-relu with BatchNorm
@@ -11,9 +11,12 @@
  * at one, else from the repo's train-first1000 subset (the same images); the report says which.
  * `--model fmnist_resnet` runs the same pipeline on FmnistResNet (residual add+relu lowered to int8).
  */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format_ms, per_second } from '../bench/_util.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
+import { load_quantized, save_quantized } from '../compiler/quantize_fx.js';
 import { type nn, no_grad, type Tensor } from '../index.js';
 import { calibrate, evaluate_accuracy, state_dict_nbytes, top1_agreement } from './lib/evaluate.js';
 import { image_batch, load_calibration_images, load_test_images } from './lib/fmnist_data.js';
@@ -52,6 +55,11 @@ export interface PtqDemoOptions {
   calib_backend?: BackendName;
   /** Backends and batch sizes to time; false skips latency (default js, wasm × 1, 32). */
   latency?: { backends: BackendName[]; batches: number[]; budget_ms?: number } | false;
+  /**
+   * Save the int8 model there (save_quantized: manifest.json, model.ts, weights.safetensors), load it back
+   * with load_quantized and check its logits equal the in-memory model's.
+   */
+  save_dir?: string;
   /** Compare the int8 logits on js and wasm for the first 32 test images (default true). */
   check_backends?: boolean;
   /** No progress lines on stderr. */
@@ -85,6 +93,8 @@ export interface PtqDemoResult {
   int8_js_wasm_identical: boolean | null;
   size: { fp32_bytes: number; int8_bytes: number; ratio: number };
   latency: LatencyRow[];
+  /** The saved artifact (with save_dir): directory, file sizes in bytes, reload check. */
+  saved: { dir: string; files: Record<string, number>; reload_identical: boolean } | null;
   /** The converted model, for further use. */
   quantized: GraphModule;
 }
@@ -141,6 +151,7 @@ export function run_ptq_demo(options: PtqDemoOptions = {}): PtqDemoResult {
     }
   }
 
+  const saved = options.save_dir === undefined ? null : save_and_reload(q, options.save_dir, test.images);
   const fp32_bytes = state_dict_nbytes(model);
   const int8_bytes = state_dict_nbytes(q);
   return {
@@ -157,6 +168,7 @@ export function run_ptq_demo(options: PtqDemoOptions = {}): PtqDemoResult {
     int8_js_wasm_identical: identical,
     size: { fp32_bytes, int8_bytes, ratio: int8_bytes / fp32_bytes },
     latency: rows,
+    saved,
     quantized: q,
   };
 }
@@ -168,6 +180,16 @@ function same_int8_logits(q: nn.Module, images: Tensor): boolean {
   const a = run('js');
   const b = run('wasm');
   return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}
+
+/** save_quantized → load_quantized (no model class needed) → same logits on the first test images. */
+function save_and_reload(q: GraphModule, dir: string, images: Tensor): NonNullable<PtqDemoResult['saved']> {
+  save_quantized(q, dir);
+  const files = Object.fromEntries(readdirSync(dir).map((f) => [f, statSync(join(dir, f)).size]));
+  const loaded = load_quantized(dir);
+  const x = image_batch(images, 0, Math.min(32, images.shape[0]));
+  const [a, b] = [q, loaded].map((m) => no_grad(() => (m.call(x) as Tensor).data));
+  return { dir, files, reload_identical: a.length === b.length && a.every((v, i) => Object.is(v, b[i])) };
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
@@ -205,6 +227,15 @@ export function format_ptq_report(r: PtqDemoResult): string {
     '',
     `fp32 ${kib(r.size.fp32_bytes)}  →  int8 ${kib(r.size.int8_bytes)}: ${(100 * r.size.ratio).toFixed(1)}% of fp32 (${(1 / r.size.ratio).toFixed(2)}x smaller)`,
   ];
+  if (r.saved) {
+    const files = Object.entries(r.saved.files)
+      .map(([f, n]) => `${f} ${n.toLocaleString('en-US')} B`)
+      .join(', ');
+    lines.push(
+      '',
+      `saved to ${r.saved.dir}: ${files}; reloaded with load_quantized: logits ${r.saved.reload_identical ? 'identical' : 'DIFFERENT'}`,
+    );
+  }
   if (r.latency.length) {
     lines.push(
       '',
@@ -270,6 +301,7 @@ function main(): void {
     test_limit: num('limit'),
     calib_limit: num('calib'),
     latency: process.argv.includes('--no-latency') ? false : { backends, batches },
+    save_dir: arg('save'),
   });
   console.log(format_ptq_report(result));
 }

@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import * as functional_ns from '../../runtime/nn/functional/index.js';
 import * as nn from '../../runtime/nn/index.js';
 import { Module } from '../../runtime/nn/module.js';
+import * as quant_ns from '../../runtime/quant/qtensor.js';
+import * as quantized_functional_ns from '../../runtime/quantized/functional/index.js';
 import { lookup_function } from '../../runtime/tensor/dispatch.js';
 import * as tensor_ns from '../../runtime/tensor/index.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
@@ -53,22 +55,51 @@ function child(t: TypeTree, key: string): TypeTree {
 
 /**
  * The type of a registered op as the package root exports it (`typeof fxq_types.F.relu`), checked
- * by identity so the type is the function's own; 'Op' when the root does not export it.
+ * by identity so the type is the function's own; 'Op' when the root does not export it. The int8 ops
+ * ('quantized.add_relu') are the root's `nn.quantized.functional` namespace.
  */
 function function_type(name: string): string {
   const fn = lookup_function(name);
   const [head, ...rest] = name.split('.');
-  if (rest.length === 0 && (tensor_ns as Record<string, unknown>)[head] === fn) return `typeof fxq_types.${head}`;
-  if (head === 'F' && rest.length === 1 && (functional_ns as Record<string, unknown>)[rest[0]] === fn)
-    return `typeof fxq_types.F.${rest[0]}`;
+  const is = (ns: object, key: string) => (ns as Record<string, unknown>)[key] === fn;
+  if (rest.length === 0 && (is(tensor_ns, head) || is(quant_ns, head))) return `typeof fxq_types.${head}`;
+  if (head === 'F' && rest.length === 1 && is(functional_ns, rest[0])) return `typeof fxq_types.F.${rest[0]}`;
+  if (head === 'quantized' && rest.length === 1 && is(quantized_functional_ns, rest[0]))
+    return `typeof fxq_types.nn.quantized.functional.${rest[0]}`;
   return 'Op';
+}
+
+let module_paths: Map<unknown, string> | null = null;
+
+/**
+ * Every Module class the root's `nn` namespace exports, by its shortest path ('nn.Conv2d',
+ * 'nn.intrinsic.quantized.ConvReLU2d', 'nn.quantized.dynamic.LSTM'), found breadth first once.
+ */
+function module_class_paths(): Map<unknown, string> {
+  if (module_paths) return module_paths;
+  module_paths = new Map();
+  const queue: [object, string, number][] = [[nn, 'nn', 0]];
+  const seen = new Set<object>();
+  while (queue.length > 0) {
+    const [ns, path, depth] = queue.shift() as [object, string, number];
+    if (seen.has(ns)) continue;
+    seen.add(ns);
+    for (const [k, v] of Object.entries(ns)) {
+      if (typeof v === 'function' && v.prototype instanceof Module) {
+        if (!module_paths.has(v)) module_paths.set(v, `${path}.${k}`);
+      } else if (depth < 4 && typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor)) {
+        // a namespace (export * as x): its prototype depends on the loader, so any other plain object
+        queue.push([v, `${path}.${k}`, depth + 1]);
+      }
+    }
+  }
+  return module_paths;
 }
 
 function type_of_value(v: unknown): string {
   if (v instanceof Module) {
-    const cls = v.constructor as { name: string };
-    if ((nn as unknown as Record<string, unknown>)[cls.name] === cls) return `nn.${cls.name}`;
-    return '{ forward(...args: any[]): any }';
+    const path = module_class_paths().get(v.constructor);
+    return path ?? '{ forward(...args: any[]): any }';
   }
   if (v instanceof Tensor) return 'Tensor';
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return typeof v;

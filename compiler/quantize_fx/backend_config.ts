@@ -98,9 +98,27 @@ function share_row(name: string, op: OpMatcher, lowering: Lowering): QuantPatter
   return { name, op, inputs: 'first', observation: 'share', lowering };
 }
 
+/**
+ * A pooling op's (kernel_size, options) with the options left at their defaults dropped (stride defaults
+ * to kernel_size), so the generated code reads `quantized.max_pool2d(conv1, 2)` rather than every field.
+ */
+function pool_args(
+  kernel_size: unknown,
+  options: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+): unknown[] {
+  const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
+  const kept: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) {
+    const d = k === 'stride' ? kernel_size : defaults[k];
+    if (v !== undefined && v !== null && !same(v, d)) kept[k] = v;
+  }
+  return Object.keys(kept).length > 0 ? [kernel_size, kept] : [kernel_size];
+}
+
 const maxpool_opts = (n: Node, m: Module | null): unknown[] =>
   m
-    ? [
+    ? pool_args(
         field(m, 'kernel_size'),
         {
           stride: field(m, 'stride'),
@@ -108,8 +126,13 @@ const maxpool_opts = (n: Node, m: Module | null): unknown[] =>
           dilation: field(m, 'dilation'),
           ceil_mode: field(m, 'ceil_mode'),
         },
-      ]
+        { padding: 0, dilation: 1, ceil_mode: false },
+      )
     : [arg(n, 1, 'kernel_size', undefined), arg(n, 2, 'options', {})];
+
+/** quantized.flatten's (start_dim, end_dim) without trailing defaults (0, -1): `quantized.flatten(x, 1)` as torch prints it. */
+const flatten_args = (start_dim: unknown, end_dim: unknown): unknown[] =>
+  end_dim !== -1 ? [start_dim, end_dim] : start_dim !== 0 ? [start_dim] : [];
 
 /** The static rows (torch 1.13 qnnpack backend_config, the ops fxq has int8 kernels for, plus fixed-qparams ops). */
 export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
@@ -179,23 +202,25 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
     {
       kind: 'function',
       op: 'quantized.avg_pool2d',
-      args: (_n, m) => [
-        field(m, 'kernel_size'),
-        {
-          stride: field(m, 'stride'),
-          padding: field(m, 'padding'),
-          ceil_mode: field(m, 'ceil_mode'),
-          count_include_pad: field(m, 'count_include_pad'),
-          divisor_override: field(m, 'divisor_override'),
-        },
-      ],
+      args: (_n, m) =>
+        pool_args(
+          field(m, 'kernel_size'),
+          {
+            stride: field(m, 'stride'),
+            padding: field(m, 'padding'),
+            ceil_mode: field(m, 'ceil_mode'),
+            count_include_pad: field(m, 'count_include_pad'),
+            divisor_override: field(m, 'divisor_override'),
+          },
+          { padding: 0, ceil_mode: false, count_include_pad: true },
+        ),
     },
   ),
   ...[{ function: 'flatten' }, { method: 'flatten' }].map((op) =>
     share_row('flatten', op, {
       kind: 'function',
       op: 'quantized.flatten',
-      args: (n) => [arg(n, 1, 'start_dim', 0), arg(n, 2, 'end_dim', -1)],
+      args: (n) => flatten_args(arg(n, 1, 'start_dim', 0), arg(n, 2, 'end_dim', -1)),
     }),
   ),
   share_row(
@@ -204,7 +229,7 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
     {
       kind: 'function',
       op: 'quantized.flatten',
-      args: (_n, m) => [field(m, 'start_dim'), field(m, 'end_dim')],
+      args: (_n, m) => flatten_args(field(m, 'start_dim'), field(m, 'end_dim')),
     },
   ),
   ...[{ method: 'reshape' }, { method: 'view' }, { function: 'reshape' }].map((op) =>

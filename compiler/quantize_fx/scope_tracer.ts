@@ -6,8 +6,8 @@
  * node_name_to_scope does. A TraceError gets the prepare_custom_config hint.
  */
 import type { Module } from '../../runtime/nn/module.js';
-import { GraphModule } from '../ir/graph_module.js';
 import type { Graph } from '../ir/graph.js';
+import { GraphModule } from '../ir/graph_module.js';
 import { TraceError } from '../trace/errors.js';
 import { type NnModuleStack, Tracer, type TracerOptions } from '../trace/tracer.js';
 

@@ -72,7 +72,7 @@ export interface Conv2dGeometry {
  * y = clamp(((zp_product + a·a_mult + b·b_mult) >> shift, halves away from zero) + out_zp, qmin, qmax).
  */
 export interface QAddParams {
-  /** Multipliers of the raw quint8 values (< 2^22 each). */
+  /** Multipliers of the raw quint8 values (≤ 2^22 each: a ratio just below a power of two rounds up to 2^22). */
   a_mult: number;
   b_mult: number;
   /** −(a_mult·a_zp + b_mult·b_zp), wrapped to int32. */
@@ -162,4 +162,33 @@ export interface Backend {
   readonly name: 'js' | 'wasm';
   readonly int8: Int8Kernels;
   readonly fp32: Fp32Kernels;
+}
+
+/**
+ * Kernels of the dynamic int8 path and the fused LSTM cell (js reference: backends/js/rnn.ts; wasm:
+ * backends/wasm/rnn.ts). minmax, quantize_u8 and dequant_bias agree bit for bit across backends (they are
+ * torch's dynamic-quantization numerics, see quantized/functional/linear.ts); lstm_cell evaluates exp /
+ * tanh in float64 rounded to float32, so backends agree to about 1 ulp (tests hold them within 1e-6).
+ */
+export interface RnnKernels {
+  readonly name: string;
+  /** [min, max] of x (NaN when x holds a NaN; [0, 0] when x is empty). */
+  minmax(x: Float32Array): [number, number];
+  /** q[i] = clamp(zero_point + rne(fround(x[i] · fround(1 / scale))), 0, 255). */
+  quantize_u8(x: Float32Array, scale: number, zero_point: number, y?: Uint8Array): Uint8Array;
+  /** y[m, n] = fround(fround(fround(acc[m, n]) · fround(x_scale · w_scales[n])) + bias[n]); w_scales has n entries. */
+  dequant_bias(
+    acc: Int32Array,
+    m: number,
+    n: number,
+    x_scale: number,
+    w_scales: Float32Array,
+    bias: Float32Array | null,
+    y?: Float32Array,
+  ): Float32Array;
+  /**
+   * One LSTM step for `n` rows: pre-activations gx + gh ([n, 4·hidden], gates i, f, g, o), c and h
+   * ([n, hidden]) updated in place: c = f·c + i·g, h = o·tanh(c), each op rounded to float32.
+   */
+  lstm_cell(gx: Float32Array, gh: Float32Array, c: Float32Array, h: Float32Array, n: number, hidden: number): void;
 }

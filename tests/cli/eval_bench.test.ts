@@ -26,7 +26,10 @@ describe('fxq eval', () => {
     const jq = JSON.parse(i8.stdout);
     expect(jf).toMatchObject({ kind: 'float', images: 100, offset: 0 });
     expect(jq).toMatchObject({ kind: 'quantized', images: 100, offset: 100 });
-    for (const a of [jf.accuracy, jq.accuracy]) expect(a).toBeGreaterThanOrEqual(0), expect(a).toBeLessThanOrEqual(1);
+    for (const a of [jf.accuracy, jq.accuracy]) {
+      expect(a).toBeGreaterThanOrEqual(0);
+      expect(a).toBeLessThanOrEqual(1);
+    }
     // accuracy counts whole images
     expect(Math.round(jf.accuracy * 100)).toBeCloseTo(jf.accuracy * 100, 9);
     expect(text.stdout).toContain(`accuracy ${(100 * jf.accuracy).toFixed(2)}%`);
@@ -62,8 +65,10 @@ describe('fxq bench', () => {
       'wasm/1',
       'wasm/4',
     ]);
-    for (const row of j.rows)
-      expect(row.median_ms).toBeGreaterThan(0), expect(row.p10_ms).toBeLessThanOrEqual(row.median_ms);
+    for (const row of j.rows) {
+      expect(row.median_ms).toBeGreaterThan(0);
+      expect(row.p10_ms).toBeLessThanOrEqual(row.median_ms);
+    }
   });
 
   it('exits 2 on wrong arguments and a missing file, 1 on a model that fails to trace', async () => {

@@ -12,7 +12,7 @@ describe('fxq --help', () => {
       expect(r.stdout).toContain('Exit codes: 0 ok, 1');
     }
     for (const c of cmds) expect(runs[0].stdout).toMatch(new RegExp(`\\n {2}${c} \\[options\\] <model>`));
-    cmds.forEach((c, i) => expect(runs[i + 1].stdout).toContain(`Usage: fxq ${c} [options] <model>`));
+    for (const [i, c] of cmds.entries()) expect(runs[i + 1].stdout).toContain(`Usage: fxq ${c} [options] <model>`);
   });
 
   it('an unknown subcommand exits 2', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { record_scopes } from '../../compiler/quantize_fx/scope_tracer.js';
-import { add, fx, nn, relu } from '../../index.js';
 import type { Tensor } from '../../index.js';
+import { add, fx, nn, relu } from '../../index.js';
 
 class Gate extends nn.Module {
   fc = new nn.Linear(4, 4);

@@ -51,6 +51,11 @@ describe('save_quantized / load_quantized', () => {
     const loaded = load_quantized(out);
     expect(loaded.graph.nodes.map((n) => n.format_node())).toEqual(q.graph.nodes.map((n) => n.format_node()));
     expect([...(loaded.forward(x) as Tensor).data]).toEqual([...(q.forward(x) as Tensor).data]);
+    // the int8 ops' output qparams are buffers (torch's names): saved and reloaded with the weights
+    const sd = loaded.state_dict();
+    expect(Object.keys(sd)).toContain('layer1_relu2_scale_0');
+    expect(sd.layer3_relu2_zero_point_0.data[0]).toBe(q.state_dict().layer3_relu2_zero_point_0.data[0]);
+    expect(sd.layer1_relu2_scale_0.data[0]).toBe(q.state_dict().layer1_relu2_scale_0.data[0]);
     // overwriting an existing artifact swaps it in whole
     save_quantized(q, out);
     expect(existsSync(join(out, 'weights.safetensors'))).toBe(true);

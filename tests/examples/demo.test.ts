@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { format_ptq_report, run_ptq_demo } from '../../examples/fmnist_ptq.js';
 import { evaluate_accuracy, state_dict_nbytes, top1_agreement } from '../../examples/lib/evaluate.js';
@@ -19,7 +19,9 @@ import {
 import { nn, read_fashion_mnist_raw, Tensor, write_idx } from '../../index.js';
 
 describe('run_ptq_demo (200 test images, 100 calibration images)', () => {
-  const r = run_ptq_demo({ test_limit: 200, calib_limit: 100, latency: false, quiet: true });
+  const save_dir = join(mkdtempSync(join(tmpdir(), 'fxq-demo-save-')), 'fmnist_cnn_int8');
+  afterAll(() => rmSync(dirname(save_dir), { recursive: true, force: true }));
+  const r = run_ptq_demo({ test_limit: 200, calib_limit: 100, latency: false, quiet: true, save_dir });
 
   it('keeps int8 accuracy within 2 points of fp32', () => {
     expect(r.test.images).toBe(200);
@@ -45,6 +47,14 @@ describe('run_ptq_demo (200 test images, 100 calibration images)', () => {
     expect(r.graph.prepared).toContain('HistogramObserver');
     const sd = r.quantized.state_dict();
     expect(sd['conv1.weight'].dtype).toBe('qint8');
+  });
+
+  it('saves the int8 model and reloads it with identical logits', () => {
+    expect(r.saved?.reload_identical).toBe(true);
+    expect(Object.keys(r.saved?.files ?? {}).sort()).toEqual(['manifest.json', 'model.ts', 'weights.safetensors']);
+    // int8 weights on disk: the int8 payload plus the safetensors header
+    expect(r.saved?.files['weights.safetensors']).toBeGreaterThan(r.size.int8_bytes);
+    expect(r.saved?.files['weights.safetensors']).toBeLessThan(0.3 * r.size.fp32_bytes);
   });
 
   it('prints a report with the measured figures', () => {

@@ -1,14 +1,14 @@
 /** cat shares one observer across its inputs and its output (torch 1.13), so quantized.cat never requantizes. */
 import { describe, expect, it } from 'vitest';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
-import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
+import { prepare_fx, prepare_qat_fx } from '../../compiler/quantize_fx/prepare.js';
 import { is_observer_node } from '../../passes/insert_observers.js';
 import { Conv2d } from '../../runtime/nn/layers/conv.js';
 import { Module } from '../../runtime/nn/module.js';
-import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
-import { Generator } from '../../runtime/tensor/random.js';
+import { get_default_qat_qconfig, get_default_qconfig } from '../../runtime/quant/qconfig.js';
 import { randn } from '../../runtime/tensor/creation.js';
 import { cat } from '../../runtime/tensor/index.js';
+import { Generator } from '../../runtime/tensor/random.js';
 import type { Tensor } from '../../runtime/tensor/tensor.js';
 
 class TwoConvCat extends Module {
@@ -65,5 +65,17 @@ describe('cat: inputs and output share the first input observer', () => {
     let worst = 0;
     for (let i = 0; i < ref.data.length; i++) worst = Math.max(worst, Math.abs(ref.data[i] - out.data[i]));
     expect(worst).toBeLessThanOrEqual(1.01 * c1.scale);
+  });
+
+  it('QAT: the cat inputs and output share one fake-quant module', () => {
+    const gm = prepare_qat_fx(new TwoConvCat().train(), { '': get_default_qat_qconfig('qnnpack') }, [x]);
+    gm.graph.lint(gm);
+    const node = gm.graph.nodes.find((n) => n.target === 'cat');
+    if (!node) throw new Error('no cat node');
+    const [out] = node.users;
+    const targets = new Set([...(node.args[0] as { target: string }[]).map((a) => a.target), out.target]);
+    expect(targets.size).toBe(1);
+    expect(gm.get_submodule(out.target).constructor.name).toBe('FakeQuantize');
+    expect((gm.forward(x) as Tensor).shape).toEqual([4, 5, 6, 6]);
   });
 });

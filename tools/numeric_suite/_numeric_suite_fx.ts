@@ -170,29 +170,32 @@ function loggers_of(m: Module): OutputLogger[] {
   return [...m.modules()].filter((x): x is OutputLogger => x instanceof OutputLogger);
 }
 
-/** Collects the loggers' outputs into NSResultsType (layer names from the loggers' reference names). */
-export function extract_logger_info(model_a: Module, model_b: Module): NSResultsType {
+/** NSResultsType from loggers: one node_output result per (layer, model). */
+function results_of(loggers: OutputLogger[]): NSResultsType {
   const out: NSResultsType = {};
-  for (const m of [model_a, model_b]) {
-    for (const lg of loggers_of(m)) {
-      if (lg.model_name.startsWith('__shadow__')) continue;
-      const layer = (out[lg.ref_name] ??= {});
-      const by_model = (layer.node_output ??= {});
-      by_model[lg.model_name] = [
-        {
-          type: 'node_output',
-          values: lg.stats,
-          ref_node_name: lg.ref_name,
-          ref_node_target_type: lg.prev_node_target_type,
-          prev_node_name: lg.prev_node_name,
-          fqn: lg.fqn,
-          index_within_arg: 0,
-          index_of_arg: 0,
-        },
-      ];
-    }
+  for (const lg of loggers) {
+    out[lg.ref_name] = out[lg.ref_name] ?? {};
+    const layer = out[lg.ref_name];
+    layer.node_output = layer.node_output ?? {};
+    layer.node_output[lg.model_name] = [
+      {
+        type: 'node_output',
+        values: lg.stats,
+        ref_node_name: lg.ref_name,
+        ref_node_target_type: lg.prev_node_target_type,
+        prev_node_name: lg.prev_node_name,
+        fqn: lg.fqn,
+        index_within_arg: 0,
+        index_of_arg: 0,
+      },
+    ];
   }
   return out;
+}
+
+/** Collects the loggers' outputs of both models (add_loggers copies) into NSResultsType, by layer. */
+export function extract_logger_info(model_a: Module, model_b: Module): NSResultsType {
+  return results_of([...loggers_of(model_a), ...loggers_of(model_b)]);
 }
 
 /** Runs a float module on the dequantized input of its quantized twin and logs the output. */
@@ -238,23 +241,7 @@ export function add_shadow_loggers(name_a: string, model_a: Module, name_b: stri
 
 /** The shadow model's results: per layer, the float twin's and the int8 layer's outputs. */
 export function extract_shadow_logger_info(model_a_shadows_b: Module): NSResultsType {
-  const out: NSResultsType = {};
-  for (const lg of loggers_of(model_a_shadows_b)) {
-    const layer = (out[lg.ref_name] ??= {});
-    (layer.node_output ??= {})[lg.model_name] = [
-      {
-        type: 'node_output',
-        values: lg.stats,
-        ref_node_name: lg.ref_name,
-        ref_node_target_type: lg.prev_node_target_type,
-        prev_node_name: lg.prev_node_name,
-        fqn: lg.fqn,
-        index_within_arg: 0,
-        index_of_arg: 0,
-      },
-    ];
-  }
-  return out;
+  return results_of(loggers_of(model_a_shadows_b));
 }
 
 /**

@@ -60,7 +60,7 @@ export function compare_layers(
         if (!other) continue;
         const m = acc.get(l.ref_name) ?? new MetricAccumulator();
         acc.set(l.ref_name, m);
-        l.stats.forEach((x, i) => m.add(x, other.stats[i]));
+        for (const [i, x] of l.stats.entries()) m.add(x, other.stats[i]);
         if (!meta.has(l.ref_name))
           meta.set(l.ref_name, {
             node: other.prev_node_name,

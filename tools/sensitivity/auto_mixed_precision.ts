@@ -1,24 +1,27 @@
 /**
- * auto_mixed_precision: the fewest layers to keep in float so the quantized model reaches a target
- * accuracy. Greedy forward selection — each round tries keeping one more layer in float (all
- * candidates in parallel), keeps the one that helps most, and stops once the target is met. Unlike
- * ordering layers by their one-at-a-time drop, each round measures layers *together with* the ones
- * already kept, so interactions (errors that only matter downstream of other quantized layers) count.
+ * auto_mixed_precision: the fewest layers (precision units, units.ts: weighted layers, residual adds,
+ * re-quantizing modules) to keep in float so the quantized model reaches a target accuracy. Greedy
+ * forward selection — each round tries keeping one more unit in float (in parallel), keeps the one that
+ * helps most, and stops once the target is met. Unlike ordering units by their one-at-a-time drop,
+ * each round measures units *together with* the ones already kept, so interactions count. After the
+ * first round (every unit) a round only re-tries the `beam` units that helped most last time (lazy greedy).
  */
 import type { QConfigDict } from '../../runtime/quant/qconfig_mapping.js';
 import { build_model, load_model_file } from '../model_file.js';
 import { is_task_spec, run_jobs } from './pool.js';
 import { qconfig_by_name } from './qconfigs.js';
-import { quantizable_layers } from './sensitivity.js';
 import { type Job, job_qconfig_dict, type Task, type TaskSpec } from './task.js';
+import { precision_units } from './units.js';
 
 /** The target: an absolute accuracy in [0, 1], or fp32 accuracy minus `drop_pp` percentage points. */
 export type AccuracyTarget = number | { drop_pp: number };
 
 /** Options of auto_mixed_precision. */
 export interface AutoMixedPrecisionOptions {
-  /** Candidate layers (default: every quantizable layer, quantizable_layers()). */
+  /** Candidate units (default: precision_units(model)). */
   layers?: string[];
+  /** Units re-tried per round after the first (default max(4, 2 × workers)); Infinity = plain greedy. */
+  beam?: number;
   workers?: number;
   /** Also run the one-at-a-time ranking baseline (keep layers float in order of their solo drop). */
   compare_with_ranking?: boolean;
@@ -77,16 +80,20 @@ export async function auto_mixed_precision(
   if (!(goal >= 0 && goal <= 1)) throw new Error(`auto_mixed_precision: target accuracy ${goal} is outside [0, 1]`);
   const floats: string[] = [];
   const steps: MixStep[] = [];
+  const beam = options.beam ?? Math.max(4, 2 * (options.workers ?? 2));
+  const last = new Map<string, number>(); // each unit's accuracy when last tried
   let acc = int8;
   while (acc < goal && floats.length < layers.length) {
-    const cands = layers.filter((l) => !floats.includes(l));
+    let cands = layers.filter((l) => !floats.includes(l));
+    if (steps.length > 0) cands = [...cands].sort((a, b) => (last.get(b) ?? 0) - (last.get(a) ?? 0)).slice(0, beam);
     const accs = await run(cands.map((c): Job => ({ kind: 'all_but', layers: [...floats, c] })));
+    cands.forEach((c, i) => last.set(c, accs[i]));
     let best = 0;
-    for (let i = 1; i < accs.length; i++) if (accs[i] > accs[best]) best = i; // ties: earlier layer
+    for (let i = 1; i < accs.length; i++) if (accs[i] > accs[best]) best = i; // ties: the earlier unit
     floats.push(cands[best]);
     acc = accs[best];
     steps.push({ float_layers: [...floats], accuracy: acc });
-    planned = evaluations + (acc < goal ? cands.length - 1 : 0);
+    planned = evaluations + (acc < goal ? Math.min(beam, layers.length - floats.length) : 0);
   }
   const result: AutoMixedPrecisionResult = {
     qconfig_dict: job_qconfig_dict({ kind: 'all_but', layers: floats }, qconfig),

@@ -5,19 +5,14 @@
  * Each evaluation re-runs prepare_fx → calibrate → convert_fx → the user's evaluation function; with a
  * TaskSpec they run in parallel on worker threads (pool.ts).
  */
-import { Conv2d } from '../../runtime/nn/layers/conv.js';
-import { Linear } from '../../runtime/nn/layers/linear.js';
-import { RNNBase } from '../../runtime/nn/layers/rnn.js';
 import type { Module } from '../../runtime/nn/module.js';
 import { build_model, load_model_file } from '../model_file.js';
 import { fmt } from '../report/svg_charts.js';
 import { is_task_spec, type OnResult, run_jobs } from './pool.js';
 import type { Job, JobResult, Task, TaskSpec } from './task.js';
+import { is_quantizable_layer } from './units.js';
 
-/** Modules the tools treat as one quantizable layer (BatchNorm/ReLU fuse into them). */
-export function is_quantizable_layer(m: Module): boolean {
-  return m instanceof Conv2d || m instanceof Linear || m instanceof RNNBase;
-}
+export { is_quantizable_layer };
 
 /**
  * The candidate layers of a model, in module order: every quantizable layer, then (with

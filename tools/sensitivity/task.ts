@@ -14,6 +14,7 @@ import type { QConfigDict } from '../../runtime/quant/qconfig_mapping.js';
 import { build_model, example_inputs_of, load_model_file } from '../model_file.js';
 import { accuracy, DEFAULT_DATA_DIR, load_calibration, load_images, run_calibration } from './data.js';
 import { qconfig_by_name } from './qconfigs.js';
+import { unit_entries } from './units.js';
 
 /** What an evaluation needs, in memory. */
 export interface Task {
@@ -86,18 +87,20 @@ export type Job =
   | { kind: 'only'; layers: string[] }
   | { kind: 'all_but'; layers: string[] };
 
-/** The qconfig_dict of a job (PyTorch's form: `{'': qc, module_name: [[name, qc | null]]}`). */
+/**
+ * The qconfig_dict of a job (PyTorch's form: `{'': qc, module_name: [[name, qc | null]]}`); a
+ * `scope:fn:index` unit (units.ts) becomes a module_name_object_type_order entry.
+ */
 export function job_qconfig_dict(job: Job, qconfig: QConfig): QConfigDict {
-  switch (job.kind) {
-    case 'fp32':
-      return { '': null };
-    case 'int8':
-      return { '': qconfig };
-    case 'only':
-      return { '': null, module_name: job.layers.map((l): [string, QConfig] => [l, qconfig]) };
-    case 'all_but':
-      return { '': qconfig, module_name: job.layers.map((l): [string, null] => [l, null]) };
-  }
+  if (job.kind === 'fp32') return { '': null };
+  if (job.kind === 'int8') return { '': qconfig };
+  const only = job.kind === 'only';
+  const { module_name, module_name_object_type_order } = unit_entries(job.layers, only ? qconfig : null);
+  return {
+    '': only ? null : qconfig,
+    module_name,
+    ...(module_name_object_type_order.length ? { module_name_object_type_order } : {}),
+  };
 }
 
 /** A job's label in tables: the layer names joined, or fp32 / int8. */

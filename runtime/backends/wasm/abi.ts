@@ -88,33 +88,6 @@ export interface WasmExports {
     out: number,
   ): void;
   pairs_bytes(P: number, k: number): number;
-  qdepthwise(
-    x: number,
-    C: number,
-    H: number,
-    W: number,
-    OC: number,
-    kh: number,
-    kw: number,
-    sh: number,
-    sw: number,
-    ph: number,
-    pw: number,
-    dh: number,
-    dw: number,
-    OH: number,
-    OW: number,
-    xzp: number,
-    w: number,
-    kp: number,
-    bias: number,
-    mult: number,
-    zp: number,
-    lo: number,
-    hi: number,
-    y: number,
-    scratch: number,
-  ): void;
   qdepthwise_pairs(
     x: number,
     C: number,
@@ -300,6 +273,46 @@ export interface WasmExports {
   ): void;
   peak_dot_i16(iters: number, seed: number): number;
   peak_f32(iters: number, seed: number): number;
+  // dynamic quantization and the fused LSTM cell (assembly/dynamic_quant.ts, assembly/rnn.ts)
+  minmax_f32(x: number, n: number, out: number): void;
+  quantize_u8(x: number, n: number, inv: number, zp: number, y: number): void;
+  quantize_rows_q16(x: number, M: number, K: number, ldx: number, inv: number, zp: number, out: number, kp: number): void;
+  dequant_bias(
+    acc: number,
+    M: number,
+    N: number,
+    lda: number,
+    x_scale: number,
+    w_scales: number,
+    bias: number,
+    y: number,
+    ldy: number,
+  ): void;
+  lstm_cell_f32(
+    gx: number,
+    ldgx: number,
+    gh: number,
+    N: number,
+    H: number,
+    c: number,
+    h: number,
+    out: number,
+    ldo: number,
+  ): void;
+  lstm_cell_dq(
+    gx: number,
+    ldgx: number,
+    acc: number,
+    x_scale: number,
+    w_scales: number,
+    bias: number,
+    N: number,
+    H: number,
+    c: number,
+    h: number,
+    out: number,
+    ldo: number,
+  ): void;
 }
 
 /** Every function the loader calls: a build without one of them is stale. */
@@ -313,7 +326,6 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'qconv_pairs',
   'im2col_pairs_q16',
   'pairs_bytes',
-  'qdepthwise',
   'qdepthwise_pairs',
   'depthwise_pairs_bytes',
   'depthwise_f32',
@@ -330,4 +342,10 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'qavg_pool2d_u8',
   'peak_dot_i16',
   'peak_f32',
+  'minmax_f32',
+  'quantize_u8',
+  'quantize_rows_q16',
+  'dequant_bias',
+  'lstm_cell_f32',
+  'lstm_cell_dq',
 ];

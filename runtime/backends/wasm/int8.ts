@@ -216,10 +216,11 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     set_layout(pw, gemm && kh * kw > 1 ? `rsc:${kh}x${kw}` : 'c');
     const part_bytes = gemm ? wx.qgemm_part_bytes(cog, P, pw.kp) : 0;
     heap.begin(
-      scratch_bytes(nb * ci * H * W, nb * co * P, p.bias_q.byteLength, p.mult.byteLength, work, plane, part_bytes),
+      scratch_bytes(nb * ci * H * W, nb * co * P + 16, p.bias_q.byteLength, p.mult.byteLength, work, plane, part_bytes),
     );
     const xp = heap.take(nb * ci * H * W);
-    const yp = heap.take(nb * co * P);
+    // 16 spare bytes: the depthwise kernel stores whole 16-byte rows (assembly/depthwise_pairs.ts)
+    const yp = heap.take(nb * co * P + 16);
     const [bp, mp] = put_params(p);
     const wk = heap.take(work);
     const pad = heap.take(plane);

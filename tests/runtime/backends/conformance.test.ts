@@ -176,6 +176,57 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
     expect(long).toBeGreaterThan(30);
   });
 
+  it(`depthwise qconv2d (${RUNS} random cases: kernels to 7×7 and 17×17, strides to 4, dilations to 3)`, () => {
+    const dw_geometry = fc
+      .record({
+        batch: fc.integer({ min: 1, max: 2 }),
+        channels: fc.integer({ min: 2, max: 4 }),
+        mult: fc.integer({ min: 1, max: 2 }),
+        kh: fc.oneof(fc.integer({ min: 1, max: 7 }), fc.constant(17)),
+        kw: fc.oneof(fc.integer({ min: 1, max: 7 }), fc.constant(17)),
+        sh: fc.integer({ min: 1, max: 4 }),
+        sw: fc.integer({ min: 1, max: 4 }),
+        dh: fc.integer({ min: 1, max: 3 }),
+        dw: fc.integer({ min: 1, max: 3 }),
+        ph: fc.integer({ min: 0, max: 3 }),
+        pw: fc.integer({ min: 0, max: 3 }),
+        extra_h: fc.integer({ min: 0, max: 6 }),
+        extra_w: fc.integer({ min: 0, max: 30 }),
+      })
+      .map(
+        (r): Conv2dGeometry => ({
+          batch: r.batch,
+          in_channels: r.channels,
+          in_h: Math.max(1, r.dh * (r.kh - 1) + 1 - 2 * r.ph) + r.extra_h,
+          in_w: Math.max(1, r.dw * (r.kw - 1) + 1 - 2 * r.pw) + r.extra_w,
+          out_channels: r.channels * r.mult,
+          kernel_h: r.kh,
+          kernel_w: r.kw,
+          stride: [r.sh, r.sw],
+          padding: [r.ph, r.pw],
+          dilation: [r.dh, r.dw],
+          groups: r.channels,
+        }),
+      );
+    fc.assert(
+      fc.property(dw_geometry, qparams, (g, q) => {
+        const rnd = lcg(q.seed);
+        const k = g.kernel_h * g.kernel_w;
+        const w = make_weight(g.out_channels, k, q, rnd);
+        const x = {
+          data: Uint8Array.from(ints(g.batch * g.in_channels * g.in_h * g.in_w, 0, 255, rnd)),
+          scale: 2 ** q.x_scale_exp,
+          zero_point: q.x_zp,
+        };
+        const out = make_out(q, x.scale, w, k, rnd);
+        const a = js.int8.qconv2d(x, g, js.int8.pack_qweight(w), out);
+        const b = wasm.int8.qconv2d(x, g, wasm.int8.pack_qweight(w), out);
+        expect(first_diff(a, b)).toBeNull();
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('long reductions (k > 1024: the GEMM blocks k and keeps partial sums) on qlinear, qlinear_acc, qconv2d', () => {
     fc.assert(
       fc.property(

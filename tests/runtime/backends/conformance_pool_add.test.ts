@@ -118,8 +118,8 @@ describe('int8 pool/add kernels: wasm equals js bit for bit', () => {
         length,
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         fc.record({
-          a_mult: fc.oneof(fc.constantFrom(0, 2 ** 22 - 1), fc.integer({ min: 0, max: 2 ** 22 - 1 })),
-          b_mult: fc.oneof(fc.constantFrom(0, 2 ** 22 - 1), fc.integer({ min: 0, max: 2 ** 22 - 1 })),
+          a_mult: fc.oneof(fc.constantFrom(0, 2 ** 22), fc.integer({ min: 0, max: 2 ** 22 })),
+          b_mult: fc.oneof(fc.constantFrom(0, 2 ** 22), fc.integer({ min: 0, max: 2 ** 22 })),
           zp_product: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
           shift: fc.integer({ min: 0, max: 31 }),
           zero_point: zp_u8,
@@ -190,6 +190,16 @@ describe('int8 pool/add reference semantics', () => {
     const h = qnnpack_add_params(0.05, 0, 0.1, 0, 0.1, 10, false)!;
     for (const k of [js, wasm])
       expect([...k.qadd!(Uint8Array.from([1, 3]), Uint8Array.from([0, 0]), h)]).toEqual([11, 12]);
+  });
+
+  it('a scale ratio just below 1 rounds its multiplier up to 2^22 (accepted; both backends agree)', () => {
+    const p = qnnpack_add_params(1, 0, 1, 0, 2 ** 8.6e-8, 0, false)!;
+    expect(p.a_mult).toBe(2 ** 22);
+    const a = Uint8Array.from({ length: 41 }, (_, i) => i * 6);
+    const b = a.slice().reverse();
+    const want = Array.from(a, (v, i) => Math.min(255, v + b[i]));
+    expect([...js.qadd!(a, b, p)]).toEqual(want);
+    expect([...wasm.qadd!(a, b, p)]).toEqual(want);
   });
 
   it('max pool skips padding and avg pool counts padding as the zero point', () => {

@@ -61,7 +61,7 @@ describe('fp32 ops follow set_backend', () => {
     expect(w.calls.js_sgemm).toBe(0);
     expect(j.calls.js_sgemm).toBeGreaterThan(0);
     expect(j.calls.wasm_sgemm).toBe(0);
-    w.out.forEach((o, i) => close(o, j.out[i]));
+    for (const [i, o] of w.out.entries()) close(o, j.out[i]);
   });
 
   it('F.linear and F.conv2d forward run on the selected backend', () => {
@@ -75,6 +75,6 @@ describe('fp32 ops follow set_backend', () => {
     expect(w.calls.wasm_sgemm + w.calls.wasm_conv).toBeGreaterThanOrEqual(2);
     expect(w.calls.js_sgemm + w.calls.js_conv).toBe(0);
     expect(j.calls.wasm_sgemm + j.calls.wasm_conv).toBe(0);
-    w.out.forEach((o, i) => close(o, j.out[i]));
+    for (const [i, o] of w.out.entries()) close(o, j.out[i]);
   });
 });

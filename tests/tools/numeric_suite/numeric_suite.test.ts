@@ -125,7 +125,7 @@ describe('_numeric_suite_fx', () => {
     const split = compare_layers(model, q, [[x], [x2]]);
     const whole = compare_layers(model, q, [[both]]);
     expect(split.map((l) => l.layer)).toEqual(whole.map((l) => l.layer));
-    split.forEach((l, i) => expect(l.sqnr).toBeCloseTo(whole[i].sqnr, 6));
+    for (const [i, l] of split.entries()) expect(l.sqnr).toBeCloseTo(whole[i].sqnr, 6);
     expect(split.find((l) => l.layer === 'fc')?.weight_sqnr).toBeGreaterThan(35);
   });
 

@@ -43,10 +43,10 @@ export function check_qadd(a: Uint8Array, b: Uint8Array, p: QAddParams, y: Uint8
     throw new Error(`${op}: inputs have ${a.length} and ${b.length} elements; they must match`);
   if (y && y.length !== a.length)
     throw new Error(`${op}: output buffer has ${y.length} elements, expected ${a.length}`);
-  const ok_mult = (m: number) => Number.isInteger(m) && m >= 0 && m < 2 ** 22;
+  const ok_mult = (m: number) => Number.isInteger(m) && m >= 0 && m <= 2 ** 22;
   if (!ok_mult(p.a_mult) || !ok_mult(p.b_mult) || !Number.isInteger(p.shift) || p.shift < 0 || p.shift > 31)
     throw new Error(
-      `${op}: params a_mult ${p.a_mult}, b_mult ${p.b_mult}, shift ${p.shift} are outside q8vadd's range (mult < 2^22, shift 0..31)`,
+      `${op}: params a_mult ${p.a_mult}, b_mult ${p.b_mult}, shift ${p.shift} are outside q8vadd's range (mult ≤ 2^22, shift 0..31)`,
     );
   if (!(0 <= p.qmin && p.qmin <= p.qmax && p.qmax <= 255) || !(p.zero_point >= 0 && p.zero_point <= 255))
     throw new Error(`${op}: zero_point ${p.zero_point}, clamp [${p.qmin}, ${p.qmax}] must lie in 0..255`);

@@ -1,8 +1,7 @@
-// Direct depthwise convolution (groups == in_channels): no im2col. Each input channel is first copied into
-// a zero-padded scratch plane (int32 x - zp for int8, f32 for fp32) wide enough that vector loads never
-// need bounds checks; padding reads as zero (= the input zero point for int8). Outputs are computed 16
-// consecutive pixels (4 vectors) at a time, so each tap's weight is splatted once per 16 outputs.
-import { requant_store } from './requant';
+// Direct fp32 depthwise convolution (groups == in_channels): no im2col. Each input channel is first copied
+// into a zero-padded scratch plane wide enough that vector loads never need bounds checks. Outputs are
+// computed 16 consecutive pixels (4 vectors) at a time, so each tap's weight is splatted once per 16
+// outputs. (The int8 depthwise is assembly/depthwise_pairs.ts.)
 
 /** Padded plane width for a row of OW outputs computed 4 at a time. */
 @inline
@@ -21,39 +20,12 @@ function load4(p: usize, sw: i32): v128 {
   return i32x4.replace_lane(v, 3, load<i32>(p + 3 * st));
 }
 
-const PLANE_F32: i32 = 0; // f32 input copied
-const PLANE_U8_I32: i32 = 1; // u8 input as int32 x - zp
-const PLANE_U8_F32: i32 = 2; // u8 input as f32 x - zp (exact)
-
-/** Copies one channel into the padded 32-bit plane at dst, converting as `kind` says. */
-function fill_plane(src: usize, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, zp: i32, kind: i32, dst: usize): void {
+/** Copies one float channel into the zero-padded plane at dst. */
+function fill_plane(src: usize, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i32, dst: usize): void {
   memory.fill(dst, 0, <usize>PH * <usize>PW << 2);
   for (let h = 0; h < H; h++) {
     const d = dst + ((<usize>(h + ph) * <usize>PW + <usize>pw) << 2);
-    if (kind == PLANE_F32) {
-      memory.copy(d, src + ((<usize>h * <usize>W) << 2), <usize>W << 2);
-    } else {
-      const s = src + <usize>h * <usize>W;
-      const vzp = i32x4.splat(zp);
-      let w = 0;
-      const as_f32 = kind == PLANE_U8_F32;
-      for (; w + 8 <= W; w += 8) {
-        const x16 = v128.load8x8_u(s + <usize>w);
-        let v0 = i32x4.sub(i32x4.extend_low_i16x8_u(x16), vzp);
-        let v1 = i32x4.sub(i32x4.extend_high_i16x8_u(x16), vzp);
-        if (as_f32) {
-          v0 = f32x4.convert_i32x4_s(v0);
-          v1 = f32x4.convert_i32x4_s(v1);
-        }
-        v128.store(d + (<usize>w << 2), v0);
-        v128.store(d + (<usize>w << 2), v1, 16);
-      }
-      for (; w < W; w++) {
-        const v = <i32>load<u8>(s + <usize>w) - zp;
-        if (as_f32) store<f32>(d + (<usize>w << 2), <f32>v);
-        else store<i32>(d + (<usize>w << 2), v);
-      }
-    }
+    memory.copy(d, src + ((<usize>h * <usize>W) << 2), <usize>W << 2);
   }
 }
 
@@ -61,71 +33,6 @@ function fill_plane(src: usize, H: i32, W: i32, ph: i32, pw: i32, PH: i32, PW: i
 export function depthwise_scratch_bytes(H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32): i32 {
   const PH = max(H + 2 * ph, (OH - 1) * sh + (kh - 1) * dh + 1);
   return PH * padded_width(W, pw, kw, sw, dw, OW) * 4;
-}
-
-/**
- * Quantized depthwise conv for one image: x [C][H][W] u8, w int16 rows [OC][kp] (w - zw), OC = C * mult.
- * bias (i32) and mult (f32) per output channel; y [OC][OH][OW] u8.
- */
-export function qdepthwise(
-  x: usize, C: i32, H: i32, W: i32, OC: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
-  dh: i32, dw: i32, OH: i32, OW: i32, xzp: i32, w: usize, kp: i32, bias: usize, mult: usize,
-  zp: i32, lo: f32, hi: f32, y: usize, scratch: usize,
-): void {
-  const PH = max(H + 2 * ph, (OH - 1) * sh + (kh - 1) * dh + 1);
-  const PW = padded_width(W, pw, kw, sw, dw, OW);
-  const per = OC / C;
-  // |x - zp|, |w - zw| <= 255: with at most 258 taps every partial sum is an integer below 2^24, so f32
-  // arithmetic (cheaper than pmulld on x64) is exact; longer kernels use int32
-  const exact_f32 = kh * kw <= 258;
-  for (let c = 0; c < C; c++) {
-    fill_plane(x + <usize>c * <usize>(H * W), H, W, ph, pw, PH, PW, xzp, exact_f32 ? PLANE_U8_F32 : PLANE_U8_I32, scratch);
-    for (let o = 0; o < per; o++) {
-      const oc = c * per + o;
-      const wrow = w + ((<usize>oc * <usize>kp) << 1);
-      const vb = i32x4.splat(load<i32>(bias + (<usize>oc << 2)));
-      const vm = f32x4.splat(load<f32>(mult + (<usize>oc << 2)));
-      const yp = y + <usize>oc * <usize>(OH * OW);
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow += 16) {
-          let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-          for (let r = 0; r < kh; r++) {
-            const prow = scratch + ((<usize>(oh * sh + r * dh) * <usize>PW + <usize>(ow * sw)) << 2);
-            for (let s = 0; s < kw; s++) {
-              const wi = <i32>load<i16>(wrow + (<usize>(r * kw + s) << 1));
-              const p = prow + (<usize>(s * dw) << 2);
-              const st = <usize>(sw << 4);
-              if (exact_f32) {
-                const wv = f32x4.splat(<f32>wi);
-                a0 = f32x4.add(a0, f32x4.mul(load4(p, sw), wv));
-                a1 = f32x4.add(a1, f32x4.mul(load4(p + st, sw), wv));
-                a2 = f32x4.add(a2, f32x4.mul(load4(p + 2 * st, sw), wv));
-                a3 = f32x4.add(a3, f32x4.mul(load4(p + 3 * st, sw), wv));
-              } else {
-                const wv = i32x4.splat(wi);
-                a0 = i32x4.add(a0, i32x4.mul(load4(p, sw), wv));
-                a1 = i32x4.add(a1, i32x4.mul(load4(p + st, sw), wv));
-                a2 = i32x4.add(a2, i32x4.mul(load4(p + 2 * st, sw), wv));
-                a3 = i32x4.add(a3, i32x4.mul(load4(p + 3 * st, sw), wv));
-              }
-            }
-          }
-          if (exact_f32) {
-            a0 = i32x4.trunc_sat_f32x4_s(a0);
-            a1 = i32x4.trunc_sat_f32x4_s(a1);
-            a2 = i32x4.trunc_sat_f32x4_s(a2);
-            a3 = i32x4.trunc_sat_f32x4_s(a3);
-          }
-          const dst = yp + <usize>(oh * OW + ow);
-          const left = OW - ow;
-          requant_store(a0, vb, vm, zp, lo, hi, dst, min(4, left));
-          if (left > 4) requant_store(a1, vb, vm, zp, lo, hi, dst + 4, min(4, left - 4));
-          if (left > 8) requant_store(a2, vb, vm, zp, lo, hi, dst + 8, min(4, left - 8));
-          if (left > 12) requant_store(a3, vb, vm, zp, lo, hi, dst + 12, min(4, left - 12));
-        }
-      }
-    }
-  }
 }
 
 /** Float depthwise conv for one image: x [C][H][W] f32, w [OC][kh*kw] f32, bias [OC] f32 or 0; y [OC][OH][OW]. */
@@ -138,7 +45,7 @@ export function depthwise_f32(
   const per = OC / C;
   const K = kh * kw;
   for (let c = 0; c < C; c++) {
-    fill_plane(x + (<usize>c * <usize>(H * W) << 2), H, W, ph, pw, PH, PW, 0, PLANE_F32, scratch);
+    fill_plane(x + (<usize>c * <usize>(H * W) << 2), H, W, ph, pw, PH, PW, scratch);
     for (let o = 0; o < per; o++) {
       const oc = c * per + o;
       const wrow = w + (<usize>(oc * K) << 2);

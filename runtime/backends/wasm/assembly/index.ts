@@ -3,7 +3,7 @@
 export { qgemm, qgemm_part_bytes } from './qgemm';
 export { widen_rows_u8, nhwc_pad_q16, im2col_rows_q16 } from './qpack';
 export { qconv_pairs, im2col_pairs_q16, pairs_bytes } from './qconv_pairs';
-export { qdepthwise, depthwise_f32, depthwise_scratch_bytes } from './depthwise';
+export { depthwise_f32, depthwise_scratch_bytes } from './depthwise';
 export { sgemm_packed, pack_b_f32, transpose_f32, im2col_f32_packed } from './sgemm';
 export { sgemv_t, sgemv_n } from './sgemv';
 export { peak_dot_i16, peak_f32 } from './peak';
@@ -14,3 +14,5 @@ export function heap_base(): usize {
 }
 export { qadd_u8, qmax_pool2d_u8, qavg_pool2d_u8, max_pool_scratch_bytes } from './qpool_add';
 export { qdepthwise_pairs, depthwise_pairs_bytes } from './depthwise_pairs';
+export { minmax_f32, quantize_u8, quantize_rows_q16, dequant_bias } from './dynamic_quant';
+export { lstm_cell_f32, lstm_cell_dq } from './rnn';

@@ -2,6 +2,8 @@
  * The float gate math of torch's dynamic quantized RNNs (aten/src/ATen/native/RNN.cpp cells), on top of
  * the dynamic int8 linear: gates = linear_hh(h) + linear_ih(x), then sigmoid / tanh in float32.
  */
+import { get_backend } from '../../../backends/registry.js';
+import { wasm_rnn } from '../../../backends/wasm/rnn.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { linear_dynamic } from '../../functional/linear.js';
 import type { LinearPackedParams } from '../../packed_params.js';
@@ -83,6 +85,13 @@ export function run_direction(
 ): Float32Array {
   const H = hh_p.in_features;
   const G = gates_of(mode) * H;
+  // wasm: quantize → int8 GEMM → dequantize + bias → fused cell per step, all resident in wasm memory
+  const be = get_backend();
+  const wr = mode === 'LSTM' ? wasm_rnn(be) : null;
+  if (wr) {
+    const op = 'quantized.dynamic.LSTM';
+    return wr.lstm_dynamic_layer(x, T, N, ih_p.packed(be, op), hh_p.packed(be, op), h, c as Float32Array, reverse);
+  }
   const ih = dyn_linear(x, T * N, ih_p);
   const out = new Float32Array(T * N * H);
   for (let s = 0; s < T; s++) {
