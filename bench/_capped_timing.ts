@@ -92,3 +92,21 @@ export function time_ort(
   if (!runner) return Promise.resolve({ median_ms: null, skipped: 'no ONNX file' });
   return time_capped(() => runner.run(data, shape), est_ms, o);
 }
+
+/**
+ * Waits until the process is idle: V8 compiles large wasm modules (onnxruntime-web's) on background
+ * threads after instantiation, which for seconds steals the second core and is billed to this process's
+ * CPU time. Polls CPU use over 200 ms windows until it drops under 10% of one core (at most `max_ms`).
+ * Returns the ms waited.
+ */
+export async function settle(max_ms = 30_000): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < max_ms) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 200));
+    const c = process.cpuUsage(c0);
+    if ((c.user + c.system) / 1000 < 0.1 * (performance.now() - t0)) break;
+  }
+  return performance.now() - start;
+}

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { js_backend } from '../runtime/backends/js/index.js';
 import type { Backend, Conv2dGeometry } from '../runtime/backends/types.js';
+import { qnnpack_add_params, qnnpack_avg_params } from '../runtime/backends/js/int8/pool_add.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { arg_value, has_flag, print_table } from './_util.js';
 
@@ -72,6 +73,7 @@ const CASES: Case[] = [
   conv('r18 256→256 3×3 14²', 1, 256, 256, 14, 3),
   conv('r18 512→512 3×3 7²', 1, 512, 512, 7, 3),
   conv('r18 dw 256 3×3 14² (groups=256)', 1, 256, 256, 14, 3, 1, 256),
+  conv('mbv2 dw 96 3×3/2 56² (groups=96)', 1, 96, 96, 56, 3, 2, 96),
   { kind: 'gemm', name: 'r18.fc 512→1000 b1', m: 1, n: 1000, k: 512 },
   { kind: 'gemm', name: 'r18.fc 512→1000 b32', m: 32, n: 1000, k: 512 },
 ];
@@ -163,6 +165,67 @@ function best_times(thunks: (() => unknown)[], rounds: number, round_ms: number)
   return best;
 }
 
+/** The int8 ops around the convs of FmnistCNN / FmnistResNet at batch 32: js vs wasm, in ms per call. */
+function pool_add_table(wasm: Backend, rounds: number, round_ms: number, skip_js: boolean, only?: string): void {
+  const bytes = (n: number) => Uint8Array.from({ length: n }, () => rand_int(0, 255));
+  const pool = (planes: number, hw: number, k: number) => ({
+    planes,
+    in_h: hw,
+    in_w: hw,
+    out_h: Math.floor(hw / k),
+    out_w: Math.floor(hw / k),
+    kernel_h: k,
+    kernel_w: k,
+    stride: [k, k] as [number, number],
+    padding: [0, 0] as [number, number],
+    dilation: [1, 1] as [number, number],
+  });
+  const add = qnnpack_add_params(0.05, 3, 0.04, 9, 0.06, 0, true);
+  if (!add) throw new Error('bench: qnnpack_add_params rejected the benchmark qparams');
+  const cases: [string, (be: Backend) => () => unknown][] = [
+    [
+      'add_relu 32×16×28² (resnet.layer1)',
+      (be) => {
+        const [a, b] = [bytes(32 * 16 * 784), bytes(32 * 16 * 784)];
+        return () => be.int8.qadd?.(a, b, add);
+      },
+    ],
+    [
+      'max_pool2d 2×2 32×32×28² (cnn.pool1)',
+      (be) => {
+        const x = bytes(32 * 32 * 784);
+        const g = pool(32 * 32, 28, 2);
+        return () => be.int8.qmax_pool2d?.(x, g);
+      },
+    ],
+    [
+      'adaptive_avg_pool2d 7²→1 32×64 (resnet.avgpool)',
+      (be) => {
+        const x = bytes(32 * 64 * 49);
+        const g = pool(32 * 64, 7, 7);
+        const p = qnnpack_avg_params(Math.fround(1 / 49), 5, 5);
+        return () => be.int8.qavg_pool2d?.(x, g, p);
+      },
+    ],
+  ];
+  const rows: (string | number)[][] = [];
+  for (const [name, make] of cases) {
+    if (only && !name.includes(only)) continue;
+    const thunks = [make(wasm)];
+    if (!skip_js) thunks.push(make(js_backend));
+    const [w, j = Number.NaN] = best_times(thunks, rounds, round_ms);
+    rows.push([
+      name,
+      Number.isFinite(j) ? j.toFixed(3) : '—',
+      w.toFixed(3),
+      Number.isFinite(j) ? `${(j / w).toFixed(1)}×` : '—',
+    ]);
+  }
+  if (rows.length === 0) return;
+  console.log('\nint8 elementwise and pools (ms per call, best of the rounds; js = the reference kernels):\n');
+  print_table(['op', 'js ms', 'wasm ms', 'js/wasm'], rows);
+}
+
 /** Entry of the `kernels` suite. */
 export async function run(args: string[]): Promise<void> {
   const quick = has_flag(args, 'quick');
@@ -247,6 +310,7 @@ export async function run(args: string[]): Promise<void> {
     ],
     rows,
   );
+  pool_add_table(wasm, rounds, round_ms, skip_js, only);
   const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
   console.log(
     `\nworst over the dense shapes: wasm-i8/wasm-f32 ${f(worst.i8_vs_f32)}× (target ≥ 1.6), ` +

@@ -28,7 +28,7 @@ import { Generator, type nn, no_grad, randn, type Tensor } from '../index.js';
 import { get_backend, set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { write_file_atomic } from '../runtime/io/atomic.js';
-import { type Cell, estimate, time_capped, time_ort } from './_capped_timing.js';
+import { type Cell, estimate, settle, time_capped, time_ort } from './_capped_timing.js';
 import { DEFAULT_ONNX_DIR, load_ort, type OrtModule, ort_session } from './_ort.js';
 import { REFERENCE_LATENCY } from './_reference_latency.js';
 import { arg_value, format_ms, has_flag, print_table } from './_util.js';
@@ -156,6 +156,8 @@ async function bench_subject(sub: Subject, ort: OrtModule | null, o: Options): P
     fp32: ort ? await ort_session(ort, join(o.onnx_dir, `${sub.name}.onnx`)) : null,
     int8: ort ? await ort_session(ort, join(o.onnx_dir, `${sub.name}_qdq.onnx`)) : null,
   };
+  // let V8 finish compiling onnxruntime's wasm in the background before anything is timed
+  if (sess.fp32 || sess.int8) await settle();
   const rows: ModelRow[] = [];
   const batches = [...o.batches].sort((a, b) => a - b);
   for (const b of batches) {

@@ -93,7 +93,10 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
           .default('one-at-a-time'),
       )
       .option('--workers <n>', 'worker threads (default: all cores)')
-      .option('--layers <names>', 'comma-separated module names (default: every Conv2d/Linear/LSTM)')
+      .option(
+        '--layers <names>',
+        "comma-separated module names or 'scope:fn:index' calls (default: every Conv2d/Linear/LSTM)",
+      )
       .option('--blocks', 'also test containers holding two or more such layers (layer1, …)'),
   );
   sens

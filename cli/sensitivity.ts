@@ -9,6 +9,7 @@ import {
   one_at_a_time,
   quantizable_layers,
 } from '../tools/sensitivity/sensitivity.js';
+import { parse_function_unit } from '../tools/sensitivity/units.js';
 import { type CommonOptions, emit, int_option, note, task_spec } from './common.js';
 import { UsageError } from './dump.js';
 
@@ -28,7 +29,7 @@ export async function sensitivity_command(
     ? o.layers.split(',').map((s) => s.trim())
     : quantizable_layers(model, { include_blocks: o.blocks });
   for (const l of layers)
-    if (!all_modules.has(l) || l === '')
+    if ((!all_modules.has(l) || l === '') && !parse_function_unit(l))
       throw new UsageError(`--layers: '${l}' is not a module of ${path} (quantizable: ${known.join(', ')})`);
   note(`${o.mode}: ${layers.length} layers + fp32 + int8 on ${workers} worker thread(s)`);
   const bar = progress_bar(o.mode, layers.length + 2, { silent: o.json });

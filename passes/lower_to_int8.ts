@@ -88,10 +88,14 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
   const extra = low.args(node, mod) as Argument[];
   if (low.takes_qparams) {
     const inputs: Argument[] = row.inputs === 'list' ? [ins] : ins;
+    // an unfused op keeps its node's name (`cat` stays `cat`, not `cat_1`): names survive conversion, as
+    // for modules, and the numeric suite pairs nodes by name; a fused one is named after the pattern (add_relu)
+    const name = last === node ? node.name : row.name;
+    if (last === node) graph.rename_node(node, `${node.name}_float`);
     const lowered = graph.inserting_before(q, () =>
       // the output qparams stay the get_attr buffers the quantize read (torch: `layer1_relu2_scale_0`), so
       // they are in state_dict and the node list matches torch's
-      graph.create_node('call_function', low.op, [...inputs, ...extra, q.args[1], q.args[2]], {}, row.name),
+      graph.create_node('call_function', low.op, [...inputs, ...extra, q.args[1], q.args[2]], {}, name),
     );
     lowered.meta.qparams = qp;
     q.replace_all_uses_with(lowered);

@@ -62,7 +62,7 @@ export async function auto_mixed_precision(
   const qconfig = is_task_spec(task) ? qconfig_by_name(task.qconfig ?? 'qnnpack') : task.qconfig;
   const layers =
     options.layers ??
-    quantizable_layers(is_task_spec(task) ? build_model(await load_model_file(task.model), false) : task.model);
+    precision_units(is_task_spec(task) ? build_model(await load_model_file(task.model), false) : task.model);
   if (!layers.length) throw new Error('auto_mixed_precision: the model has no quantizable layers');
   let evaluations = 0;
   let planned = 2 + layers.length;
@@ -87,7 +87,7 @@ export async function auto_mixed_precision(
     let cands = layers.filter((l) => !floats.includes(l));
     if (steps.length > 0) cands = [...cands].sort((a, b) => (last.get(b) ?? 0) - (last.get(a) ?? 0)).slice(0, beam);
     const accs = await run(cands.map((c): Job => ({ kind: 'all_but', layers: [...floats, c] })));
-    cands.forEach((c, i) => last.set(c, accs[i]));
+    for (const [i, c] of cands.entries()) last.set(c, accs[i]);
     let best = 0;
     for (let i = 1; i < accs.length; i++) if (accs[i] > accs[best]) best = i; // ties: the earlier unit
     floats.push(cands[best]);

@@ -29,6 +29,7 @@ export async function run_jobs(
   jobs: readonly Job[],
   options: RunJobsOptions = {},
 ): Promise<JobResult[]> {
+  if (jobs.length === 0) return [];
   if (!is_task_spec(task)) {
     const out: JobResult[] = [];
     for (const [i, job] of jobs.entries()) {

@@ -6,8 +6,9 @@
  * unit can name one call of a function inside a module, `scope:fn:index` (index counts calls of fn in
  * that module), which maps to PyTorch's `module_name_object_type_order` entry `[scope, fn, index, qconfig]`.
  */
-import { symbolic_trace } from '../../compiler/trace/symbolic_trace.js';
+
 import type { Node } from '../../compiler/ir/node.js';
+import { symbolic_trace } from '../../compiler/trace/symbolic_trace.js';
 import { Conv2d } from '../../runtime/nn/layers/conv.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
 import { BatchNorm2d } from '../../runtime/nn/layers/normalization.js';
@@ -33,7 +34,10 @@ export function parse_function_unit(unit: string): { scope: string; fn: string; 
 export function unit_entries(
   units: readonly string[],
   qconfig: QConfig | null,
-): { module_name: [string, QConfig | null][]; module_name_object_type_order: [string, string, number, QConfig | null][] } {
+): {
+  module_name: [string, QConfig | null][];
+  module_name_object_type_order: [string, string, number, QConfig | null][];
+} {
   const module_name: [string, QConfig | null][] = [];
   const order: [string, string, number, QConfig | null][] = [];
   for (const u of units) {

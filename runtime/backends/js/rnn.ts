@@ -24,17 +24,16 @@ function minmax(x: Float32Array): [number, number] {
   let hi = x[0];
   for (let i = 1; i < x.length; i++) {
     const v = x[i];
-    if (v !== v) return [Number.NaN, Number.NaN];
+    if (Number.isNaN(v)) return [Number.NaN, Number.NaN];
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  return lo !== lo ? [Number.NaN, Number.NaN] : [lo, hi];
+  return Number.isNaN(lo) ? [Number.NaN, Number.NaN] : [lo, hi];
 }
 
 function quantize_u8(x: Float32Array, scale: number, zero_point: number, y?: Uint8Array): Uint8Array {
   const out = y ?? new Uint8Array(x.length);
-  if (out.length < x.length)
-    throw new Error(`js.quantize_u8: output has ${out.length} elements, needs ${x.length}`);
+  if (out.length < x.length) throw new Error(`js.quantize_u8: output has ${out.length} elements, needs ${x.length}`);
   const inv = fround(1 / fround(scale));
   for (let i = 0; i < x.length; i++) {
     const q = zero_point + rne(fround(x[i] * inv));

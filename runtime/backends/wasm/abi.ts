@@ -276,7 +276,16 @@ export interface WasmExports {
   // dynamic quantization and the fused LSTM cell (assembly/dynamic_quant.ts, assembly/rnn.ts)
   minmax_f32(x: number, n: number, out: number): void;
   quantize_u8(x: number, n: number, inv: number, zp: number, y: number): void;
-  quantize_rows_q16(x: number, M: number, K: number, ldx: number, inv: number, zp: number, out: number, kp: number): void;
+  quantize_rows_q16(
+    x: number,
+    M: number,
+    K: number,
+    ldx: number,
+    inv: number,
+    zp: number,
+    out: number,
+    kp: number,
+  ): void;
   dequant_bias(
     acc: number,
     M: number,
@@ -300,12 +309,15 @@ export interface WasmExports {
     ldo: number,
   ): void;
   lstm_cell_dq(
-    gx: number,
-    ldgx: number,
-    acc: number,
-    x_scale: number,
-    w_scales: number,
-    bias: number,
+    accx: number,
+    ldx: number,
+    sx: number,
+    wsx: number,
+    bx: number,
+    acch: number,
+    sh: number,
+    wsh: number,
+    bh: number,
     N: number,
     H: number,
     c: number,

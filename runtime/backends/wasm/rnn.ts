@@ -102,7 +102,8 @@ export function make_wasm_rnn(inst: WasmInstance): WasmRnn {
 
   function quantize_u8(x: Float32Array, scale: number, zero_point: number, y?: Uint8Array): Uint8Array {
     const out = y ?? new Uint8Array(x.length);
-    if (out.length < x.length) throw new Error(`wasm.quantize_u8: output has ${out.length} elements, needs ${x.length}`);
+    if (out.length < x.length)
+      throw new Error(`wasm.quantize_u8: output has ${out.length} elements, needs ${x.length}`);
     heap.begin(scratch_bytes(x.byteLength, x.length));
     const xp = heap.take(x.byteLength);
     const yp = heap.take(x.length);
@@ -181,7 +182,19 @@ export function make_wasm_rnn(inst: WasmInstance): WasmRnn {
     const hh_panels = packed ? Math.ceil(G / 8) * H * 32 : 0;
     const out_len = out.length;
     heap.begin(
-      scratch_bytes(R * I * 4, G * I * 4, ih_panels, G * H * 4, hh_panels, G * 4, R * G * 4, N * G * 4, N * H * 4, N * H * 4, out_len * 4),
+      scratch_bytes(
+        R * I * 4,
+        G * I * 4,
+        ih_panels,
+        G * H * 4,
+        hh_panels,
+        G * 4,
+        R * G * 4,
+        N * G * 4,
+        N * H * 4,
+        N * H * 4,
+        out_len * 4,
+      ),
     );
     const xp = heap.take(R * I * 4);
     const wip = heap.take(G * I * 4);
@@ -213,7 +226,17 @@ export function make_wasm_rnn(inst: WasmInstance): WasmRnn {
       const r0 = time_major ? t * N : t;
       if (packed) wx.sgemm_packed(N, G, H, hp, H, php, ghp, G, 0, 0);
       else wx.sgemv_t(N, G, H, hp, H, whp, ghp, G, 0, 0);
-      wx.lstm_cell_f32(gxp + r0 * G * 4, step_rows * G, ghp, N, H, cp, hp, op + (r0 * out_stride + out_offset) * 4, step_rows * out_stride);
+      wx.lstm_cell_f32(
+        gxp + r0 * G * 4,
+        step_rows * G,
+        ghp,
+        N,
+        H,
+        cp,
+        hp,
+        op + (r0 * out_stride + out_offset) * 4,
+        step_rows * out_stride,
+      );
     }
     const v = f32();
     h.set(v.subarray(hp >> 2, (hp >> 2) + N * H));
@@ -255,7 +278,9 @@ export function make_wasm_rnn(inst: WasmInstance): WasmRnn {
     const G = 4 * H;
     const R = T * N;
     if (ih.n !== G || hh.n !== G)
-      throw new Error(`wasm.lstm_dynamic_layer: weights are [${ih.n}, ${I}] and [${hh.n}, ${H}], expected ${G} rows each`);
+      throw new Error(
+        `wasm.lstm_dynamic_layer: weights are [${ih.n}, ${I}] and [${hh.n}, ${H}], expected ${G} rows each`,
+      );
     if (x.length !== R * I || h.length !== N * H || c.length !== N * H)
       throw new Error(
         `wasm.lstm_dynamic_layer: x ${x.length}, h ${h.length}, c ${c.length} elements do not fit T=${T}, N=${N}, I=${I}, H=${H}`,
@@ -265,12 +290,26 @@ export function make_wasm_rnn(inst: WasmInstance): WasmRnn {
     const part = Math.max(wx.qgemm_part_bytes(R, G, ih.kp), wx.qgemm_part_bytes(N, G, hh.kp));
     const bias = (w: WasmPackedQWeight) => (w.bias ? G * 4 : 0);
     heap.begin(
-      scratch_bytes(R * I * 4, R * ih.kp * 2, R * G * 4, R * G * 4, N * hh.kp * 2, N * G * 4, N * H * 4, N * H * 4, R * H * 4, G * 4, G * 4, bias(ih), bias(hh), part, 8),
+      scratch_bytes(
+        R * I * 4,
+        R * ih.kp * 2,
+        R * G * 4,
+        N * hh.kp * 2,
+        N * G * 4,
+        N * H * 4,
+        N * H * 4,
+        R * H * 4,
+        G * 4,
+        G * 4,
+        bias(ih),
+        bias(hh),
+        part,
+        8,
+      ),
     );
     const xp = heap.take(R * I * 4);
     const x16 = heap.take(R * ih.kp * 2);
     const accx = heap.take(R * G * 4);
-    const gxp = heap.take(R * G * 4);
     const h16 = heap.take(N * hh.kp * 2);
     const acch = heap.take(N * G * 4);
     const hp = heap.take(N * H * 4);
@@ -292,13 +331,14 @@ export function make_wasm_rnn(inst: WasmInstance): WasmRnn {
     // the input projection of every step: one dynamic linear over [T·N, I], as torch's layer does
     const sx = quantize_dynamic_at(xp, R, I, ih.kp, x16, r);
     wx.qgemm(x16, ih.ptr, R, G, ih.kp, accx, G, MODE_ACC_I32, 0, 0, 0, 0, 0, pp);
-    wx.dequant_bias(accx, R, G, G, sx, sip, bip, gxp, G);
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
       const sh = quantize_dynamic_at(hp, N, H, hh.kp, h16, r);
       wx.qgemm(h16, hh.ptr, N, G, hh.kp, acch, G, MODE_ACC_I32, 0, 0, 0, 0, 0, pp);
-      // dequantize + bias fused into the cell (same float32 steps as dequant_bias)
-      wx.lstm_cell_dq(gxp + t * N * G * 4, G, acch, sh, shp, bhp, N, H, cp, hp, op + t * N * H * 4, H);
+      // both projections dequantized (+ bias) inside the cell: the same float32 steps as dequant_bias
+      // on each, without writing the float projections out and reading them back
+      const ax = accx + t * N * G * 4;
+      wx.lstm_cell_dq(ax, G, sx, sip, bip, acch, sh, shp, bhp, N, H, cp, hp, op + t * N * H * 4, H);
     }
     const v = f32();
     h.set(v.subarray(hp >> 2, (hp >> 2) + N * H));

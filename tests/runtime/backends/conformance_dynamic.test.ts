@@ -4,9 +4,10 @@
  * values at quantization ties, clamps and infinities), the fused LSTM cell within 1e-6, and the js
  * reference equals the dynamic linear's own arithmetic (quantized/qtensor.ts).
  */
+
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { nn } from '../../../index.js';
 import { no_grad } from '../../../runtime/autograd/grad_mode.js';
 import { js_rnn } from '../../../runtime/backends/js/rnn.js';
@@ -175,9 +176,9 @@ describe('fused LSTM cell', () => {
   });
 
   it('rejects buffers that do not fit', () => {
-    expect(() => wasm.lstm_cell(new Float32Array(7), new Float32Array(8), new Float32Array(2), new Float32Array(2), 1, 2)).toThrow(
-      /wasm.lstm_cell: need gx, gh of 1·8/,
-    );
+    expect(() =>
+      wasm.lstm_cell(new Float32Array(7), new Float32Array(8), new Float32Array(2), new Float32Array(2), 1, 2),
+    ).toThrow(/wasm.lstm_cell: need gx, gh of 1·8/);
     expect(() => js_rnn.dequant_bias(new Int32Array(3), 2, 2, 1, new Float32Array(2), null)).toThrow(/acc has 3/);
   });
 });
@@ -236,12 +237,18 @@ describe('whole LSTM layers on wasm (resident buffers) vs the js path', () => {
     });
   }
 
-  it('FmnistLSTM dynamic on wasm gives PyTorch\'s dynamic logits exactly (golden batch)', () => {
+  it("FmnistLSTM dynamic on wasm gives PyTorch's dynamic logits exactly (golden batch)", () => {
     const golden = load_golden('fmnist_lstm_dynamic');
     const w = load_safetensors(join(QUANTIZED_FIXTURES, 'fmnist_lstm.safetensors'));
     const lstm = new nn.LSTM(28, 128, { batch_first: true });
     const fc = new nn.Linear(128, 10);
-    lstm.load_state_dict(Object.fromEntries(Object.entries(w).filter(([k]) => k.startsWith('lstm.')).map(([k, v]) => [k.slice(5), v])));
+    lstm.load_state_dict(
+      Object.fromEntries(
+        Object.entries(w)
+          .filter(([k]) => k.startsWith('lstm.'))
+          .map(([k, v]) => [k.slice(5), v]),
+      ),
+    );
     fc.load_state_dict({ weight: w['fc.weight'], bias: w['fc.bias'] });
     const ql = nn.quantized.dynamic.LSTM.from_float(lstm);
     const qf = nn.quantized.dynamic.Linear.from_float(fc);
@@ -249,7 +256,8 @@ describe('whole LSTM layers on wasm (resident buffers) vs the js path', () => {
     const logits = on('wasm', () => {
       const out = ql.forward(seq)[0];
       const last = new Float32Array(8 * 128);
-      for (let i = 0; i < 8; i++) last.set((out.data as Float32Array).subarray((i * 28 + 27) * 128, (i * 28 + 28) * 128), i * 128);
+      for (let i = 0; i < 8; i++)
+        last.set((out.data as Float32Array).subarray((i * 28 + 27) * 128, (i * 28 + 28) * 128), i * 128);
       return qf.forward(new Tensor(last, [8, 128], 'float32'));
     });
     expect(max_diff(logits.data, golden.t['int8/logits_dynamic'].data)).toBe(0);

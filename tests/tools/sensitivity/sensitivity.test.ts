@@ -2,7 +2,9 @@
 
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import fmnist_resnet from '../../../examples/models/fmnist_resnet.js';
+import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
+import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
+import fmnist_resnet, { example_inputs as example_inputs_resnet } from '../../../examples/models/fmnist_resnet.js';
 import { get_default_qconfig } from '../../../runtime/quant/qconfig.js';
 import {
   accuracy,
@@ -19,6 +21,7 @@ import {
   quantizable_layers,
 } from '../../../tools/sensitivity/sensitivity.js';
 import { job_qconfig_dict, type Task, type TaskSpec, use_backend } from '../../../tools/sensitivity/task.js';
+import { precision_units } from '../../../tools/sensitivity/units.js';
 import create, { example_inputs } from '../../cli/fixtures/tiny_cnn.js';
 
 const TINY = resolve(import.meta.dirname, '../../cli/fixtures/tiny_cnn.ts');
@@ -55,6 +58,46 @@ describe('sensitivity analysis', () => {
       'layer2',
       'layer3',
     ]);
+  });
+
+  it("lists FmnistResNet's precision units: layers, residual adds (scope:fn:index), relu after add, pool", () => {
+    expect(precision_units(fmnist_resnet())).toEqual([
+      'conv1',
+      'layer1.conv1',
+      'layer1.conv2',
+      'layer1:add:0',
+      'layer1.relu2',
+      'layer2.conv1',
+      'layer2.conv2',
+      'layer2.downsample.0',
+      'layer2:add:0',
+      'layer2.relu2',
+      'layer3.conv1',
+      'layer3.conv2',
+      'layer3.downsample.0',
+      'layer3:add:0',
+      'layer3.relu2',
+      'avgpool',
+      'fc',
+    ]);
+  });
+
+  it('a scope:fn:index unit keeps exactly that function call float (module_name_object_type_order)', () => {
+    const qc = get_default_qconfig('qnnpack');
+    const d = job_qconfig_dict({ kind: 'all_but', layers: ['fc', 'layer1:add:0'] }, qc);
+    expect(d).toEqual({
+      '': qc,
+      module_name: [['fc', null]],
+      module_name_object_type_order: [['layer1', 'add', 0, null]],
+    });
+    const model = fmnist_resnet().eval();
+    const x = example_inputs_resnet();
+    const prepared = prepare_fx(model, d, x, null, { warn: false });
+    prepared.call(...x);
+    const names = convert_fx(prepared).graph.nodes.map((n) => `${n.op}:${n.target}`);
+    expect(names.filter((n) => n.endsWith('add_relu')).length).toBe(2); // layer2's and layer3's stay int8
+    expect(names).toContain('call_function:add'); // layer1's add runs in float
+    expect(names).toContain('call_module:fc');
   });
 
   it('builds PyTorch-shaped qconfig_dicts for each kind of job', () => {

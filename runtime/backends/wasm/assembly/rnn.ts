@@ -74,33 +74,43 @@ function tanh4(x: v128): v128 {
 }
 
 /**
- * The hidden projection of four units at byte offset o of a gate row: gh (float) or, for the dynamic
- * path (dq), f32(f32(f32(acc) · f32(x_scale · w_scale)) + bias) from the int32 accumulator, exactly as
- * dequant_bias (assembly/dynamic_quant.ts) computes it.
+ * A projection (input or hidden) of four units at byte offset o of a gate row: float (dq = false) or, on
+ * the dynamic path, f32(f32(f32(acc) · f32(x_scale · w_scale)) + bias) from the int32 accumulator,
+ * exactly as dequant_bias (assembly/dynamic_quant.ts) computes it.
  */
 @inline
-function hproj4(b: usize, o: usize, dq: bool, xs: v128, ws: usize, bias: usize): v128 {
-  if (!dq) return v128.load(b + o);
-  let v = f32x4.mul(f32x4.convert_i32x4_s(v128.load(b + o)), f32x4.mul(xs, v128.load(ws + o)));
+function proj4(p: usize, o: usize, dq: bool, xs: v128, ws: usize, bias: usize): v128 {
+  if (!dq) return v128.load(p + o);
+  let v = f32x4.mul(f32x4.convert_i32x4_s(v128.load(p + o)), f32x4.mul(xs, v128.load(ws + o)));
   if (bias) v = f32x4.add(v, v128.load(bias + o));
   return v;
 }
 
 @inline
-function hproj1(b: usize, o: usize, dq: bool, xs: v128, ws: usize, bias: usize): f32 {
-  if (!dq) return load<f32>(b + o);
-  let v = <f32>load<i32>(b + o) * (f32x4.extract_lane(xs, 0) * load<f32>(ws + o));
+function proj1(p: usize, o: usize, dq: bool, xs: v128, ws: usize, bias: usize): f32 {
+  if (!dq) return load<f32>(p + o);
+  let v = <f32>load<i32>(p + o) * (f32x4.extract_lane(xs, 0) * load<f32>(ws + o));
   if (bias) v += load<f32>(bias + o);
   return v;
 }
 
-/** Four hidden units of one row: pre-activations at a + hidden projection at b (gate blocks hb bytes apart). */
 @inline
-function unit4(a: usize, b: usize, j: usize, hb: usize, c: usize, h: usize, out: usize, dq: bool, xs: v128, ws: usize, bias: usize): void {
-  const i = sigmoid4(f32x4.add(v128.load(a + j), hproj4(b, j, dq, xs, ws, bias)));
-  const f = sigmoid4(f32x4.add(v128.load(a + hb + j), hproj4(b, hb + j, dq, xs, ws, bias)));
-  const g = tanh4(f32x4.add(v128.load(a + 2 * hb + j), hproj4(b, 2 * hb + j, dq, xs, ws, bias)));
-  const o = sigmoid4(f32x4.add(v128.load(a + 3 * hb + j), hproj4(b, 3 * hb + j, dq, xs, ws, bias)));
+function pre4(a: usize, b: usize, o: usize, dq: bool, xa: v128, wa: usize, ba: usize, xb: v128, wb: usize, bb: usize): v128 {
+  return f32x4.add(proj4(a, o, dq, xa, wa, ba), proj4(b, o, dq, xb, wb, bb));
+}
+
+@inline
+function pre1(a: usize, b: usize, o: usize, dq: bool, xa: v128, wa: usize, ba: usize, xb: v128, wb: usize, bb: usize): v128 {
+  return f32x4.splat(proj1(a, o, dq, xa, wa, ba) + proj1(b, o, dq, xb, wb, bb));
+}
+
+/** Four hidden units of one row: gates = projection a + projection b (gate blocks hb bytes apart). */
+@inline
+function unit4(a: usize, b: usize, j: usize, hb: usize, c: usize, h: usize, out: usize, dq: bool, xa: v128, wa: usize, ba: usize, xb: v128, wb: usize, bb: usize): void {
+  const i = sigmoid4(pre4(a, b, j, dq, xa, wa, ba, xb, wb, bb));
+  const f = sigmoid4(pre4(a, b, hb + j, dq, xa, wa, ba, xb, wb, bb));
+  const g = tanh4(pre4(a, b, 2 * hb + j, dq, xa, wa, ba, xb, wb, bb));
+  const o = sigmoid4(pre4(a, b, 3 * hb + j, dq, xa, wa, ba, xb, wb, bb));
   const cy = f32x4.add(f32x4.mul(f, v128.load(c + j)), f32x4.mul(i, g));
   v128.store(c + j, cy);
   const hy = f32x4.mul(o, tanh4(cy));
@@ -110,11 +120,11 @@ function unit4(a: usize, b: usize, j: usize, hb: usize, c: usize, h: usize, out:
 
 /** One unit (the tail when H is not a multiple of 4), through the same vector math in lane 0. */
 @inline
-function unit1(a: usize, b: usize, j: usize, hb: usize, c: usize, h: usize, out: usize, dq: bool, xs: v128, ws: usize, bias: usize): void {
-  const i = f32x4.extract_lane(sigmoid4(f32x4.splat(load<f32>(a + j) + hproj1(b, j, dq, xs, ws, bias))), 0);
-  const f = f32x4.extract_lane(sigmoid4(f32x4.splat(load<f32>(a + hb + j) + hproj1(b, hb + j, dq, xs, ws, bias))), 0);
-  const g = f32x4.extract_lane(tanh4(f32x4.splat(load<f32>(a + 2 * hb + j) + hproj1(b, 2 * hb + j, dq, xs, ws, bias))), 0);
-  const o = f32x4.extract_lane(sigmoid4(f32x4.splat(load<f32>(a + 3 * hb + j) + hproj1(b, 3 * hb + j, dq, xs, ws, bias))), 0);
+function unit1(a: usize, b: usize, j: usize, hb: usize, c: usize, h: usize, out: usize, dq: bool, xa: v128, wa: usize, ba: usize, xb: v128, wb: usize, bb: usize): void {
+  const i = f32x4.extract_lane(sigmoid4(pre1(a, b, j, dq, xa, wa, ba, xb, wb, bb)), 0);
+  const f = f32x4.extract_lane(sigmoid4(pre1(a, b, hb + j, dq, xa, wa, ba, xb, wb, bb)), 0);
+  const g = f32x4.extract_lane(tanh4(pre1(a, b, 2 * hb + j, dq, xa, wa, ba, xb, wb, bb)), 0);
+  const o = f32x4.extract_lane(sigmoid4(pre1(a, b, 3 * hb + j, dq, xa, wa, ba, xb, wb, bb)), 0);
   const cy = f * load<f32>(c + j) + i * g;
   store<f32>(c + j, cy);
   const hy = o * f32x4.extract_lane(tanh4(f32x4.splat(cy)), 0);
@@ -123,19 +133,18 @@ function unit1(a: usize, b: usize, j: usize, hb: usize, c: usize, h: usize, out:
 }
 
 @inline
-function cell(gx: usize, ldgx: i32, b: usize, N: i32, H: i32, c: usize, h: usize, out: usize, ldo: i32, dq: bool, x_scale: f32, ws: usize, bias: usize): void {
+function cell(a: usize, lda: i32, b: usize, N: i32, H: i32, c: usize, h: usize, out: usize, ldo: i32, dq: bool, xa: v128, wa: usize, ba: usize, xb: v128, wb: usize, bb: usize): void {
   const hb = <usize>H << 2;
   const H4 = H & ~3;
-  const xs = f32x4.splat(x_scale);
   for (let n = 0; n < N; n++) {
-    const ar = gx + ((<usize>n * <usize>ldgx) << 2);
+    const ar = a + ((<usize>n * <usize>lda) << 2);
     const br = b + ((<usize>n * <usize>(H << 2)) << 2);
     const cr = c + <usize>n * hb;
     const hr = h + <usize>n * hb;
     const orow = out ? out + ((<usize>n * <usize>ldo) << 2) : 0;
     let j = 0;
-    for (; j < H4; j += 4) unit4(ar, br, <usize>j << 2, hb, cr, hr, orow, dq, xs, ws, bias);
-    for (; j < H; j++) unit1(ar, br, <usize>j << 2, hb, cr, hr, orow, dq, xs, ws, bias);
+    for (; j < H4; j += 4) unit4(ar, br, <usize>j << 2, hb, cr, hr, orow, dq, xa, wa, ba, xb, wb, bb);
+    for (; j < H; j++) unit1(ar, br, <usize>j << 2, hb, cr, hr, orow, dq, xa, wa, ba, xb, wb, bb);
   }
 }
 
@@ -145,17 +154,19 @@ function cell(gx: usize, ldgx: i32, b: usize, N: i32, H: i32, c: usize, h: usize
  * out is 0.
  */
 export function lstm_cell_f32(gx: usize, ldgx: i32, gh: usize, N: i32, H: i32, c: usize, h: usize, out: usize, ldo: i32): void {
-  cell(gx, ldgx, gh, N, H, c, h, out, ldo, false, 0, 0, 0);
+  const z = f32x4.splat(0);
+  cell(gx, ldgx, gh, N, H, c, h, out, ldo, false, z, 0, 0, z, 0, 0);
 }
 
 /**
- * The dynamic int8 LSTM step: as lstm_cell_f32 with the hidden projection dequantized on the fly from the
- * int32 accumulator acc [N, 4H] at x_scale, w_scales [4H] and bias [4H] (or 0), bit for bit as
- * dequant_bias followed by lstm_cell_f32 (one pass over the gates instead of two).
+ * The dynamic int8 LSTM step: as lstm_cell_f32 with both projections dequantized on the fly from int32
+ * accumulators: the input one accx (row stride ldx) at sx, wsx [4H], bx [4H] (or 0), the hidden one acch
+ * [N, 4H] at sh, wsh, bh; bit for bit as dequant_bias on each followed by lstm_cell_f32.
  */
 export function lstm_cell_dq(
-  gx: usize, ldgx: i32, acc: usize, x_scale: f32, w_scales: usize, bias: usize,
+  accx: usize, ldx: i32, sx: f32, wsx: usize, bx: usize,
+  acch: usize, sh: f32, wsh: usize, bh: usize,
   N: i32, H: i32, c: usize, h: usize, out: usize, ldo: i32,
 ): void {
-  cell(gx, ldgx, acc, N, H, c, h, out, ldo, true, x_scale, w_scales, bias);
+  cell(accx, ldx, acch, N, H, c, h, out, ldo, true, f32x4.splat(sx), wsx, bx, f32x4.splat(sh), wsh, bh);
 }
