@@ -9,6 +9,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { nn, no_grad, quantization as Q } from '../index.js';
+import { get_backend, set_backend } from '../runtime/backends/registry.js';
+import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { evaluate_accuracy, state_dict_nbytes, top1_agreement } from './lib/evaluate.js';
 import { image_batch, load_test_images } from './lib/fmnist_data.js';
 import { type BackendName, time_model, timing_for } from './lib/latency.js';
@@ -43,6 +45,18 @@ console.log(`accuracy on ${test.source} (${((performance.now() - t0) / 1000).toF
 for (const { name, r } of acc)
   console.log(
     `  ${name.padEnd(16)} ${pct(r.accuracy)}  top-1 agreement with fp32 ${pct(top1_agreement(acc[0].r.predictions, r.predictions))}`,
+  );
+// the wasm backend runs its own LSTM kernels (resident buffers, fused cell): its accuracy on the same images
+load_wasm_backend();
+const prev_backend = get_backend().name;
+set_backend('wasm');
+const t1 = performance.now();
+const acc_wasm = models.slice(0, 2).map(([name, m]) => ({ name, r: evaluate_accuracy(m, test) }));
+set_backend(prev_backend);
+console.log(`accuracy on the wasm backend (${((performance.now() - t1) / 1000).toFixed(1)} s):`);
+for (const [i, { name, r }] of acc_wasm.entries())
+  console.log(
+    `  ${name.padEnd(16)} ${pct(r.accuracy)}  top-1 agreement with the ${prev_backend} backend ${pct(top1_agreement(acc[i].r.predictions, r.predictions))}`,
   );
 const fp16_bytes =
   (fp16.lstm as unknown as Q.float16_dynamic.LSTMFP16).packed_nbytes() +
