@@ -15,6 +15,16 @@ import { float16_bits, float16_value } from './float16.js';
 /** The binary16 weights of a float16 dynamic module, by parameter name. */
 export type Float16Weights = Map<string, Uint16Array>;
 
+/** Rounds `values` to float16 into `p` (the fp16-exact float32 values) and returns the binary16 bits. */
+function round_to_float16(p: Tensor, values: ArrayLike<number>): Uint16Array {
+  const bits = new Uint16Array(p.numel());
+  for (let i = 0; i < bits.length; i++) {
+    bits[i] = float16_bits(values[i]);
+    p.data[i] = float16_value(bits[i]);
+  }
+  return bits;
+}
+
 /**
  * Copies `src`'s parameters into `dst` (same class family and shape): weights rounded to float16 (bits
  * kept in `packed`), biases as float32. Everything is frozen: these modules are for inference.
@@ -27,16 +37,8 @@ function load_float16(dst: Module, src: Module, packed: Float16Weights, where: s
       throw new Error(
         `${where}.from_float: ${src.constructor.name} has no parameter '${name}' of shape [${p.shape.join(', ')}]`,
       );
-    if (name.startsWith('weight')) {
-      const bits = new Uint16Array(s.numel());
-      for (let i = 0; i < bits.length; i++) {
-        bits[i] = float16_bits(s.data[i]);
-        p.data[i] = float16_value(bits[i]);
-      }
-      packed.set(name, bits);
-    } else {
-      p.data.set(s.data);
-    }
+    if (name.startsWith('weight')) packed.set(name, round_to_float16(p, s.data));
+    else p.data.set(s.data);
     p.requires_grad = false;
   }
   dst.eval();
@@ -52,39 +54,44 @@ function load_float16_state(m: Module, prefix: string, sd: Record<string, Tensor
     const t = sd[prefix + name];
     if (!name.startsWith('weight') || !(t instanceof Tensor) || t.numel() !== p.numel() || t.dtype !== 'float32')
       continue;
-    const bits = new Uint16Array(t.numel());
-    for (let i = 0; i < bits.length; i++) {
-      bits[i] = float16_bits(t.data[i]);
-      p.data[i] = float16_value(bits[i]);
-    }
-    packed.set(name, bits);
+    packed.set(name, round_to_float16(p, t.data));
     used.push(prefix + name);
   }
   return used;
 }
 
-/** Bytes of the packed weights (2 per value) plus the float32 biases. */
-function nbytes(m: Module, packed: Float16Weights): number {
-  let n = 0;
-  for (const [name, p] of m.named_parameters('', false)) n += packed.has(name) ? 2 * p.numel() : 4 * p.numel();
-  return n;
+// biome-ignore lint/suspicious/noExplicitAny: a mixin base must accept any constructor arguments (TS rule).
+type ModuleClass = abstract new (...args: any[]) => Module;
+
+/**
+ * Mixin shared by every float16 dynamic module: the binary16 weight store, its byte size, and the
+ * load_state_dict hook that keeps loaded weights float16. Only from_float differs per class (the
+ * constructor arguments of the float module).
+ */
+function Float16Weighted<TBase extends ModuleClass>(Base: TBase) {
+  abstract class Float16Module extends Base {
+    readonly dtype = 'float16' as const;
+    _packed_weights: Float16Weights = new Map();
+    /** Size of the stored weights in bytes: 2 per fp16 weight value plus the float32 biases. */
+    packed_nbytes(): number {
+      let n = 0;
+      for (const [name, p] of this.named_parameters('', false))
+        n += this._packed_weights.has(name) ? 2 * p.numel() : 4 * p.numel();
+      return n;
+    }
+    _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
+      return load_float16_state(this, prefix, sd, this._packed_weights);
+    }
+  }
+  return Float16Module;
 }
 
 /** nnqd.Linear with dtype float16: y = x·W16ᵀ + b (float32 activations and accumulation). */
-export class LinearFP16 extends Linear {
-  readonly dtype = 'float16' as const;
-  _packed_weights: Float16Weights = new Map();
-  /** Size of the stored weights in bytes (fp16 weights + fp32 bias). */
-  packed_nbytes(): number {
-    return nbytes(this, this._packed_weights);
-  }
-  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
-    return load_float16_state(this, prefix, sd, this._packed_weights);
-  }
+export class LinearFP16 extends Float16Weighted(Linear) {
   extra_repr(): string {
     return `in_features=${this.in_features}, out_features=${this.out_features}, dtype=torch.float16`;
   }
-  /** From a float nn.Linear (or the Linear of a fused LinearReLU is not supported: fp16 keeps plain Linear). */
+  /** From a float nn.Linear (fused LinearReLU is not supported: fp16 keeps plain Linear). */
   static from_float(mod: Module): LinearFP16 {
     const m = mod as Linear;
     const q = new LinearFP16(m.in_features, m.out_features, { bias: m.bias !== null });
@@ -110,15 +117,7 @@ function rnn_options(m: RNNBase): {
 }
 
 /** nnqd.LSTM with dtype float16. */
-export class LSTMFP16 extends LSTM {
-  readonly dtype = 'float16' as const;
-  _packed_weights: Float16Weights = new Map();
-  packed_nbytes(): number {
-    return nbytes(this, this._packed_weights);
-  }
-  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
-    return load_float16_state(this, prefix, sd, this._packed_weights);
-  }
+export class LSTMFP16 extends Float16Weighted(LSTM) {
   static from_float(mod: Module): LSTMFP16 {
     const m = mod as LSTM;
     const q = new LSTMFP16(m.input_size, m.hidden_size, rnn_options(m));
@@ -128,15 +127,7 @@ export class LSTMFP16 extends LSTM {
 }
 
 /** nnqd.GRU with dtype float16. */
-export class GRUFP16 extends GRU {
-  readonly dtype = 'float16' as const;
-  _packed_weights: Float16Weights = new Map();
-  packed_nbytes(): number {
-    return nbytes(this, this._packed_weights);
-  }
-  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
-    return load_float16_state(this, prefix, sd, this._packed_weights);
-  }
+export class GRUFP16 extends Float16Weighted(GRU) {
   static from_float(mod: Module): GRUFP16 {
     const m = mod as GRU;
     const q = new GRUFP16(m.input_size, m.hidden_size, rnn_options(m));
@@ -146,15 +137,7 @@ export class GRUFP16 extends GRU {
 }
 
 /** nnqd.RNN with dtype float16. */
-export class RNNFP16 extends RNN {
-  readonly dtype = 'float16' as const;
-  _packed_weights: Float16Weights = new Map();
-  packed_nbytes(): number {
-    return nbytes(this, this._packed_weights);
-  }
-  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
-    return load_float16_state(this, prefix, sd, this._packed_weights);
-  }
+export class RNNFP16 extends Float16Weighted(RNN) {
   static from_float(mod: Module): RNNFP16 {
     const m = mod as RNN;
     const q = new RNNFP16(m.input_size, m.hidden_size, { ...rnn_options(m), nonlinearity: m.nonlinearity });
@@ -168,15 +151,7 @@ function cell_bias(m: RNNCellBase): { bias: boolean } {
 }
 
 /** nnqd.LSTMCell with dtype float16. */
-export class LSTMCellFP16 extends LSTMCell {
-  readonly dtype = 'float16' as const;
-  _packed_weights: Float16Weights = new Map();
-  packed_nbytes(): number {
-    return nbytes(this, this._packed_weights);
-  }
-  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
-    return load_float16_state(this, prefix, sd, this._packed_weights);
-  }
+export class LSTMCellFP16 extends Float16Weighted(LSTMCell) {
   static from_float(mod: Module): LSTMCellFP16 {
     const m = mod as LSTMCell;
     const q = new LSTMCellFP16(m.input_size, m.hidden_size, cell_bias(m));
@@ -186,15 +161,7 @@ export class LSTMCellFP16 extends LSTMCell {
 }
 
 /** nnqd.GRUCell with dtype float16. */
-export class GRUCellFP16 extends GRUCell {
-  readonly dtype = 'float16' as const;
-  _packed_weights: Float16Weights = new Map();
-  packed_nbytes(): number {
-    return nbytes(this, this._packed_weights);
-  }
-  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
-    return load_float16_state(this, prefix, sd, this._packed_weights);
-  }
+export class GRUCellFP16 extends Float16Weighted(GRUCell) {
   static from_float(mod: Module): GRUCellFP16 {
     const m = mod as GRUCell;
     const q = new GRUCellFP16(m.input_size, m.hidden_size, cell_bias(m));
@@ -204,15 +171,7 @@ export class GRUCellFP16 extends GRUCell {
 }
 
 /** nnqd.RNNCell with dtype float16. */
-export class RNNCellFP16 extends RNNCell {
-  readonly dtype = 'float16' as const;
-  _packed_weights: Float16Weights = new Map();
-  packed_nbytes(): number {
-    return nbytes(this, this._packed_weights);
-  }
-  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
-    return load_float16_state(this, prefix, sd, this._packed_weights);
-  }
+export class RNNCellFP16 extends Float16Weighted(RNNCell) {
   static from_float(mod: Module): RNNCellFP16 {
     const m = mod as RNNCell;
     const q = new RNNCellFP16(m.input_size, m.hidden_size, { ...cell_bias(m), nonlinearity: m.nonlinearity });

@@ -14,8 +14,8 @@ function set_qconfig(m: Module, qconfig: QConfig | null | undefined): void {
   if (qconfig) (m as unknown as Slots).qconfig = qconfig;
 }
 
-/** QuantStub(qconfig?): an identity whose output prepare observes; convert turns it into nnq.Quantize. */
-export class QuantStub extends Module {
+/** The identity both stubs are before convert; `qconfig` is kept only when one is given. */
+abstract class IdentityStub extends Module {
   declare qconfig?: QConfig | null;
   constructor(qconfig?: QConfig | null) {
     super();
@@ -26,17 +26,11 @@ export class QuantStub extends Module {
   }
 }
 
+/** QuantStub(qconfig?): an identity whose output prepare observes; convert turns it into nnq.Quantize. */
+export class QuantStub extends IdentityStub {}
+
 /** DeQuantStub(qconfig?): an identity that convert turns into nnq.DeQuantize (never observed). */
-export class DeQuantStub extends Module {
-  declare qconfig?: QConfig | null;
-  constructor(qconfig?: QConfig | null) {
-    super();
-    set_qconfig(this, qconfig);
-  }
-  forward(x: Tensor): Tensor {
-    return x;
-  }
-}
+export class DeQuantStub extends IdentityStub {}
 
 /**
  * QuantWrapper(module): quant → module → dequant, with children quant, dequant, module (torch's order);

@@ -1,24 +1,36 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
-/** Runs its children in order, each output feeding the next (children named '0', '1', …). */
-export class Sequential extends Module {
-  constructor(...modules: Module[]) {
+/**
+ * What Sequential and ModuleList share: children registered under '0', '1', … with length, at and
+ * append. Not exported: in torch the two are unrelated classes, so neither is an instance of the other.
+ */
+abstract class IndexedModules extends Module {
+  constructor(modules: Module[]) {
     super();
-    modules.forEach((m, i) => this.add_module(String(i), m));
+    for (const [i, m] of modules.entries()) this.add_module(String(i), m);
   }
   get length(): number {
     return [...this.named_children()].length;
   }
+  /** The child at `index` (negative counts from the end, as in Python). */
   at(index: number): Module {
     const kids = [...this.children()];
     const m = kids[index < 0 ? index + kids.length : index];
-    if (!m) throw new Error(`Sequential: index ${index} out of range for ${kids.length} modules`);
+    if (!m) throw new Error(`${this.constructor.name}: index ${index} out of range for ${kids.length} modules`);
     return m;
   }
+  /** Registers `m` under the next index. */
   append(m: Module): this {
     this.add_module(String(this.length), m);
     return this;
+  }
+}
+
+/** Runs its children in order, each output feeding the next (children named '0', '1', …). */
+export class Sequential extends IndexedModules {
+  constructor(...modules: Module[]) {
+    super(modules);
   }
   forward(x: Tensor): Tensor {
     let y: unknown = x;
@@ -28,23 +40,9 @@ export class Sequential extends Module {
 }
 
 /** A list of modules registered under '0', '1', …; has no forward of its own. */
-export class ModuleList extends Module {
+export class ModuleList extends IndexedModules {
   constructor(modules: Module[] = []) {
-    super();
-    modules.forEach((m, i) => this.add_module(String(i), m));
-  }
-  get length(): number {
-    return [...this.named_children()].length;
-  }
-  at(index: number): Module {
-    const kids = [...this.children()];
-    const m = kids[index < 0 ? index + kids.length : index];
-    if (!m) throw new Error(`ModuleList: index ${index} out of range for ${kids.length} modules`);
-    return m;
-  }
-  append(m: Module): this {
-    this.add_module(String(this.length), m);
-    return this;
+    super(modules);
   }
   [Symbol.iterator](): Iterator<Module> {
     return this.children();

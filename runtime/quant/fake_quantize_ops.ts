@@ -57,21 +57,7 @@ function fq_per_tensor_impl(
   if (!(s > 0)) throw new Error(`${op}: scale must be positive, got ${s}`);
   if (!(zp >= quant_min && zp <= quant_max))
     throw new Error(`${op}: zero_point ${zp} is outside [${quant_min}, ${quant_max}]`);
-  const inv = f(1 / s);
-  const d = x.data;
-  const out = new Float32Array(d.length);
-  const mask = new Uint8Array(d.length);
-  for (let i = 0; i < d.length; i++) {
-    const q = f(zp + rne(f(d[i] * inv)));
-    mask[i] = q >= quant_min && q <= quant_max ? 1 : 0;
-    out[i] = (Math.min(Math.max(q, quant_min), quant_max) - zp) * s;
-  }
-  return record_grad(new Tensor(out, x.shape, 'float32'), [x], 'FakeQuantizePerTensorAffineCachemaskBackward', (g) => {
-    const gd = g.data;
-    const gx = new Float32Array(gd.length);
-    for (let i = 0; i < gd.length; i++) gx[i] = mask[i] ? gd[i] : 0;
-    return [new Tensor(gx, x.shape, 'float32')];
-  });
+  return fake_quant_cachemask(x, [s], [zp], 1, quant_min, quant_max, 'FakeQuantizePerTensorAffineCachemaskBackward');
 }
 
 function fq_per_channel_impl(
@@ -87,23 +73,66 @@ function fq_per_channel_impl(
   const { C, inner } = channel_geometry(x, axis, scale.numel(), op);
   if (zero_point.numel() !== C)
     throw new Error(`${op}: zero_point has ${zero_point.numel()} entries for ${C} channels`);
-  const d = x.data;
-  const out = new Float32Array(d.length);
-  const mask = new Uint8Array(d.length);
-  for (let i = 0; i < d.length; i++) {
-    const c = Math.floor(i / inner) % C;
-    const s = f(scale.data[c]);
-    const zp = zero_point.data[c];
-    const q = f(zp + rne(f(d[i] * f(1 / s))));
-    mask[i] = q >= quant_min && q <= quant_max ? 1 : 0;
-    out[i] = (Math.min(Math.max(q, quant_min), quant_max) - zp) * s;
-  }
-  return record_grad(new Tensor(out, x.shape, 'float32'), [x], 'FakeQuantizePerChannelAffineCachemaskBackward', (g) => {
+  return fake_quant_cachemask(
+    x,
+    scale.data,
+    zero_point.data,
+    inner,
+    quant_min,
+    quant_max,
+    'FakeQuantizePerChannelAffineCachemaskBackward',
+  );
+}
+
+/**
+ * The cachemask op both non-learnable fake-quants share: fake_quant_forward, with a backward that
+ * passes the gradient only where zp + round(x/s) fell inside [quant_min, quant_max] (straight-through).
+ */
+function fake_quant_cachemask(
+  x: Tensor,
+  scales: ArrayLike<number>,
+  zero_points: ArrayLike<number>,
+  inner: number,
+  quant_min: number,
+  quant_max: number,
+  backward_name: string,
+): Tensor {
+  const mask = new Uint8Array(x.numel());
+  const out = fake_quant_forward(x, scales, zero_points, inner, quant_min, quant_max, mask);
+  return record_grad(out, [x], backward_name, (g) => {
     const gd = g.data;
     const gx = new Float32Array(gd.length);
     for (let i = 0; i < gd.length; i++) gx[i] = mask[i] ? gd[i] : 0;
     return [new Tensor(gx, x.shape, 'float32')];
   });
+}
+
+/**
+ * The fake-quant forward every op here shares: element i uses channel ⌊i/inner⌋ mod C of
+ * `scales`/`zero_points` (per-tensor is C = 1) and becomes (clamp(zp + round(x/s)) − zp)·s, with torch's
+ * float32 rounding of x·(1/s). When `mask` is given it records which elements fell inside the range.
+ */
+function fake_quant_forward(
+  x: Tensor,
+  scales: ArrayLike<number>,
+  zero_points: ArrayLike<number>,
+  inner: number,
+  quant_min: number,
+  quant_max: number,
+  mask?: Uint8Array,
+): Tensor {
+  const C = scales.length;
+  const d = x.data;
+  const out = new Float32Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const c = Math.floor(i / inner) % C;
+    const s = f(scales[c]);
+    const zp = zero_points[c];
+    const q = f(zp + rne(f(d[i] * f(1 / s))));
+    if (mask) mask[i] = q >= quant_min && q <= quant_max ? 1 : 0;
+    out[i] = (Math.min(Math.max(q, quant_min), quant_max) - zp) * s;
+  }
+  return new Tensor(out, x.shape, 'float32');
 }
 
 /**
@@ -154,7 +183,7 @@ function learnable_per_tensor_impl(
   if (!(s > 0)) throw new Error(`${op}: scale must be positive, got ${s}`);
   // forward rounds the float zero point to nearest-even and clamps it (_get_zero_point_from_tensor)
   const zp_fwd = Math.min(Math.max(rne(f(zero_point.data[0])), quant_min), quant_max);
-  const y = fq_per_tensor_impl_nograd(x, s, zp_fwd, quant_min, quant_max);
+  const y = fake_quant_forward(x, [s], [zp_fwd], 1, quant_min, quant_max);
   return record_grad(y, [x, scale, zero_point], 'FakeQuantizeLearnablePerTensorAffineBackward', (g) => {
     // backward takes trunc(zp + 0.5), clamped (is_forward = false)
     const zp = Math.trunc(Math.min(Math.max(f(f(zero_point.data[0]) + 0.5), quant_min), quant_max));
@@ -178,17 +207,6 @@ function learnable_per_tensor_impl(
   });
 }
 
-function fq_per_tensor_impl_nograd(x: Tensor, s: number, zp: number, qmin: number, qmax: number): Tensor {
-  const d = x.data;
-  const out = new Float32Array(d.length);
-  const inv = f(1 / s);
-  for (let i = 0; i < d.length; i++) {
-    const q = f(zp + rne(f(d[i] * inv)));
-    out[i] = (Math.min(Math.max(q, qmin), qmax) - zp) * s;
-  }
-  return new Tensor(out, x.shape, 'float32');
-}
-
 function learnable_per_channel_impl(
   x: Tensor,
   scale: Tensor,
@@ -208,14 +226,8 @@ function learnable_per_channel_impl(
   const ss = Float32Array.from(scale.data);
   for (let c = 0; c < C; c++) if (!(ss[c] > 0)) throw new Error(`${op}: scale[${c}] must be positive, got ${ss[c]}`);
   const d = x.data;
-  const out = new Float32Array(d.length);
-  for (let i = 0; i < d.length; i++) {
-    const c = Math.floor(i / inner) % C;
-    const q = f(zps[c] + rne(f(d[i] * f(1 / ss[c]))));
-    out[i] = (Math.min(Math.max(q, quant_min), quant_max) - zps[c]) * ss[c];
-  }
   return record_grad(
-    new Tensor(out, x.shape, 'float32'),
+    fake_quant_forward(x, ss, zps, inner, quant_min, quant_max),
     [x, scale, zero_point],
     'FakeQuantizeLearnablePerChannelAffineBackward',
     (g) => {

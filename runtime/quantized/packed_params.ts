@@ -38,29 +38,22 @@ function weight_source(weight: Tensor, bias: Tensor | null, where: string): QWei
   return { data: weight.data as Int8Array, n, k, scales, zero_points, bias: b };
 }
 
-/** Weight and bias of a quantized Linear ([out_features, in_features] qint8 weight, float bias). */
-export class LinearPackedParams {
+/**
+ * What both packed-params classes share: the qint8 weight, the float bias and the per-backend cache of
+ * packed layouts. Subclasses validate their geometry, then call packed() to prepack for the current backend.
+ */
+abstract class QWeightPacks {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   private readonly packs = new Map<string, PackedQWeight>();
 
-  constructor(weight: Tensor, bias: Tensor | null, where = 'LinearPackedParams') {
-    if (weight?.ndim !== 2)
-      throw new Error(`${where}: weight must be 2-d [out_features, in_features], got ${describe(weight)}`);
+  protected constructor(weight: Tensor, bias: Tensor | null) {
     this.weight = weight;
     this.bias = bias;
-    this.packed(get_backend(), where); // validates now and prepacks for the current backend
-  }
-
-  get out_features(): number {
-    return this.weight.shape[0];
-  }
-  get in_features(): number {
-    return this.weight.shape[1];
   }
 
   /** The weight in `backend`'s layout, packed on first use. */
-  packed(backend: Backend, where = 'LinearPackedParams'): PackedQWeight {
+  packed(backend: Backend, where: string = this.constructor.name): PackedQWeight {
     let p = this.packs.get(backend.name);
     if (!p) {
       p = backend.int8.pack_qweight(weight_source(this.weight, this.bias, where));
@@ -75,6 +68,23 @@ export class LinearPackedParams {
   }
 }
 
+/** Weight and bias of a quantized Linear ([out_features, in_features] qint8 weight, float bias). */
+export class LinearPackedParams extends QWeightPacks {
+  constructor(weight: Tensor, bias: Tensor | null, where = 'LinearPackedParams') {
+    if (weight?.ndim !== 2)
+      throw new Error(`${where}: weight must be 2-d [out_features, in_features], got ${describe(weight)}`);
+    super(weight, bias);
+    this.packed(get_backend(), where); // validates now and prepacks for the current backend
+  }
+
+  get out_features(): number {
+    return this.weight.shape[0];
+  }
+  get in_features(): number {
+    return this.weight.shape[1];
+  }
+}
+
 /** Geometry of a quantized 2-d convolution. */
 export interface Conv2dParams {
   stride: [number, number];
@@ -84,14 +94,11 @@ export interface Conv2dParams {
 }
 
 /** Weight ([out, in/groups, kh, kw] qint8), float bias and geometry of a quantized Conv2d. */
-export class Conv2dPackedParams {
-  readonly weight: Tensor;
-  readonly bias: Tensor | null;
+export class Conv2dPackedParams extends QWeightPacks {
   readonly stride: [number, number];
   readonly padding: [number, number];
   readonly dilation: [number, number];
   readonly groups: number;
-  private readonly packs = new Map<string, PackedQWeight>();
 
   constructor(weight: Tensor, bias: Tensor | null, params: Conv2dParams, where = 'Conv2dPackedParams') {
     if (weight?.ndim !== 4)
@@ -109,8 +116,7 @@ export class Conv2dPackedParams {
     if (!Number.isInteger(groups) || groups < 1 || weight.shape[0] % groups !== 0) {
       throw new Error(`${where}: groups ${groups} must be a positive divisor of out_channels ${weight.shape[0]}`);
     }
-    this.weight = weight;
-    this.bias = bias;
+    super(weight, bias);
     this.stride = [stride[0], stride[1]];
     this.padding = [padding[0], padding[1]];
     this.dilation = [dilation[0], dilation[1]];
@@ -126,19 +132,5 @@ export class Conv2dPackedParams {
   }
   get kernel_size(): [number, number] {
     return [this.weight.shape[2], this.weight.shape[3]];
-  }
-
-  /** The weight in `backend`'s layout, packed on first use. */
-  packed(backend: Backend, where = 'Conv2dPackedParams'): PackedQWeight {
-    let p = this.packs.get(backend.name);
-    if (!p) {
-      p = backend.int8.pack_qweight(weight_source(this.weight, this.bias, where));
-      this.packs.set(backend.name, p);
-    }
-    return p;
-  }
-
-  _weight_bias(): [Tensor, Tensor | null] {
-    return [this.weight, this.bias];
   }
 }

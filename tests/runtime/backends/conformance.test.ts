@@ -9,26 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { js_backend } from '../../../runtime/backends/js/index.js';
 import type { Conv2dGeometry, QOutput, QWeightSource } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import { conv_geometry_of, first_diff, ints, lcg, uniform_f32, zp_i8, zp_u8 } from './_arbitraries.js';
 
 const wasm = load_wasm_backend();
 const js = js_backend;
 const RUNS = 1000;
-
-/** Deterministic filler so one fast-check seed drives a whole case. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
-function ints(n: number, lo: number, hi: number, rnd: () => number): number[] {
-  return Array.from({ length: n }, () => lo + Math.floor(rnd() * (hi - lo + 1)));
-}
-
-const zp_u8 = fc.oneof(fc.constantFrom(0, 255, 128), fc.integer({ min: 0, max: 255 }));
-const zp_i8 = fc.oneof(fc.constantFrom(0, -128, 127), fc.integer({ min: -128, max: 127 }));
 
 /** Everything but the shapes: data seed, qparams, output clamp style, bias, per-channel. */
 const qparams = fc.record({
@@ -65,12 +50,6 @@ function make_out(q: QParams, x_scale: number, w: QWeightSource, k: number, rnd:
   return { scale, zero_point: q.out_zp, qmin: a, qmax: b };
 }
 
-function first_diff(a: ArrayLike<number>, b: ArrayLike<number>): string | null {
-  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return `index ${i}: js ${a[i]} wasm ${b[i]}`;
-  return null;
-}
-
 const conv_geometry = fc
   .record({
     batch: fc.integer({ min: 1, max: 2 }),
@@ -92,23 +71,32 @@ const conv_geometry = fc
   .map((r): Conv2dGeometry => {
     // depthwise: one input channel per group (groups = in_channels, optional channel multiplier cog)
     const groups = r.depthwise ? r.groups * r.cig : r.groups;
-    const cig = r.depthwise ? 1 : r.cig;
     const min_h = Math.max(1, r.dh * (r.kh - 1) + 1 - 2 * r.ph);
     const min_w = Math.max(1, r.dw * (r.kw - 1) + 1 - 2 * r.pw);
-    return {
-      batch: r.batch,
-      in_channels: groups * cig,
+    return conv_geometry_of({
+      ...r,
+      groups,
+      cig: r.depthwise ? 1 : r.cig,
       in_h: min_h + r.extra_h,
       in_w: min_w + r.extra_w,
-      out_channels: groups * r.cog,
-      kernel_h: r.kh,
-      kernel_w: r.kw,
-      stride: [r.sh, r.sw],
-      padding: [r.ph, r.pw],
-      dilation: [r.dh, r.dw],
-      groups,
-    };
+    });
   });
+
+/** js and wasm qconv2d on one random case (data and qparams from `q`) give the same bytes. */
+function expect_same_qconv(g: Conv2dGeometry, q: QParams): void {
+  const rnd = lcg(q.seed);
+  const k = (g.in_channels / g.groups) * g.kernel_h * g.kernel_w;
+  const w = make_weight(g.out_channels, k, q, rnd);
+  const x = {
+    data: Uint8Array.from(ints(g.batch * g.in_channels * g.in_h * g.in_w, 0, 255, rnd)),
+    scale: 2 ** q.x_scale_exp,
+    zero_point: q.x_zp,
+  };
+  const out = make_out(q, x.scale, w, k, rnd);
+  const a = js.int8.qconv2d(x, g, js.int8.pack_qweight(w), out);
+  const b = wasm.int8.qconv2d(x, g, wasm.int8.pack_qweight(w), out);
+  expect(first_diff(a, b)).toBeNull();
+}
 
 describe('int8 conformance: wasm equals js bit for bit', () => {
   it(`qlinear (${RUNS} random cases)`, () => {
@@ -157,18 +145,7 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
     fc.assert(
       fc.property(conv_geometry, qparams, (g, q) => {
         if ((g.in_channels / g.groups) * g.kernel_h * g.kernel_w > 64) long++;
-        const rnd = lcg(q.seed);
-        const k = (g.in_channels / g.groups) * g.kernel_h * g.kernel_w;
-        const w = make_weight(g.out_channels, k, q, rnd);
-        const x = {
-          data: Uint8Array.from(ints(g.batch * g.in_channels * g.in_h * g.in_w, 0, 255, rnd)),
-          scale: 2 ** q.x_scale_exp,
-          zero_point: q.x_zp,
-        };
-        const out = make_out(q, x.scale, w, k, rnd);
-        const a = js.int8.qconv2d(x, g, js.int8.pack_qweight(w), out);
-        const b = wasm.int8.qconv2d(x, g, wasm.int8.pack_qweight(w), out);
-        expect(first_diff(a, b)).toBeNull();
+        expect_same_qconv(g, q);
       }),
       { numRuns: RUNS },
     );
@@ -209,20 +186,7 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
         }),
       );
     fc.assert(
-      fc.property(dw_geometry, qparams, (g, q) => {
-        const rnd = lcg(q.seed);
-        const k = g.kernel_h * g.kernel_w;
-        const w = make_weight(g.out_channels, k, q, rnd);
-        const x = {
-          data: Uint8Array.from(ints(g.batch * g.in_channels * g.in_h * g.in_w, 0, 255, rnd)),
-          scale: 2 ** q.x_scale_exp,
-          zero_point: q.x_zp,
-        };
-        const out = make_out(q, x.scale, w, k, rnd);
-        const a = js.int8.qconv2d(x, g, js.int8.pack_qweight(w), out);
-        const b = wasm.int8.qconv2d(x, g, wasm.int8.pack_qweight(w), out);
-        expect(first_diff(a, b)).toBeNull();
-      }),
+      fc.property(dw_geometry, qparams, (g, q) => expect_same_qconv(g, q)),
       { numRuns: RUNS },
     );
   });
@@ -256,33 +220,22 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
         fc.integer({ min: 3, max: 7 }),
         qparams,
         (cin, cout, hw, q) => {
-          const rnd = lcg(q.seed);
-          const g: Conv2dGeometry = {
-            batch: 1,
-            in_channels: cin,
-            in_h: hw,
-            in_w: hw + 1,
-            out_channels: cout,
-            kernel_h: 3,
-            kernel_w: 3,
-            stride: [1, 2],
-            padding: [1, 1],
-            dilation: [1, 1],
-            groups: 1,
-          };
-          const w = make_weight(cout, cin * 9, q, rnd);
-          const x = {
-            data: Uint8Array.from(ints(cin * hw * (hw + 1), 0, 255, rnd)),
-            scale: 2 ** q.x_scale_exp,
-            zero_point: q.x_zp,
-          };
-          const out = make_out(q, x.scale, w, cin * 9, rnd);
-          expect(
-            first_diff(
-              js.int8.qconv2d(x, g, js.int8.pack_qweight(w), out),
-              wasm.int8.qconv2d(x, g, wasm.int8.pack_qweight(w), out),
-            ),
-          ).toBeNull();
+          expect_same_qconv(
+            {
+              batch: 1,
+              in_channels: cin,
+              in_h: hw,
+              in_w: hw + 1,
+              out_channels: cout,
+              kernel_h: 3,
+              kernel_w: 3,
+              stride: [1, 2],
+              padding: [1, 1],
+              dilation: [1, 1],
+              groups: 1,
+            },
+            q,
+          );
         },
       ),
       { numRuns: 15 },
@@ -403,7 +356,7 @@ describe('fp32 conformance: wasm within 1e-4 relative of js', () => {
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         (m, n, k, ta, tb, with_bias, acc, seed) => {
           const rnd = lcg(seed);
-          const f = (len: number) => Float32Array.from({ length: len }, () => rnd() * 2 - 1);
+          const f = (len: number) => uniform_f32(len, rnd);
           const a = f(m * k),
             b = f(k * n),
             c0 = f(m * n);
@@ -423,7 +376,7 @@ describe('fp32 conformance: wasm within 1e-4 relative of js', () => {
     fc.assert(
       fc.property(conv_geometry, fc.boolean(), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (g, with_bias, seed) => {
         const rnd = lcg(seed);
-        const f = (len: number) => Float32Array.from({ length: len }, () => rnd() * 2 - 1);
+        const f = (len: number) => uniform_f32(len, rnd);
         const x = f(g.batch * g.in_channels * g.in_h * g.in_w);
         const w = f(g.out_channels * (g.in_channels / g.groups) * g.kernel_h * g.kernel_w);
         const bias = with_bias ? f(g.out_channels) : null;

@@ -11,18 +11,11 @@ import { qnnpack_add_params, qnnpack_avg_params } from '../../../runtime/backend
 import type { Pool2dGeometry, QAddParams } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { pool_out_size } from '../../../runtime/quantized/functional/pooling.js';
+import { first_diff, lcg, zp_u8 } from './_arbitraries.js';
 
 const wasm = load_wasm_backend().int8;
 const js = js_backend.int8;
 const RUNS = 1000;
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 /** Random bytes, biased towards 0 and 255 so clamps and max ties happen. */
 function bytes(n: number, rnd: () => number): Uint8Array {
@@ -32,13 +25,6 @@ function bytes(n: number, rnd: () => number): Uint8Array {
   });
 }
 
-function first_diff(a: Uint8Array, b: Uint8Array): string | null {
-  if (a.length !== b.length) return `length ${a.length} vs ${b.length}`;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return `index ${i}: js ${a[i]} wasm ${b[i]}`;
-  return null;
-}
-
-const zp_u8 = fc.oneof(fc.constantFrom(0, 255, 128), fc.integer({ min: 0, max: 255 }));
 const length = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 41, max: 600 }));
 
 const pool = fc

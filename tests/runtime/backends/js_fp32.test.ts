@@ -2,16 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { col2im, conv2d, im2col, js_fp32, sgemm } from '../../../runtime/backends/js/fp32.js';
 import type { Conv2dGeometry } from '../../../runtime/backends/types.js';
+import { conv_geometry_of, lcg, uniform_f32 } from './_arbitraries.js';
 
+/** A reproducible float32 array in [−1, 1) for `seed` (without touching the global generator). */
 function rand_array(n: number, seed: number): Float32Array {
-  // small LCG so each case is reproducible without touching the global generator
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2147483648 - 1;
-  }
-  return out;
+  return uniform_f32(n, lcg(seed));
 }
 
 function naive_gemm(
@@ -101,7 +96,11 @@ describe('js fp32 sgemm', () => {
   it('the few-rows path (m < 4: batch-1 Linear, RNN steps) matches too', () => {
     for (const m of [1, 2, 3])
       for (const tb of [false, true])
-        for (const [k, n] of [[1, 5], [7, 9], [130, 33]]) {
+        for (const [k, n] of [
+          [1, 5],
+          [7, 9],
+          [130, 33],
+        ]) {
           const a = rand_array(m * k, m + k);
           const b = rand_array(k * n, n + 1);
           const bias = rand_array(n, 3);
@@ -141,12 +140,12 @@ describe('js fp32 conv2d', () => {
     .record({
       batch: fc.integer({ min: 1, max: 2 }),
       groups: fc.integer({ min: 1, max: 3 }),
-      cg: fc.integer({ min: 1, max: 3 }),
-      og: fc.integer({ min: 1, max: 3 }),
+      cig: fc.integer({ min: 1, max: 3 }),
+      cog: fc.integer({ min: 1, max: 3 }),
       in_h: fc.integer({ min: 1, max: 9 }),
       in_w: fc.integer({ min: 1, max: 9 }),
-      kernel_h: fc.integer({ min: 1, max: 4 }),
-      kernel_w: fc.integer({ min: 1, max: 4 }),
+      kh: fc.integer({ min: 1, max: 4 }),
+      kw: fc.integer({ min: 1, max: 4 }),
       sh: fc.integer({ min: 1, max: 3 }),
       sw: fc.integer({ min: 1, max: 3 }),
       ph: fc.integer({ min: 0, max: 2 }),
@@ -156,28 +155,14 @@ describe('js fp32 conv2d', () => {
       bias: fc.boolean(),
       seed: fc.integer({ min: 1, max: 1e6 }),
     })
-    .filter(
-      (r) => r.in_h + 2 * r.ph >= r.dh * (r.kernel_h - 1) + 1 && r.in_w + 2 * r.pw >= r.dw * (r.kernel_w - 1) + 1,
-    );
+    .filter((r) => r.in_h + 2 * r.ph >= r.dh * (r.kh - 1) + 1 && r.in_w + 2 * r.pw >= r.dw * (r.kw - 1) + 1);
 
   it('im2col + sgemm (and the depthwise path) equal a naive 7-loop convolution', () => {
     fc.assert(
       fc.property(geometry, (r) => {
-        const g: Conv2dGeometry = {
-          batch: r.batch,
-          in_channels: r.cg * r.groups,
-          in_h: r.in_h,
-          in_w: r.in_w,
-          out_channels: r.og * r.groups,
-          kernel_h: r.kernel_h,
-          kernel_w: r.kernel_w,
-          stride: [r.sh, r.sw],
-          padding: [r.ph, r.pw],
-          dilation: [r.dh, r.dw],
-          groups: r.groups,
-        };
+        const g = conv_geometry_of(r);
         const x = rand_array(g.batch * g.in_channels * g.in_h * g.in_w, r.seed);
-        const w = rand_array(g.out_channels * r.cg * g.kernel_h * g.kernel_w, r.seed + 1);
+        const w = rand_array(g.out_channels * r.cig * g.kernel_h * g.kernel_w, r.seed + 1);
         const bias = r.bias ? rand_array(g.out_channels, r.seed + 2) : null;
         expect_close(js_fp32.conv2d(x, g, w, bias), naive_conv(x, g, w, bias), 1e-5);
       }),

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { js_int8 } from '../../../runtime/backends/js/int8.js';
 import type { QOutput } from '../../../runtime/backends/types.js';
+import { conv_geometry_of } from './_arbitraries.js';
 
 const f = Math.fround;
 
@@ -153,19 +154,7 @@ describe('js int8 kernels equal the exact contract', () => {
         const k = g.cig * g.kh * g.kw;
         const p = pack(wt, co, k);
         const out: QOutput = { scale: o.scale, zero_point: o.zero_point, qmin: o.relu ? o.zero_point : 0, qmax: 255 };
-        const geom = {
-          batch: g.batch,
-          in_channels: ci,
-          in_h: g.h,
-          in_w: g.w,
-          out_channels: co,
-          kernel_h: g.kh,
-          kernel_w: g.kw,
-          stride: [g.sh, g.sw] as [number, number],
-          padding: [g.ph, g.pw] as [number, number],
-          dilation: [g.dh, g.dw] as [number, number],
-          groups: g.groups,
-        };
+        const geom = conv_geometry_of({ ...g, in_h: g.h, in_w: g.w });
         const y = js_int8.qconv2d({ data: x, scale: xs, zero_point: xz }, geom, js_int8.pack_qweight(p.src), out);
         const oh = Math.floor((g.h + 2 * g.ph - g.dh * (g.kh - 1) - 1) / g.sh) + 1;
         const ow = Math.floor((g.w + 2 * g.pw - g.dw * (g.kw - 1) - 1) / g.sw) + 1;
