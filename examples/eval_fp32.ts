@@ -7,8 +7,9 @@
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { load_fashion_mnist, no_grad, Tensor } from '../index.js';
+import { load_fashion_mnist } from '../index.js';
 import { FMNIST_MODELS } from './models/index.js';
+import { predict_classes } from './models/predict.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 function arg(name: string): string | undefined {
@@ -30,18 +31,8 @@ for (const spec of models) {
   const model = spec.pretrained!().eval();
   let correct = 0;
   const t0 = performance.now();
-  no_grad(() => {
-    for (let s = 0; s < n; s += batch) {
-      const m = Math.min(batch, n - s);
-      const x = new Tensor(images.data.subarray(s * 784, (s + m) * 784), [m, 1, 28, 28], 'float32');
-      const y = (model.call(x) as Tensor).data;
-      for (let i = 0; i < m; i++) {
-        let best = 0;
-        for (let c = 1; c < 10; c++) if (y[i * 10 + c] > y[i * 10 + best]) best = c;
-        if (best === labels.data[s + i]) correct++;
-      }
-    }
-  });
+  const predicted = predict_classes(model, images, n, batch);
+  for (let i = 0; i < n; i++) if (predicted[i] === labels.data[i]) correct++;
   const secs = (performance.now() - t0) / 1000;
   const acc = ((100 * correct) / n).toFixed(2);
   const ref = ((spec.reference_accuracy ?? 0) * 100).toFixed(2);

@@ -17,6 +17,7 @@ import { prepare_fx } from '../compiler/quantize_fx/prepare.js';
 import { load_fashion_mnist, load_wasm_backend, nn, no_grad, quantization, Tensor } from '../index.js';
 import { set_backend } from '../runtime/backends/registry.js';
 import { FMNIST_MODELS } from './models/index.js';
+import { predict_classes } from './models/predict.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 function arg(name: string): string | undefined {
@@ -36,21 +37,8 @@ const test = load_fashion_mnist(data_dir, 'test');
 const calib = load_fashion_mnist(data_dir, 'train-first1000').images;
 const n = Math.min(Number(arg('limit') ?? test.labels.shape[0]), test.labels.shape[0]);
 
-function predictions(model: nn.Module): Int32Array {
-  const pred = new Int32Array(n);
-  no_grad(() => {
-    for (let s = 0; s < n; s += batch) {
-      const m = Math.min(batch, n - s);
-      const x = new Tensor(test.images.data.subarray(s * 784, (s + m) * 784), [m, 1, 28, 28], 'float32');
-      const y = (model.call(x) as Tensor).data;
-      for (let i = 0; i < m; i++) {
-        let best = 0;
-        for (let c = 1; c < 10; c++) if (y[i * 10 + c] > y[i * 10 + best]) best = c;
-        pred[s + i] = best;
-      }
-    }
-  });
-  return pred;
+function predictions(model: nn.Module): Uint8Array {
+  return predict_classes(model, test.images, n, batch);
 }
 
 function bytes(sd: Record<string, Tensor>): number {

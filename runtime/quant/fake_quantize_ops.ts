@@ -164,6 +164,44 @@ function lsq_grad(
   }
 }
 
+/**
+ * The learnable fake-quant backward both ops share: per element lsq_grad with channel ⌊i/inner⌋ mod C of
+ * `scales`/`zero_points` (per-tensor is C = 1); the scale and zero-point gradients are summed per channel
+ * (in float64, rounded to float32 once) and shaped like the `scale` / `zero_point` inputs.
+ */
+function lsq_backward(
+  x: Tensor,
+  g: Tensor,
+  scales: ArrayLike<number>,
+  zero_points: ArrayLike<number>,
+  inner: number,
+  quant_min: number,
+  quant_max: number,
+  grad_factor: number,
+  scale: Tensor,
+  zero_point: Tensor,
+): Tensor[] {
+  const C = scales.length;
+  const d = x.data;
+  const gd = g.data;
+  const gx = new Float32Array(d.length);
+  const ds = new Float64Array(C);
+  const dz = new Float64Array(C);
+  const tmp = new Float64Array(3);
+  for (let i = 0; i < d.length; i++) {
+    const c = Math.floor(i / inner) % C;
+    lsq_grad(d[i], gd[i], scales[c], zero_points[c], quant_min, quant_max, f(grad_factor), tmp);
+    gx[i] = tmp[0];
+    ds[c] += tmp[1];
+    dz[c] += tmp[2];
+  }
+  return [
+    new Tensor(gx, x.shape, 'float32'),
+    new Tensor(Float32Array.from(ds), scale.shape, 'float32'),
+    new Tensor(Float32Array.from(dz), zero_point.shape, 'float32'),
+  ];
+}
+
 function learnable_per_tensor_impl(
   x: Tensor,
   scale: Tensor,
@@ -187,23 +225,7 @@ function learnable_per_tensor_impl(
   return record_grad(y, [x, scale, zero_point], 'FakeQuantizeLearnablePerTensorAffineBackward', (g) => {
     // backward takes trunc(zp + 0.5), clamped (is_forward = false)
     const zp = Math.trunc(Math.min(Math.max(f(f(zero_point.data[0]) + 0.5), quant_min), quant_max));
-    const gd = g.data;
-    const xd = x.data;
-    const gx = new Float32Array(xd.length);
-    const tmp = new Float64Array(3);
-    let ds = 0;
-    let dz = 0;
-    for (let i = 0; i < xd.length; i++) {
-      lsq_grad(xd[i], gd[i], s, zp, quant_min, quant_max, f(grad_factor), tmp);
-      gx[i] = tmp[0];
-      ds += tmp[1];
-      dz += tmp[2];
-    }
-    return [
-      new Tensor(gx, x.shape, 'float32'),
-      new Tensor(Float32Array.of(ds), scale.shape, 'float32'),
-      new Tensor(Float32Array.of(dz), zero_point.shape, 'float32'),
-    ];
+    return lsq_backward(x, g, [s], [zp], 1, quant_min, quant_max, grad_factor, scale, zero_point);
   });
 }
 
@@ -225,30 +247,11 @@ function learnable_per_channel_impl(
   const zps = Float32Array.from(zero_point.data, (z) => Math.min(Math.max(rne(f(z)), quant_min), quant_max));
   const ss = Float32Array.from(scale.data);
   for (let c = 0; c < C; c++) if (!(ss[c] > 0)) throw new Error(`${op}: scale[${c}] must be positive, got ${ss[c]}`);
-  const d = x.data;
   return record_grad(
     fake_quant_forward(x, ss, zps, inner, quant_min, quant_max),
     [x, scale, zero_point],
     'FakeQuantizeLearnablePerChannelAffineBackward',
-    (g) => {
-      const gd = g.data;
-      const gx = new Float32Array(d.length);
-      const ds = new Float64Array(C);
-      const dz = new Float64Array(C);
-      const tmp = new Float64Array(3);
-      for (let i = 0; i < d.length; i++) {
-        const c = Math.floor(i / inner) % C;
-        lsq_grad(d[i], gd[i], ss[c], zps[c], quant_min, quant_max, f(grad_factor), tmp);
-        gx[i] = tmp[0];
-        ds[c] += tmp[1];
-        dz[c] += tmp[2];
-      }
-      return [
-        new Tensor(gx, x.shape, 'float32'),
-        new Tensor(Float32Array.from(ds), scale.shape, 'float32'),
-        new Tensor(Float32Array.from(dz), zero_point.shape, 'float32'),
-      ];
-    },
+    (g) => lsq_backward(x, g, ss, zps, inner, quant_min, quant_max, grad_factor, scale, zero_point),
   );
 }
 

@@ -87,9 +87,7 @@ export class MovingAverageMinMaxObserver extends MinMaxObserver {
 
   constructor(options: MovingAverageOptions = {}) {
     super(options);
-    const c = options.averaging_constant ?? 0.01;
-    if (!(c > 0 && c <= 1)) throw new Error(`${new.target.name}: averaging_constant must be in (0, 1], got ${c}`);
-    this.averaging_constant = c;
+    this.averaging_constant = averaging_constant_of(options, new.target.name);
   }
 
   protected update(lo: number, hi: number): void {
@@ -103,6 +101,13 @@ export class MovingAverageMinMaxObserver extends MinMaxObserver {
     mn[0] = moving_average(mn[0], lo, this.averaging_constant);
     mx[0] = moving_average(mx[0], hi, this.averaging_constant);
   }
+}
+
+/** The moving-average observers' averaging_constant option (torch default 0.01), checked to lie in (0, 1]. */
+export function averaging_constant_of(options: { averaging_constant?: number }, where: string): number {
+  const c = options.averaging_constant ?? 0.01;
+  if (!(c > 0 && c <= 1)) throw new Error(`${where}: averaging_constant must be in (0, 1], got ${c}`);
+  return c;
 }
 
 /** old + c · (cur − old) with every op rounded to float32 (the python float c becomes a float32 scalar). */

@@ -3,7 +3,7 @@
  * min/max per slice along `ch_axis` (weights: the output-channel axis 0), as PyTorch 1.13.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { moving_average } from './minmax_observer.js';
+import { averaging_constant_of, moving_average } from './minmax_observer.js';
 import {
   check_observed_input,
   f32,
@@ -144,9 +144,7 @@ export class MovingAveragePerChannelMinMaxObserver extends PerChannelMinMaxObser
 
   constructor(options: MovingAveragePerChannelOptions = {}) {
     super(options);
-    const c = options.averaging_constant ?? 0.01;
-    if (!(c > 0 && c <= 1)) throw new Error(`${new.target.name}: averaging_constant must be in (0, 1], got ${c}`);
-    this.averaging_constant = c;
+    this.averaging_constant = averaging_constant_of(options, new.target.name);
   }
 
   protected update(lo: Float32Array, hi: Float32Array): void {

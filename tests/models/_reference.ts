@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { load_fashion_mnist, load_safetensors, type nn, no_grad, Tensor } from '../../index.js';
+import { predict_classes } from '../../examples/models/predict.js';
+import { load_fashion_mnist, load_safetensors, type nn, no_grad, type Tensor } from '../../index.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const GOLDEN = join(ROOT, 'tests', 'fixtures', 'reference', 'golden');
@@ -47,21 +48,7 @@ export function fashion_test_set(): { images: Tensor; labels: Tensor } {
 
 /** Predicted classes (argmax of the logits) of the first `n` test images, in batches. */
 export function predict(model: nn.Module, n: number, batch = 250): Uint8Array {
-  const { images } = fashion_test_set();
-  const out = new Uint8Array(n);
-  no_grad(() => {
-    for (let s = 0; s < n; s += batch) {
-      const m = Math.min(batch, n - s);
-      const x = new Tensor(images.data.subarray(s * 784, (s + m) * 784), [m, 1, 28, 28], 'float32');
-      const y = (model.call(x) as Tensor).data;
-      for (let i = 0; i < m; i++) {
-        let best = 0;
-        for (let c = 1; c < 10; c++) if (y[i * 10 + c] > y[i * 10 + best]) best = c;
-        out[s + i] = best;
-      }
-    }
-  });
-  return out;
+  return predict_classes(model, fashion_test_set().images, n, batch);
 }
 
 /** Checks the first `n` predictions: correct count within `slack` of the reference, and at most `slack` disagreements. */

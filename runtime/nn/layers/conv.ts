@@ -1,9 +1,9 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { fmt, is_concrete, pair, py_tuple } from '../functional/_util.js';
 import { conv2d } from '../functional/conv.js';
-import { _calculate_fan_in_and_fan_out, kaiming_uniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
+import { reset_weight_bias_ } from './_reset.js';
 
 /** Options of nn.Conv2d (torch's keyword arguments). */
 export interface Conv2dLayerOptions {
@@ -69,12 +69,7 @@ export class Conv2d extends Module {
 
   /** torch's init: kaiming_uniform_(a=√5) for the weight, U(±1/√fan_in) for the bias. */
   reset_parameters(): void {
-    kaiming_uniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const [fan_in] = _calculate_fan_in_and_fan_out(this.weight);
-      const bound = fan_in > 0 ? 1 / Math.sqrt(fan_in) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    reset_weight_bias_(this.weight, this.bias);
   }
 
   forward(input: Tensor): Tensor {

@@ -84,7 +84,15 @@ export function fuse_conv_bn_weights(
   ];
 }
 
-function check_bn_eval(mod: { training: boolean }, bn: _BatchNorm, where: string): void {
+/**
+ * Checks that `mod` and `bn` are in eval mode and that bn tracks running statistics, and returns bn's
+ * (running_mean, running_var, eps, weight, bias) in the argument order of the fuse_*_bn_weights functions.
+ */
+function eval_bn_stats(
+  mod: { training: boolean },
+  bn: _BatchNorm,
+  where: string,
+): [Tensor, Tensor, number, Tensor | null, Tensor | null] {
   if (mod.training || bn.training) {
     throw new Error(
       `${where}: Fusion only for eval! (${mod.constructor.name}.training=${mod.training}, ${bn.constructor.name}.training=${bn.training}); call .eval() first`,
@@ -93,6 +101,7 @@ function check_bn_eval(mod: { training: boolean }, bn: _BatchNorm, where: string
   if (bn.running_mean === null || bn.running_var === null) {
     throw new Error(`${where}: ${bn.constructor.name} has no running statistics (track_running_stats=false)`);
   }
+  return [bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias];
 }
 
 /**
@@ -100,18 +109,9 @@ function check_bn_eval(mod: { training: boolean }, bn: _BatchNorm, where: string
  * and bias fold in the eval-mode BatchNorm, so conv'(x) = bn(conv(x)). Both must be in eval mode.
  */
 export function fuse_conv_bn_eval<C extends Conv2d>(conv: C, bn: _BatchNorm, transpose = false): C {
-  check_bn_eval(conv, bn, 'fuse_conv_bn_eval');
+  const stats = eval_bn_stats(conv, bn, 'fuse_conv_bn_eval');
   const fused = deepcopy(conv);
-  [fused.weight, fused.bias] = fuse_conv_bn_weights(
-    fused.weight,
-    fused.bias,
-    bn.running_mean as Tensor,
-    bn.running_var as Tensor,
-    bn.eps,
-    bn.weight,
-    bn.bias,
-    transpose,
-  );
+  [fused.weight, fused.bias] = fuse_conv_bn_weights(fused.weight, fused.bias, ...stats, transpose);
   return fused;
 }
 
@@ -177,16 +177,8 @@ export function fuse_linear_bn_weights(
  * that follows it; bn must have out_features features or 1.
  */
 export function fuse_linear_bn_eval<L extends Linear>(linear: L, bn: _BatchNorm): L {
-  check_bn_eval(linear, bn, 'fuse_linear_bn_eval');
+  const stats = eval_bn_stats(linear, bn, 'fuse_linear_bn_eval');
   const fused = deepcopy(linear);
-  [fused.weight, fused.bias] = fuse_linear_bn_weights(
-    fused.weight,
-    fused.bias,
-    bn.running_mean as Tensor,
-    bn.running_var as Tensor,
-    bn.eps,
-    bn.weight,
-    bn.bias,
-  );
+  [fused.weight, fused.bias] = fuse_linear_bn_weights(fused.weight, fused.bias, ...stats);
   return fused;
 }

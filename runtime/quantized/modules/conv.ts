@@ -4,8 +4,15 @@ import { Tensor } from '../../tensor/tensor.js';
 import { conv2d, conv2d_relu } from '../functional/conv.js';
 import { Conv2dPackedParams } from '../packed_params.js';
 import { check_out_qparams, make_qtensor } from '../qtensor.js';
-import { attr, output_qparams, qconfig_of, quantize_weight, weight_bias_observer, weighted_child } from './from_float.js';
-import { read_weight_state, write_weight_state } from './state.js';
+import {
+  attr,
+  output_qparams,
+  qconfig_of,
+  quantize_weight,
+  weight_bias_observer,
+  weighted_child,
+} from './from_float.js';
+import { load_weighted_state, save_weighted_state } from './state.js';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -110,16 +117,10 @@ export class Conv2d extends Module {
   }
 
   _extra_state(prefix: string, out: Record<string, Tensor>): void {
-    write_weight_state(prefix, out, this.weight(), this.bias(), this.scale, this.zero_point);
+    save_weighted_state(this, prefix, out);
   }
   _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
-    const st = read_weight_state(prefix, sd, this.weight().shape, this.bias() !== null, this.constructor.name);
-    if (!st) return [];
-    check_out_qparams(st.scale, st.zero_point, `${this.constructor.name}.load_state_dict`);
-    this.set_weight_bias(st.weight, st.bias);
-    this.scale = st.scale;
-    this.zero_point = st.zero_point;
-    return st.consumed;
+    return load_weighted_state(this, prefix, sd, this.weight().shape);
   }
 
   extra_repr(): string {

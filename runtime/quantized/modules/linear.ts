@@ -5,7 +5,7 @@ import { linear, linear_relu } from '../functional/linear.js';
 import { LinearPackedParams } from '../packed_params.js';
 import { check_out_qparams, make_qtensor } from '../qtensor.js';
 import { output_qparams, qconfig_of, quantize_weight, weight_bias_observer, weighted_child } from './from_float.js';
-import { read_weight_state, write_weight_state } from './state.js';
+import { load_weighted_state, save_weighted_state } from './state.js';
 
 /** Keyword options of the quantized Linear constructors (torch's names). */
 export interface QuantizedLinearOptions {
@@ -62,22 +62,10 @@ export class Linear extends Module {
   }
 
   _extra_state(prefix: string, out: Record<string, Tensor>): void {
-    write_weight_state(prefix, out, this.weight(), this.bias(), this.scale, this.zero_point);
+    save_weighted_state(this, prefix, out);
   }
   _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[] {
-    const st = read_weight_state(
-      prefix,
-      sd,
-      [this.out_features, this.in_features],
-      this.bias() !== null,
-      this.constructor.name,
-    );
-    if (!st) return [];
-    check_out_qparams(st.scale, st.zero_point, `${this.constructor.name}.load_state_dict`);
-    this.set_weight_bias(st.weight, st.bias);
-    this.scale = st.scale;
-    this.zero_point = st.zero_point;
-    return st.consumed;
+    return load_weighted_state(this, prefix, sd, [this.out_features, this.in_features]);
   }
 
   extra_repr(): string {

@@ -10,7 +10,7 @@
  * from weight_scale / weight_zero_point.
  */
 import { Tensor } from '../../tensor/tensor.js';
-import { describe } from '../qtensor.js';
+import { check_out_qparams, describe } from '../qtensor.js';
 
 const fround = Math.fround;
 
@@ -116,4 +116,39 @@ export function read_weight_state(
   const scale = get(sd, `${prefix}scale`, where).data[0];
   const zero_point = get(sd, `${prefix}zero_point`, where).data[0];
   return { weight, bias, scale, zero_point, consumed };
+}
+
+/** What the static weighted int8 modules (Linear, Conv2d and their ReLU variants) expose to the state helpers. */
+export interface WeightedQModule {
+  weight(): Tensor;
+  bias(): Tensor | null;
+  set_weight_bias(w: Tensor, b: Tensor | null): void;
+  scale: number;
+  zero_point: number;
+}
+
+/** The module's _extra_state: its weight, bias and output qparams under `prefix`. */
+export function save_weighted_state(m: WeightedQModule, prefix: string, out: Record<string, Tensor>): void {
+  write_weight_state(prefix, out, m.weight(), m.bias(), m.scale, m.zero_point);
+}
+
+/**
+ * The module's _load_extra_state: reads the state under `prefix` (weight shape `weight_shape`), checks the
+ * output qparams, re-packs the weight and returns the keys it consumed ([] when keys are missing, so
+ * load_state_dict reports them).
+ */
+export function load_weighted_state(
+  m: WeightedQModule,
+  prefix: string,
+  sd: Record<string, Tensor>,
+  weight_shape: number[],
+): string[] {
+  const where = m.constructor.name;
+  const st = read_weight_state(prefix, sd, weight_shape, m.bias() !== null, where);
+  if (!st) return [];
+  check_out_qparams(st.scale, st.zero_point, `${where}.load_state_dict`);
+  m.set_weight_bias(st.weight, st.bias);
+  m.scale = st.scale;
+  m.zero_point = st.zero_point;
+  return st.consumed;
 }

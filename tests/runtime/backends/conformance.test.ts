@@ -82,6 +82,14 @@ const conv_geometry = fc
     });
   });
 
+/** One random qlinear case [m, k] × [n, k]ᵀ: weight, input and output qparams, all drawn from `q.seed`. */
+function linear_case(m: number, n: number, k: number, q: QParams) {
+  const rnd = lcg(q.seed);
+  const w = make_weight(n, k, q, rnd);
+  const x = { data: Uint8Array.from(ints(m * k, 0, 255, rnd)), scale: 2 ** q.x_scale_exp, zero_point: q.x_zp };
+  return { w, x, out: make_out(q, x.scale, w, k, rnd) };
+}
+
 /** js and wasm qconv2d on one random case (data and qparams from `q`) give the same bytes. */
 function expect_same_qconv(g: Conv2dGeometry, q: QParams): void {
   const rnd = lcg(q.seed);
@@ -107,10 +115,7 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
         fc.integer({ min: 1, max: 150 }),
         qparams,
         (m, n, k, q) => {
-          const rnd = lcg(q.seed);
-          const w = make_weight(n, k, q, rnd);
-          const x = { data: Uint8Array.from(ints(m * k, 0, 255, rnd)), scale: 2 ** q.x_scale_exp, zero_point: q.x_zp };
-          const out = make_out(q, x.scale, w, k, rnd);
+          const { w, x, out } = linear_case(m, n, k, q);
           const a = js.int8.qlinear(x, m, js.int8.pack_qweight(w), out);
           const b = wasm.int8.qlinear(x, m, wasm.int8.pack_qweight(w), out);
           expect(first_diff(a, b)).toBeNull();
@@ -128,11 +133,9 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
         fc.integer({ min: 1, max: 90 }),
         qparams,
         (m, n, k, q) => {
-          const rnd = lcg(q.seed);
-          const w = make_weight(n, k, q, rnd);
-          const x = Uint8Array.from(ints(m * k, 0, 255, rnd));
-          const a = js.int8.qlinear_acc(x, q.x_zp, m, js.int8.pack_qweight(w));
-          const b = wasm.int8.qlinear_acc(x, q.x_zp, m, wasm.int8.pack_qweight(w));
+          const { w, x } = linear_case(m, n, k, q);
+          const a = js.int8.qlinear_acc(x.data, q.x_zp, m, js.int8.pack_qweight(w));
+          const b = wasm.int8.qlinear_acc(x.data, q.x_zp, m, wasm.int8.pack_qweight(w));
           expect(first_diff(a, b)).toBeNull();
         },
       ),
@@ -199,10 +202,7 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
         fc.integer({ min: 1025, max: 3000 }),
         qparams,
         (m, n, k, q) => {
-          const rnd = lcg(q.seed);
-          const w = make_weight(n, k, q, rnd);
-          const x = { data: Uint8Array.from(ints(m * k, 0, 255, rnd)), scale: 2 ** q.x_scale_exp, zero_point: q.x_zp };
-          const out = make_out(q, x.scale, w, k, rnd);
+          const { w, x, out } = linear_case(m, n, k, q);
           const pj = js.int8.pack_qweight(w);
           const pw = wasm.int8.pack_qweight(w);
           expect(first_diff(js.int8.qlinear(x, m, pj, out), wasm.int8.qlinear(x, m, pw, out))).toBeNull();

@@ -1,84 +1,18 @@
 /**
- * The three reference models built from fxq layers, loaded with PyTorch's trained weights, must
+ * The three reference models (examples/models, built from fxq layers), loaded with PyTorch's trained weights, must
  * reproduce PyTorch 1.13's fp32 logits on the golden images (tests/fixtures/reference/golden).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { add, load_safetensors, nn, no_grad, type Tensor } from '../../../index.js';
+import { FmnistCNN } from '../../../examples/models/fmnist_cnn.js';
+import { FmnistLSTM } from '../../../examples/models/fmnist_lstm.js';
+import { FmnistResNet } from '../../../examples/models/fmnist_resnet.js';
+import { load_safetensors, type nn, no_grad, type Tensor } from '../../../index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const golden = (name: string) => load_safetensors(join(root, 'tests/fixtures/reference/golden', `${name}.safetensors`));
 const weights = (name: string) => load_safetensors(join(root, 'examples/weights', `${name}.safetensors`));
-
-class FmnistCNN extends nn.Module {
-  conv1 = new nn.Conv2d(1, 32, 3, { padding: 1 });
-  bn1 = new nn.BatchNorm2d(32);
-  relu1 = new nn.ReLU();
-  pool1 = new nn.MaxPool2d(2);
-  conv2 = new nn.Conv2d(32, 64, 3, { padding: 1 });
-  bn2 = new nn.BatchNorm2d(64);
-  relu2 = new nn.ReLU();
-  pool2 = new nn.MaxPool2d(2);
-  fc1 = new nn.Linear(64 * 7 * 7, 128);
-  relu3 = new nn.ReLU();
-  fc2 = new nn.Linear(128, 10);
-  forward(x: Tensor): Tensor {
-    x = this.pool1.forward(this.relu1.forward(this.bn1.forward(this.conv1.forward(x))));
-    x = this.pool2.forward(this.relu2.forward(this.bn2.forward(this.conv2.forward(x))));
-    return this.fc2.forward(this.relu3.forward(this.fc1.forward(x.flatten(1))));
-  }
-}
-
-class BasicBlock extends nn.Module {
-  conv1: nn.Conv2d;
-  bn1: nn.BatchNorm2d;
-  relu1 = new nn.ReLU();
-  conv2: nn.Conv2d;
-  bn2: nn.BatchNorm2d;
-  downsample: nn.Sequential | null;
-  relu2 = new nn.ReLU();
-  constructor(inp: number, planes: number, stride: number) {
-    super();
-    this.conv1 = new nn.Conv2d(inp, planes, 3, { stride, padding: 1, bias: false });
-    this.bn1 = new nn.BatchNorm2d(planes);
-    this.conv2 = new nn.Conv2d(planes, planes, 3, { padding: 1, bias: false });
-    this.bn2 = new nn.BatchNorm2d(planes);
-    this.downsample =
-      stride !== 1 || inp !== planes
-        ? new nn.Sequential(new nn.Conv2d(inp, planes, 1, { stride, bias: false }), new nn.BatchNorm2d(planes))
-        : null;
-  }
-  forward(x: Tensor): Tensor {
-    const out = this.bn2.forward(this.conv2.forward(this.relu1.forward(this.bn1.forward(this.conv1.forward(x)))));
-    return this.relu2.forward(add(out, this.downsample ? this.downsample.forward(x) : x));
-  }
-}
-
-class FmnistResNet extends nn.Module {
-  conv1 = new nn.Conv2d(1, 16, 3, { padding: 1, bias: false });
-  bn1 = new nn.BatchNorm2d(16);
-  relu1 = new nn.ReLU();
-  layer1 = new BasicBlock(16, 16, 1);
-  layer2 = new BasicBlock(16, 32, 2);
-  layer3 = new BasicBlock(32, 64, 2);
-  avgpool = new nn.AdaptiveAvgPool2d(1);
-  fc = new nn.Linear(64, 10);
-  forward(x: Tensor): Tensor {
-    x = this.relu1.forward(this.bn1.forward(this.conv1.forward(x)));
-    x = this.layer3.forward(this.layer2.forward(this.layer1.forward(x)));
-    return this.fc.forward(this.avgpool.forward(x).flatten(1));
-  }
-}
-
-class FmnistLSTM extends nn.Module {
-  lstm = new nn.LSTM(28, 128, { batch_first: true });
-  fc = new nn.Linear(128, 10);
-  forward(x: Tensor): Tensor {
-    const [out] = this.lstm.forward(x.reshape(x.shape[0], 28, 28));
-    return this.fc.forward(out.select(1, -1));
-  }
-}
 
 function max_abs_diff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);

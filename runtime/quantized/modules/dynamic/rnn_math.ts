@@ -2,6 +2,7 @@
  * The float gate math of torch's dynamic quantized RNNs (aten/src/ATen/native/RNN.cpp cells), on top of
  * the dynamic int8 linear: gates = linear_hh(h) + linear_ih(x), then sigmoid / tanh in float32.
  */
+import { js_rnn } from '../../../backends/js/rnn.js';
 import { get_backend } from '../../../backends/registry.js';
 import { wasm_rnn } from '../../../backends/wasm/rnn.js';
 import { Tensor } from '../../../tensor/tensor.js';
@@ -41,20 +42,17 @@ export function cell_step(
 ): void {
   const G = gates_of(mode) * H;
   const hh = dyn_linear(h, n, hh_p);
+  if (mode === 'LSTM') {
+    // the reference fused cell (the wasm backend's lstm_cell_dq reproduces it)
+    js_rnn.lstm_cell(ih.subarray(ih_off, ih_off + n * G), hh, c as Float32Array, h, n, H);
+    return;
+  }
   for (let r = 0; r < n; r++) {
     const gi = ih_off + r * G;
     const gh = r * G;
     const ho = r * H;
     for (let j = 0; j < H; j++) {
-      if (mode === 'LSTM') {
-        const i = sigmoid(fround(hh[gh + j] + ih[gi + j]));
-        const f = sigmoid(fround(hh[gh + H + j] + ih[gi + H + j]));
-        const g = tanh(fround(hh[gh + 2 * H + j] + ih[gi + 2 * H + j]));
-        const o = sigmoid(fround(hh[gh + 3 * H + j] + ih[gi + 3 * H + j]));
-        const cy = fround(fround(f * (c as Float32Array)[ho + j]) + fround(i * g));
-        (c as Float32Array)[ho + j] = cy;
-        h[ho + j] = fround(o * tanh(cy));
-      } else if (mode === 'GRU') {
+      if (mode === 'GRU') {
         const rg = sigmoid(fround(hh[gh + j] + ih[gi + j]));
         const z = sigmoid(fround(hh[gh + H + j] + ih[gi + H + j]));
         const nn = tanh(fround(ih[gi + 2 * H + j] + fround(hh[gh + 2 * H + j] * rg)));
