@@ -120,7 +120,7 @@ if (flag('amp')) {
   const amp = await auto_mixed_precision(
     search,
     { drop_pp: 1 },
-    { workers, held_out, compare_with_ranking: true, on_progress: (d, t) => bar.update(d, t) },
+    { workers, held_out, on_progress: (d, t) => bar.update(d, t) },
   );
   bar.stop();
   const p = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);

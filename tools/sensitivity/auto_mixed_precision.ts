@@ -1,10 +1,15 @@
 /**
- * auto_mixed_precision: the fewest layers (precision units, units.ts: weighted layers, residual adds,
- * re-quantizing modules) to keep in float so the quantized model reaches a target accuracy. Greedy
- * forward selection — each round tries keeping one more unit in float (in parallel), keeps the one that
- * helps most, and stops once the target is met. Unlike ordering units by their one-at-a-time drop,
- * each round measures units *together with* the ones already kept, so interactions count. After the
- * first round (every unit) a round only re-tries the `beam` units that helped most last time (lazy greedy).
+ * auto_mixed_precision: the fewest precision units (units.ts: weighted layers, residual adds,
+ * re-quantizing modules) to keep in float so the quantized model reaches a target accuracy.
+ *   1. one-at-a-time ranking: quantize each unit alone; order units by the accuracy they cost;
+ *   2. the ranking's answer: keep the first k units of that order float, the smallest k meeting the target;
+ *   3. greedy backward elimination: each round re-quantizes, in parallel, each unit still float, and drops
+ *      the one whose return costs least while the target still holds; stops when none can go back.
+ * Step 3 measures units *together* (the ranking measures each alone): errors that only matter in
+ * combination — an add, the relu after it and the pool that re-quantize the same activations — are seen,
+ * so the result never keeps more units float than the ranking and usually fewer. (A forward greedy from
+ * all-int8 was tried first: single units barely help when the error comes from several together, so it
+ * wandered and kept more.)
  */
 import type { QConfigDict } from '../../runtime/quant/qconfig_mapping.js';
 import { build_model, load_model_file } from '../model_file.js';
@@ -20,17 +25,13 @@ export type AccuracyTarget = number | { drop_pp: number };
 export interface AutoMixedPrecisionOptions {
   /** Candidate units (default: precision_units(model)). */
   layers?: string[];
-  /** Units re-tried per round after the first (default max(4, 2 × workers)); Infinity = plain greedy. */
-  beam?: number;
   workers?: number;
-  /** Also run the one-at-a-time ranking baseline (keep layers float in order of their solo drop). */
-  compare_with_ranking?: boolean;
   /** Re-evaluate fp32, full int8 and the chosen mix on other data (a TaskSpec with other eval images). */
   held_out?: TaskSpec;
   on_progress?: (done: number, total: number) => void;
 }
 
-/** One greedy round: the float set tried last and its accuracy. */
+/** One step of the search: the float set and its accuracy (first: the ranking's answer). */
 export interface MixStep {
   float_layers: string[];
   accuracy: number;
@@ -48,12 +49,12 @@ export interface AutoMixedPrecisionResult {
   accuracy: number;
   steps: MixStep[];
   evaluations: number;
-  /** The one-at-a-time ranking baseline: layer order (worst solo drop first), what it keeps float, its accuracy. */
+  /** The one-at-a-time ranking's answer: unit order (worst solo drop first), what it keeps float, its accuracy. */
   ranking?: { order: string[]; float_layers: string[]; accuracy: number; met_target: boolean; evaluations: number };
   held_out?: { fp32: number; int8: number; mix: number; ranking_mix?: number; meets_target: boolean };
 }
 
-/** Greedy search for the fewest float layers meeting `target` (see the file comment). */
+/** Search for the fewest float units meeting `target` (see the file comment). */
 export async function auto_mixed_precision(
   task: Task | TaskSpec,
   target: AccuracyTarget,
@@ -78,22 +79,25 @@ export async function auto_mixed_precision(
   const [fp32, int8] = await run([{ kind: 'fp32' }, { kind: 'int8' }]);
   const goal = typeof target === 'number' ? target : fp32 - target.drop_pp / 100;
   if (!(goal >= 0 && goal <= 1)) throw new Error(`auto_mixed_precision: target accuracy ${goal} is outside [0, 1]`);
-  const floats: string[] = [];
-  const steps: MixStep[] = [];
-  const beam = options.beam ?? Math.max(4, 2 * (options.workers ?? 2));
-  const last = new Map<string, number>(); // each unit's accuracy when last tried
+  let floats: string[] = [];
   let acc = int8;
-  while (acc < goal && floats.length < layers.length) {
-    let cands = layers.filter((l) => !floats.includes(l));
-    if (steps.length > 0) cands = [...cands].sort((a, b) => (last.get(b) ?? 0) - (last.get(a) ?? 0)).slice(0, beam);
-    const accs = await run(cands.map((c): Job => ({ kind: 'all_but', layers: [...floats, c] })));
-    for (const [i, c] of cands.entries()) last.set(c, accs[i]);
-    let best = 0;
-    for (let i = 1; i < accs.length; i++) if (accs[i] > accs[best]) best = i; // ties: the earlier unit
-    floats.push(cands[best]);
-    acc = accs[best];
+  const steps: MixStep[] = [];
+  let ranking: AutoMixedPrecisionResult['ranking'];
+  if (acc < goal) {
+    ranking = await ranking_baseline(layers, goal, int8, run);
+    floats = [...ranking.float_layers];
+    acc = ranking.accuracy;
     steps.push({ float_layers: [...floats], accuracy: acc });
-    planned = evaluations + (acc < goal ? Math.min(beam, layers.length - floats.length) : 0);
+    while (acc >= goal && floats.length > 0) {
+      planned = evaluations + floats.length;
+      const accs = await run(floats.map((u): Job => ({ kind: 'all_but', layers: floats.filter((f) => f !== u) })));
+      let best = 0;
+      for (let i = 1; i < accs.length; i++) if (accs[i] > accs[best]) best = i; // ties: the more sensitive unit stays
+      if (accs[best] < goal) break;
+      floats = floats.filter((_, i) => i !== best);
+      acc = accs[best];
+      steps.push({ float_layers: [...floats], accuracy: acc });
+    }
   }
   const result: AutoMixedPrecisionResult = {
     qconfig_dict: job_qconfig_dict({ kind: 'all_but', layers: floats }, qconfig),
@@ -106,7 +110,7 @@ export async function auto_mixed_precision(
     steps,
     evaluations,
   };
-  if (options.compare_with_ranking) result.ranking = await ranking_baseline(layers, goal, int8, run);
+  if (ranking) result.ranking = ranking;
   if (options.held_out) {
     const jobs: Job[] = [{ kind: 'fp32' }, { kind: 'int8' }, { kind: 'all_but', layers: floats }];
     if (result.ranking) jobs.push({ kind: 'all_but', layers: result.ranking.float_layers });

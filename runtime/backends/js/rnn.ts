@@ -37,7 +37,7 @@ function quantize_u8(x: Float32Array, scale: number, zero_point: number, y?: Uin
   const inv = fround(1 / fround(scale));
   for (let i = 0; i < x.length; i++) {
     const q = zero_point + rne(fround(x[i] * inv));
-    out[i] = q < 0 ? 0 : q > 255 ? 255 : q;
+    out[i] = Math.min(Math.max(q, 0), 255);
   }
   return out;
 }

@@ -32,7 +32,7 @@ function agreement_task(): Task {
 describe('auto_mixed_precision', () => {
   it('finds float layers meeting the target; its qconfig_dict reproduces the accuracy; no more layers than the ranking', async () => {
     const task = agreement_task();
-    const r = await auto_mixed_precision(task, 0.99, { compare_with_ranking: true });
+    const r = await auto_mixed_precision(task, 0.99);
     expect(r.fp32_accuracy).toBe(1);
     expect(r.int8_accuracy).toBeLessThan(0.99); // 4-bit everywhere loses agreement on this net
     expect(r.met_target).toBe(true);
