@@ -10,8 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { js_backend } from '../runtime/backends/js/index.js';
-import type { Backend, Conv2dGeometry } from '../runtime/backends/types.js';
 import { qnnpack_add_params, qnnpack_avg_params } from '../runtime/backends/js/int8/pool_add.js';
+import type { Backend, Conv2dGeometry } from '../runtime/backends/types.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { arg_value, has_flag, print_table } from './_util.js';
 

@@ -124,12 +124,16 @@ if (flag('amp')) {
   );
   bar.stop();
   const p = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
-  console.log(`4-bit qconfig (act quint8 0..15, weight qint8 -8..7); target = fp32 - 1 pp = ${p(amp.target)} on the search images`);
+  console.log(
+    `4-bit qconfig (act quint8 0..15, weight qint8 -8..7); target = fp32 - 1 pp = ${p(amp.target)} on the search images`,
+  );
   console.log('| | search: test [0, 2000) | held out: test [2000, …) |\n|---|---|---|');
   console.log(`| fp32 | ${p(amp.fp32_accuracy)} | ${p(amp.held_out?.fp32)} |`);
   console.log(`| full 4-bit | ${p(amp.int8_accuracy)} | ${p(amp.held_out?.int8)} |`);
   console.log(`| greedy mix (${amp.float_layers.length} float) | ${p(amp.accuracy)} | ${p(amp.held_out?.mix)} |`);
-  console.log(`| ranking mix (${amp.ranking?.float_layers.length} float) | ${p(amp.ranking?.accuracy)} | ${p(amp.held_out?.ranking_mix)} |`);
+  console.log(
+    `| ranking mix (${amp.ranking?.float_layers.length} float) | ${p(amp.ranking?.accuracy)} | ${p(amp.held_out?.ranking_mix)} |`,
+  );
   console.log(`\nkept in float (greedy): ${amp.float_layers.join(', ')}`);
   console.log(`kept in float (one-at-a-time ranking): ${amp.ranking?.float_layers.join(', ')}`);
   console.log(`held-out meets fp32 - 1 pp: ${amp.held_out?.meets_target}; ${amp.evaluations} evaluations\n`);

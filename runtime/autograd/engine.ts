@@ -1,5 +1,5 @@
-import { add } from '../tensor/ops/binary.js';
 import { define_method } from '../tensor/dispatch.js';
+import { add } from '../tensor/ops/binary.js';
 import { Tensor } from '../tensor/tensor.js';
 import { no_grad } from './grad_mode.js';
 

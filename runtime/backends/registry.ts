@@ -19,7 +19,8 @@ export function get_backend(name?: string): Backend {
   if (name === undefined) return current;
   const b = backends.get(name);
   if (!b) {
-    const hint = name === 'wasm' ? ' Load it first with load_wasm_backend() (built by `npm install` / `npm run build:wasm`).' : '';
+    const hint =
+      name === 'wasm' ? ' Load it first with load_wasm_backend() (built by `npm install` / `npm run build:wasm`).' : '';
     throw new Error(`backend '${name}' is not available (have: ${[...backends.keys()].join(', ')}).${hint}`);
   }
   return b;

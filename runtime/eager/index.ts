@@ -1,4 +1,8 @@
 /** Eager-mode fusion (torch.ao.quantization.fuse_modules and the fuser method table). */
+
+export { freeze_bn_stats, update_bn_stats } from '../nn/qat/intrinsic.js';
+export { type ConvertOptions, convert, swap_module } from './convert.js';
+export * as float16_dynamic from './float16_dynamic.js';
 export {
   type FuseCustomConfigDict,
   type FuseModulesOptions,
@@ -16,8 +20,7 @@ export {
   fuse_linear_bn,
   get_fuser_method,
 } from './fuser_method_mappings.js';
-/** Eager-mode quantization: stubs, qconfig propagation, prepare / prepare_qat, convert, quantize_dynamic. */
-export { DeQuantStub, QuantStub, QuantWrapper } from './stubs.js';
+export { type PrepareOptions, type PrepareQatOptions, prepare, prepare_qat } from './prepare.js';
 export { type EagerQConfigDict, propagate_qconfig_ } from './propagate_qconfig.js';
 export {
   get_default_dynamic_quant_module_mappings,
@@ -27,8 +30,11 @@ export {
   type ModuleMapping,
   type SwapTarget,
 } from './quantization_mappings.js';
-export { prepare, prepare_qat, type PrepareOptions, type PrepareQatOptions } from './prepare.js';
-export { convert, type ConvertOptions, swap_module } from './convert.js';
-export { type DynamicDType, type QConfigSpec, quantize_dynamic, type QuantizeDynamicOptions } from './quantize_dynamic.js';
-export { freeze_bn_stats, update_bn_stats } from '../nn/qat/intrinsic.js';
-export * as float16_dynamic from './float16_dynamic.js';
+export {
+  type DynamicDType,
+  type QConfigSpec,
+  type QuantizeDynamicOptions,
+  quantize_dynamic,
+} from './quantize_dynamic.js';
+/** Eager-mode quantization: stubs, qconfig propagation, prepare / prepare_qat, convert, quantize_dynamic. */
+export { DeQuantStub, QuantStub, QuantWrapper } from './stubs.js';

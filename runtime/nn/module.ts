@@ -206,7 +206,8 @@ export class Module {
     const dot = target.lastIndexOf('.');
     const owner = dot < 0 ? this : this.get_submodule(target.slice(0, dot));
     const name = target.slice(dot + 1);
-    if (!(name in owner)) throw new Error(`get_attr('${target}'): ${owner.constructor.name} has no attribute '${name}'`);
+    if (!(name in owner))
+      throw new Error(`get_attr('${target}'): ${owner.constructor.name} has no attribute '${name}'`);
     return (owner as unknown as Slots)[name];
   }
 

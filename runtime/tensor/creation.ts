@@ -1,7 +1,7 @@
 import { define_function } from './dispatch.js';
-import { type DType, alloc, storage_ctor } from './dtype.js';
-import { Generator, default_generator } from './random.js';
-import { type Shape, Tensor, shape_numel } from './tensor.js';
+import { alloc, type DType, storage_ctor } from './dtype.js';
+import { default_generator, Generator } from './random.js';
+import { type Shape, shape_numel, Tensor } from './tensor.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -54,7 +54,9 @@ export function tensor(
     }
     shape = [...options.shape];
   } else if (shape_numel(shape) !== flat.length) {
-    throw new Error(`tensor: nested array is ragged (expected ${shape_numel(shape)} values for [${shape}], got ${flat.length})`);
+    throw new Error(
+      `tensor: nested array is ragged (expected ${shape_numel(shape)} values for [${shape}], got ${flat.length})`,
+    );
   }
   const ctor = storage_ctor(dtype);
   const storage = flat instanceof ctor ? flat : ctor.from(flat);

@@ -1,27 +1,34 @@
 /** Tensors: importing this module registers every op and method implementation. */
-export * from './dtype.js';
-export * from './quantizer.js';
-export * from './tensor.js';
-export * from './creation.js';
-export * from './random.js';
-export * from './ops/binary.js';
+
 export * from '../autograd/grad_mode.js';
+export * from './creation.js';
+export * from './dtype.js';
+export * from './ops/binary.js';
+export * from './quantizer.js';
+export * from './random.js';
+export * from './tensor.js';
+
 import '../autograd/engine.js';
-export { reshape, flatten, squeeze, unsqueeze, clone } from './ops/view.js';
-export { permute, transpose, t } from './ops/permute.js';
+
+export { permute, t, transpose } from './ops/permute.js';
+export { clone, flatten, reshape, squeeze, unsqueeze } from './ops/view.js';
+
 import './ops/expand.js';
-export { select, narrow, split, chunk, type IndexEntry } from './ops/slice.js';
+
 export { cat, stack } from './ops/cat.js';
+export { chunk, type IndexEntry, narrow, select, split } from './ops/slice.js';
+
 import './ops/convert.js';
 import './ops/inplace.js';
-export { neg, abs, exp, log, sqrt } from './ops/unary.js';
-export { pow } from './ops/pow.js';
-export { clamp, relu, relu6, hardtanh, leaky_relu, hardsigmoid, hardswish } from './ops/activation.js';
-export { sigmoid, tanh, gelu, silu, type GeluOptions } from './ops/smooth.js';
-export { softmax, log_softmax } from './ops/softmax.js';
-export { eq, ne, gt, lt, ge, le } from './ops/compare.js';
-export { where } from './ops/where.js';
-export { sum, mean, var_ as var, std, type VarOptions, type DimArg } from './ops/reduce.js';
-export { max, min, argmax, argmin } from './ops/minmax.js';
+
+export { type GradcheckOptions, gradcheck } from '../autograd/gradcheck.js';
+export { clamp, hardsigmoid, hardswish, hardtanh, leaky_relu, relu, relu6 } from './ops/activation.js';
+export { eq, ge, gt, le, lt, ne } from './ops/compare.js';
 export { matmul, mm } from './ops/matmul.js';
-export { gradcheck, type GradcheckOptions } from '../autograd/gradcheck.js';
+export { argmax, argmin, max, min } from './ops/minmax.js';
+export { pow } from './ops/pow.js';
+export { type DimArg, mean, std, sum, type VarOptions, var_ as var } from './ops/reduce.js';
+export { type GeluOptions, gelu, sigmoid, silu, tanh } from './ops/smooth.js';
+export { log_softmax, softmax } from './ops/softmax.js';
+export { abs, exp, log, neg, sqrt } from './ops/unary.js';
+export { where } from './ops/where.js';

@@ -1,5 +1,5 @@
 import { call_method } from './dispatch.js';
-import { type DType, type TypedArray, alloc } from './dtype.js';
+import { alloc, type DType, type TypedArray } from './dtype.js';
 import type { Quantizer } from './quantizer.js';
 
 /** A node of the autograd tape: the op that produced a tensor and how to push a gradient back to its inputs. */
@@ -277,10 +277,16 @@ export class Tensor {
     return call_method('argmin', this, dim === undefined ? [] : [dim, keepdim]);
   }
   /** Variance over dims; options { correction = 1, keepdim = false } as torch's keywords. */
-  var(dim?: number | number[] | null, options?: { correction?: number; unbiased?: boolean; keepdim?: boolean }): Tensor {
+  var(
+    dim?: number | number[] | null,
+    options?: { correction?: number; unbiased?: boolean; keepdim?: boolean },
+  ): Tensor {
     return call_method('var', this, options === undefined ? [dim ?? null] : [dim ?? null, options]);
   }
-  std(dim?: number | number[] | null, options?: { correction?: number; unbiased?: boolean; keepdim?: boolean }): Tensor {
+  std(
+    dim?: number | number[] | null,
+    options?: { correction?: number; unbiased?: boolean; keepdim?: boolean },
+  ): Tensor {
     return call_method('std', this, options === undefined ? [dim ?? null] : [dim ?? null, options]);
   }
 

@@ -3,11 +3,22 @@ import { nn, tensor } from '../../../index.js';
 
 describe('tensor core', () => {
   it('broadcast add and its gradient reduce over broadcast dims', () => {
-    const a = tensor([[1, 2, 3], [4, 5, 6]], { requires_grad: true });
+    const a = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { requires_grad: true },
+    );
     const b = tensor([10, 20, 30], { requires_grad: true });
     const c = a.add(b).mul(a);
     expect([...c.data]).toEqual([11, 44, 99, 56, 125, 216]);
-    c.backward(tensor([[1, 1, 1], [1, 1, 1]]));
+    c.backward(
+      tensor([
+        [1, 1, 1],
+        [1, 1, 1],
+      ]),
+    );
     // d/da (a+b)*a = 2a + b; d/db = a summed over rows
     expect([...(a.grad?.data ?? [])]).toEqual([12, 24, 36, 18, 30, 42]);
     expect([...(b.grad?.data ?? [])]).toEqual([5, 7, 9]);
