@@ -4,7 +4,7 @@
  * reference ONNX exports (RESULTS.md §3: 100% top-1 agreement with PyTorch fp32, same accuracy).
  * The fp32 model tests compare fxq's predictions and correct counts with it, without ../shared.
  *
- *   npx tsx scripts/make_fp32_reference.ts [onnx_dir=/work/shared/reference/onnx]
+ *   npx tsx scripts/make_fp32_reference.ts <dir with the reference fmnist_*.onnx exports>
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,7 +13,11 @@ import * as ort from 'onnxruntime-web';
 import { load_fashion_mnist, write_file_atomic } from '../runtime/io/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const onnx_dir = process.argv[2] ?? '/work/shared/reference/onnx';
+const onnx_dir = process.argv[2];
+if (!onnx_dir) {
+  console.error('usage: npx tsx scripts/make_fp32_reference.ts <dir with fmnist_cnn.onnx, fmnist_resnet.onnx, fmnist_lstm.onnx>');
+  process.exit(2);
+}
 const out_path = join(root, 'tests', 'fixtures', 'reference', 'fp32_predictions.json');
 ort.env.wasm.numThreads = 1;
 ort.env.wasm.proxy = false;
@@ -24,7 +28,7 @@ const n = labels.shape[0];
 const batch = 500;
 const out: Record<string, unknown> = {
   source:
-    'onnxruntime-web 1.30 wasm on /work/shared/reference/onnx/<model>.onnx, Fashion-MNIST test set, argmax of fp32 logits',
+    'onnxruntime-web 1.30 wasm on the reference <model>.onnx exports, Fashion-MNIST test set, argmax of fp32 logits',
 };
 for (const model of ['fmnist_cnn', 'fmnist_resnet', 'fmnist_lstm']) {
   const session = await ort.InferenceSession.create(readFileSync(join(onnx_dir, `${model}.onnx`)), {

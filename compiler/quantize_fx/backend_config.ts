@@ -11,6 +11,8 @@ import { Linear as FloatLinear } from '../../runtime/nn/layers/linear.js';
 import { Dropout, Flatten } from '../../runtime/nn/layers/misc.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
 import type { Module } from '../../runtime/nn/module.js';
+import * as nnqat from '../../runtime/nn/qat/index.js';
+import * as nniqat from '../../runtime/nn/qat/intrinsic.js';
 import { Conv2d as QConv2d, ConvReLU2d as QConvReLU2d } from '../../runtime/quantized/modules/conv.js';
 import { Linear as QLinear, LinearReLU as QLinearReLU } from '../../runtime/quantized/modules/linear.js';
 import type { Node } from '../ir/node.js';
@@ -165,6 +167,26 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
     observation: 'different',
     lowering: { kind: 'module', quantized: QLinearReLU },
   },
+  // QAT modules (prepare_qat_fx swaps them in): lowered from their trained weight_fake_quant, BatchNorm
+  // folded in for ConvBn (torch's get_qnnpack_backend_config qat_module → reference/quantized module)
+  ...(
+    [
+      ['nn.qat.Conv2d', nnqat.Conv2d, QConv2d],
+      ['nn.intrinsic.qat.ConvReLU2d', nniqat.ConvReLU2d, QConvReLU2d],
+      ['nn.intrinsic.qat.ConvBn2d', nniqat.ConvBn2d, QConv2d],
+      ['nn.intrinsic.qat.ConvBnReLU2d', nniqat.ConvBnReLU2d, QConvReLU2d],
+      ['nn.qat.Linear', nnqat.Linear, QLinear],
+      ['nn.intrinsic.qat.LinearReLU', nniqat.LinearReLU, QLinearReLU],
+    ] as const
+  ).map(
+    ([name, module, quantized]): QuantPatternRow => ({
+      name,
+      op: { module },
+      inputs: 'first',
+      observation: 'different',
+      lowering: { kind: 'module', quantized },
+    }),
+  ),
   // binary ops, with fused relu variants generated
   ...binary_rows('add', [{ function: 'add' }, { method: 'add' }]),
   ...binary_rows('mul', [{ function: 'mul' }, { method: 'mul' }]),

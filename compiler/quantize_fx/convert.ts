@@ -10,6 +10,8 @@ import { reference_weights } from '../../passes/reference_weights.js';
 import { remove_redundant_qdq } from '../../passes/remove_redundant_qdq.js';
 import { get_backend } from '../../runtime/backends/registry.js';
 import type { Module } from '../../runtime/nn/module.js';
+import { is_qat_module } from '../../runtime/nn/qat/mappings.js';
+import { FakeQuantizeBase } from '../../runtime/quant/fake_quantize.js';
 import { Conv2dPackedParams, LinearPackedParams } from '../../runtime/quantized/packed_params.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { GraphModule } from '../ir/graph_module.js';
@@ -57,6 +59,15 @@ export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}
   if (!(prepared instanceof GraphModule))
     throw new Error(
       `convert_fx: expected the GraphModule returned by prepare_fx, got ${(prepared as object)?.constructor?.name}`,
+    );
+  // torch reads the BatchNorm running statistics and the fake-quant qparams as they are at convert; a model
+  // still training would keep updating them, so the caller must freeze them first
+  const training = [...prepared.named_modules()].find(
+    ([, m]) => m.training && (is_qat_module(m) || m instanceof FakeQuantizeBase),
+  );
+  if (training)
+    throw new Error(
+      `convert_fx: the prepared model is in train mode ('${training[0]}' is a ${training[1].constructor.name} in train mode); call prepared.eval() before convert_fx — BatchNorm statistics and fake-quant qparams are frozen at convert`,
     );
   const custom =
     options.convert_custom_config instanceof ConvertCustomConfig

@@ -8,6 +8,7 @@ import { assign_qconfig } from '../../passes/assign_qconfig.js';
 import { fuse } from '../../passes/fuse.js';
 import { insert_observers } from '../../passes/insert_observers.js';
 import type { Module } from '../../runtime/nn/module.js';
+import { get_default_qat_module_mappings } from '../../runtime/nn/qat/mappings.js';
 import { deepcopy } from '../../runtime/nn/utils/deepcopy.js';
 import { type QConfigDict, QConfigMapping, to_qconfig_mapping } from '../../runtime/quant/qconfig_mapping.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
@@ -19,7 +20,11 @@ import { trace_for_quantization } from './scope_tracer.js';
 
 /** Extra options of prepare_fx / prepare_qat_fx beyond torch's positional ones (fxq). */
 export interface PrepareFxOptions {
-  /** QAT module swaps (float class → class with from_float), applied to nodes with a qconfig: the hook for nn.qat. */
+  /**
+   * prepare_qat_fx's float → QAT module swaps (float class → class with from_float), applied to call_module
+   * nodes with a qconfig; default get_default_qat_module_mappings() (nn.qat / nn.intrinsic.qat), as torch.
+   * prepare_fx applies it only when given.
+   */
   qat_module_mappings?: Map<ModuleClass, FromFloat>;
   /** Print each "kept in float" warning with console.warn (default true). */
   warn?: boolean;
@@ -77,7 +82,10 @@ function prepare_impl(
   );
   fuse(gm, { is_qat });
   assign_qconfig(gm, mapping);
-  if (options.qat_module_mappings) swap_qat_modules(gm, options.qat_module_mappings);
+  // torch's qat_swap_modules: after fusion (BatchNorm kept live in train mode) and before the activation
+  // fake-quants, so the QAT modules (each with its weight_fake_quant from qconfig.weight()) are what they observe
+  const qat_mappings = options.qat_module_mappings ?? (is_qat ? get_default_qat_module_mappings() : undefined);
+  if (qat_mappings) swap_qat_modules(gm, qat_mappings);
   const warnings: string[] = [];
   insert_observers(gm, { is_qat, warnings });
   gm.graph.lint(gm);
@@ -95,7 +103,10 @@ function swap_qat_modules(gm: GraphModule, mappings: Map<ModuleClass, FromFloat>
     const qat = mappings.get(mod.constructor as ModuleClass);
     if (!qat) continue;
     (mod as unknown as Record<string, unknown>).qconfig = node.meta.qconfig;
-    gm.set_submodule(node.target, qat.from_float(mod));
+    const swapped = qat.from_float(mod);
+    // the QAT module trains (prepare_qat_fx) or not as the float module it replaces
+    swapped.train(mod.training);
+    gm.set_submodule(node.target, swapped);
   }
 }
 
@@ -120,8 +131,9 @@ export function prepare_fx(
 
 /**
  * prepare_qat_fx(model, qconfig_mapping, example_inputs, prepare_custom_config?): as prepare_fx for a model
- * in train mode, with the QAT qconfig's fake-quant modules; BatchNorm stays live (ConvBn2d …) and
- * `options.qat_module_mappings` swaps float modules for their QAT counterparts.
+ * in train mode, with the QAT qconfig's fake-quant modules; BatchNorm stays live (ConvBn2d …) and the
+ * float (fused) modules are swapped for their QAT counterparts (nn.qat.Linear, nn.intrinsic.qat.ConvBnReLU2d …;
+ * `options.qat_module_mappings` overrides the table). Train it, call eval(), then convert_fx.
  */
 export function prepare_qat_fx(
   model: Module,
