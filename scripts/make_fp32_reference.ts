@@ -15,7 +15,9 @@ import { load_fashion_mnist, write_file_atomic } from '../runtime/io/index.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const onnx_dir = process.argv[2];
 if (!onnx_dir) {
-  console.error('usage: npx tsx scripts/make_fp32_reference.ts <dir with fmnist_cnn.onnx, fmnist_resnet.onnx, fmnist_lstm.onnx>');
+  console.error(
+    'usage: npx tsx scripts/make_fp32_reference.ts <dir with fmnist_cnn.onnx, fmnist_resnet.onnx, fmnist_lstm.onnx>',
+  );
   process.exit(2);
 }
 const out_path = join(root, 'tests', 'fixtures', 'reference', 'fp32_predictions.json');
