@@ -2,7 +2,7 @@
  * Writes tests/fixtures/reference/fp32_predictions.json: the PyTorch-equivalent fp32 predictions of the
  * three reference models on the Fashion-MNIST test set, computed by onnxruntime-web (wasm) on the
  * reference ONNX exports (RESULTS.md §3: 100% top-1 agreement with PyTorch fp32, same accuracy).
- * The fp32 model tests compare fxq's predictions and correct counts with it, without ../shared.
+ * The fp32 model tests compare fxq's predictions and correct counts with it, so they need no reference folder.
  *
  *   npx tsx scripts/make_fp32_reference.ts <dir with the reference fmnist_*.onnx exports>
  */
