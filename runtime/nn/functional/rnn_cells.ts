@@ -189,34 +189,25 @@ export const gru_cell = define_function(
   },
 );
 
-/** torch.rnn_tanh_cell: h' = tanh(W_ih x + b_ih + W_hh h + b_hh). */
-export const rnn_tanh_cell = define_function(
-  'rnn_tanh_cell',
-  (
-    input: Tensor,
-    hx: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | null = null,
-    b_hh: Tensor | null = null,
-  ): Tensor => {
-    check_cell('rnn_tanh_cell', input, hx, w_ih, w_hh, 1);
-    return tanh(add(linear(input, w_ih, b_ih), linear(hx, w_hh, b_hh)));
-  },
-);
+/** An Elman cell h' = act(W_ih x + b_ih + W_hh h + b_hh), registered under `name`. */
+function elman_cell(name: string, act: (x: Tensor) => Tensor) {
+  return define_function(
+    name,
+    (
+      input: Tensor,
+      hx: Tensor,
+      w_ih: Tensor,
+      w_hh: Tensor,
+      b_ih: Tensor | null = null,
+      b_hh: Tensor | null = null,
+    ): Tensor => {
+      check_cell(name, input, hx, w_ih, w_hh, 1);
+      return act(add(linear(input, w_ih, b_ih), linear(hx, w_hh, b_hh)));
+    },
+  );
+}
 
+/** torch.rnn_tanh_cell: h' = tanh(W_ih x + b_ih + W_hh h + b_hh). */
+export const rnn_tanh_cell = elman_cell('rnn_tanh_cell', tanh);
 /** torch.rnn_relu_cell: h' = relu(W_ih x + b_ih + W_hh h + b_hh). */
-export const rnn_relu_cell = define_function(
-  'rnn_relu_cell',
-  (
-    input: Tensor,
-    hx: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | null = null,
-    b_hh: Tensor | null = null,
-  ): Tensor => {
-    check_cell('rnn_relu_cell', input, hx, w_ih, w_hh, 1);
-    return relu(add(linear(input, w_ih, b_ih), linear(hx, w_hh, b_hh)));
-  },
-);
+export const rnn_relu_cell = elman_cell('rnn_relu_cell', relu);

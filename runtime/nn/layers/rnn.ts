@@ -266,14 +266,18 @@ export interface ElmanRNNOptions extends RNNOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
+/** The RNN mode of an Elman nonlinearity; anything but 'tanh'/'relu' is an error naming it. */
+export function elman_mode(nl: string): 'RNN_TANH' | 'RNN_RELU' {
+  if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNN: unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
+  return nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU';
+}
+
 /** nn.RNN(input_size, hidden_size, {nonlinearity='tanh', num_layers, bias, batch_first, dropout, bidirectional}). */
 export class RNN extends RNNBase {
   nonlinearity: 'tanh' | 'relu';
   constructor(input_size: number, hidden_size: number, options: ElmanRNNOptions = {}) {
     const nl = options.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu')
-      throw new Error(`RNN: unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
-    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', input_size, hidden_size, options);
+    super(elman_mode(nl), input_size, hidden_size, options);
     this.nonlinearity = nl;
   }
   /** Returns [output, h_n]; hx = h_0 [num_layers·D, N, H] (zeros when omitted). */

@@ -4,6 +4,7 @@
  * step), gate math in float32 (see rnn_math.ts). state_dict: per torch parameter name, `<name>` (qint8),
  * `<name>_scale`, `<name>_zero_point` and the float biases `bias_ih_l<k>` / `bias_hh_l<k>`.
  */
+import { elman_mode } from '../../../nn/layers/rnn.js';
 import { Module } from '../../../nn/module.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { LinearPackedParams } from '../../packed_params.js';
@@ -253,9 +254,7 @@ export class RNN extends DynamicRNNBase {
     options: DynamicRNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {},
   ) {
     const nl = options.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu')
-      throw new Error(`RNN: unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
-    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', input_size, hidden_size, options);
+    super(elman_mode(nl), input_size, hidden_size, options);
     this.nonlinearity = nl;
   }
   forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
