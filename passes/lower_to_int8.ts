@@ -9,6 +9,9 @@
  *            quantize_per_tensor_1 = quantize_per_tensor(conv1, conv1_scale_0, conv1_zero_point_0, 'quint8')
  *   after:   conv1 = conv1(q0)            // gm.conv1 = nn.quantized.Conv2d.from_float(observed float conv1)
  *
+ *   before:  dequantize_1 = conv1.dequantize();  pool1 = pool1(dequantize_1);  quantize_per_tensor_2 = ...
+ *   after:   pool1 = pool1(conv1)         // the float nn.MaxPool2d, run on the quantized tensor (as torch)
+ *
  *   before:  relu2_scale_0 = self.relu2_scale_0;  relu2_zero_point_0 = self.relu2_zero_point_0
  *            add = add(dq_a, dq_b);  relu2 = relu2(add);  q = quantize_per_tensor(relu2, relu2_scale_0, relu2_zero_point_0, 'quint8')
  *   after:   add_relu = quantized.add_relu(a, b, relu2_scale_0, relu2_zero_point_0)   // the qparams stay buffers
@@ -70,15 +73,18 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
     graph.erase_node(q);
     return;
   }
-  if (low.kind === 'module') {
-    const m = mod as Module;
-    // from_float reads qconfig.weight() and the output observer, as torch's does
-    (m as unknown as Slots).qconfig = meta.qconfig;
-    (m as unknown as Slots).activation_post_process = new FixedQParamsObserver({
-      scale: qp.scale,
-      zero_point: qp.zero_point,
-    });
-    gm.set_submodule(node.target, low.quantized.from_float(m));
+  if (low.kind === 'module' || low.kind === 'keep_module') {
+    if (low.kind === 'module') {
+      const m = mod as Module;
+      // from_float reads qconfig.weight() and the output observer, as torch's does
+      (m as unknown as Slots).qconfig = meta.qconfig;
+      (m as unknown as Slots).activation_post_process = new FixedQParamsObserver({
+        scale: qp.scale,
+        zero_point: qp.zero_point,
+      });
+      gm.set_submodule(node.target, low.quantized.from_float(m));
+    }
+    // keep_module: the float module (a pool) runs on the quantized input as it is
     node.args = [ins[0], ...node.args.slice(1)];
     node.meta.qparams = qp;
     q.replace_all_uses_with(node);

@@ -41,6 +41,11 @@ export interface OpMatcher {
 export type Lowering =
   /** an int8 module built by from_float from the observed float module */
   | { kind: 'module'; quantized: FromFloat }
+  /**
+   * the float module itself runs on quantized tensors (its F op dispatches a quantized input to the int8
+   * kernel): the call_module node stays, fed the quantized input — torch 1.13 keeps pooling modules so
+   */
+  | { kind: 'keep_module' }
   /** a 'quantized.*' function; `args` maps the float node (and its module) to the int8 op's extra args */
   | { kind: 'function'; op: string; args: (node: Node, mod: Module | null) => unknown[]; takes_qparams?: boolean }
   /** the int8 op is the identity on quantized tensors (dropout in eval) */
@@ -100,37 +105,8 @@ function share_row(name: string, op: OpMatcher, lowering: Lowering): QuantPatter
   return { name, op, inputs: 'first', observation: 'share', lowering };
 }
 
-/**
- * A pooling op's (kernel_size, options) with the options left at their defaults dropped (stride defaults
- * to kernel_size), so the generated code reads `quantized.max_pool2d(conv1, 2)` rather than every field.
- */
-function pool_args(
-  kernel_size: unknown,
-  options: Record<string, unknown>,
-  defaults: Record<string, unknown>,
-): unknown[] {
-  const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
-  const kept: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) {
-    const d = k === 'stride' ? kernel_size : defaults[k];
-    if (v !== undefined && v !== null && !same(v, d)) kept[k] = v;
-  }
-  return Object.keys(kept).length > 0 ? [kernel_size, kept] : [kernel_size];
-}
-
-const maxpool_opts = (n: Node, m: Module | null): unknown[] =>
-  m
-    ? pool_args(
-        field(m, 'kernel_size'),
-        {
-          stride: field(m, 'stride'),
-          padding: field(m, 'padding'),
-          dilation: field(m, 'dilation'),
-          ceil_mode: field(m, 'ceil_mode'),
-        },
-        { padding: 0, dilation: 1, ceil_mode: false },
-      )
-    : [arg(n, 1, 'kernel_size', undefined), arg(n, 2, 'options', {})];
+/** F.max_pool2d(x, kernel_size, options) → quantized.max_pool2d(q, kernel_size, options): the same arguments. */
+const maxpool_args = (n: Node): unknown[] => [arg(n, 1, 'kernel_size', undefined), arg(n, 2, 'options', {})];
 
 /** quantized.flatten's (start_dim, end_dim) without trailing defaults (0, -1): `quantized.flatten(x, 1)` as torch prints it. */
 const flatten_args = (start_dim: unknown, end_dim: unknown): unknown[] =>
@@ -198,45 +174,16 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
     observation: 'share',
     lowering: { kind: 'function', op: 'quantized.cat', args: (n) => [arg(n, 1, 'dim', 0)], takes_qparams: true },
   },
-  // ops that keep their input's qparams
-  share_row(
-    'nn.MaxPool2d',
-    { module: MaxPool2d },
-    { kind: 'function', op: 'quantized.max_pool2d', args: maxpool_opts },
-  ),
+  // ops that keep their input's qparams. Pooling modules stay call_module nodes on quantized tensors, as
+  // in torch's converted graph (their F ops run the int8 kernels on quantized input); functional pooling
+  // calls lower to the quantized functional op
+  share_row('nn.MaxPool2d', { module: MaxPool2d }, { kind: 'keep_module' }),
+  share_row('nn.AvgPool2d', { module: AvgPool2d }, { kind: 'keep_module' }),
+  share_row('nn.AdaptiveAvgPool2d', { module: AdaptiveAvgPool2d }, { kind: 'keep_module' }),
   share_row(
     'F.max_pool2d',
     { function: 'F.max_pool2d' },
-    { kind: 'function', op: 'quantized.max_pool2d', args: maxpool_opts },
-  ),
-  share_row(
-    'nn.AdaptiveAvgPool2d',
-    { module: AdaptiveAvgPool2d },
-    {
-      kind: 'function',
-      op: 'quantized.adaptive_avg_pool2d',
-      args: (_n, m) => [field(m, 'output_size')],
-    },
-  ),
-  share_row(
-    'nn.AvgPool2d',
-    { module: AvgPool2d },
-    {
-      kind: 'function',
-      op: 'quantized.avg_pool2d',
-      args: (_n, m) =>
-        pool_args(
-          field(m, 'kernel_size'),
-          {
-            stride: field(m, 'stride'),
-            padding: field(m, 'padding'),
-            ceil_mode: field(m, 'ceil_mode'),
-            count_include_pad: field(m, 'count_include_pad'),
-            divisor_override: field(m, 'divisor_override'),
-          },
-          { padding: 0, ceil_mode: false, count_include_pad: true },
-        ),
-    },
+    { kind: 'function', op: 'quantized.max_pool2d', args: maxpool_args },
   ),
   ...[{ function: 'flatten' }, { method: 'flatten' }].map((op) =>
     share_row('flatten', op, {

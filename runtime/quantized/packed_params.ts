@@ -2,9 +2,12 @@
  * Packed weights of quantized Linear / Conv2d, as torch's LinearPackedParams / Conv2dPackedParams:
  * the qint8 weight tensor, the float bias and (for conv) the geometry. Each backend's packed layout
  * is made once (eagerly for the current backend at construction, lazily for another one) and cached.
+ * A deep copy copies the weight, bias and geometry but not the cache: a wasm layout lives in (and is
+ * freed from) one instance's memory, so the copy packs its own on first use.
  */
 import { get_backend } from '../backends/registry.js';
 import type { Backend, PackedQWeight, QWeightSource } from '../backends/types.js';
+import { type DeepcopyMemo, deepcopy } from '../nn/utils/deepcopy.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describe } from './qtensor.js';
 
@@ -65,6 +68,24 @@ abstract class QWeightPacks {
   /** [weight, bias], as torch's _weight_bias(). */
   _weight_bias(): [Tensor, Tensor | null] {
     return [this.weight, this.bias];
+  }
+
+  /**
+   * copy.deepcopy's hook: the same class with every field copied (through `memo`, so a weight shared
+   * with another copied object stays shared) and an empty pack cache. Copying the packed layouts
+   * instead would give the copy pointers into wasm memory that the original's finalizer frees, tied
+   * to the original's instance (wasm kernels reject them: "packed by another wasm instance").
+   */
+  __deepcopy__(memo: DeepcopyMemo): this {
+    const out = Object.create(Object.getPrototypeOf(this)) as this;
+    memo.set(this, out);
+    for (const key of Reflect.ownKeys(this)) {
+      const desc = Object.getOwnPropertyDescriptor(this, key) as PropertyDescriptor;
+      if (desc.value === this.packs) desc.value = new Map<string, PackedQWeight>();
+      else if ('value' in desc) desc.value = deepcopy(desc.value, memo);
+      Object.defineProperty(out, key, desc);
+    }
+    return out;
   }
 }
 

@@ -18,6 +18,7 @@ interface GNode {
   name: string;
   op: string;
   target: string;
+  module_type?: string;
   value?: number;
   out?: { key: string; scale: number; zero_point: number };
 }
@@ -44,12 +45,16 @@ export function ptq_golden_suite(name: string, pretrained: () => Module, checks:
 
   describe(`convert_fx(${name}) vs PyTorch FX`, () => {
     it('produces torch’s converted graph: same node names and ops (qparam get_attr nodes included), int8 modules and ops', () => {
-      // one known difference: torch keeps pooling modules (called on quantized tensors), fxq lowers them to
-      // quantized.* functions (same node name); compiler/quantize_fx/README.md
-      const pools = new Set(['pool1', 'pool2', 'avgpool']);
-      const rows = (g: { name: string; op: string }[]) =>
-        g.map((n) => `${pools.has(n.name) ? 'call_function' : n.op} ${n.name}`);
+      const rows = (g: { name: string; op: string }[]) => g.map((n) => `${n.op} ${n.name}`);
       expect(rows(quantized.graph.nodes)).toEqual(rows(gnodes));
+      // and the same module classes: int8 modules, and the float pooling modules torch keeps (called on
+      // quantized tensors)
+      const by_name = new Map(quantized.graph.nodes.map((n) => [n.name, n]));
+      for (const n of gnodes.filter((v) => v.op === 'call_module')) {
+        expect(by_name.get(n.name)?.target, n.name).toBe(n.target);
+        const cls = quantized.get_submodule(n.target).constructor.name;
+        expect(cls, n.name).toBe(n.module_type?.split('.').pop());
+      }
       // the qparams of int8 functional ops are buffers with torch's names, so they are in state_dict
       const sd = quantized.state_dict();
       for (const n of gnodes.filter((v) => v.op === 'get_attr')) {

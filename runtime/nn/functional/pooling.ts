@@ -1,13 +1,25 @@
 /**
- * 2-d pooling as torch.nn.functional: max_pool2d (also on quantized tensors: the max of the integer
- * representation, same qparams), avg_pool2d and adaptive_avg_pool2d, each with its gradient.
- * Inputs are [N, C, H, W] or unbatched [C, H, W].
+ * 2-d pooling as torch.nn.functional: max_pool2d, avg_pool2d and adaptive_avg_pool2d, each with its
+ * gradient. Inputs are [N, C, H, W] or unbatched [C, H, W]. On a quantized input each runs the int8
+ * kernel of the current backend (runtime/quantized/functional/pooling.ts), as torch dispatches quantized
+ * tensors to its quantized kernels: so the float pooling modules run on quantized tensors, which is how
+ * convert_fx keeps nn.MaxPool2d / AvgPool2d / AdaptiveAvgPool2d (call_module nodes on quantized tensors).
  */
 import { record_grad } from '../../autograd/function.js';
+import * as qpool from '../../quantized/functional/pooling.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { alloc } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check_float, fmt, pair } from './_util.js';
+
+/** Runs an NCHW int8 kernel on a quantized [N, C, H, W] or [C, H, W] input (a batch of one, as a view). */
+function on_quantized(input: Tensor, op: string, kernel: (x: Tensor) => Tensor): Tensor {
+  if (input.ndim === 4) return kernel(input);
+  if (input.ndim !== 3)
+    throw new Error(`${op}: expected a [N, C, H, W] or [C, H, W] input, got shape ${fmt(input.shape)}`);
+  const y = kernel(input.reshape([1, ...input.shape]));
+  return y.reshape(y.shape.slice(1));
+}
 
 /** torch's pooling_output_shape: floor or ceil, and a last window must start inside the (left-padded) input. */
 export function pool_out_size(size: number, k: number, s: number, p: number, d: number, ceil_mode: boolean): number {
@@ -48,6 +60,10 @@ function max_pool2d_impl(
   const op = 'F.max_pool2d';
   if (!(input instanceof Tensor)) throw new Error(`${op}: input must be a Tensor`);
   if (!input.is_quantized) check_float(input, op);
+  // quint8 (what the int8 kernels take) runs the backend's kernel; other quantized dtypes and
+  // return_indices take the generic loop below, which also keeps the integer values and qparams
+  else if (input.dtype === 'quint8' && input.quantizer?.kind === 'per_tensor' && !options.return_indices)
+    return on_quantized(input, op, (x) => qpool.max_pool2d(x, kernel_size, options));
   const k = pair(kernel_size, op, 'kernel_size');
   const s = options.stride == null ? k : pair(options.stride, op, 'stride');
   const p = pair(options.padding ?? 0, op, 'padding');
@@ -236,6 +252,8 @@ export const avg_pool2d = define_function(
   'F.avg_pool2d',
   (input: Tensor, kernel_size: number | [number, number], options: AvgPool2dOptions = {}): Tensor => {
     const op = 'F.avg_pool2d';
+    if (input instanceof Tensor && input.is_quantized)
+      return on_quantized(input, op, (x) => qpool.avg_pool2d(x, kernel_size, options));
     check_float(input, op);
     const k = pair(kernel_size, op, 'kernel_size');
     const s = options.stride == null ? k : pair(options.stride, op, 'stride');
@@ -275,13 +293,14 @@ export const adaptive_avg_pool2d = define_function(
   'F.adaptive_avg_pool2d',
   (input: Tensor, output_size: number | [number | null, number | null]): Tensor => {
     const op = 'F.adaptive_avg_pool2d';
-    check_float(input, op);
+    if (!(input instanceof Tensor && input.is_quantized)) check_float(input, op);
     const { h, w, lead } = planes_of(input, op);
     const os = typeof output_size === 'number' ? [output_size, output_size] : output_size;
     if (os.length !== 2) throw new Error(`${op}: output_size must be an int or a pair, got [${os.join(', ')}]`);
     const oh = os[0] ?? h;
     const ow = os[1] ?? w;
     if (!(oh >= 1 && ow >= 1)) throw new Error(`${op}: output_size must be positive, got [${oh}, ${ow}]`);
+    if (input.is_quantized) return on_quantized(input, op, (x) => qpool.adaptive_avg_pool2d(x, [oh, ow]));
     const windows = new Float64Array(oh * ow * 5);
     for (let oy = 0; oy < oh; oy++) {
       const y0 = Math.floor((oy * h) / oh);

@@ -2,10 +2,24 @@
  * A deep copy of a module tree (Python's copy.deepcopy, as torch's fuse_modules and
  * fuse_conv_bn_eval use it): every module, parameter, buffer and plain state is duplicated,
  * classes are preserved, and shared objects stay shared in the copy (a memo, as deepcopy's).
+ * An object with a `__deepcopy__(memo)` method copies itself, as in Python: objects holding
+ * derived, backend-owned state (prepacked int8 weights in a wasm instance's memory) use it to
+ * copy their real state and drop the caches.
  */
 import { Tensor } from '../../tensor/tensor.js';
 
-type Memo = Map<unknown, unknown>;
+/** deepcopy's memo: original object → its copy (what `__deepcopy__(memo)` passes back to deepcopy). */
+export type DeepcopyMemo = Map<unknown, unknown>;
+type Memo = DeepcopyMemo;
+
+/** An object that copies itself (Python's `__deepcopy__` protocol); it copies its parts with deepcopy(part, memo). */
+export interface DeepCopyable {
+  __deepcopy__(memo: DeepcopyMemo): unknown;
+}
+
+function has_deepcopy(v: object): v is DeepCopyable {
+  return typeof (v as Partial<DeepCopyable>).__deepcopy__ === 'function';
+}
 
 /** Objects that are handles, not state: copying them would be wrong or impossible, so copies share them. */
 function is_shared_handle(v: object): boolean {
@@ -27,6 +41,11 @@ function copy_value(v: unknown, memo: Memo): unknown {
   }
   if (memo.has(v)) return memo.get(v);
   if (is_shared_handle(v)) return v;
+  if (has_deepcopy(v)) {
+    const out = v.__deepcopy__(memo);
+    memo.set(v, out);
+    return out;
+  }
   if (ArrayBuffer.isView(v)) {
     // a typed array reached twice (a tensor and its view) is copied once, so views still share storage
     const out =
@@ -82,7 +101,8 @@ function copy_object(v: object, memo: Memo): object {
  * copy.deepcopy for modules (and any value holding them): parameters and buffers get new storage
  * with the same values and requires_grad, submodules keep their classes and training flags,
  * and objects reached twice (tied weights, a module used at two places) stay one object in the copy.
+ * `memo` is for `__deepcopy__` implementations copying their parts (Python's deepcopy(x, memo)).
  */
-export function deepcopy<T>(value: T): T {
-  return copy_value(value, new Map()) as T;
+export function deepcopy<T>(value: T, memo: DeepcopyMemo = new Map()): T {
+  return copy_value(value, memo) as T;
 }
