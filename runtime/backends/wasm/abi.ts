@@ -200,6 +200,54 @@ export interface WasmExports {
     bias: number,
     accumulate: number,
   ): void;
+  conv_planes_floats(C: number, na: number, nb: number, Hq: number, Wq: number, N: number): number;
+  conv_phases(taps: number, dil: number, stride: number): number;
+  conv_planes_f32(
+    x: number,
+    C: number,
+    H: number,
+    W: number,
+    ph: number,
+    pw: number,
+    sh: number,
+    sw: number,
+    Hq: number,
+    Wq: number,
+    out: number,
+    slack: number,
+    kh: number,
+    kw: number,
+    dh: number,
+    dw: number,
+  ): void;
+  conv_offsets(
+    cg: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    Hq: number,
+    Wq: number,
+    out: number,
+  ): void;
+  pack_conv_w(w: number, CO: number, K: number, out: number): void;
+  conv_shifted_f32(
+    CO: number,
+    K: number,
+    wp: number,
+    x: number,
+    offs: number,
+    bias: number,
+    c: number,
+    ldc: number,
+    y: number,
+    P: number,
+    N: number,
+    map: number,
+  ): void;
+  conv_out_map(OH: number, OW: number, Wq: number, out: number): void;
   pack_b_f32(b: number, K: number, N: number, trans: number, out: number): void;
   transpose_f32(a: number, K: number, M: number, out: number): void;
   im2col_f32_packed(
@@ -348,6 +396,13 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'pack_b_f32',
   'transpose_f32',
   'im2col_f32_packed',
+  'conv_planes_floats',
+  'conv_phases',
+  'conv_planes_f32',
+  'conv_offsets',
+  'pack_conv_w',
+  'conv_shifted_f32',
+  'conv_out_map',
   'qadd_u8',
   'qmax_pool2d_u8',
   'max_pool_scratch_bytes',

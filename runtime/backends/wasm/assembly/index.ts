@@ -6,6 +6,7 @@ export { qconv_pairs, im2col_pairs_q16, pairs_bytes } from './qconv_pairs';
 export { depthwise_f32, depthwise_scratch_bytes } from './depthwise';
 export { sgemm_packed, pack_b_f32, transpose_f32, im2col_f32_packed } from './sgemm';
 export { sgemv_t, sgemv_n } from './sgemv';
+export { conv_planes_floats, conv_phases, conv_planes_f32, conv_offsets, pack_conv_w, conv_out_map, conv_shifted_f32 } from './sconv';
 export { peak_dot_i16, peak_f32 } from './peak';
 
 /** First free byte after static data: where the loader's heap starts. */

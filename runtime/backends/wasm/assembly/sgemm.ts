@@ -8,7 +8,7 @@ const KC: i32 = 256;
 
 /** a*b + c: fused (relaxed_madd) in the relaxed-SIMD build, mul then add in the baseline build. */
 @inline
-function madd(a: v128, b: v128, c: v128): v128 {
+export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
