@@ -6,7 +6,14 @@
 export * as fx from './compiler/index.js';
 export * as quantization from './compiler/quantize_fx/quantization_namespace.js';
 export * as quantize_fx from './compiler/quantize_fx.js';
-export { available_backends, get_backend, set_backend } from './runtime/backends/registry.js';
+export {
+  available_backends,
+  type Fp32Numerics,
+  get_backend,
+  get_fp32_numerics,
+  set_backend,
+  set_fp32_numerics,
+} from './runtime/backends/registry.js';
 export { init_wasm, load_wasm_backend } from './runtime/backends/wasm/index.js';
 export * from './runtime/io/index.js';
 export * as F from './runtime/nn/functional/index.js';

@@ -1,5 +1,6 @@
+import { conv2d_pytorch_x86, linear_pytorch_x86 } from './js/fp32/pytorch_x86.js';
 import { js_backend } from './js/index.js';
-import type { Backend } from './types.js';
+import type { Backend, Fp32Kernels } from './types.js';
 
 /** Kernel backends by name; 'js' is always there, 'wasm' once its module has been loaded. */
 const backends = new Map<string, Backend>([['js', js_backend]]);
@@ -14,9 +15,48 @@ export function set_backend(name: 'js' | 'wasm'): void {
   current = get_backend(name);
 }
 
+/**
+ * How float32 conv2d and F.linear round: 'fast' (the backend's own kernels) or 'pytorch_x86' (bit for bit
+ * PyTorch 1.13 on an x86 AVX2 CPU, js/fp32/pytorch_x86.ts: slower, for calibrating observers to the exact
+ * qparams PyTorch computes for the same model and data).
+ */
+export type Fp32Numerics = 'fast' | 'pytorch_x86';
+let fp32_numerics: Fp32Numerics = 'fast';
+const with_pytorch_fp32 = new WeakMap<Backend, Backend>();
+
+export function set_fp32_numerics(mode: Fp32Numerics): void {
+  if (mode !== 'fast' && mode !== 'pytorch_x86')
+    throw new Error(`set_fp32_numerics: unknown mode '${String(mode)}' (have: 'fast', 'pytorch_x86')`);
+  fp32_numerics = mode;
+}
+
+export function get_fp32_numerics(): Fp32Numerics {
+  return fp32_numerics;
+}
+
+/** `backend` with conv2d and the linear form of sgemm (x·wᵀ + bias) replaced by the PyTorch-rounding ones. */
+function pytorch_fp32_view(backend: Backend): Backend {
+  let view = with_pytorch_fp32.get(backend);
+  if (!view) {
+    const base = backend.fp32;
+    const fp32: Fp32Kernels = {
+      name: `${base.name}+pytorch_x86`,
+      conv2d: conv2d_pytorch_x86,
+      sgemm: (m, n, k, a, b, c, options) => {
+        if (options?.trans_b && !options.trans_a && !options.accumulate)
+          linear_pytorch_x86(m, n, k, a, b, c, options.bias ?? null);
+        else base.sgemm(m, n, k, a, b, c, options);
+      },
+    };
+    view = { ...backend, fp32 };
+    with_pytorch_fp32.set(backend, view);
+  }
+  return view;
+}
+
 /** The named backend, or the current one; an unknown or unloaded name is an error that says how to load it. */
 export function get_backend(name?: string): Backend {
-  if (name === undefined) return current;
+  if (name === undefined) return fp32_numerics === 'fast' ? current : pytorch_fp32_view(current);
   const b = backends.get(name);
   if (!b) {
     const hint =
