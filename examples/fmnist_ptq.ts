@@ -1,5 +1,6 @@
 /**
  * `npm run demo [-- --model fmnist_cnn] [--data DIR] [--limit 10000] [--calib 1000] [--calib-backend js]
+ *   [--fp32-numerics fast|pytorch_x86]
  *   [--eval-backend wasm] [--backends js,wasm] [--batches 1,32] [--no-latency] [--save DIR]`
  *
  * FX graph-mode post-training quantization of FmnistCNN end to end, as PyTorch's FX guide does it:
@@ -17,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { format_ms, per_second } from '../bench/_util.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { load_quantized, save_quantized } from '../compiler/quantize_fx.js';
-import { type nn, no_grad, type Tensor } from '../index.js';
+import { type Fp32Numerics, get_fp32_numerics, type nn, no_grad, set_fp32_numerics, type Tensor } from '../index.js';
 import { calibrate, evaluate_accuracy, state_dict_nbytes, top1_agreement } from './lib/evaluate.js';
 import { image_batch, load_calibration_images, load_test_images } from './lib/fmnist_data.js';
 import { graph_summary } from './lib/graph_summary.js';
@@ -53,6 +54,12 @@ export interface PtqDemoOptions {
    * is 0.024317 (PyTorch: 0.024229); on wasm (another summation order) 0.025993.
    */
   calib_backend?: BackendName;
+  /**
+   * Float rounding during calibration (default 'fast'). 'pytorch_x86' rounds conv/linear exactly as
+   * PyTorch 1.13 on x86 does (set_fp32_numerics), so the observers end with PyTorch's qparams (FmnistCNN
+   * conv1, all of FmnistResNet's but one); calibration is then ~5× slower.
+   */
+  fp32_numerics?: Fp32Numerics;
   /** Backends and batch sizes to time; false skips latency (default js, wasm × 1, 32). */
   latency?: { backends: BackendName[]; batches: number[]; budget_ms?: number } | false;
   /**
@@ -83,6 +90,7 @@ export interface PtqDemoResult {
   test: { images: number; source: string };
   eval_backend: BackendName;
   calib_backend: BackendName;
+  fp32_numerics: Fp32Numerics;
   seconds: { prepare: number; calibrate: number; convert: number; eval_fp32: number; eval_int8: number };
   graph: { prepared: string; quantized: string };
   fp32: { correct: number; accuracy: number };
@@ -119,11 +127,18 @@ export function run_ptq_demo(options: PtqDemoOptions = {}): PtqDemoResult {
   if (too_big !== undefined)
     throw new Error(`fmnist_ptq: latency batch ${too_big} exceeds the ${test.labels.length} test images (--limit)`);
 
-  const p = stage(`calibrating on ${calib.labels.length} images (${calib_backend})`);
+  const numerics = options.fp32_numerics ?? 'fast';
+  const p = stage(`calibrating on ${calib.labels.length} images (${calib_backend}, ${numerics} fp32 rounding)`);
   const ptq = with_backend(calib_backend, () =>
-    quantize_ptq(model, spec.example_inputs(), (prepared) =>
-      calibrate(prepared, calib.images, { batch_size: 50, on_progress: p.update }),
-    ),
+    quantize_ptq(model, spec.example_inputs(), (prepared) => {
+      const prev = get_fp32_numerics();
+      set_fp32_numerics(numerics);
+      try {
+        calibrate(prepared, calib.images, { batch_size: 50, on_progress: p.update });
+      } finally {
+        set_fp32_numerics(prev);
+      }
+    }),
   );
   p.done();
   const q = ptq.quantized;
@@ -160,6 +175,7 @@ export function run_ptq_demo(options: PtqDemoOptions = {}): PtqDemoResult {
     test: { images: test.labels.length, source: test.source },
     eval_backend,
     calib_backend,
+    fp32_numerics: numerics,
     seconds: { ...ptq.seconds, eval_fp32, eval_int8 },
     graph: { prepared: graph_summary(ptq.prepared), quantized: graph_summary(q) },
     fp32: { correct: fp32.correct, accuracy: fp32.accuracy },
@@ -205,7 +221,7 @@ export function format_ptq_report(r: PtqDemoResult): string {
     `calibration  ${r.calibration.images.toLocaleString('en-US')} images — ${r.calibration.source}, batches of 50`,
     `test set     ${r.test.images.toLocaleString('en-US')} images — ${r.test.source}`,
     "qconfig      get_default_qconfig('qnnpack'): HistogramObserver quint8 activations, MinMaxObserver qint8 per-tensor symmetric weights",
-    `stages       prepare_fx ${r.seconds.prepare.toFixed(2)} s, calibration ${r.seconds.calibrate.toFixed(1)} s, convert_fx ${r.seconds.convert.toFixed(2)} s (calibration forward passes on the ${r.calib_backend} backend)`,
+    `stages       prepare_fx ${r.seconds.prepare.toFixed(2)} s, calibration ${r.seconds.calibrate.toFixed(1)} s, convert_fx ${r.seconds.convert.toFixed(2)} s (calibration forward passes on the ${r.calib_backend} backend, ${r.fp32_numerics} fp32 rounding)`,
     '',
     `prepared:  ${r.graph.prepared}`,
     '',
@@ -293,9 +309,16 @@ function main(): void {
       throw new Error(`fmnist_ptq: --${name}: unknown backend '${v}' (js, wasm)`);
     return v;
   };
+  const numerics_arg = (): Fp32Numerics | undefined => {
+    const v = arg('fp32-numerics');
+    if (v !== undefined && v !== 'fast' && v !== 'pytorch_x86')
+      throw new Error(`fmnist_ptq: --fp32-numerics: unknown mode '${v}' (fast, pytorch_x86)`);
+    return v;
+  };
   const result = run_ptq_demo({
     model: arg('model') as DemoModel | undefined,
     calib_backend: backend('calib-backend'),
+    fp32_numerics: numerics_arg(),
     eval_backend: backend('eval-backend'),
     data_dir: arg('data') ?? (process.env.FXQ_DATA || undefined),
     test_limit: num('limit'),
