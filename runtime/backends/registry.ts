@@ -34,12 +34,14 @@ export function get_fp32_numerics(): Fp32Numerics {
   return fp32_numerics;
 }
 
-/** `backend` with conv2d and the linear form of sgemm (x·wᵀ + bias) replaced by the PyTorch-rounding ones. */
+/** `backend` with conv2d and the linear form of sgemm (x·wᵀ + bias) replaced by the PyTorch-rounding ones
+ * (exact elementwise kernels such as relu stay the backend's). */
 function pytorch_fp32_view(backend: Backend): Backend {
   let view = with_pytorch_fp32.get(backend);
   if (!view) {
     const base = backend.fp32;
     const fp32: Fp32Kernels = {
+      ...base,
       name: `${base.name}+pytorch_x86`,
       conv2d: conv2d_pytorch_x86,
       sgemm: (m, n, k, a, b, c, options) => {

@@ -373,6 +373,33 @@ export interface WasmExports {
     out: number,
     ldo: number,
   ): void;
+  relu_f32(x: number, n: number, y: number): void;
+  batch_norm_affine_f32(
+    x: number,
+    planes: number,
+    plane_size: number,
+    channels: number,
+    scale: number,
+    shift: number,
+    y: number,
+  ): void;
+  max_pool2d_f32(
+    x: number,
+    planes: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    y: number,
+  ): void;
 }
 
 /** Every function the loader calls: a build without one of them is stale. */
@@ -415,4 +442,7 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'dequant_bias',
   'lstm_cell_f32',
   'lstm_cell_dq',
+  'relu_f32',
+  'batch_norm_affine_f32',
+  'max_pool2d_f32',
 ];

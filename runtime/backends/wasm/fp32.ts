@@ -1,9 +1,11 @@
 /**
  * The wasm backend's Fp32Kernels: f32x4 register-tiled sgemm on packed B panels (assembly/sgemm.ts) and
- * conv2d (fp32_conv.ts). Operands are copied into reused scratch in wasm memory per call; results are copied back.
+ * conv2d (fp32_conv.ts), plus relu / batch_norm_affine / max_pool2d (fp32_elementwise.ts). Operands are
+ * copied into reused scratch in wasm memory per call; results are copied back.
  */
 import type { Fp32Kernels } from '../types.js';
 import { make_wasm_conv2d } from './fp32_conv.js';
+import { make_wasm_fp32_elementwise } from './fp32_elementwise.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
 
@@ -106,5 +108,5 @@ export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
     c.set(new Float32Array(heap.memory.buffer, cp, m * n));
   }
 
-  return { name: 'wasm', sgemm, conv2d: make_wasm_conv2d(inst) };
+  return { name: 'wasm', sgemm, conv2d: make_wasm_conv2d(inst), ...make_wasm_fp32_elementwise(inst) };
 }

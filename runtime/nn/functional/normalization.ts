@@ -3,7 +3,8 @@
  * results stored as float32; batch_norm in training mode normalises with the biased batch variance
  * and updates the running variance with the unbiased one, as torch does.
  */
-import { record_grad } from '../../autograd/function.js';
+import { needs_grad, record_grad } from '../../autograd/function.js';
+import { get_backend } from '../../backends/registry.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check_float, fmt } from './_util.js';
@@ -82,12 +83,23 @@ function bn_impl(
   }
   const gamma = weight?.data;
   const beta = bias?.data;
+  // per-channel float64 scale and shift; y = x·sc + sh is evaluated in float64 and rounded once on store
+  const scale = new Float64Array(c);
+  const shift = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    scale[ch] = invstd[ch] * (gamma ? gamma[ch] : 1);
+    shift[ch] = (beta ? beta[ch] : 0) - mean[ch] * scale[ch];
+  }
+  // eval-mode inference: the backend's kernel (wasm SIMD) computes the same float64 mul and add
+  const kernel = get_backend().fp32.batch_norm_affine;
+  if (kernel && !training && !needs_grad(input, weight, bias))
+    return new Tensor(kernel(x as Float32Array, n * c, inner, scale, shift), input.shape, 'float32');
   const y = new Float32Array(x.length);
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       const base = (b * c + ch) * inner;
-      const sc = invstd[ch] * (gamma ? gamma[ch] : 1);
-      const sh = (beta ? beta[ch] : 0) - mean[ch] * sc;
+      const sc = scale[ch];
+      const sh = shift[ch];
       for (let i = 0; i < inner; i++) y[base + i] = x[base + i] * sc + sh;
     }
   }

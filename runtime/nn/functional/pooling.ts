@@ -5,7 +5,8 @@
  * tensors to its quantized kernels: so the float pooling modules run on quantized tensors, which is how
  * convert_fx keeps nn.MaxPool2d / AvgPool2d / AdaptiveAvgPool2d (call_module nodes on quantized tensors).
  */
-import { record_grad } from '../../autograd/function.js';
+import { needs_grad, record_grad } from '../../autograd/function.js';
+import { get_backend } from '../../backends/registry.js';
 import * as qpool from '../../quantized/functional/pooling.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { alloc } from '../../tensor/dtype.js';
@@ -76,6 +77,14 @@ function max_pool2d_impl(
   const ow = pool_out_size(w, k[1], s[1], p[1], d[1], ceil);
   if (oh <= 0 || ow <= 0) throw new Error(`${op}: input ${fmt(input.shape)} is too small for kernel_size ${fmt(k)}`);
   const x = input.data;
+  // float inference without indices: the backend's kernel (wasm SIMD), bit-identical to the loops below,
+  // which stay for quantized dtypes, return_indices and the backward (it needs the argmax indices)
+  const kernel = get_backend().fp32.max_pool2d;
+  if (kernel && input.dtype === 'float32' && !options.return_indices && !needs_grad(input)) {
+    const g = { planes, in_h: h, in_w: w, out_h: oh, out_w: ow, kernel_h: k[0], kernel_w: k[1] };
+    const yk = kernel(x as Float32Array, { ...g, stride: s, padding: p, dilation: d });
+    return new Tensor(yk, [...lead, oh, ow], 'float32');
+  }
   const y = alloc(input.dtype, planes * oh * ow);
   const arg = new Int32Array(planes * oh * ow);
   let o = 0;

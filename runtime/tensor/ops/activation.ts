@@ -1,4 +1,5 @@
-import { record_grad } from '../../autograd/function.js';
+import { needs_grad, record_grad } from '../../autograd/function.js';
+import { get_backend } from '../../backends/registry.js';
 import { fmt_shape } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
 import { alloc, dtype_range, is_quantized_dtype } from '../dtype.js';
@@ -63,6 +64,11 @@ function clamp_impl(x: Tensor, min: number | null = null, max: number | null = n
 
 function relu_impl(x: Tensor): Tensor {
   if (x.is_quantized) return quantized_clamp(x, 0, null, 'relu');
+  // inference on float32: the backend's kernel (wasm SIMD), bit-identical to the loop below; the loop
+  // stays for other dtypes and whenever the tape needs `s` for the backward
+  const kernel = get_backend().fp32.relu;
+  if (kernel && x.dtype === 'float32' && !needs_grad(x))
+    return new Tensor(kernel(x.data as Float32Array), x.shape, 'float32');
   const s = x.data;
   const o = alloc(x.dtype, s.length);
   // branch-free mask (v·[v > 0]): a data-dependent branch mispredicts on half of random inputs and
