@@ -4,6 +4,7 @@
  * ratios measured in one run, not figures across runs.
  */
 import { performance } from 'node:perf_hooks';
+import type { Conv2dGeometry } from '../runtime/backends/types.js';
 
 /** How many runs to time. */
 export interface TimingOptions {
@@ -126,4 +127,29 @@ export function arg_value(args: readonly string[], name: string): string | undef
 /** True when the flag `--name` is present. */
 export function has_flag(args: readonly string[], name: string): boolean {
   return args.includes(`--${name}`);
+}
+
+/** A square conv's geometry with 'same' padding (k >> 1) and no dilation: the benches' usual case. */
+export function square_conv(
+  batch: number,
+  cin: number,
+  cout: number,
+  hw: number,
+  k: number,
+  stride = 1,
+  groups = 1,
+): Conv2dGeometry {
+  return {
+    batch,
+    in_channels: cin,
+    in_h: hw,
+    in_w: hw,
+    out_channels: cout,
+    kernel_h: k,
+    kernel_w: k,
+    stride: [stride, stride],
+    padding: [k >> 1, k >> 1],
+    dilation: [1, 1],
+    groups,
+  };
 }

@@ -6,25 +6,13 @@
  * rounds: on a shared VM contention only adds time, and CPU time excludes the waits while descheduled.
  */
 import { readFileSync } from 'node:fs';
-import type { Conv2dGeometry } from '../runtime/backends/types.js';
 import { make_wasm_conv2d, type WasmConvStrategy } from '../runtime/backends/wasm/fp32_conv.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
-import { arg_value, print_table } from './_util.js';
+import { arg_value, print_table, square_conv } from './_util.js';
 
 function conv(name: string, batch: number, cin: number, cout: number, hw: number, k: number, stride = 1) {
-  const g: Conv2dGeometry = {
-    batch,
-    in_channels: cin,
-    in_h: hw,
-    in_w: hw,
-    out_channels: cout,
-    kernel_h: k,
-    kernel_w: k,
-    stride: [stride, stride],
-    padding: [k >> 1, k >> 1],
-    dilation: [1, 1],
-    groups: 1,
-  };
+  const g = square_conv(batch, cin, cout, hw, k, stride);
+
   return { name: `${name} b${batch}`, g };
 }
 

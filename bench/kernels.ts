@@ -13,7 +13,7 @@ import { js_backend } from '../runtime/backends/js/index.js';
 import { qnnpack_add_params, qnnpack_avg_params } from '../runtime/backends/js/int8/pool_add.js';
 import type { Backend, Conv2dGeometry } from '../runtime/backends/types.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
-import { arg_value, has_flag, print_table } from './_util.js';
+import { arg_value, has_flag, print_table, square_conv } from './_util.js';
 
 interface GemmCase {
   kind: 'gemm';
@@ -39,20 +39,8 @@ function conv(
   stride = 1,
   groups = 1,
 ): ConvCase {
-  const p = k >> 1;
-  const g: Conv2dGeometry = {
-    batch,
-    in_channels: cin,
-    in_h: hw,
-    in_w: hw,
-    out_channels: cout,
-    kernel_h: k,
-    kernel_w: k,
-    stride: [stride, stride],
-    padding: [p, p],
-    dilation: [1, 1],
-    groups,
-  };
+  const g = square_conv(batch, cin, cout, hw, k, stride, groups);
+
   return { kind: 'conv', name: `${name} b${batch}`, g };
 }
 
