@@ -4,6 +4,7 @@
  * tensors round every result to float32 (python float operands become float32 scalars), `.item()` values
  * and plain python arithmetic are float64, cumsum accumulates in double.
  */
+import { torch_sum_f32 } from './cascade_sum.js';
 import { rne } from './qparams.js';
 
 const f = Math.fround;
@@ -114,13 +115,6 @@ export function combine_histograms(
   return out;
 }
 
-/** float32 sum of an array (accumulated in double, rounded once). */
-export function sum_f32(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return f(s);
-}
-
 /** torch.cumsum on float32 (CPU accumulates in double, stores float32). */
 export function cumsum_f32(a: ArrayLike<number>): Float32Array {
   const out = new Float32Array(a.length);
@@ -156,7 +150,7 @@ export function compute_quantization_error(
   const neg_half = f(-dst_bin_width / 2);
   // _get_norm on the 0-d tensors (-w/2, w/2), then scaled by density below
   const full_norm = f(f(f(f(half * half) * half) - f(f(neg_half * neg_half) * neg_half)) / 3);
-  let total = 0;
+  const norms = new Float32Array(bins);
   for (let i = 0; i < bins; i++) {
     const src_begin = f(f(i - next_start_bin) * bw);
     const src_end = f(src_begin + bw);
@@ -171,9 +165,9 @@ export function compute_quantization_error(
     const dst_of_end_center = f(f(dst_of_end * dbw) + half);
     const de = f(src_end - dst_of_end_center);
     norm = f(norm + f(density * f(f(f(f(de * de) * de) - f(f(neg_half * neg_half) * neg_half)) / 3)));
-    total += norm;
+    norms[i] = norm;
   }
-  return f(total);
+  return torch_sum_f32(norms);
 }
 
 /**
@@ -189,7 +183,7 @@ export function non_linear_param_search(
 ): [number, number] {
   const bins = histogram.length;
   const bin_width = f(f(max_val - min_val) / bins);
-  const total = sum_f32(histogram);
+  const total = torch_sum_f32(histogram);
   const csum = cumsum_f32(histogram);
   const stepsize = 1e-5;
   let alpha = 0;

@@ -19,6 +19,4 @@ ptq_golden_suite(
     expect(q.get_submodule('layer1.conv2').constructor.name).toBe('Conv2d');
     expect(q.get_submodule('fc').constructor.name).toBe('Linear');
   },
-  // the observer shared by layer3's add-relu, avgpool and flatten (see runtime/backends/js/fp32/pytorch_x86.ts)
-  ['layer3_relu2_scale_0'],
 );

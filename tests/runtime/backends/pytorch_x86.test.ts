@@ -75,14 +75,13 @@ describe('fma_f32', () => {
 });
 
 /** The documented order, written per output: bias, then per 8-channel block (all channels when < 8):
- * kh, kw, channel — fma each; 1x1 without padding: chunks of 24 channels, later chunks added. */
+ * kh, kw, channel — fma each (1x1 convs included: one chain over the channels). */
 function reference_conv(x: Float32Array, g: Conv2dGeometry, w: Float32Array, bias: Float32Array | null) {
   const oh = Math.floor((g.in_h + 2 * g.padding[0] - g.dilation[0] * (g.kernel_h - 1) - 1) / g.stride[0]) + 1;
   const ow = Math.floor((g.in_w + 2 * g.padding[1] - g.dilation[1] * (g.kernel_w - 1) - 1) / g.stride[1]) + 1;
   const cg = g.in_channels / g.groups;
   const og = g.out_channels / g.groups;
   const y = new Float32Array(g.batch * g.out_channels * oh * ow);
-  const pointwise = g.kernel_h === 1 && g.kernel_w === 1 && g.padding[0] === 0 && g.padding[1] === 0;
   const at = (n: number, c: number, yy: number, xx: number) => x[((n * g.in_channels + c) * g.in_h + yy) * g.in_w + xx];
   for (let n = 0; n < g.batch; n++)
     for (let oc = 0; oc < g.out_channels; oc++)
@@ -90,34 +89,17 @@ function reference_conv(x: Float32Array, g: Conv2dGeometry, w: Float32Array, bia
         for (let ox = 0; ox < ow; ox++) {
           const c_base = Math.floor(oc / og) * cg;
           const b0 = bias ? bias[oc] : 0;
-          let acc: number;
-          if (pointwise) {
-            const chunks: number[] = [];
-            for (let c0 = 0; c0 < cg; c0 += 24) {
-              let s = c0 === 0 ? b0 : 0;
-              for (let c = c0; c < Math.min(cg, c0 + 24); c++)
-                s = fma_f32(at(n, c_base + c, oy * g.stride[0], ox * g.stride[1]), w[oc * cg + c], s);
-              chunks.push(s);
-            }
-            acc = chunks[0];
-            for (let i = 1; i < chunks.length; i++) acc = f(chunks[i] + acc);
-          } else {
-            acc = b0;
-            const blk = Math.min(cg, 8);
-            for (let c0 = 0; c0 < cg; c0 += blk)
-              for (let ky = 0; ky < g.kernel_h; ky++)
-                for (let kx = 0; kx < g.kernel_w; kx++)
-                  for (let c = c0; c < Math.min(cg, c0 + blk); c++) {
-                    const yy = oy * g.stride[0] - g.padding[0] + ky * g.dilation[0];
-                    const xx = ox * g.stride[1] - g.padding[1] + kx * g.dilation[1];
-                    if (yy < 0 || yy >= g.in_h || xx < 0 || xx >= g.in_w) continue;
-                    acc = fma_f32(
-                      at(n, c_base + c, yy, xx),
-                      w[((oc * cg + c) * g.kernel_h + ky) * g.kernel_w + kx],
-                      acc,
-                    );
-                  }
-          }
+          let acc = b0;
+          const blk = Math.min(cg, 8);
+          for (let c0 = 0; c0 < cg; c0 += blk)
+            for (let ky = 0; ky < g.kernel_h; ky++)
+              for (let kx = 0; kx < g.kernel_w; kx++)
+                for (let c = c0; c < Math.min(cg, c0 + blk); c++) {
+                  const yy = oy * g.stride[0] - g.padding[0] + ky * g.dilation[0];
+                  const xx = ox * g.stride[1] - g.padding[1] + kx * g.dilation[1];
+                  if (yy < 0 || yy >= g.in_h || xx < 0 || xx >= g.in_w) continue;
+                  acc = fma_f32(at(n, c_base + c, yy, xx), w[((oc * cg + c) * g.kernel_h + ky) * g.kernel_w + kx], acc);
+                }
           y[((n * g.out_channels + oc) * oh + oy) * ow + ox] = acc;
         }
   return y;

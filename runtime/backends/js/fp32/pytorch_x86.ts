@@ -4,18 +4,16 @@
  * the bits PyTorch's observers saw. HistogramObserver's search reacts to the last bit of its input, so this
  * is what makes fxq's activation qparams equal PyTorch's (tests/compiler/quantize_fx_golden_suite.ts).
  *
- * The orders below were established empirically against the goldens (no PyTorch here): each one turned the
- * observers it feeds from unequal to equal. Calibrated with them, 13 of FmnistResNet's 14 activation qparams
- * and FmnistCNN's conv1 equal PyTorch's; layer3's add-relu observer of FmnistResNet and FmnistCNN's conv2
- * (ic 32, oc 64) are off by one histogram bin, so some order there is still not oneDNN's. Known doubt: the
- * 24-channel chunking of 1x1 convs is what matches layer3.downsample.0, but oneDNN's source suggests one
- * chain (that variant matches the add-relu observer instead). Slower than the default kernels: for
- * calibration, not speed.
+ * The orders follow oneDNN's jit:avx2 kernels and were confirmed against the goldens (no PyTorch here): with
+ * them, and HistogramObserver's torch-exact float32 sums (runtime/quant/cascade_sum.ts), all 14 activation
+ * qparams of FmnistResNet and FmnistCNN's conv1/conv2 equal PyTorch's bit for bit, and every int8 node
+ * output of the converted FmnistResNet equals the golden. Still approximate: OpenBLAS's sgemm order for
+ * F.linear (FmnistCNN's fc1/fc2 scales differ in the 7th digit, their int8 outputs are still exact).
+ * Slower than the default kernels: for calibration, not speed.
  * - conv, ≥ 8 input channels per group: acc = bias; for each block of 8 channels: for kh: for kw: for c in
- *   block: acc = fma(x, w, acc)  (jit_avx2_conv_fwd_kernel_f32 on nChw8c data; padded taps are skipped)
+ *   block: acc = fma(x, w, acc)  (jit_avx2_conv_fwd_kernel_f32 on nChw8c data; padded taps are skipped).
+ *   1x1 convs (jit_avx2_1x1 after the stride-2 "reduce to unit stride" copy) are the same single chain.
  * - conv, < 8 input channels per group ("flat" kernel): acc = bias; for kh: for kw: for c: fma
- * - 1x1 conv without padding (any stride): channels in reduce chunks of 24; the first chunk starts from the
- *   bias, later chunks start from 0 and are added to the result
  * - linear: acc = Σ_k fl(x·w) in k order (separate multiply and add), then y = bias + acc
  */
 import type { Conv2dGeometry } from '../../types.js';
@@ -50,7 +48,6 @@ function fma_tie(p: number, c: number, s: number, r: number): number {
 }
 
 const ONEDNN_IC_BLOCK = 8;
-const ONEDNN_1X1_REDUCE_CHUNK = 24;
 
 /** NCHW conv2d (+ bias) with oneDNN jit:avx2's summation order and fma rounding. */
 export function conv2d_pytorch_x86(
@@ -69,12 +66,10 @@ export function conv2d_pytorch_x86(
   const og = g.out_channels / groups;
   const out = y ?? new Float32Array(batch * g.out_channels * oh * ow);
   const plane = ih * iw;
-  const pointwise = kh === 1 && kw === 1 && ph === 0 && pw === 0;
   const block = Math.min(cg, ONEDNN_IC_BLOCK);
   // one output row at a time, each tap applied across the row: every output still receives its terms in
   // oneDNN's order, and the inner loop is a unit-stride run over the row
   const acc = new Float64Array(ow);
-  const part = new Float64Array(ow);
   for (let n = 0; n < batch; n++)
     for (let gi = 0; gi < groups; gi++)
       for (let o = 0; o < og; o++) {
@@ -84,42 +79,27 @@ export function conv2d_pytorch_x86(
         const b0 = bias ? bias[oc] : 0;
         for (let oy = 0; oy < oh; oy++) {
           const yo = ((n * g.out_channels + oc) * oh + oy) * ow;
-          if (pointwise) {
-            const xo = xg + oy * sh * iw;
-            part.fill(b0);
-            for (let c = 0; c < cg; c++) {
-              const wv = w[wo + c];
-              const xc = xo + c * plane;
-              for (let ox = 0; ox < ow; ox++) part[ox] = fma_f32(x[xc + ox * sw], wv, part[ox]);
-              if ((c + 1) % ONEDNN_1X1_REDUCE_CHUNK === 0 || c === cg - 1) {
-                for (let ox = 0; ox < ow; ox++)
-                  acc[ox] = c < ONEDNN_1X1_REDUCE_CHUNK ? part[ox] : f(part[ox] + acc[ox]);
-                part.fill(0);
-              }
-            }
-          } else {
-            acc.fill(b0);
-            for (let c0 = 0; c0 < cg; c0 += block) {
-              const c1 = Math.min(cg, c0 + block);
-              for (let ky = 0; ky < kh; ky++) {
-                const yy = oy * sh - ph + ky * dh;
-                if (yy < 0 || yy >= ih) continue;
-                for (let kx = 0; kx < kw; kx++) {
-                  const shift = kx * dw - pw;
-                  // outputs whose input column ox·sw + shift falls inside the image (padded taps are skipped)
-                  const lo = Math.max(0, Math.ceil(-shift / sw));
-                  const hi = Math.min(ow, Math.floor((iw - 1 - shift) / sw) + 1);
-                  for (let c = c0; c < c1; c++) {
-                    const wv = w[wo + (c * kh + ky) * kw + kx];
-                    const xr = xg + c * plane + yy * iw + shift;
-                    for (let ox = lo; ox < hi; ox++) {
-                      const a = acc[ox];
-                      const p = x[xr + ox * sw] * wv;
-                      const s = p + a;
-                      const r = f(s);
-                      const t = r + 2 * (s - r);
-                      acc[ox] = f(t) !== t || r === s ? r : fma_tie(p, a, s, r);
-                    }
+          acc.fill(b0);
+          for (let c0 = 0; c0 < cg; c0 += block) {
+            const c1 = Math.min(cg, c0 + block);
+            for (let ky = 0; ky < kh; ky++) {
+              const yy = oy * sh - ph + ky * dh;
+              if (yy < 0 || yy >= ih) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const shift = kx * dw - pw;
+                // outputs whose input column ox·sw + shift falls inside the image (padded taps are skipped)
+                const lo = Math.max(0, Math.ceil(-shift / sw));
+                const hi = Math.min(ow, Math.floor((iw - 1 - shift) / sw) + 1);
+                for (let c = c0; c < c1; c++) {
+                  const wv = w[wo + (c * kh + ky) * kw + kx];
+                  const xr = xg + c * plane + yy * iw + shift;
+                  for (let ox = lo; ox < hi; ox++) {
+                    const a = acc[ox];
+                    const p = x[xr + ox * sw] * wv;
+                    const s = p + a;
+                    const r = f(s);
+                    const t = r + 2 * (s - r);
+                    acc[ox] = f(t) !== t || r === s ? r : fma_tie(p, a, s, r);
                   }
                 }
               }
