@@ -4,7 +4,7 @@
  * tensors round every result to float32 (python float operands become float32 scalars), `.item()` values
  * and plain python arithmetic are float64, cumsum accumulates in double.
  */
-import { torch_sum_f32 } from './cascade_sum.js';
+import { torch_sum_f32 } from '../backends/js/fp32/cascade_sum.js';
 import { rne } from './qparams.js';
 
 const f = Math.fround;

@@ -6,7 +6,8 @@
  * convert_fx keeps nn.MaxPool2d / AvgPool2d / AdaptiveAvgPool2d (call_module nodes on quantized tensors).
  */
 import { needs_grad, record_grad } from '../../autograd/function.js';
-import { get_backend } from '../../backends/registry.js';
+import { torch_sum_f32 } from '../../backends/js/fp32/cascade_sum.js';
+import { get_backend, get_fp32_numerics } from '../../backends/registry.js';
 import * as qpool from '../../quantized/functional/pooling.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { alloc } from '../../tensor/dtype.js';
@@ -215,7 +216,11 @@ export interface AvgPool2dOptions {
   divisor_override?: number | null;
 }
 
-/** Averages over windows given as (plane → list of [y0, y1, x0, x1, divisor]); shared by avg and adaptive pools. */
+/**
+ * Averages over windows given as (plane → list of [y0, y1, x0, x1, divisor]); shared by avg and adaptive pools.
+ * `torch_global_mean`: the single window is the whole plane and its mean rounds as torch's CPU mean (a float32
+ * cascade sum, then / (h·w)), which adaptive_avg_pool2d to 1x1 calls (under set_fp32_numerics('pytorch_x86')).
+ */
 function window_pool(
   input: Tensor,
   oh: number,
@@ -223,6 +228,7 @@ function window_pool(
   lead: number[],
   windows: Float64Array,
   name: string,
+  torch_global_mean = false,
 ): Tensor {
   const h = input.shape[input.ndim - 2];
   const w = input.shape[input.ndim - 1];
@@ -232,6 +238,10 @@ function window_pool(
   const y = new Float32Array(planes * nwin);
   for (let pl = 0; pl < planes; pl++) {
     const base = pl * h * w;
+    if (torch_global_mean) {
+      y[pl] = torch_sum_f32(x.subarray(base, base + h * w)) / (h * w);
+      continue;
+    }
     for (let wi = 0; wi < nwin; wi++) {
       const [y0, y1, x0, x1, div] = windows.subarray(wi * 5, wi * 5 + 5);
       let sum = 0;
@@ -320,6 +330,7 @@ export const adaptive_avg_pool2d = define_function(
         windows.set([y0, y1, x0, x1, (y1 - y0) * (x1 - x0)], (oy * ow + ox) * 5);
       }
     }
-    return window_pool(input, oh, ow, lead, windows, 'AdaptiveAvgPool2DBackward');
+    const torch_mean = oh === 1 && ow === 1 && get_fp32_numerics() === 'pytorch_x86';
+    return window_pool(input, oh, ow, lead, windows, 'AdaptiveAvgPool2DBackward', torch_mean);
   },
 );

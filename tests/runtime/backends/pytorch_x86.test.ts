@@ -185,6 +185,20 @@ describe('set_fp32_numerics', () => {
     expect([...F.conv2d(x, w, null, { padding: 1 }).data]).toEqual([...fast.data]);
   });
 
+  it('makes F.adaptive_avg_pool2d to 1x1 round as torch.mean (8-lane float32 sum, then / h·w)', () => {
+    // plane of 4x4: lane 0 holds 2^24 and 1 (the 1 rounds away), lane 1 holds 1 and 1
+    const plane = new Float32Array(16);
+    plane[0] = 2 ** 24;
+    plane[8] = 1;
+    plane[1] = 1;
+    plane[9] = 1;
+    const x = new Tensor(plane, [1, 1, 4, 4], 'float32');
+    expect(F.adaptive_avg_pool2d(x, 1).data[0]).toBe(2 ** 20 + 0.25); // (2^24 + 3) / 16, rounded to even
+    set_fp32_numerics('pytorch_x86');
+    expect(F.adaptive_avg_pool2d(x, 1).data[0]).toBe(2 ** 20 + 0.125); // (2^24 + 2) / 16
+    expect(F.adaptive_avg_pool2d(x, 2).data[0]).toBe(Math.fround((2 ** 24 + 1) / 4)); // other sizes: unchanged
+  });
+
   it('rejects an unknown mode, naming the ones it has', () => {
     expect(() => set_fp32_numerics('exact' as 'fast')).toThrow(/unknown mode 'exact'.*'fast', 'pytorch_x86'/);
   });

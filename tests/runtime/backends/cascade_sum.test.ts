@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { torch_sum_f32 } from '../../../runtime/quant/cascade_sum.js';
+import { torch_sum_f32 } from '../../../runtime/backends/js/fp32/cascade_sum.js';
 
 describe('torch_sum_f32 (ATen cascade_sum order)', () => {
   it('sums 8 lanes separately, so it differs from both a sequential and an exactly rounded sum', () => {
