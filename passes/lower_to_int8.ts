@@ -73,7 +73,7 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
     graph.erase_node(q);
     return;
   }
-  if (low.kind === 'module' || low.kind === 'keep_module') {
+  if (low.kind === 'module' || low.kind === 'keep') {
     if (low.kind === 'module') {
       const m = mod as Module;
       // from_float reads qconfig.weight() and the output observer, as torch's does
@@ -84,7 +84,7 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
       });
       gm.set_submodule(node.target, low.quantized.from_float(m));
     }
-    // keep_module: the float module (a pool) runs on the quantized input as it is
+    // keep: the float op (a pool) runs on the quantized input as it is
     node.args = [ins[0], ...node.args.slice(1)];
     node.meta.qparams = qp;
     q.replace_all_uses_with(node);

@@ -42,10 +42,10 @@ export type Lowering =
   /** an int8 module built by from_float from the observed float module */
   | { kind: 'module'; quantized: FromFloat }
   /**
-   * the float module itself runs on quantized tensors (its F op dispatches a quantized input to the int8
-   * kernel): the call_module node stays, fed the quantized input — torch 1.13 keeps pooling modules so
+   * the float op itself runs on quantized tensors (a pooling module or F function dispatches a quantized
+   * input to the int8 kernel): the node stays, fed the quantized input — torch 1.13 keeps pooling ops so
    */
-  | { kind: 'keep_module' }
+  | { kind: 'keep' }
   /** a 'quantized.*' function; `args` maps the float node (and its module) to the int8 op's extra args */
   | { kind: 'function'; op: string; args: (node: Node, mod: Module | null) => unknown[]; takes_qparams?: boolean }
   /** the int8 op is the identity on quantized tensors (dropout in eval) */
@@ -174,12 +174,14 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
     observation: 'share',
     lowering: { kind: 'function', op: 'quantized.cat', args: (n) => [arg(n, 1, 'dim', 0)], takes_qparams: true },
   },
-  // ops that keep their input's qparams. Pooling modules stay call_module nodes on quantized tensors, as
-  // in torch's converted graph (their F ops run the int8 kernels on quantized input); functional pooling
-  // calls lower to the quantized functional op
-  share_row('nn.MaxPool2d', { module: MaxPool2d }, { kind: 'keep_module' }),
-  share_row('nn.AvgPool2d', { module: AvgPool2d }, { kind: 'keep_module' }),
-  share_row('nn.AdaptiveAvgPool2d', { module: AdaptiveAvgPool2d }, { kind: 'keep_module' }),
+  // ops that keep their input's qparams. Pooling modules and F average pools stay as they are, called on
+  // quantized tensors, as in torch's converted graph (the F ops run the int8 kernels on quantized input);
+  // F.max_pool2d lowers to the quantized functional op
+  share_row('nn.MaxPool2d', { module: MaxPool2d }, { kind: 'keep' }),
+  share_row('nn.AvgPool2d', { module: AvgPool2d }, { kind: 'keep' }),
+  share_row('nn.AdaptiveAvgPool2d', { module: AdaptiveAvgPool2d }, { kind: 'keep' }),
+  share_row('F.avg_pool2d', { function: 'F.avg_pool2d' }, { kind: 'keep' }),
+  share_row('F.adaptive_avg_pool2d', { function: 'F.adaptive_avg_pool2d' }, { kind: 'keep' }),
   share_row(
     'F.max_pool2d',
     { function: 'F.max_pool2d' },

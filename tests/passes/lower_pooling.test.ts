@@ -42,6 +42,8 @@ class Pools extends Module {
       this.aap.forward(y),
       this.aap1.forward(y),
       F.max_pool2d(y, 2, { stride: 1 }),
+      F.avg_pool2d(y, 2, { stride: 1 }), // qnnpack's average pool
+      F.adaptive_avg_pool2d(y, [3, null]), // ATen's windows
     ];
   }
 }
@@ -53,6 +55,11 @@ const as_function: Record<string, (q: Tensor) => Tensor> = {
   ap_ceil: (q) => Q.avg_pool2d(q, 3, { stride: 2, ceil_mode: true, count_include_pad: false }),
   aap: (q) => Q.adaptive_avg_pool2d(q, [3, 7]),
   aap1: (q) => Q.adaptive_avg_pool2d(q, 1),
+};
+/** The functional average pools, kept as call_function nodes on the quantized tensor (torch keeps them too). */
+const kept_functions: Record<string, (q: Tensor) => Tensor> = {
+  avg_pool2d: (q) => Q.avg_pool2d(q, 2, { stride: 1 }),
+  adaptive_avg_pool2d: (q) => Q.adaptive_avg_pool2d(q, [3, 7]),
 };
 
 manual_seed(7);
@@ -76,7 +83,12 @@ describe('convert_fx keeps pooling modules', () => {
     }
     const f = node('max_pool2d');
     expect([f.op, f.target, (f.args[0] as Node).name]).toEqual(['call_function', 'quantized.max_pool2d', 'conv']);
-    expect(q.graph.nodes.filter((n) => n.target === 'dequantize' || n.op === 'call_method').length).toBe(6);
+    for (const name of Object.keys(kept_functions)) {
+      const n = node(name);
+      expect([n.op, n.target, (n.args[0] as Node).name], name).toEqual(['call_function', `F.${name}`, 'conv']);
+      expect(n.meta.qparams, name).toEqual(node('conv').meta.qparams);
+    }
+    expect(q.graph.nodes.filter((n) => n.target === 'dequantize' || n.op === 'call_method').length).toBe(8);
     expect(q.code).toContain('const mp = this.mp.forward(conv);');
     expect(q.code).toMatch(/const max_pool2d = quantized\.max_pool2d\(conv, 2, \{ ?stride: 1 ?\}\);/);
   });
@@ -87,7 +99,7 @@ describe('convert_fx keeps pooling modules', () => {
       const outs = node_outputs(q, x);
       const conv = outs.get('conv') as Tensor;
       expect(conv.dtype).toBe('quint8');
-      for (const [name, op] of Object.entries(as_function)) {
+      for (const [name, op] of Object.entries({ ...as_function, ...kept_functions })) {
         const mine = outs.get(name) as Tensor;
         const want = op(conv);
         expect(mine.dtype, name).toBe('quint8');
@@ -106,9 +118,10 @@ describe('convert_fx keeps pooling modules', () => {
     try {
       set_backend('wasm');
       q.forward(x);
-      // mp and the functional max_pool2d; ap and aap1 (qnnpack's average pool; ap_ceil and aap use ATen's loops)
+      // mp and the functional max_pool2d; ap, aap1 and F.avg_pool2d (qnnpack's average pool; ap_ceil, aap and
+      // F.adaptive_avg_pool2d to [3, 7] use ATen's loops)
       expect(qmax).toHaveBeenCalledTimes(2);
-      expect(qavg).toHaveBeenCalledTimes(2);
+      expect(qavg).toHaveBeenCalledTimes(3);
     } finally {
       qmax.mockRestore();
       qavg.mockRestore();
