@@ -19,7 +19,4 @@ ptq_golden_suite(
     expect(q.get_submodule('fc1').constructor.name).toBe('LinearReLU');
     expect(q.get_submodule('fc2').constructor.name).toBe('Linear');
   },
-  // F.linear's float bits are not yet OpenBLAS's (runtime/backends/js/fp32/pytorch_x86.ts): the observers of
-  // fc1/fc2 pick the same bins, but their float max differs in the last bits, so the scales differ in the 7th digit
-  ['fc1', 'fc2'],
 );

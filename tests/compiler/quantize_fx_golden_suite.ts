@@ -26,17 +26,8 @@ interface GNode {
 }
 /**
  * The PTQ-vs-golden checks for one reference model (`name` = golden stem, e.g. 'fmnist_resnet').
- * `inexact_qparams` names the activation qparams (weighted module names, or `<node>_scale_0` buffers) that
- * fxq's calibration does not yet reproduce bit for bit (their float inputs still differ from PyTorch's in
- * the last bits somewhere upstream): they must agree to 1e-4 relative and the zero point to 1; every other
- * one must equal torch's exactly.
  */
-export function ptq_golden_suite(
-  name: string,
-  pretrained: () => Module,
-  checks: (q: GraphModule) => void,
-  inexact_qparams: string[] = [],
-): void {
+export function ptq_golden_suite(name: string, pretrained: () => Module, checks: (q: GraphModule) => void): void {
   const golden = load_golden(`${name}_ptq`);
   const gnodes = golden.json.graph_nodes as GNode[];
   const gmods = golden.json.quantized_weighted_modules as Record<
@@ -104,7 +95,7 @@ export function ptq_golden_suite(
       }
     });
 
-    it('own calibration: activation qparams equal torch’s exactly (the listed ones within 1e-4)', () => {
+    it('own calibration: every activation qparam equals torch’s bit for bit', () => {
       const sd = quantized.state_dict();
       const got: [string, number, number, number, number][] = [];
       for (const [mod, meta] of Object.entries(gmods)) {
@@ -118,24 +109,24 @@ export function ptq_golden_suite(
       }
       expect(got.length).toBeGreaterThan(3);
       for (const [what, scale, want_scale, zp, want_zp] of got) {
-        if (inexact_qparams.includes(what)) {
-          expect(Math.abs(scale / want_scale - 1), what).toBeLessThan(1e-4);
-          expect(Math.abs(zp - want_zp), what).toBeLessThanOrEqual(1);
-        } else {
-          expect(scale, what).toBe(want_scale);
-          expect(zp, what).toBe(want_zp);
-        }
+        expect(scale, what).toBe(want_scale);
+        expect(zp, what).toBe(want_zp);
       }
     });
 
-    it('own calibration: dequantized int8 logits within one output step of torch’s on ≥ 99% of values, same top-1', () => {
+    it('own calibration: dequantized int8 logits equal torch’s (so within one output step), same top-1', () => {
       const out = quantized.forward(x) as Tensor;
       const last = [...gnodes].reverse().find((n) => n.op === 'call_module') as GNode;
       const step = gmods[last.target].out_scale;
       let within = 0;
-      for (let i = 0; i < int8_logits.length; i++)
+      let exact = 0;
+      for (let i = 0; i < int8_logits.length; i++) {
         if (Math.abs(out.data[i] - int8_logits[i]) <= step * 1.0001) within++;
+        if (out.data[i] === Math.fround(int8_logits[i])) exact++;
+      }
       expect(within / int8_logits.length).toBeGreaterThanOrEqual(0.99);
+      // with every qparam equal, the dequantized logits are torch's bit for bit
+      expect(exact).toBe(int8_logits.length);
       const argmax = (d: ArrayLike<number>, r: number) => {
         let b = 0;
         for (let j = 1; j < 10; j++) if (d[r * 10 + j] > d[r * 10 + b]) b = j;

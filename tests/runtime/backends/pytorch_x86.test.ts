@@ -133,6 +133,7 @@ describe('conv2d_pytorch_x86 / linear_pytorch_x86', () => {
       const b = Float32Array.from({ length: g.out_channels }, () => gen.normal());
       expect([...conv2d_pytorch_x86(x, g, w, b)], JSON.stringify(s)).toEqual([...reference_conv(x, g, w, b)]);
     }
+    // small product (m·n·k ≤ 100³, OpenBLAS's generic small-matrix kernel): Σ fl(x·w) in k order, then + bias
     const x = Float32Array.from({ length: 3 * 40 }, () => gen.normal());
     const w = Float32Array.from({ length: 5 * 40 }, () => gen.normal());
     const b = Float32Array.from({ length: 5 }, () => gen.normal());
@@ -144,6 +145,44 @@ describe('conv2d_pytorch_x86 / linear_pytorch_x86', () => {
         for (let k = 0; k < 40; k++) acc = f(acc + f(x[i * 40 + k] * w[j * 40 + k]));
         expect(y[i * 5 + j]).toBe(f(b[j] + acc));
       }
+  });
+
+  it('linear above the small-matrix size follows OpenBLAS sgemm: K steps, fma chains, two accumulators in m8n4', () => {
+    // 12 × 16 × 5300: two threads (rows 0-7 / 8-15 of C = out features), K steps 320×15, 250, 250 (the rest
+    // above GEMM_Q halved); batch columns 0-7 reach the m8n4 kernel (even/odd-k accumulators, pairs only while
+    // 8 or more k remain in the step), columns 8-11 the single-chain m8n2
+    const gen = new Generator(5);
+    const [m, n, k] = [12, 16, 5300];
+    const x = Float32Array.from({ length: m * k }, () => gen.normal());
+    const w = Float32Array.from({ length: n * k }, () => gen.normal());
+    const b = Float32Array.from({ length: n }, () => gen.normal());
+    const y = new Float32Array(m * n);
+    linear_pytorch_x86(m, n, k, x, w, y, b);
+    const steps = [...Array(15).fill(320), 250, 250];
+    let two_differs = 0;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let c = b[j];
+        let single_c = b[j];
+        let k0 = 0;
+        for (const len of steps) {
+          let even = 0;
+          let odd = 0;
+          let chain = 0;
+          for (let t = 0; t < len; t++) {
+            const p = [x[i * k + k0 + t], w[j * k + k0 + t]] as const;
+            if (t < len - (len % 8) && t % 2 === 1) odd = fma_f32(p[0], p[1], odd);
+            else even = fma_f32(p[0], p[1], even);
+            chain = fma_f32(p[0], p[1], chain);
+          }
+          c = f(c + (i < 8 ? f(even + odd) : chain));
+          single_c = f(single_c + chain);
+          k0 += len;
+        }
+        expect(y[i * n + j], `${i},${j}`).toBe(c);
+        if (c !== single_c) two_differs++;
+      }
+    expect(two_differs).toBeGreaterThan(0); // the two-accumulator order is really exercised
   });
 });
 

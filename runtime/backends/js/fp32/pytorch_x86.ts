@@ -4,48 +4,29 @@
  * the bits PyTorch's observers saw. HistogramObserver's search reacts to the last bit of its input, so this
  * is what makes fxq's activation qparams equal PyTorch's (tests/compiler/quantize_fx_golden_suite.ts).
  *
- * The orders follow oneDNN's jit:avx2 kernels and were confirmed against the goldens (no PyTorch here): with
- * them, and HistogramObserver's torch-exact float32 sums (runtime/quant/cascade_sum.ts), all 14 activation
- * qparams of FmnistResNet and FmnistCNN's conv1/conv2 equal PyTorch's bit for bit, and every int8 node
- * output of the converted FmnistResNet equals the golden. Still approximate: OpenBLAS's sgemm order for
- * F.linear (FmnistCNN's fc1/fc2 scales differ in the 7th digit, their int8 outputs are still exact).
- * Slower than the default kernels: for calibration, not speed.
+ * The orders follow oneDNN's jit:avx2 kernels and OpenBLAS 0.3.21's sgemm driver and ZEN kernel, and were
+ * confirmed against the goldens (no PyTorch here): with them, and HistogramObserver's torch-exact float32 sums
+ * (cascade_sum.ts), all 14 activation qparams of FmnistResNet and those of FmnistCNN (conv1,
+ * conv2, fc1, fc2) equal PyTorch's bit for bit, and every int8 node output of the converted FmnistResNet
+ * equals the golden. Slower than the default kernels: for calibration, not speed.
  * - conv, ≥ 8 input channels per group: acc = bias; for each block of 8 channels: for kh: for kw: for c in
  *   block: acc = fma(x, w, acc)  (jit_avx2_conv_fwd_kernel_f32 on nChw8c data; padded taps are skipped).
  *   1x1 convs (jit_avx2_1x1 after the stride-2 "reduce to unit stride" copy) are the same single chain.
  * - conv, < 8 input channels per group ("flat" kernel): acc = bias; for kh: for kw: for c: fma
- * - linear: acc = Σ_k fl(x·w) in k order (separate multiply and add), then y = bias + acc
+ * - linear (openblas_sgemm.ts; addmm → OpenBLAS sgemm, C preset to the bias): m·n·k ≤ 100³: r = Σ_k fl(x·w)
+ *   in k order (separate multiply and add), y = fl(bias + r); larger: for each K step of 320 (a rest above
+ *   320 halved):
+ *   C = fl(C + fma chain over the step), or fl(C + fl(even-k chain + odd-k chain)) for the elements that
+ *   OpenBLAS's 2-thread partition sends to its two-accumulator m8n4 / m8n6 micro-kernels (sgemm_two_acc).
  */
 import type { Conv2dGeometry } from '../../types.js';
 import { conv2d_out_hw } from './conv2d.js';
+import { fma_tie } from './fma.js';
+
+export { fma_f32 } from './fma.js';
+export { linear_pytorch_x86 } from './openblas_sgemm.js';
 
 const f = Math.fround;
-
-/** fl(a·b + c) rounded once, as a hardware fma: the float32 product is exact in float64, so one rounding of
- * the float64 sum to float32 is exact except when that sum is itself a rounded tie, which is resolved here. */
-const tie_buf = new Float32Array(1);
-const tie_bits = new Int32Array(tie_buf.buffer);
-export function fma_f32(a: number, b: number, c: number): number {
-  const p = a * b;
-  const s = p + c;
-  const r = f(s);
-  // only a float64 sum lying exactly halfway between two floats can have been rounded the wrong way; such
-  // a sum is r ± half an ulp, so r + 2(s − r) is a float (the cheap test lets almost every case out here)
-  const t = r + 2 * (s - r);
-  if (f(t) !== t || r === s) return r;
-  return fma_tie(p, c, s, r);
-}
-
-function fma_tie(p: number, c: number, s: number, r: number): number {
-  const bp = s - p;
-  const err = p - (s - bp) + (c - bp);
-  if (err === 0) return r;
-  tie_buf[0] = r;
-  tie_bits[0] += s > r === r >= 0 ? 1 : -1;
-  const other = tie_buf[0];
-  if (s - r !== other - s) return r;
-  return err > 0 === other > r ? other : r;
-}
 
 const ONEDNN_IC_BLOCK = 8;
 
@@ -109,25 +90,4 @@ export function conv2d_pytorch_x86(
         }
       }
   return out;
-}
-
-/** y[m, n] = bias[n] + Σ_k fl(x[m, k]·w[n, k]) summed in k order, as F.linear on PyTorch 1.13 x86. */
-export function linear_pytorch_x86(
-  m: number,
-  n: number,
-  k: number,
-  x: Float32Array,
-  w: Float32Array,
-  y: Float32Array,
-  bias: Float32Array | null,
-): void {
-  for (let i = 0; i < m; i++) {
-    const xo = i * k;
-    for (let j = 0; j < n; j++) {
-      const wo = j * k;
-      let acc = 0;
-      for (let t = 0; t < k; t++) acc = f(acc + f(x[xo + t] * w[wo + t]));
-      y[i * n + j] = bias ? f(bias[j] + acc) : acc;
-    }
-  }
 }
