@@ -1,4 +1,7 @@
-/** prepare_fx + convert_fx on a generated model of ~1,000 traced nodes stays fast (budget 2 s; asserted with margin). */
+/**
+ * prepare_fx + convert_fx on a generated model of ~1,000 traced nodes lowers every block (its speed is measured by
+ * `npm run bench -- compiler`, not here).
+ */
 import { describe, expect, it } from 'vitest';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
@@ -25,21 +28,17 @@ class Deep extends Module {
 }
 
 describe('quantize_fx at scale', () => {
-  it('prepare_fx + convert_fx of a 1,000-node model (MinMax observers: the pipeline, not the histogram search)', () => {
+  it('prepare_fx + convert_fx of a 1,000-node model lowers all 334 blocks, one quantize at the input', () => {
     const model = new Deep(334).eval();
     const input = randn([2, 16]);
     expect(symbolic_trace(model).graph.length).toBeGreaterThanOrEqual(1000);
-    const t0 = performance.now();
     const prepared = prepare_fx(model, { '': default_qconfig }, [input]);
-    const t_prepare = performance.now() - t0;
     prepared.forward(input);
-    const t1 = performance.now();
     const q = convert_fx(prepared);
-    const t_convert = performance.now() - t1;
-    console.log(`1,000-node model: prepare_fx ${t_prepare.toFixed(0)} ms, convert_fx ${t_convert.toFixed(0)} ms`);
     expect(q.graph.nodes.filter((n) => n.target === 'quantized.add')).toHaveLength(334);
     expect(q.graph.nodes.filter((n) => n.target === 'quantize_per_tensor')).toHaveLength(1);
-    // generous margin over the 2 s budget: the machine is shared with other test files
-    expect(t_prepare + t_convert).toBeLessThan(5000);
+    const y = q.forward(input) as Tensor;
+    expect(y.dtype).toBe('float32');
+    expect(y.shape).toEqual([2, 16]);
   });
 });
