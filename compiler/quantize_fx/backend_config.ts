@@ -144,7 +144,7 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
     lowering: { kind: 'module', quantized: QLinearReLU },
   },
   // QAT modules (prepare_qat_fx swaps them in): lowered from their trained weight_fake_quant, BatchNorm
-  // folded in for ConvBn (torch's get_qnnpack_backend_config qat_module → reference/quantized module)
+  // folded in for ConvBn / LinearBn1d (torch's get_qnnpack_backend_config qat_module → reference/quantized module)
   ...(
     [
       ['nn.qat.Conv2d', nnqat.Conv2d, QConv2d],
@@ -153,6 +153,7 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
       ['nn.intrinsic.qat.ConvBnReLU2d', nniqat.ConvBnReLU2d, QConvReLU2d],
       ['nn.qat.Linear', nnqat.Linear, QLinear],
       ['nn.intrinsic.qat.LinearReLU', nniqat.LinearReLU, QLinearReLU],
+      ['nn.intrinsic.qat.LinearBn1d', nniqat.LinearBn1d, QLinear],
     ] as const
   ).map(
     ([name, module, quantized]): QuantPatternRow => ({

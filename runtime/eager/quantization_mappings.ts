@@ -46,6 +46,7 @@ export function get_default_static_quant_module_mappings(): ModuleMapping {
     [nniqat.ConvBnReLU2d, nniq.ConvReLU2d],
     [nniqat.ConvReLU2d, nniq.ConvReLU2d],
     [nniqat.LinearReLU, nniq.LinearReLU],
+    [nniqat.LinearBn1d, nnq.Linear],
   ]);
 }
 

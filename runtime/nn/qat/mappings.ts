@@ -11,6 +11,7 @@ import { Conv2d } from './conv.js';
 import { ConvBn2d, ConvBnReLU2d } from './conv_bn.js';
 import { ConvReLU2d, LinearReLU } from './fused_relu.js';
 import { Linear } from './linear.js';
+import { LinearBn1d } from './linear_bn.js';
 
 /** A QAT class as the mappings hold it: a module class with from_float(float module). */
 export type QatModuleClass = ModuleClass & { from_float(mod: Module): Module; name: string };
@@ -24,6 +25,7 @@ export function get_default_qat_module_mappings(): Map<ModuleClass, QatModuleCla
     [nni.ConvBnReLU2d, ConvBnReLU2d],
     [nni.ConvReLU2d, ConvReLU2d],
     [nni.LinearReLU, LinearReLU],
+    [nni.LinearBn1d, LinearBn1d],
   ]);
 }
 
