@@ -2,7 +2,7 @@
  * `fxq quantize`: a model file → an int8 GraphModule saved with save_quantized. Modes:
  *   static  prepare_fx → calibrate (first N training images) → convert_fx
  *   dynamic prepare_fx with a dynamic qconfig (int8 weights, activations quantized per call) → convert_fx
- *   qat     fuse_fx (BN folded) → prepare_qat_fx → fine-tune (SGD lr 1e-4, momentum 0.9, cross-entropy) on the calibration
+ *   qat     prepare_qat_fx (conv-bn / linear-bn fused with BN live) → fine-tune (SGD lr 1e-4, momentum 0.9, cross-entropy) on the calibration
  *           images for --qat-epochs → eval → convert_fx
  */
 import { performance } from 'node:perf_hooks';
@@ -10,7 +10,6 @@ import { save_quantized } from '../compiler/artifact/quantized_artifact.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { convert_fx } from '../compiler/quantize_fx/convert.js';
 import { prepare_fx, prepare_qat_fx } from '../compiler/quantize_fx/prepare.js';
-import { fuse_fx } from '../compiler/quantize_fx.js';
 import { cross_entropy } from '../runtime/nn/loss.js';
 import type { Module } from '../runtime/nn/module.js';
 import { SGD } from '../runtime/optim/sgd.js';
@@ -81,12 +80,9 @@ export function quantize_model(model: Module, example_inputs: unknown[], o: Quan
         : o.qconfig,
   );
   if (o.mode === 'qat') {
-    // BatchNorm is folded first (fuse_fx in eval mode), then trained as conv(+relu): convert_fx does not
-    // lower live-BN QAT modules (ConvBn2d …) nor nn.qat swaps yet, so a torch-style QAT of conv-bn would
-    // leave them float. Weights are quantized at convert; activations train through FakeQuantize.
-    const folded = fuse_fx(model.eval());
-    folded.train();
-    const prepared = prepare_qat_fx(folded, { '': qconfig }, example_inputs, null, { warn: false });
+    // as torch's prepare_qat_fx: conv-bn / linear-bn fuse with BatchNorm live (nn.intrinsic.qat ConvBn2d,
+    // LinearBn1d simulate its folding while training); convert folds it into the int8 weights
+    const prepared = prepare_qat_fx(model.train(), { '': qconfig }, example_inputs, null, { warn: false });
     fine_tune(prepared, o);
     prepared.eval();
     return convert_fx(prepared, { backend: o.backend });

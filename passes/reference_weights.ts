@@ -2,12 +2,15 @@
  * Contract: reference_weights(gm) — for the reference model (convert_fx is_reference): every float
  * module that convert would make int8 (node.meta.quant with a module lowering, or node.meta.dynamic)
  * gets each weight replaced by dequantize(quantize(weight)) with its qconfig's weight observer, so the
- * float ops compute with exactly the int8 weights. Mutates the modules' weights in place; graph unchanged.
+ * float ops compute with exactly the int8 weights. A QAT module (nn.qat / nn.intrinsic.qat) is first
+ * replaced by its to_float() (BatchNorm folded in for ConvBn / LinearBn) and its weights take the trained
+ * weight_fake_quant's qparams, as torch's convert does. Mutates modules in place; graph nodes unchanged.
  *
  *   before:  conv1.weight = w                      after:  conv1.weight = dequantize(quantize_per_tensor(w, s_w, 0, qint8))
  */
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import type { Module } from '../runtime/nn/module.js';
+import { is_qat_module } from '../runtime/nn/qat/mappings.js';
 import type { QConfig } from '../runtime/quant/qconfig.js';
 import { dequantize } from '../runtime/quant/qtensor.js';
 import { quantize_weight } from '../runtime/quantized/modules/from_float.js';
@@ -32,10 +35,17 @@ export function reference_weights(gm: GraphModule): GraphModule {
     const is_weighted = meta?.row.lowering.kind === 'module' || node.meta.dynamic !== undefined;
     if (!is_weighted) continue;
     const q = node.meta.qconfig as QConfig;
-    const mod = gm.get_submodule(node.target);
+    let mod = gm.get_submodule(node.target);
+    let trained_observer: unknown = null;
+    if (is_qat_module(mod)) {
+      trained_observer = (mod as unknown as { weight_fake_quant: unknown }).weight_fake_quant;
+      mod = (mod as unknown as { to_float(): Module }).to_float();
+      gm.set_submodule(node.target, mod);
+    }
     for (const [name, w] of weights_of(mod)) {
       const where = `convert_fx(is_reference): '${node.target}.${name}'`;
-      const qw = quantize_weight(new Tensor(Float32Array.from(w.data), w.shape, 'float32'), q.weight() as never, where);
+      const observer = (trained_observer ?? q.weight()) as never;
+      const qw = quantize_weight(new Tensor(Float32Array.from(w.data), w.shape, 'float32'), observer, where);
       w.data.set(dequantize(qw).data);
     }
   }

@@ -285,6 +285,15 @@ describe('LinearBn1d QAT → int8 nn.quantized.Linear', () => {
     const int8_out = no_grad(() => q.forward(x) as Tensor);
     const step = (qfc as unknown as nnq.Linear).scale;
     expect(within_one_step(int8_out, fq_out, step)).toBeGreaterThanOrEqual(0.99);
+
+    // the reference model: the QAT module becomes its to_float() (BN folded), with the int8 model's weights
+    const ref = convert_fx(prepared, { is_reference: true });
+    const rfc = ref.get_submodule('fc');
+    expect(rfc.constructor).toBe(nn.Linear);
+    const int8_w = (qfc as unknown as nnq.Linear).weight().dequantize();
+    expect([...(rfc as nn.Linear).weight.data]).toEqual([...int8_w.data]);
+    const ref_out = no_grad(() => ref.forward(x) as Tensor);
+    expect(within_one_step(ref_out, int8_out, step)).toBeGreaterThanOrEqual(0.99);
   });
 
   it('eager: fuse_modules_qat([fc, bn]) → prepare_qat → train → convert gives nnq.Linear; train mode is refused', () => {
