@@ -119,7 +119,7 @@ function qlinear(x: QInput, m: number, w: PackedQWeight, out: QOutput, y?: Uint8
   const bias_q = pw.bias ? quantize_bias(pw.bias, x.scale, pw.scales) : null;
   const acc = new Int32Array(m * n);
   gemm_i32(xc, m, k, pw.w, 0, n, bias_q, acc);
-  const mult = requant_multipliers(x.scale, pw.scales, out.scale);
+  const mult = requant_multipliers(x.scale, pw.scales, out.scale, 'js.qlinear');
   for (let r = 0; r < m; r++) for (let c = 0; c < n; c++) res[r * n + c] = requantize(acc[r * n + c], mult[c], out);
   return res;
 }
@@ -159,7 +159,7 @@ function qconv2d(x: QInput, g: Conv2dGeometry, w: PackedQWeight, out: QOutput, y
   if (res.length !== nb * co * P)
     throw new Error(`js.qconv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
   const bias_q = pw.bias ? quantize_bias(pw.bias, x.scale, pw.scales) : null;
-  const mult = requant_multipliers(x.scale, pw.scales, out.scale);
+  const mult = requant_multipliers(x.scale, pw.scales, out.scale, 'js.qconv2d');
   const K = pw.k;
   // im2col of (x − x_zp) per image and group as [P, K] rows (one per output pixel); padding contributes
   // x_zp − x_zp = 0, as qnnpack's zero buffer does

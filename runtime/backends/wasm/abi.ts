@@ -67,6 +67,7 @@ export interface WasmExports {
     zp: number,
     lo: number,
     hi: number,
+    exact: number,
   ): void;
   im2col_pairs_q16(
     x: number,
@@ -88,6 +89,76 @@ export interface WasmExports {
     out: number,
   ): void;
   pairs_bytes(P: number, k: number): number;
+  pad_planes_bytes(cg: number, Hp: number, Wp: number): number;
+  pad_planes_q16(
+    x: number,
+    H: number,
+    W: number,
+    c0: number,
+    cg: number,
+    ph: number,
+    pw: number,
+    Hp: number,
+    Wp: number,
+    zp: number,
+    out: number,
+  ): void;
+  im2col_pairs_s1(
+    pad: number,
+    cg: number,
+    Hp: number,
+    Wp: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    dh: number,
+    dw: number,
+    OH: number,
+    OW: number,
+    out: number,
+  ): void;
+  qdirect_planes(
+    x: number,
+    c0: number,
+    cg: number,
+    H: number,
+    W: number,
+    ph: number,
+    pw: number,
+    sh: number,
+    sw: number,
+    Hq: number,
+    Wq: number,
+    kh: number,
+    kw: number,
+    dh: number,
+    dw: number,
+    zp: number,
+    out: number,
+    slack: number,
+  ): void;
+  qdirect_pack_w(w: number, CO: number, kp: number, cg: number, taps: number, rsc: number, out: number): void;
+  qdirect_w_bytes(CO: number, cg: number, taps: number): number;
+  qconv_direct(
+    CO: number,
+    NP: number,
+    wp: number,
+    x: number,
+    offs: number,
+    bias: number,
+    mult: number,
+    zp: number,
+    lo: number,
+    hi: number,
+    y: number,
+    P: number,
+    N: number,
+    map: number,
+    exact: number,
+    stage: number,
+    Wq: number,
+    OW: number,
+  ): void;
   qdepthwise_pairs(
     x: number,
     C: number,
@@ -413,6 +484,13 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'qconv_pairs',
   'im2col_pairs_q16',
   'pairs_bytes',
+  'pad_planes_bytes',
+  'pad_planes_q16',
+  'im2col_pairs_s1',
+  'qdirect_planes',
+  'qdirect_pack_w',
+  'qdirect_w_bytes',
+  'qconv_direct',
   'qdepthwise_pairs',
   'depthwise_pairs_bytes',
   'depthwise_f32',

@@ -1,8 +1,10 @@
 /**
  * The wasm backend's Int8Kernels: weights packed once into wasm memory as int16 rows (w − w_zp, k padded
- * to 8, n padded to 4), activations widened per call, the dot_i16x8 GEMM (assembly/qgemm.ts), im2col for
- * conv and a direct path for depthwise. The scalar numerics (bias quantization, multipliers, validation)
- * are the js reference's own functions, so both backends agree bit for bit by construction there.
+ * to 8, n padded to 4), activations widened per call, the dot_i16x8 GEMM (assembly/qgemm.ts), and conv by
+ * shape: direct on channel-pair planes (assembly/qconv_direct.ts), tap pairs for one input channel per
+ * group (assembly/qconv_pairs.ts), im2col + GEMM for long reductions, a direct path for depthwise. The
+ * scalar numerics (bias quantization, multipliers, validation) are the js reference's own functions, so
+ * both backends agree bit for bit by construction there.
  */
 import {
   check_qinput,
@@ -14,6 +16,7 @@ import {
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
 import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
+import { type DirectWeight, make_direct_qconv } from './int8_direct.js';
 import { make_wasm_pool_add } from './int8_pool_add.js';
 import type { WasmInstance } from './module.js';
 
@@ -22,6 +25,19 @@ const MODE_CH_ROW = 1;
 const MODE_ACC_I32 = 2;
 /** Conv reductions up to this (padded) length use the pixels-along-lanes kernel instead of im2col + GEMM. */
 const PAIRS_MAX_KP = 64;
+/**
+ * Longest reduction (cin/groups·kh·kw) of a dense conv run directly on channel-pair planes
+ * (assembly/qconv_direct.ts); longer ones keep im2col + the GEMM (equal speed at 1152 on ResNet-18's
+ * 128-channel 3×3, the GEMM's aligned loads ahead past it).
+ */
+const DIRECT_MAX_K = 1152;
+
+/**
+ * How a dense or grouped (not depthwise) qconv2d runs: 'auto' picks by shape; 'direct' (channel-pair
+ * planes, needs ≥ 2 input channels per group), 'gemm' (im2col + qgemm) and 'pairs' (tap pairs) pin a
+ * path where it applies (benchmarks and tests).
+ */
+export type WasmQConvStrategy = 'auto' | 'direct' | 'gemm' | 'pairs';
 
 /** A weight packed into one wasm instance's memory (freed when the object is garbage collected). */
 export interface WasmPackedQWeight extends PackedQWeight {
@@ -42,6 +58,8 @@ export interface WasmPackedQWeight extends PackedQWeight {
    * im2col copies contiguous channel runs from an NHWC plane.
    */
   layout: string;
+  /** The direct conv path's packed copy (assembly/qconv_direct.ts), made on first use. */
+  direct?: DirectWeight;
 }
 
 /** Permutes every row of a packed weight in place from k order (c, r, s) to (r, s, c), or back. */
@@ -79,13 +97,31 @@ interface ChannelParams {
   out_scale: number;
   bias_q: Int32Array;
   mult: Float32Array;
+  /**
+   * 1 when every possible accumulator (|Σ| ≤ k·255² plus |bias|) requantizes to |v| ≤ 2^22 with no int32
+   * wrap-around, so the conv kernels can skip the float clamp (assembly/requant.ts requant_x16), else 0.
+   */
+  exact: number;
+}
+
+/** Below 2^22 = 4194304 with room for the two float32 roundings of fround(fround(acc)·mult). */
+const EXACT_BOUND = 4_000_000;
+
+/** requant_x16's `exact` condition for a weight with reduction length k (see ChannelParams). */
+function exact_requant(k: number, bias_q: Int32Array, mult: Float32Array, n: number): number {
+  for (let i = 0; i < n; i++) {
+    const acc = k * 255 * 255 + Math.abs(bias_q[i]);
+    if (acc > 2147483647 || acc * mult[i] > EXACT_BOUND) return 0;
+  }
+  return 1;
 }
 
 /** Creates the int8 kernels bound to one instance. */
-export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
+export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy = 'auto'): Int8Kernels {
   const { exports: wx, heap } = inst;
   const cache = new WeakMap<WasmPackedQWeight, ChannelParams>();
   const registry = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => heap.free(b.ptr, b.bytes));
+  const direct_conv = make_direct_qconv(inst, registry);
 
   function unpack(w: PackedQWeight, op: string): WasmPackedQWeight {
     const pw = w as WasmPackedQWeight;
@@ -106,8 +142,8 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     const bias_q = new Int32Array(pw.n4);
     if (pw.bias) bias_q.set(quantize_bias(pw.bias, x_scale, pw.scales));
     const mult = new Float32Array(pw.n4);
-    mult.set(requant_multipliers(x_scale, pw.scales, out_scale));
-    const p = { x_scale, out_scale, bias_q, mult };
+    mult.set(requant_multipliers(x_scale, pw.scales, out_scale, 'wasm int8 conv/linear'));
+    const p = { x_scale, out_scale, bias_q, mult, exact: exact_requant(pw.k, bias_q, mult, pw.n) };
     cache.set(pw, p);
     return p;
   }
@@ -200,36 +236,44 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
     const [sh, sw] = g.stride;
     const [ph, pwd] = g.padding;
     const [dh, dw] = g.dilation;
+    const x_img = ci * H * W;
+    const y_img = co * P;
     const p = channel_params(pw, x.scale, out.scale);
     const depthwise = cig === 1 && groups === ci && groups > 1;
+    if (!depthwise && cig >= 2 && (strategy === 'direct' || (strategy === 'auto' && pw.k <= DIRECT_MAX_K))) {
+      // the direct copy reads the rows in k order (c, r, s) or (r, s, c) for this kernel size
+      if (pw.layout !== 'c' && pw.layout !== `rsc:${kh}x${kw}`) set_layout(pw, 'c');
+      direct_conv(x, g, pw, p, out, res, oh, ow, cig, cog);
+      return res;
+    }
     // short reductions: pixels along the lanes, no horizontal sums (assembly/qconv_pairs.ts)
-    const pairs = !depthwise && pw.kp <= PAIRS_MAX_KP;
+    const pairs = !depthwise && strategy !== 'gemm' && (pw.kp <= PAIRS_MAX_KP || strategy === 'pairs');
     const gemm = !depthwise && !pairs;
-    // padded NHWC plane of one group (+16 bytes: im2col's chunked copies read past a segment)
+    // padded NHWC plane of one group (+16 bytes: im2col's chunked copies read past a segment), or for
+    // stride-1 pairs the padded int16 planes im2col_pairs_s1 copies runs of eight pixels from
+    const Hp = H + 2 * ph;
     const Wp = W + 2 * pwd;
-    const plane = gemm ? (H + 2 * ph) * Wp * cig * 2 + 16 : 0;
+    const pairs_s1 = pairs && sw === 1;
+    const plane = gemm ? Hp * Wp * cig * 2 + 16 : pairs_s1 ? wx.pad_planes_bytes(cig, Hp, Wp) : 0;
     const work = depthwise
       ? wx.depthwise_pairs_bytes(H, W, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow)
       : pairs
-        ? wx.pairs_bytes(P, pw.k)
+        ? wx.pairs_bytes(P, pw.k) + 32
         : round_up(P, 4) * pw.kp * 2 + 32;
     set_layout(pw, gemm && kh * kw > 1 ? `rsc:${kh}x${kw}` : 'c');
     const part_bytes = gemm ? wx.qgemm_part_bytes(cog, P, pw.kp) : 0;
-    heap.begin(
-      scratch_bytes(nb * ci * H * W, nb * co * P + 16, p.bias_q.byteLength, p.mult.byteLength, work, plane, part_bytes),
-    );
-    const xp = heap.take(nb * ci * H * W);
+    heap.begin(scratch_bytes(x_img, y_img + 16, p.bias_q.byteLength, p.mult.byteLength, work, plane, part_bytes));
+    const xb = heap.take(x_img);
     // 16 spare bytes: the depthwise kernel stores whole 16-byte rows (assembly/depthwise_pairs.ts)
-    const yp = heap.take(nb * co * P + 16);
+    const yb = heap.take(y_img + 16);
     const [bp, mp] = put_params(p);
     const wk = heap.take(work);
     const pad = heap.take(plane);
     const part = heap.take(part_bytes);
-    heap.u8.set(x.data, xp);
     const [zp, lo, hi] = out_args(out);
+    // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
     for (let b = 0; b < nb; b++) {
-      const xb = xp + b * ci * H * W;
-      const yb = yp + b * co * P;
+      heap.u8.set(x.data.subarray(b * x_img, (b + 1) * x_img), xb);
       if (depthwise) {
         // two taps per i32x4.dot_i16x8_s lane pair (assembly/depthwise_pairs.ts)
         wx.qdepthwise_pairs(
@@ -259,12 +303,18 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
           yb,
           wk,
         );
+        res.set(heap.u8.subarray(yb, yb + y_img), b * y_img);
         continue;
       }
       for (let gi = 0; gi < groups; gi++) {
         const r0 = gi * cog;
         if (pairs) {
-          wx.im2col_pairs_q16(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, wk);
+          if (pairs_s1) {
+            wx.pad_planes_q16(xb, H, W, gi * cig, cig, ph, pwd, Hp, Wp, x.zero_point, pad);
+            wx.im2col_pairs_s1(pad, cig, Hp, Wp, kh, kw, sh, dh, dw, oh, ow, wk);
+          } else {
+            wx.im2col_pairs_q16(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, wk);
+          }
           wx.qconv_pairs(
             pw.ptr + r0 * pw.kp * 2,
             wk,
@@ -279,6 +329,7 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
             zp,
             lo,
             hi,
+            p.exact,
           );
           continue;
         }
@@ -301,8 +352,8 @@ export function make_wasm_int8(inst: WasmInstance): Int8Kernels {
           part,
         );
       }
+      res.set(heap.u8.subarray(yb, yb + y_img), b * y_img);
     }
-    res.set(heap.u8.subarray(yp, yp + nb * co * P));
     return res;
   }
 

@@ -152,7 +152,8 @@ describe('int8 conformance: wasm equals js bit for bit', () => {
       }),
       { numRuns: RUNS },
     );
-    // both conv kernels were exercised: im2col + GEMM (k > 64) as well as the pair kernel
+    // short (k ≤ 64: the pair kernel, or the direct conv for ≥ 2 channels per group) and long reductions
+    // were exercised; each forced path (direct / pairs / GEMM) is checked in wasm_qconv_paths.test.ts
     expect(long).toBeGreaterThan(30);
   });
 

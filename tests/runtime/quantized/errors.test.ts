@@ -53,6 +53,10 @@ describe('int8 errors', () => {
     expect(() =>
       js_int8.qlinear({ data: new Uint8Array(8), scale: 0.1, zero_point: 0 }, 2, p, { ...out, qmin: 10, qmax: 5 }),
     ).toThrow(/clamp \[10, 5\]/);
+    // an output scale so small that x_scale·w_scale/out_scale overflows float32
+    expect(() =>
+      js_int8.qlinear({ data: new Uint8Array(8), scale: 1e30, zero_point: 0 }, 2, p, { ...out, scale: 1e-30 }),
+    ).toThrow(/js.qlinear: requantization multiplier .* overflows float32 \(output channel 0\)/);
   });
 
   it('ops: a float tensor, a qint8 activation, mismatched features or channels', () => {

@@ -30,10 +30,25 @@ export function quantize_bias(bias: Float32Array, x_scale: number, w_scales: Flo
   return out;
 }
 
-/** qnnpack's requantization scales: fround(fround(x_scale · w_scale[n]) / out_scale). */
-export function requant_multipliers(x_scale: number, w_scales: Float32Array, out_scale: number): Float32Array {
+/**
+ * qnnpack's requantization scales: fround(fround(x_scale · w_scale[n]) / out_scale). A multiplier that is
+ * not a finite float32 (an output scale tiny next to x_scale · w_scale) is refused: no rounding of it is
+ * meaningful, and the backends would disagree on 0 · ∞.
+ */
+export function requant_multipliers(
+  x_scale: number,
+  w_scales: Float32Array,
+  out_scale: number,
+  op = 'requantize',
+): Float32Array {
   const m = new Float32Array(w_scales.length);
-  for (let i = 0; i < m.length; i++) m[i] = fround(fround(fround(x_scale) * w_scales[i]) / fround(out_scale));
+  for (let i = 0; i < m.length; i++) {
+    m[i] = fround(fround(fround(x_scale) * w_scales[i]) / fround(out_scale));
+    if (!Number.isFinite(m[i]))
+      throw new Error(
+        `${op}: requantization multiplier x_scale·w_scale/out_scale = ${x_scale}·${w_scales[i]}/${out_scale} overflows float32 (output channel ${i}); the output scale is too small`,
+      );
+  }
   return m;
 }
 

@@ -2,7 +2,8 @@
 // (runtime/backends/wasm/index.ts) owns all memory and passes raw byte offsets.
 export { qgemm, qgemm_part_bytes } from './qgemm';
 export { widen_rows_u8, nhwc_pad_q16, im2col_rows_q16 } from './qpack';
-export { qconv_pairs, im2col_pairs_q16, pairs_bytes } from './qconv_pairs';
+export { qconv_pairs, im2col_pairs_q16, pairs_bytes, pad_planes_q16, pad_planes_bytes, im2col_pairs_s1 } from './qconv_pairs';
+export { qdirect_planes, qdirect_pack_w, qdirect_w_bytes, qconv_direct } from './qconv_direct';
 export { depthwise_f32, depthwise_scratch_bytes } from './depthwise';
 export { sgemm_packed, pack_b_f32, transpose_f32, im2col_f32_packed } from './sgemm';
 export { sgemv_t, sgemv_n } from './sgemv';
