@@ -71,3 +71,60 @@ export function conv_geometry_of(r: ConvRecord): Conv2dGeometry {
     groups: r.groups,
   };
 }
+
+type Range = [number, number];
+
+/** Ranges of a random convolution (inclusive); `cig` may list several ranges (short and long reductions). */
+export interface ConvRanges {
+  groups: Range;
+  cig: Range[];
+  cog: Range;
+  kh: Range;
+  kw: Range;
+  /** stride, both axes */
+  stride: Range;
+  /** padding, both axes */
+  padding: Range;
+  dh: Range;
+  dw: Range;
+  /** rows / columns beyond the smallest input the (dilated) kernel fits */
+  extra_h: Range;
+  extra_w: Range;
+  /** also draw depthwise convs (one input channel per group) */
+  depthwise?: boolean;
+}
+
+/** Random Conv2dGeometry (batch 1–2) within `r`, the input always large enough for the dilated kernel. */
+export function conv_geometry_arb(r: ConvRanges): fc.Arbitrary<Conv2dGeometry> {
+  const int = ([min, max]: Range) => fc.integer({ min, max });
+  return fc
+    .record({
+      batch: fc.integer({ min: 1, max: 2 }),
+      groups: int(r.groups),
+      cig: fc.oneof(...r.cig.map(int)),
+      cog: int(r.cog),
+      depthwise: r.depthwise ? fc.boolean() : fc.constant(false),
+      kh: int(r.kh),
+      kw: int(r.kw),
+      sh: int(r.stride),
+      sw: int(r.stride),
+      ph: int(r.padding),
+      pw: int(r.padding),
+      dh: int(r.dh),
+      dw: int(r.dw),
+      extra_h: int(r.extra_h),
+      extra_w: int(r.extra_w),
+    })
+    .map((x): Conv2dGeometry => {
+      const min_h = Math.max(1, x.dh * (x.kh - 1) + 1 - 2 * x.ph);
+      const min_w = Math.max(1, x.dw * (x.kw - 1) + 1 - 2 * x.pw);
+      return conv_geometry_of({
+        ...x,
+        // depthwise: one input channel per group (groups = in_channels, optional channel multiplier cog)
+        groups: x.depthwise ? x.groups * x.cig : x.groups,
+        cig: x.depthwise ? 1 : x.cig,
+        in_h: min_h + x.extra_h,
+        in_w: min_w + x.extra_w,
+      });
+    });
+}

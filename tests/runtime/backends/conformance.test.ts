@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { js_backend } from '../../../runtime/backends/js/index.js';
 import type { Conv2dGeometry, QOutput, QWeightSource } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
-import { conv_geometry_of, first_diff, ints, lcg, uniform_f32, zp_i8, zp_u8 } from './_arbitraries.js';
+import { conv_geometry_arb, first_diff, ints, lcg, uniform_f32, zp_i8, zp_u8 } from './_arbitraries.js';
 
 const wasm = load_wasm_backend();
 const js = js_backend;
@@ -50,37 +50,23 @@ function make_out(q: QParams, x_scale: number, w: QWeightSource, k: number, rnd:
   return { scale, zero_point: q.out_zp, qmin: a, qmax: b };
 }
 
-const conv_geometry = fc
-  .record({
-    batch: fc.integer({ min: 1, max: 2 }),
-    groups: fc.integer({ min: 1, max: 3 }),
-    cig: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 8, max: 16 })),
-    cog: fc.integer({ min: 1, max: 5 }),
-    depthwise: fc.boolean(),
-    kh: fc.integer({ min: 1, max: 3 }),
-    kw: fc.integer({ min: 1, max: 3 }),
-    sh: fc.integer({ min: 1, max: 3 }),
-    sw: fc.integer({ min: 1, max: 3 }),
-    ph: fc.integer({ min: 0, max: 2 }),
-    pw: fc.integer({ min: 0, max: 2 }),
-    dh: fc.integer({ min: 1, max: 2 }),
-    dw: fc.integer({ min: 1, max: 2 }),
-    extra_h: fc.integer({ min: 0, max: 12 }),
-    extra_w: fc.integer({ min: 0, max: 17 }),
-  })
-  .map((r): Conv2dGeometry => {
-    // depthwise: one input channel per group (groups = in_channels, optional channel multiplier cog)
-    const groups = r.depthwise ? r.groups * r.cig : r.groups;
-    const min_h = Math.max(1, r.dh * (r.kh - 1) + 1 - 2 * r.ph);
-    const min_w = Math.max(1, r.dw * (r.kw - 1) + 1 - 2 * r.pw);
-    return conv_geometry_of({
-      ...r,
-      groups,
-      cig: r.depthwise ? 1 : r.cig,
-      in_h: min_h + r.extra_h,
-      in_w: min_w + r.extra_w,
-    });
-  });
+const conv_geometry = conv_geometry_arb({
+  groups: [1, 3],
+  cig: [
+    [1, 4],
+    [8, 16],
+  ],
+  cog: [1, 5],
+  depthwise: true,
+  kh: [1, 3],
+  kw: [1, 3],
+  stride: [1, 3],
+  padding: [0, 2],
+  dh: [1, 2],
+  dw: [1, 2],
+  extra_h: [0, 12],
+  extra_w: [0, 17],
+});
 
 /** One random qlinear case [m, k] × [n, k]ᵀ: weight, input and output qparams, all drawn from `q.seed`. */
 function linear_case(m: number, n: number, k: number, q: QParams) {

@@ -11,7 +11,7 @@ import type { Conv2dGeometry } from '../../../runtime/backends/types.js';
 import type { WasmExports } from '../../../runtime/backends/wasm/abi.js';
 import { make_wasm_conv2d, type WasmConvStrategy } from '../../../runtime/backends/wasm/fp32_conv.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
-import { type ConvRecord, conv_geometry_of, first_diff, lcg, uniform_f32 } from './_arbitraries.js';
+import { type ConvRecord, conv_geometry_arb, conv_geometry_of, first_diff, lcg, uniform_f32 } from './_arbitraries.js';
 
 const wasm = load_wasm_backend();
 
@@ -59,28 +59,22 @@ function operands(g: Conv2dGeometry, seed: number, with_bias: boolean) {
 }
 
 /** Dense and grouped convs: strides and dilations to 3, padding past the kernel, 1-wide maps, long reductions. */
-const dense_geometry = fc
-  .record({
-    batch: fc.integer({ min: 1, max: 2 }),
-    groups: fc.integer({ min: 1, max: 3 }),
-    cig: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 30, max: 40 })),
-    cog: fc.integer({ min: 1, max: 9 }),
-    kh: fc.integer({ min: 1, max: 3 }),
-    kw: fc.integer({ min: 1, max: 4 }),
-    sh: fc.integer({ min: 1, max: 3 }),
-    sw: fc.integer({ min: 1, max: 3 }),
-    ph: fc.integer({ min: 0, max: 3 }),
-    pw: fc.integer({ min: 0, max: 3 }),
-    dh: fc.integer({ min: 1, max: 3 }),
-    dw: fc.integer({ min: 1, max: 2 }),
-    extra_h: fc.integer({ min: 0, max: 9 }),
-    extra_w: fc.integer({ min: 0, max: 13 }),
-  })
-  .map((r): Conv2dGeometry => {
-    const min_h = Math.max(1, r.dh * (r.kh - 1) + 1 - 2 * r.ph);
-    const min_w = Math.max(1, r.dw * (r.kw - 1) + 1 - 2 * r.pw);
-    return conv_geometry_of({ ...r, in_h: min_h + r.extra_h, in_w: min_w + r.extra_w });
-  });
+const dense_geometry = conv_geometry_arb({
+  groups: [1, 3],
+  cig: [
+    [1, 5],
+    [30, 40],
+  ],
+  cog: [1, 9],
+  kh: [1, 3],
+  kw: [1, 4],
+  stride: [1, 3],
+  padding: [0, 3],
+  dh: [1, 3],
+  dw: [1, 2],
+  extra_h: [0, 9],
+  extra_w: [0, 13],
+});
 
 describe('wasm fp32 conv2d strategies', () => {
   const shifted = counted('shifted');

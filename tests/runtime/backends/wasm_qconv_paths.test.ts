@@ -12,7 +12,7 @@ import { js_backend } from '../../../runtime/backends/js/index.js';
 import type { Conv2dGeometry, Int8Kernels, QOutput, QWeightSource } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { make_wasm_int8, type WasmQConvStrategy } from '../../../runtime/backends/wasm/int8.js';
-import { conv_geometry_of, first_diff, ints, lcg, zp_i8, zp_u8 } from './_arbitraries.js';
+import { conv_geometry_arb, first_diff, ints, lcg, zp_i8, zp_u8 } from './_arbitraries.js';
 
 const wasm = load_wasm_backend();
 const js = js_backend;
@@ -25,28 +25,22 @@ const kernels: Record<WasmQConvStrategy, Int8Kernels> = {
 };
 
 /** Dense and grouped geometries with rows wide enough for the vector plane builders (8 and 16 columns). */
-const geometry = fc
-  .record({
-    batch: fc.integer({ min: 1, max: 2 }),
-    groups: fc.integer({ min: 1, max: 2 }),
-    cig: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 6, max: 20 })),
-    cog: fc.integer({ min: 1, max: 9 }),
-    kh: fc.integer({ min: 1, max: 3 }),
-    kw: fc.integer({ min: 1, max: 4 }),
-    sh: fc.integer({ min: 1, max: 3 }),
-    sw: fc.integer({ min: 1, max: 3 }),
-    ph: fc.integer({ min: 0, max: 2 }),
-    pw: fc.integer({ min: 0, max: 2 }),
-    dh: fc.integer({ min: 1, max: 2 }),
-    dw: fc.integer({ min: 1, max: 2 }),
-    extra_h: fc.integer({ min: 0, max: 9 }),
-    extra_w: fc.integer({ min: 0, max: 40 }),
-  })
-  .map((r): Conv2dGeometry => {
-    const min_h = Math.max(1, r.dh * (r.kh - 1) + 1 - 2 * r.ph);
-    const min_w = Math.max(1, r.dw * (r.kw - 1) + 1 - 2 * r.pw);
-    return conv_geometry_of({ ...r, in_h: min_h + r.extra_h, in_w: min_w + r.extra_w });
-  });
+const geometry = conv_geometry_arb({
+  groups: [1, 2],
+  cig: [
+    [1, 5],
+    [6, 20],
+  ],
+  cog: [1, 9],
+  kh: [1, 3],
+  kw: [1, 4],
+  stride: [1, 3],
+  padding: [0, 2],
+  dh: [1, 2],
+  dw: [1, 2],
+  extra_h: [0, 9],
+  extra_w: [0, 40],
+});
 
 const qparams = fc.record({
   seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
