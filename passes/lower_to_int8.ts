@@ -16,10 +16,14 @@
  *            add = add(dq_a, dq_b);  relu2 = relu2(add);  q = quantize_per_tensor(relu2, relu2_scale_0, relu2_zero_point_0, 'quint8')
  *   after:   add_relu = quantized.add_relu(a, b, relu2_scale_0, relu2_zero_point_0)   // the qparams stay buffers
  *
+ *   before:  dequantize_2 = conv1.dequantize();  mul = dequantize_2.mul(0.5);  quantize_per_tensor_3 = ...
+ *   after:   mul = quantized.mul_scalar(conv1, 0.5)   // output qparams of its own (0.5·s, z): no quantize
+ *
  * Lowered nodes carry meta.qparams (their output's scale / zero point).
  */
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import type { Argument, Node } from '../compiler/ir/node.js';
+import type { QuantPatternRow } from '../compiler/quantize_fx/backend_config.js';
 import type { DynamicPatternRow } from '../compiler/quantize_fx/dynamic_patterns.js';
 import type { Module } from '../runtime/nn/module.js';
 import { FixedQParamsObserver } from '../runtime/quant/simple_observers.js';
@@ -59,8 +63,12 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
     );
     return;
   }
-  const qp = q.meta.qparams as NodeQParams;
   const low = row.lowering;
+  // an op that keeps its input's qparams ('share': pools, flatten, relu, …) outputs the input's runtime qparams:
+  // the shared observer's, unless the input set its own (quantized.add_scalar / mul_scalar)
+  const keeps_input_qparams =
+    row.observation === 'share' && ins.length === 1 && !(low.kind === 'function' && low.takes_qparams);
+  const qp = ((keeps_input_qparams ? ins[0].meta.qparams : undefined) ?? q.meta.qparams) as NodeQParams;
   const mod = node.op === 'call_module' ? gm.get_submodule(node.target) : null;
   if (low.kind === 'none') {
     warnings.push(
@@ -91,6 +99,10 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
     graph.erase_node(q);
     return;
   }
+  if (low.kind === 'own_qparams') {
+    lower_own_qparams(gm, node, meta, ins[0], q, warnings);
+    return;
+  }
   const extra = low.args(node, mod) as Argument[];
   if (low.takes_qparams) {
     const inputs: Argument[] = row.inputs === 'list' ? [ins] : ins;
@@ -118,6 +130,42 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
   node.meta.qparams = qp;
   q.replace_all_uses_with(node);
   graph.erase_node(q);
+}
+
+/**
+ * An op whose int8 form sets its own output qparams (quantized.add_scalar / mul_scalar, as torch 1.13's
+ * _lower_quantized_binary_op): `op(x_q, c)` replaces dequantize → op [→ relu] → quantize, the quantize's
+ * qparams (the shared observer's) are dropped, and meta.qparams is what the kernel will produce for the
+ * input's qparams, so remove_redundant_qdq keeps a requantize that is still needed.
+ */
+function lower_own_qparams(
+  gm: GraphModule,
+  node: Node,
+  meta: QuantMeta,
+  input: Node,
+  q: Node,
+  warnings: string[],
+): void {
+  const graph = gm.graph;
+  const { row, last } = meta;
+  const low = row.lowering as Extract<QuantPatternRow['lowering'], { kind: 'own_qparams' }>;
+  const in_qp = input.meta.qparams as NodeQParams | undefined;
+  if (!in_qp) {
+    warnings.push(`node '${node.name}' (${row.name}): its input '${input.name}' has no known qparams; kept in float`);
+    return;
+  }
+  const extra = low.args(node) as Argument[];
+  const own = low.out_qparams(in_qp, extra);
+  const name = last === node ? node.name : row.name;
+  if (last === node) graph.rename_node(node, `${node.name}_float`);
+  const lowered = graph.inserting_before(q, () =>
+    graph.create_node('call_function', low.op, [input, ...extra], {}, name),
+  );
+  lowered.meta.qparams = { scale: own.scale, zero_point: own.zero_point, dtype: in_qp.dtype } satisfies NodeQParams;
+  q.replace_all_uses_with(lowered);
+  graph.erase_node(q);
+  if (last !== node) graph.erase_node(last);
+  graph.erase_node(node);
 }
 
 /** Lowers every matched pattern of gm (see the header); appends "kept in float" notes to `warnings`. */

@@ -2,7 +2,10 @@
  * The declarative quantization pattern table (torch 1.13's backend_config for qnnpack, rewritten as data):
  * for each float op — a module class, a function op name or a Tensor method — how prepare observes it
  * (observation type) and what convert lowers it to (int8 module, int8 functional op, identity or none); the dynamic table is dynamic_patterns.ts.
- * The fused-ReLU variants of binary ops (add → add_relu, mul → mul_relu) come from one parametrised rule.
+ * The fused-ReLU variants of binary ops (add → add_relu, mul → mul_relu) come from one parametrised rule;
+ * a binary op with one tensor and one number (`x.mul(0.5)`, `add(1, x)`) has rows of its own, as torch's
+ * num_tensor_args_to_observation_type: output observer shared with the input, lowered to
+ * quantized.add_scalar / mul_scalar[_relu], whose output qparams are the kernel's own.
  */
 import { ConvReLU2d as FloatConvReLU2d, LinearReLU as FloatLinearReLU } from '../../runtime/nn/intrinsic/fused.js';
 import { Hardtanh, ReLU, ReLU6, Sigmoid, Softmax, Tanh } from '../../runtime/nn/layers/activation.js';
@@ -13,6 +16,7 @@ import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers
 import type { Module } from '../../runtime/nn/module.js';
 import * as nnqat from '../../runtime/nn/qat/index.js';
 import * as nniqat from '../../runtime/nn/qat/intrinsic.js';
+import { add_scalar_plan, mul_scalar_qparams } from '../../runtime/quantized/functional/scalar_binary.js';
 import { Conv2d as QConv2d, ConvReLU2d as QConvReLU2d } from '../../runtime/quantized/modules/conv.js';
 import { Linear as QLinear, LinearReLU as QLinearReLU } from '../../runtime/quantized/modules/linear.js';
 import type { Node } from '../ir/node.js';
@@ -37,6 +41,13 @@ export interface OpMatcher {
   method?: string;
 }
 
+/** A quantized value's qparams as convert knows them (passes/convert_observers' NodeQParams). */
+export interface RowQParams {
+  scale: number;
+  zero_point: number;
+  dtype: string;
+}
+
 /** How convert lowers a matched op. */
 export type Lowering =
   /** an int8 module built by from_float from the observed float module */
@@ -48,6 +59,17 @@ export type Lowering =
   | { kind: 'keep' }
   /** a 'quantized.*' function; `args` maps the float node (and its module) to the int8 op's extra args */
   | { kind: 'function'; op: string; args: (node: Node, mod: Module | null) => unknown[]; takes_qparams?: boolean }
+  /**
+   * a 'quantized.*' function whose output qparams are its own, derived from its input's and its args
+   * (quantized.add_scalar / mul_scalar): the quantize after the op is dropped, not passed to it
+   */
+  | {
+      kind: 'own_qparams';
+      op: string;
+      args: (node: Node) => unknown[];
+      /** The output (scale, zero_point) the op will produce for an input quantized at `input`. */
+      out_qparams: (input: RowQParams, args: unknown[]) => { scale: number; zero_point: number };
+    }
   /** the int8 op is the identity on quantized tensors (dropout in eval) */
   | { kind: 'identity' }
   /** no int8 kernel: kept in float between dequantize and quantize */
@@ -61,8 +83,13 @@ export interface QuantPatternRow {
   op: OpMatcher;
   /** For fused rows: the relu node that follows `op` (op has one user); the observer goes after the relu. */
   relu?: OpMatcher;
-  /** Which tensor args are quantized inputs: 'first', 'tensors' (every Node arg), 'list' (the list in arg 0). */
-  inputs: 'first' | 'tensors' | 'list';
+  /**
+   * Which tensor args are quantized inputs: 'first', 'tensors' (every Node arg; two for a binary op),
+   * 'list' (the list in arg 0), 'one_tensor' (the one Node operand of a tensor ⊕ number op).
+   */
+  inputs: 'first' | 'tensors' | 'list' | 'one_tensor';
+  /** Further condition on the op node (beyond `op`) for the row to apply: the operands' kinds. */
+  accepts?: (node: Node) => boolean;
   observation: ObservationType;
   /** For 'fixed': the output qparams (torch's default_fixed_qparams_range_*). */
   fixed_qparams?: { scale: number; zero_point: number };
@@ -100,6 +127,63 @@ function binary_rows(base: string, matchers: OpMatcher[]): QuantPatternRow[] {
   }
   return rows;
 }
+
+/** The two operands of a binary op node: after the tensor for a call_method (args[0] is self). */
+const operands = (n: Node): unknown[] => n.args.slice(0, 2);
+const is_node = (a: unknown): boolean => typeof a === 'object' && a !== null && 'users' in a && 'graph' in a;
+/** The number operand of a tensor ⊕ number node (either order, as torch's `.Scalar` / `.Scalar2` overloads). */
+const scalar_operand = (n: Node): number => operands(n).find((a) => !is_node(a)) as number;
+
+/**
+ * tensor ⊕ finite number, add without a non-unit alpha (torch's lowering would drop it): torch 1.13's
+ * num_tensor_args_to_observation_type {1: OUTPUT_SHARE_OBSERVER_WITH_INPUT}.
+ */
+function one_tensor_and_number(n: Node): boolean {
+  const ops = operands(n);
+  if (ops.length !== 2 || ops.filter(is_node).length !== 1) return false;
+  const c = scalar_operand(n);
+  if (typeof c !== 'number' || !Number.isFinite(c)) return false;
+  const opt = n.args[2] ?? n.kwargs.alpha;
+  const alpha = typeof opt === 'object' && opt !== null ? (opt as { alpha?: unknown }).alpha : opt;
+  return alpha === undefined || alpha === 1;
+}
+
+/**
+ * The rows of a binary op with one tensor and one Python number (`x * 0.5`, `torch.add(1, x)`) and their
+ * fused-relu variants: the output shares the input's observer (torch 1.13), and convert lowers to
+ * `quantized.<base>_scalar[_relu](x, c)`, whose output qparams are the kernel's own (`out_qparams`).
+ */
+function scalar_binary_rows(
+  base: 'add' | 'mul',
+  matchers: OpMatcher[],
+  out_qparams: (input: RowQParams, c: number) => { scale: number; zero_point: number },
+): QuantPatternRow[] {
+  const rows: QuantPatternRow[] = [];
+  for (const op of matchers) {
+    for (const relu of [undefined, ...RELU_FORMS]) {
+      rows.push({
+        name: relu ? `${base}_relu` : base,
+        op,
+        relu,
+        inputs: 'one_tensor',
+        accepts: one_tensor_and_number,
+        observation: 'share',
+        lowering: {
+          kind: 'own_qparams',
+          op: `quantized.${base}_scalar${relu ? '_relu' : ''}`,
+          args: (n) => [scalar_operand(n)],
+          out_qparams: (input, args) => out_qparams(input, args[0] as number),
+        },
+      });
+    }
+  }
+  return rows;
+}
+
+const int8_dtype = (d: string): 'quint8' | 'qint8' => {
+  if (d !== 'quint8' && d !== 'qint8') throw new Error(`scalar binary op: unsupported quantized dtype ${d}`);
+  return d;
+};
 
 function share_row(name: string, op: OpMatcher, lowering: Lowering): QuantPatternRow {
   return { name, op, inputs: 'first', observation: 'share', lowering };
@@ -163,6 +247,13 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
       observation: 'different',
       lowering: { kind: 'module', quantized },
     }),
+  ),
+  // tensor ⊕ number (before the two-tensor rows: `accepts` picks them by their operands)
+  ...scalar_binary_rows('add', [{ function: 'add' }, { method: 'add' }], (p, c) =>
+    add_scalar_plan(p, c, int8_dtype(p.dtype)),
+  ),
+  ...scalar_binary_rows('mul', [{ function: 'mul' }, { method: 'mul' }], (p, c) =>
+    mul_scalar_qparams(p, c, int8_dtype(p.dtype)),
   ),
   // binary ops, with fused relu variants generated
   ...binary_rows('add', [{ function: 'add' }, { method: 'add' }]),
@@ -260,7 +351,7 @@ export function op_matches(m: OpMatcher, node: Node, mod: Module | null): boolea
 
 /** The first static row whose op (without relu) matches `node`, considering only unfused rows. */
 export function find_static_row(node: Node, mod: Module | null): QuantPatternRow | null {
-  return STATIC_PATTERNS.find((r) => !r.relu && op_matches(r.op, node, mod)) ?? null;
+  return STATIC_PATTERNS.find((r) => !r.relu && op_matches(r.op, node, mod) && (r.accepts?.(node) ?? true)) ?? null;
 }
 
 /** The fused row (op → relu) matching `op_node` followed by `relu_node`, if any. */
@@ -272,7 +363,11 @@ export function find_fused_row(
 ): QuantPatternRow | null {
   return (
     STATIC_PATTERNS.find(
-      (r) => r.relu !== undefined && op_matches(r.op, op_node, op_mod) && op_matches(r.relu, relu_node, relu_mod),
+      (r) =>
+        r.relu !== undefined &&
+        op_matches(r.op, op_node, op_mod) &&
+        op_matches(r.relu, relu_node, relu_mod) &&
+        (r.accepts?.(op_node) ?? true),
     ) ?? null
   );
 }

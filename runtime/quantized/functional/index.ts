@@ -5,4 +5,5 @@ export * from './conv.js';
 export * from './elementwise.js';
 export * from './linear.js';
 export * from './pooling.js';
+export * from './scalar_binary.js';
 export * from './shape.js';
