@@ -9,6 +9,7 @@ import { add as float_add, mul as float_mul } from '../../tensor/ops/binary.js';
 import { cat as float_cat } from '../../tensor/ops/cat.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { add, add_relu, cat, mul, mul_relu } from '../functional/elementwise.js';
+import { add_scalar, mul_scalar } from '../functional/scalar_binary.js';
 import { check_out_qparams } from '../qtensor.js';
 import { output_qparams } from './from_float.js';
 
@@ -53,13 +54,21 @@ export class QFunctional extends Module {
   activation_post_process: Module = new Identity();
 
   forward(): never {
-    throw new Error('QFunctional: call add / mul / cat / add_relu / mul_relu instead of forward');
+    throw new Error('QFunctional: call add / add_scalar / mul / mul_scalar / cat / add_relu / mul_relu instead of forward');
   }
   add(x: Tensor, y: Tensor): Tensor {
     return add(x, y, this.scale, this.zero_point);
   }
+  /** quantized.add_scalar: the output qparams follow from the input's (not observed, as torch). */
+  add_scalar(x: Tensor, y: number): Tensor {
+    return add_scalar(x, y);
+  }
   mul(x: Tensor, y: Tensor): Tensor {
     return mul(x, y, this.scale, this.zero_point);
+  }
+  /** quantized.mul_scalar: scale · |y| (not observed, as torch). */
+  mul_scalar(x: Tensor, y: number): Tensor {
+    return mul_scalar(x, y);
   }
   cat(xs: Tensor[], dim = 0): Tensor {
     return cat(xs, dim, this.scale, this.zero_point);

@@ -123,6 +123,13 @@ describe('quantized modules', () => {
     expect(Math.min(...qf.add_relu(qa, qb).data)).toBeGreaterThanOrEqual(qf.zero_point);
     expect(qf.cat([qa, qb], 0).shape).toEqual([4, 5]);
     expect(qf.mul(qa, qb).shape).toEqual([2, 5]);
+    // the scalar forms keep the input's integers and derive their own qparams (not qf's), as torch
+    const half = qf.mul_scalar(qa, 0.5);
+    expect([...half.data]).toEqual([...qa.data]);
+    expect(half.q_scale()).toBe(Math.fround(qa.q_scale() * 0.5));
+    const plus = qf.add_scalar(qa, 3 * qa.q_scale());
+    expect([...plus.data]).toEqual([...qa.data]);
+    expect(plus.q_zero_point()).toBe(qa.q_zero_point() - 3);
   });
 
   it("dynamic Linear from a float Linear without qconfig uses torch's default dynamic qconfig", () => {
