@@ -8,7 +8,16 @@
  * quantized.add_scalar / mul_scalar[_relu], whose output qparams are the kernel's own.
  */
 import { ConvReLU2d as FloatConvReLU2d, LinearReLU as FloatLinearReLU } from '../../runtime/nn/intrinsic/fused.js';
-import { Hardtanh, ReLU, ReLU6, Sigmoid, Softmax, Tanh } from '../../runtime/nn/layers/activation.js';
+import {
+  Hardsigmoid,
+  Hardswish,
+  Hardtanh,
+  ReLU,
+  ReLU6,
+  Sigmoid,
+  Softmax,
+  Tanh,
+} from '../../runtime/nn/layers/activation.js';
 import { Conv2d as FloatConv2d } from '../../runtime/nn/layers/conv.js';
 import { Linear as FloatLinear } from '../../runtime/nn/layers/linear.js';
 import { Dropout, Flatten } from '../../runtime/nn/layers/misc.js';
@@ -17,6 +26,7 @@ import type { Module } from '../../runtime/nn/module.js';
 import * as nnqat from '../../runtime/nn/qat/index.js';
 import * as nniqat from '../../runtime/nn/qat/intrinsic.js';
 import { add_scalar_plan, mul_scalar_qparams } from '../../runtime/quantized/functional/scalar_binary.js';
+import { Hardswish as QHardswish } from '../../runtime/quantized/modules/activation.js';
 import { Conv2d as QConv2d, ConvReLU2d as QConvReLU2d } from '../../runtime/quantized/modules/conv.js';
 import { Linear as QLinear, LinearReLU as QLinearReLU } from '../../runtime/quantized/modules/linear.js';
 import type { Node } from '../ir/node.js';
@@ -308,7 +318,39 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
   share_row('nn.Hardtanh', { module: Hardtanh }, { kind: 'none' }),
   share_row('nn.Dropout', { module: Dropout }, { kind: 'identity' }),
   share_row('F.dropout', { function: 'F.dropout' }, { kind: 'identity' }),
+  // ops with an output observer of their own (torch's default op configs): int8 hardswish through a table
+  {
+    name: 'nn.Hardswish',
+    op: { module: Hardswish },
+    inputs: 'first',
+    observation: 'different',
+    lowering: { kind: 'module', quantized: QHardswish },
+  },
+  ...[{ function: 'F.hardswish' }, { function: 'hardswish' }].map(
+    (op): QuantPatternRow => ({
+      name: 'hardswish',
+      op,
+      inputs: 'first',
+      observation: 'different',
+      lowering: { kind: 'function', op: 'quantized.hardswish', args: () => [], takes_qparams: true },
+    }),
+  ),
   // fixed qparams (outputs in [0, 1] or [-1, 1])
+  ...[
+    { module: Hardsigmoid },
+    { function: 'hardsigmoid' },
+    { function: 'F.hardsigmoid' },
+    { method: 'hardsigmoid' },
+  ].map(
+    (op): QuantPatternRow => ({
+      name: 'hardsigmoid',
+      op,
+      inputs: 'first',
+      observation: 'fixed',
+      fixed_qparams: { scale: 1 / 256, zero_point: 0 },
+      lowering: { kind: 'function', op: 'quantized.hardsigmoid', args: () => [] },
+    }),
+  ),
   ...[{ module: Sigmoid }, { function: 'sigmoid' }, { function: 'F.sigmoid' }, { method: 'sigmoid' }].map(
     (op): QuantPatternRow => ({
       name: 'sigmoid',

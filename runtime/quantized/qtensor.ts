@@ -135,3 +135,14 @@ export function check_float(t: unknown, op: string, what = 'input'): Float32Arra
     throw new Error(`${op}: ${what} must be a float32 tensor, got ${describe(t)}`);
   return t.data as Float32Array;
 }
+
+/**
+ * An output qparam as a number: eager code passes numbers, a converted FX graph passes the 0-d tensor
+ * buffers its get_attr nodes read (`layer1_relu2_scale_0`); torch.ops.quantized accepts both.
+ */
+export function out_qparam(v: number | Tensor, what: string, op: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'object' && v !== null && typeof v.numel === 'function' && v.numel() === 1) return Number(v.data[0]);
+  const got = typeof v === 'object' && v !== null ? `a tensor of shape [${v.shape.join(', ')}]` : typeof v;
+  throw new Error(`${op}: output ${what} must be a number or a one-element tensor, got ${got}`);
+}

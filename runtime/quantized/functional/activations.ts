@@ -1,12 +1,12 @@
 /**
  * Quantized activations on quint8 tensors. relu / relu6 clamp in the integer domain and keep the
- * input qparams; hardswish / sigmoid / tanh map through a 256-entry table built from the input
- * qparams, as qnnpack does (sigmoid and tanh output torch's fixed qparams).
+ * input qparams; hardswish / hardsigmoid / sigmoid / tanh map through a 256-entry table built from the
+ * input qparams, as qnnpack does (hardsigmoid, sigmoid and tanh output torch's fixed qparams).
  */
 import { rne } from '../../backends/js/int8/numerics.js';
 import { define_function } from '../../tensor/dispatch.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { check_out_qparams, check_quint8, make_qtensor, type QParams, quantize_value } from '../qtensor.js';
+import { check_out_qparams, check_quint8, make_qtensor, out_qparam, type QParams, quantize_value } from '../qtensor.js';
 
 const fround = Math.fround;
 
@@ -69,7 +69,10 @@ function hardswish_f(x: number): number {
 /** torch.ops.quantized.hardswish(x, output_scale, output_zero_point): x·relu6(x+3)/6 through a table. */
 export const hardswish = define_function(
   'quantized.hardswish',
-  (x: Tensor, scale: number, zero_point: number): Tensor => {
+  (x: Tensor, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+    // numbers from eager code, the 0-d get_attr buffers from a converted FX graph
+    const scale = out_qparam(scale_arg, 'scale', 'quantized.hardswish');
+    const zero_point = out_qparam(zero_point_arg, 'zero_point', 'quantized.hardswish');
     const qp = check_quint8(x, 'quantized.hardswish');
     check_out_qparams(scale, zero_point, 'quantized.hardswish');
     return apply_lut(
@@ -80,6 +83,24 @@ export const hardswish = define_function(
     );
   },
 );
+
+function hardsigmoid_f(x: number): number {
+  let x2 = fround(x + 3);
+  x2 = x2 > 0 ? x2 : 0;
+  x2 = x2 < 6 ? x2 : 6;
+  return fround(x2 / 6);
+}
+
+/** Output qparams torch fixes for quint8 hardsigmoid: scale 1/256, zero point 0. */
+export const HARDSIGMOID_QPARAMS: QParams = { scale: 1 / 256, zero_point: 0 };
+
+/** F.hardsigmoid on a quint8 tensor (qnnpack's table: relu6(x + 3) / 6): output scale 1/256, zero point 0. */
+export const hardsigmoid = define_function('quantized.hardsigmoid', (x: Tensor): Tensor => {
+  const qp = check_quint8(x, 'quantized.hardsigmoid');
+  const { scale, zero_point } = HARDSIGMOID_QPARAMS;
+  const lut = build_lut(qp, scale, (v, inv) => fround(fround(inv * hardsigmoid_f(v)) + zero_point));
+  return apply_lut(x, lut, scale, zero_point);
+});
 
 /** Output qparams torch fixes for quint8 sigmoid: scale 1/256, zero point 0. */
 export const SIGMOID_QPARAMS: QParams = { scale: 1 / 256, zero_point: 0 };

@@ -9,20 +9,9 @@ import { get_backend } from '../../backends/registry.js';
 import { broadcast_shapes, for_each_broadcast } from '../../tensor/broadcast.js';
 import { define_function } from '../../tensor/dispatch.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { check_out_qparams, check_quint8, describe, make_qtensor, quantize_value } from '../qtensor.js';
+import { check_out_qparams, check_quint8, describe, make_qtensor, out_qparam, quantize_value } from '../qtensor.js';
 
 const fround = Math.fround;
-
-/**
- * An output qparam as a number: eager code passes numbers, a converted FX graph passes the 0-d tensor
- * buffers its get_attr nodes read (`layer1_relu2_scale_0`); torch.ops.quantized accepts both.
- */
-function out_qparam(v: number | Tensor, what: string, op: string): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'object' && v !== null && typeof v.numel === 'function' && v.numel() === 1) return Number(v.data[0]);
-  const got = typeof v === 'object' && v !== null ? `a tensor of shape [${v.shape.join(', ')}]` : typeof v;
-  throw new Error(`${op}: output ${what} must be a number or a one-element tensor, got ${got}`);
-}
 
 function same_shape(a: Tensor, b: Tensor): boolean {
   return a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i]);

@@ -54,7 +54,9 @@ export class QFunctional extends Module {
   activation_post_process: Module = new Identity();
 
   forward(): never {
-    throw new Error('QFunctional: call add / add_scalar / mul / mul_scalar / cat / add_relu / mul_relu instead of forward');
+    throw new Error(
+      'QFunctional: call add / add_scalar / mul / mul_scalar / cat / add_relu / mul_relu instead of forward',
+    );
   }
   add(x: Tensor, y: Tensor): Tensor {
     return add(x, y, this.scale, this.zero_point);

@@ -1,7 +1,14 @@
 /** Quantized activations, pooling, shape views and the dynamic linear against direct references. */
 import { describe, expect, it } from 'vitest';
 import '../../../index.js';
-import { hardswish, relu, relu6, sigmoid, tanh } from '../../../runtime/quantized/functional/activations.js';
+import {
+  hardsigmoid,
+  hardswish,
+  relu,
+  relu6,
+  sigmoid,
+  tanh,
+} from '../../../runtime/quantized/functional/activations.js';
 import { linear_dynamic } from '../../../runtime/quantized/functional/linear.js';
 import { adaptive_avg_pool2d, avg_pool2d, max_pool2d } from '../../../runtime/quantized/functional/pooling.js';
 import { flatten, reshape } from '../../../runtime/quantized/functional/shape.js';
@@ -43,6 +50,20 @@ describe('quantized activations', () => {
       const real = (v * Math.min(Math.max(v + 3, 0), 6)) / 6 / 0.03 + 20;
       expect(Math.abs(y.data[i] - Math.max(0, Math.min(255, real)))).toBeLessThanOrEqual(0.5 + 1e-4);
     }
+  });
+});
+
+describe('quantized hardsigmoid', () => {
+  it("uses torch's fixed output qparams (1/256, 0) and qnnpack's table of relu6(x + 3) / 6", () => {
+    const y = hardsigmoid(q(all, [256], 0.05, 128));
+    expect([y.q_scale(), y.q_zero_point()]).toEqual([1 / 256, 0]);
+    for (let i = 0; i < 256; i++) {
+      const v = (i - 128) * f(0.05);
+      const real = (Math.min(Math.max(v + 3, 0), 6) / 6) * 256;
+      expect(Math.abs(y.data[i] - Math.min(255, real)), `i=${i}`).toBeLessThanOrEqual(0.5 + 1e-4);
+    }
+    // saturated ends: x ≤ −3 → 0, x ≥ 3 → 1 (255 after clamping 256)
+    expect([y.data[0], y.data[255]]).toEqual([0, 255]);
   });
 });
 
