@@ -4,6 +4,7 @@
  * Every other backend must reproduce these bit for bit.
  */
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
+import { a_panels, igemm, igemm_panels, panel_index } from './int8/igemm.js';
 import {
   check_qinput,
   check_qoutput,
@@ -57,55 +58,6 @@ function pack_qweight(src: QWeightSource): JsPackedQWeight {
   return { backend: 'js', n, k, w, scales, zero_points: zps, bias, per_channel };
 }
 
-/**
- * acc[r, c − n0] = Σ_j a[r, j]·w[c, j] (+ bias_q[c]) for rows c in [n0, n1), in wrapping int32; `a` is
- * already zero-point shifted. Four weight rows at a time so each activation value is loaded once per four.
- */
-function gemm_i32(
-  a: Int32Array,
-  m: number,
-  k: number,
-  w: Int32Array,
-  n0: number,
-  n1: number,
-  bias_q: Int32Array | null,
-  acc: Int32Array,
-): void {
-  const nn = n1 - n0;
-  for (let r = 0; r < m; r++) {
-    const ao = r * k;
-    const oo = r * nn - n0;
-    let c = n0;
-    for (; c + 4 <= n1; c += 4) {
-      const w0 = c * k;
-      const w1 = w0 + k;
-      const w2 = w1 + k;
-      const w3 = w2 + k;
-      let s0 = bias_q ? bias_q[c] : 0;
-      let s1 = bias_q ? bias_q[c + 1] : 0;
-      let s2 = bias_q ? bias_q[c + 2] : 0;
-      let s3 = bias_q ? bias_q[c + 3] : 0;
-      for (let j = 0; j < k; j++) {
-        const xv = a[ao + j];
-        s0 = (s0 + xv * w[w0 + j]) | 0;
-        s1 = (s1 + xv * w[w1 + j]) | 0;
-        s2 = (s2 + xv * w[w2 + j]) | 0;
-        s3 = (s3 + xv * w[w3 + j]) | 0;
-      }
-      acc[oo + c] = s0;
-      acc[oo + c + 1] = s1;
-      acc[oo + c + 2] = s2;
-      acc[oo + c + 3] = s3;
-    }
-    for (; c < n1; c++) {
-      const wo = c * k;
-      let s = bias_q ? bias_q[c] : 0;
-      for (let j = 0; j < k; j++) s = (s + a[ao + j] * w[wo + j]) | 0;
-      acc[oo + c] = s;
-    }
-  }
-}
-
 function qlinear(x: QInput, m: number, w: PackedQWeight, out: QOutput, y?: Uint8Array): Uint8Array {
   const pw = unpack(w, 'qlinear');
   const { n, k } = pw;
@@ -118,7 +70,7 @@ function qlinear(x: QInput, m: number, w: PackedQWeight, out: QOutput, y?: Uint8
   for (let i = 0; i < m * k; i++) xc[i] = x.data[i] - x.zero_point;
   const bias_q = pw.bias ? quantize_bias(pw.bias, x.scale, pw.scales) : null;
   const acc = new Int32Array(m * n);
-  gemm_i32(xc, m, k, pw.w, 0, n, bias_q, acc);
+  igemm(xc, m, k, pw.w, 0, n, bias_q, acc);
   const mult = requant_multipliers(x.scale, pw.scales, out.scale, 'js.qlinear');
   for (let r = 0; r < m; r++) for (let c = 0; c < n; c++) res[r * n + c] = requantize(acc[r * n + c], mult[c], out);
   return res;
@@ -161,34 +113,36 @@ function qconv2d(x: QInput, g: Conv2dGeometry, w: PackedQWeight, out: QOutput, y
   const bias_q = pw.bias ? quantize_bias(pw.bias, x.scale, pw.scales) : null;
   const mult = requant_multipliers(x.scale, pw.scales, out.scale, 'js.qconv2d');
   const K = pw.k;
-  // im2col of (x − x_zp) per image and group as [P, K] rows (one per output pixel); padding contributes
-  // x_zp − x_zp = 0, as qnnpack's zero buffer does
-  const col = new Int32Array(P * K);
+  // im2col of (x − x_zp) per image and group, written straight into the GEMM's 4-pixel panels (k-major);
+  // padding contributes x_zp − x_zp = 0, as qnnpack's zero buffer does. Taps outer, pixels inner: each tap
+  // copies the valid run of every output row.
+  const col = a_panels(P, K);
   const acc = new Int32Array(P * cog);
   const xz = x.zero_point;
   const xd = x.data;
   for (let b = 0; b < nb; b++) {
     for (let gi = 0; gi < groups; gi++) {
-      col.fill(0);
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          const row = (oy * ow + ox) * K;
-          for (let c = 0; c < cig; c++) {
-            const xoff = (b * ci + gi * cig + c) * ih * iw;
-            for (let u = 0; u < kh; u++) {
+      col.fill(0, 0, Math.ceil(P / 4) * 4 * K);
+      for (let c = 0; c < cig; c++) {
+        const xoff = (b * ci + gi * cig + c) * ih * iw;
+        for (let u = 0; u < kh; u++) {
+          for (let v = 0; v < kw; v++) {
+            const kk = (c * kh + u) * kw + v;
+            const shift = v * dw - pwd;
+            // output columns whose input column ox·sw + shift lies inside the row
+            const lo = Math.max(0, Math.ceil(-shift / sw));
+            const hi = Math.min(ow, Math.floor((iw - 1 - shift) / sw) + 1);
+            for (let oy = 0; oy < oh; oy++) {
               const iy = oy * sh - ph + u * dh;
               if (iy < 0 || iy >= ih) continue;
-              const kr = row + (c * kh + u) * kw;
-              for (let v = 0; v < kw; v++) {
-                const ix = ox * sw - pwd + v * dw;
-                if (ix >= 0 && ix < iw) col[kr + v] = xd[xoff + iy * iw + ix] - xz;
-              }
+              const src = xoff + iy * iw + shift;
+              for (let ox = lo; ox < hi; ox++) col[panel_index(oy * ow + ox, kk, K)] = xd[src + ox * sw] - xz;
             }
           }
         }
       }
       const n0 = gi * cog;
-      gemm_i32(col, P, K, pw.w, n0, n0 + cog, bias_q, acc);
+      igemm_panels(col, P, K, pw.w, n0, n0 + cog, bias_q, acc);
       for (let j = 0; j < cog; j++) {
         const yo = (b * co + n0 + j) * P;
         const mc = mult[n0 + j];
@@ -213,7 +167,7 @@ function qlinear_acc(x: Uint8Array, x_zero_point: number, m: number, w: PackedQW
     throw new Error(`js.qlinear_acc: acc buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
   const xc = new Int32Array(m * k);
   for (let i = 0; i < m * k; i++) xc[i] = x[i] - x_zero_point;
-  gemm_i32(xc, m, k, pw.w, 0, n, null, res);
+  igemm(xc, m, k, pw.w, 0, n, null, res);
   return res;
 }
 
