@@ -14,7 +14,13 @@ import type { Module } from '../../runtime/nn/module.js';
 import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
 import { FixedQParamsObserver } from '../../runtime/quant/simple_observers.js';
 import type { Tensor } from '../../runtime/tensor/tensor.js';
-import { calibrate, calibration_images, load_golden, node_outputs, state_dict_bytes } from './quantize_fx_helpers.js';
+import {
+  calibrate_yielding,
+  calibration_images,
+  load_golden,
+  node_outputs,
+  state_dict_bytes,
+} from './quantize_fx_helpers.js';
 
 interface GNode {
   name: string;
@@ -40,12 +46,12 @@ export function ptq_golden_suite(name: string, pretrained: () => Module, checks:
   let fp32: Module;
   let prepared: GraphModule;
   let quantized: GraphModule;
-  beforeAll(() => {
+  beforeAll(async () => {
     fp32 = pretrained().eval();
     prepared = prepare_fx(fp32, { '': get_default_qconfig('qnnpack') }, [x]);
     set_fp32_numerics('pytorch_x86');
     try {
-      calibrate(prepared, calibration_images(1000));
+      await calibrate_yielding(prepared, calibration_images(1000));
     } finally {
       set_fp32_numerics('fast');
     }

@@ -28,6 +28,26 @@ export function calibrate(gm: GraphModule, images: Tensor, batch = 50): void {
   }
 }
 
+/**
+ * calibrate, yielding to the event loop between batches: a long calibration (the pytorch_x86 golden runs take
+ * about a minute on a loaded 2-core machine) must not block the vitest worker past its RPC timeout.
+ */
+export async function calibrate_yielding(gm: GraphModule, images: Tensor, batch = 50): Promise<void> {
+  const n = images.shape[0];
+  for (let b = 0; b < n; b += batch) {
+    calibrate(
+      gm,
+      new Tensor(
+        (images.data as Float32Array).slice(b * 784, Math.min(n, b + batch) * 784),
+        [Math.min(batch, n - b), 1, 28, 28],
+        'float32',
+      ),
+      batch,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 /** A golden file pair: tensors and JSON. */
 export function load_golden(name: string): { t: Record<string, Tensor>; json: Record<string, unknown> } {
   return {
