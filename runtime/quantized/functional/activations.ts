@@ -59,11 +59,18 @@ function build_lut(inp: QParams, scale: number, scaled: (x: number, inv: number)
   return lut;
 }
 
-function hardswish_f(x: number): number {
+/** relu6(x + 3) as qnnpack's C writes it (comparisons, so a NaN becomes 0), shared by hardswish and hardsigmoid. */
+function relu6_of_x_plus_3(x: number): number {
   let x2 = fround(x + 3);
+  // biome-ignore lint/complexity/useMathMinMax: the C ternaries, not Math.max (NaN handling)
   x2 = x2 > 0 ? x2 : 0;
+  // biome-ignore lint/complexity/useMathMinMax: as above
   x2 = x2 < 6 ? x2 : 6;
-  return fround(fround(x * x2) / 6);
+  return x2;
+}
+
+function hardswish_f(x: number): number {
+  return fround(fround(x * relu6_of_x_plus_3(x)) / 6);
 }
 
 /** torch.ops.quantized.hardswish(x, output_scale, output_zero_point): x·relu6(x+3)/6 through a table. */
@@ -85,10 +92,7 @@ export const hardswish = define_function(
 );
 
 function hardsigmoid_f(x: number): number {
-  let x2 = fround(x + 3);
-  x2 = x2 > 0 ? x2 : 0;
-  x2 = x2 < 6 ? x2 : 6;
-  return fround(x2 / 6);
+  return fround(relu6_of_x_plus_3(x) / 6);
 }
 
 /** Output qparams torch fixes for quint8 hardsigmoid: scale 1/256, zero point 0. */
