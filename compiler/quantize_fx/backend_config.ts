@@ -206,6 +206,27 @@ const maxpool_args = (n: Node): unknown[] => [arg(n, 1, 'kernel_size', undefined
 const flatten_args = (start_dim: unknown, end_dim: unknown): unknown[] =>
   end_dim !== -1 ? [start_dim, end_dim] : start_dim !== 0 ? [start_dim] : [];
 
+const ZERO_TO_ONE = { scale: 1 / 256, zero_point: 0 };
+const MINUS_ONE_TO_ONE = { scale: 2 / 256, zero_point: 128 };
+
+/** The rows of a fixed-qparams op in its module, torch function, F function and Tensor method forms. */
+function fixed_rows(
+  name: string,
+  module: ModuleClass,
+  qparams: { scale: number; zero_point: number },
+  int8_op: string | null,
+): QuantPatternRow[] {
+  const forms: OpMatcher[] = [{ module }, { function: name }, { function: `F.${name}` }, { method: name }];
+  return forms.map((op) => ({
+    name,
+    op,
+    inputs: 'first',
+    observation: 'fixed',
+    fixed_qparams: qparams,
+    lowering: int8_op ? { kind: 'function', op: int8_op, args: () => [] } : { kind: 'none' },
+  }));
+}
+
 /** The static rows (torch 1.13 qnnpack backend_config, the ops fxq has int8 kernels for, plus fixed-qparams ops). */
 export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
   // weighted modules (fused relu modules come from fuse_fx): input and output observed, weights at convert
@@ -335,52 +356,11 @@ export const STATIC_PATTERNS: readonly QuantPatternRow[] = [
       lowering: { kind: 'function', op: 'quantized.hardswish', args: () => [], takes_qparams: true },
     }),
   ),
-  // fixed qparams (outputs in [0, 1] or [-1, 1])
-  ...[
-    { module: Hardsigmoid },
-    { function: 'hardsigmoid' },
-    { function: 'F.hardsigmoid' },
-    { method: 'hardsigmoid' },
-  ].map(
-    (op): QuantPatternRow => ({
-      name: 'hardsigmoid',
-      op,
-      inputs: 'first',
-      observation: 'fixed',
-      fixed_qparams: { scale: 1 / 256, zero_point: 0 },
-      lowering: { kind: 'function', op: 'quantized.hardsigmoid', args: () => [] },
-    }),
-  ),
-  ...[{ module: Sigmoid }, { function: 'sigmoid' }, { function: 'F.sigmoid' }, { method: 'sigmoid' }].map(
-    (op): QuantPatternRow => ({
-      name: 'sigmoid',
-      op,
-      inputs: 'first',
-      observation: 'fixed',
-      fixed_qparams: { scale: 1 / 256, zero_point: 0 },
-      lowering: { kind: 'function', op: 'quantized.sigmoid', args: () => [] },
-    }),
-  ),
-  ...[{ module: Tanh }, { function: 'tanh' }, { function: 'F.tanh' }, { method: 'tanh' }].map(
-    (op): QuantPatternRow => ({
-      name: 'tanh',
-      op,
-      inputs: 'first',
-      observation: 'fixed',
-      fixed_qparams: { scale: 2 / 256, zero_point: 128 },
-      lowering: { kind: 'function', op: 'quantized.tanh', args: () => [] },
-    }),
-  ),
-  ...[{ module: Softmax }, { function: 'softmax' }, { function: 'F.softmax' }, { method: 'softmax' }].map(
-    (op): QuantPatternRow => ({
-      name: 'softmax',
-      op,
-      inputs: 'first',
-      observation: 'fixed',
-      fixed_qparams: { scale: 1 / 256, zero_point: 0 },
-      lowering: { kind: 'none' },
-    }),
-  ),
+  // fixed qparams (outputs in [0, 1] or [-1, 1]): torch's default_fixed_qparams_range_0to1 / neg1to1
+  ...fixed_rows('hardsigmoid', Hardsigmoid, ZERO_TO_ONE, 'quantized.hardsigmoid'),
+  ...fixed_rows('sigmoid', Sigmoid, ZERO_TO_ONE, 'quantized.sigmoid'),
+  ...fixed_rows('tanh', Tanh, MINUS_ONE_TO_ONE, 'quantized.tanh'),
+  ...fixed_rows('softmax', Softmax, ZERO_TO_ONE, null), // observed so, but no int8 kernel: stays float
 ];
 
 /** True when `node` is the op `m` describes (`mod` = the called module for call_module nodes). */
