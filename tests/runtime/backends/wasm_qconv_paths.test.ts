@@ -12,7 +12,7 @@ import { js_backend } from '../../../runtime/backends/js/index.js';
 import type { Conv2dGeometry, Int8Kernels, QOutput, QWeightSource } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { make_wasm_int8, type WasmQConvStrategy } from '../../../runtime/backends/wasm/int8.js';
-import { conv_geometry_arb, first_diff, ints, lcg, zp_i8, zp_u8 } from './_arbitraries.js';
+import { conv_geometry_arb, conv_geometry_of, first_diff, ints, lcg, zp_i8, zp_u8 } from './_arbitraries.js';
 
 const wasm = load_wasm_backend();
 const js = js_backend;
@@ -117,19 +117,10 @@ describe('wasm qconv2d paths equal js bit for bit', () => {
     let seed = 1;
     for (const [cin, cout, hw, k, s] of shapes) {
       const p = (k - 1) >> 1;
-      const g: Conv2dGeometry = {
-        batch: 2,
-        in_channels: cin,
-        in_h: hw,
-        in_w: hw,
-        out_channels: cout,
-        kernel_h: k,
-        kernel_w: k,
-        stride: [s, s],
-        padding: [p, p],
-        dilation: [1, 1],
-        groups: 1,
-      };
+      const g = conv_geometry_of({
+        ...{ batch: 2, groups: 1, cig: cin, cog: cout, in_h: hw, in_w: hw, kh: k, kw: k },
+        ...{ sh: s, sw: s, ph: p, pw: p, dh: 1, dw: 1 },
+      });
       for (const strategy of ['auto', ...STRATEGIES] as WasmQConvStrategy[]) {
         for (const mult_exp of [-12, -8, 3]) {
           const q: QParams = {
@@ -232,19 +223,10 @@ describe('wasm qconv2d paths equal js bit for bit', () => {
   });
 
   it('repeated direct and pair convs reuse memory (no growth after the first call)', () => {
-    const g: Conv2dGeometry = {
-      batch: 3,
-      in_channels: 16,
-      in_h: 20,
-      in_w: 20,
-      out_channels: 16,
-      kernel_h: 3,
-      kernel_w: 3,
-      stride: [1, 1],
-      padding: [1, 1],
-      dilation: [1, 1],
-      groups: 1,
-    };
+    const g = conv_geometry_of({
+      ...{ batch: 3, groups: 1, cig: 16, cog: 16, in_h: 20, in_w: 20, kh: 3, kw: 3 },
+      ...{ sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
+    });
     const g1 = { ...g, in_channels: 1 };
     const rnd = lcg(9);
     const make = (k: number): QWeightSource => ({
