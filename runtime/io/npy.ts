@@ -143,7 +143,7 @@ export function serialize_npy(t: Tensor): Uint8Array {
   const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
   header += `${' '.repeat(63 - ((10 + header.length) % 64))}\n`;
-  const c = t.contiguous();
+  const c = t; // tensors are dense row-major
   const n = c.numel();
   const size = Number(descr.slice(2));
   const out = new Uint8Array(10 + header.length + n * size);
