@@ -14,9 +14,10 @@ export interface Run {
   stderr: string;
 }
 
-export function fxq(args: string[]): Promise<Run> {
+/** `fxq …args` run in `cwd` (default: the repository). */
+export function fxq(args: string[], cwd = REPO): Promise<Run> {
   return new Promise((ok, fail) => {
-    const p = spawn('node', [resolve(REPO, 'bin/fxq.mjs'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('node', [resolve(REPO, 'bin/fxq.mjs'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
