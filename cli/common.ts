@@ -65,6 +65,11 @@ export function add_common_options(
 
 /** The TaskSpec the options describe for model file `model`. */
 export function task_spec(model: string, o: CommonOptions): TaskSpec {
+  // the worker threads rebuild the task from this spec and read Fashion-MNIST directories only
+  if ((o.data && !statSync(o.data, { throwIfNoEntry: false })?.isDirectory()) || o.labels || o.inputShape)
+    throw new UsageError(
+      'sensitivity and report take --data as a Fashion-MNIST directory only; for other data export calibrate(prepared) and evaluate(model) from the model file',
+    );
   return {
     model,
     weights: o.weights ?? true,
