@@ -31,7 +31,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .command('quantize')
       .description('quantize a model file (static PTQ, dynamic or QAT) and save it with save_quantized')
       .argument('<model>', 'a .ts model file (default-exports a factory, exports example_inputs())')
-      .option('-o, --out <dir>', 'directory to write (manifest.json, model.ts, weights.safetensors)')
+      .option('-o, --out <file>', 'model file to write (one .safetensors file: weights + graph manifest)')
       .addOption(
         new Option('-m, --mode <mode>', 'quantization mode').choices(['static', 'dynamic', 'qat']).default('static'),
       )
