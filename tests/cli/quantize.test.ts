@@ -71,7 +71,7 @@ describe('fxq quantize', () => {
     expect(bad_opt.code).toBe(2);
     expect(bad_opt.stderr).toMatch(/unknown option '--bogus'[\s\S]*Usage: fxq quantize/);
     expect(no_out.code).toBe(2);
-    expect(no_out.stderr).toMatch(/--out <dir> is required/);
+    expect(no_out.stderr).toMatch(/--out <file> is required/);
     expect(bad_mode.code).toBe(2);
     expect(bad_mode.stderr).toMatch(/fp16.*invalid|Allowed choices/i);
     expect(bad_n.code).toBe(2);
