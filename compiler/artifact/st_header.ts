@@ -1,16 +1,16 @@
 /**
- * The safetensors header of an artifact, read without touching the data: every tensor's dtype, shape and
- * byte range, checked (known dtype, sizes match, ranges tile the data section, names are dotted
- * identifiers with no `__proto__` / `constructor` / `prototype` part). Nothing here allocates more than
+ * The safetensors header of an artifact, read without touching the data (runtime/io/safetensors_header.ts:
+ * known dtypes, sizes match spans, ranges tile the data section), and keys that are dotted identifiers
+ * with no `__proto__` / `constructor` / `prototype` part. Nothing here allocates more than
  * the header's own JSON, so the artifact's module entries can be checked against it before any module is built.
  */
 import {
   decode_elements,
-  is_safetensors_dtype,
   type SafetensorsDType,
   ST_ITEMSIZE,
   ST_TO_DTYPE,
 } from '../../runtime/io/safetensors_dtypes.js';
+import { read_safetensors_header } from '../../runtime/io/safetensors_header.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 
 /** One tensor's header entry; begin / end are offsets into the data section. */
@@ -30,11 +30,6 @@ export interface StHeader {
   data_bytes: number;
 }
 
-// a longer header is a corrupt length field, not a real header (the reference implementation's bound)
-const MAX_HEADER_BYTES = 100_000_000;
-// a single dimension beyond 2^31 cannot index a typed array; refusing it keeps numel products exact
-const MAX_DIM = 2 ** 31 - 1;
-
 const PART_RE = /^(?:[A-Za-z_][A-Za-z0-9_]*|0|[1-9][0-9]*)$/;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -48,80 +43,20 @@ export function is_dotted_name(s: unknown): s is string {
   );
 }
 
-/** Reads and checks the header of `bytes`; errors name `source` and the key. */
+/** Reads and checks the header of `bytes` (runtime/io's validation, plus dotted-name keys); errors name `source`. */
 export function read_st_header(bytes: Uint8Array, source: string): StHeader {
-  const fail = (msg: string): never => {
-    throw new Error(`load_quantized ${source}: ${msg}`);
-  };
-  if (bytes.byteLength < 8) fail(`file is ${bytes.byteLength} bytes, too short for a safetensors header length`);
-  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(bytes.byteLength - 8))
-    fail(`safetensors header length ${n} exceeds the ${bytes.byteLength - 8} bytes that follow (truncated or corrupt)`);
-  if (n > BigInt(MAX_HEADER_BYTES)) fail(`safetensors header length ${n} is over the ${MAX_HEADER_BYTES}-byte limit`);
-  const len = Number(n);
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + len)));
-  } catch (e) {
-    fail(`safetensors header (${len} bytes) is not UTF-8 JSON: ${(e as Error).message}`);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header))
-    fail('safetensors header is not a JSON object');
-  const data_start = 8 + len;
-  const data_bytes = bytes.byteLength - data_start;
+  const h = read_safetensors_header(bytes, source);
   const entries = new Map<string, StEntry>();
-  let metadata: Map<string, string> | null = null;
-  for (const [key, raw] of Object.entries(header as object)) {
-    if (key === '__metadata__') {
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('__metadata__ is not an object');
-      metadata = new Map();
-      for (const [k, v] of Object.entries(raw as object)) {
-        if (typeof v !== 'string') fail(`__metadata__ "${k}" is not a string`);
-        metadata.set(k, v);
-      }
-      continue;
-    }
-    if (!is_dotted_name(key)) fail(`tensor key ${JSON.stringify(key)} is not a dotted name of identifiers`);
-    entries.set(key, parse_entry(key, raw, data_bytes, fail));
-  }
-  // the byte ranges must tile the data section exactly: no gaps, overlaps or trailing bytes
-  let pos = 0;
-  for (const e of [...entries.values()].sort((a, b) => a.begin - b.begin || a.end - b.end)) {
-    if (e.begin !== pos)
-      fail(
-        `tensor "${e.key}": data_offsets [${e.begin}, ${e.end}] ${e.begin > pos ? 'leave a gap' : 'overlap'} at byte ${pos}`,
+  for (const [key, info] of h.tensors) {
+    if (!is_dotted_name(key))
+      throw new Error(
+        `load_quantized ${source}: tensor key ${JSON.stringify(key)} is not a dotted name of identifiers`,
       );
-    pos = e.end;
+    const [begin, end] = info.data_offsets;
+    entries.set(key, { key, dtype: info.dtype, shape: info.shape, begin, end });
   }
-  if (pos !== data_bytes) fail(`data section is ${data_bytes} bytes but the tensors cover ${pos}`);
-  return { entries, metadata, data_start, data_bytes };
-}
-
-function parse_entry(key: string, raw: unknown, data_bytes: number, fail: (m: string) => never): StEntry {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`tensor "${key}": entry is not an object`);
-  const extra = Object.keys(raw as object).filter((k) => k !== 'dtype' && k !== 'shape' && k !== 'data_offsets');
-  if (extra.length) fail(`tensor "${key}": unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
-  const { dtype, shape, data_offsets } = raw as Record<string, unknown>;
-  if (!is_safetensors_dtype(dtype)) fail(`tensor "${key}": unknown dtype ${JSON.stringify(dtype)}`);
-  const st = dtype as SafetensorsDType;
-  const is_dim = (d: unknown): d is number => Number.isInteger(d) && (d as number) >= 0 && (d as number) <= MAX_DIM;
-  if (!Array.isArray(shape) || shape.length > 8 || !shape.every(is_dim))
-    fail(`tensor "${key}": shape ${JSON.stringify(shape)?.slice(0, 80)} is not a list of at most 8 sizes`);
-  const offs = data_offsets as unknown[];
-  if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((v) => Number.isSafeInteger(v) && (v as number) >= 0))
-    fail(`tensor "${key}": data_offsets ${JSON.stringify(data_offsets)?.slice(0, 80)} is not [begin, end]`);
-  const [begin, end] = offs as [number, number];
-  if (end < begin || end > data_bytes)
-    fail(`tensor "${key}": data_offsets [${begin}, ${end}] are outside the ${data_bytes}-byte data section`);
-  // the span is ≤ data_bytes, so comparing against it bounds the product before it can lose precision
-  let numel = 1;
-  for (const d of shape as number[]) numel = Math.min(numel * d, Number.MAX_SAFE_INTEGER);
-  const need = numel * ST_ITEMSIZE[st];
-  if (need !== end - begin)
-    fail(
-      `tensor "${key}": shape [${(shape as number[]).join(', ')}] × ${st} needs ${need} bytes, data_offsets span ${end - begin}`,
-    );
-  return { key, dtype: st, shape: shape as number[], begin, end };
+  const metadata = h.metadata ? new Map<string, string>(Object.entries(h.metadata)) : null;
+  return { entries, metadata, data_start: h.data_start, data_bytes: h.data_length };
 }
 
 /** The elements of entry `e` as numbers (only for small qparam tensors: the caller bounds their size). */
