@@ -10,9 +10,9 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { read_idx } from '../runtime/io/idx.js';
+import { read_idx } from '../runtime/io/node/idx_file.js';
 import { load_npy } from '../runtime/io/node/npy_file.js';
-import { load_safetensors } from '../runtime/io/safetensors.js';
+import { load_safetensors } from '../runtime/io/node/safetensors_file.js';
 import { randn } from '../runtime/tensor/creation.js';
 import { Generator } from '../runtime/tensor/random.js';
 import { Tensor } from '../runtime/tensor/tensor.js';

@@ -55,7 +55,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .command('quantize')
       .description('quantize a model file (static PTQ, dynamic or QAT) and save it with save_quantized')
       .argument('<model>', 'a model file (.ts, .mts, .js, .mjs, .cjs; see Model files below)')
-      .option('-o, --out <path>', 'where save_quantized writes the int8 model')
+      .option('-o, --out <file>', 'model file to write (one .safetensors file: weights + graph manifest)')
       .addOption(
         new Option('-m, --mode <mode>', 'quantization mode').choices(['static', 'dynamic', 'qat']).default('static'),
       )

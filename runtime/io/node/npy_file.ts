@@ -1,8 +1,8 @@
 /** Node-side .npy io: load_npy(path) / save_npy(t, path) around the browser-safe parse_npy / serialize_npy. */
 import { readFileSync } from 'node:fs';
 import type { Tensor } from '../../tensor/tensor.js';
-import { write_file_atomic } from '../atomic.js';
 import { parse_npy, serialize_npy } from '../npy.js';
+import { write_file_atomic } from './atomic.js';
 
 /** Reads a .npy file into a tensor; errors name the file. */
 export function load_npy(path: string): Tensor {
