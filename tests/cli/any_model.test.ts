@@ -2,7 +2,7 @@
 // "type": "commonjs" temporary project, with data as safetensors, .npy + labels and an IDX pair. The
 // labels are the float model's own predictions, so the float accuracy must be exactly 100% whichever
 // format carries the rows: any misaligned row, label or channel shows.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,7 +14,7 @@ import { serialize_safetensors } from '../../runtime/io/safetensors.js';
 import { randn } from '../../runtime/tensor/creation.js';
 import { Generator } from '../../runtime/tensor/random.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
-import { fxq, REPO, TINY } from './_spawn.js';
+import { fxq, make_project, REPO, TINY } from './_spawn.js';
 import create from './fixtures/rgb_cnn.js';
 
 const N = 48;
@@ -24,9 +24,7 @@ const run = (args: string[]) => fxq(args, dir);
 
 let labels: Int32Array;
 beforeAll(() => {
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(REPO, join(dir, 'node_modules', 'fxq'), 'dir');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'any-model', private: true, type: 'commonjs' }));
+  make_project(dir, 'commonjs');
   const src = readFileSync(join(REPO, 'tests/cli/fixtures/rgb_cnn.ts'), 'utf8');
   writeFileSync(join(dir, 'rgb.ts'), src.replace("'../../../index.js'", "'fxq'"));
   // seeded N(0, 2²) rows (this random model splits them over two classes) and the float model's labels

@@ -1,11 +1,11 @@
 // Model files of every extension in real temporary projects ("type": "module" and "type": "commonjs",
-// fxq installed as node_modules/fxq → this repo), loaded by the real `fxq dump`; the wrong module system
+// fxq installed as node_modules/fxq, re-exporting this checkout), loaded by the real `fxq dump`; the wrong module system
 // for an extension fails with a message that says what to rename.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fxq, REPO } from './_spawn.js';
+import { fxq, make_project } from './_spawn.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fxq-projects-'));
 afterAll(() => process.env.KEEP || rmSync(root, { recursive: true, force: true }));
@@ -48,9 +48,7 @@ module.exports = { default: () => new RgbNet(), example_inputs: () => [randn([1,
 
 function project(type: 'module' | 'commonjs'): string {
   const dir = join(root, type);
-  mkdirSync(join(dir, 'node_modules'), { recursive: true });
-  symlinkSync(REPO, join(dir, 'node_modules', 'fxq'), 'dir');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `p-${type}`, private: true, type }));
+  make_project(dir, type);
   writeFileSync(join(dir, 'head.ts'), HEAD);
   // distinct base names: tsx resolves x.js to x.ts (and x.cjs to x.cts) when both exist
   writeFileSync(join(dir, 'a.ts'), TS);
