@@ -86,8 +86,9 @@ export function code_generation_allowed(): boolean {
     } catch {
       eval_allowed = false;
       console.info(
-        "fxq: this page forbids compiling code (Content-Security-Policy without 'unsafe-eval'); " +
-          'GraphModules run their graph through the Interpreter instead (same results, slower).',
+        "fxq: compiling code from strings is not allowed here (a Content-Security-Policy without 'unsafe-eval', " +
+          'or node --disallow-code-generation-from-strings): GraphModules run their graph through the Interpreter ' +
+          'instead (same results, slower).',
       );
     }
   }
