@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { load_safetensors, save_safetensors } from '../../runtime/io/safetensors.js';
+import { load_safetensors, save_safetensors } from '../../runtime/io/node/safetensors_file.js';
 import { Module } from '../../runtime/nn/module.js';
 import { int_repr } from '../../runtime/quant/qtensor.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';

@@ -1,5 +1,5 @@
 /** Writing the HTML report to a file (Node). */
-import { write_file_atomic } from '../../../runtime/io/atomic.js';
+import { write_file_atomic } from '../../../runtime/io/node/atomic.js';
 import { build_report_html, type ReportData } from '../html.js';
 
 /** Writes the report atomically to `path`. */

@@ -11,7 +11,7 @@ import {
   type FashionMnistSplit,
   normalize_fashion_mnist,
   read_fashion_mnist_raw,
-} from '../../../runtime/io/fashion_mnist.js';
+} from '../../../runtime/io/index.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
 import type { ImageSet } from '../calibrate.js';
 
