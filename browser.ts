@@ -6,6 +6,7 @@
  * `await fetch_quantized(url | Response)`.
  */
 
+export { fetch_quantized, load_quantized, serialize_quantized } from './compiler/artifact/index.js';
 export * as fx from './compiler/index.js';
 export * as quantization from './compiler/quantize_fx/quantization_namespace.js';
 export * as quantize_fx from './compiler/quantize_fx.js';

@@ -7,11 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type FashionMnistSplit,
-  normalize_fashion_mnist,
-  read_fashion_mnist_raw,
-} from '../../../runtime/io/index.js';
+import { type FashionMnistSplit, normalize_fashion_mnist, read_fashion_mnist_raw } from '../../../runtime/io/index.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
 import type { ImageSet } from '../calibrate.js';
 
