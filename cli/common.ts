@@ -14,6 +14,7 @@ import type { Module } from '../runtime/nn/module.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
 import { build_model, example_inputs_of, load_model_file, type ModelFile } from '../tools/model_file.js';
 import { QCONFIG_NAMES } from '../tools/sensitivity/qconfigs.js';
+import '../tools/sensitivity/node/workers.js'; // TaskSpecs run on worker threads
 import { type TaskSpec, use_backend } from '../tools/sensitivity/task.js';
 import { UsageError } from './dump.js';
 import type { InputOptions } from './inputs.js';

@@ -16,7 +16,7 @@ import { load_safetensors } from '../runtime/io/node/safetensors_file.js';
 import { randn } from '../runtime/tensor/creation.js';
 import { Generator } from '../runtime/tensor/random.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
-import { DEFAULT_DATA_DIR, load_calibration, load_images } from '../tools/sensitivity/data.js';
+import { DEFAULT_DATA_DIR, load_calibration, load_images } from '../tools/sensitivity/node/data.js';
 import { UsageError } from './dump.js';
 
 /** Inputs (one tensor per model input, each [N, …]) and, when known, their labels. */
