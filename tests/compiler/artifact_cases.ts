@@ -453,7 +453,7 @@ export function crafted_cases(base: Uint8Array, payload: string): [string, Uint8
       m((p) => {
         p.man.graph = exploit_graph(p.man.graph, payload);
       }),
-      /graph: .*('o'|'obj'|'split'|getitem|object)/,
+      /graph: nodes\[\d+\] \('o'\)\.args\[0\]: an object is not allowed/,
     ],
   ] as [string, Uint8Array, RegExp][];
 }

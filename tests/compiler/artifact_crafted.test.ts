@@ -64,7 +64,7 @@ describe('crafted artifacts are refused before anything is built', () => {
     expect(canary_untouched()).toBe(true);
   });
 
-  it('refuses them through `fxq eval` and `fxq bench` (exit 1, file and key on stderr)', async () => {
+  it('refuses them through `fxq eval` and `fxq bench` (exit 1, file and key on stderr); `fxq dump` prints a valid one', async () => {
     // three representative files here (each spawn costs seconds on a shared machine); all of them:
     // scripts/artifact_crafted_cli.ts
     const picked = cases.filter((c) => /^(amplification|weight_scale stored as I32|the issue exploit)/.test(c.name));
@@ -75,6 +75,12 @@ describe('crafted artifacts are refused before anything is built', () => {
         fxq(['bench', c.path, '--batch', '1', '--runs', '1']).then((r) => ({ c, r })),
       ]),
     );
+    // the valid file dumps its saved forward (what `{ write_source: true }` would write)
+    const path = join(dir, 'base.safetensors');
+    writeFileSync(path, base);
+    const dump = await fxq(['dump', path, '--format', 'code']);
+    expect(dump.code, dump.stderr).toBe(0);
+    expect(dump.stdout).toContain('const fc = this.fc.forward(flatten);');
     for (const { c, r } of runs) {
       expect(r.code, `${c.name}: ${r.stderr}`).toBe(1);
       expect(r.stderr, c.name).toContain(c.path);
