@@ -270,7 +270,14 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ['nn.ReLU6', no_args],
   ['nn.Sigmoid', no_args],
   ['nn.Tanh', no_args],
-  ['nn.GELU', no_args],
+  [
+    'nn.GELU',
+    small(1, (a) => {
+      const o = opts(a[0], ['approximate']);
+      if (o.approximate !== undefined && o.approximate !== 'none' && o.approximate !== 'tanh')
+        fail(`argument approximate = ${show(o.approximate)} is not 'none' or 'tanh'`);
+    }),
+  ],
   [
     'nn.Softmax',
     small(1, (a) => {
