@@ -126,6 +126,7 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   simple('nn.Softmax', act.Softmax, (m) => [f(m, 'dim')]),
   fused_spec('nn.intrinsic.ConvReLU2d', fused.ConvReLU2d),
   fused_spec('nn.intrinsic.LinearReLU', fused.LinearReLU),
+  fused_spec('nn.intrinsic.BNReLU2d', fused.BNReLU2d),
   fused_spec('nn.Sequential', Sequential),
   // a plain parent of named submodules (what tracing leaves of traced-through modules)
   { type: 'nn.Module', cls: Module, args: () => [], create: () => new Module() },

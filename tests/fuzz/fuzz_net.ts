@@ -17,8 +17,8 @@ import {
   QConfig,
 } from '../../runtime/quant/qconfig.js';
 import type { QConfigDict } from '../../runtime/quant/qconfig_mapping.js';
-import { manual_seed } from '../../runtime/tensor/random.js';
 import { add, cat, flatten, mul, relu, type Tensor } from '../../runtime/tensor/index.js';
+import { default_generator, manual_seed } from '../../runtime/tensor/random.js';
 import type { ModelSpec, StaticPreset, Step } from './random_model.js';
 
 /** The module a step owns (registered as `m<index>`), or null for functional / method spellings. */
@@ -34,6 +34,8 @@ function module_of(step: Step): Module | null {
       });
     case 'linear':
       return new nn.Linear(step.fin, step.fout, { bias: step.bias });
+    case 'batch_norm2d':
+      return new nn.BatchNorm2d(step.c);
     case 'relu':
       return step.form === 'module' ? new nn.ReLU() : null;
     case 'relu6':
@@ -62,6 +64,32 @@ function module_of(step: Step): Module | null {
   }
 }
 
+/** Scaled weights and dead channels (conv / linear), random running statistics and affine (batch norm). */
+function perturb(step: Step, m: Module): void {
+  const sd = m.state_dict();
+  if (step.op === 'conv2d' || step.op === 'linear') {
+    for (const k of ['weight', 'bias']) {
+      const d = sd[k]?.data as Float32Array | undefined;
+      if (d) for (let i = 0; i < d.length; i++) d[i] = Math.fround(d[i] * step.wscale);
+    }
+    if (step.zero_channel) {
+      const w = sd.weight.data as Float32Array;
+      w.fill(0, w.length - w.length / sd.weight.shape[0]); // the last output channel
+    }
+  }
+  if (step.op === 'batch_norm2d') {
+    const g = default_generator;
+    const fill = (k: string, f: () => number) => {
+      const d = sd[k].data as Float32Array;
+      for (let i = 0; i < d.length; i++) d[i] = Math.fround(f());
+    };
+    fill('running_mean', () => g.normal() * 0.5);
+    fill('running_var', () => 0.25 + 2 * g.random());
+    fill('weight', () => 0.5 + g.random());
+    fill('bias', () => g.normal() * 0.3);
+  }
+}
+
 /** The random model of a spec; weights from the default generator seeded with spec.seed. */
 export class FuzzNet extends nn.Module {
   readonly spec: ModelSpec;
@@ -72,8 +100,9 @@ export class FuzzNet extends nn.Module {
     this.spec = spec;
     manual_seed(spec.seed);
     spec.steps.forEach((step, i) => {
-      const m = module_of(step);
-      if (m) this.add_module(`m${i}`, m);
+      const m = step.op === 'reuse' ? this.mods[step.of] : module_of(step);
+      if (m && step.op !== 'reuse') this.add_module(`m${i}`, m);
+      if (m) perturb(step, m);
       this.mods.push(m);
     });
   }
@@ -83,6 +112,8 @@ export class FuzzNet extends nn.Module {
     switch (step.op) {
       case 'conv2d':
       case 'linear':
+      case 'batch_norm2d':
+      case 'reuse':
         return call(v[step.in]);
       case 'relu':
         return m ? call(v[step.in]) : step.form === 'method' ? v[step.in].relu() : relu(v[step.in]);
@@ -155,7 +186,9 @@ export function static_qconfig(p: StaticPreset): QConfig {
 export function qconfig_dict_of(spec: ModelSpec): QConfigDict {
   const q = spec.quant;
   if (q.mode === 'dynamic')
-    return { object_type: [[nn.Linear, q.weight === 'per_channel' ? per_channel_dynamic_qconfig : default_dynamic_qconfig]] };
+    return {
+      object_type: [[nn.Linear, q.weight === 'per_channel' ? per_channel_dynamic_qconfig : default_dynamic_qconfig]],
+    };
   const object_type: [typeof nn.Conv2d | typeof nn.Linear, QConfig][] = [];
   if (q.conv) object_type.push([nn.Conv2d, static_qconfig(q.conv)]);
   if (q.linear) object_type.push([nn.Linear, static_qconfig(q.linear)]);

@@ -48,6 +48,23 @@ export interface ModelResult {
   /** an input of the checked shape and the js output bits, for comparing reloads */
   input?: Tensor;
   out_bits?: Uint32Array[];
+  /** signal-to-quantization-noise ratio (dB) of the int8 outputs against the float model's, all outputs */
+  sqnr?: number;
+}
+
+/** 10·log10(Σf² / Σ(f − q)²) over every output element (Infinity when equal). */
+export function sqnr_db(float_out: Uint32Array[], q_out: Uint32Array[]): number {
+  let sig = 0;
+  let err = 0;
+  float_out.forEach((b, o) => {
+    const f = new Float32Array(b.buffer);
+    const q = new Float32Array(q_out[o].buffer);
+    for (let i = 0; i < f.length; i++) {
+      sig += f[i] * f[i];
+      err += (f[i] - q[i]) ** 2;
+    }
+  });
+  return 10 * Math.log10(sig / err);
 }
 
 /** A reproducer line for a failure: what failed, where, the seed and the spec. */
@@ -143,11 +160,18 @@ export function run_model_case(seed: number, keep_dir?: string): ModelResult {
         stage = s;
       });
       res.quantized = qm;
-      const x = random_input([spec.check_batch, ...spec.input.slice(1)], seed, 200, spec.calib.scale, spec.calib.offset);
+      const x = random_input(
+        [spec.check.batch, ...spec.input.slice(1)],
+        seed,
+        200,
+        spec.check.scale,
+        spec.check.offset,
+      );
       res.input = x;
       stage = 'run_js';
       const js = output_bits(qm.forward(x));
       res.out_bits = js;
+      res.sqnr = sqnr_db(output_bits(model.forward(x)), js);
       stage = 'run_wasm';
       const wasm = on_backend('wasm', () => output_bits(qm.forward(x)));
       stage = 'js_vs_wasm';

@@ -24,8 +24,14 @@ export type Step =
       dilation: [number, number];
       groups: number;
       bias: boolean;
+      /** weights (and bias) multiplied by this after the default init; zero_channel: an output channel of 0s */
+      wscale: number;
+      zero_channel: boolean;
     }
-  | { op: 'linear'; in: number; fin: number; fout: number; bias: boolean }
+  | { op: 'linear'; in: number; fin: number; fout: number; bias: boolean; wscale: number; zero_channel: boolean }
+  | { op: 'batch_norm2d'; in: number; c: number }
+  /** calls the module of an earlier conv2d / linear step again (one module, two call sites) */
+  | { op: 'reuse'; in: number; of: number }
   | { op: 'relu' | 'relu6' | 'hardswish'; in: number; form: Form }
   | { op: 'add' | 'mul'; a: number; b: number; form: Form }
   | { op: 'add_scalar' | 'mul_scalar'; in: number; c: number; form: Form }
@@ -75,8 +81,9 @@ export interface ModelSpec {
   quant: QuantChoice;
   /** calibration batches: how many, and the input distribution's scale and offset */
   calib: { batches: number; scale: number; offset: number };
-  /** batch size of the equality-check input (the calibration batch size is input[0]) */
-  check_batch: number;
+  /** the equality-check input: batch size (the calibration batch size is input[0]), scale and offset
+   * (different from calibration's: values outside the calibrated range saturate) */
+  check: { batch: number; scale: number; offset: number };
 }
 
 /** A uniform pick helper over a seeded Generator. */
@@ -117,7 +124,13 @@ function conv_step(r: Rng, i: number, s: Shape): Step | null {
   const oh = Math.floor((h + 2 * padding[0] - dilation[0] * (k[0] - 1) - 1) / stride[0]) + 1;
   const ow = Math.floor((w + 2 * padding[1] - dilation[1] * (k[1] - 1) - 1) / stride[1]) + 1;
   if (oh < 1 || ow < 1 || cout > 2 * MAX_C) return null;
-  return { op: 'conv2d', in: i, cin, cout, k, stride, padding, dilation, groups, bias: r.chance(0.8) };
+  const bias = r.chance(0.8);
+  return { op: 'conv2d', in: i, cin, cout, k, stride, padding, dilation, groups, bias, ...weight_extras(r) };
+}
+
+/** Mostly the default init; sometimes tiny or large weights, or a dead output channel. */
+function weight_extras(r: Rng): { wscale: number; zero_channel: boolean } {
+  return { wscale: r.chance(0.8) ? 1 : r.pick([1e-4, 0.01, 10, 300]), zero_channel: r.chance(0.1) };
 }
 
 function pool_step(r: Rng, i: number, s: Shape): Step | null {
@@ -133,9 +146,11 @@ function pool_step(r: Rng, i: number, s: Shape): Step | null {
   return { op, in: i, k, stride, padding, ceil_mode, count_include_pad: r.chance(0.7), form };
 }
 
-/** The shape a step produces from the current values' shapes. */
-export function step_shape(step: Step, shapes: Shape[]): Shape {
+/** The shape a step produces from the current values' shapes (`steps`: the earlier steps, for reuse). */
+export function step_shape(step: Step, shapes: Shape[], steps: readonly Step[]): Shape {
   switch (step.op) {
+    case 'reuse':
+      return step_shape({ ...steps[step.of], in: step.in } as Step, shapes, steps);
     case 'conv2d': {
       const [n, , h, w] = shapes[step.in];
       const o = (x: number, a: 0 | 1) =>
@@ -143,19 +158,21 @@ export function step_shape(step: Step, shapes: Shape[]): Shape {
       return [n, step.cout, o(h, 0), o(w, 1)];
     }
     case 'linear':
-      return [shapes[step.in][0], step.fout];
+      return [...shapes[step.in].slice(0, -1), step.fout];
     case 'add':
     case 'mul':
       return shapes[step.a];
     case 'cat': {
       const out = [...shapes[step.ins[0]]];
+      if (step.dim < 0) return step_shape({ ...step, dim: out.length + step.dim }, shapes, steps);
       out[step.dim] = step.ins.reduce((a, j) => a + shapes[j][step.dim], 0);
       return out;
     }
     case 'max_pool2d':
     case 'avg_pool2d': {
       const [n, c, h, w] = shapes[step.in];
-      const o = (x: number, a: 0 | 1) => pool_out_size(x, step.k[a], step.stride[a], step.padding[a], 1, step.ceil_mode);
+      const o = (x: number, a: 0 | 1) =>
+        pool_out_size(x, step.k[a], step.stride[a], step.padding[a], 1, step.ceil_mode);
       return [n, c, o(h, 0), o(w, 1)];
     }
     case 'adaptive_avg_pool2d': {
@@ -174,22 +191,43 @@ export function step_shape(step: Step, shapes: Shape[]): Shape {
 const same = (a: Shape, b: Shape) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** One random step over the values so far (null when the pick does not fit; the caller retries). */
-function random_step(r: Rng, shapes: Shape[], linear_only: boolean): Step | null {
+function random_step(r: Rng, shapes: Shape[], steps: readonly Step[], linear_only: boolean): Step | null {
   // mostly extend the newest value (chains), sometimes branch from an older one (DAGs, residuals)
   const i = r.chance(0.7) ? shapes.length - 1 : r.int(0, shapes.length - 1);
   const s = shapes[i];
   const four_d = s.length === 4;
   const kinds = four_d
-    ? ['conv2d', 'conv2d', 'act', 'act', 'binary', 'scalar', 'cat', 'pool', 'pool', 'adaptive', 'flatten']
+    ? ['conv2d', 'conv2d', 'bn', 'act', 'act', 'binary', 'scalar', 'cat', 'pool', 'pool', 'adaptive', 'flatten']
     : ['linear', 'linear', 'act', 'act', 'binary', 'scalar', 'cat'];
+  if (r.chance(0.06)) kinds.push('reuse', 'reuse', 'linear');
   const kind = r.pick(kinds);
   const elems = s.reduce((a, b) => a * b, 1) / s[0];
   switch (kind) {
     case 'conv2d':
       return conv_step(r, i, s);
-    case 'linear':
-      if (s[1] > 512) return null;
-      return { op: 'linear', in: i, fin: s[1], fout: r.int(1, 24), bias: r.chance(0.8) };
+    case 'linear': {
+      const fin = s[s.length - 1];
+      if (fin > 512) return null;
+      return { op: 'linear', in: i, fin, fout: r.int(1, 24), bias: r.chance(0.8), ...weight_extras(r) };
+    }
+    case 'bn':
+      return { op: 'batch_norm2d', in: i, c: s[1] };
+    case 'reuse': {
+      const fits = steps
+        .map((st, j) =>
+          (st.op === 'conv2d' && four_d && st.cin === s[1] && step_shape({ ...st, in: i }, shapes, steps)[2] > 0) ||
+          (st.op === 'linear' && st.fin === s[s.length - 1])
+            ? j
+            : -1,
+        )
+        .filter((j) => j >= 0);
+      if (!fits.length) return null;
+      const of = r.pick(fits);
+      const st = steps[of];
+      // a conv whose output would be empty on this input does not fit
+      if (st.op === 'conv2d' && step_shape({ ...st, in: i }, shapes, steps).some((v) => v < 1)) return null;
+      return { op: 'reuse', in: i, of };
+    }
     case 'act':
       return { op: r.pick(['relu', 'relu6', 'hardswish'] as const), in: i, form: r.pick(['module', 'function']) };
     case 'binary': {
@@ -201,12 +239,15 @@ function random_step(r: Rng, shapes: Shape[], linear_only: boolean): Step | null
       return { op: r.pick(['add_scalar', 'mul_scalar'] as const), in: i, c, form: r.pick(['function', 'method']) };
     }
     case 'cat': {
+      // mostly channels; sometimes another axis (batch, height, width; negative spellings too)
+      const dim = r.chance(0.7) ? 1 : r.int(0, s.length - 1);
       const ok = shapes
-        .map((t, j) => (t.length === s.length && t.every((v, a) => a === 1 || v === s[a]) ? j : -1))
+        .map((t, j) => (t.length === s.length && t.every((v, a) => a === dim || v === s[a]) ? j : -1))
         .filter((j) => j >= 0);
       const ins = [i, ...Array.from({ length: r.int(1, 2) }, () => r.pick(ok))];
-      const step: Step = { op: 'cat', ins, dim: 1 };
-      return step_shape(step, shapes)[1] > (four_d ? 3 * MAX_C : 256) ? null : step;
+      const step: Step = { op: 'cat', ins, dim: r.chance(0.2) ? dim - s.length : dim };
+      const out = step_shape(step, shapes, steps);
+      return out[1] > (four_d ? 3 * MAX_C : 256) || out[0] > 8 || out.slice(2).some((v) => v > 28) ? null : step;
     }
     case 'pool':
       return pool_step(r, i, s);
@@ -244,20 +285,23 @@ export function random_spec(seed: number): ModelSpec {
   const steps: Step[] = [];
   const want = r.int(1, 9);
   for (let tries = 0; steps.length < want && tries < 200; tries++) {
-    const step = random_step(r, shapes, linear_only);
+    const step = random_step(r, shapes, steps, linear_only);
     if (!step) continue;
+    shapes.push(step_shape(step, shapes, steps));
     steps.push(step);
-    shapes.push(step_shape(step, shapes));
   }
   const last = shapes.length - 1;
   const outputs = r.chance(0.15) && last > 1 ? [last, r.int(1, last - 1)] : [last];
+  const calib = { batches: r.int(1, 4), scale: r.pick([0, 0.1, 1, 1, 1, 3, 20]), offset: r.pick([0, 0, 0.5, -2]) };
   return {
     seed,
     input,
     steps,
     outputs,
     quant: random_quant(r, linear_only),
-    calib: { batches: r.int(1, 4), scale: r.pick([0.1, 1, 1, 3, 20]), offset: r.pick([0, 0, 0.5, -2]) },
-    check_batch: r.int(1, 3),
+    calib,
+    check: r.chance(0.7)
+      ? { batch: r.int(1, 3), scale: calib.scale, offset: calib.offset }
+      : { batch: r.int(1, 3), scale: r.pick([0.01, 1, 5, 100]), offset: r.pick([0, 1, -3]) },
   };
 }
