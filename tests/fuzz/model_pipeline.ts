@@ -147,8 +147,13 @@ function quantize(spec: ModelSpec, model: FuzzNet, example: Tensor, stage: (s: S
  * `<keep_dir>/model.safetensors` for the mutator; otherwise it is written to a temp dir and removed.
  */
 export function run_model_case(seed: number, keep_dir?: string): ModelResult {
+  return run_spec_case(random_spec(seed), keep_dir);
+}
+
+/** run_model_case for a given spec (hand-written ones in the tests). */
+export function run_spec_case(spec: ModelSpec, keep_dir?: string): ModelResult {
   load_wasm_backend();
-  const spec = random_spec(seed);
+  const seed = spec.seed;
   const res: ModelResult = { seed, ok: false, spec };
   let stage: Stage = 'build';
   const dir = keep_dir ?? mkdtempSync(join(tmpdir(), 'fxq-fuzz-'));
