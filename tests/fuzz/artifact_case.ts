@@ -11,7 +11,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { load_quantized } from '../../compiler/artifact/quantized_artifact.js';
+import { load_quantized } from '../../compiler/artifact/node/quantized_file.js';
 import type { Tensor } from '../../runtime/tensor/tensor.js';
 import { first_bit_diff, output_bits, run_model_case } from './model_pipeline.js';
 import { type ArtifactFiles, type Mutation, mutate_artifact, read_artifact } from './mutate_artifact.js';
@@ -79,13 +79,17 @@ function invalid_qparam(model: { state_dict(): Record<string, Tensor> }): string
   return null;
 }
 
-/** Why a loaded artifact gave another output: what changed, and whether a validating loader could have known. */
+/**
+ * Why a loaded artifact gave another output. Undetectable without a checksum or a reference output: weight
+ * bytes, data_offsets pointing at other bytes of the right size, and manifest edits that still form a valid
+ * model (another number, another existing name, an option back to its default). Suspect — a loader should
+ * have refused: an invalid qparam that got in, or a header dtype / shape / key edit that loaded.
+ */
 function explain_difference(m: Mutation, bad_qparam: string | null): { why: string; suspect: boolean } {
   if (bad_qparam) return { why: `loaded an invalid qparam (${bad_qparam})`, suspect: true };
   if (m.region === 'st_data')
     return { why: `weight bytes of ${m.tensor ?? '?'} (no checksum in the format)`, suspect: false };
-  if (m.region === 'manifest' && m.kind === 'json_number')
-    return { why: `a manifest number changed to another valid value (${m.what})`, suspect: false };
+  if (m.region === 'manifest') return { why: `the manifest still describes a valid model (${m.what})`, suspect: false };
   if (m.region === 'st_header' && m.kind === 'offsets')
     return { why: `data_offsets moved to other bytes of the right size (${m.what})`, suspect: false };
   return { why: `${m.region} ${m.kind}: ${m.what}`, suspect: true };
@@ -112,6 +116,9 @@ export function run_artifact_case(case_seed: number, base: BaseArtifact, dir: st
     } catch (e) {
       res.message = e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);
       res.outcome = deliberate(e) ? 'forward_error' : 'crash';
+      // a forward that refuses a qparam the loader let through is a validation miss
+      const bad = invalid_qparam(model);
+      if (bad) Object.assign(res, { why: `loaded an invalid qparam (${bad})`, suspect: true });
       return res;
     }
     if (first_bit_diff(base.out_bits, out) === null) {

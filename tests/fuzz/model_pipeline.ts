@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load_quantized, save_quantized } from '../../compiler/artifact/quantized_artifact.js';
+import { load_quantized, save_quantized } from '../../compiler/artifact/node/quantized_file.js';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
