@@ -29,7 +29,8 @@ export type SafetensorsMutation =
   | { kind: 'add'; key: string; value: JsonValue }
   | { kind: 'metadata'; value: JsonValue }
   | { kind: 'reorder'; seed: number }
-  | { kind: 'whitespace'; spaces: number; pad_to_8: boolean };
+  | { kind: 'whitespace'; spaces: number; pad_to_8: boolean }
+  | { kind: 'nest'; entry: number; field: 'dtype' | 'shape' | 'data_offsets' | 'metadata'; depth: number };
 
 /** Mutations that re-encode the header but keep its meaning: the parse must equal the original's. */
 export const MEANING_PRESERVING = new Set<SafetensorsMutation['kind']>(['none', 'reorder', 'whitespace']);
@@ -133,7 +134,16 @@ export const safetensors_mutation: fc.Arbitrary<SafetensorsMutation> = fc.oneof(
     spaces: fc.integer({ min: 0, max: 20 }),
     pad_to_8: fc.boolean(),
   }),
+  fc.record({
+    kind: fc.constant('nest' as const),
+    entry: fc.nat(),
+    field: fc.constantFrom('dtype' as const, 'shape' as const, 'data_offsets' as const, 'metadata' as const),
+    depth: fc.constantFrom(1, 100, 100_000),
+  }),
 );
+
+/** Stands for a deeply nested array in header text (JSON.stringify itself would overflow on one). */
+const NEST = '\u0000nest\u0000';
 
 interface Split {
   header_len: number;
@@ -256,6 +266,18 @@ export function apply_mutation(bytes: Uint8Array, m: SafetensorsMutation): Uint8
         [next[i], next[j]] = [next[j], next[i]];
       }
       return rebuild(next);
+    }
+    case 'nest': {
+      const deep = `${'['.repeat(m.depth)}${']'.repeat(m.depth)}`;
+      const i = pick(m.entry);
+      let next: [string, JsonValue][];
+      if (m.field === 'metadata' || i === null) {
+        next = [...es.filter(([k]) => k !== '__metadata__'), ['__metadata__', { a: NEST }]];
+      } else {
+        next = es.map(([k, v], j) => [k, j === i ? { ...(v as Record<string, JsonValue>), [m.field]: NEST } : v]);
+      }
+      const text = JSON.stringify(from_entries(next)).replace(JSON.stringify(NEST), deep);
+      return join_parts(text, data);
     }
     case 'whitespace': {
       let text = `${' '.repeat(m.spaces)}${JSON.stringify(from_entries(es), null, 1)}`;

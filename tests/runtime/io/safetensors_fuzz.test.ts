@@ -58,7 +58,7 @@ describe('safetensors mutation fuzz (bounded)', () => {
       { numRuns: 3000, seed: 1313 },
     );
     // the run covers every kind of mutation and every outcome, so the property is not vacuous
-    expect(kinds.size).toBe(16);
+    expect(kinds.size).toBe(17);
     expect(counts.error).toBeGreaterThan(1000);
     expect(counts.identical).toBeGreaterThan(100);
     expect(counts.different).toBeGreaterThan(50);
