@@ -134,12 +134,12 @@ function quantize(spec: ModelSpec, model: FuzzNet, example: Tensor, stage: (s: S
     return quantize_dynamic(traced, new Map([[nn.Linear, qc]]));
   }
   stage('prepare');
-  const prepared = prepare_fx(model, qconfig_dict_of(spec), [example]);
+  const prepared = prepare_fx(model, qconfig_dict_of(spec), [example], null, { warn: false });
   stage('calibrate');
   for (let b = 0; b < spec.calib.batches; b++)
     prepared.forward(random_input(spec.input, spec.seed, b, spec.calib.scale, spec.calib.offset));
   stage('convert');
-  return convert_fx(prepared);
+  return convert_fx(prepared, { warn: false });
 }
 
 /**
