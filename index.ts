@@ -3,6 +3,8 @@
  * `import { nn, F, fx, quantization, tensor } from 'fxq'`.
  */
 
+export { fetch_quantized, serialize_quantized } from './compiler/artifact/index.js';
+export { load_quantized, type SaveQuantizedOptions, save_quantized } from './compiler/artifact/node/index.js';
 export * as fx from './compiler/index.js';
 export * as quantization from './compiler/quantize_fx/quantization_namespace.js';
 export * as quantize_fx from './compiler/quantize_fx.js';

@@ -4,10 +4,10 @@
  * Errors: UsageError / ModelFileError → exit 2 (bad arguments, missing or malformed model file);
  * anything else (tracing, running) → exit 1 — main.ts maps them.
  */
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { load_quantized } from '../compiler/artifact/quantized_artifact.js';
+import { load_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { symbolic_trace } from '../compiler/trace/symbolic_trace.js';
 import type { Module } from '../runtime/nn/module.js';
@@ -71,9 +71,23 @@ export function task_spec(model: string, o: CommonOptions): TaskSpec {
   };
 }
 
-/** True when `path` is a directory written by save_quantized. */
+/** True when `path` is a save_quantized file (a safetensors file) or a version-1 save_quantized directory. */
 export function is_quantized_dir(path: string): boolean {
-  return existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'manifest.json'));
+  if (!existsSync(path)) return false;
+  if (statSync(path).isDirectory()) return existsSync(join(path, 'manifest.json'));
+  return is_safetensors_file(path);
+}
+
+/** A safetensors file starts with a little-endian header length followed by '{' (model files are source text). */
+function is_safetensors_file(path: string): boolean {
+  const head = Buffer.alloc(9);
+  const fd = openSync(path, 'r');
+  try {
+    if (readSync(fd, head, 0, 9, 0) < 9) return false;
+  } finally {
+    closeSync(fd);
+  }
+  return head.readBigUInt64LE(0) < BigInt(statSync(path).size) && head[8] === 0x7b;
 }
 
 /** A loaded model: a float model from a model file, or an int8 GraphModule from a save_quantized directory. */

@@ -2,7 +2,7 @@
  * `fxq compare`: the numeric suite on a model file — per-layer activation SQNR / L2 error / cosine and
  * weight SQNR of its int8 version (a save_quantized directory via --quantized, else quantized here).
  */
-import { load_quantized } from '../compiler/artifact/quantized_artifact.js';
+import { load_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { build_model, example_inputs_of, load_model_file } from '../tools/model_file.js';
 import { compare_layers, format_layer_table } from '../tools/numeric_suite/layer_report.js';
@@ -21,7 +21,9 @@ export async function float_and_quantized(path: string, o: CommonOptions & { qua
   let q: GraphModule;
   if (o.quantized) {
     if (!is_quantized_dir(o.quantized))
-      throw new UsageError(`--quantized ${o.quantized}: not a save_quantized directory (no manifest.json)`);
+      throw new UsageError(
+        `--quantized ${o.quantized}: not a save_quantized file (*.safetensors) or directory (with manifest.json)`,
+      );
     q = load_quantized(o.quantized);
   } else {
     note(`quantizing ${model.constructor.name} (static, qconfig ${o.qconfig})`);

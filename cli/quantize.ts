@@ -6,7 +6,7 @@
  *           images for --qat-epochs → eval → convert_fx
  */
 import { performance } from 'node:perf_hooks';
-import { save_quantized } from '../compiler/artifact/quantized_artifact.js';
+import { save_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { convert_fx } from '../compiler/quantize_fx/convert.js';
 import { prepare_fx, prepare_qat_fx } from '../compiler/quantize_fx/prepare.js';
@@ -105,7 +105,10 @@ export async function quantize_command(
   path: string,
   o: CommonOptions & { out?: string; mode: QuantMode; qatEpochs: string },
 ): Promise<number> {
-  if (!o.out) throw new UsageError('quantize: --out <dir> is required (where save_quantized writes the model)');
+  if (!o.out)
+    throw new UsageError(
+      'quantize: --out <file> is required (where save_quantized writes the model, e.g. out/model.safetensors)',
+    );
   const t0 = performance.now();
   use_backend(o.backend);
   const file = await load_model_file(path);

@@ -31,7 +31,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .command('quantize')
       .description('quantize a model file (static PTQ, dynamic or QAT) and save it with save_quantized')
       .argument('<model>', 'a .ts model file (default-exports a factory, exports example_inputs())')
-      .option('-o, --out <dir>', 'directory to write (manifest.json, model.ts, weights.safetensors)')
+      .option('-o, --out <file>', 'model file to write (one .safetensors file: weights + graph manifest)')
       .addOption(
         new Option('-m, --mode <mode>', 'quantization mode').choices(['static', 'dynamic', 'qat']).default('static'),
       )
@@ -54,7 +54,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
   const ev = add_common_options(
     program
       .command('eval')
-      .description('top-1 accuracy of a model file (fp32) or a save_quantized directory (int8) on test images')
+      .description('top-1 accuracy of a model file (fp32) or a save_quantized file (int8) on test images')
       .argument('<model>', 'a .ts model file or a directory written by fxq quantize'),
   );
   ev.showHelpAfterError().addHelpText(
@@ -121,7 +121,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
   const bench = add_common_options(
     program
       .command('bench')
-      .description('median latency per call of a model file or a save_quantized directory')
+      .description('median latency per call of a model file or a save_quantized file')
       .argument('<model>', 'a .ts model file or a directory written by fxq quantize')
       .option('--batch <sizes>', 'comma-separated batch sizes', '1,32')
       .option('--runs <n>', 'timed calls per configuration (after one warm-up)', '20')

@@ -4,7 +4,7 @@
  * a headless browser. Sections: summary (accuracy/size/latency), graph coloured by per-layer SQNR,
  * per-layer SQNR chart and table, sensitivity chart, weight/activation histograms with clipping ranges.
  */
-import { write_file_atomic } from '../../runtime/io/atomic.js';
+import { write_file_atomic } from '../../runtime/io/node/atomic.js';
 import { bar_chart, fmt, type HistogramData, histogram_chart, sqnr_color, xml_escape } from './svg_charts.js';
 
 /** One layer's numeric-suite figures. */

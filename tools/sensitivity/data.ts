@@ -8,11 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { no_grad } from '../../runtime/autograd/grad_mode.js';
-import {
-  type FashionMnistSplit,
-  normalize_fashion_mnist,
-  read_fashion_mnist_raw,
-} from '../../runtime/io/fashion_mnist.js';
+import { type FashionMnistSplit, normalize_fashion_mnist, read_fashion_mnist_raw } from '../../runtime/io/index.js';
 import type { Module } from '../../runtime/nn/module.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 
