@@ -5,6 +5,8 @@
 
 export { fetch_quantized, serialize_quantized } from './compiler/artifact/index.js';
 export { load_quantized, type SaveQuantizedOptions, save_quantized } from './compiler/artifact/node/index.js';
+export { export_onnx_bytes, OnnxExportError } from './compiler/export/onnx/index.js';
+export { export_onnx } from './compiler/export/onnx/node/export_file.js';
 export * as fx from './compiler/index.js';
 export * as quantization from './compiler/quantize_fx/quantization_namespace.js';
 export * as quantize_fx from './compiler/quantize_fx.js';

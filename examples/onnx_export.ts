@@ -14,8 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { export_onnx_bytes } from '../compiler/export/onnx/export.js';
 import { arg_value } from '../bench/_util.js';
+import { export_onnx_bytes } from '../compiler/export/onnx/export.js';
 import { image_batch, load_test_images } from './lib/fmnist_data.js';
 import { build_cases, compare_logits, fxq_logits } from './lib/onnx_cases.js';
 import { load_onnxruntime, ort_op_counts, ort_runner } from './lib/onnx_runtime.js';
@@ -38,7 +38,10 @@ for (const name of models) {
   const spec = get_example_model(name);
   for (const c of build_cases(name, calib)) {
     const t0 = performance.now();
-    const bytes = export_onnx_bytes(c.model, spec.example_inputs(), { input_names: ['input'], output_names: ['logits'] });
+    const bytes = export_onnx_bytes(c.model, spec.example_inputs(), {
+      input_names: ['input'],
+      output_names: ['logits'],
+    });
     const export_ms = performance.now() - t0;
     if (save_dir) {
       mkdirSync(save_dir, { recursive: true });
@@ -90,7 +93,11 @@ for (const name of models) {
         `${cmp.within_one_step === null ? '' : `, logits within one step ${pct(cmp.within_one_step)}`}, max |Δ| ${cmp.max_abs_diff.toExponential(2)}; ` +
         `accuracy fxq ${pct(row.accuracy_fxq)} ORT ${pct(row.accuracy_ort)} (Δ ${((row.accuracy_ort - row.accuracy_fxq) * 100).toFixed(2)} points)`,
     );
-    console.log(`  ORT ran: ${Object.entries(ops).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+    console.log(
+      `  ORT ran: ${Object.entries(ops)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}`,
+    );
   }
 }
 mkdirSync(dirname(out_path), { recursive: true });

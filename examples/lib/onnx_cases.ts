@@ -8,10 +8,10 @@ import type { GraphModule } from '../../compiler/ir/graph_module.js';
 import { Node } from '../../compiler/ir/node.js';
 import { type nn, no_grad, quantization, type Tensor } from '../../index.js';
 import { Linear as NnLinear, LSTM as NnLSTM } from '../../runtime/nn/layers/index.js';
+import { get_example_model } from '../models/index.js';
 import { image_batch, load_calibration_images } from './fmnist_data.js';
 import { with_backend } from './latency.js';
 import { quantize_ptq } from './ptq.js';
-import { get_example_model } from '../models/index.js';
 
 export type CaseKind = 'fp32' | 'int8 per-tensor' | 'int8 per-channel' | 'dynamic int8';
 
@@ -28,7 +28,8 @@ export function output_step(gm: GraphModule): number {
   const out = [...gm.graph.nodes].find((n) => n.op === 'output');
   const deq = out?.args[0];
   const src = deq instanceof Node ? deq.args[0] : undefined;
-  if (!(src instanceof Node) || src.op !== 'call_module') throw new Error('output_step: the output is not dequantize(module(...))');
+  if (!(src instanceof Node) || src.op !== 'call_module')
+    throw new Error('output_step: the output is not dequantize(module(...))');
   const scale = (gm.get_submodule(src.target) as unknown as { scale?: number }).scale;
   if (typeof scale !== 'number') throw new Error(`output_step: module '${src.target}' has no output scale`);
   return scale;
@@ -90,7 +91,12 @@ function argmax_rows(y: ArrayLike<number>, n: number, c: number): Int32Array {
   return out;
 }
 
-export function compare_logits(a: ArrayLike<number>, b: ArrayLike<number>, classes: number, step: number | null): LogitComparison {
+export function compare_logits(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  classes: number,
+  step: number | null,
+): LogitComparison {
   if (a.length !== b.length) throw new Error(`compare_logits: ${a.length} vs ${b.length} values`);
   const n = a.length / classes;
   let max = 0;

@@ -54,13 +54,17 @@ function as_graph_module(model: Module): GraphModule {
   return symbolic_trace(model, undefined, { leaf_modules: MODULE_ENTRIES.map((e) => e.cls as never) });
 }
 
-/** Refuses prepared-but-not-converted models and (for dtype) models of the wrong kind. */
-function check_kind(gm: GraphModule, dtype: 'auto' | 'int8' | 'float', env: Map<Node, unknown>): void {
+/** Refuses a prepared (observed / fake-quantized) model that was not converted. */
+function check_not_prepared(gm: GraphModule): void {
   for (const [path, m] of gm.named_modules())
     if (m instanceof ObserverBase || m instanceof FakeQuantizeBase)
       throw new Error(
         `export_onnx: module '${path}' is a ${m.constructor.name}: the model is prepared but not converted (run convert_fx before exporting)`,
       );
+}
+
+/** Refuses (for dtype) a model of the wrong kind. */
+function check_kind(gm: GraphModule, dtype: 'auto' | 'int8' | 'float', env: Map<Node, unknown>): void {
   const quantized = [...gm.graph.nodes].some((n) => {
     const v = env.get(n);
     if (v instanceof Tensor && v.is_quantized) return true;
@@ -125,6 +129,7 @@ export function export_onnx_model(model: Module, args: Tensor[], options: Export
   if (!(Number.isInteger(opset) && opset >= DEFAULT_OPSET && opset <= MAX_OPSET))
     throw new Error(`export_onnx: opset_version ${opset} is not supported (${DEFAULT_OPSET}–${MAX_OPSET})`);
   const gm = as_graph_module(model);
+  check_not_prepared(gm);
   check_supported(gm);
   const interp = new Interpreter(gm);
   no_grad(() => interp.run(...args));

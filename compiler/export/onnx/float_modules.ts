@@ -126,15 +126,7 @@ function emit_float_module(ctx: ExportContext, node: Node, m: Module, x: string,
       count_include_pad: m.count_include_pad ? 1 : 0,
     });
   }
-  if (m instanceof AdaptiveAvgPool2d) {
-    const o = m.output_size;
-    if (!(o === 1 || (Array.isArray(o) && o[0] === 1 && o[1] === 1)))
-      throw new OnnxExportError(
-        node,
-        `AdaptiveAvgPool2d(${JSON.stringify(o)}): only output size 1 (GlobalAveragePool) is exported`,
-      );
-    return b.op('GlobalAveragePool', [x], hint);
-  }
+  if (m instanceof AdaptiveAvgPool2d) return emit_adaptive_avg_pool(ctx, node, m, x);
   if (m instanceof Flatten) return emit_flatten(ctx, hint, x, rank, m.start_dim, m.end_dim, node);
   if (m instanceof Dropout || m instanceof Identity) return x;
   if (m instanceof _FusedModule) {
@@ -143,6 +135,25 @@ function emit_float_module(ctx: ExportContext, node: Node, m: Module, x: string,
     return y;
   }
   throw new OnnxExportError(node, `module ${m.constructor.name} has no ONNX export`);
+}
+
+/**
+ * AdaptiveAvgPool2d: GlobalAveragePool for output 1, else AveragePool with kernel = stride = in / out
+ * when the example input's size divides evenly (the same windows as PyTorch's adaptive ones).
+ */
+function emit_adaptive_avg_pool(ctx: ExportContext, node: Node, m: AdaptiveAvgPool2d, x: string): string {
+  const o = m.output_size;
+  const arg = node.args[0] as Node;
+  const [h, w] = ctx.tensor(arg).shape.slice(-2);
+  const [oh, ow] = typeof o === 'number' ? [o, o] : [o[0] ?? h, o[1] ?? w];
+  if (oh === 1 && ow === 1) return ctx.b.op('GlobalAveragePool', [x], node.target);
+  if (h % oh !== 0 || w % ow !== 0)
+    throw new OnnxExportError(
+      node,
+      `AdaptiveAvgPool2d(${JSON.stringify(o)}) of a ${h}×${w} input has uneven windows (no ONNX op)`,
+    );
+  const k = [h / oh, w / ow];
+  return ctx.b.op('AveragePool', [x], node.target, { kernel_shape: k, strides: k });
 }
 
 /** torch.flatten(x, start, end) as Flatten (start 1, end last) or Reshape with 0 (copy) / -1 dims. */
@@ -191,7 +202,11 @@ export const FLOAT_MODULE_ENTRIES: ModuleEntry[] = [
   module_entry(Softmax, 'nn.Softmax', 'Softmax'),
   module_entry(MaxPool2d, 'nn.MaxPool2d', 'MaxPool'),
   module_entry(AvgPool2d, 'nn.AvgPool2d', 'AveragePool'),
-  module_entry(AdaptiveAvgPool2d, 'nn.AdaptiveAvgPool2d(1)', 'GlobalAveragePool'),
+  module_entry(
+    AdaptiveAvgPool2d,
+    'nn.AdaptiveAvgPool2d',
+    'GlobalAveragePool (output 1); AveragePool when the input divides evenly',
+  ),
   module_entry(Flatten, 'nn.Flatten', 'Flatten or Reshape'),
   module_entry(Dropout, 'nn.Dropout (eval)', '— (removed)'),
   module_entry(Identity, 'nn.Identity', '— (removed)'),
