@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { no_grad } from '../runtime/autograd/grad_mode.js';
 import type { Module } from '../runtime/nn/module.js';
 import { progress_bar } from '../tools/progress.js';
-import { DEFAULT_DATA_DIR, load_images } from '../tools/sensitivity/data.js';
+import { DEFAULT_DATA_DIR, load_images } from '../tools/sensitivity/node/data.js';
 import { use_backend } from '../tools/sensitivity/task.js';
 import { type CommonOptions, emit, int_option, load_any } from './common.js';
 import { UsageError } from './dump.js';

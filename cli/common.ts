@@ -13,6 +13,7 @@ import { symbolic_trace } from '../compiler/trace/symbolic_trace.js';
 import type { Module } from '../runtime/nn/module.js';
 import { build_model, load_model_file, type ModelFile } from '../tools/model_file.js';
 import { QCONFIG_NAMES } from '../tools/sensitivity/qconfigs.js';
+import '../tools/sensitivity/node/workers.js'; // TaskSpecs run on worker threads
 import { type TaskSpec, use_backend } from '../tools/sensitivity/task.js';
 import { UsageError } from './dump.js';
 

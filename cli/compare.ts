@@ -7,7 +7,7 @@ import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { build_model, example_inputs_of, load_model_file } from '../tools/model_file.js';
 import { compare_layers, format_layer_table } from '../tools/numeric_suite/layer_report.js';
 import { progress_bar } from '../tools/progress.js';
-import { DEFAULT_DATA_DIR, load_images, rows } from '../tools/sensitivity/data.js';
+import { DEFAULT_DATA_DIR, load_images, rows } from '../tools/sensitivity/node/data.js';
 import { use_backend } from '../tools/sensitivity/task.js';
 import { type CommonOptions, emit, int_option, is_quantized_dir, note } from './common.js';
 import { UsageError } from './dump.js';

@@ -1,7 +1,7 @@
 /** `fxq eval`: top-1 accuracy of a float model file or a save_quantized directory on the test images. */
 import { performance } from 'node:perf_hooks';
 import { progress_bar } from '../tools/progress.js';
-import { DEFAULT_DATA_DIR, load_images, predict, rows } from '../tools/sensitivity/data.js';
+import { DEFAULT_DATA_DIR, load_images, predict, rows } from '../tools/sensitivity/node/data.js';
 import { type CommonOptions, emit, int_option, load_any, note, pct } from './common.js';
 
 /** The eval command; returns the exit code. */

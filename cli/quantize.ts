@@ -16,7 +16,7 @@ import { SGD } from '../runtime/optim/sgd.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
 import { build_model, example_inputs_of, load_model_file } from '../tools/model_file.js';
 import { progress_bar } from '../tools/progress.js';
-import { DEFAULT_DATA_DIR, load_calibration, rows } from '../tools/sensitivity/data.js';
+import { DEFAULT_DATA_DIR, load_calibration, rows } from '../tools/sensitivity/node/data.js';
 import { qconfig_by_name } from '../tools/sensitivity/qconfigs.js';
 import { use_backend } from '../tools/sensitivity/task.js';
 import { type CommonOptions, emit, int_option, note } from './common.js';

@@ -35,9 +35,26 @@ const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export function reserved_key_problem(key: string): string | null {
   if (key === '') return 'an empty key is not allowed';
   if (key.split('.').some((part) => RESERVED_KEYS.has(part))) {
-    return `key ${JSON.stringify(key)} is not allowed (${[...RESERVED_KEYS].join(', ')} are reserved JavaScript property names)`;
+    return `key ${quote(key)} is not allowed (${[...RESERVED_KEYS].join(', ')} are reserved JavaScript property names)`;
   }
   return null;
+}
+
+/** A key for an error message (a key may be megabytes long). */
+function quote(key: string): string {
+  return JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key);
+}
+
+/** A short rendering of a header value for an error message: never recursive (a value may nest 10^6 deep). */
+function preview(v: unknown): string {
+  const one = (x: unknown): string =>
+    x === null || typeof x !== 'object'
+      ? (JSON.stringify(x) ?? String(x)).slice(0, 40)
+      : Array.isArray(x)
+        ? '[…]'
+        : '{…}';
+  if (!Array.isArray(v)) return one(v);
+  return `[${v.slice(0, 8).map(one).join(', ')}${v.length > 8 ? `, … (${v.length} items)` : ''}]`;
 }
 
 function is_count(v: unknown): v is number {
@@ -54,20 +71,18 @@ function parse_entry(
   data_length: number,
   fail: (msg: string) => never,
 ): SafetensorsTensorInfo {
-  const where = `tensor ${JSON.stringify(key)}`;
+  const where = `tensor ${quote(key)}`;
   if (!is_plain_object(raw)) fail(`${where}: header entry is not an object`);
   const dtype = Object.hasOwn(raw, 'dtype') ? raw.dtype : undefined;
   const shape = Object.hasOwn(raw, 'shape') ? raw.shape : undefined;
   const offsets = Object.hasOwn(raw, 'data_offsets') ? raw.data_offsets : undefined;
   if (!is_safetensors_dtype(dtype)) {
-    fail(`${where}: unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(ST_ITEMSIZE).join(', ')})`);
+    fail(`${where}: unknown dtype ${preview(dtype)} (known: ${Object.keys(ST_ITEMSIZE).join(', ')})`);
   }
   if (!Array.isArray(shape) || !shape.every(is_count))
-    fail(`${where}: shape ${JSON.stringify(shape)?.slice(0, 200)} is not a list of non-negative integers`);
+    fail(`${where}: shape ${preview(shape)} is not a list of non-negative integers`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(is_count)) {
-    fail(
-      `${where}: data_offsets ${JSON.stringify(offsets)?.slice(0, 200)} is not [begin, end] of non-negative integers`,
-    );
+    fail(`${where}: data_offsets ${preview(offsets)} is not [begin, end] of non-negative integers`);
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) fail(`${where}: data_offsets [${begin}, ${end}] end before begin`);
@@ -99,7 +114,7 @@ function parse_metadata(raw: unknown, fail: (msg: string) => never): Safetensors
   for (const [k, v] of Object.entries(raw)) {
     const bad = reserved_key_problem(k);
     if (bad) fail(`__metadata__: ${bad}`);
-    if (typeof v !== 'string') fail(`__metadata__ ${JSON.stringify(k)} must be a string, got ${typeof v}`);
+    if (typeof v !== 'string') fail(`__metadata__ ${quote(k)} must be a string, got ${typeof v}`);
     out[k] = v;
   }
   return out;
@@ -169,8 +184,8 @@ export function read_safetensors_header(
     if (begin !== pos) {
       fail(
         begin > pos
-          ? `tensor ${JSON.stringify(key)}: data_offsets [${begin}, ${end}] leave a gap after byte ${pos} of the data section`
-          : `tensor ${JSON.stringify(key)}: data_offsets [${begin}, ${end}] overlap the previous tensor (which ends at ${pos})`,
+          ? `tensor ${quote(key)}: data_offsets [${begin}, ${end}] leave a gap after byte ${pos} of the data section`
+          : `tensor ${quote(key)}: data_offsets [${begin}, ${end}] overlap the previous tensor (which ends at ${pos})`,
       );
     }
     pos = end;

@@ -1,7 +1,7 @@
 // The ONNX bytes parse back with the same protobuf schema, pass the structural check, and carry fxq's
 // integers and qparams; bad input (an op without ONNX form, a prepared-only model, int8 asked of a float
 // model, a missing folder) is a clear error and writes nothing.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -174,5 +174,12 @@ describe('bad input: a clear error, nothing written', () => {
     const n = export_onnx(per_channel.model, x, f);
     expect(existsSync(f)).toBe(true);
     expect(n).toBeGreaterThan(400_000);
+  });
+});
+
+describe('the static protobuf module', () => {
+  it('is what scripts/gen_onnx_proto.ts makes of onnx.proto today', async () => {
+    const { generate, OUT_PATH, PROTO_PATH } = await import('../../../scripts/gen_onnx_proto.js');
+    expect(generate(readFileSync(PROTO_PATH, 'utf8')) === readFileSync(OUT_PATH, 'utf8')).toBe(true);
   });
 });

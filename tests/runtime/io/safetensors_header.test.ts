@@ -93,7 +93,7 @@ describe('read_safetensors_header', () => {
       'fractional offset',
       'offs',
       build('{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,12.5]}}', f32x3),
-      /offs: tensor "w": data_offsets \[0,12\.5\] is not/,
+      /offs: tensor "w": data_offsets \[0, 12\.5\] is not/,
     ],
     [
       'three offsets',
@@ -174,6 +174,26 @@ describe('read_safetensors_header', () => {
       expect(() => parse_safetensors(bytes, source)).toThrow(message);
     });
   }
+
+  it('refuses header values nested 200,000 deep with a plain Error (no stack overflow in the messages)', () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const cases: [string, RegExp][] = [
+      [`{"w":{"dtype":"F32","shape":${deep},"data_offsets":[0,0]}}`, /deep: tensor "w": shape \[\[…\]\] is not/],
+      [`{"w":{"dtype":"F32","shape":[1],"data_offsets":${deep}}}`, /deep: tensor "w": data_offsets \[\[…\]\] is not/],
+      [`{"w":{"dtype":${deep},"shape":[1],"data_offsets":[0,0]}}`, /deep: tensor "w": unknown dtype \[\[…\]\]/],
+      [`{"__metadata__":{"a":${deep}}}`, /deep: __metadata__ "a" must be a string/],
+    ];
+    for (const [text, message] of cases) {
+      let thrown: unknown;
+      try {
+        parse_safetensors(build(text), 'deep');
+      } catch (e) {
+        thrown = e;
+      }
+      expect((thrown as Error).constructor).toBe(Error);
+      expect((thrown as Error).message).toMatch(message);
+    }
+  });
 
   it('refuses a BOOL byte other than 0 or 1', () => {
     const bytes = build('{"b":{"dtype":"BOOL","shape":[2],"data_offsets":[0,2]}}', new Uint8Array([1, 2]));
