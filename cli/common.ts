@@ -11,17 +11,18 @@ import { load_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { symbolic_trace } from '../compiler/trace/symbolic_trace.js';
 import type { Module } from '../runtime/nn/module.js';
-import { build_model, load_model_file, type ModelFile } from '../tools/model_file.js';
+import { Tensor } from '../runtime/tensor/tensor.js';
+import { build_model, example_inputs_of, load_model_file, type ModelFile } from '../tools/model_file.js';
 import { QCONFIG_NAMES } from '../tools/sensitivity/qconfigs.js';
 import '../tools/sensitivity/node/workers.js'; // TaskSpecs run on worker threads
 import { type TaskSpec, use_backend } from '../tools/sensitivity/task.js';
 import { UsageError } from './dump.js';
+import type { InputOptions } from './inputs.js';
 
 /** Options every analysis subcommand accepts. */
-export interface CommonOptions {
+export interface CommonOptions extends InputOptions {
   json?: boolean;
   weights?: string | boolean;
-  data?: string;
   backend: 'js' | 'wasm';
   qconfig: string;
   calibImages: string;
@@ -50,16 +51,26 @@ export function add_common_options(
       new Option('-q, --qconfig <name>', 'qconfig for quantized layers').choices([...QCONFIG_NAMES]).default('qnnpack'),
     );
   if (which.data !== false) {
-    cmd.option('--data <dir>', 'Fashion-MNIST IDX directory (default: examples/data/fashion-mnist)');
-    cmd.option('--calib-images <n>', 'calibration images: the first N training images', '1000');
-    cmd.option('--eval-images <n>', 'evaluation images from the test set', '2000');
-    cmd.option('--eval-offset <n>', 'first test image used for evaluation', '0');
+    cmd.option(
+      '--data <path>',
+      'inputs (and labels): a Fashion-MNIST IDX directory, an IDX images file (.idx[.gz], labels from --labels or its *labels* sibling), a .npy, or a .safetensors with images/inputs (+ labels). Default: the example inputs, Fashion-MNIST for N×1×28×28 models',
+    );
+    cmd.option('--labels <file>', 'labels for --data (.idx[.gz] or .npy, one integer per input row)');
+    cmd.option('--input-shape <dims>', 'random inputs of this shape (e.g. 1,3,32,32) when there is no --data');
+    cmd.option('--calib-images <n>', 'calibration inputs: the first N rows (Fashion-MNIST: training images)', '1000');
+    cmd.option('--eval-images <n>', 'evaluation inputs (Fashion-MNIST: from the test set)', '2000');
+    cmd.option('--eval-offset <n>', 'first row used for evaluation', '0');
   }
   return cmd;
 }
 
 /** The TaskSpec the options describe for model file `model`. */
 export function task_spec(model: string, o: CommonOptions): TaskSpec {
+  // the worker threads rebuild the task from this spec and read Fashion-MNIST directories only
+  if ((o.data && !statSync(o.data, { throwIfNoEntry: false })?.isDirectory()) || o.labels || o.inputShape)
+    throw new UsageError(
+      'sensitivity and report take --data as a Fashion-MNIST directory only; for other data export calibrate(prepared) and evaluate(model) from the model file',
+    );
   return {
     model,
     weights: o.weights ?? true,
@@ -108,6 +119,13 @@ export async function load_any(path: string, o: CommonOptions): Promise<LoadedMo
   // the traced graph is what quantize/compare see, so eval and bench measure it too (a model that
   // cannot be traced fails here, exit 1, as in the other subcommands)
   return { kind: 'float', model: symbolic_trace(build_model(file, o.weights ?? true)), file };
+}
+
+/** The example inputs of a loaded float model (tensors only), undefined for a saved int8 model. */
+export function example_of(loaded: LoadedModel): Tensor[] | undefined {
+  if (loaded.kind === 'quantized') return undefined;
+  const ex = example_inputs_of(loaded.file);
+  return ex.every((t) => t instanceof Tensor) ? (ex as Tensor[]) : undefined;
 }
 
 /** Prints `json` with --json, else `text`; both to stdout. */

@@ -66,6 +66,7 @@ export async function report_command(
   },
 ): Promise<number> {
   if (!o.out) throw new UsageError('report: --out <file.html> is required');
+  const spec = task_spec(path, o); // checks --data (a Fashion-MNIST directory) before any work
   const sens_file = o.sensitivityJson ? read_sensitivity(o.sensitivityJson) : null;
   const t0 = performance.now();
   const { model, q } = await float_and_quantized(path, o);
@@ -94,7 +95,7 @@ export async function report_command(
   if (!sensitivity && o.sensitivity) {
     const workers = o.workers === undefined ? availableParallelism() : int_option(o.workers, '--workers');
     const sbar = progress_bar('sensitivity (one-at-a-time)', 0, { silent: o.json });
-    sensitivity = await one_at_a_time(task_spec(path, o), { workers, on_result: (_i, _r, d, t) => sbar.update(d, t) });
+    sensitivity = await one_at_a_time(spec, { workers, on_result: (_i, _r, d, t) => sbar.update(d, t) });
     sbar.stop();
   }
   const sf = state_dict_bytes(model);

@@ -5,5 +5,6 @@
 export * from './data.js';
 export * from './fashion_mnist.js';
 export { IDX_MAX_DECOMPRESSED_BYTES, type IdxOptions, parse_idx, serialize_idx } from './idx.js';
+export { parse_npy, serialize_npy } from './npy.js';
 export * from './safetensors.js';
 export type { SafetensorsDType } from './safetensors_dtypes.js';
