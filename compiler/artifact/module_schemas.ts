@@ -5,6 +5,7 @@
  * building anything, so a module can only allocate what the weights file actually holds.
  */
 import type { SafetensorsDType } from '../../runtime/io/safetensors_dtypes.js';
+import { preview } from './preview.js';
 
 /** What a tensor is for: drives the value checks of qparams (qparams_check.ts). */
 export type TensorRole = 'float' | 'qweight' | 'wscale' | 'wzp' | 'oscale' | 'ozp' | 'count';
@@ -38,17 +39,17 @@ function fail(msg: string): never {
 }
 function int(v: unknown, name: string, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
-    fail(`argument ${name} = ${JSON.stringify(v)?.slice(0, 40)} is not an integer in ${lo}..${hi}`);
+    fail(`argument ${name} = ${preview(v, 40)} is not an integer in ${lo}..${hi}`);
   return v as number;
 }
 function num(v: unknown, name: string, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
-    fail(`argument ${name} = ${JSON.stringify(v)?.slice(0, 40)} is not a number in [${lo}, ${hi}]`);
+    fail(`argument ${name} = ${preview(v, 40)} is not a number in [${lo}, ${hi}]`);
   return v as number;
 }
 function bool(v: unknown, name: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') fail(`argument ${name} = ${JSON.stringify(v)?.slice(0, 40)} is not a boolean`);
+  if (typeof v !== 'boolean') fail(`argument ${name} = ${preview(v, 40)} is not a boolean`);
   return v as boolean;
 }
 function pair(v: unknown, name: string, lo: number, hi: number): [number, number] {
@@ -97,7 +98,7 @@ function conv_geometry(a: unknown[], o: Record<string, unknown>, float: boolean)
   const d = pair(o.dilation ?? 1, 'dilation', 1, MAX_WINDOW);
   // past dilation·kernel every output row would see padding only: larger values are corrupt, not models
   if (o.padding_mode !== undefined && o.padding_mode !== 'zeros')
-    fail(`padding_mode ${JSON.stringify(o.padding_mode)} is not 'zeros'`);
+    fail(`padding_mode ${preview(o.padding_mode, 40)} is not 'zeros'`);
   if (!float || (o.padding !== 'same' && o.padding !== 'valid')) {
     const p = pair(o.padding ?? 0, 'padding', 0, MAX_WINDOW);
     if (p[0] > d[0] * k[0] || p[1] > d[1] * k[1])
@@ -232,6 +233,14 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ['nn.intrinsic.quantized.LinearReLU', q_linear],
   ['nn.quantized.dynamic.Linear', q_linear],
   ['nn.intrinsic.quantized.dynamic.LinearReLU', q_linear],
+  [
+    'nn.quantized.Hardswish',
+    small(2, (a) => {
+      arity(a, 2, 2);
+      num(a[0], 'scale', Number.MIN_VALUE, Number.MAX_VALUE);
+      int(a[1], 'zero_point', 0, 255);
+    }),
+  ],
   ['nn.quantized.dynamic.LSTM', rnn(4, true)],
   ['nn.quantized.dynamic.GRU', rnn(3, true)],
   ['nn.Conv2d', float_conv],
@@ -265,6 +274,8 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ['nn.GRU', rnn(3, false)],
   ['nn.ReLU', no_args],
   ['nn.ReLU6', no_args],
+  ['nn.Hardswish', no_args],
+  ['nn.Hardsigmoid', no_args],
   ['nn.Sigmoid', no_args],
   ['nn.Tanh', no_args],
   ['nn.GELU', no_args],
@@ -276,6 +287,7 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ],
   ['nn.intrinsic.ConvReLU2d', container(['nn.Conv2d', 'nn.ReLU'])],
   ['nn.intrinsic.LinearReLU', container(['nn.Linear', 'nn.ReLU'])],
+  ['nn.intrinsic.BNReLU2d', container(['nn.BatchNorm2d', 'nn.ReLU'])],
   ['nn.Sequential', container('indexed')],
   ['nn.Module', container('named')],
 ]);
