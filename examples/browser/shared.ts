@@ -70,7 +70,7 @@ export function argmax_rows(logits: Tensor): number[] {
   return out;
 }
 
-/** Draws images 0..n-1 of `pixels` (uint8 28×28 each) in a grid, each with its predicted and true label. */
+/** Draws images 0..n-1 of `pixels` (uint8 28×28 each) in a grid with the predicted label (and the true one when wrong). */
 export function draw_predictions(
   canvas: HTMLCanvasElement,
   pixels: Uint8Array,
@@ -81,7 +81,7 @@ export function draw_predictions(
   const cell = 84; // 28 px × 2 plus room for the label
   const n = predicted.length;
   canvas.width = per_row * cell;
-  canvas.height = Math.ceil(n / per_row) * (cell + 14);
+  canvas.height = Math.ceil(n / per_row) * (cell + 14) + 4;
   const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -104,6 +104,10 @@ export function draw_predictions(
     const ok = predicted[i] === truth[i];
     ctx.fillStyle = ok ? '#176b2c' : '#b3261e';
     ctx.fillText(`${FASHION_MNIST_CLASSES[predicted[i]]}${ok ? '' : ' ✗'}`, x - 10, y + 70);
+    if (!ok) {
+      ctx.fillStyle = '#666';
+      ctx.fillText(`(${FASHION_MNIST_CLASSES[truth[i]]})`, x - 10, y + 83);
+    }
   }
 }
 

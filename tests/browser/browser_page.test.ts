@@ -147,6 +147,7 @@ describe.skipIf(why !== null)(`examples/browser in headless Chromium${why ? ` â€
     const logits = results.logits as Record<'js' | 'wasm', number[]>;
     expect(bytes_of(logits.js)).toBe(saved_logits.js);
     expect(bytes_of(logits.wasm)).toBe(saved_logits.wasm);
+    console.log('strict page console errors', JSON.stringify(errors), 'results', JSON.stringify(results.ms_b1));
     await page.screenshot({ path: join(OUT, 'strict.png'), fullPage: true });
   }, 60_000);
 });
