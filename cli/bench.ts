@@ -2,11 +2,11 @@
 import { performance } from 'node:perf_hooks';
 import { no_grad } from '../runtime/autograd/grad_mode.js';
 import type { Module } from '../runtime/nn/module.js';
+import { batch_of, input_set } from '../tools/node/inputs.js';
 import { progress_bar } from '../tools/progress.js';
 import { use_backend } from '../tools/sensitivity/task.js';
 import { type CommonOptions, emit, example_of, int_option, load_any, note } from './common.js';
 import { UsageError } from './dump.js';
-import { batch_of, input_set } from './inputs.js';
 
 /** One measured configuration. */
 export interface BenchRow {

@@ -15,9 +15,9 @@ import { Tensor } from '../runtime/tensor/tensor.js';
 import { build_model, example_inputs_of, load_model_file, type ModelFile } from '../tools/model_file.js';
 import { QCONFIG_NAMES } from '../tools/sensitivity/qconfigs.js';
 import '../tools/sensitivity/node/workers.js'; // TaskSpecs run on worker threads
+import type { InputOptions } from '../tools/node/inputs.js';
 import { type TaskSpec, use_backend } from '../tools/sensitivity/task.js';
 import { UsageError } from './dump.js';
-import type { InputOptions } from './inputs.js';
 
 /** Options every analysis subcommand accepts. */
 export interface CommonOptions extends InputOptions {
@@ -66,17 +66,17 @@ export function add_common_options(
 
 /** The TaskSpec the options describe for model file `model`. */
 export function task_spec(model: string, o: CommonOptions): TaskSpec {
-  // the worker threads rebuild the task from this spec and read Fashion-MNIST directories only
-  if ((o.data && !statSync(o.data, { throwIfNoEntry: false })?.isDirectory()) || o.labels || o.inputShape)
-    throw new UsageError(
-      'sensitivity and report take --data as a Fashion-MNIST directory only; for other data export calibrate(prepared) and evaluate(model) from the model file',
-    );
+  // the worker threads rebuild the task from this spec: a directory is Fashion-MNIST, a file any data
+  const dir = o.data !== undefined && statSync(o.data, { throwIfNoEntry: false })?.isDirectory();
   return {
+    ...(o.data && !dir ? { data: o.data } : {}),
+    ...(o.labels ? { labels: o.labels } : {}),
+    ...(o.inputShape ? { input_shape: o.inputShape } : {}),
     model,
     weights: o.weights ?? true,
     qconfig: o.qconfig,
     backend: o.backend,
-    ...(o.data ? { data_dir: o.data } : {}),
+    ...(dir ? { data_dir: o.data } : {}),
     calib_images: int_option(o.calibImages ?? '1000', '--calib-images'),
     eval_images: int_option(o.evalImages ?? '2000', '--eval-images'),
     eval_offset: int_option(o.evalOffset ?? '0', '--eval-offset', 0),
