@@ -1,6 +1,6 @@
 /**
  * What the analysis subcommands share: the data/qconfig options, turning them into a TaskSpec, loading
- * either a model file (float) or a save_quantized directory (int8), and printing text or --json.
+ * either a model file (float) or a save_quantized file (int8), and printing text or --json.
  * Errors: UsageError / ModelFileError → exit 2 (bad arguments, missing or malformed model file);
  * anything else (tracing, running) → exit 1 — main.ts maps them.
  */
@@ -102,7 +102,7 @@ function is_safetensors_file(path: string): boolean {
   return head.readBigUInt64LE(0) < BigInt(statSync(path).size) && head[8] === 0x7b;
 }
 
-/** A loaded model: a float model from a model file, or an int8 GraphModule from a save_quantized directory. */
+/** A loaded model: a float model from a model file, or an int8 GraphModule from a save_quantized file (or version-1 directory). */
 export type LoadedModel =
   | { kind: 'float'; model: Module; file: ModelFile }
   | { kind: 'quantized'; model: GraphModule; dir: string };
