@@ -87,7 +87,8 @@ export function task_spec(model: string, o: CommonOptions): TaskSpec {
 export function is_quantized_dir(path: string): boolean {
   if (!existsSync(path)) return false;
   if (statSync(path).isDirectory()) return existsSync(join(path, 'manifest.json'));
-  return is_safetensors_file(path);
+  // by name first: a damaged .safetensors file still goes to load_quantized, which says what is wrong
+  return path.endsWith('.safetensors') || is_safetensors_file(path);
 }
 
 /** A safetensors file starts with a little-endian header length followed by '{' (model files are source text). */
