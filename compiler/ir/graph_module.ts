@@ -10,7 +10,7 @@ import { to_dot, to_svg } from '../codegen/dot.js';
 import { emit_forward } from '../codegen/emit.js';
 import { render_source, type SourceOptions } from '../codegen/source.js';
 import type { Graph } from './graph.js';
-import { type GraphJson, graph_from_json, graph_to_json } from './serialize.js';
+import { type FromJsonOptions, type GraphJson, graph_from_json, graph_to_json } from './serialize.js';
 import { is_valid_path } from './targets.js';
 
 type Slots = Record<string, unknown>;
@@ -231,10 +231,11 @@ export class GraphModule extends Module {
 
   /**
    * Rebuilds a GraphModule from `to_json` output, taking submodules and attributes from `root`.
-   * The JSON is validated (names, targets, arities, order) before any code is generated.
+   * The JSON is checked against the graph schema (names, targets, keys, constants, value kinds,
+   * arities, order) before any code is generated; `options.source` (a file path) prefixes errors.
    */
-  static from_json(json: unknown, root: Module): GraphModule {
-    const graph = graph_from_json(json, root);
+  static from_json(json: unknown, root: Module, options: FromJsonOptions = {}): GraphModule {
+    const graph = graph_from_json(json, root, options);
     const name = (json as { class_name?: unknown }).class_name;
     const class_name = typeof name === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : 'GraphModule';
     return new GraphModule(root, graph, class_name);
