@@ -130,7 +130,8 @@ function builtin_expr(node: Node): string {
   }
   if (!(obj instanceof Node)) throw new CodegenError(node, 'getitem reads only from a graph value, not a constant');
   if (typeof key === 'number' && Number.isInteger(key)) return key >= 0 ? `${o}[${key}]` : `${o}.at(${key})`;
-  throw new CodegenError(node, `getitem index must be an integer constant, got ${JSON.stringify(key)}`);
+  const got = key instanceof Node ? `node '${key.name}'` : (JSON.stringify(key) ?? typeof key).slice(0, 60);
+  throw new CodegenError(node, `getitem index must be an integer constant, got ${got}`);
 }
 
 /** Emits the forward's parameters and statements for a graph's nodes. */

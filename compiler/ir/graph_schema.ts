@@ -80,6 +80,8 @@ function check_value(root: unknown, where: string, opts: { objects: boolean; nod
       continue;
     }
     if (typeof v !== 'object') fail(at, `a ${typeof v} is not a JSON value`);
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) fail(at, 'must be a plain object');
     const keys = Object.keys(v);
     if (keys.length !== 1) fail(at, 'an object must be exactly one of {$node}, {$object}, {$number}, {$undefined}');
     if (!TAGS.includes(keys[0])) fail(at, `unknown tag ${short(keys[0])}`);

@@ -186,7 +186,9 @@ describe('from_json safety', () => {
     const sub = j.nodes.find((n) => n.op === 'call_method' && n.target === 'sub');
     if (!sub) throw new Error('test graph has no sub');
     sub.args[1] = { $object: { [evil]: 1 } };
-    expect(() => fx.GraphModule.from_json(j, model)).toThrow(/nodes\[3\] \('sub'\)\.args\[1\]: \$object key .* is not an identifier/);
+    expect(() => fx.GraphModule.from_json(j, model)).toThrow(
+      /nodes\[3\] \('sub'\)\.args\[1\]: \$object key .* is not an identifier/,
+    );
     sub.args[1] = { $object: { alpha: evil } };
     const back = fx.GraphModule.from_json(j, model);
     expect(back.code).toContain(`{ alpha: ${JSON.stringify(evil)} }`);
