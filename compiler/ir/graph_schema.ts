@@ -162,7 +162,7 @@ function check_meta(meta: unknown, where: string): void {
   const tm = m.tensor_meta;
   if (Array.isArray(tm)) {
     if (tm.length > 1024) fail(`${where}.meta.tensor_meta`, 'lists more than 1024 tensors');
-    tm.forEach((t, i) => one(t, `${where}.meta.tensor_meta[${i}]`));
+    for (const [i, t] of tm.entries()) one(t, `${where}.meta.tensor_meta[${i}]`);
   } else one(tm, `${where}.meta.tensor_meta`);
 }
 
