@@ -83,9 +83,8 @@ export class Node {
   readonly graph: Graph;
   /** Unique within the graph; also the variable name in generated code. */
   name: string;
-  op: Opcode;
-  /** Qualified module/attribute path, registered function name, method name or placeholder name. */
-  target: string;
+  private _op: Opcode;
+  private _target: string;
   /** Nodes that use this node's value, in the order they started using it. */
   readonly users = new Set<Node>();
   meta: NodeMeta = {};
@@ -109,11 +108,28 @@ export class Node {
   ) {
     this.graph = graph;
     this.name = name;
-    this.op = op;
-    this.target = target;
+    this._op = op;
+    this._target = target;
     this._prev = this;
     this._next = this;
     this._update(args, kwargs);
+  }
+
+  get op(): Opcode {
+    return this._op;
+  }
+  /** Changing the op (or target) counts as a graph edit (Graph._version), so caches see it. */
+  set op(op: Opcode) {
+    this._op = op;
+    this.graph._version++;
+  }
+  /** Qualified module/attribute path, registered function name, method name or placeholder name. */
+  get target(): string {
+    return this._target;
+  }
+  set target(target: string) {
+    this._target = target;
+    this.graph._version++;
   }
 
   get args(): readonly Argument[] {
@@ -142,6 +158,7 @@ export class Node {
   }
 
   private _update(args: readonly Argument[], kwargs: Record<string, Argument>): void {
+    this.graph._version++;
     for (const n of this._inputs) n.users.delete(this);
     this._inputs.clear();
     this._args = args;
