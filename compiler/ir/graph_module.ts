@@ -34,6 +34,9 @@ function is_buffer_of(root: Module | Record<string, unknown>, path: string): boo
   return false;
 }
 
+/** Parents assign_attr created empty; the real module, when copied later, replaces them (as torch.fx's setattr). */
+const placeholder_parents = new WeakSet<Module>();
+
 /** Sets `value` at a dotted path under `m`, creating empty parent modules as FX does. */
 export function assign_attr(m: Module, path: string, value: unknown, as_buffer = false, persistent = true): void {
   const parts = path.split('.');
@@ -42,6 +45,7 @@ export function assign_attr(m: Module, path: string, value: unknown, as_buffer =
     let next = (cur as unknown as Slots)[p];
     if (!(next instanceof Module)) {
       next = new Module();
+      placeholder_parents.add(next as Module);
       cur.add_module(p, next as Module);
     }
     cur = next as Module;
@@ -84,7 +88,8 @@ export class GraphModule extends Module {
           `GraphModule: node '${node.name}' has ${node.op} target ${JSON.stringify(node.target)}, which is not a dotted path of identifiers`,
         );
       }
-      if (this._has_path(node.target)) continue;
+      // a parent created empty for an earlier get_attr ('fc' for 'fc.weight') is no module to call: copy the real one
+      if (this._has_path(node.target) && !placeholder_parents.has(this.get_attr(node.target) as Module)) continue;
       const first = node.target.split('.')[0];
       if (!this._slot_usable(first)) {
         throw new Error(
