@@ -18,6 +18,7 @@ import { GraphModule } from '../ir/graph_module.js';
 import { copy_graph_module } from './copy_graph_module.js';
 import { ConvertCustomConfig, type ConvertCustomConfigDict, copy_preserved_attributes } from './custom_config.js';
 import { get_quantization_warnings, set_quantization_warnings } from './prepare.js';
+import { check_prepared_for_convert } from './stage.js';
 
 /** Keyword options of convert_fx. */
 export interface ConvertFxOptions {
@@ -60,6 +61,7 @@ export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}
     throw new Error(
       `convert_fx: expected the GraphModule returned by prepare_fx, got ${(prepared as object)?.constructor?.name}`,
     );
+  check_prepared_for_convert(prepared);
   // torch reads the BatchNorm running statistics and the fake-quant qparams as they are at convert; a model
   // still training would keep updating them, so the caller must freeze them first
   const training = [...prepared.named_modules()].find(
