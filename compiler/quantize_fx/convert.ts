@@ -29,6 +29,26 @@ export interface ConvertFxOptions {
   convert_custom_config?: ConvertCustomConfig | ConvertCustomConfigDict | null;
   /** Print each "kept in float" warning with console.warn (default true). */
   warn?: boolean;
+  /**
+   * Check every forward input for NaN / ±Inf and throw an Error naming the input (default false: like
+   * PyTorch, the int8 model quantizes NaN silently — see README "NaN and Inf inputs"). The check is a
+   * graph node (`assert_finite`), so it is saved and loaded with the model.
+   */
+  check_inputs?: boolean;
+}
+
+/** Puts assert_finite(x, 'x') after the inputs and makes every use of x read the checked value. */
+function insert_input_checks(gm: GraphModule): void {
+  const graph = gm.graph;
+  const inputs = graph.find_nodes({ op: 'placeholder' }).filter((p) => p.args.length === 0);
+  const last = inputs[inputs.length - 1];
+  if (!last) return;
+  graph.inserting_after(last, () => {
+    for (const x of inputs) {
+      const checked = graph.call_function('assert_finite', [x, x.target]);
+      x.replace_all_uses_with(checked, (u) => u !== checked);
+    }
+  });
 }
 
 /** Deletes buffers of gm that no get_attr node reads any more (qparams of removed quantize nodes). */
@@ -85,6 +105,7 @@ export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}
     remove_redundant_qdq(gm);
   }
   gm.graph.eliminate_dead_code();
+  if (options.check_inputs) insert_input_checks(gm);
   gm.delete_all_unused_submodules();
   drop_unused_buffers(gm);
   gm.graph.lint(gm);
