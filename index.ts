@@ -1,26 +1,14 @@
 /**
  * fxq: PyTorch-style FX graph-mode int8 quantization for TypeScript.
  * `import { nn, F, fx, quantization, tensor } from 'fxq'`.
+ * The Node entry: the browser-safe core (browser.ts) plus what reads and writes files or starts
+ * threads. A local export below shadows the core's export of the same name (`quantization`, `tools`,
+ * `load_quantized`, which here also takes a file path).
  */
 
-export * as fx from './compiler/index.js';
-export * as quantization from './compiler/quantize_fx/quantization_namespace.js';
-export * as quantize_fx from './compiler/quantize_fx.js';
-export {
-  available_backends,
-  type Fp32Numerics,
-  get_backend,
-  get_fp32_numerics,
-  set_backend,
-  set_fp32_numerics,
-} from './runtime/backends/registry.js';
-export { init_wasm, load_wasm_backend } from './runtime/backends/wasm/index.js';
+export * from './browser.js';
+export { load_quantized, type SaveQuantizedOptions, save_quantized } from './compiler/artifact/node/index.js';
+export { export_onnx } from './compiler/export/onnx/node/export_file.js';
+export * as quantization from './compiler/quantize_fx/node/quantization_namespace.js';
 export * from './runtime/io/index.js';
-export * as F from './runtime/nn/functional/index.js';
-export { gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell } from './runtime/nn/functional/rnn_cells.js';
-export * as nn from './runtime/nn/index.js';
-export * as optim from './runtime/optim/index.js';
-export { dequantize, int_repr, quantize_per_channel, quantize_per_tensor } from './runtime/quant/qtensor.js';
-export * from './runtime/tensor/index.js';
-export * as tools from './tools/index.js';
-export { ns } from './tools/index.js';
+export * as tools from './tools/node/index.js';

@@ -27,7 +27,7 @@ import { get_example_model } from '../examples/models/index.js';
 import { Generator, type nn, no_grad, randn, type Tensor } from '../index.js';
 import { get_backend, set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
-import { write_file_atomic } from '../runtime/io/atomic.js';
+import { write_file_atomic } from '../runtime/io/node/atomic.js';
 import { type Cell, estimate, settle, time_capped, time_ort } from './_capped_timing.js';
 import { DEFAULT_ONNX_DIR, load_ort, type OrtModule, ort_session } from './_ort.js';
 import { REFERENCE_LATENCY } from './_reference_latency.js';

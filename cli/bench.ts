@@ -3,10 +3,10 @@ import { performance } from 'node:perf_hooks';
 import { no_grad } from '../runtime/autograd/grad_mode.js';
 import type { Module } from '../runtime/nn/module.js';
 import { progress_bar } from '../tools/progress.js';
-import { DEFAULT_DATA_DIR, load_images } from '../tools/sensitivity/data.js';
 import { use_backend } from '../tools/sensitivity/task.js';
-import { type CommonOptions, emit, int_option, load_any } from './common.js';
+import { type CommonOptions, emit, example_of, int_option, load_any, note } from './common.js';
 import { UsageError } from './dump.js';
+import { batch_of, input_set } from './inputs.js';
 
 /** One measured configuration. */
 export interface BenchRow {
@@ -17,13 +17,13 @@ export interface BenchRow {
   runs: number;
 }
 
-function time_calls(model: Module, x: unknown, runs: number): number[] {
+function time_calls(model: Module, x: unknown[], runs: number): number[] {
   const out: number[] = [];
   no_grad(() => {
-    model.call(x); // warm-up: first-call costs (packing, JIT) are not latency
+    model.call(...x); // warm-up: first-call costs (packing, JIT) are not latency
     for (let i = 0; i < runs; i++) {
       const t = performance.now();
-      model.call(x);
+      model.call(...x);
       out.push(performance.now() - t);
     }
   });
@@ -41,13 +41,15 @@ export async function bench_command(
   for (const b of backends)
     if (b !== 'js' && b !== 'wasm') throw new UsageError(`--backends: unknown backend '${b}' (js, wasm)`);
   const loaded = await load_any(path, o);
-  const test = load_images(o.data ?? DEFAULT_DATA_DIR, 'test', Math.max(...batches));
+  // the first max(batch) evaluation rows (the example inputs / --input-shape rows repeat to fill a batch)
+  const set = input_set(o, 'evaluation', Math.max(...batches), 0, example_of(loaded), () => {});
+  note(`timing on ${set.source}`);
   const rows: BenchRow[] = [];
   const bar = progress_bar('benchmarking', backends.length * batches.length, { silent: o.json });
   for (const backend of backends as ('js' | 'wasm')[]) {
     use_backend(backend);
     for (const batch of batches) {
-      const x = test.images.narrow(0, 0, batch).contiguous();
+      const x = batch_of(set, batch);
       // quantized models run on the backend their weights were packed for: reload per backend
       const model = backend === o.backend ? loaded.model : (await load_any(path, { ...o, backend })).model;
       const t = time_calls(model, x, runs);
@@ -63,6 +65,6 @@ export async function bench_command(
     '|---|---|---|---|',
     ...rows.map((r) => `| ${r.backend} | ${r.batch} | ${r.median_ms.toFixed(3)} | ${r.p10_ms.toFixed(3)} |`),
   ].join('\n');
-  emit(o, { model: path, kind: loaded.kind, rows }, text);
+  emit(o, { model: path, kind: loaded.kind, source: set.source, rows }, text);
   return 0;
 }

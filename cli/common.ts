@@ -4,23 +4,25 @@
  * Errors: UsageError / ModelFileError → exit 2 (bad arguments, missing or malformed model file);
  * anything else (tracing, running) → exit 1 — main.ts maps them.
  */
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { load_quantized } from '../compiler/artifact/quantized_artifact.js';
+import { load_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { symbolic_trace } from '../compiler/trace/symbolic_trace.js';
 import type { Module } from '../runtime/nn/module.js';
-import { build_model, load_model_file, type ModelFile } from '../tools/model_file.js';
+import { Tensor } from '../runtime/tensor/tensor.js';
+import { build_model, example_inputs_of, load_model_file, type ModelFile } from '../tools/model_file.js';
 import { QCONFIG_NAMES } from '../tools/sensitivity/qconfigs.js';
+import '../tools/sensitivity/node/workers.js'; // TaskSpecs run on worker threads
 import { type TaskSpec, use_backend } from '../tools/sensitivity/task.js';
 import { UsageError } from './dump.js';
+import type { InputOptions } from './inputs.js';
 
 /** Options every analysis subcommand accepts. */
-export interface CommonOptions {
+export interface CommonOptions extends InputOptions {
   json?: boolean;
   weights?: string | boolean;
-  data?: string;
   backend: 'js' | 'wasm';
   qconfig: string;
   calibImages: string;
@@ -49,16 +51,26 @@ export function add_common_options(
       new Option('-q, --qconfig <name>', 'qconfig for quantized layers').choices([...QCONFIG_NAMES]).default('qnnpack'),
     );
   if (which.data !== false) {
-    cmd.option('--data <dir>', 'Fashion-MNIST IDX directory (default: examples/data/fashion-mnist)');
-    cmd.option('--calib-images <n>', 'calibration images: the first N training images', '1000');
-    cmd.option('--eval-images <n>', 'evaluation images from the test set', '2000');
-    cmd.option('--eval-offset <n>', 'first test image used for evaluation', '0');
+    cmd.option(
+      '--data <path>',
+      'inputs (and labels): a Fashion-MNIST IDX directory, an IDX images file (.idx[.gz], labels from --labels or its *labels* sibling), a .npy, or a .safetensors with images/inputs (+ labels). Default: the example inputs, Fashion-MNIST for N×1×28×28 models',
+    );
+    cmd.option('--labels <file>', 'labels for --data (.idx[.gz] or .npy, one integer per input row)');
+    cmd.option('--input-shape <dims>', 'random inputs of this shape (e.g. 1,3,32,32) when there is no --data');
+    cmd.option('--calib-images <n>', 'calibration inputs: the first N rows (Fashion-MNIST: training images)', '1000');
+    cmd.option('--eval-images <n>', 'evaluation inputs (Fashion-MNIST: from the test set)', '2000');
+    cmd.option('--eval-offset <n>', 'first row used for evaluation', '0');
   }
   return cmd;
 }
 
 /** The TaskSpec the options describe for model file `model`. */
 export function task_spec(model: string, o: CommonOptions): TaskSpec {
+  // the worker threads rebuild the task from this spec and read Fashion-MNIST directories only
+  if ((o.data && !statSync(o.data, { throwIfNoEntry: false })?.isDirectory()) || o.labels || o.inputShape)
+    throw new UsageError(
+      'sensitivity and report take --data as a Fashion-MNIST directory only; for other data export calibrate(prepared) and evaluate(model) from the model file',
+    );
   return {
     model,
     weights: o.weights ?? true,
@@ -71,9 +83,23 @@ export function task_spec(model: string, o: CommonOptions): TaskSpec {
   };
 }
 
-/** True when `path` is a directory written by save_quantized. */
+/** True when `path` is a save_quantized file (a safetensors file) or a version-1 save_quantized directory. */
 export function is_quantized_dir(path: string): boolean {
-  return existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'manifest.json'));
+  if (!existsSync(path)) return false;
+  if (statSync(path).isDirectory()) return existsSync(join(path, 'manifest.json'));
+  return is_safetensors_file(path);
+}
+
+/** A safetensors file starts with a little-endian header length followed by '{' (model files are source text). */
+function is_safetensors_file(path: string): boolean {
+  const head = Buffer.alloc(9);
+  const fd = openSync(path, 'r');
+  try {
+    if (readSync(fd, head, 0, 9, 0) < 9) return false;
+  } finally {
+    closeSync(fd);
+  }
+  return head.readBigUInt64LE(0) < BigInt(statSync(path).size) && head[8] === 0x7b;
 }
 
 /** A loaded model: a float model from a model file, or an int8 GraphModule from a save_quantized directory. */
@@ -93,6 +119,13 @@ export async function load_any(path: string, o: CommonOptions): Promise<LoadedMo
   // the traced graph is what quantize/compare see, so eval and bench measure it too (a model that
   // cannot be traced fails here, exit 1, as in the other subcommands)
   return { kind: 'float', model: symbolic_trace(build_model(file, o.weights ?? true)), file };
+}
+
+/** The example inputs of a loaded float model (tensors only), undefined for a saved int8 model. */
+export function example_of(loaded: LoadedModel): Tensor[] | undefined {
+  if (loaded.kind === 'quantized') return undefined;
+  const ex = example_inputs_of(loaded.file);
+  return ex.every((t) => t instanceof Tensor) ? (ex as Tensor[]) : undefined;
 }
 
 /** Prints `json` with --json, else `text`; both to stdout. */

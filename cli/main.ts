@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ModelFileError } from '../tools/model_file.js';
 import { stop_all_progress_bars } from '../tools/progress.js';
 import { DUMP_FORMATS, type DumpFormat, dump, UsageError } from './dump.js';
+import { register_export_command } from './export.js';
 import { register_analysis_commands } from './register.js';
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   register_analysis_commands(program, (c) => {
     code = c;
   });
+  register_export_command(program, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -6,21 +6,22 @@
  *           images for --qat-epochs → eval → convert_fx
  */
 import { performance } from 'node:perf_hooks';
-import { save_quantized } from '../compiler/artifact/quantized_artifact.js';
+import { save_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { convert_fx } from '../compiler/quantize_fx/convert.js';
 import { prepare_fx, prepare_qat_fx } from '../compiler/quantize_fx/prepare.js';
+import { no_grad } from '../runtime/autograd/grad_mode.js';
 import { cross_entropy } from '../runtime/nn/loss.js';
 import type { Module } from '../runtime/nn/module.js';
 import { SGD } from '../runtime/optim/sgd.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
 import { build_model, example_inputs_of, load_model_file } from '../tools/model_file.js';
 import { progress_bar } from '../tools/progress.js';
-import { DEFAULT_DATA_DIR, load_calibration, rows } from '../tools/sensitivity/data.js';
 import { qconfig_by_name } from '../tools/sensitivity/qconfigs.js';
 import { use_backend } from '../tools/sensitivity/task.js';
 import { type CommonOptions, emit, int_option, note } from './common.js';
 import { UsageError } from './dump.js';
+import { batches, type InputSet, input_set } from './inputs.js';
 
 /** The quantization modes. */
 export const QUANT_MODES = ['static', 'dynamic', 'qat'] as const;
@@ -31,40 +32,50 @@ export interface QuantizeOptions {
   mode: QuantMode;
   qconfig: string;
   backend: 'js' | 'wasm';
-  data_dir?: string;
-  calib_images: number;
+  /** Calibration (and QAT fine-tuning) inputs, loaded only when the mode needs them. */
+  calibration: () => InputSet;
   qat_epochs?: number;
-  /** The model file's own calibrate(prepared), used instead of the Fashion-MNIST images. */
+  /** The model file's own calibrate(prepared), used instead of the calibration inputs. */
   calibrate?: (prepared: Module) => void;
   quiet?: boolean;
 }
 
-function calibrate_images(prepared: Module, images: Tensor, quiet: boolean): void {
-  const n = images.shape[0];
-  const bar = progress_bar('calibrating', n, { silent: quiet });
-  for (let s = 0; s < n; s += 50) {
-    prepared.call(rows(images, s, Math.min(50, n - s)));
-    bar.update(Math.min(n, s + 50));
-  }
+function calibrate_inputs(prepared: Module, set: InputSet, quiet: boolean): void {
+  const bar = progress_bar('calibrating', set.n, { silent: quiet });
+  let done = 0;
+  no_grad(() => {
+    for (const args of batches(set, 50)) {
+      prepared.call(...args);
+      done += (args[0] as Tensor).shape[0];
+      bar.update(done);
+    }
+  });
   bar.stop();
 }
 
 function fine_tune(prepared: Module, o: QuantizeOptions): void {
-  const set = load_calibration(o.data_dir ?? DEFAULT_DATA_DIR, o.calib_images);
+  const set = o.calibration();
+  const labels = set.labels;
+  if (!labels)
+    throw new UsageError(
+      `--mode qat fine-tunes on labelled inputs and ${set.source} has no labels (see --data, --labels)`,
+    );
   const opt = new SGD([...prepared.parameters()], { lr: 1e-4, momentum: 0.9 });
-  const n = set.labels.length;
+  const n = set.n;
   const epochs = o.qat_epochs ?? 1;
   const bar = progress_bar('QAT fine-tuning', epochs * Math.ceil(n / 50), { silent: o.quiet });
   let step = 0;
   for (let e = 0; e < epochs; e++) {
-    for (let s = 0; s < n; s += 50) {
-      const m = Math.min(50, n - s);
-      const target = new Tensor(Float64Array.from(set.labels.subarray(s, s + m)), [m], 'int64');
+    let s = 0;
+    for (const args of batches(set, 50)) {
+      const m = (args[0] as Tensor).shape[0];
+      const target = new Tensor(Float64Array.from(labels.subarray(s, s + m)), [m], 'int64');
       opt.zero_grad();
-      const loss = cross_entropy(prepared.call(rows(set.images, s, m)) as Tensor, target);
+      const loss = cross_entropy(prepared.call(...args) as Tensor, target);
       loss.backward();
       opt.step();
       bar.update(++step);
+      s += m;
     }
   }
   bar.stop();
@@ -90,14 +101,20 @@ export function quantize_model(model: Module, example_inputs: unknown[], o: Quan
   const prepared = prepare_fx(model, { '': qconfig }, example_inputs, null, { warn: false });
   if (o.mode === 'static') {
     if (o.calibrate) o.calibrate(prepared);
-    else
-      calibrate_images(
-        prepared,
-        load_calibration(o.data_dir ?? DEFAULT_DATA_DIR, o.calib_images).images,
-        o.quiet ?? false,
-      );
+    else calibrate_inputs(prepared, o.calibration(), o.quiet ?? false);
   }
   return convert_fx(prepared, { backend: o.backend });
+}
+
+/** The calibration inputs the options choose (noting on stderr when they are the example inputs). */
+export function calibration_of(o: CommonOptions, example: unknown[]): () => InputSet {
+  return () => {
+    const ex = example.every((t) => t instanceof Tensor) ? (example as Tensor[]) : undefined;
+    const set = input_set(o, 'calibration', int_option(o.calibImages, '--calib-images'), 0, ex, note);
+    if (set.source === 'the example inputs' || set.source.startsWith('random'))
+      note(`calibrating on ${set.source} only: pass --data for representative inputs, or export calibrate(prepared)`);
+    return set;
+  };
 }
 
 /** The quantize command; returns the exit code. */
@@ -105,18 +122,21 @@ export async function quantize_command(
   path: string,
   o: CommonOptions & { out?: string; mode: QuantMode; qatEpochs: string },
 ): Promise<number> {
-  if (!o.out) throw new UsageError('quantize: --out <dir> is required (where save_quantized writes the model)');
+  if (!o.out)
+    throw new UsageError(
+      'quantize: --out <file> is required (where save_quantized writes the model, e.g. out/model.safetensors)',
+    );
   const t0 = performance.now();
   use_backend(o.backend);
   const file = await load_model_file(path);
   const model = build_model(file, o.weights ?? true);
   note(`quantizing ${model.constructor.name} (${o.mode}, qconfig ${o.qconfig})`);
-  const q = quantize_model(model, example_inputs_of(file), {
+  const example = example_inputs_of(file);
+  const q = quantize_model(model, example, {
     mode: o.mode,
     qconfig: o.qconfig,
     backend: o.backend,
-    data_dir: o.data,
-    calib_images: int_option(o.calibImages, '--calib-images'),
+    calibration: calibration_of(o, example),
     qat_epochs: int_option(o.qatEpochs, '--qat-epochs'),
     calibrate: file.calibrate,
     quiet: o.json,

@@ -8,12 +8,34 @@ import { add_common_options, type CommonOptions } from './common.js';
 
 const M = 'examples/models/fmnist_resnet.ts';
 
+/** What a model file exports and where inputs come from: shown by `fxq --help` and each subcommand's --help. */
+export const MODEL_FILE_HELP = `
+Model files (.ts, .mts, .js, .mjs, .cjs; in "type": "module" or "type": "commonjs" projects):
+  export default function create(): nn.Module        the float model (required)
+  export function example_inputs(): Tensor[]         one call's inputs, batch first (required; traced with these)
+  export function load_weights(model, path?)         trained weights (--weights FILE, --no-weights to skip)
+  export function calibrate(prepared)                run your calibration data through the observed model
+                                                     (replaces --data calibration in quantize, compare, sensitivity, report)
+  export function evaluate(model): number            your metric, accuracy in [0, 1] (replaces --data in eval,
+                                                     sensitivity, report; --data given wins in eval)
+
+Inputs (quantize calibrates on the first --calib-images rows; eval, compare use rows from --eval-offset):
+  --data DIR                     a Fashion-MNIST IDX directory (train-images-idx3-ubyte.gz, t10k-…)
+  --data x.idx.gz [--labels y]   an IDX file; labels from --labels or its sibling named *labels* / idx1
+  --data x.npy --labels y.npy    NumPy arrays (<f4, <f8, <i8, <i4, |u1, |i1, |b1; C order)
+  --data d.safetensors           tensors 'images' (or 'inputs', 'x') and 'labels' (or 'targets', 'y')
+  --input-shape 1,3,32,32        seeded random inputs of that shape (bench, calibration; no labels)
+  none                           the model file's example_inputs(); Fashion-MNIST for N×1×28×28 models
+  uint8 data is scaled to [0, 1]; [N, H, W] rows feed an [N, 1, H, W] input.
+  sensitivity and report: --data is a Fashion-MNIST directory; other data through calibrate() / evaluate().`;
+
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n\nExit codes: 0 ok, 1 the model failed (tracing, running), 2 bad usage or a bad model file.`;
 }
 
 /** Adds the subcommands; `set_code` receives each action's exit code. */
 export function register_analysis_commands(program: Command, set_code: (code: number) => void): void {
+  program.addHelpText('after', MODEL_FILE_HELP);
   program.addHelpText(
     'after',
     examples([
@@ -23,6 +45,8 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       `fxq sensitivity ${M} --workers 2 --blocks`,
       `fxq bench out/resnet_int8 --batch 1,32`,
       `fxq report ${M} --out out/report.html`,
+      'fxq quantize my_model.ts --data calib.npy -o out/my_int8.safetensors',
+      'fxq bench out/my_int8.safetensors --input-shape 1,3,32,32',
     ]),
   );
 
@@ -30,8 +54,8 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
     program
       .command('quantize')
       .description('quantize a model file (static PTQ, dynamic or QAT) and save it with save_quantized')
-      .argument('<model>', 'a .ts model file (default-exports a factory, exports example_inputs())')
-      .option('-o, --out <dir>', 'directory to write (manifest.json, model.ts, weights.safetensors)')
+      .argument('<model>', 'a model file (.ts, .mts, .js, .mjs, .cjs; see Model files below)')
+      .option('-o, --out <file>', 'model file to write (one .safetensors file: weights + graph manifest)')
       .addOption(
         new Option('-m, --mode <mode>', 'quantization mode').choices(['static', 'dynamic', 'qat']).default('static'),
       )
@@ -39,9 +63,11 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
   );
   quantize
     .showHelpAfterError()
+    .addHelpText('after', MODEL_FILE_HELP)
     .addHelpText(
       'after',
       examples([
+        'fxq quantize rgb_model.ts --data calib.safetensors --calib-images 500 -o out/rgb_int8.safetensors',
         `fxq quantize ${M} --out out/resnet_int8`,
         `fxq quantize ${M} --out out/resnet_4bit --qconfig 4bit --calib-images 500`,
         'fxq quantize examples/models/fmnist_lstm.ts --mode dynamic --out out/lstm_dyn --json',
@@ -55,12 +81,18 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
     program
       .command('eval')
       .description('top-1 accuracy of a model file (fp32) or a save_quantized directory (int8) on test images')
-      .argument('<model>', 'a .ts model file or a directory written by fxq quantize'),
+      .argument('<model>', 'a model file, or an int8 model written by fxq quantize'),
   );
-  ev.showHelpAfterError().addHelpText(
-    'after',
-    examples([`fxq eval ${M} --eval-images 1000`, 'fxq eval out/resnet_int8 --json']),
-  );
+  ev.showHelpAfterError()
+    .addHelpText('after', MODEL_FILE_HELP)
+    .addHelpText(
+      'after',
+      examples([
+        `fxq eval ${M} --eval-images 1000`,
+        'fxq eval out/resnet_int8 --json',
+        'fxq eval out/rgb_int8.safetensors --data test_x.npy --labels test_y.npy',
+      ]),
+    );
   ev.action(async (model: string, o: CommonOptions) => {
     set_code(await (await import('./eval.js')).eval_command(model, o));
   });
@@ -74,6 +106,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
   );
   cmp
     .showHelpAfterError()
+    .addHelpText('after', MODEL_FILE_HELP)
     .addHelpText(
       'after',
       examples([`fxq compare ${M} --eval-images 500`, `fxq compare ${M} --quantized out/resnet_int8 --json`]),
@@ -122,7 +155,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
     program
       .command('bench')
       .description('median latency per call of a model file or a save_quantized directory')
-      .argument('<model>', 'a .ts model file or a directory written by fxq quantize')
+      .argument('<model>', 'a model file, or an int8 model written by fxq quantize')
       .option('--batch <sizes>', 'comma-separated batch sizes', '1,32')
       .option('--runs <n>', 'timed calls per configuration (after one warm-up)', '20')
       .option('--backends <names>', 'comma-separated backends to time (js, wasm)', 'wasm'),
@@ -130,9 +163,11 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
   );
   bench
     .showHelpAfterError()
+    .addHelpText('after', MODEL_FILE_HELP)
     .addHelpText(
       'after',
       examples([
+        'fxq bench out/rgb_int8.safetensors --input-shape 1,3,32,32 --batch 1,16',
         'fxq bench out/resnet_int8 --batch 1,32 --backends js,wasm',
         `fxq bench ${M} --batch 32 --runs 5 --json`,
       ]),

@@ -10,8 +10,9 @@ import { no_grad } from '../runtime/autograd/grad_mode.js';
 import type { Module } from '../runtime/nn/module.js';
 import { progress_bar } from '../tools/progress.js';
 import { collect_layer_sections } from '../tools/report/collect.js';
-import { type ReportData, write_report } from '../tools/report/html.js';
-import { DEFAULT_DATA_DIR, load_images, predict, rows } from '../tools/sensitivity/data.js';
+import type { ReportData } from '../tools/report/html.js';
+import { write_report } from '../tools/report/node/write_report.js';
+import { DEFAULT_DATA_DIR, load_images, predict, rows } from '../tools/sensitivity/node/data.js';
 import { one_at_a_time, type SensitivityResult } from '../tools/sensitivity/sensitivity.js';
 import { type CommonOptions, emit, int_option, note, pct, task_spec } from './common.js';
 import { float_and_quantized } from './compare.js';
@@ -65,6 +66,7 @@ export async function report_command(
   },
 ): Promise<number> {
   if (!o.out) throw new UsageError('report: --out <file.html> is required');
+  const spec = task_spec(path, o); // checks --data (a Fashion-MNIST directory) before any work
   const sens_file = o.sensitivityJson ? read_sensitivity(o.sensitivityJson) : null;
   const t0 = performance.now();
   const { model, q } = await float_and_quantized(path, o);
@@ -93,7 +95,7 @@ export async function report_command(
   if (!sensitivity && o.sensitivity) {
     const workers = o.workers === undefined ? availableParallelism() : int_option(o.workers, '--workers');
     const sbar = progress_bar('sensitivity (one-at-a-time)', 0, { silent: o.json });
-    sensitivity = await one_at_a_time(task_spec(path, o), { workers, on_result: (_i, _r, d, t) => sbar.update(d, t) });
+    sensitivity = await one_at_a_time(spec, { workers, on_result: (_i, _r, d, t) => sbar.update(d, t) });
     sbar.stop();
   }
   const sf = state_dict_bytes(model);

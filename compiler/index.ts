@@ -1,5 +1,6 @@
 /** fx: graph IR, symbolic tracing, GraphModule code generation, interpreter and pattern rewriting (torch.fx). */
 
+export { code_generation_allowed, type ForwardMode, set_forward_mode } from './codegen/compile.js';
 export { to_dot, to_svg } from './codegen/dot.js';
 export { CodegenError } from './codegen/emit.js';
 export { tabular } from './codegen/table.js';

@@ -100,7 +100,7 @@ export function fuse_fx(
 // ─── end fuse_fx ─────────────────────────────────────────────────────────────────────────────────
 
 // ─── prepare_fx / prepare_qat_fx / convert_fx / save & load (quantization engineer) ─────────────
-export { load_quantized, save_quantized } from './artifact/quantized_artifact.js';
+export { fetch_quantized, load_quantized, serialize_quantized } from './artifact/index.js';
 export { STATIC_PATTERNS } from './quantize_fx/backend_config.js';
 export { type ConvertFxOptions, convert_fx } from './quantize_fx/convert.js';
 export {

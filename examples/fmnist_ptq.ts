@@ -16,8 +16,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format_ms, per_second } from '../bench/_util.js';
+import { load_quantized, save_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
-import { load_quantized, save_quantized } from '../compiler/quantize_fx.js';
 import { type Fp32Numerics, get_fp32_numerics, type nn, no_grad, set_fp32_numerics, type Tensor } from '../index.js';
 import { calibrate, evaluate_accuracy, state_dict_nbytes, top1_agreement } from './lib/evaluate.js';
 import { image_batch, load_calibration_images, load_test_images } from './lib/fmnist_data.js';
@@ -63,7 +63,7 @@ export interface PtqDemoOptions {
   /** Backends and batch sizes to time; false skips latency (default js, wasm × 1, 32). */
   latency?: { backends: BackendName[]; batches: number[]; budget_ms?: number } | false;
   /**
-   * Save the int8 model there (save_quantized: manifest.json, model.ts, weights.safetensors), load it back
+   * Save the int8 model there (save_quantized: model.safetensors, and model.ts with write_source), load it back
    * with load_quantized and check its logits equal the in-memory model's.
    */
   save_dir?: string;
@@ -200,9 +200,9 @@ function same_int8_logits(q: nn.Module, images: Tensor): boolean {
 
 /** save_quantized → load_quantized (no model class needed) → same logits on the first test images. */
 function save_and_reload(q: GraphModule, dir: string, images: Tensor): NonNullable<PtqDemoResult['saved']> {
-  save_quantized(q, dir);
+  save_quantized(q, join(dir, 'model.safetensors'), { write_source: true });
   const files = Object.fromEntries(readdirSync(dir).map((f) => [f, statSync(join(dir, f)).size]));
-  const loaded = load_quantized(dir);
+  const loaded = load_quantized(join(dir, 'model.safetensors'));
   const x = image_batch(images, 0, Math.min(32, images.shape[0]));
   const [a, b] = [q, loaded].map((m) => no_grad(() => (m.call(x) as Tensor).data));
   return { dir, files, reload_identical: a.length === b.length && a.every((v, i) => Object.is(v, b[i])) };

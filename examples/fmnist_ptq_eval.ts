@@ -10,7 +10,7 @@
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { load_quantized, save_quantized } from '../compiler/artifact/quantized_artifact.js';
+import { load_quantized, save_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { convert_fx } from '../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../compiler/quantize_fx/prepare.js';
@@ -92,8 +92,8 @@ for (const spec of FMNIST_MODELS.filter((m) => !only || m.name === only)) {
   let { q, prepare_s, calib_s, convert_s } = quantize(spec.name, fp32);
   const save = arg('save');
   if (save) {
-    save_quantized(q, join(save, spec.name));
-    q = load_quantized(join(save, spec.name));
+    save_quantized(q, join(save, `${spec.name}.safetensors`));
+    q = load_quantized(join(save, `${spec.name}.safetensors`));
   }
   const t = performance.now();
   const p8 = predictions(q);

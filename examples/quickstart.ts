@@ -26,5 +26,5 @@ set_backend('wasm'); // bit-identical to 'js', faster
 const test = load_fashion_mnist(data, 'test');
 const logits = quantized.forward(test.images.narrow(0, 0, 8)) as Tensor;
 console.log('int8 argmax of the first 8 test images:', [...logits.argmax(1).data]);
-quantization.save_quantized(quantized, 'out/fmnist_cnn_int8'); // model.ts + manifest.json + weights.safetensors
+quantization.save_quantized(quantized, 'out/fmnist_cnn_int8.safetensors'); // one file: weights + graph manifest
 console.log('saved to out/fmnist_cnn_int8');

@@ -20,9 +20,10 @@ import { prepare_fx } from '../compiler/quantize_fx/prepare.js';
 import { compare_layers, format_layer_table } from '../tools/numeric_suite/layer_report.js';
 import { progress_bar } from '../tools/progress.js';
 import { auto_mixed_precision } from '../tools/sensitivity/auto_mixed_precision.js';
-import { load_images, rows } from '../tools/sensitivity/data.js';
+import { load_images, rows } from '../tools/sensitivity/node/data.js';
+import { load_task } from '../tools/sensitivity/node/task_spec.js';
 import { format_sensitivity_table, one_at_a_time, quantizable_layers } from '../tools/sensitivity/sensitivity.js';
-import { job_qconfig_dict, load_task, type TaskSpec } from '../tools/sensitivity/task.js';
+import { job_qconfig_dict, type TaskSpec } from '../tools/sensitivity/task.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name: string): string | undefined => {

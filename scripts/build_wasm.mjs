@@ -1,9 +1,11 @@
 // Builds the fxq WebAssembly SIMD kernels (runtime/backends/wasm/assembly/*.ts, AssemblyScript) into
 // runtime/backends/wasm/build/: simd.wasm (baseline SIMD, the fast path everywhere) and relaxed.wasm
 // (relaxed SIMD: fused multiply-add in the fp32 GEMM; picked at load time only where the engine validates it).
-// Runs from `npm install` (postinstall) and `npm run build:wasm`. It never fails the install: on error it
-// says what failed and how to retry, and the js backend keeps working; loading wasm then throws that hint.
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+// Runs from the repo's own `npm install` / `npm ci` (the `prepare` script, which npm never runs for a consumer
+// of the tarball: the package ships the .wasm prebuilt), `npm run build:wasm` and scripts/build.mjs. It never
+// fails the install: on error it says what failed and how to retry, and the js backend keeps working; loading
+// wasm then throws that hint. With --if-stale it does nothing when every output is newer than every source.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +24,20 @@ function fail(what, detail) {
     'fxq: the js backend still works; fix the cause and run `npm run build:wasm` to build the wasm backend.',
   );
   process.exit(0);
+}
+
+/** Newest modification time of the sources (assembly/*.ts and this script, whose flags shape the output). */
+function newest_source_ms() {
+  const dir = dirname(src);
+  const files = readdirSync(dir).map((f) => join(dir, f));
+  files.push(fileURLToPath(import.meta.url));
+  return Math.max(...files.map((f) => statSync(f).mtimeMs));
+}
+
+if (process.argv.includes('--if-stale')) {
+  const outs = builds.map((b) => join(out_dir, b.file));
+  const newest = newest_source_ms();
+  if (outs.every((o) => existsSync(o) && statSync(o).mtimeMs > newest)) process.exit(0);
 }
 
 let asc;

@@ -2,12 +2,12 @@
  * Model files: the unit the CLI, the sensitivity workers and the report share. A model file is a
  * TypeScript module that default-exports a factory returning the nn.Module and exports
  * example_inputs(); optionally load_weights(model, path?) (trained weights), calibrate(prepared) and
- * evaluate(model) → accuracy in [0, 1] (otherwise the tools use Fashion-MNIST, tools/sensitivity/data.ts).
+ * evaluate(model) → accuracy in [0, 1] (otherwise the tools use Fashion-MNIST, tools/sensitivity/node/data.ts; the CLI also takes --data files, cli/inputs.ts).
  */
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { extname, resolve } from 'node:path';
 import { Module } from '../runtime/nn/module.js';
+import { import_module, MODEL_FILE_EXTENSIONS } from './node/import_module.js';
 
 /** A missing or malformed model file (the CLI's exit code 2). */
 export class ModelFileError extends Error {}
@@ -26,11 +26,16 @@ export interface ModelFile {
 export async function load_model_file(path: string): Promise<ModelFile> {
   const abs = resolve(path);
   if (!existsSync(abs) || !statSync(abs).isFile()) throw new ModelFileError(`model file not found: ${path}`);
+  const ext = extname(abs);
+  if (!(MODEL_FILE_EXTENSIONS as readonly string[]).includes(ext))
+    throw new ModelFileError(
+      `model file ${path}: expected one of ${MODEL_FILE_EXTENSIONS.join(', ')}${ext === '.cts' ? ' (.cts is not supported: rename it to .ts or .mts)' : ''}`,
+    );
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+    mod = await import_module(abs, path);
   } catch (e) {
-    throw new ModelFileError(`cannot load model file ${path}: ${(e as Error).message}`);
+    throw new ModelFileError((e as Error).message);
   }
   const missing: string[] = [];
   if (typeof mod.default !== 'function') missing.push('a default export (a factory returning the nn.Module)');

@@ -1,43 +1,23 @@
 /**
- * save_quantized / load_quantized: a converted GraphModule as a directory that loads without the original
- * model class —
- *   manifest.json       format, the graph (compiler/ir/serialize.ts JSON), each submodule's type and
- *                       constructor arguments (module_specs.ts), the root's own buffers
- *   model.ts            the generated TypeScript forward (for reading and diffing; loading uses the graph)
- *   weights.safetensors the state_dict, quantized tensors stored as their int8 representation
- * The directory is written atomically: a temp directory next to it, renamed into place.
+ * The quantized-model file (format version 2), browser-safe: ONE safetensors file whose `__metadata__`
+ * holds `format` = "fxq.quantized", `version` = "2" and `manifest` = the manifest JSON (class name, graph,
+ * each submodule's type and constructor arguments, root buffer names); the tensors are the state_dict,
+ * quantized tensors as their int8 values. Loading checks, in order and before building anything: the
+ * safetensors header (st_header.ts), the manifest's structure (manifest.ts), the manifest against the
+ * header and the qparams' values (artifact_check.ts); only then are the tensors decoded, the modules
+ * built, and the graph checked by GraphModule.from_json. Files and URLs: node/quantized_file.ts, fetch_quantized.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { load_safetensors, save_safetensors } from '../../runtime/io/safetensors.js';
-import { Module } from '../../runtime/nn/module.js';
-import { int_repr } from '../../runtime/quant/qtensor.js';
-import { Tensor } from '../../runtime/tensor/tensor.js';
+import { serialize_safetensors } from '../../runtime/io/safetensors.js';
 import { GraphModule } from '../ir/graph_module.js';
 import type { Json } from '../ir/serialize.js';
-import { spec_by_type, spec_of } from './module_specs.js';
+import { check_against_weights } from './artifact_check.js';
+import { build_quantized, tensors_of } from './build.js';
+import { check_manifest, FORMAT, type QuantizedManifest, VERSION } from './manifest.js';
+import { spec_of } from './module_specs.js';
+import { decode_tensors, read_st_header, type StHeader } from './st_header.js';
 
-/** The manifest.json of a saved quantized model. */
-export interface QuantizedManifest {
-  format: 'fxq.quantized';
-  version: 1;
-  class_name: string;
-  graph: Json;
-  modules: { path: string; type: string; args: Json[] }[];
-  root_buffers: string[];
-}
-
-/** state_dict plus the root's non-persistent buffers (tracer constants), quantized tensors as int8/uint8. */
-function tensors_of(gm: GraphModule): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(gm.state_dict())) out[k] = t.is_quantized ? int_repr(t) : t;
-  for (const [k, t] of gm.named_buffers('', false)) if (!(k in out)) out[k] = t.is_quantized ? int_repr(t) : t;
-  return out;
-}
-
-/** Writes `model` (a convert_fx result) to directory `dir` atomically (see the header). */
-export function save_quantized(model: GraphModule, dir: string): void {
+/** The manifest describing `model` (a convert_fx result); errors name the submodule the format cannot rebuild. */
+export function manifest_of(model: GraphModule): QuantizedManifest {
   if (!(model instanceof GraphModule))
     throw new Error(
       `save_quantized: expected a GraphModule from convert_fx, got ${(model as object)?.constructor?.name}`,
@@ -48,99 +28,87 @@ export function save_quantized(model: GraphModule, dir: string): void {
       const spec = spec_of(m, path);
       return { path, type: spec.type, args: spec.args(m) };
     });
-  const manifest: QuantizedManifest = {
-    format: 'fxq.quantized',
-    version: 1,
+  return {
+    format: FORMAT,
+    version: VERSION,
     class_name: model.class_name,
     graph: model.to_json() as unknown as Json,
     modules,
     root_buffers: [...model.named_buffers('', false)].map(([k]) => k),
   };
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(dir)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    mkdirSync(tmp);
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1));
-    writeFileSync(join(tmp, 'model.ts'), model.code);
-    save_safetensors(tensors_of(model), join(tmp, 'weights.safetensors'), { format: 'fxq.quantized' });
-    // swap: the old directory (if any) moves aside first, so `dir` is always either old or new, never partial
-    const old = existsSync(dir) ? `${tmp}.old` : null;
-    if (old) renameSync(dir, old);
-    renameSync(tmp, dir);
-    if (old) rmSync(old, { recursive: true, force: true });
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`save_quantized ${dir}: ${(e as Error).message}`);
-  }
 }
 
-function read_manifest(dir: string): QuantizedManifest {
-  const path = join(dir, 'manifest.json');
-  let m: unknown;
-  try {
-    m = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`load_quantized: cannot read ${path}: ${(e as Error).message}`);
-  }
-  const man = m as QuantizedManifest;
-  if (
-    man?.format !== 'fxq.quantized' ||
-    man.version !== 1 ||
-    !Array.isArray(man.modules) ||
-    !Array.isArray(man.root_buffers)
-  )
-    throw new Error(
-      `load_quantized: ${path} is not an fxq quantized-model manifest (format 'fxq.quantized', version 1)`,
-    );
-  return man;
+/** `model` as the bytes of a version-2 quantized-model file (what save_quantized writes). */
+export function serialize_quantized(model: GraphModule): Uint8Array {
+  const manifest = manifest_of(model);
+  return serialize_safetensors(tensors_of(model), {
+    format: FORMAT,
+    version: String(VERSION),
+    manifest: JSON.stringify(manifest),
+  });
 }
 
 /**
- * Loads a directory written by save_quantized: rebuilds every submodule from the manifest, the graph from
- * its JSON (validated and linted), then loads weights.safetensors strictly. Runs on the current backend.
+ * Checks a parsed manifest against the safetensors `bytes` holding its weights, then decodes and builds.
+ * `manifest_source` / `weights_source` name the files in errors (the same file for version 2).
  */
-export function load_quantized(dir: string): GraphModule {
-  const man = read_manifest(dir);
-  const tensors = load_safetensors(join(dir, 'weights.safetensors'));
-  const built = new Map<string, Module>();
-  // deepest first: fused modules and containers are built from their already-built children
-  const entries = [...man.modules].sort((a, b) => b.path.split('.').length - a.path.split('.').length);
-  for (const e of entries) {
-    if (typeof e.path !== 'string' || !Array.isArray(e.args))
-      throw new Error(`load_quantized: manifest module entry ${JSON.stringify(e).slice(0, 80)} is malformed`);
-    const spec = spec_by_type(e.type, `load_quantized: module '${e.path}'`);
-    const prefix = `${e.path}.`;
-    const children: Record<string, Module> = {};
-    for (const [p, m] of built)
-      if (p.startsWith(prefix) && !p.slice(prefix.length).includes('.')) children[p.slice(prefix.length)] = m;
-    let mod: Module;
-    try {
-      mod = spec.create(e.args, children);
-    } catch (err) {
-      throw new Error(`load_quantized: rebuilding '${e.path}' (${e.type}): ${(err as Error).message}`);
-    }
-    // plain parents (and Sequentials built empty) take their children by name
-    for (const [k, c] of Object.entries(children))
-      if ((mod as unknown as Record<string, unknown>)[k] !== c) mod.add_module(k, c);
-    built.set(e.path, mod);
-  }
-  const root = new Module();
-  for (const [p, m] of built) if (!p.includes('.')) root.add_module(p, m);
-  for (const name of man.root_buffers) {
-    const t = tensors[name];
-    if (!(t instanceof Tensor)) throw new Error(`load_quantized: weights.safetensors has no root buffer "${name}"`);
-    root.register_buffer(name, t);
-  }
-  const gm = GraphModule.from_json(man.graph, root);
-  gm.class_name = man.class_name;
-  const sd: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(tensors)) if (!man.root_buffers.includes(k) || k in gm.state_dict()) sd[k] = t;
+export function load_checked(
+  raw_manifest: unknown,
+  version: 1 | 2,
+  bytes: Uint8Array,
+  manifest_source: string,
+  weights_source: string,
+  header: StHeader = read_st_header(bytes, weights_source),
+): GraphModule {
+  const man = check_manifest(raw_manifest, manifest_source, version);
+  check_against_weights(man, header, bytes, manifest_source);
+  return build_quantized(man, decode_tensors(bytes, header, weights_source), manifest_source);
+}
+
+/** The manifest JSON held in a version-2 file's header; errors name `source`. */
+export function read_manifest_v2(header: StHeader, source: string): unknown {
+  const fail = (msg: string): never => {
+    throw new Error(`load_quantized ${source}: ${msg}`);
+  };
+  const { metadata } = header;
+  if (!metadata || metadata.get('format') !== FORMAT)
+    fail(`not an fxq quantized model (safetensors __metadata__ "format" is not "${FORMAT}")`);
+  const v = metadata?.get('version');
+  if (v !== String(VERSION))
+    fail(
+      `format version ${JSON.stringify(v)} is not supported (this fxq reads version ${VERSION} files and v1 directories)`,
+    );
+  const text = metadata?.get('manifest');
+  if (text === undefined) fail('__metadata__ has no "manifest"');
   try {
-    gm.load_state_dict(sd);
+    return JSON.parse(text as string);
   } catch (e) {
-    throw new Error(`load_quantized ${join(dir, 'weights.safetensors')}: ${(e as Error).message}`);
+    return fail(`__metadata__ "manifest" is not JSON: ${(e as Error).message}`);
   }
-  gm.eval();
-  return gm;
+}
+
+function as_bytes(src: Uint8Array | ArrayBuffer): Uint8Array {
+  if (src instanceof Uint8Array) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  if (src instanceof ArrayBuffer) return new Uint8Array(src);
+  throw new Error(
+    `load_quantized: expected a Uint8Array or ArrayBuffer, got ${(src as object)?.constructor?.name ?? typeof src}`,
+  );
+}
+
+/**
+ * Loads a quantized model from the bytes of a version-2 file (`source` names it in errors). Runs on the
+ * current backend. Every check happens before anything proportional to the manifest's claims is allocated.
+ */
+export function load_quantized(src: Uint8Array | ArrayBuffer, source = '<bytes>'): GraphModule {
+  const bytes = as_bytes(src);
+  const header = read_st_header(bytes, source);
+  return load_checked(read_manifest_v2(header, source), VERSION, bytes, source, source, header);
+}
+
+/** Fetches a version-2 file (a URL, or a Response already fetched) and loads it (async: network). */
+export async function fetch_quantized(src: string | URL | Response): Promise<GraphModule> {
+  const name = src instanceof Response ? src.url || '<response>' : String(src);
+  const res = src instanceof Response ? src : await fetch(src);
+  if (!res.ok) throw new Error(`fetch_quantized ${name}: HTTP ${res.status} ${res.statusText}`);
+  return load_quantized(new Uint8Array(await res.arrayBuffer()), name);
 }

@@ -2,8 +2,12 @@
  * Turns emitted statements into a callable once per recompile. The statement text carries no
  * type annotations (emit.ts writes plain expressions), so it runs as JavaScript without a
  * TypeScript emit on the hot path; function ops are bound from the dispatch registry here.
+ * Where `new Function` is forbidden (a Content-Security-Policy without 'unsafe-eval'), the forward runs
+ * the graph through the Interpreter instead: the same calls in the same order, so the same bits.
  */
 import { lookup_function } from '../../runtime/tensor/dispatch.js';
+import type { GraphModule } from '../ir/graph_module.js';
+import { Interpreter } from '../ir/interpreter.js';
 import type { Node } from '../ir/node.js';
 import { CodegenError, type EmittedForward } from './emit.js';
 
@@ -56,6 +60,44 @@ export function param_list(emitted: EmittedForward, typed: boolean): string {
   return emitted.params
     .map((p) => (p.default_expr !== undefined ? `${p.name} = ${p.default_expr}` : typed ? `${p.name}: Tensor` : p.name))
     .join(', ');
+}
+
+/** How GraphModules run their forward: 'auto' compiles with `new Function` where allowed; 'interpreter' never does. */
+export type ForwardMode = 'auto' | 'interpreter';
+
+let forward_mode: ForwardMode = 'auto';
+let eval_allowed: boolean | null = null;
+
+/**
+ * Chooses how GraphModules compiled from now on (construction, recompile) run their forward. 'interpreter'
+ * is what a page under a strict CSP gets automatically; forcing it elsewhere is for testing and measuring.
+ */
+export function set_forward_mode(mode: ForwardMode): void {
+  if (mode !== 'auto' && mode !== 'interpreter')
+    throw new Error(`set_forward_mode: expected 'auto' or 'interpreter', got ${JSON.stringify(mode)}`);
+  forward_mode = mode;
+}
+
+/** Whether generated code may be compiled here (probed once; false under a CSP without 'unsafe-eval'). */
+export function code_generation_allowed(): boolean {
+  if (eval_allowed === null) {
+    try {
+      eval_allowed = new Function('return 1')() === 1;
+    } catch {
+      eval_allowed = false;
+      console.info(
+        "fxq: compiling code from strings is not allowed here (a Content-Security-Policy without 'unsafe-eval', " +
+          'or node --disallow-code-generation-from-strings): GraphModules run their graph through the Interpreter ' +
+          'instead (same results, slower).',
+      );
+    }
+  }
+  return eval_allowed;
+}
+
+/** The eval-free forward: runs the GraphModule (`this`) node by node. */
+function interpreted_forward(this: unknown, ...args: unknown[]): unknown {
+  return new Interpreter(this as GraphModule).run(...args);
 }
 
 /**
@@ -111,6 +153,8 @@ export function compile_forward(emitted: EmittedForward): CompiledGraph {
   const line_to_node = new Map<number, Node>();
   const first_line = 3 + header.split('\n').length;
   for (const [i, n] of emitted.nodes.entries()) line_to_node.set(first_line + at[i], n);
+  if (forward_mode === 'interpreter' || !code_generation_allowed())
+    return { fn: interpreted_forward, line_to_node: new Map(), source };
   let factory: (...ns: unknown[]) => CompiledForward;
   try {
     factory = new Function(...root_names, source) as typeof factory;

@@ -7,10 +7,11 @@ export * from '../../runtime/quant/index.js';
 export * as quantize_fx from '../quantize_fx.js';
 export {
   convert_fx,
+  fetch_quantized,
   fuse_fx,
   get_quantization_warnings,
   load_quantized,
   prepare_fx,
   prepare_qat_fx,
-  save_quantized,
+  serialize_quantized,
 } from '../quantize_fx.js';

@@ -63,12 +63,22 @@ function load_float16_state(m: Module, prefix: string, sd: Record<string, Tensor
 // biome-ignore lint/suspicious/noExplicitAny: a mixin base must accept any constructor arguments (TS rule).
 type ModuleClass = abstract new (...args: any[]) => Module;
 
+/** What the mixin adds, spelled out: declaration emit cannot name an anonymous class over Module's private fields. */
+export interface Float16Members {
+  readonly dtype: 'float16';
+  _packed_weights: Float16Weights;
+  packed_nbytes(): number;
+  _load_extra_state(prefix: string, sd: Record<string, Tensor>): string[];
+}
+// biome-ignore lint/suspicious/noExplicitAny: a mixin base must accept any constructor arguments (TS rule).
+type Float16Class = abstract new (...args: any[]) => Float16Members;
+
 /**
  * Mixin shared by every float16 dynamic module: the binary16 weight store, its byte size, and the
  * load_state_dict hook that keeps loaded weights float16. Only from_float differs per class (the
  * constructor arguments of the float module).
  */
-function Float16Weighted<TBase extends ModuleClass>(Base: TBase) {
+function Float16Weighted<TBase extends ModuleClass>(Base: TBase): TBase & Float16Class {
   abstract class Float16Module extends Base {
     readonly dtype = 'float16' as const;
     _packed_weights: Float16Weights = new Map();

@@ -1,10 +1,10 @@
 /**
- * Fashion-MNIST loading: the IDX files of a split, normalised as the reference models expect.
+ * Fashion-MNIST: the IDX files of a split, validated and normalised as the reference models expect.
+ * Browser-safe: build the record from fetched bytes with fashion_mnist_from_bytes; loading from a folder
+ * (load_fashion_mnist) lives in node/fashion_mnist_file.ts.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Tensor } from '../tensor/tensor.js';
-import { read_idx } from './idx.js';
+import { type IdxOptions, parse_idx } from './idx.js';
 
 /** Normalisation constants of the reference models (mean and std of the training pixels / 255). */
 export const FASHION_MNIST_MEAN = 0.286;
@@ -35,6 +35,14 @@ const PREFIX: Record<FashionMnistSplit, string> = {
   'train-first1000': 'train-first1000',
 };
 
+/** The file names of a split's images and labels, uncompressed (the gzip files add `.gz`). */
+export function fashion_mnist_file_names(split: FashionMnistSplit): { images: string; labels: string } {
+  if (!Object.hasOwn(PREFIX, split))
+    throw new Error(`load_fashion_mnist: unknown split '${split}' (use ${Object.keys(PREFIX).join(', ')})`);
+  const prefix = PREFIX[split];
+  return { images: `${prefix}-images-idx3-ubyte`, labels: `${prefix}-labels-idx1-ubyte` };
+}
+
 /** A loaded split: images [N, 1, 28, 28] float32 normalised, labels [N] int64. */
 export interface FashionMnist {
   images: Tensor;
@@ -63,50 +71,59 @@ export function normalize_fashion_mnist(pixels: Tensor): Tensor {
   return new Tensor(out, [n, 1, 28, 28], 'float32');
 }
 
-function find_file(dir: string, stem: string): string {
-  const candidates = [join(dir, `${stem}.gz`), join(dir, stem)];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`load_fashion_mnist: none of ${candidates.join(', ')} exists`);
-  return found;
+/** The IDX bytes (raw or gzip) of a split's images and labels, with names for errors (file names or URLs). */
+export interface FashionMnistBytes {
+  images: Uint8Array;
+  labels: Uint8Array;
+  images_source?: string;
+  labels_source?: string;
 }
 
-/** Reads a split's raw IDX tensors: images uint8 [N, 28, 28], labels uint8 [N], validated against each other. */
-export function read_fashion_mnist_raw(dir: string, split: FashionMnistSplit): { pixels: Tensor; labels: Tensor } {
-  const prefix = PREFIX[split];
-  if (!prefix) throw new Error(`load_fashion_mnist: unknown split '${split}' (use ${Object.keys(PREFIX).join(', ')})`);
-  const img_path = find_file(dir, `${prefix}-images-idx3-ubyte`);
-  const lbl_path = find_file(dir, `${prefix}-labels-idx1-ubyte`);
-  const pixels = read_idx(img_path);
-  const labels = read_idx(lbl_path);
+/**
+ * Parses a split's IDX bytes into raw tensors: images uint8 [N, 28, 28], labels uint8 [N], validated
+ * against each other (same N, labels 0..9). Errors name the sources.
+ */
+export function fashion_mnist_raw_from_bytes(
+  files: FashionMnistBytes,
+  options: IdxOptions = {},
+): { pixels: Tensor; labels: Tensor } {
+  const img = files.images_source ?? '<images>';
+  const lbl = files.labels_source ?? '<labels>';
+  const pixels = parse_idx(files.images, img, options);
+  const labels = parse_idx(files.labels, lbl, options);
   if (pixels.dtype !== 'uint8' || pixels.ndim !== 3 || pixels.shape[1] !== 28 || pixels.shape[2] !== 28) {
     throw new Error(
-      `load_fashion_mnist: ${img_path} holds ${pixels.dtype} [${pixels.shape.join(', ')}], expected uint8 [N, 28, 28]`,
+      `load_fashion_mnist: ${img} holds ${pixels.dtype} [${pixels.shape.join(', ')}], expected uint8 [N, 28, 28]`,
     );
   }
   if (labels.dtype !== 'uint8' || labels.ndim !== 1) {
     throw new Error(
-      `load_fashion_mnist: ${lbl_path} holds ${labels.dtype} [${labels.shape.join(', ')}], expected uint8 [N]`,
+      `load_fashion_mnist: ${lbl} holds ${labels.dtype} [${labels.shape.join(', ')}], expected uint8 [N]`,
     );
   }
   if (labels.shape[0] !== pixels.shape[0]) {
     throw new Error(
-      `load_fashion_mnist: ${img_path} has ${pixels.shape[0]} images but ${lbl_path} has ${labels.shape[0]} labels`,
+      `load_fashion_mnist: ${img} has ${pixels.shape[0]} images but ${lbl} has ${labels.shape[0]} labels`,
     );
   }
   const bad = labels.data.findIndex((v) => v > 9);
   if (bad >= 0)
-    throw new Error(`load_fashion_mnist: ${lbl_path}: label ${labels.data[bad]} at index ${bad} is not a class 0..9`);
+    throw new Error(`load_fashion_mnist: ${lbl}: label ${labels.data[bad]} at index ${bad} is not a class 0..9`);
   return { pixels, labels };
 }
 
-/**
- * Loads a Fashion-MNIST split from `dir` (files `<prefix>-{images-idx3,labels-idx1}-ubyte[.gz]`):
- * images [N, 1, 28, 28] float32 normalised, labels [N] int64.
- */
-export function load_fashion_mnist(dir: string, split: FashionMnistSplit): FashionMnist {
-  const { pixels, labels } = read_fashion_mnist_raw(dir, split);
+/** Raw tensors → the loaded record: images [N, 1, 28, 28] float32 normalised, labels [N] int64. */
+export function fashion_mnist_from_raw(raw: { pixels: Tensor; labels: Tensor }): FashionMnist {
   return {
-    images: normalize_fashion_mnist(pixels),
-    labels: new Tensor(Float64Array.from(labels.data), labels.shape, 'int64'),
+    images: normalize_fashion_mnist(raw.pixels),
+    labels: new Tensor(Float64Array.from(raw.labels.data), raw.labels.shape, 'int64'),
   };
+}
+
+/**
+ * A split from its IDX bytes (e.g. fetched in a browser), exactly as load_fashion_mnist builds it from
+ * a folder: images [N, 1, 28, 28] float32 normalised, labels [N] int64.
+ */
+export function fashion_mnist_from_bytes(files: FashionMnistBytes, options: IdxOptions = {}): FashionMnist {
+  return fashion_mnist_from_raw(fashion_mnist_raw_from_bytes(files, options));
 }

@@ -2,141 +2,50 @@
  * safetensors (https://github.com/huggingface/safetensors): an 8-byte little-endian header length N,
  * N bytes of JSON `{key: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {str: str}}`,
  * then the raw little-endian data; offsets are relative to the data section.
+ * Browser-safe: the file-path functions live in node/safetensors_file.ts.
  */
-import { readFileSync } from 'node:fs';
 import { shape_numel, Tensor } from '../tensor/tensor.js';
-import { write_file_atomic } from './atomic.js';
-import {
-  DTYPE_TO_ST,
-  decode_elements,
-  encode_elements,
-  is_safetensors_dtype,
-  type SafetensorsDType,
-  ST_ITEMSIZE,
-  ST_TO_DTYPE,
-} from './safetensors_dtypes.js';
+import { DTYPE_TO_ST, decode_elements, encode_elements, ST_ITEMSIZE, ST_TO_DTYPE } from './safetensors_dtypes.js';
+import { read_safetensors_header, reserved_key_problem, type SafetensorsMetadata } from './safetensors_header.js';
 
-/** The free-form string → string map stored under `__metadata__`. */
-export type SafetensorsMetadata = Record<string, string>;
+export {
+  MAX_SAFETENSORS_HEADER_BYTES,
+  read_safetensors_header,
+  type SafetensorsHeader,
+  type SafetensorsMetadata,
+  type SafetensorsTensorInfo,
+} from './safetensors_header.js';
 
 /** What a safetensors file holds: its tensors (in header order) and its metadata (null when absent). */
 export interface SafetensorsContents {
+  /** A null-prototype object: no key is special. */
   tensors: Record<string, Tensor>;
   metadata: SafetensorsMetadata | null;
 }
 
-// same bound as the reference implementation: a larger header is a corrupt length, not a real header
-const MAX_HEADER_BYTES = 100_000_000;
-
-interface Entry {
-  key: string;
-  st: SafetensorsDType;
-  shape: number[];
-  begin: number;
-  end: number;
-}
-
-function is_count(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
-}
-
-function parse_entry(key: string, raw: unknown, fail: (msg: string) => never): Entry {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail(`tensor "${key}": header entry is not an object`);
-  const { dtype, shape, data_offsets } = raw as Record<string, unknown>;
-  if (!is_safetensors_dtype(dtype)) {
-    fail(`tensor "${key}": unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(ST_ITEMSIZE).join(', ')})`);
-  }
-  if (!Array.isArray(shape) || !shape.every(is_count))
-    fail(`tensor "${key}": shape ${JSON.stringify(shape)} is not a list of sizes`);
-  if (!Array.isArray(data_offsets) || data_offsets.length !== 2 || !data_offsets.every(is_count)) {
-    fail(`tensor "${key}": data_offsets ${JSON.stringify(data_offsets)} is not [begin, end]`);
-  }
-  const [begin, end] = data_offsets as [number, number];
-  if (end < begin) fail(`tensor "${key}": data_offsets [${begin}, ${end}] end before begin`);
-  const expected = shape_numel(shape as number[]) * ST_ITEMSIZE[dtype];
-  if (end - begin !== expected) {
-    fail(
-      `tensor "${key}": data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape [${(shape as number[]).join(', ')}] × ${dtype} needs ${expected}`,
-    );
-  }
-  return { key, st: dtype, shape: shape as number[], begin, end };
-}
-
 /**
- * Parses safetensors bytes. Validates the header length, the JSON, every dtype, shape × dtype size
- * = byte span, and that the offsets tile the data section exactly (contiguous, in bounds);
- * errors name `source` (a file name) and the tensor key.
+ * Parses safetensors bytes. The whole header is validated first (read_safetensors_header: lengths,
+ * JSON, dtypes, shapes, offsets tiling the data section, metadata, reserved keys), so nothing is
+ * allocated for a malformed file; errors name `source` (a file name) and the tensor key.
  */
 export function parse_safetensors(bytes: Uint8Array, source = '<buffer>'): SafetensorsContents {
-  const fail = (msg: string): never => {
-    throw new Error(`safetensors ${source}: ${msg}`);
-  };
   // a Node Buffer's slice() shares memory: view it as a plain Uint8Array so slice() copies
   bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteLength < 8) fail(`file is ${bytes.byteLength} bytes, too short for the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const header_len_big = view.getBigUint64(0, true);
-  if (header_len_big > BigInt(bytes.byteLength - 8)) {
-    fail(
-      `header length ${header_len_big} exceeds the ${bytes.byteLength - 8} bytes after the length field (truncated or corrupt file)`,
-    );
-  }
-  if (header_len_big > BigInt(MAX_HEADER_BYTES))
-    fail(`header length ${header_len_big} is over the ${MAX_HEADER_BYTES}-byte limit (corrupt file)`);
-  const header_len = Number(header_len_big);
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + header_len)));
-  } catch (e) {
-    fail(`header (${header_len} bytes) is not valid UTF-8 JSON: ${(e as Error).message}`);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header JSON is not an object');
-  let metadata: SafetensorsMetadata | null = null;
-  const entries: Entry[] = [];
-  for (const [key, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (key === '__metadata__') {
-      if (
-        typeof raw !== 'object' ||
-        raw === null ||
-        Array.isArray(raw) ||
-        !Object.values(raw).every((v) => typeof v === 'string')
-      ) {
-        fail('__metadata__ must be an object of string values');
-      }
-      metadata = { ...(raw as SafetensorsMetadata) };
-      continue;
+  const header = read_safetensors_header(bytes, source);
+  const data = bytes.subarray(header.data_start);
+  const tensors: Record<string, Tensor> = Object.create(null);
+  for (const [key, e] of header.tensors) {
+    const [begin, end] = e.data_offsets;
+    const where = `safetensors ${source}: tensor ${JSON.stringify(key)}`;
+    const raw = data.subarray(begin, end);
+    if (e.dtype === 'BOOL') {
+      const bad = raw.findIndex((b) => b > 1);
+      if (bad >= 0) throw new Error(`${where}: BOOL element ${bad} is ${raw[bad]}, not 0 or 1`);
     }
-    entries.push(parse_entry(key, raw, fail));
+    const storage = decode_elements(raw, e.dtype, shape_numel(e.shape), where);
+    tensors[key] = new Tensor(storage, e.shape, ST_TO_DTYPE[e.dtype]);
   }
-  const data = bytes.subarray(8 + header_len);
-  // the offsets must tile the data section: sorted by begin, each starts where the previous ended
-  const by_offset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let pos = 0;
-  for (const e of by_offset) {
-    if (e.begin !== pos) {
-      fail(
-        e.begin > pos
-          ? `tensor "${e.key}": data_offsets [${e.begin}, ${e.end}] leave a gap after byte ${pos} of the data section`
-          : `tensor "${e.key}": data_offsets [${e.begin}, ${e.end}] overlap the previous tensor (which ends at ${pos})`,
-      );
-    }
-    if (e.end > data.byteLength) {
-      fail(
-        `tensor "${e.key}": data_offsets [${e.begin}, ${e.end}] run past the data section of ${data.byteLength} bytes (truncated file)`,
-      );
-    }
-    pos = e.end;
-  }
-  if (pos !== data.byteLength)
-    fail(`data section is ${data.byteLength} bytes but the tensors cover ${pos} (trailing bytes)`);
-  const tensors: Record<string, Tensor> = {};
-  for (const e of entries) {
-    const n = shape_numel(e.shape);
-    const storage = decode_elements(data.subarray(e.begin, e.end), e.st, n, `safetensors ${source}: tensor "${e.key}"`);
-    tensors[e.key] = new Tensor(storage, e.shape, ST_TO_DTYPE[e.st]);
-  }
-  return { tensors, metadata };
+  return { tensors, metadata: header.metadata };
 }
 
 /**
@@ -148,6 +57,8 @@ export function serialize_safetensors(tensors: Record<string, Tensor>, metadata?
   const items = Object.entries(tensors).map(([key, t]) => {
     if (key === '__metadata__')
       throw new Error('save_safetensors: "__metadata__" is reserved and cannot be a tensor key');
+    const bad = reserved_key_problem(key);
+    if (bad) throw new Error(`save_safetensors: ${bad}`);
     if (!(t instanceof Tensor)) throw new Error(`save_safetensors: value for key "${key}" is not a Tensor`);
     const st = DTYPE_TO_ST[t.dtype];
     if (!st || t.is_quantized) {
@@ -162,6 +73,8 @@ export function serialize_safetensors(tensors: Record<string, Tensor>, metadata?
   if (metadata) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== 'string') throw new Error(`save_safetensors: metadata "${k}" must be a string, got ${typeof v}`);
+      const bad = reserved_key_problem(k);
+      if (bad) throw new Error(`save_safetensors: metadata ${bad}`);
     }
     header.__metadata__ = metadata;
   }
@@ -186,27 +99,4 @@ export function serialize_safetensors(tensors: Record<string, Tensor>, metadata?
     pos += it.bytes.byteLength;
   }
   return out;
-}
-
-function read_bytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`safetensors ${path}: cannot read file: ${(e as Error).message}`);
-  }
-}
-
-/** Loads every tensor of a .safetensors file (F16 → float32, I64 → int64). Errors name the file and key. */
-export function load_safetensors(path: string): Record<string, Tensor> {
-  return parse_safetensors(read_bytes(path), path).tensors;
-}
-
-/** Loads tensors and the `__metadata__` map of a .safetensors file. */
-export function load_safetensors_with_metadata(path: string): SafetensorsContents {
-  return parse_safetensors(read_bytes(path), path);
-}
-
-/** Saves tensors (and optional string metadata) to a .safetensors file, atomically (temp file + rename). */
-export function save_safetensors(tensors: Record<string, Tensor>, path: string, metadata?: SafetensorsMetadata): void {
-  write_file_atomic(path, serialize_safetensors(tensors, metadata));
 }

@@ -119,30 +119,38 @@ export class Module {
   }
 
   /**
-   * Copies tensors into the existing parameters and buffers (shapes must match).
+   * Copies tensors into the existing parameters and buffers (shapes must match; as in PyTorch, a
+   * shape-[1] tensor loads into a 0-dim one, e.g. an old checkpoint's num_batches_tracked).
    * strict: any missing or unexpected key is an error naming them, and nothing is copied.
+   * Keys are compared as own properties, so names such as "constructor" or "toString" are ordinary keys.
    */
   load_state_dict(state_dict: Record<string, Tensor>, strict = true): IncompatibleKeys {
-    const own = this.state_dict();
-    const missing = Object.keys(own).filter((k) => !(k in state_dict));
+    const own = new Map(Object.entries(this.state_dict()));
+    const given = new Map(Object.entries(state_dict));
+    const missing = [...own.keys()].filter((k) => !given.has(k));
     const extra_consumed = new Set<string>();
     for (const [mp, m] of this.named_modules()) {
       for (const k of m._load_extra_state(mp ? `${mp}.` : '', state_dict)) extra_consumed.add(k);
     }
-    const unexpected = Object.keys(state_dict).filter((k) => !(k in own) && !extra_consumed.has(k));
+    const unexpected = [...given.keys()].filter((k) => !own.has(k) && !extra_consumed.has(k));
     if (strict && (missing.length || unexpected.length)) {
       const parts = [];
-      if (missing.length) parts.push(`missing keys: ${missing.map((k) => `"${k}"`).join(', ')}`);
-      if (unexpected.length) parts.push(`unexpected keys: ${unexpected.map((k) => `"${k}"`).join(', ')}`);
+      if (missing.length) parts.push(`missing keys: ${missing.map((k) => JSON.stringify(k)).join(', ')}`);
+      if (unexpected.length) parts.push(`unexpected keys: ${unexpected.map((k) => JSON.stringify(k)).join(', ')}`);
       throw new Error(`load_state_dict for ${this.constructor.name}: ${parts.join('; ')}`);
     }
     // validate every shape before copying anything, so a bad state_dict leaves the model untouched
     const copies: [Tensor, Tensor][] = [];
-    for (const [k, dst] of Object.entries(own)) {
-      const src = state_dict[k];
+    for (const [k, dst] of own) {
+      const src = given.get(k);
       if (!src || extra_consumed.has(k)) continue; // loaded by the module's own _load_extra_state
+      if (!(src instanceof TensorClass)) {
+        throw new Error(`load_state_dict for ${this.constructor.name}: "${k}" is not a Tensor`);
+      }
       const same = src.shape.length === dst.shape.length && src.shape.every((d, i) => d === dst.shape[i]);
-      if (!same) {
+      // torch's _load_from_state_dict: a [1] tensor is accepted for a 0-dim parameter or buffer
+      const scalar_from_1 = dst.shape.length === 0 && src.shape.length === 1 && src.shape[0] === 1;
+      if (!same && !scalar_from_1) {
         throw new Error(
           `load_state_dict for ${this.constructor.name}: size mismatch for "${k}": checkpoint has shape [${src.shape.join(', ')}], model has [${dst.shape.join(', ')}]`,
         );

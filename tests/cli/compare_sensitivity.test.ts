@@ -30,7 +30,7 @@ describe('fxq compare', () => {
       fxq(['compare', BROKEN, ...SMALL]),
     ]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--quantized \/nonexistent\/dir: not a save_quantized directory/);
+    expect(bad.stderr).toMatch(/--quantized \/nonexistent\/dir: not a save_quantized file/);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/model file not found: gone\.ts/);
     expect(broken.code).toBe(1);

@@ -1,4 +1,4 @@
-// `fxq eval` and `fxq bench` through the real command line, on a model file and on a save_quantized directory.
+// `fxq eval` and `fxq bench` through the real command line, on a model file and on a save_quantized file.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROKEN, fxq, SMALL, TINY } from './_spawn.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fxq-eval-'));
-const q = join(dir, 'tiny_int8');
+const q = join(dir, 'tiny_int8.safetensors');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(async () => {
   const r = await fxq(['quantize', TINY, '--out', q, '--no-weights', ...SMALL]);

@@ -13,6 +13,14 @@ describe('fxq --help', () => {
     }
     for (const c of cmds) expect(runs[0].stdout).toMatch(new RegExp(`\\n {2}${c} \\[options\\] <model>`));
     for (const [i, c] of cmds.entries()) expect(runs[i + 1].stdout).toContain(`Usage: fxq ${c} [options] <model>`);
+    // the model-file hooks and the data formats are documented at the top level and on each data command
+    for (const i of [0, 1, 2, 3, 5]) {
+      expect(runs[i].stdout).toMatch(/export function calibrate\(prepared\)/);
+      expect(runs[i].stdout).toMatch(/export function evaluate\(model\): number/);
+      expect(runs[i].stdout).toMatch(/--data x\.npy --labels y\.npy/);
+      expect(runs[i].stdout).toMatch(/--data d\.safetensors/);
+      expect(runs[i].stdout).toMatch(/\.ts, \.mts, \.js, \.mjs, \.cjs; in "type": "module" or "type": "commonjs"/);
+    }
   });
 
   it('an unknown subcommand exits 2', async () => {

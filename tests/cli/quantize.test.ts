@@ -3,15 +3,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { load_quantized } from '../../compiler/artifact/quantized_artifact.js';
+import { load_quantized } from '../../compiler/artifact/node/index.js';
 import { BROKEN, fxq, SMALL, TINY } from './_spawn.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fxq-quantize-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('fxq quantize', () => {
-  it('static PTQ writes a save_quantized directory with int8 layers (--json)', async () => {
-    const out = join(dir, 'static');
+  it('static PTQ writes a save_quantized file with int8 layers (--json)', async () => {
+    const out = join(dir, 'static.safetensors');
     const r = await fxq(['quantize', TINY, '--out', out, '--no-weights', '--backend', 'js', ...SMALL, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -30,22 +30,33 @@ describe('fxq quantize', () => {
         '--mode',
         'dynamic',
         '--out',
-        join(dir, 'dyn'),
+        join(dir, 'dyn.safetensors'),
         '--no-weights',
         '--backend',
         'js',
         ...SMALL,
       ]),
-      fxq(['quantize', TINY, '--mode', 'qat', '--out', join(dir, 'qat'), '--no-weights', '--backend', 'js', ...SMALL]),
+      fxq([
+        'quantize',
+        TINY,
+        '--mode',
+        'qat',
+        '--out',
+        join(dir, 'qat.safetensors'),
+        '--no-weights',
+        '--backend',
+        'js',
+        ...SMALL,
+      ]),
     ]);
     expect(d.code, d.stderr).toBe(0);
     expect(q.code, q.stderr).toBe(0);
-    expect(d.stdout).toMatch(/wrote .*dyn \(dynamic/);
-    expect(existsSync(join(dir, 'qat', 'weights.safetensors'))).toBe(true);
+    expect(d.stdout).toMatch(/wrote .*dyn\.safetensors \(dynamic/);
+    expect(existsSync(join(dir, 'qat.safetensors'))).toBe(true);
     // the int8 Linear exposes its packed weight through weight(); a float Linear has a Parameter
-    const fc = load_quantized(join(dir, 'qat')).get_submodule('fc') as unknown as { weight: unknown };
+    const fc = load_quantized(join(dir, 'qat.safetensors')).get_submodule('fc') as unknown as { weight: unknown };
     expect(typeof fc.weight).toBe('function');
-    const dfc = load_quantized(join(dir, 'dyn')).get_submodule('fc');
+    const dfc = load_quantized(join(dir, 'dyn.safetensors')).get_submodule('fc');
     expect(dfc.constructor.name).toBe('Linear');
     expect(typeof (dfc as unknown as { weight: unknown }).weight).toBe('function');
   });
@@ -60,7 +71,7 @@ describe('fxq quantize', () => {
     expect(bad_opt.code).toBe(2);
     expect(bad_opt.stderr).toMatch(/unknown option '--bogus'[\s\S]*Usage: fxq quantize/);
     expect(no_out.code).toBe(2);
-    expect(no_out.stderr).toMatch(/--out <dir> is required/);
+    expect(no_out.stderr).toMatch(/--out <file> is required/);
     expect(bad_mode.code).toBe(2);
     expect(bad_mode.stderr).toMatch(/fp16.*invalid|Allowed choices/i);
     expect(bad_n.code).toBe(2);

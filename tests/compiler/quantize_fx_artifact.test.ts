@@ -3,13 +3,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { load_quantized, save_quantized } from '../../compiler/artifact/quantized_artifact.js';
+import { load_quantized, save_quantized } from '../../compiler/artifact/node/index.js';
+import { load_quantized as load_bytes } from '../../compiler/artifact/quantized_artifact.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { FmnistLSTM, load_weights as load_lstm } from '../../examples/models/fmnist_lstm.js';
 import { FmnistResNet, load_weights as load_resnet } from '../../examples/models/fmnist_resnet.js';
 import { get_backend, set_backend } from '../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../runtime/backends/wasm/index.js';
+import { parse_safetensors } from '../../runtime/io/safetensors.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
 import { LSTM } from '../../runtime/nn/layers/rnn.js';
 import { default_dynamic_qconfig, get_default_qconfig } from '../../runtime/quant/qconfig.js';
@@ -38,13 +40,15 @@ describe('save_quantized / load_quantized', () => {
   calibrate(prepared, calibration_images(100));
   const q = convert_fx(prepared);
 
-  it('writes manifest, generated source and weights atomically, and reloads without the model class', () => {
-    const out = join(dir, 'resnet');
-    save_quantized(q, out);
-    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'model.ts', 'weights.safetensors']);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    expect(readFileSync(join(out, 'model.ts'), 'utf8')).toContain('quantized.add_relu');
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  it('writes one file (weights + manifest in __metadata__) atomically, and reloads without the model class', () => {
+    const out = join(dir, 'resnet.safetensors');
+    save_quantized(q, out, { write_source: true });
+    expect(readdirSync(dir).sort()).toEqual(['resnet.safetensors', 'resnet.ts']);
+    expect(readFileSync(join(dir, 'resnet.ts'), 'utf8')).toContain('quantized.add_relu');
+    const { metadata } = parse_safetensors(readFileSync(out), out);
+    expect(metadata?.format).toBe('fxq.quantized');
+    expect(metadata?.version).toBe('2');
+    const manifest = JSON.parse(metadata?.manifest ?? '');
     expect(manifest.modules.find((m: { path: string }) => m.path === 'layer1.conv1').type).toBe(
       'nn.intrinsic.quantized.ConvReLU2d',
     );
@@ -56,14 +60,15 @@ describe('save_quantized / load_quantized', () => {
     expect(Object.keys(sd)).toContain('layer1_relu2_scale_0');
     expect(sd.layer3_relu2_zero_point_0.data[0]).toBe(q.state_dict().layer3_relu2_zero_point_0.data[0]);
     expect(sd.layer1_relu2_scale_0.data[0]).toBe(q.state_dict().layer1_relu2_scale_0.data[0]);
-    // overwriting an existing artifact swaps it in whole
+    // overwriting an existing artifact swaps it in whole; the bytes load the same model anywhere
     save_quantized(q, out);
-    expect(existsSync(join(out, 'weights.safetensors'))).toBe(true);
+    expect(existsSync(out)).toBe(true);
+    expect([...(load_bytes(readFileSync(out)).forward(x) as Tensor).data]).toEqual([...(q.forward(x) as Tensor).data]);
   });
 
   it('the loaded model gives identical outputs on the js and wasm backends', () => {
     load_wasm_backend();
-    const loaded = load_quantized(join(dir, 'resnet'));
+    const loaded = load_quantized(join(dir, 'resnet.safetensors'));
     const js = run_on('js', () => loaded.forward(x) as Tensor);
     const wasm = run_on('wasm', () => loaded.forward(x) as Tensor);
     expect([...wasm]).toEqual([...js]);
@@ -83,20 +88,21 @@ describe('save_quantized / load_quantized', () => {
         [x],
       ),
     );
-    save_quantized(qd, join(dir, 'lstm'));
-    const loaded = load_quantized(join(dir, 'lstm'));
+    save_quantized(qd, join(dir, 'lstm.safetensors'));
+    const loaded = load_quantized(join(dir, 'lstm.safetensors'));
     expect([...(loaded.forward(x) as Tensor).data]).toEqual([...(qd.forward(x) as Tensor).data]);
   });
 
   it('round-trips a reference model (float fused modules between quantize / dequantize)', () => {
     const ref = convert_fx(prepared, { is_reference: true });
-    save_quantized(ref, join(dir, 'reference'));
-    const loaded = load_quantized(join(dir, 'reference'));
+    save_quantized(ref, join(dir, 'reference.safetensors'));
+    const loaded = load_quantized(join(dir, 'reference.safetensors'));
     expect(loaded.get_submodule('conv1').constructor.name).toBe('ConvReLU2d');
     expect([...(loaded.forward(x) as Tensor).data]).toEqual([...(ref.forward(x) as Tensor).data]);
   });
 
-  it('rejects a directory that is not an artifact, naming the file', () => {
-    expect(() => load_quantized(join(dir, 'nope'))).toThrow(/manifest\.json/);
+  it('rejects a path that is not an artifact, naming the file', () => {
+    expect(() => load_quantized(join(dir, 'nope'))).toThrow(/load_quantized .*nope: cannot read/);
+    expect(() => load_quantized(dir)).toThrow(/manifest\.json/);
   });
 });

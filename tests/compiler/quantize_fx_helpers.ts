@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
 import { Interpreter } from '../../compiler/ir/interpreter.js';
 import type { Node } from '../../compiler/ir/node.js';
-import { load_fashion_mnist } from '../../runtime/io/fashion_mnist.js';
-import { load_safetensors } from '../../runtime/io/safetensors.js';
+import { load_fashion_mnist, load_safetensors } from '../../runtime/io/index.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

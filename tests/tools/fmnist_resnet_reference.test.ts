@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { compare_layers } from '../../tools/numeric_suite/layer_report.js';
-import { load_images, rows } from '../../tools/sensitivity/data.js';
+import { load_images, rows } from '../../tools/sensitivity/node/data.js';
+import { load_task } from '../../tools/sensitivity/node/task_spec.js';
 import { run_jobs } from '../../tools/sensitivity/pool.js';
-import { job_qconfig_dict, load_task, type TaskSpec } from '../../tools/sensitivity/task.js';
+import { job_qconfig_dict, type TaskSpec } from '../../tools/sensitivity/task.js';
 
 interface Reference {
   one_at_a_time: { layer: string; accuracy: number }[];

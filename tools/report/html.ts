@@ -4,7 +4,6 @@
  * a headless browser. Sections: summary (accuracy/size/latency), graph coloured by per-layer SQNR,
  * per-layer SQNR chart and table, sensitivity chart, weight/activation histograms with clipping ranges.
  */
-import { write_file_atomic } from '../../runtime/io/atomic.js';
 import { bar_chart, fmt, type HistogramData, histogram_chart, sqnr_color, xml_escape } from './svg_charts.js';
 
 /** One layer's numeric-suite figures. */
@@ -158,9 +157,4 @@ export function build_report_html(data: ReportData): string {
   }
   parts.push('</body></html>');
   return parts.join('\n');
-}
-
-/** Writes the report atomically to `path`. */
-export function write_report(path: string, data: ReportData): void {
-  write_file_atomic(path, new TextEncoder().encode(build_report_html(data)));
 }

@@ -12,8 +12,7 @@
  * wandered and kept more.)
  */
 import type { QConfigDict } from '../../runtime/quant/qconfig_mapping.js';
-import { build_model, load_model_file } from '../model_file.js';
-import { is_task_spec, run_jobs } from './pool.js';
+import { is_task_spec, model_of_task, run_jobs } from './pool.js';
 import { qconfig_by_name } from './qconfigs.js';
 import { type Job, job_qconfig_dict, type Task, type TaskSpec } from './task.js';
 import { precision_units } from './units.js';
@@ -61,9 +60,7 @@ export async function auto_mixed_precision(
   options: AutoMixedPrecisionOptions = {},
 ): Promise<AutoMixedPrecisionResult> {
   const qconfig = is_task_spec(task) ? qconfig_by_name(task.qconfig ?? 'qnnpack') : task.qconfig;
-  const layers =
-    options.layers ??
-    precision_units(is_task_spec(task) ? build_model(await load_model_file(task.model), false) : task.model);
+  const layers = options.layers ?? precision_units(await model_of_task(task, 'auto_mixed_precision'));
   if (!layers.length) throw new Error('auto_mixed_precision: the model has no quantizable layers');
   let evaluations = 0;
   let planned = 2 + layers.length;

@@ -1,26 +1,52 @@
 /**
- * Runs sensitivity jobs: in this thread for an in-memory Task, or over node:worker_threads for a
- * TaskSpec — each worker (tsx-loaded, worker_boot.mjs) rebuilds the model from the model file once and
- * then takes the next job whenever it is free, so uneven jobs still keep every core busy.
+ * Runs sensitivity jobs. An in-memory Task runs in this thread, one job after another (anywhere,
+ * browsers included). A TaskSpec (a model file path) runs on Node worker threads: node/workers.ts
+ * registers that runner when loaded (the Node entry `fxq` loads it).
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { type Job, type JobResult, job_label, run_job, type Task, type TaskSpec } from './task.js';
-import type { JobMessage, WorkerReply } from './worker.js';
+import type { Module } from '../../runtime/nn/module.js';
+import { type Job, type JobResult, run_job, type Task, type TaskSpec } from './task.js';
 
 /** Called as each job finishes (in completion order), with how many are done. */
 export type OnResult = (index: number, result: JobResult, done: number, total: number) => void;
 
 /** Options of run_jobs. */
 export interface RunJobsOptions {
-  /** Worker threads for a TaskSpec: default all cores (os.availableParallelism()). */
+  /** Worker threads for a TaskSpec (Node): default all cores (os.availableParallelism()). */
   workers?: number;
   on_result?: OnResult;
+}
+
+/** Runs TaskSpecs (Node worker threads) and builds a spec's float model (to list its layers). */
+export interface SpecRunner {
+  run(spec: TaskSpec, jobs: readonly Job[], workers: number | undefined, on_result?: OnResult): Promise<JobResult[]>;
+  model(spec: TaskSpec): Promise<Module>;
+}
+
+let spec_runner: SpecRunner | null = null;
+
+/** Installs the TaskSpec runner (node/workers.ts does, on load). */
+export function register_spec_runner(runner: SpecRunner): void {
+  spec_runner = runner;
+}
+
+/** The TaskSpec runner, or an error saying where it lives. */
+export function get_spec_runner(what: string): SpecRunner {
+  if (!spec_runner)
+    throw new Error(
+      `${what}: a TaskSpec (model file path) runs on Node worker threads, which are not loaded here: ` +
+        "import from 'fxq' in Node (or tools/sensitivity/node/workers.js), or pass a Task (model, calibrate, evaluate)",
+    );
+  return spec_runner;
 }
 
 /** True when `t` is a TaskSpec (a serialisable recipe) rather than an in-memory Task. */
 export function is_task_spec(t: Task | TaskSpec): t is TaskSpec {
   return typeof (t as TaskSpec).model === 'string';
+}
+
+/** The float model of a Task, or the one a TaskSpec's model file builds (Node). */
+export function model_of_task(task: Task | TaskSpec, what: string): Promise<Module> | Module {
+  return is_task_spec(task) ? get_spec_runner(what).model(task) : task.model;
 }
 
 /** Runs `jobs`; results come back in job order. A failing job rejects, naming the job. */
@@ -30,72 +56,12 @@ export async function run_jobs(
   options: RunJobsOptions = {},
 ): Promise<JobResult[]> {
   if (jobs.length === 0) return [];
-  if (!is_task_spec(task)) {
-    const out: JobResult[] = [];
-    for (const [i, job] of jobs.entries()) {
-      out.push(run_job(task, job));
-      options.on_result?.(i, out[i], i + 1, jobs.length);
-      await new Promise((r) => setImmediate(r)); // let progress output flush between jobs
-    }
-    return out;
+  if (is_task_spec(task)) return get_spec_runner('run_jobs').run(task, jobs, options.workers, options.on_result);
+  const out: JobResult[] = [];
+  for (const [i, job] of jobs.entries()) {
+    out.push(run_job(task, job));
+    options.on_result?.(i, out[i], i + 1, jobs.length);
+    await new Promise((r) => setTimeout(r, 0)); // let progress output (or a page) update between jobs
   }
-  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), jobs.length));
-  if (!Number.isInteger(workers)) throw new Error(`run_jobs: workers must be an integer, got ${options.workers}`);
-  return run_on_workers(task, jobs, workers, options.on_result);
-}
-
-function run_on_workers(spec: TaskSpec, jobs: readonly Job[], n: number, on_result?: OnResult): Promise<JobResult[]> {
-  const results: (JobResult | undefined)[] = new Array(jobs.length);
-  const boot = new URL('./worker_boot.mjs', import.meta.url);
-  const pool: Worker[] = [];
-  const retired = new Set<Worker>(); // terminated on purpose: their exit code is not a crash
-  let next = 0;
-  let done = 0;
-  return new Promise<JobResult[]>((resolve, reject) => {
-    let failed = false;
-    const fail = (e: Error): void => {
-      if (failed) return;
-      failed = true;
-      for (const w of pool) {
-        retired.add(w);
-        void w.terminate();
-      }
-      reject(e);
-    };
-    const feed = (w: Worker): void => {
-      if (next >= jobs.length) {
-        retired.add(w);
-        void w.terminate();
-        return;
-      }
-      const id = next++;
-      w.postMessage({ id, job: jobs[id] } satisfies JobMessage);
-    };
-    for (let k = 0; k < n; k++) {
-      const w = new Worker(boot, { workerData: { spec }, stdout: false, stderr: false });
-      pool.push(w);
-      w.on('message', (m: WorkerReply) => {
-        if (m.type === 'ready') feed(w);
-        else if (m.type === 'fatal')
-          fail(new Error(`sensitivity worker ${k}: cannot build the task from ${spec.model}: ${m.error}`));
-        else if (m.type === 'error') fail(new Error(`sensitivity job ${m.id} (${job_label(jobs[m.id])}): ${m.error}`));
-        else {
-          results[m.id] = { accuracy: m.accuracy, seconds: m.seconds };
-          done++;
-          on_result?.(m.id, results[m.id] as JobResult, done, jobs.length);
-          if (done === jobs.length) {
-            for (const x of pool) {
-              retired.add(x);
-              void x.terminate();
-            }
-            resolve(results as JobResult[]);
-          } else feed(w);
-        }
-      });
-      w.on('error', (e) => fail(new Error(`sensitivity worker ${k} crashed: ${e.message}`)));
-      w.on('exit', (code) => {
-        if (!retired.has(w) && !failed) fail(new Error(`sensitivity worker ${k} exited with code ${code}`));
-      });
-    }
-  });
+  return out;
 }

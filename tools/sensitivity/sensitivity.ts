@@ -3,12 +3,11 @@
  *   one_at_a_time — only layer L quantized: `{'': null, module_name: [[L, qconfig]]}`; Δ vs fp32.
  *   leave_one_out — everything but L quantized: `{'': qconfig, module_name: [[L, null]]}`; Δ vs all-int8.
  * Each evaluation re-runs prepare_fx → calibrate → convert_fx → the user's evaluation function; with a
- * TaskSpec they run in parallel on worker threads (pool.ts).
+ * TaskSpec they run in parallel on Node worker threads (node/workers.ts).
  */
 import type { Module } from '../../runtime/nn/module.js';
-import { build_model, load_model_file } from '../model_file.js';
 import { fmt } from '../report/svg_charts.js';
-import { is_task_spec, type OnResult, run_jobs } from './pool.js';
+import { model_of_task, type OnResult, run_jobs } from './pool.js';
 import type { Job, JobResult, Task, TaskSpec } from './task.js';
 import { is_quantizable_layer } from './units.js';
 
@@ -74,7 +73,7 @@ async function analyse(
   let layers = options.layers;
   if (!layers) {
     // a TaskSpec's model is only built here to list its layers; the workers build their own
-    const model = is_task_spec(task) ? build_model(await load_model_file(task.model), false) : task.model;
+    const model = await model_of_task(task, mode);
     layers = quantizable_layers(model, { include_blocks: options.include_blocks });
   }
   if (!layers.length)

@@ -1,9 +1,9 @@
 /**
  * One sensitivity evaluation = prepare_fx with a per-layer qconfig_dict, calibrate, convert_fx, evaluate.
  * A Task holds the model and the user's calibrate/evaluate functions; a TaskSpec is the serialisable
- * recipe (model file path, weights, data, qconfig name) a worker thread rebuilds the same Task from.
+ * recipe (model file path, weights, data, qconfig name) a worker thread rebuilds the same Task from
+ * (Node only: node/task_spec.ts). Browser-safe: a Task runs in-process anywhere.
  */
-import { performance } from 'node:perf_hooks';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { set_backend } from '../../runtime/backends/registry.js';
@@ -11,9 +11,6 @@ import { load_wasm_backend } from '../../runtime/backends/wasm/index.js';
 import type { Module } from '../../runtime/nn/module.js';
 import type { QConfig } from '../../runtime/quant/qconfig.js';
 import type { QConfigDict } from '../../runtime/quant/qconfig_mapping.js';
-import { build_model, example_inputs_of, load_model_file } from '../model_file.js';
-import { accuracy, DEFAULT_DATA_DIR, load_calibration, load_images, run_calibration } from './data.js';
-import { qconfig_by_name } from './qconfigs.js';
 import { unit_entries } from './units.js';
 
 /** What an evaluation needs, in memory. */
@@ -50,31 +47,10 @@ export interface TaskSpec {
   backend?: 'js' | 'wasm';
 }
 
-/** Loads (if needed) and selects a kernel backend for this thread. */
+/** Loads (if needed: synchronously, Node; in browsers `await init_wasm()` first) and selects a kernel backend. */
 export function use_backend(backend: 'js' | 'wasm'): void {
   if (backend === 'wasm') load_wasm_backend();
   set_backend(backend);
-}
-
-/** Builds the Task a spec describes (the model file's own calibrate/evaluate win over the defaults). */
-export async function load_task(spec: TaskSpec): Promise<Task> {
-  const backend = spec.backend ?? 'wasm';
-  use_backend(backend);
-  const file = await load_model_file(spec.model);
-  const model = build_model(file, spec.weights ?? true);
-  const dir = spec.data_dir ?? DEFAULT_DATA_DIR;
-  let calibrate = file.calibrate;
-  if (!calibrate) {
-    const calib = load_calibration(dir, spec.calib_images ?? 1000);
-    calibrate = (m) => run_calibration(m, calib.images);
-  }
-  let evaluate = file.evaluate;
-  if (!evaluate) {
-    const test = load_images(dir, 'test', spec.eval_images ?? 2000, spec.eval_offset ?? 0);
-    evaluate = (m) => accuracy(m, test);
-  }
-  const qconfig = qconfig_by_name(spec.qconfig ?? 'qnnpack');
-  return { model, example_inputs: example_inputs_of(file), qconfig, backend, calibrate, evaluate };
 }
 
 /**

@@ -14,7 +14,7 @@ import { js_rnn } from '../../../runtime/backends/js/rnn.js';
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { wasm_rnn } from '../../../runtime/backends/wasm/rnn.js';
-import { load_safetensors } from '../../../runtime/io/safetensors.js';
+import { load_safetensors } from '../../../runtime/io/index.js';
 import { choose_qparams, quantize_to_u8 } from '../../../runtime/quantized/qtensor.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
 import { load_golden, QUANTIZED_FIXTURES } from '../quantized/golden_helpers.js';

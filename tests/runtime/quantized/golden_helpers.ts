@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load_safetensors } from '../../../runtime/io/safetensors.js';
+import { load_safetensors } from '../../../runtime/io/index.js';
 import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
 import type { Tensor } from '../../../runtime/tensor/tensor.js';
 

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nn } from '../../../index.js';
-import { load_safetensors } from '../../../runtime/io/safetensors.js';
+import { load_safetensors } from '../../../runtime/io/index.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
 import { load_golden, QUANTIZED_FIXTURES } from './golden_helpers.js';
 

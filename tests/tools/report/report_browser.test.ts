@@ -14,7 +14,7 @@ import {
   load_calibration,
   load_images,
   run_calibration,
-} from '../../../tools/sensitivity/data.js';
+} from '../../../tools/sensitivity/node/data.js';
 import { one_at_a_time } from '../../../tools/sensitivity/sensitivity.js';
 import { job_qconfig_dict, run_job, type Task, use_backend } from '../../../tools/sensitivity/task.js';
 import create, { example_inputs } from '../../cli/fixtures/tiny_cnn.js';

@@ -5,7 +5,7 @@ import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
 import { Generator, randn } from '../../../index.js';
 import type { Module } from '../../../runtime/nn/module.js';
 import { auto_mixed_precision } from '../../../tools/sensitivity/auto_mixed_precision.js';
-import { predict, run_calibration } from '../../../tools/sensitivity/data.js';
+import { predict, run_calibration } from '../../../tools/sensitivity/node/data.js';
 import { get_4bit_qconfig } from '../../../tools/sensitivity/qconfigs.js';
 import { type Task, use_backend } from '../../../tools/sensitivity/task.js';
 import create, { example_inputs } from '../../cli/fixtures/tiny_cnn.js';

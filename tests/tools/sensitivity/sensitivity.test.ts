@@ -12,7 +12,8 @@ import {
   load_calibration,
   load_images,
   run_calibration,
-} from '../../../tools/sensitivity/data.js';
+} from '../../../tools/sensitivity/node/data.js';
+import '../../../tools/sensitivity/node/workers.js'; // registers the TaskSpec runner (worker threads)
 import { run_jobs } from '../../../tools/sensitivity/pool.js';
 import {
   format_sensitivity_table,

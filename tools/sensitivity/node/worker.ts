@@ -3,7 +3,8 @@
  * data, qconfig name), says `ready`, then runs each job it is sent and posts the result (or the error).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type Job, load_task, run_job, type TaskSpec } from './task.js';
+import { type Job, run_job, type TaskSpec } from '../task.js';
+import { load_task } from './task_spec.js';
 
 /** Messages from the pool. */
 export interface JobMessage {
@@ -19,7 +20,7 @@ export type WorkerReply =
   | { type: 'error'; id: number; error: string };
 
 const port = parentPort;
-if (!port) throw new Error('tools/sensitivity/worker.ts must run in a worker thread');
+if (!port) throw new Error('tools/sensitivity/node/worker.ts must run in a worker thread');
 const post = (m: WorkerReply): void => port.postMessage(m);
 try {
   const task = await load_task((workerData as { spec: TaskSpec }).spec);

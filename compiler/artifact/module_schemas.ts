@@ -1,0 +1,302 @@
+/**
+ * What a manifest module entry may say, per module type: its constructor arguments (finite non-negative
+ * integers within stated bounds, known option keys only) and the tensors it owns in the weights (name,
+ * dtype, shape derived from the arguments). The loader compares these with the safetensors header before
+ * building anything, so a module can only allocate what the weights file actually holds.
+ */
+import type { SafetensorsDType } from '../../runtime/io/safetensors_dtypes.js';
+import { preview } from './preview.js';
+
+/** What a tensor is for: drives the value checks of qparams (qparams_check.ts). */
+export type TensorRole = 'float' | 'qweight' | 'wscale' | 'wzp' | 'oscale' | 'ozp' | 'count';
+
+/** One tensor a module owns: `<path>.<name>`; `shapes` lists the accepted shapes (per-tensor or per-channel). */
+export interface ExpectedTensor {
+  name: string;
+  dtype: SafetensorsDType;
+  shapes: number[][];
+  role: TensorRole;
+}
+
+/** Which children an entry may have: none, any identifiers, '0'..'n-1', or exactly these types as '0', '1'. */
+export type ChildRule = 'none' | 'named' | 'indexed' | readonly string[];
+
+export interface ModuleSchema {
+  children: ChildRule;
+  /** Checks `args` and returns the module's tensors; throws a message naming the argument. */
+  tensors: (args: unknown[]) => ExpectedTensor[];
+}
+
+/** Bounds on arguments no tensor bounds: windows of pools, strides, dilations, adaptive output sizes. */
+export const MAX_WINDOW = 4096;
+/** Dimensions and features: any larger cannot be a typed-array length (tensor shapes bound them anyway). */
+export const MAX_SIZE = 2 ** 31 - 1;
+const MAX_DIM_INDEX = 64;
+const MAX_LAYERS = 64;
+
+/** An option's value, `dflt` only when absent (a JSON null is a value, and is checked as one). */
+const or_ = (v: unknown, dflt: unknown): unknown => (v === undefined ? dflt : v);
+function fail(msg: string): never {
+  throw new Error(msg);
+}
+function int(v: unknown, name: string, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+    fail(`argument ${name} = ${preview(v, 40)} is not an integer in ${lo}..${hi}`);
+  return v as number;
+}
+function num(v: unknown, name: string, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
+    fail(`argument ${name} = ${preview(v, 40)} is not a number in [${lo}, ${hi}]`);
+  return v as number;
+}
+function bool(v: unknown, name: string, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') fail(`argument ${name} = ${preview(v, 40)} is not a boolean`);
+  return v as boolean;
+}
+function pair(v: unknown, name: string, lo: number, hi: number): [number, number] {
+  if (Array.isArray(v) && v.length === 2) return [int(v[0], `${name}[0]`, lo, hi), int(v[1], `${name}[1]`, lo, hi)];
+  const n = int(v, name, lo, hi);
+  return [n, n];
+}
+function arity(a: unknown[], min: number, max: number): void {
+  if (a.length < min || a.length > max) fail(`takes ${min}..${max} constructor arguments, got ${a.length}`);
+}
+/** The trailing options object: a plain object with only `allowed` keys (unknown ones named). */
+function opts(v: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('options argument is not an object');
+  const bad = Object.keys(v as object).filter((k) => !allowed.includes(k));
+  if (bad.length)
+    fail(`unknown option(s) ${bad.map((k) => JSON.stringify(k)).join(', ')} (allowed: ${allowed.join(', ')})`);
+  return v as Record<string, unknown>;
+}
+
+const t = (name: string, dtype: SafetensorsDType, role: TensorRole, ...shapes: number[][]): ExpectedTensor => ({
+  name,
+  dtype,
+  role,
+  shapes,
+});
+/** An int8 weight with its qparams (state.ts layout): per-tensor [1] or per-channel [rows] scales. */
+function qweight(w: string, shape: number[]): ExpectedTensor[] {
+  return [
+    t(w, 'I8', 'qweight', shape),
+    t(`${w}_scale`, 'F32', 'wscale', [1], [shape[0]]),
+    t(`${w}_zero_point`, 'I64', 'wzp', [1], [shape[0]]),
+  ];
+}
+const out_qparams = [t('scale', 'F32', 'oscale', []), t('zero_point', 'I64', 'ozp', [])];
+
+/** Conv arguments: channels, groups dividing both, kernel, stride / dilation ≥ 1, padding ≤ dilation·kernel. */
+function conv_geometry(a: unknown[], o: Record<string, unknown>, float: boolean) {
+  const cin = int(a[0], 'in_channels', 1, MAX_SIZE);
+  const cout = int(a[1], 'out_channels', 1, MAX_SIZE);
+  const k = pair(a[2], 'kernel_size', 1, MAX_WINDOW);
+  const groups = int(or_(o.groups, 1), 'groups', 1, MAX_SIZE);
+  if (cin % groups || cout % groups)
+    fail(`groups ${groups} does not divide in_channels ${cin} and out_channels ${cout}`);
+  pair(or_(o.stride, 1), 'stride', 1, MAX_WINDOW);
+  const d = pair(or_(o.dilation, 1), 'dilation', 1, MAX_WINDOW);
+  // past dilation·kernel every output row would see padding only: larger values are corrupt, not models
+  if (o.padding_mode !== undefined && o.padding_mode !== 'zeros')
+    fail(`padding_mode ${preview(o.padding_mode, 40)} is not 'zeros'`);
+  if (!float || (o.padding !== 'same' && o.padding !== 'valid')) {
+    const p = pair(or_(o.padding, 0), 'padding', 0, MAX_WINDOW);
+    if (p[0] > d[0] * k[0] || p[1] > d[1] * k[1])
+      fail(`padding [${p.join(', ')}] exceeds dilation·kernel [${d[0] * k[0]}, ${d[1] * k[1]}]`);
+  }
+  return { weight: [cout, cin / groups, k[0], k[1]], cout, bias: bool(o.bias, 'bias', true) };
+}
+const q_conv: ModuleSchema = {
+  children: 'none',
+  tensors: (a) => {
+    arity(a, 3, 4);
+    const g = conv_geometry(a, opts(a[3], ['stride', 'padding', 'dilation', 'groups', 'bias', 'padding_mode']), false);
+    return [...qweight('weight', g.weight), ...(g.bias ? [t('bias', 'F32', 'float', [g.cout])] : []), ...out_qparams];
+  },
+};
+const q_linear: ModuleSchema = {
+  children: 'none',
+  tensors: (a) => {
+    arity(a, 2, 3);
+    const [i, o] = [int(a[0], 'in_features', 1, MAX_SIZE), int(a[1], 'out_features', 1, MAX_SIZE)];
+    const bias = bool(opts(a[2], ['bias_', 'dtype']).bias_, 'bias_', true);
+    return [...qweight('weight', [o, i]), ...(bias ? [t('bias', 'F32', 'float', [o])] : []), ...out_qparams];
+  },
+};
+/** RNN stacks: per layer and direction weight_ih / weight_hh (+ biases), torch's names. */
+function rnn(gates: number, quantized: boolean): ModuleSchema {
+  return {
+    children: 'none',
+    tensors: (a) => {
+      arity(a, 2, 3);
+      const input = int(a[0], 'input_size', 1, MAX_SIZE);
+      const hidden = int(a[1], 'hidden_size', 1, MAX_SIZE);
+      const o = opts(a[2], ['num_layers', 'bias', 'batch_first', 'dropout', 'bidirectional']);
+      const layers = int(or_(o.num_layers, 1), 'num_layers', 1, MAX_LAYERS);
+      const bias = bool(o.bias, 'bias', true);
+      bool(o.batch_first, 'batch_first', false);
+      num(or_(o.dropout, 0), 'dropout', 0, 1);
+      const dirs = bool(o.bidirectional, 'bidirectional', false) ? 2 : 1;
+      const g = gates * hidden;
+      const out: ExpectedTensor[] = [];
+      for (let l = 0; l < layers; l++)
+        for (let d = 0; d < dirs; d++) {
+          const sfx = `_l${l}${d ? '_reverse' : ''}`;
+          const ih = [g, l === 0 ? input : hidden * dirs];
+          const hh = [g, hidden];
+          if (quantized) out.push(...qweight(`weight_ih${sfx}`, ih), ...qweight(`weight_hh${sfx}`, hh));
+          else out.push(t(`weight_ih${sfx}`, 'F32', 'float', ih), t(`weight_hh${sfx}`, 'F32', 'float', hh));
+          if (bias) out.push(t(`bias_ih${sfx}`, 'F32', 'float', [g]), t(`bias_hh${sfx}`, 'F32', 'float', [g]));
+        }
+      return out;
+    },
+  };
+}
+function batch_norm(): ModuleSchema {
+  return {
+    children: 'none',
+    tensors: (a) => {
+      arity(a, 1, 2);
+      const c = int(a[0], 'num_features', 1, MAX_SIZE);
+      const o = opts(a[1], ['eps', 'momentum', 'affine', 'track_running_stats']);
+      num(or_(o.eps, 1e-5), 'eps', 0, 1);
+      if (o.momentum !== null) num(or_(o.momentum, 0.1), 'momentum', 0, 1);
+      const out: ExpectedTensor[] = [];
+      if (bool(o.affine, 'affine', true)) out.push(t('weight', 'F32', 'float', [c]), t('bias', 'F32', 'float', [c]));
+      if (bool(o.track_running_stats, 'track_running_stats', true))
+        out.push(
+          t('running_mean', 'F32', 'float', [c]),
+          t('running_var', 'F32', 'float', [c]),
+          t('num_batches_tracked', 'I64', 'count', []),
+        );
+      return out;
+    },
+  };
+}
+/** Pools: window ≤ MAX_WINDOW, padding at most half the (dilated) kernel as torch requires. */
+function pool(keys: readonly string[]): ModuleSchema {
+  return {
+    children: 'none',
+    tensors: (a) => {
+      arity(a, 1, 2);
+      const k = pair(a[0], 'kernel_size', 1, MAX_WINDOW);
+      const o = opts(a[1], keys);
+      if (o.stride !== null) pair(or_(o.stride, 1), 'stride', 1, MAX_WINDOW);
+      const d = pair(or_(o.dilation, 1), 'dilation', 1, MAX_WINDOW);
+      const p = pair(or_(o.padding, 0), 'padding', 0, MAX_WINDOW);
+      for (const i of [0, 1])
+        if (2 * p[i] > d[i] * (k[i] - 1) + 1)
+          fail(`padding [${p.join(', ')}] exceeds half the kernel [${k.join(', ')}]`);
+      for (const b of ['return_indices', 'ceil_mode', 'count_include_pad']) bool(o[b], b, false);
+      if (o.divisor_override != null) int(o.divisor_override, 'divisor_override', 1, MAX_SIZE);
+      return [];
+    },
+  };
+}
+/** A module without tensors: `check` validates its (at most `max`) arguments. */
+function small(max: number, check: (a: unknown[]) => void = () => {}, children: ChildRule = 'none'): ModuleSchema {
+  return {
+    children,
+    tensors: (a) => {
+      arity(a, 0, max);
+      check(a);
+      return [];
+    },
+  };
+}
+const no_args = small(0);
+const container = (children: ChildRule): ModuleSchema => small(0, undefined, children);
+const dim = (v: unknown, name: string) => int(v, name, -MAX_DIM_INDEX, MAX_DIM_INDEX - 1);
+const float_conv: ModuleSchema = {
+  children: 'none',
+  tensors: (a) => {
+    arity(a, 3, 4);
+    const g = conv_geometry(a, opts(a[3], ['stride', 'padding', 'dilation', 'groups', 'bias', 'padding_mode']), true);
+    return [t('weight', 'F32', 'float', g.weight), ...(g.bias ? [t('bias', 'F32', 'float', [g.cout])] : [])];
+  },
+};
+const float_linear: ModuleSchema = {
+  children: 'none',
+  tensors: (a) => {
+    arity(a, 2, 3);
+    const [i, o] = [int(a[0], 'in_features', 1, MAX_SIZE), int(a[1], 'out_features', 1, MAX_SIZE)];
+    const bias = bool(opts(a[2], ['bias']).bias, 'bias', true);
+    return [t('weight', 'F32', 'float', [o, i]), ...(bias ? [t('bias', 'F32', 'float', [o])] : [])];
+  },
+};
+
+/** Every type name of module_specs.ts with its schema (a test keeps the two lists equal). */
+export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string, ModuleSchema>([
+  ['nn.quantized.Conv2d', q_conv],
+  ['nn.intrinsic.quantized.ConvReLU2d', q_conv],
+  ['nn.quantized.Linear', q_linear],
+  ['nn.intrinsic.quantized.LinearReLU', q_linear],
+  ['nn.quantized.dynamic.Linear', q_linear],
+  ['nn.intrinsic.quantized.dynamic.LinearReLU', q_linear],
+  [
+    'nn.quantized.Hardswish',
+    small(2, (a) => {
+      arity(a, 2, 2);
+      num(a[0], 'scale', Number.MIN_VALUE, Number.MAX_VALUE);
+      int(a[1], 'zero_point', 0, 255);
+    }),
+  ],
+  ['nn.quantized.dynamic.LSTM', rnn(4, true)],
+  ['nn.quantized.dynamic.GRU', rnn(3, true)],
+  ['nn.Conv2d', float_conv],
+  ['nn.Linear', float_linear],
+  ['nn.BatchNorm2d', batch_norm()],
+  ['nn.BatchNorm1d', batch_norm()],
+  ['nn.MaxPool2d', pool(['stride', 'padding', 'dilation', 'return_indices', 'ceil_mode'])],
+  ['nn.AvgPool2d', pool(['stride', 'padding', 'ceil_mode', 'count_include_pad', 'divisor_override'])],
+  [
+    'nn.AdaptiveAvgPool2d',
+    small(1, (a) => {
+      const s = a[0];
+      if (!Array.isArray(s)) int(s, 'output_size', 1, MAX_WINDOW);
+      else if (s.length !== 2) fail('argument output_size is not an int or a pair');
+      else for (const i of [0, 1]) if (s[i] !== null) int(s[i], `output_size[${i}]`, 1, MAX_WINDOW);
+    }),
+  ],
+  [
+    'nn.Flatten',
+    small(2, (a) => {
+      for (const [i, v] of a.entries()) dim(v, i ? 'end_dim' : 'start_dim');
+    }),
+  ],
+  [
+    'nn.Dropout',
+    small(1, (a) => {
+      if (a.length) num(a[0], 'p', 0, 1);
+    }),
+  ],
+  ['nn.LSTM', rnn(4, false)],
+  ['nn.GRU', rnn(3, false)],
+  ['nn.ReLU', no_args],
+  ['nn.ReLU6', no_args],
+  ['nn.Hardswish', no_args],
+  ['nn.Hardsigmoid', no_args],
+  ['nn.Sigmoid', no_args],
+  ['nn.Tanh', no_args],
+  [
+    'nn.GELU',
+    small(1, (a) => {
+      const o = opts(a[0], ['approximate']);
+      if (o.approximate !== undefined && o.approximate !== 'none' && o.approximate !== 'tanh')
+        fail(`argument approximate = ${preview(o.approximate, 40)} is not 'none' or 'tanh'`);
+    }),
+  ],
+  [
+    'nn.Softmax',
+    small(1, (a) => {
+      if (a[0] != null) dim(a[0], 'dim');
+    }),
+  ],
+  ['nn.intrinsic.ConvReLU2d', container(['nn.Conv2d', 'nn.ReLU'])],
+  ['nn.intrinsic.LinearReLU', container(['nn.Linear', 'nn.ReLU'])],
+  ['nn.intrinsic.BNReLU2d', container(['nn.BatchNorm2d', 'nn.ReLU'])],
+  ['nn.Sequential', container('indexed')],
+  ['nn.Module', container('named')],
+]);

@@ -1,0 +1,56 @@
+/**
+ * The strict-CSP page (strict.html: script-src 'self' 'wasm-unsafe-eval', no 'unsafe-eval'): `new Function`
+ * throws here, so GraphModules run through the Interpreter (fxq detects it once and says so on the console).
+ * Runs the saved int8 model on js and wasm; results on `window.fxq_results`.
+ */
+import { fetch_quantized, fx, set_backend, type Tensor } from '../../browser.js';
+import { argmax_rows, draw_predictions, load_split, show, start_wasm, time_ms } from './shared.js';
+
+/** What the strict page measured. */
+export interface StrictResults {
+  done: boolean;
+  error?: string;
+  code_generation_allowed?: boolean;
+  logits?: Record<'js' | 'wasm', number[]>;
+  ms_b1?: Record<'js' | 'wasm', number>;
+}
+
+const results: StrictResults = { done: false };
+(globalThis as { fxq_results?: StrictResults }).fxq_results = results;
+
+async function main(): Promise<void> {
+  await start_wasm();
+  const test = await load_split('t10k');
+  const q = await fetch_quantized('fmnist_cnn_int8.safetensors');
+  results.code_generation_allowed = fx.code_generation_allowed();
+  const x = test.images.narrow(0, 0, 16);
+  const x1 = test.images.narrow(0, 0, 1);
+  const logits = { js: [] as number[], wasm: [] as number[] };
+  const ms_b1 = { js: 0, wasm: 0 };
+  let predicted: number[] = [];
+  for (const backend of ['js', 'wasm'] as const) {
+    set_backend(backend);
+    const y = q.forward(x) as Tensor;
+    logits[backend] = Array.from(y.data as Float32Array);
+    predicted = argmax_rows(y);
+    ms_b1[backend] = time_ms(() => q.forward(x1));
+  }
+  results.logits = logits;
+  results.ms_b1 = ms_b1;
+  draw_predictions(document.getElementById('canvas') as HTMLCanvasElement, test.pixels, predicted, test.labels);
+  show(
+    'status',
+    `code generation ${results.code_generation_allowed ? 'allowed' : 'forbidden by the CSP: Interpreter forward'}; ` +
+      `int8 batch 1: js ${ms_b1.js.toFixed(3)} ms, wasm ${ms_b1.wasm.toFixed(3)} ms`,
+  );
+}
+
+main()
+  .catch((e: unknown) => {
+    results.error = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
+    show('error', `error: ${results.error}`);
+    console.error(e);
+  })
+  .finally(() => {
+    results.done = true;
+  });
