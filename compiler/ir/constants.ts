@@ -47,7 +47,8 @@ export function constant_problem(values: readonly [string, unknown][], rules: Co
       continue;
     }
     if (rules.is_node(v)) {
-      if (!rules.allow_nodes) return `${path}: must be a constant, not a reference to another node`;
+      if (!rules.allow_nodes)
+        return `${path}: a placeholder's default must be a constant, not a reference to another node`;
       continue;
     }
     if (depth > MAX_CONSTANT_DEPTH) return `${path}: constant nested deeper than ${MAX_CONSTANT_DEPTH} levels`;

@@ -221,10 +221,13 @@ export class GraphModule extends Module {
       // a used module keeps its parents and (for call_module) everything under it
       for (let i = 1; i <= parts.length; i++) used.add(parts.slice(0, i).join('.'));
     }
-    const called = this._graph.nodes.filter((n) => n.op === 'call_module').map((n) => `${n.target}.`);
-    const unused = [...this.named_modules()]
-      .map(([p]) => p)
-      .filter((p) => !used.has(p) && !called.some((c) => p.startsWith(c)));
+    const called = new Set(this._graph.nodes.filter((n) => n.op === 'call_module').map((n) => n.target));
+    // under a called module when a proper dotted prefix is called (set lookups: linear in the tree's size)
+    const under_called = (p: string): boolean => {
+      for (let at = p.indexOf('.'); at >= 0; at = p.indexOf('.', at + 1)) if (called.has(p.slice(0, at))) return true;
+      return false;
+    };
+    const unused = [...this.named_modules()].map(([p]) => p).filter((p) => !used.has(p) && !under_called(p));
     // delete deepest first so parents' deletes do not invalidate children's paths
     for (const p of unused.sort((a, b) => b.length - a.length)) this.delete_submodule(p);
   }
