@@ -2,12 +2,23 @@
 // in os.tmpdir() (outside the repository, so nothing resolves to the repo's sources or node_modules), with its
 // dependencies resolved by npm from the registry (npm's cache is reused). In that project: a plain node ESM
 // script and a CommonJS script quantize FmnistCNN on the wasm backend and must print the in-repo run's logits
-// bit for bit; tsc --strict checks a consumer .ts file against the shipped .d.ts.
+// bit for bit; tsc --strict checks a consumer .ts file against the shipped .d.ts; esbuild bundles it for the
+// browser; `npx fxq` quantizes, evaluates, benchmarks and compares a 3-channel model file in a commonjs project.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fxq from '../../index.js';
 
@@ -175,6 +186,25 @@ describe('the packed package installed into a fresh project', () => {
     const plain = await run('node', [TSC, '--noEmit', '--strict', 'consumer.ts'], app);
     expect(plain.stdout + plain.stderr).toBe('');
     expect(plain.status).toBe(0);
+  });
+});
+
+describe('a browser bundle of the installed package (esbuild, platform browser)', () => {
+  const ESBUILD = join(REPO, 'node_modules/esbuild/bin/esbuild');
+  // the bundle fails on any Node built-in it cannot resolve; --splitting keeps lazy imports (Graphviz) apart
+  it.each([
+    ['fxq', 'fetch_quantized, init_wasm, nn, quantization, set_backend'],
+    ['fxq/inference', 'fetch_quantized, init_wasm, set_backend, tensor'],
+  ])('%s bundles with no Node built-in', async (entry, names) => {
+    const dir = join(app, `web_${entry.replace('/', '_')}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'page.mjs'), `export { ${names} } from '${entry}';\n`);
+    const args = ['page.mjs', '--bundle', '--platform=browser', '--format=esm', '--minify', '--splitting'];
+    const r = await run(ESBUILD, [...args, '--outdir=out', '--log-level=warning'], dir);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const main = readFileSync(join(dir, 'out/page.js'));
+    console.log(`browser bundle of ${entry}: entry chunk ${(gzipSync(main).length / 1024).toFixed(1)} kB min+gz`);
   });
 });
 
