@@ -7,7 +7,7 @@ import type { Node } from './node.js';
 /** The nodes in an order where every input precedes its users, and the nodes left on cycles. */
 export interface TopologicalOrder {
   order: Node[];
-  /** Nodes that are on a cycle or downstream of one (empty for a DAG). */
+  /** Nodes on a cycle (or on a path between cycles); empty for a DAG. */
   cyclic: Node[];
 }
 
@@ -33,6 +33,21 @@ export function topological_order(nodes: readonly Node[]): TopologicalOrder {
     order.push(nodes[i]);
     for (const u of users[i]) if (--pending[u] === 0) queue.push(u);
   }
-  const cyclic = order.length === nodes.length ? [] : nodes.filter((_, i) => pending[i] > 0);
-  return { order, cyclic };
+  if (order.length === nodes.length) return { order, cyclic: [] };
+  // what is left is on a cycle or downstream of one: peel off, backwards, nodes no remaining node uses
+  const left = new Uint8Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) if (pending[i] > 0) left[i] = 1;
+  const fanout = new Int32Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) if (left[i]) for (const u of users[i]) if (left[u]) fanout[i]++;
+  const sinks: number[] = [];
+  for (let i = 0; i < nodes.length; i++) if (left[i] && fanout[i] === 0) sinks.push(i);
+  while (sinks.length) {
+    const i = sinks.pop() as number;
+    left[i] = 0;
+    for (const input of nodes[i].all_input_nodes) {
+      const j = index.get(input);
+      if (j !== undefined && left[j] && --fanout[j] === 0) sinks.push(j);
+    }
+  }
+  return { order, cyclic: nodes.filter((_, i) => left[i] === 1) };
 }
