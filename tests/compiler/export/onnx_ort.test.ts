@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 
 async function check(c: OnnxCase) {
-  const bytes = export_onnx_bytes(c.model, get_example_model(c.model_name).example_inputs());
+  const bytes = export_onnx_bytes(c.model, get_example_model(c.model_name).example_inputs(), c.options);
   const runner = await ort_runner(ort, bytes);
   const got = await runner.run(x.data as Float32Array, x.shape);
   await runner.session.release();
@@ -64,13 +64,20 @@ describe('float exports', () => {
 });
 
 describe('dynamic int8 FmnistLSTM', () => {
-  it('runs as DynamicQuantizeMatMul + a float LSTM over the int8 weights, agreeing with fxq', async () => {
-    const [c] = build_cases('fmnist_lstm', CALIB, ['dynamic int8']);
-    const { cmp, ops } = await check(c);
+  const cases = build_cases('fmnist_lstm', CALIB, ['dynamic int8', 'dynamic int8, float LSTM']);
+  it('runs as DynamicQuantizeLSTM + DynamicQuantizeMatMul over the int8 weights, agreeing with fxq', async () => {
+    const { cmp, ops } = await check(cases[0]);
+    expect(cmp.top1_agreement).toBeGreaterThanOrEqual(63 / 64);
+    expect(cmp.max_abs_diff).toBeLessThan(0.05);
+    expect(ops.DynamicQuantizeLSTM).toBe(1);
+    expect(ops.DynamicQuantizeMatMul).toBe(1);
+    for (const op of ['LSTM', 'Gemm', 'MatMul', 'MatMulInteger']) expect(ops[op], op).toBeUndefined();
+  });
+  it("dynamic_lstm: 'float' gives a standard LSTM over the dequantized weights", async () => {
+    const { cmp, ops } = await check(cases[1]);
     expect(cmp.top1_agreement).toBeGreaterThanOrEqual(63 / 64);
     expect(cmp.max_abs_diff).toBeLessThan(0.25);
-    expect(ops.DynamicQuantizeMatMul).toBe(1);
     expect(ops.LSTM).toBe(1);
-    for (const op of ['Gemm', 'MatMul', 'MatMulInteger']) expect(ops[op], op).toBeUndefined();
+    expect(ops.DynamicQuantizeMatMul).toBe(1);
   });
 });
