@@ -3,6 +3,7 @@
 // ONNX Runtime ran after its QDQ fusion.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { export_onnx_bytes } from '../../../compiler/export/onnx/export.js';
+import { run as run_eager_static } from '../../../examples/eager_static.js';
 import { image_batch, load_test_images } from '../../../examples/lib/fmnist_data.js';
 import { build_cases, compare_logits, fxq_logits, type OnnxCase } from '../../../examples/lib/onnx_cases.js';
 import { load_onnxruntime, type Ort, ort_op_counts, ort_runner } from '../../../examples/lib/onnx_runtime.js';
@@ -79,5 +80,22 @@ describe('dynamic int8 FmnistLSTM', () => {
     expect(cmp.max_abs_diff).toBeLessThan(0.25);
     expect(ops.LSTM).toBe(1);
     expect(ops.DynamicQuantizeMatMul).toBe(1);
+  });
+});
+
+describe('eager-mode static int8 (QuantStub → fused ConvReLU2d → DeQuantStub)', () => {
+  it('exports through its Quantize / DeQuantize modules and runs as one QLinearConv', async () => {
+    const { model_int8, input_fp32, res } = run_eager_static();
+    const bytes = export_onnx_bytes(model_int8, [input_fp32], { dtype: 'int8' });
+    const runner = await ort_runner(ort, bytes);
+    const got = await runner.run(input_fp32.data as Float32Array, input_fp32.shape);
+    await runner.session.release();
+    const step = (model_int8 as unknown as { conv: { scale: number } }).conv.scale;
+    let off = 0;
+    for (let i = 0; i < got.length; i++) off = Math.max(off, Math.abs(got[i] - res.data[i]));
+    expect(off).toBeLessThanOrEqual(step * 1.0001);
+    const ops = await ort_op_counts(ort, bytes, input_fp32.data as Float32Array, input_fp32.shape);
+    expect(ops.QLinearConv).toBe(1);
+    expect(ops.Conv).toBeUndefined();
   });
 });
