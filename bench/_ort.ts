@@ -1,6 +1,6 @@
 /**
  * onnxruntime-web inside Node for the side-by-side benches: wasm EP, one thread, no proxy worker (as
- * /work/shared/reference/README.md ran it), sessions from ONNX bytes, and a runner that feeds one
+ * the reference run ran it, docs/reference/RESULTS.md), sessions from ONNX bytes, and a runner that feeds one
  * float32 input and returns the first output. Everything here is optional: a missing package or file
  * is reported and skipped, never faked.
  */

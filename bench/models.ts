@@ -5,7 +5,7 @@
  * Model-level latency, single thread, side by side in one run: fxq fp32 and int8 (FX PTQ, qnnpack
  * qconfig) on the js and wasm backends, and onnxruntime-web (wasm EP, 1 thread) on the reference fp32
  * and int8 QDQ ONNX exports and on fxq's own int8 model exported with export_onnx ('ORT-web fxq-int8'),
- * with the ratios fxq/ORT, next to RESULTS.md §5's figures for context.
+ * with the ratios fxq/ORT, next to docs/reference/RESULTS.md §5's figures for context.
  * Two tables from the same runs: wall-time medians, and process-CPU-time medians (steadier when other
  * jobs share the VM's two cores; see _capped_timing.ts).
  * Fashion-MNIST models use the trained weights, the first N test images as input and the first
@@ -320,7 +320,7 @@ function print_rows(rows: ModelRow[], o: Options): void {
     ]);
   if (ref.length) {
     console.log(
-      '\nFor context, RESULTS.md §5 (reference run, same machine kind, another time: compare ratios, not ms):\n',
+      '\nFor context, docs/reference/RESULTS.md §5 (reference run, same machine kind, another time: compare ratios, not ms):\n',
     );
     print_table(
       ['model', 'batch', 'torch fp32', 'torch int8', 'ORT-node fp32', 'ORT-node int8', 'ORT-web fp32', 'ORT-web int8'],

@@ -122,7 +122,7 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   no_args('nn.Hardsigmoid', act.Hardsigmoid),
   no_args('nn.Sigmoid', act.Sigmoid),
   no_args('nn.Tanh', act.Tanh),
-  no_args('nn.GELU', act.GELU),
+  simple('nn.GELU', act.GELU, (m) => [{ approximate: f(m, 'approximate') }]),
   simple('nn.Softmax', act.Softmax, (m) => [f(m, 'dim')]),
   fused_spec('nn.intrinsic.ConvReLU2d', fused.ConvReLU2d),
   fused_spec('nn.intrinsic.LinearReLU', fused.LinearReLU),

@@ -7,6 +7,7 @@ export * from './ops/binary.js';
 export * from './quantizer.js';
 export * from './random.js';
 export * from './tensor.js';
+export { get_printoptions, type PrintOptions, set_printoptions } from './tensor_str.js';
 
 import '../autograd/engine.js';
 

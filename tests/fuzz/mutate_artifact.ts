@@ -7,7 +7,9 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { EVIL_STRINGS, mutate_json } from './mutate_json.js';
+import { apply_mutation, type SafetensorsMutation, safetensors_mutation } from './mutate_safetensors.js';
 import type { Rng } from './random_model.js';
 
 /** The files of an artifact by relative name ('' when the artifact is one file). */
@@ -235,11 +237,41 @@ function manifest_mutation(r: Rng, files: ArtifactFiles): { file: string; bytes:
   return null;
 }
 
+/** Where h-io's safetensors mutations land (tests/fuzz/mutate_safetensors.ts). */
+function io_region(m: SafetensorsMutation): Region {
+  if (m.kind === 'flip' || m.kind === 'set_byte')
+    return m.region === 'length' ? 'st_length' : m.region === 'header' ? 'st_header' : 'st_data';
+  if (m.kind === 'header_length' || m.kind === 'header_length_u64') return 'st_length';
+  if (m.kind === 'metadata' || (m.kind === 'nest' && m.field === 'metadata')) return 'manifest';
+  return m.kind === 'truncate' || m.kind === 'extend' ? 'whole' : 'st_header';
+}
+
+/** One of h-io's safetensors mutations (a fast-check sample seeded from `r`) applied to a safetensors file. */
+function io_mutation(r: Rng, file: string, b: Uint8Array, st: StParts): { bytes: Uint8Array; m: Mutation } {
+  const [sm] = fc.sample(safetensors_mutation, { seed: r.int(0, 2 ** 31 - 1), numRuns: 1 });
+  const region = io_region(sm);
+  const tensor =
+    region === 'st_data' && 'at' in sm ? tensor_at(st.header, Math.floor(sm.at * st.data.length)) : undefined;
+  const what = JSON.stringify(sm, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)).slice(0, 200);
+  return { bytes: apply_mutation(b, sm), m: { file, region, kind: `io_${sm.kind}`, what, tensor } };
+}
+
 /** One random mutation of an artifact: the mutated files (the others unchanged) and what was done. */
 export function mutate_artifact(r: Rng, files: ArtifactFiles): { files: ArtifactFiles; m: Mutation } {
   for (let tries = 0; ; tries++) {
     const out = new Map(files);
-    const family = r.pick(['bytes', 'bytes', 'length', 'header', 'header', 'manifest', 'manifest', 'manifest']);
+    const family = r.pick([
+      'bytes',
+      'bytes',
+      'length',
+      'header',
+      'header',
+      'io',
+      'io',
+      'manifest',
+      'manifest',
+      'manifest',
+    ]);
     if (family === 'manifest') {
       const res = manifest_mutation(r, files);
       if (res) {
@@ -258,7 +290,9 @@ export function mutate_artifact(r: Rng, files: ArtifactFiles): { files: Artifact
         ? length_mutation(r, file, b, st)
         : family === 'header' && st
           ? header_mutation(r, file, st)
-          : byte_mutation(r, file, b);
+          : family === 'io' && st
+            ? io_mutation(r, file, b, st)
+            : byte_mutation(r, file, b);
     if (!res) continue;
     out.set(file, res.bytes);
     return { files: out, m: res.m };

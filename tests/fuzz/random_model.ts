@@ -115,7 +115,9 @@ function conv_step(r: Rng, i: number, s: Shape): Step | null {
   const [, cin, h, w] = s;
   const depthwise = cin > 1 && r.chance(0.25);
   const groups = depthwise ? cin : r.chance(0.25) ? r.pick(divisors(cin)) : 1;
-  const cout = depthwise ? cin * r.int(1, 2) : groups * r.int(1, Math.max(1, Math.floor(MAX_C / groups)));
+  // now and then a wide layer (the wasm kernels switch paths on channels per group and reduction length)
+  const max_c = r.chance(0.1) ? 4 * MAX_C : MAX_C;
+  const cout = depthwise ? cin * r.int(1, 2) : groups * r.int(1, Math.max(1, Math.floor(max_c / groups)));
   const k: [number, number] = r.chance(0.7) ? [r.pick([1, 3, 5]), 0] : [r.int(1, 5), r.int(1, 5)];
   if (k[1] === 0) k[1] = k[0];
   const stride: [number, number] = r.chance(0.6) ? [1, 1] : [r.int(1, 3), r.int(1, 3)];
@@ -123,7 +125,7 @@ function conv_step(r: Rng, i: number, s: Shape): Step | null {
   const padding: [number, number] = [r.int(0, k[0]), r.int(0, k[1])];
   const oh = Math.floor((h + 2 * padding[0] - dilation[0] * (k[0] - 1) - 1) / stride[0]) + 1;
   const ow = Math.floor((w + 2 * padding[1] - dilation[1] * (k[1] - 1) - 1) / stride[1]) + 1;
-  if (oh < 1 || ow < 1 || cout > 2 * MAX_C) return null;
+  if (oh < 1 || ow < 1 || cout > 4 * MAX_C) return null;
   const bias = r.chance(0.8);
   return { op: 'conv2d', in: i, cin, cout, k, stride, padding, dilation, groups, bias, ...weight_extras(r) };
 }
@@ -208,7 +210,7 @@ function random_step(r: Rng, shapes: Shape[], steps: readonly Step[], linear_onl
     case 'linear': {
       const fin = s[s.length - 1];
       if (fin > 512) return null;
-      return { op: 'linear', in: i, fin, fout: r.int(1, 24), bias: r.chance(0.8), ...weight_extras(r) };
+      return { op: 'linear', in: i, fin, fout: r.chance(0.15) ? r.int(25, 80) : r.int(1, 24), bias: r.chance(0.8), ...weight_extras(r) };
     }
     case 'bn':
       return { op: 'batch_norm2d', in: i, c: s[1] };
@@ -280,7 +282,9 @@ export function random_spec(seed: number): ModelSpec {
   const r = new Rng(seed);
   const linear_only = r.chance(0.25);
   const n = r.int(1, 3);
-  const input = linear_only ? [n, r.int(1, 32)] : [n, r.int(1, 6), r.int(3, 14), r.int(3, 14)];
+  // mostly small images; sometimes larger ones (edge tiles of the wasm kernels at other widths)
+  const side = () => (r.chance(0.1) ? r.int(15, 40) : r.int(3, 14));
+  const input = linear_only ? [n, r.chance(0.1) ? r.int(33, 300) : r.int(1, 32)] : [n, r.int(1, 6), side(), side()];
   const shapes: Shape[] = [input];
   const steps: Step[] = [];
   const want = r.int(1, 9);
