@@ -137,7 +137,8 @@ export function export_onnx_model(model: Module, args: Tensor[], options: Export
   const gm = as_graph_module(model);
   check_not_prepared(gm);
   check_supported(gm);
-  const interp = new Interpreter(gm);
+  // keep every value: the rows read any node's qparams and shapes
+  const interp = new Interpreter(gm, false);
   no_grad(() => interp.run(...args));
   const env = interp.env;
   check_kind(gm, options.dtype ?? 'auto', env);
