@@ -1,4 +1,4 @@
-/** `fxq bench`: median latency of a float model file or a save_quantized directory per batch size and backend. */
+/** `fxq bench`: median latency of a float model file or a save_quantized file per batch size and backend. */
 import { performance } from 'node:perf_hooks';
 import { no_grad } from '../runtime/autograd/grad_mode.js';
 import type { Module } from '../runtime/nn/module.js';

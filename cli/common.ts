@@ -1,6 +1,6 @@
 /**
  * What the analysis subcommands share: the data/qconfig options, turning them into a TaskSpec, loading
- * either a model file (float) or a save_quantized directory (int8), and printing text or --json.
+ * either a model file (float) or a save_quantized file (int8), and printing text or --json.
  * Errors: UsageError / ModelFileError → exit 2 (bad arguments, missing or malformed model file);
  * anything else (tracing, running) → exit 1 — main.ts maps them.
  */
@@ -87,7 +87,8 @@ export function task_spec(model: string, o: CommonOptions): TaskSpec {
 export function is_quantized_dir(path: string): boolean {
   if (!existsSync(path)) return false;
   if (statSync(path).isDirectory()) return existsSync(join(path, 'manifest.json'));
-  return is_safetensors_file(path);
+  // by name first: a damaged .safetensors file still goes to load_quantized, which says what is wrong
+  return path.endsWith('.safetensors') || is_safetensors_file(path);
 }
 
 /** A safetensors file starts with a little-endian header length followed by '{' (model files are source text). */
@@ -102,7 +103,7 @@ function is_safetensors_file(path: string): boolean {
   return head.readBigUInt64LE(0) < BigInt(statSync(path).size) && head[8] === 0x7b;
 }
 
-/** A loaded model: a float model from a model file, or an int8 GraphModule from a save_quantized directory. */
+/** A loaded model: a float model from a model file, or an int8 GraphModule from a save_quantized file (or version-1 directory). */
 export type LoadedModel =
   | { kind: 'float'; model: Module; file: ModelFile }
   | { kind: 'quantized'; model: GraphModule; dir: string };

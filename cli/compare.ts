@@ -1,6 +1,6 @@
 /**
  * `fxq compare`: the numeric suite on a model file — per-layer activation SQNR / L2 error / cosine and
- * weight SQNR of its int8 version (a save_quantized directory via --quantized, else quantized here).
+ * weight SQNR of its int8 version (a save_quantized file via --quantized, else quantized here).
  */
 import { load_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';

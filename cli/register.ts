@@ -80,7 +80,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
   const ev = add_common_options(
     program
       .command('eval')
-      .description('top-1 accuracy of a model file (fp32) or a save_quantized directory (int8) on test images')
+      .description('top-1 accuracy of a model file (fp32) or a save_quantized file (int8) on test images')
       .argument('<model>', 'a model file, or an int8 model written by fxq quantize'),
   );
   ev.showHelpAfterError()
@@ -154,7 +154,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
   const bench = add_common_options(
     program
       .command('bench')
-      .description('median latency per call of a model file or a save_quantized directory')
+      .description('median latency per call of a model file or a save_quantized file')
       .argument('<model>', 'a model file, or an int8 model written by fxq quantize')
       .option('--batch <sizes>', 'comma-separated batch sizes', '1,32')
       .option('--runs <n>', 'timed calls per configuration (after one warm-up)', '20')
