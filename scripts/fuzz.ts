@@ -47,7 +47,7 @@ async function replay(): Promise<boolean> {
 }
 
 /** Base models for the artifact cases: these seeds' artifacts are mutated in turn. */
-const BASE_SEEDS = [1, 2, 3, 5, 9, 10, 12, 14, 18, 23, 31, 40];
+const BASE_SEEDS = [1, 2, 3, 5, 9, 10, 12, 14, 18, 19, 20, 23, 31, 40, 45, 54, 55, 59];
 
 interface Tally {
   counts: Map<string, number>;
