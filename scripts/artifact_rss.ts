@@ -17,6 +17,21 @@ import { randn } from '../runtime/tensor/index.js';
 import type { Tensor } from '../runtime/tensor/tensor.js';
 import { amplification_file } from '../tests/compiler/artifact_cases.js';
 
+/** `depth` Linear(n, n) in a row: many modules, each with its own constructor-time zero weight. */
+class Stack extends Module {
+  fcs: Linear[];
+  constructor(n: number, depth: number) {
+    super();
+    this.fcs = Array.from({ length: depth }, () => new Linear(n, n));
+    for (const [i, fc] of this.fcs.entries()) this.add_module(`fc${i}`, fc);
+  }
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (let i = 0; i < this.fcs.length; i++) h = (this as unknown as Record<string, Linear>)[`fc${i}`].forward(h);
+    return h;
+  }
+}
+
 class Fc extends Module {
   fc: Linear;
   constructor(n: number) {
@@ -56,6 +71,17 @@ try {
     const extra = r.maxrss_bytes - base.maxrss_bytes;
     console.log(
       `Linear(${n}, ${n}) int8: file ${mib(r.file_bytes)}, ${r.ok ? 'loaded' : `FAILED ${r.message}`}; peak RSS ${mib(r.maxrss_bytes)} = baseline + ${mib(extra)} = baseline + ${(extra / r.file_bytes).toFixed(2)} × file`,
+    );
+  }
+  {
+    const p = prepare_fx(new Stack(1024, 16).eval(), { '': get_default_qconfig('qnnpack') }, [randn([2, 1024])]);
+    p.forward(randn([2, 1024]));
+    const file = join(dir, 'stack.safetensors');
+    save_quantized(convert_fx(p), file);
+    const r = measure(file);
+    const extra = r.maxrss_bytes - base.maxrss_bytes;
+    console.log(
+      `16 × Linear(1024, 1024) int8: file ${mib(r.file_bytes)}, ${r.ok ? 'loaded' : `FAILED ${r.message}`}; peak RSS ${mib(r.maxrss_bytes)} = baseline + ${mib(extra)} = baseline + ${(extra / r.file_bytes).toFixed(2)} × file`,
     );
   }
 } finally {

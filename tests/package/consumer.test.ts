@@ -218,10 +218,13 @@ describe('npx fxq in a "type": "commonjs" project, on a 3×32×32 model file', (
   };
 
   beforeAll(() => {
-    for (const f of ['small_rgb_net.ts', 'label_with_int8.mjs']) copyFileSync(join(FIXTURES, f), join(app, f));
+    for (const f of ['small_rgb_net.ts', 'small_rgb_net_hooks.ts', 'label_with_int8.mjs'])
+      copyFileSync(join(FIXTURES, f), join(app, f));
     const images = fxq.randn([64, 3, 32, 32], { generator: new fxq.Generator(1) });
     fxq.save_safetensors({ images }, join(app, 'data.safetensors'));
   });
+
+  let fp32_accuracy = Number.NaN;
 
   it('quantize writes the int8 model; eval of it on its own predictions is exactly 1', async () => {
     const q = await cli('quantize small_rgb_net.ts --data data.safetensors --calib-images 32 --out q3.safetensors');
@@ -237,6 +240,17 @@ describe('npx fxq in a "type": "commonjs" project, on a 3×32×32 model file', (
     console.log(`fp32 top-1 agreement with int8 on 64 random 3×32×32 inputs: ${fp.accuracy}`);
     expect(fp.kind).toBe('float');
     expect(fp.accuracy).toBeGreaterThan(0.5);
+    fp32_accuracy = fp.accuracy;
+  });
+
+  it("sensitivity runs the model file's hooks on worker threads (the shipped worker entry)", async () => {
+    const r = await json<{ fp32_accuracy: number; rows: { layer: string; accuracy: number }[] }>(
+      'sensitivity small_rgb_net_hooks.ts --workers 1',
+    );
+    // the worker's evaluate() on the float model agrees with `fxq eval` on the same rows and labels
+    expect(r.fp32_accuracy).toBe(fp32_accuracy);
+    expect(r.rows.map((row) => row.layer)).toEqual(['conv1', 'conv2', 'fc']);
+    for (const row of r.rows) expect(row.accuracy).toBeGreaterThanOrEqual(0);
   });
 
   it('bench times the int8 model on wasm at each batch size', async () => {

@@ -47,6 +47,8 @@ export class ExportContext {
     readonly root: GraphModule,
     /** The fxq value of every node on the example inputs. */
     readonly env: Map<Node, unknown>,
+    /** How a dynamic int8 LSTM is written: 'int8' (ORT's DynamicQuantizeLSTM) or 'float' (standard LSTM). */
+    readonly dynamic_lstm: 'float' | 'int8' = 'int8',
   ) {}
 
   /** The fxq value `node` produced on the example inputs. */

@@ -183,3 +183,17 @@ describe('the static protobuf module', () => {
     expect(generate(readFileSync(PROTO_PATH, 'utf8')) === readFileSync(OUT_PATH, 'utf8')).toBe(true);
   });
 });
+
+describe('README', () => {
+  it('lists every op-table row (module classes and call targets)', async () => {
+    const { OP_TABLE } = await import('../../../compiler/export/onnx/op_table.js');
+    const readme = readFileSync(join(import.meta.dirname, '../../../compiler/export/onnx/README.md'), 'utf8');
+    const missing: string[] = [];
+    for (const e of OP_TABLE) {
+      if (e.kind === 'module') {
+        if (!readme.includes(e.cls.name)) missing.push(e.cls.name);
+      } else for (const t of e.targets) if (!readme.includes(`\`${t}\``)) missing.push(t);
+    }
+    expect(missing).toEqual([]);
+  });
+});
