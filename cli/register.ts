@@ -27,7 +27,7 @@ Inputs (quantize calibrates on the first --calib-images rows; eval, compare use 
   --input-shape 1,3,32,32        seeded random inputs of that shape (bench, calibration; no labels)
   none                           the model file's example_inputs(); Fashion-MNIST for N×1×28×28 models
   uint8 data is scaled to [0, 1]; [N, H, W] rows feed an [N, 1, H, W] input.
-  sensitivity and report: --data is a Fashion-MNIST directory; other data through calibrate() / evaluate().`;
+  eval, sensitivity and report need labels: from --data, or (eval, sensitivity) the model's evaluate().`;
 
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n\nExit codes: 0 ok, 1 the model failed (tracing, running), 2 bad usage or a bad model file.`;

@@ -448,6 +448,13 @@ export function crafted_cases(base: Uint8Array, payload: string): [string, Uint8
       }),
       /\('fc', nn\.quantized\.Linear\): argument in_features = \[7, 7, 7, 7, .*…/,
     ],
+    [
+      'the issue exploit graph',
+      m((p) => {
+        p.man.graph = exploit_graph(p.man.graph, payload);
+      }),
+      /graph: nodes\[\d+\] \('o'\)\.args\[0\]: an object is not allowed/,
+    ],
   ] as [string, Uint8Array, RegExp][];
 }
 
