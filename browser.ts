@@ -7,6 +7,7 @@
  */
 
 export { fetch_quantized, load_quantized, serialize_quantized } from './compiler/artifact/index.js';
+export { export_onnx_bytes, OnnxExportError } from './compiler/export/onnx/index.js';
 export * as fx from './compiler/index.js';
 export * as quantization from './compiler/quantize_fx/quantization_namespace.js';
 export * as quantize_fx from './compiler/quantize_fx.js';

@@ -8,6 +8,7 @@
 
 export * from './browser.js';
 export { load_quantized, type SaveQuantizedOptions, save_quantized } from './compiler/artifact/node/index.js';
+export { export_onnx } from './compiler/export/onnx/node/export_file.js';
 export * as quantization from './compiler/quantize_fx/node/quantization_namespace.js';
 export * from './runtime/io/index.js';
 export * as tools from './tools/node/index.js';

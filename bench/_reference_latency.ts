@@ -1,5 +1,5 @@
 /**
- * RESULTS.md §5 of the reference run (/work/shared/reference, PyTorch 1.13 + ONNX Runtime 1.30 on this
+ * docs/reference/RESULTS.md §5 (the reference run: PyTorch 1.13 + ONNX Runtime 1.30 on this
  * machine kind): single-thread median ms per call, first pass. Printed by `bench models` for context
  * only — the bench never compares its own figures against these (different run, ~25% VM noise).
  */

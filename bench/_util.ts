@@ -87,7 +87,7 @@ export async function time_async(fn: () => Promise<unknown>, options: TimingOpti
   return summarize(samples);
 }
 
-/** Milliseconds with 3 significant digits (0.633, 11.7, 2418.0), as RESULTS.md prints them. */
+/** Milliseconds with 3 significant digits (0.633, 11.7, 2418.0), as docs/reference/RESULTS.md prints them. */
 export function format_ms(ms: number): string {
   if (!Number.isFinite(ms)) return '—';
   if (ms >= 10) return ms.toFixed(1);

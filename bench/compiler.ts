@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- compiler [--repeat N]`: trace, codegen (emit + compile to a callable) and
  * TypeScript source rendering (ts-morph, gm.code) times for FmnistResNet and a 1,000-node model, then
- * prepare_fx and convert_fx of the same models (calibration pass in between, not timed).
+ * prepare_fx and convert_fx of the same models (calibration pass in between, not timed); then a
+ * 100,000-node chain through every stage once (bench/_compiler_scale.ts; `--scale N`, 0 to skip).
  * Medians over N runs after one warm-up; ts-morph's one-time import is reported separately.
  */
 import { createRequire } from 'node:module';
@@ -9,6 +10,7 @@ import { compile_forward } from '../compiler/codegen/compile.js';
 import { emit_forward } from '../compiler/codegen/emit.js';
 import create_resnet from '../examples/models/fmnist_resnet.js';
 import { fx, type nn, quantization, quantize_fx, randn } from '../index.js';
+import { run_scale } from './_compiler_scale.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -87,4 +89,11 @@ export async function run(args: string[]): Promise<void> {
   console.log(`\n${'model'.padEnd(16)} nodes  prepare_fx  convert_fx     total   (observed graph's nodes; budget 2 s)`);
   console.log(measure_quantize('FmnistResNet', create_resnet, [2, 1, 28, 28], repeat));
   console.log(measure_quantize('chain-1000', () => new fx.SyntheticChain(1000), [2, 8], repeat));
+  // --scale N changes the size; --scale 0 skips it
+  const si = args.indexOf('--scale');
+  const scale = si >= 0 ? Number(args[si + 1]) : 100_000;
+  if (scale > 0) {
+    console.log(`\nchain-${scale}: one run per stage`);
+    run_scale(scale);
+  }
 }

@@ -1,6 +1,7 @@
-/** `fxq dump`: load a model file, trace it, and write its graph in one of several formats. */
+/** `fxq dump`: load a model file (and trace it) or a save_quantized file, and write its graph in one of several formats. */
 import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { load_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { ShapeProp } from '../compiler/ir/shape_prop.js';
 import { symbolic_trace } from '../compiler/trace/symbolic_trace.js';
@@ -47,6 +48,9 @@ export async function dump(
   opts: { format: DumpFormat; out?: string; weights?: string | boolean },
 ): Promise<number> {
   progress(`loading ${path}`);
+  // a save_quantized file: its graph as saved (gm.code is the int8 forward), no tracing
+  const { is_quantized_dir } = await import('./common.js');
+  if (is_quantized_dir(path)) return write_dump(load_quantized(path), opts);
   const file = await load_model_file(path);
   if (opts.weights !== undefined) progress('loading weights');
   // dump loads weights only when asked (--weights), the analysis commands whenever the file can
@@ -56,6 +60,10 @@ export async function dump(
   const inputs = example_inputs_of(file);
   progress(`propagating shapes on example_inputs (${gm.graph.length} nodes)`);
   new ShapeProp(gm).propagate(...inputs);
+  return write_dump(gm, opts);
+}
+
+async function write_dump(gm: GraphModule, opts: { format: DumpFormat; out?: string }): Promise<number> {
   progress(`rendering ${opts.format}`);
   const text = await render(gm, opts.format);
   if (opts.out) {

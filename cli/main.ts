@@ -6,8 +6,10 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ModelFileError } from '../tools/model_file.js';
+import { InputError } from '../tools/node/inputs.js';
 import { stop_all_progress_bars } from '../tools/progress.js';
 import { DUMP_FORMATS, type DumpFormat, dump, UsageError } from './dump.js';
+import { register_export_command } from './export.js';
 import { register_analysis_commands } from './register.js';
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -33,13 +35,14 @@ export async function main(argv: string[]): Promise<number> {
   register_analysis_commands(program, (c) => {
     code = c;
   });
+  register_export_command(program, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
     stop_all_progress_bars();
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UsageError || e instanceof ModelFileError) {
+    if (e instanceof UsageError || e instanceof ModelFileError || e instanceof InputError) {
       process.stderr.write(`fxq: ${e.message}\n`);
       return 2;
     }

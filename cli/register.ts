@@ -27,7 +27,7 @@ Inputs (quantize calibrates on the first --calib-images rows; eval, compare use 
   --input-shape 1,3,32,32        seeded random inputs of that shape (bench, calibration; no labels)
   none                           the model file's example_inputs(); Fashion-MNIST for N×1×28×28 models
   uint8 data is scaled to [0, 1]; [N, H, W] rows feed an [N, 1, H, W] input.
-  sensitivity and report: --data is a Fashion-MNIST directory; other data through calibrate() / evaluate().`;
+  eval, sensitivity and report need labels: from --data, or (eval, sensitivity) the model's evaluate().`;
 
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n\nExit codes: 0 ok, 1 the model failed (tracing, running), 2 bad usage or a bad model file.`;
@@ -80,7 +80,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
   const ev = add_common_options(
     program
       .command('eval')
-      .description('top-1 accuracy of a model file (fp32) or a save_quantized directory (int8) on test images')
+      .description('top-1 accuracy of a model file (fp32) or a save_quantized file (int8) on test images')
       .argument('<model>', 'a model file, or an int8 model written by fxq quantize'),
   );
   ev.showHelpAfterError()
@@ -154,7 +154,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
   const bench = add_common_options(
     program
       .command('bench')
-      .description('median latency per call of a model file or a save_quantized directory')
+      .description('median latency per call of a model file or a save_quantized file')
       .argument('<model>', 'a model file, or an int8 model written by fxq quantize')
       .option('--batch <sizes>', 'comma-separated batch sizes', '1,32')
       .option('--runs <n>', 'timed calls per configuration (after one warm-up)', '20')

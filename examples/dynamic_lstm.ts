@@ -5,7 +5,7 @@
  *
  *   npx tsx examples/dynamic_lstm.ts [--test N] [--budget-ms 1500]
  *
- * PyTorch (RESULTS.md): fp32 86.37%, dynamic int8 86.23%, state_dict 322.8 KiB → 90.4 KiB.
+ * PyTorch (docs/reference/RESULTS.md): fp32 86.37%, dynamic int8 86.23%, state_dict 322.8 KiB → 90.4 KiB.
  */
 import { performance } from 'node:perf_hooks';
 import { nn, no_grad, quantization as Q } from '../index.js';

@@ -1,6 +1,6 @@
 /**
  * fp32 accuracy and throughput of the three reference models (PyTorch weights) on the Fashion-MNIST
- * test set, next to PyTorch's accuracy from RESULTS.md.
+ * test set, next to PyTorch's accuracy from docs/reference/RESULTS.md.
  *
  *   npx tsx examples/eval_fp32.ts [--model fmnist_cnn] [--limit 10000] [--batch 250]
  */

@@ -27,7 +27,7 @@ import { progress_line } from './lib/progress.js';
 import { quantize_ptq } from './lib/ptq.js';
 import { FMNIST_MODELS } from './models/index.js';
 
-/** PyTorch 1.13 FX per-tensor PTQ accuracies on the 10k test set (RESULTS.md §2), for the report. */
+/** PyTorch 1.13 FX per-tensor PTQ accuracies on the 10k test set (docs/reference/RESULTS.md §2), for the report. */
 const PYTORCH_ACCURACY: Record<DemoModel, { fp32: number; int8: number; title: string }> = {
   fmnist_cnn: { fp32: 0.9041, int8: 0.9038, title: 'FmnistCNN' },
   fmnist_resnet: { fp32: 0.8998, int8: 0.9, title: 'FmnistResNet' },
@@ -229,7 +229,7 @@ export function format_ptq_report(r: PtqDemoResult): string {
     '',
     `## Accuracy (${r.test.images.toLocaleString('en-US')} test images, ${r.eval_backend} backend)`,
     '',
-    '| model | correct | accuracy | PyTorch FX (RESULTS.md, 10k) | eval time |',
+    '| model | correct | accuracy | PyTorch FX (docs/reference/RESULTS.md, 10k) | eval time |',
     '|---|---|---|---|---|',
     `| fp32 | ${r.fp32.correct} | ${pct(r.fp32.accuracy)} | ${pct(ref.fp32)} | ${r.seconds.eval_fp32.toFixed(1)} s |`,
     `| int8 | ${r.int8.correct} | ${pct(r.int8.accuracy)} | ${pct(ref.int8)} | ${r.seconds.eval_int8.toFixed(1)} s |`,

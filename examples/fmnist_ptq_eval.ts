@@ -1,6 +1,6 @@
 /**
  * FX int8 quantization of the three reference models, evaluated on the full Fashion-MNIST test set next
- * to PyTorch 1.13's figures (RESULTS.md):
+ * to PyTorch 1.13's figures (docs/reference/RESULTS.md):
  *   FmnistCNN / FmnistResNet: prepare_fx with get_default_qconfig('qnnpack') as global, calibration on the
  *   first 1,000 training images in batches of 50 (in order), convert_fx.
  *   FmnistLSTM: dynamic (default_dynamic_qconfig for nn.LSTM and nn.Linear via object_type).
@@ -24,7 +24,7 @@ function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-/** PyTorch FX int8 accuracy on the 10k test set (RESULTS.md §2). */
+/** PyTorch FX int8 accuracy on the 10k test set (docs/reference/RESULTS.md §2). */
 const TORCH_INT8: Record<string, number> = { fmnist_cnn: 90.38, fmnist_resnet: 90.0, fmnist_lstm: 86.23 };
 
 const only = arg('model');

@@ -1,5 +1,5 @@
 /**
- * The PyTorch FX guide's sensitivity loop on FmnistResNet, against RESULTS.md §4:
+ * The PyTorch FX guide's sensitivity loop on FmnistResNet, against docs/reference/RESULTS.md §4:
  *   one-at-a-time — quantize only layer L (qnnpack qconfig), evaluate on the first 2,000 test images;
  *   per-layer SQNR of the fully quantized model vs fuse_fx(model) over the same images;
  *   --amp — 4-bit qconfig: full-4-bit accuracy, then auto_mixed_precision to fp32 − 1 pp, checked on

@@ -33,6 +33,12 @@ function called_modules(gm: GraphModule): Set<string> {
   return out;
 }
 
+/** 'a.b.c' → ['a', 'a.b', 'a.b.c']. */
+function dotted_prefixes(path: string): string[] {
+  const parts = path.split('.');
+  return parts.map((_, i) => parts.slice(0, i + 1).join('.'));
+}
+
 /** Fuses module chains in `gm` in place (see the header); returns gm. */
 export function fuse(gm: GraphModule, options: FuseOptions = {}): GraphModule {
   const rules = fusion_rewrite_rules({
@@ -43,8 +49,10 @@ export function fuse(gm: GraphModule, options: FuseOptions = {}): GraphModule {
   const records = apply_rules(gm, rules);
   // delete exactly what fusion orphaned (bn, relu); other submodules of gm are the caller's business
   const called_after = called_modules(gm);
-  const still_used = (t: string): boolean =>
-    [...called_after].some((u) => u === t || u.startsWith(`${t}.`) || t.startsWith(`${u}.`));
+  // t is still used when a called path equals it, lies under it, or contains it (set lookups, not a scan)
+  const under = new Set<string>();
+  for (const u of called_after) for (const p of dotted_prefixes(u)) under.add(p);
+  const still_used = (t: string): boolean => under.has(t) || dotted_prefixes(t).some((p) => called_after.has(p));
   for (const target of called_before) if (!still_used(target)) gm.delete_submodule(target);
   lint(gm.graph, gm);
   options.on_fused?.(records);

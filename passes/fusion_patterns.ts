@@ -3,6 +3,7 @@
  * forward order → fuser method) becomes graph patterns for compiler/pattern's engine. A trailing
  * ReLU matches four spellings — the nn.ReLU module, F.relu, relu(x) and x.relu() — as one row.
  */
+import type { Graph } from '../compiler/ir/graph.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import type { Node } from '../compiler/ir/node.js';
 import type { Match, PatternElement, PatternNode } from '../compiler/pattern/match.js';
@@ -84,16 +85,31 @@ function module_of(n: Node, gm: GraphModule): Module {
   return relu;
 }
 
-/** The first module is replaced in place, so it must be called from this match only. */
+/** How many call_module/get_attr nodes reach each module path (a node at 'a.b.w' counts for 'a' and 'a.b'). */
+const path_uses = new WeakMap<Graph, { version: number; counts: Map<string, number> }>();
+
+function uses_of(graph: Graph): Map<string, number> {
+  const cached = path_uses.get(graph);
+  if (cached && cached.version === graph._version) return cached.counts;
+  const counts = new Map<string, number>();
+  for (const n of graph.nodes) {
+    if (n.op !== 'call_module' && n.op !== 'get_attr') continue;
+    let at = n.target.indexOf('.');
+    for (; at >= 0; at = n.target.indexOf('.', at + 1)) {
+      const prefix = n.target.slice(0, at);
+      counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+    }
+    counts.set(n.target, (counts.get(n.target) ?? 0) + 1);
+  }
+  path_uses.set(graph, { version: graph._version, counts });
+  return counts;
+}
+
+/** The first module is replaced in place, so it must be called from this match only (counted once per graph edit). */
 function first_module_unshared(m: Match, gm: GraphModule): boolean {
   const first = forward_order(m)[0];
-  const path = first.target;
-  return gm.graph.nodes.every(
-    (n) =>
-      n === first ||
-      !(n.op === 'call_module' || n.op === 'get_attr') ||
-      (n.target !== path && !n.target.startsWith(`${path}.`)),
-  );
+  const own = first.op === 'call_module' || first.op === 'get_attr' ? 1 : 0;
+  return (uses_of(gm.graph).get(first.target) ?? 0) <= own;
 }
 
 /** Options of the fusion rules. */

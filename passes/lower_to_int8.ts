@@ -26,6 +26,7 @@ import type { Argument, Node } from '../compiler/ir/node.js';
 import type { QuantPatternRow } from '../compiler/quantize_fx/backend_config.js';
 import type { DynamicPatternRow } from '../compiler/quantize_fx/dynamic_patterns.js';
 import type { Module } from '../runtime/nn/module.js';
+import { deepcopy } from '../runtime/nn/utils/deepcopy.js';
 import { FixedQParamsObserver } from '../runtime/quant/simple_observers.js';
 import type { NodeQParams } from './convert_observers.js';
 import type { QuantMeta } from './insert_observers.js';
@@ -168,8 +169,35 @@ function lower_own_qparams(
   graph.erase_node(node);
 }
 
+/**
+ * A module called at several sites (one float module, two call_module nodes) becomes one int8 module per
+ * site: each site has its own output qparams, and swapping the first would leave the next without its float
+ * weight. Later sites get a copy of the observed float module at `<target>_<k>` (torch 1.13 instead lets the
+ * last site's qparams overwrite the first's).
+ */
+function unshare_swapped_modules(gm: GraphModule): void {
+  const seen = new Set<string>();
+  const paths = new Set([...gm.named_modules()].map(([p]) => p));
+  for (const node of gm.graph.nodes) {
+    if (node.op !== 'call_module') continue;
+    const meta = node.meta.quant as QuantMeta | undefined;
+    if (!node.meta.dynamic && meta?.row.lowering.kind !== 'module') continue;
+    if (!seen.has(node.target)) {
+      seen.add(node.target);
+      continue;
+    }
+    let k = 1;
+    while (paths.has(`${node.target}_${k}`)) k++;
+    const path = `${node.target}_${k}`;
+    gm.add_submodule(path, deepcopy(gm.get_submodule(node.target)));
+    paths.add(path);
+    node.target = path;
+  }
+}
+
 /** Lowers every matched pattern of gm (see the header); appends "kept in float" notes to `warnings`. */
 export function lower_to_int8(gm: GraphModule, warnings: string[] = []): GraphModule {
+  unshare_swapped_modules(gm);
   for (const node of gm.graph.nodes) {
     if (node._erased) continue;
     const dyn = node.meta.dynamic as DynamicPatternRow | undefined;

@@ -1,7 +1,7 @@
 /**
  * Writes tests/fixtures/reference/fp32_predictions.json: the PyTorch-equivalent fp32 predictions of the
  * three reference models on the Fashion-MNIST test set, computed by onnxruntime-web (wasm) on the
- * reference ONNX exports (RESULTS.md §3: 100% top-1 agreement with PyTorch fp32, same accuracy).
+ * reference ONNX exports (docs/reference/RESULTS.md §3: 100% top-1 agreement with PyTorch fp32, same accuracy).
  * The fp32 model tests compare fxq's predictions and correct counts with it, so they need no reference folder.
  *
  *   npx tsx scripts/make_fp32_reference.ts <dir with the reference fmnist_*.onnx exports>
@@ -26,7 +26,7 @@ ort.env.wasm.proxy = false;
 
 const { images, labels } = load_fashion_mnist(join(root, 'examples', 'data', 'fashion-mnist'), 'test');
 const n = labels.shape[0];
-// the LSTM export is only safe at fixed batch sizes (RESULTS.md: verified with 500)
+// the LSTM export is only safe at fixed batch sizes (docs/reference/RESULTS.md: verified with 500)
 const batch = 500;
 const out: Record<string, unknown> = {
   source:

@@ -95,6 +95,17 @@ export function check_against_weights(man: QuantizedManifest, h: StHeader, bytes
   if (missing_bufs.length)
     fail(`root buffer(s) missing from the weights: ${missing_bufs.map((k) => `"${k}"`).join(', ')}`);
   for (const b of man.root_buffers) claimed.add(b);
+  // the int8 functional ops' qparams (torch's `<node>_scale_<k>` / `<node>_zero_point_<k>` root buffers):
+  // F32 / I64 scalars with valid values, as module qparams are (a stray dtype or value changed the logits)
+  for (const b of man.root_buffers) {
+    const role = /_scale_\d+$/.test(b) ? 'oscale' : /_zero_point_\d+$/.test(b) ? 'ozp' : null;
+    if (!role) continue;
+    const dtype = role === 'oscale' ? 'F32' : 'I64';
+    const st = h.entries.get(b);
+    if (st && (st.dtype !== dtype || st.shape.length !== 0))
+      fail(`root buffer "${b}" is ${st.dtype} [${st.shape.join(', ')}] but a qparam must be ${dtype} []`);
+    qparams.push({ key: b, t: { name: b, dtype, role, shapes: [[]] } });
+  }
   const extra = [...h.entries.keys()].filter((k) => !claimed.has(k));
   if (extra.length)
     fail(

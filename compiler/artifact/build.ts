@@ -1,7 +1,8 @@
 /**
  * Rebuilds a GraphModule from a checked manifest and its tensors: submodules from their specs (children
- * first), the root's buffers, the graph through GraphModule.from_json (schema-checked and linted), then a
- * strict load_state_dict. Call only after check_manifest and check_against_weights.
+ * first), each loading its own tensors strictly as soon as it is built, the root's buffers, then the graph
+ * through GraphModule.from_json (schema-checked and linted). Call only after check_manifest and
+ * check_against_weights (which guarantee every tensor has exactly one owner). `tensors` is consumed.
  */
 import { Module } from '../../runtime/nn/module.js';
 import { int_repr } from '../../runtime/quant/qtensor.js';
@@ -14,7 +15,15 @@ export function build_quantized(man: QuantizedManifest, tensors: Record<string, 
   const fail = (msg: string): never => {
     throw new Error(`load_quantized ${source}: ${msg}`);
   };
-  const built = new Map<string, Module>();
+  // each module's tensors by its path, loaded right after it is built and then dropped, so the peak holds
+  // one module's constructor-time zero weights at a time, not every module's (see README: the bound)
+  const by_owner = new Map<string, [string, string][]>();
+  for (const k of Object.keys(tensors)) {
+    const dot = k.lastIndexOf('.');
+    if (dot < 0) continue; // root buffers
+    const owner = k.slice(0, dot);
+    by_owner.set(owner, [...(by_owner.get(owner) ?? []), [k.slice(dot + 1), k]]);
+  }
   const kids = new Map<string, [string, Module][]>();
   // deepest first: fused modules and containers are built from their already-built children
   const entries = [...man.modules].sort((a, b) => b.path.split('.').length - a.path.split('.').length);
@@ -31,14 +40,25 @@ export function build_quantized(man: QuantizedManifest, tensors: Record<string, 
     // plain parents (and Sequentials built empty) take their children by name
     for (const [k, c] of Object.entries(children))
       if ((m as unknown as Record<string, unknown>)[k] !== c) m.add_module(k, c);
-    built.set(e.path, m);
+    const own = by_owner.get(e.path);
+    if (own) {
+      try {
+        m.load_state_dict(Object.fromEntries(own.map(([name, key]) => [name, tensors[key]])));
+      } catch (err) {
+        fail(`module '${e.path}' (${e.type}): ${(err as Error).message}`);
+      }
+      for (const [, key] of own) delete tensors[key];
+    }
     const dot = e.path.lastIndexOf('.');
     const parent = dot < 0 ? '' : e.path.slice(0, dot);
     kids.set(parent, [...(kids.get(parent) ?? []), [e.path.slice(dot + 1), m]]);
   }
   const root = new Module();
   for (const [name, m] of kids.get('') ?? []) root.add_module(name, m);
-  for (const name of man.root_buffers) root.register_buffer(name, tensors[name]);
+  for (const name of man.root_buffers) {
+    root.register_buffer(name, tensors[name]);
+    delete tensors[name];
+  }
   let gm: GraphModule | undefined;
   try {
     gm = GraphModule.from_json(man.graph, root);
@@ -47,15 +67,21 @@ export function build_quantized(man: QuantizedManifest, tensors: Record<string, 
   }
   const g = gm as GraphModule;
   g.class_name = man.class_name;
-  const own = new Set(Object.keys(g.state_dict()));
-  // non-persistent root buffers (tracer constants) are in the file but not in state_dict
-  const sd: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(tensors)) if (!man.root_buffers.includes(k) || own.has(k)) sd[k] = t;
-  try {
-    g.load_state_dict(sd);
-  } catch (err) {
-    fail((err as Error).message);
-  }
+  // every tensor of the file must have landed in the model the graph kept (a module the graph never calls
+  // is dropped by GraphModule, and its weights with it)
+  const kept = new Set(Object.keys(g.state_dict()));
+  for (const [k] of g.named_buffers('', false)) kept.add(k);
+  const lost = [...by_owner.values()]
+    .flat()
+    .map(([, key]) => key)
+    .filter((k) => !kept.has(k));
+  if (lost.length)
+    fail(
+      `tensor(s) the graph never uses: ${lost
+        .slice(0, 20)
+        .map((k) => `"${k}"`)
+        .join(', ')}${lost.length > 20 ? ', …' : ''}`,
+    );
   g.eval();
   return g;
 }

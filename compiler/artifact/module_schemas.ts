@@ -5,6 +5,7 @@
  * building anything, so a module can only allocate what the weights file actually holds.
  */
 import type { SafetensorsDType } from '../../runtime/io/safetensors_dtypes.js';
+import { preview } from './preview.js';
 
 /** What a tensor is for: drives the value checks of qparams (qparams_check.ts). */
 export type TensorRole = 'float' | 'qweight' | 'wscale' | 'wzp' | 'oscale' | 'ozp' | 'count';
@@ -33,22 +34,24 @@ export const MAX_SIZE = 2 ** 31 - 1;
 const MAX_DIM_INDEX = 64;
 const MAX_LAYERS = 64;
 
+/** An option's value, `dflt` only when absent (a JSON null is a value, and is checked as one). */
+const or_ = (v: unknown, dflt: unknown): unknown => (v === undefined ? dflt : v);
 function fail(msg: string): never {
   throw new Error(msg);
 }
 function int(v: unknown, name: string, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
-    fail(`argument ${name} = ${JSON.stringify(v)?.slice(0, 40)} is not an integer in ${lo}..${hi}`);
+    fail(`argument ${name} = ${preview(v, 40)} is not an integer in ${lo}..${hi}`);
   return v as number;
 }
 function num(v: unknown, name: string, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
-    fail(`argument ${name} = ${JSON.stringify(v)?.slice(0, 40)} is not a number in [${lo}, ${hi}]`);
+    fail(`argument ${name} = ${preview(v, 40)} is not a number in [${lo}, ${hi}]`);
   return v as number;
 }
 function bool(v: unknown, name: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') fail(`argument ${name} = ${JSON.stringify(v)?.slice(0, 40)} is not a boolean`);
+  if (typeof v !== 'boolean') fail(`argument ${name} = ${preview(v, 40)} is not a boolean`);
   return v as boolean;
 }
 function pair(v: unknown, name: string, lo: number, hi: number): [number, number] {
@@ -90,16 +93,16 @@ function conv_geometry(a: unknown[], o: Record<string, unknown>, float: boolean)
   const cin = int(a[0], 'in_channels', 1, MAX_SIZE);
   const cout = int(a[1], 'out_channels', 1, MAX_SIZE);
   const k = pair(a[2], 'kernel_size', 1, MAX_WINDOW);
-  const groups = int(o.groups ?? 1, 'groups', 1, MAX_SIZE);
+  const groups = int(or_(o.groups, 1), 'groups', 1, MAX_SIZE);
   if (cin % groups || cout % groups)
     fail(`groups ${groups} does not divide in_channels ${cin} and out_channels ${cout}`);
-  pair(o.stride ?? 1, 'stride', 1, MAX_WINDOW);
-  const d = pair(o.dilation ?? 1, 'dilation', 1, MAX_WINDOW);
+  pair(or_(o.stride, 1), 'stride', 1, MAX_WINDOW);
+  const d = pair(or_(o.dilation, 1), 'dilation', 1, MAX_WINDOW);
   // past dilation·kernel every output row would see padding only: larger values are corrupt, not models
   if (o.padding_mode !== undefined && o.padding_mode !== 'zeros')
-    fail(`padding_mode ${JSON.stringify(o.padding_mode)} is not 'zeros'`);
+    fail(`padding_mode ${preview(o.padding_mode, 40)} is not 'zeros'`);
   if (!float || (o.padding !== 'same' && o.padding !== 'valid')) {
-    const p = pair(o.padding ?? 0, 'padding', 0, MAX_WINDOW);
+    const p = pair(or_(o.padding, 0), 'padding', 0, MAX_WINDOW);
     if (p[0] > d[0] * k[0] || p[1] > d[1] * k[1])
       fail(`padding [${p.join(', ')}] exceeds dilation·kernel [${d[0] * k[0]}, ${d[1] * k[1]}]`);
   }
@@ -142,10 +145,10 @@ function rnn(gates: number, quantized: boolean): ModuleSchema {
       const input = int(a[0], 'input_size', 1, MAX_SIZE);
       const hidden = int(a[1], 'hidden_size', 1, MAX_SIZE);
       const o = opts(a[2], ['num_layers', 'bias', 'batch_first', 'dropout', 'bidirectional']);
-      const layers = int(o.num_layers ?? 1, 'num_layers', 1, MAX_LAYERS);
+      const layers = int(or_(o.num_layers, 1), 'num_layers', 1, MAX_LAYERS);
       const bias = bool(o.bias, 'bias', true);
       bool(o.batch_first, 'batch_first', false);
-      num(o.dropout ?? 0, 'dropout', 0, 1);
+      num(or_(o.dropout, 0), 'dropout', 0, 1);
       const dirs = bool(o.bidirectional, 'bidirectional', false) ? 2 : 1;
       const g = gates * hidden;
       const out: ExpectedTensor[] = [];
@@ -169,8 +172,8 @@ function batch_norm(): ModuleSchema {
       arity(a, 1, 2);
       const c = int(a[0], 'num_features', 1, MAX_SIZE);
       const o = opts(a[1], ['eps', 'momentum', 'affine', 'track_running_stats']);
-      num(o.eps ?? 1e-5, 'eps', 0, 1);
-      if (o.momentum !== null) num(o.momentum ?? 0.1, 'momentum', 0, 1);
+      num(or_(o.eps, 1e-5), 'eps', 0, 1);
+      if (o.momentum !== null) num(or_(o.momentum, 0.1), 'momentum', 0, 1);
       const out: ExpectedTensor[] = [];
       if (bool(o.affine, 'affine', true)) out.push(t('weight', 'F32', 'float', [c]), t('bias', 'F32', 'float', [c]));
       if (bool(o.track_running_stats, 'track_running_stats', true))
@@ -191,9 +194,9 @@ function pool(keys: readonly string[]): ModuleSchema {
       arity(a, 1, 2);
       const k = pair(a[0], 'kernel_size', 1, MAX_WINDOW);
       const o = opts(a[1], keys);
-      if (o.stride !== null) pair(o.stride ?? 1, 'stride', 1, MAX_WINDOW);
-      const d = pair(o.dilation ?? 1, 'dilation', 1, MAX_WINDOW);
-      const p = pair(o.padding ?? 0, 'padding', 0, MAX_WINDOW);
+      if (o.stride !== null) pair(or_(o.stride, 1), 'stride', 1, MAX_WINDOW);
+      const d = pair(or_(o.dilation, 1), 'dilation', 1, MAX_WINDOW);
+      const p = pair(or_(o.padding, 0), 'padding', 0, MAX_WINDOW);
       for (const i of [0, 1])
         if (2 * p[i] > d[i] * (k[i] - 1) + 1)
           fail(`padding [${p.join(', ')}] exceeds half the kernel [${k.join(', ')}]`);
@@ -243,6 +246,14 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ['nn.intrinsic.quantized.LinearReLU', q_linear],
   ['nn.quantized.dynamic.Linear', q_linear],
   ['nn.intrinsic.quantized.dynamic.LinearReLU', q_linear],
+  [
+    'nn.quantized.Hardswish',
+    small(2, (a) => {
+      arity(a, 2, 2);
+      num(a[0], 'scale', Number.MIN_VALUE, Number.MAX_VALUE);
+      int(a[1], 'zero_point', 0, 255);
+    }),
+  ],
   ['nn.quantized.dynamic.LSTM', rnn(4, true)],
   ['nn.quantized.dynamic.GRU', rnn(3, true)],
   ['nn.Conv2d', float_conv],
@@ -276,9 +287,18 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ['nn.GRU', rnn(3, false)],
   ['nn.ReLU', no_args],
   ['nn.ReLU6', no_args],
+  ['nn.Hardswish', no_args],
+  ['nn.Hardsigmoid', no_args],
   ['nn.Sigmoid', no_args],
   ['nn.Tanh', no_args],
-  ['nn.GELU', no_args],
+  [
+    'nn.GELU',
+    small(1, (a) => {
+      const o = opts(a[0], ['approximate']);
+      if (o.approximate !== undefined && o.approximate !== 'none' && o.approximate !== 'tanh')
+        fail(`argument approximate = ${preview(o.approximate, 40)} is not 'none' or 'tanh'`);
+    }),
+  ],
   [
     'nn.Softmax',
     small(1, (a) => {
@@ -287,6 +307,7 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ],
   ['nn.intrinsic.ConvReLU2d', container(['nn.Conv2d', 'nn.ReLU'])],
   ['nn.intrinsic.LinearReLU', container(['nn.Linear', 'nn.ReLU'])],
+  ['nn.intrinsic.BNReLU2d', container(['nn.BatchNorm2d', 'nn.ReLU'])],
   ['nn.Sequential', container('indexed')],
   ['nn.Module', container('named')],
 ]);

@@ -14,6 +14,7 @@ import { BatchNorm1d, BatchNorm2d } from '../../runtime/nn/layers/normalization.
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
 import { GRU, LSTM } from '../../runtime/nn/layers/rnn.js';
 import { Module } from '../../runtime/nn/module.js';
+import * as qact from '../../runtime/quantized/modules/activation.js';
 import * as qconv from '../../runtime/quantized/modules/conv.js';
 import * as qdlin from '../../runtime/quantized/modules/dynamic/linear.js';
 import * as qdrnn from '../../runtime/quantized/modules/dynamic/rnn.js';
@@ -85,6 +86,7 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   simple('nn.intrinsic.quantized.LinearReLU', qlin.LinearReLU, q_linear_args),
   simple('nn.quantized.dynamic.Linear', qdlin.Linear, q_linear_args),
   simple('nn.intrinsic.quantized.dynamic.LinearReLU', qdlin.LinearReLU, q_linear_args),
+  simple('nn.quantized.Hardswish', qact.Hardswish, (m) => [f(m, 'scale'), f(m, 'zero_point')]),
   simple('nn.quantized.dynamic.LSTM', qdrnn.LSTM, rnn_args),
   simple('nn.quantized.dynamic.GRU', qdrnn.GRU, rnn_args),
   // float modules left in float (null qconfig, no int8 lowering)
@@ -118,12 +120,15 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   simple('nn.GRU', GRU, rnn_args),
   no_args('nn.ReLU', act.ReLU),
   no_args('nn.ReLU6', act.ReLU6),
+  no_args('nn.Hardswish', act.Hardswish),
+  no_args('nn.Hardsigmoid', act.Hardsigmoid),
   no_args('nn.Sigmoid', act.Sigmoid),
   no_args('nn.Tanh', act.Tanh),
-  no_args('nn.GELU', act.GELU),
+  simple('nn.GELU', act.GELU, (m) => [{ approximate: f(m, 'approximate') }]),
   simple('nn.Softmax', act.Softmax, (m) => [f(m, 'dim')]),
   fused_spec('nn.intrinsic.ConvReLU2d', fused.ConvReLU2d),
   fused_spec('nn.intrinsic.LinearReLU', fused.LinearReLU),
+  fused_spec('nn.intrinsic.BNReLU2d', fused.BNReLU2d),
   fused_spec('nn.Sequential', Sequential),
   // a plain parent of named submodules (what tracing leaves of traced-through modules)
   { type: 'nn.Module', cls: Module, args: () => [], create: () => new Module() },

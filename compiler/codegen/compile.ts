@@ -100,6 +100,46 @@ function interpreted_forward(this: unknown, ...args: unknown[]): unknown {
   return new Interpreter(this as GraphModule).run(...args);
 }
 
+/**
+ * Above this many statements the body is split into chunks: one function holding 100,000+ `const`s
+ * needs a register per value, a stack frame over V8's ~1 MB limit ("Maximum call stack size
+ * exceeded" on entry). Chunked, the values live in the outer function's context (heap), each chunk
+ * is an arrow function (same `this`) with a small frame.
+ */
+export const CHUNK_THRESHOLD = 4096;
+const CHUNK_SIZE = 1024;
+const CONST_RE = /^const ([A-Za-z_$][A-Za-z0-9_$]*) = /;
+
+/** The body lines and, for each statement, its index among the lines. */
+function body_lines(statements: readonly string[]): { lines: string[]; at: number[] } {
+  if (statements.length <= CHUNK_THRESHOLD)
+    return { lines: statements.map((s) => `  ${s}`), at: statements.map((_, i) => i) };
+  const names: string[] = [];
+  const lines: string[] = [];
+  const at: number[] = [];
+  const last = statements.length - 1;
+  for (const [i, s] of statements.entries()) {
+    if (i === last && s.startsWith('return ')) break;
+    const m = CONST_RE.exec(s);
+    if (!m) throw new CodegenError(null, `cannot chunk statement ${i}: ${s.slice(0, 80)}`);
+    names.push(m[1]);
+  }
+  lines.push(`  let ${names.join(', ')};`);
+  for (let c = 0; c < names.length; c += CHUNK_SIZE) {
+    lines.push('  (() => {');
+    for (let i = c; i < Math.min(names.length, c + CHUNK_SIZE); i++) {
+      at.push(lines.length);
+      lines.push(`    ${statements[i].slice('const '.length)}`);
+    }
+    lines.push('  })();');
+  }
+  if (names.length < statements.length) {
+    at.push(lines.length);
+    lines.push(`  ${statements[last]}`);
+  }
+  return { lines, at };
+}
+
 /** Compiles the statements into a function whose `this` is the GraphModule. */
 export function compile_forward(emitted: EmittedForward): CompiledGraph {
   const node_names = new Set(emitted.nodes.map((n) => n.name));
@@ -108,18 +148,18 @@ export function compile_forward(emitted: EmittedForward): CompiledGraph {
   const root_names = [...roots.keys()];
   // "return function forward(...) {" is line 3 of the Function body V8 builds (after "function anonymous(...\n) {")
   const header = `"use strict";\nreturn function forward(${param_list(emitted, false)}) {`;
-  const body = emitted.statements.map((s) => `  ${s}`).join('\n');
-  const source = `${header}\n${body}\n};`;
+  const { lines, at } = body_lines(emitted.statements);
+  const source = `${header}\n${lines.join('\n')}\n};`;
   const line_to_node = new Map<number, Node>();
   const first_line = 3 + header.split('\n').length;
-  for (const [i, n] of emitted.nodes.entries()) line_to_node.set(first_line + i, n);
+  for (const [i, n] of emitted.nodes.entries()) line_to_node.set(first_line + at[i], n);
   if (forward_mode === 'interpreter' || !code_generation_allowed())
     return { fn: interpreted_forward, line_to_node: new Map(), source };
   let factory: (...ns: unknown[]) => CompiledForward;
   try {
     factory = new Function(...root_names, source) as typeof factory;
   } catch (e) {
-    throw new CodegenError(null, `generated code does not compile: ${(e as Error).message}\n${source}`);
+    throw new CodegenError(null, `generated code does not compile: ${(e as Error).message}\n${source.slice(0, 4000)}`);
   }
   return { fn: factory(...root_names.map((r) => roots.get(r))), line_to_node, source };
 }

@@ -108,6 +108,8 @@ const EMITTERS: Record<Opcode, Emitter> = {
     if (!is_tensor_method(node.target)) throw new CodegenError(node, 'target is not a Tensor method');
     if (node.args.length < 1) throw new CodegenError(node, 'a call_method needs the tensor as its first argument');
     const [self, ...rest] = node.args;
+    if (!(self instanceof Node))
+      throw new CodegenError(node, 'a method is called only on a graph value, not a constant');
     return `const ${node.name} = ${expr(self, node)}.${node.target}(${call_args(node, rest)});`;
   },
   output: (node) => `return ${expr(node.args[0], node)};`,
@@ -126,9 +128,10 @@ function builtin_expr(node: Node): string {
     }
     return `${o}.${key}`;
   }
+  if (!(obj instanceof Node)) throw new CodegenError(node, 'getitem reads only from a graph value, not a constant');
   if (typeof key === 'number' && Number.isInteger(key)) return key >= 0 ? `${o}[${key}]` : `${o}.at(${key})`;
-  if (key instanceof Node) return `${o}[${expr(key, node)}]`;
-  throw new CodegenError(node, `getitem index must be an integer or a node, got ${JSON.stringify(key)}`);
+  const got = key instanceof Node ? `node '${key.name}'` : (JSON.stringify(key) ?? typeof key).slice(0, 60);
+  throw new CodegenError(node, `getitem index must be an integer constant, got ${got}`);
 }
 
 /** Emits the forward's parameters and statements for a graph's nodes. */

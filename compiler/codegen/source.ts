@@ -3,7 +3,8 @@
  * ops and submodules the forward uses, typed against the repo's own classes) and the forward,
  * one statement per node. ts-morph is loaded on first use — it costs ~1 s to import, and
  * running a GraphModule never needs it. It is Node-only (found through process.getBuiltinModule, so
- * this file bundles for browsers); without it `gm.code` is the plain JavaScript forward with a note.
+ * this file bundles for browsers) and an optional peer dependency of the package; without it `gm.code` is
+ * the plain JavaScript forward with a note.
  */
 import * as functional_ns from '../../runtime/nn/functional/index.js';
 import * as nn from '../../runtime/nn/index.js';
@@ -28,9 +29,22 @@ function node_module_api(): NodeModuleApi | null {
   return (proc?.getBuiltinModule?.('node:module') as NodeModuleApi | undefined) ?? null;
 }
 
-/** Whether the typed rendering (ts-morph, Node only) is available here. */
+let ts_morph_found: boolean | null = null;
+
+/**
+ * Whether the typed rendering is available here: Node, with ts-morph installed (an optional peer dependency of
+ * the package: ~16 MB, half of a consumer's install, for gm.code only).
+ */
 export function typed_source_available(): boolean {
-  return node_module_api() !== null;
+  if (ts_morph_found === null) {
+    const api = node_module_api();
+    try {
+      ts_morph_found = api !== null && api.createRequire(import.meta.url).resolve('ts-morph') !== '';
+    } catch {
+      ts_morph_found = false;
+    }
+  }
+  return ts_morph_found;
 }
 
 function load(): { morph: TsMorph; project: import('ts-morph').Project } {
@@ -156,7 +170,7 @@ export function render_plain_source(emitted: EmittedForward, options: SourceOpti
   const body = emitted.statements.map((s) => `  ${s}`).join('\n');
   return (
     banner(options) +
-    '// Plain JavaScript: the typed TypeScript rendering needs ts-morph, which runs only in Node.\n' +
+    '// Plain JavaScript: the typed TypeScript rendering needs ts-morph (Node only; `npm install ts-morph`).\n' +
     `export function forward(${param_list(emitted, false)}) {\n${body}\n}\n`
   );
 }

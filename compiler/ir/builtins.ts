@@ -3,7 +3,10 @@ import { TRACEABLE_ATTRIBUTES } from './targets.js';
 
 /** `obj[index]` as generated code spells it: negative indices count from the end (`.at`). */
 export function getitem(obj: unknown, index: unknown): unknown {
-  if (typeof index === 'number' && index < 0) return (obj as { at(i: number): unknown }).at(index);
+  // an integer only: a string key would reach prototypes (`constructor`), as in a crafted graph
+  if (typeof index !== 'number' || !Number.isInteger(index))
+    throw new Error(`getitem: index ${JSON.stringify(index)} is not an integer`);
+  if (index < 0) return (obj as { at(i: number): unknown }).at(index);
   return (obj as Record<string | number, unknown>)[index as number];
 }
 

@@ -35,6 +35,8 @@ export class Graph {
   private readonly _namespace = new Namespace();
   private _insert_before: Node;
   private _len = 0;
+  /** @internal bumped by every edit (nodes linked/unlinked, args, op or target changed): a cache key. */
+  _version = 0;
 
   constructor() {
     this._root = new Node(this, '__root__', 'placeholder', '__root__', [], {});
@@ -218,6 +220,7 @@ export class Graph {
     before._prev._next = node;
     before._prev = node;
     this._len++;
+    this._version++;
   }
   private _unlink(node: Node): void {
     node._prev._next = node._next;
@@ -225,6 +228,7 @@ export class Graph {
     node._prev = node;
     node._next = node;
     this._len--;
+    this._version++;
   }
 
   /** Checks structure, names and targets (against `root` when given); throws GraphLintError listing every problem. */

@@ -10,7 +10,7 @@ import { to_dot, to_svg } from '../codegen/dot.js';
 import { emit_forward } from '../codegen/emit.js';
 import { render_source, type SourceOptions } from '../codegen/source.js';
 import type { Graph } from './graph.js';
-import { type GraphJson, graph_from_json, graph_to_json } from './serialize.js';
+import { type FromJsonOptions, type GraphJson, graph_from_json, graph_to_json } from './serialize.js';
 import { is_valid_path } from './targets.js';
 
 type Slots = Record<string, unknown>;
@@ -34,6 +34,9 @@ function is_buffer_of(root: Module | Record<string, unknown>, path: string): boo
   return false;
 }
 
+/** Parents assign_attr created empty; the real module, when copied later, replaces them (as torch.fx's setattr). */
+const placeholder_parents = new WeakSet<Module>();
+
 /** Sets `value` at a dotted path under `m`, creating empty parent modules as FX does. */
 export function assign_attr(m: Module, path: string, value: unknown, as_buffer = false, persistent = true): void {
   const parts = path.split('.');
@@ -42,6 +45,7 @@ export function assign_attr(m: Module, path: string, value: unknown, as_buffer =
     let next = (cur as unknown as Slots)[p];
     if (!(next instanceof Module)) {
       next = new Module();
+      placeholder_parents.add(next as Module);
       cur.add_module(p, next as Module);
     }
     cur = next as Module;
@@ -84,7 +88,8 @@ export class GraphModule extends Module {
           `GraphModule: node '${node.name}' has ${node.op} target ${JSON.stringify(node.target)}, which is not a dotted path of identifiers`,
         );
       }
-      if (this._has_path(node.target)) continue;
+      // a parent created empty for an earlier get_attr ('fc' for 'fc.weight') is no module to call: copy the real one
+      if (this._has_path(node.target) && !placeholder_parents.has(this.get_attr(node.target) as Module)) continue;
       const first = node.target.split('.')[0];
       if (!this._slot_usable(first)) {
         throw new Error(
@@ -216,10 +221,13 @@ export class GraphModule extends Module {
       // a used module keeps its parents and (for call_module) everything under it
       for (let i = 1; i <= parts.length; i++) used.add(parts.slice(0, i).join('.'));
     }
-    const called = this._graph.nodes.filter((n) => n.op === 'call_module').map((n) => `${n.target}.`);
-    const unused = [...this.named_modules()]
-      .map(([p]) => p)
-      .filter((p) => !used.has(p) && !called.some((c) => p.startsWith(c)));
+    const called = new Set(this._graph.nodes.filter((n) => n.op === 'call_module').map((n) => n.target));
+    // under a called module when a proper dotted prefix is called (set lookups: linear in the tree's size)
+    const under_called = (p: string): boolean => {
+      for (let at = p.indexOf('.'); at >= 0; at = p.indexOf('.', at + 1)) if (called.has(p.slice(0, at))) return true;
+      return false;
+    };
+    const unused = [...this.named_modules()].map(([p]) => p).filter((p) => !used.has(p) && !under_called(p));
     // delete deepest first so parents' deletes do not invalidate children's paths
     for (const p of unused.sort((a, b) => b.length - a.length)) this.delete_submodule(p);
   }
@@ -231,10 +239,11 @@ export class GraphModule extends Module {
 
   /**
    * Rebuilds a GraphModule from `to_json` output, taking submodules and attributes from `root`.
-   * The JSON is validated (names, targets, arities, order) before any code is generated.
+   * The JSON is checked against the graph schema (names, targets, keys, constants, value kinds,
+   * arities, order) before any code is generated; `options.source` (a file path) prefixes errors.
    */
-  static from_json(json: unknown, root: Module): GraphModule {
-    const graph = graph_from_json(json, root);
+  static from_json(json: unknown, root: Module, options: FromJsonOptions = {}): GraphModule {
+    const graph = graph_from_json(json, root, options);
     const name = (json as { class_name?: unknown }).class_name;
     const class_name = typeof name === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : 'GraphModule';
     return new GraphModule(root, graph, class_name);

@@ -21,11 +21,36 @@ export class Interpreter {
   readonly module: GraphModule;
   /** Values computed so far, by node (cleared at the start of each run). */
   env = new Map<Node, unknown>();
+  /** As torch: drop each value from env after its last use, so a run holds only live activations. */
+  readonly garbage_collect_values: boolean;
   private _inputs: unknown[] = [];
   private _next_input = 0;
 
-  constructor(module: GraphModule) {
+  constructor(module: GraphModule, garbage_collect_values = true) {
     this.module = module;
+    this.garbage_collect_values = garbage_collect_values;
+  }
+
+  /** Node → the nodes it reads for the last time (walking backwards, the first reader seen is the last). */
+  private last_uses(): Map<Node, Node[]> {
+    const seen = new Set<Node>();
+    const out = new Map<Node, Node[]>();
+    const nodes = this.module.graph.nodes;
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const user = nodes[i];
+      const reads: Node[] = [];
+      const visit = (n: Node): Argument => {
+        if (!seen.has(n)) {
+          seen.add(n);
+          reads.push(n);
+        }
+        return n;
+      };
+      for (const a of user.args) map_arg(a, visit);
+      map_arg(user.kwargs, visit);
+      if (reads.length) out.set(user, reads);
+    }
+    return out;
   }
 
   /** Runs the graph on `args`; returns what the output node returns. */
@@ -33,6 +58,7 @@ export class Interpreter {
     this.env = new Map();
     this._inputs = args;
     this._next_input = 0;
+    const last_uses = this.garbage_collect_values ? this.last_uses() : null;
     for (const node of this.module.graph.nodes) {
       let value: unknown;
       try {
@@ -42,8 +68,13 @@ export class Interpreter {
           e.message += `\n  [fxq node '${node.name}': ${node.format_node()}]`;
         throw e;
       }
-      if (node.op === 'output') return value;
+      if (node.op === 'output') {
+        if (last_uses) this.env = new Map(); // values no node reads (dead code) are not kept either
+        return value;
+      }
       this.env.set(node, value);
+      const dead = last_uses?.get(node);
+      if (dead) for (const n of dead) this.env.delete(n);
     }
     throw new Error('Interpreter: the graph has no output node');
   }

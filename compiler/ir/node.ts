@@ -38,23 +38,44 @@ export function is_plain_object(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** Deepest nesting map_arg follows; lint refuses deeper constants (constants.ts, MAX_CONSTANT_DEPTH). */
+const MAX_MAP_DEPTH = 64;
+
 /** Applies `fn` to every Node inside `arg` (nested arrays and objects), rebuilding the structure. */
 export function map_arg(arg: Argument, fn: (n: Node) => Argument): Argument {
+  return map_at(arg, fn, 0);
+}
+
+function map_at(arg: Argument, fn: (n: Node) => Argument, depth: number): Argument {
   if (arg instanceof Node) return fn(arg);
-  if (Array.isArray(arg)) return (arg as readonly Argument[]).map((a) => map_arg(a, fn));
+  if (depth > MAX_MAP_DEPTH && (Array.isArray(arg) || is_plain_object(arg)))
+    throw new RangeError(`map_arg: constant nested deeper than ${MAX_MAP_DEPTH} levels`);
+  if (Array.isArray(arg)) return (arg as readonly Argument[]).map((a) => map_at(a, fn, depth + 1));
   if (is_plain_object(arg)) {
     const out: Record<string, Argument> = {};
-    for (const [k, v] of Object.entries(arg)) out[k] = map_arg(v as Argument, fn);
+    for (const [k, v] of Object.entries(arg)) set_own(out, k, map_at(v as Argument, fn, depth + 1));
     return out;
   }
   return arg;
 }
 
-/** Calls `fn` on every Node inside `arg`, in order. */
+/** `o[k] = v` as an own data property, even for k = '__proto__' (which `=` would turn into a prototype swap). */
+export function set_own<T>(o: Record<string, T>, k: string, v: T): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+/** Calls `fn` on every Node inside `arg`, in order (iterative: any depth is safe). */
 export function for_each_node(arg: Argument, fn: (n: Node) => void): void {
-  if (arg instanceof Node) fn(arg);
-  else if (Array.isArray(arg)) for (const a of arg as readonly Argument[]) for_each_node(a, fn);
-  else if (is_plain_object(arg)) for (const v of Object.values(arg)) for_each_node(v as Argument, fn);
+  const stack: unknown[] = [arg];
+  while (stack.length) {
+    const a = stack.pop();
+    if (a instanceof Node) fn(a);
+    else if (Array.isArray(a)) for (let i = a.length - 1; i >= 0; i--) stack.push(a[i]);
+    else if (is_plain_object(a)) {
+      const vs = Object.values(a);
+      for (let i = vs.length - 1; i >= 0; i--) stack.push(vs[i]);
+    }
+  }
 }
 
 /** One operation of a Graph. Create nodes through Graph methods, not this constructor. */
@@ -62,9 +83,8 @@ export class Node {
   readonly graph: Graph;
   /** Unique within the graph; also the variable name in generated code. */
   name: string;
-  op: Opcode;
-  /** Qualified module/attribute path, registered function name, method name or placeholder name. */
-  target: string;
+  private _op: Opcode;
+  private _target: string;
   /** Nodes that use this node's value, in the order they started using it. */
   readonly users = new Set<Node>();
   meta: NodeMeta = {};
@@ -88,11 +108,28 @@ export class Node {
   ) {
     this.graph = graph;
     this.name = name;
-    this.op = op;
-    this.target = target;
+    this._op = op;
+    this._target = target;
     this._prev = this;
     this._next = this;
     this._update(args, kwargs);
+  }
+
+  get op(): Opcode {
+    return this._op;
+  }
+  /** Changing the op (or target) counts as a graph edit (Graph._version), so caches see it. */
+  set op(op: Opcode) {
+    this._op = op;
+    this.graph._version++;
+  }
+  /** Qualified module/attribute path, registered function name, method name or placeholder name. */
+  get target(): string {
+    return this._target;
+  }
+  set target(target: string) {
+    this._target = target;
+    this.graph._version++;
   }
 
   get args(): readonly Argument[] {
@@ -121,6 +158,7 @@ export class Node {
   }
 
   private _update(args: readonly Argument[], kwargs: Record<string, Argument>): void {
+    this.graph._version++;
     for (const n of this._inputs) n.users.delete(this);
     this._inputs.clear();
     this._args = args;

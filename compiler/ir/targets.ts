@@ -7,7 +7,7 @@ import { Module } from '../../runtime/nn/module.js';
 import { has_method, lookup_function } from '../../runtime/tensor/dispatch.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { forward_params } from '../trace/params.js';
-import { for_each_node, Node } from './node.js';
+import { for_each_node, type Node } from './node.js';
 
 /** Built-in call_function targets the compiler itself provides: `a[i]` and `a.attr`. */
 export const BUILTIN_FUNCTIONS: ReadonlySet<string> = new Set(['getitem', 'getattr']);
@@ -25,21 +25,31 @@ const PATH_PART_RE = /^(?:[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+)$/;
 const FUNCTION_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const METHOD_NAME_RE = /^[a-z][A-Za-z0-9_]*$/;
 
+/** Names on Tensor.prototype that are JS protocol hooks or autograd entry points, never graph ops. */
+const NOT_GRAPH_METHODS: ReadonlySet<string> = new Set(['constructor', 'toString', 'toJSON', 'valueOf', 'backward']);
+
+/** Property names that reach an object's prototype machinery; never a key, path part or method. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** True when every dotted part of a module/attribute path is an identifier or an index. */
 export function is_valid_path(target: string): boolean {
-  return (
-    target.length > 0 &&
-    target
-      .split('.')
-      .every((p) => PATH_PART_RE.test(p) && p !== '__proto__' && p !== 'constructor' && p !== 'prototype')
-  );
+  return target.length > 0 && target.split('.').every((p) => PATH_PART_RE.test(p) && !FORBIDDEN_KEYS.has(p));
 }
 
-/** True when `name` is a Tensor method generated code may call (registered or defined on Tensor). */
+/**
+ * True when `name` is a real Tensor method generated code may call: a registered method, or a
+ * function-valued own property of Tensor.prototype or a parent class below Object.prototype.
+ * Getters (`ndim`, `shape`) and Object.prototype members (`hasOwnProperty`) are not methods; the
+ * descriptor is inspected, never read, so a getter is not run on the prototype.
+ */
 export function is_tensor_method(name: string): boolean {
-  if (!METHOD_NAME_RE.test(name) || name === 'constructor') return false;
+  if (typeof name !== 'string' || !METHOD_NAME_RE.test(name) || NOT_GRAPH_METHODS.has(name)) return false;
   if (has_method(name)) return true;
-  return typeof (Tensor.prototype as unknown as Record<string, unknown>)[name] === 'function';
+  for (let p: object | null = Tensor.prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    const d = Object.getOwnPropertyDescriptor(p, name);
+    if (d) return 'value' in d && typeof d.value === 'function';
+  }
+  return false;
 }
 
 /** True when `name` is a registered function op or a compiler builtin. */
@@ -104,9 +114,7 @@ export function arity_problem(node: Node, root?: Module): string | null {
       if (node.target === 'getattr' && !(typeof key === 'string' && TRACEABLE_ATTRIBUTES.has(key))) {
         return `getattr may only read ${[...TRACEABLE_ATTRIBUTES].join(', ')}, not ${JSON.stringify(key)}`;
       }
-      if (node.target === 'getitem' && !(typeof key === 'number' && Number.isInteger(key)) && !(key instanceof Node)) {
-        return `getitem index must be an integer or a node, got ${JSON.stringify(key)}`;
-      }
+      // getitem's key and receiver are checked by kind_problem (value_kinds.ts)
       return null;
     }
     case 'call_module': {

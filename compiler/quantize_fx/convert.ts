@@ -19,6 +19,7 @@ import { GraphModule } from '../ir/graph_module.js';
 import { copy_graph_module } from './copy_graph_module.js';
 import { ConvertCustomConfig, type ConvertCustomConfigDict, copy_preserved_attributes } from './custom_config.js';
 import { get_quantization_warnings, set_quantization_warnings } from './prepare.js';
+import { check_prepared_for_convert } from './stage.js';
 
 /** Keyword options of convert_fx. */
 export interface ConvertFxOptions {
@@ -35,6 +36,26 @@ export interface ConvertFxOptions {
    * nodes than PyTorch's converted one (default false: PyTorch's graph).
    */
   fold_clamps?: boolean;
+  /**
+   * Check every forward input for NaN / ±Inf and throw an Error naming the input (default false: like
+   * PyTorch, the int8 model quantizes NaN silently — see README "NaN and Inf inputs"). The check is a
+   * graph node (`assert_finite`), so it is saved and loaded with the model.
+   */
+  check_inputs?: boolean;
+}
+
+/** Puts assert_finite(x, 'x') after the inputs and makes every use of x read the checked value. */
+function insert_input_checks(gm: GraphModule): void {
+  const graph = gm.graph;
+  const inputs = graph.find_nodes({ op: 'placeholder' }).filter((p) => p.args.length === 0);
+  const last = inputs[inputs.length - 1];
+  if (!last) return;
+  graph.inserting_after(last, () => {
+    for (const x of inputs) {
+      const checked = graph.call_function('assert_finite', [x, x.target]);
+      x.replace_all_uses_with(checked, (u) => u !== checked);
+    }
+  });
 }
 
 /** Deletes buffers of gm that no get_attr node reads any more (qparams of removed quantize nodes). */
@@ -67,6 +88,7 @@ export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}
     throw new Error(
       `convert_fx: expected the GraphModule returned by prepare_fx, got ${(prepared as object)?.constructor?.name}`,
     );
+  check_prepared_for_convert(prepared);
   // torch reads the BatchNorm running statistics and the fake-quant qparams as they are at convert; a model
   // still training would keep updating them, so the caller must freeze them first
   const training = [...prepared.named_modules()].find(
@@ -92,6 +114,7 @@ export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}
   gm.graph.eliminate_dead_code();
   // after dead code elimination: a dead quantize / dequantize still counts as a user of the conv
   if (options.fold_clamps && !options.is_reference) fold_clamps(gm);
+  if (options.check_inputs) insert_input_checks(gm);
   gm.delete_all_unused_submodules();
   drop_unused_buffers(gm);
   gm.graph.lint(gm);

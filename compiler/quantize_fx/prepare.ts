@@ -17,6 +17,7 @@ import type { FromFloat, ModuleClass } from './backend_config.js';
 import { check_module_names } from './check_names.js';
 import { copy_preserved_attributes, PrepareCustomConfig, type PrepareCustomConfigDict } from './custom_config.js';
 import { trace_for_quantization } from './scope_tracer.js';
+import { check_float_for_prepare } from './stage.js';
 
 /** Extra options of prepare_fx / prepare_qat_fx beyond torch's positional ones (fxq). */
 export interface PrepareFxOptions {
@@ -63,6 +64,7 @@ function prepare_impl(
   const where = is_qat ? 'prepare_qat_fx' : 'prepare_fx';
   const mapping = to_qconfig_mapping(qconfig_mapping);
   check_example_inputs(example_inputs, where);
+  check_float_for_prepare(model, where);
   const custom =
     prepare_custom_config instanceof PrepareCustomConfig
       ? prepare_custom_config

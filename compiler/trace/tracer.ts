@@ -7,9 +7,10 @@
 import { Module } from '../../runtime/nn/module.js';
 import { set_trace_hook, type TraceHook } from '../../runtime/tensor/dispatch.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
+import { MAX_CONSTANT_DEPTH } from '../ir/constants.js';
 import { Graph } from '../ir/graph.js';
 import { GraphModule } from '../ir/graph_module.js';
-import { type Argument, is_plain_object, Node } from '../ir/node.js';
+import { type Argument, is_plain_object, Node, set_own } from '../ir/node.js';
 import { TraceError } from './errors.js';
 import { is_builtin_module_class } from './leaf.js';
 import { forward_params } from './params.js';
@@ -216,11 +217,17 @@ export class Tracer implements TraceHook, ProxyOwner {
 
   /** Turns a runtime value into a graph argument: proxies to nodes, tensors to get_attr, constants as is. */
   create_arg(v: unknown): Argument {
+    return this.arg_at(v, 0);
+  }
+
+  private arg_at(v: unknown, depth: number): Argument {
     const node = proxy_node(v);
     if (node) return node;
     if (v === null || v === undefined || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
       return v;
-    if (Array.isArray(v)) return v.map((x) => this.create_arg(x));
+    if (depth >= MAX_CONSTANT_DEPTH && (Array.isArray(v) || is_plain_object(v)))
+      throw this.trace_error(`passing a constant nested deeper than ${MAX_CONSTANT_DEPTH} levels as an op argument`);
+    if (Array.isArray(v)) return v.map((x) => this.arg_at(x, depth + 1));
     if (v instanceof Tensor) {
       const path = this.tensor_paths.get(v);
       if (path) return this.get_attr_node(path);
@@ -234,7 +241,7 @@ export class Tracer implements TraceHook, ProxyOwner {
     }
     if (is_plain_object(v)) {
       const out: Record<string, Argument> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = this.create_arg(x);
+      for (const [k, x] of Object.entries(v)) set_own(out, k, this.arg_at(x, depth + 1));
       return out;
     }
     if (v instanceof Node) throw this.trace_error(`a graph Node ('${v.name}') was passed where a value was expected`);

@@ -11,6 +11,8 @@ export interface StrictResults {
   done: boolean;
   error?: string;
   code_generation_allowed?: boolean;
+  /** The first lines of `gm.code` (outside Node: the plain JS forward, ts-morph being Node-only). */
+  code_head?: string[];
   logits?: Record<'js' | 'wasm', number[]>;
   ms_b1?: Record<'js' | 'wasm', number>;
 }
@@ -23,6 +25,7 @@ async function main(): Promise<void> {
   const test = await load_split('t10k');
   const q = await fetch_quantized('fmnist_cnn_int8.safetensors');
   results.code_generation_allowed = fx.code_generation_allowed();
+  results.code_head = q.code.split('\n').slice(0, 3);
   const x = test.images.narrow(0, 0, 16);
   const x1 = test.images.narrow(0, 0, 1);
   const logits = { js: [] as number[], wasm: [] as number[] };

@@ -1,6 +1,6 @@
 /**
  * Post-training static quantization as the PyTorch FX guide runs it: prepare_fx (trace, fuse, insert
- * observers) with one global qconfig (default: get_default_qconfig('qnnpack'), as RESULTS.md's
+ * observers) with one global qconfig (default: get_default_qconfig('qnnpack'), as docs/reference/RESULTS.md's
  * per-tensor rows), a calibration pass supplied by the caller, then convert_fx. Timed per stage.
  */
 import { performance } from 'node:perf_hooks';

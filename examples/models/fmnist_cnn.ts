@@ -1,5 +1,5 @@
 /**
- * FmnistCNN, as /work/shared/reference/models.py defines it (attribute names = PyTorch state_dict keys):
+ * FmnistCNN, as the PyTorch reference (docs/reference/models.py) defines it (attribute names = PyTorch state_dict keys):
  * conv1 → bn1 → relu1 → pool1 → conv2 → bn2 → relu2 → pool2 → flatten(1) → fc1 → relu3 → fc2.
  */
 import { Generator, randn, type Tensor } from '../../index.js';

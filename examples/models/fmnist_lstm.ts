@@ -1,5 +1,5 @@
 /**
- * FmnistLSTM, as /work/shared/reference/models.py defines it (attribute names = PyTorch state_dict keys):
+ * FmnistLSTM, as the PyTorch reference (docs/reference/models.py) defines it (attribute names = PyTorch state_dict keys):
  * the 28 image rows are 28 time steps of 28 features → lstm (hidden 128, batch_first) → last step → fc.
  */
 import { Generator, nn, randn, type Tensor } from '../../index.js';

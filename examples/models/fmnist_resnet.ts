@@ -1,5 +1,5 @@
 /**
- * FmnistResNet, as /work/shared/reference/models.py defines it (attribute names = PyTorch state_dict keys):
+ * FmnistResNet, as the PyTorch reference (docs/reference/models.py) defines it (attribute names = PyTorch state_dict keys):
  * conv1 → bn1 → relu1 → layer1..3 (BasicBlock) → avgpool → flatten(1) → fc.
  */
 import { add, flatten, Generator, nn, randn, type Tensor } from '../../index.js';

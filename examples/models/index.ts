@@ -12,11 +12,11 @@ export interface ExampleModel {
   example_inputs: () => Tensor[];
   /** A new model with the trained PyTorch weights (default file) or those at `path`; the Fashion-MNIST models only. */
   pretrained?: (path?: string) => nn.Module;
-  /** fp32 test accuracy of the PyTorch reference (RESULTS.md). */
+  /** fp32 test accuracy of the PyTorch reference (docs/reference/RESULTS.md). */
   reference_accuracy?: number;
 }
 
-/** The three trained Fashion-MNIST models, in RESULTS.md order. */
+/** The three trained Fashion-MNIST models, in docs/reference/RESULTS.md order. */
 export const FMNIST_MODELS: ExampleModel[] = [
   {
     name: cnn.name,

@@ -79,19 +79,22 @@ function check_qat_eval(model: Module, mapping: ModuleMapping): void {
 }
 
 /**
- * convert(model, mapping?, inplace=false) or convert(model, {mapping, inplace, remove_qconfig}): swaps
- * observed float and QAT modules for int8 modules (default: the static mapping) and removes qconfigs and
- * observers. Returns the converted model (a copy unless inplace).
+ * convert(model, mapping?, inplace=false), convert(model, inplace) — torch's convert(model, inplace=True),
+ * as prepare(model, true) — or convert(model, {mapping, inplace, remove_qconfig}): swaps observed float and
+ * QAT modules for int8 modules (default: the static mapping) and removes qconfigs and observers. Returns
+ * the converted model (a copy unless inplace; a root module that is itself swapped is a new module).
  */
 export function convert<M extends Module>(
   model: M,
-  mapping_or_options: ModuleMapping | ConvertOptions | null = null,
+  mapping_or_options: ModuleMapping | ConvertOptions | boolean | null = null,
   inplace = false,
 ): M {
   const opts: ConvertOptions =
-    mapping_or_options instanceof Map
-      ? { mapping: mapping_or_options, inplace }
-      : { inplace, ...(mapping_or_options ?? {}) };
+    typeof mapping_or_options === 'boolean'
+      ? { inplace: mapping_or_options }
+      : mapping_or_options instanceof Map
+        ? { mapping: mapping_or_options, inplace }
+        : { inplace, ...(mapping_or_options ?? {}) };
   const mapping = opts.mapping ?? get_default_static_quant_module_mappings();
   check_qat_eval(model, mapping);
   const target = opts.inplace ? model : deepcopy(model);

@@ -224,11 +224,16 @@ export class Module {
     return '';
   }
 
+  /** torch's Module.__repr__: the extra_repr inline when it is the only line, else one line each, indented. */
   toString(): string {
-    const kids = [...this.named_children()];
-    const head = `${this.constructor.name}(${this.extra_repr()}`;
-    if (!kids.length) return `${head})`;
-    const body = kids.map(([n, m]) => `  (${n}): ${m.toString().split('\n').join('\n  ')}`).join('\n');
-    return `${head}\n${body}\n)`;
+    const extra = this.extra_repr();
+    const lines = [
+      ...(extra ? extra.split('\n') : []),
+      ...[...this.named_children()].map(([n, m]) => `(${n}): ${m.toString().split('\n').join('\n  ')}`),
+    ];
+    const head = `${this.constructor.name}(`;
+    if (!lines.length) return `${head})`;
+    if (lines.length === 1 && extra && !extra.includes('\n')) return `${head}${extra})`;
+    return `${head}\n  ${lines.join('\n  ')}\n)`;
   }
 }

@@ -6,4 +6,9 @@ export class Parameter extends Tensor {
     super(data.data, data.shape, data.dtype);
     this.requires_grad = requires_grad;
   }
+
+  /** torch.nn.Parameter's repr: `Parameter containing:` then the tensor. */
+  override toString(): string {
+    return `Parameter containing:\n${super.toString()}`;
+  }
 }

@@ -25,14 +25,58 @@ export function make_factory<T, O extends object>(ctor: new (options?: O) => T, 
   Object.defineProperty(fn, 'target', { value: ctor, enumerable: true });
   Object.defineProperty(fn, 'kwargs', { value: Object.freeze(bound), enumerable: true });
   fn.with_args = (more: Partial<O>) => make_factory(ctor, { ...bound, ...more });
-  fn.toString = () => `functools.partial(<class '${ctor.name}'>, ${format_kwargs(bound)})`;
+  // torch's _PartialWrapper repr: functools.partial(<class '…'>, k=v){} (the {} is its callable_args)
+  fn.toString = () =>
+    `functools.partial(${[class_repr(ctor), ...Object.entries(bound).map(([k, v]) => `${k}=${py_repr(v)}`)].join(', ')}){}`;
+  Object.defineProperty(fn, Symbol.for('nodejs.util.inspect.custom'), { value: () => fn.toString() });
   return fn;
 }
 
-function format_kwargs(kwargs: object): string {
-  return Object.entries(kwargs)
-    .map(([k, v]) => `${k}=${typeof v === 'function' ? v.name || 'fn' : String(v)}`)
-    .join(', ');
+const TORCH_NAMES = new Set([
+  'quint8',
+  'qint8',
+  'qint32',
+  'quint4x2',
+  'float16',
+  'float32',
+  'float64',
+  'int8',
+  'uint8',
+  'int32',
+  'int64',
+  'per_tensor_affine',
+  'per_tensor_symmetric',
+  'per_channel_affine',
+  'per_channel_symmetric',
+  'per_channel_affine_float_qparams',
+]);
+
+/** Python's `<class 'module.Name'>` (classes that say where torch defines them carry a static __module__). */
+export function class_repr(ctor: abstract new (...args: never[]) => unknown): string {
+  const mod = (ctor as unknown as { __module__?: string }).__module__;
+  return `<class '${mod ? `${mod}.` : ''}${ctor.name}'>`;
+}
+
+/** Python's repr of a with_args value: torch.qint8, True, 0.01, a nested partial or class, 'text', None. */
+export function py_repr(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') {
+    if (Number.isInteger(v)) return String(v);
+    const a = Math.abs(v);
+    if (a < 1e-4 || a >= 1e16) {
+      const [m, e] = v.toExponential().split('e');
+      return `${m}e${e[0]}${e.slice(1).padStart(2, '0')}`;
+    }
+    return String(v);
+  }
+  if (typeof v === 'string') return TORCH_NAMES.has(v) ? `torch.${v}` : `'${v}'`;
+  if (typeof v === 'function') {
+    if (is_factory(v)) return v.toString();
+    if ((v as { prototype?: unknown }).prototype) return class_repr(v as new () => unknown);
+    return `<function ${v.name || '<lambda>'}>`;
+  }
+  return String(v);
 }
 
 /** True for a value made by `make_factory`. */

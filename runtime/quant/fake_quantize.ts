@@ -28,6 +28,8 @@ function u8(v: number): Tensor {
 
 /** Base of fake-quantize modules: the fake_quant_enabled / observer_enabled switches (uint8 [1] buffers). */
 export abstract class FakeQuantizeBase extends Module {
+  /** Where torch defines the fake-quant modules, for reprs. */
+  static readonly __module__: string = 'torch.ao.quantization.fake_quantize';
   declare fake_quant_enabled: Tensor;
   declare observer_enabled: Tensor;
 
@@ -180,7 +182,8 @@ export class FakeQuantize extends FakeQuantizeBase {
   }
 
   extra_repr(): string {
-    return `fake_quant_enabled=${this.fake_quant_enabled.data[0]}, observer_enabled=${this.observer_enabled.data[0]}, quant_min=${this.quant_min}, quant_max=${this.quant_max}, dtype=${this.dtype}, qscheme=${this.qscheme}, ch_axis=${this.ch_axis}, scale=[${[...this.scale.data]}], zero_point=[${[...this.zero_point.data]}]`;
+    // torch formats its buffers with str(tensor): tensor([1], dtype=torch.uint8), tensor([0.1000])
+    return `fake_quant_enabled=${this.fake_quant_enabled}, observer_enabled=${this.observer_enabled}, quant_min=${this.quant_min}, quant_max=${this.quant_max}, dtype=torch.${this.dtype}, qscheme=torch.${this.qscheme}, ch_axis=${this.ch_axis}, scale=${this.scale}, zero_point=${this.zero_point}`;
   }
 }
 

@@ -2,7 +2,9 @@
  * HistogramObserver (PyTorch 1.13): a running 2048-bin histogram whose range grows by re-binning; the
  * qparams come from the [min, max] sub-range of bins minimising the L2 quantization error.
  */
+
 import type { Tensor } from '../tensor/tensor.js';
+import { py_float } from '../tensor/tensor_str.js';
 import { adjust_min_max, combine_histograms, histc, non_linear_param_search } from './histogram_math.js';
 import { aminmax } from './minmax_observer.js';
 import {
@@ -134,7 +136,7 @@ export abstract class HistogramObserverBase extends UniformQuantizationObserverB
   }
 
   extra_repr(): string {
-    return `bins=${this.bins}, upsample_rate=${this.upsample_rate}, min_val=${this.min_val.data[0]}, max_val=${this.max_val.data[0]}`;
+    return `min_val=${py_float(this.min_val.data[0])}, max_val=${py_float(this.max_val.data[0])}`;
   }
 }
 

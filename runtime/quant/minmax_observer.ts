@@ -2,7 +2,9 @@
  * Per-tensor running-range observers: MinMaxObserver (global min/max over everything seen) and
  * MovingAverageMinMaxObserver (exponential moving average of per-batch min/max), as PyTorch 1.13.
  */
+
 import type { Tensor } from '../tensor/tensor.js';
+import { py_float } from '../tensor/tensor_str.js';
 import {
   check_observed_input,
   f32,
@@ -67,7 +69,7 @@ export class MinMaxObserver extends UniformQuantizationObserverBase {
   }
 
   extra_repr(): string {
-    return `min_val=${this.min_val.data[0]}, max_val=${this.max_val.data[0]}`;
+    return `min_val=${py_float(this.min_val.data[0])}, max_val=${py_float(this.max_val.data[0])}`;
   }
 }
 

@@ -40,6 +40,8 @@ export interface UniformObserverOptions {
 
 /** Base of every observer: a Module whose forward records statistics and returns its input unchanged. */
 export abstract class ObserverBase extends Module {
+  /** Where torch defines the observers, for reprs (`<class 'torch.ao.quantization.observer.MinMaxObserver'>`). */
+  static readonly __module__: string = 'torch.ao.quantization.observer';
   dtype: QuantDType | 'float32' | 'float16';
   /** True for observers that stand in for dynamic (per-call) quantization. */
   is_dynamic = false;

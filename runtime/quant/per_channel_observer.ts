@@ -128,7 +128,7 @@ export class PerChannelMinMaxObserver extends UniformQuantizationObserverBase {
   }
 
   extra_repr(): string {
-    return `ch_axis=${this.ch_axis}, min_val=[${[...this.min_val.data]}], max_val=[${[...this.max_val.data]}]`;
+    return `min_val=${this.min_val}, max_val=${this.max_val}`;
   }
 }
 

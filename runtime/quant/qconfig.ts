@@ -4,7 +4,7 @@
  */
 import { Module } from '../nn/module.js';
 import { backends, check_engine, type QuantizedEngine } from './engine.js';
-import { type Factory, is_factory, make_factory } from './factory.js';
+import { class_repr, type Factory, is_factory, make_factory } from './factory.js';
 import { FakeQuantize, FakeQuantizeBase } from './fake_quantize.js';
 import { HistogramObserver } from './histogram_observer.js';
 import { MinMaxObserver, MovingAverageMinMaxObserver } from './minmax_observer.js';
@@ -34,7 +34,12 @@ function to_factory(v: unknown, which: string): ObserverFactory {
     throw new Error(`QConfig: ${which} must be an observer class or factory, got ${String(v)}`);
   if (is_factory(v)) return v as unknown as ObserverFactory;
   const proto = (v as { prototype?: unknown }).prototype;
-  if (proto instanceof Module) return make_factory(v as new (o?: object) => Module, {}) as unknown as ObserverFactory;
+  if (proto instanceof Module) {
+    // a bare class prints as itself, as in torch's QConfig(activation=PlaceholderObserver, …)
+    const f = make_factory(v as new (o?: object) => Module, {});
+    f.toString = () => class_repr(v as new () => Module);
+    return f as unknown as ObserverFactory;
+  }
   return v as ObserverFactory;
 }
 
@@ -48,10 +53,15 @@ export function QConfig(spec: { activation: ObserverLike; weight: ObserverLike }
     if (k !== 'activation' && k !== 'weight')
       throw new Error(`QConfig: unknown key '${k}' (expected activation and weight)`);
   }
-  return Object.freeze({
+  const qconfig = {
     activation: to_factory(spec.activation, 'activation'),
     weight: to_factory(spec.weight, 'weight'),
-  });
+  };
+  // torch's QConfig is a namedtuple: QConfig(activation=functools.partial(…){}, weight=…)
+  const repr = () => `QConfig(activation=${qconfig.activation}, weight=${qconfig.weight})`;
+  Object.defineProperty(qconfig, 'toString', { value: repr });
+  Object.defineProperty(qconfig, Symbol.for('nodejs.util.inspect.custom'), { value: repr });
+  return Object.freeze(qconfig);
 }
 
 /** QConfigDynamic (deprecated in torch, kept for old code): a weight-only qconfig; activation defaults to float. */

@@ -165,6 +165,11 @@ export function check_float(t: unknown, op: string, what = 'input'): Float32Arra
 export function out_qparam(v: number | Tensor, what: string, op: string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'object' && v !== null && typeof v.numel === 'function' && v.numel() === 1) return Number(v.data[0]);
-  const got = typeof v === 'object' && v !== null ? `a tensor of shape [${v.shape.join(', ')}]` : typeof v;
+  const got =
+    typeof v === 'object' && v !== null && Array.isArray(v.shape)
+      ? `a tensor of shape [${v.shape.join(', ')}]`
+      : Array.isArray(v)
+        ? 'a list'
+        : typeof v;
   throw new Error(`${op}: output ${what} must be a number or a one-element tensor, got ${got}`);
 }

@@ -4,6 +4,8 @@ import type { Shape, Tensor } from './tensor.js';
 
 /** `[2, 3]` as errors print shapes. */
 export function fmt_shape(shape: Shape): string {
+  // error paths call this on whatever they were given (a loaded graph can pass a string for a tensor)
+  if (!Array.isArray(shape)) return `(no shape: ${typeof shape})`;
   return `[${shape.join(', ')}]`;
 }
 

@@ -31,6 +31,36 @@ type AnyFn = (...args: any[]) => any;
 const function_registry = new Map<string, AnyFn>();
 const method_registry = new Map<string, AnyFn>();
 
+/** `null`, `number`, `list`, `Tensor`, … for each argument: what an op got, for its errors. */
+function kinds(args: readonly unknown[]): string {
+  return args
+    .map((a) =>
+      a === null
+        ? 'null'
+        : Array.isArray(a)
+          ? 'list'
+          : typeof a === 'object'
+            ? (a.constructor?.name ?? 'object')
+            : typeof a,
+    )
+    .join(', ');
+}
+
+/**
+ * Runs an op. A TypeError out of an op is an argument of the wrong kind reaching code that assumed a
+ * tensor (a loaded graph can pass null, a string or a list anywhere): it becomes an Error naming the op
+ * and what it got, the original kept as `cause`. RangeErrors (sizes, allocations) pass through unchanged.
+ */
+function run_op<R>(name: string, args: readonly unknown[], f: () => R): R {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TypeError)
+      throw new Error(`${name}: invalid arguments (${kinds(args)}): ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
 /**
  * Defines a public function op under a stable name (e.g. 'add', 'F.relu', 'quantized.linear').
  * The returned function records a call_function node when called on traced values.
@@ -39,7 +69,7 @@ export function define_function<F extends AnyFn>(name: string, impl: F): F {
   if (function_registry.has(name)) throw new Error(`function op '${name}' is defined twice`);
   const wrapped = ((...args: unknown[]) => {
     if (active_hook?.contains_proxy(args)) return active_hook.record_function(name, args);
-    return impl(...args);
+    return run_op(name, args, () => impl(...args));
   }) as F;
   Object.defineProperty(wrapped, 'name', { value: name });
   function_registry.set(name, wrapped);
@@ -59,7 +89,7 @@ export function call_method<R>(name: string, self: unknown, args: unknown[]): R 
   if (active_hook?.contains_proxy([self, ...args])) return active_hook.record_method(name, self, args) as R;
   const impl = method_registry.get(name);
   if (!impl) throw new Error(`tensor method '${name}' has no implementation registered (is runtime/tensor imported?)`);
-  return impl(self, ...args) as R;
+  return run_op(`Tensor.${name}`, [self, ...args], () => impl(self, ...args) as R);
 }
 
 export function lookup_function(name: string): AnyFn | undefined {

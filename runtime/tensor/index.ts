@@ -7,6 +7,7 @@ export * from './ops/binary.js';
 export * from './quantizer.js';
 export * from './random.js';
 export * from './tensor.js';
+export { get_printoptions, type PrintOptions, set_printoptions } from './tensor_str.js';
 
 import '../autograd/engine.js';
 
@@ -23,6 +24,7 @@ import './ops/inplace.js';
 
 export { type GradcheckOptions, gradcheck } from '../autograd/gradcheck.js';
 export { clamp, hardsigmoid, hardswish, hardtanh, leaky_relu, relu, relu6 } from './ops/activation.js';
+export { assert_finite } from './ops/assert_finite.js';
 export { eq, ge, gt, le, lt, ne } from './ops/compare.js';
 export { matmul, mm } from './ops/matmul.js';
 export { argmax, argmin, max, min } from './ops/minmax.js';

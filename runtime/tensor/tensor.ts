@@ -1,6 +1,7 @@
 import { call_method } from './dispatch.js';
 import { alloc, type DType, type TypedArray } from './dtype.js';
 import type { Quantizer } from './quantizer.js';
+import { tensor_repr } from './tensor_str.js';
 
 /** A node of the autograd tape: the op that produced a tensor and how to push a gradient back to its inputs. */
 export interface GradFn {
@@ -93,8 +94,13 @@ export class Tensor {
   tolist(): unknown {
     return call_method('tolist', this, []);
   }
+  /** The values as PyTorch prints them: `tensor([0.0112])` (runtime/tensor/tensor_str.ts). */
   toString(): string {
-    return `tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
+    return tensor_repr(this);
+  }
+  /** console.log / util.inspect in Node show the same (a registered symbol, so no Node import). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   // --- in-place writes (refused on tensors autograd tracks, as torch does for leaves)
@@ -299,27 +305,42 @@ export class Tensor {
   }
   q_scale(): number {
     const q = this.quantizer;
-    if (q?.kind !== 'per_tensor') throw new Error(`q_scale(): ${this} is not a per-tensor quantized tensor`);
+    if (q?.kind !== 'per_tensor')
+      throw new Error(
+        `q_scale(): a ${this.dtype} tensor of shape [${this.shape.join(', ')}] is not a per-tensor quantized tensor`,
+      );
     return q.scale;
   }
   q_zero_point(): number {
     const q = this.quantizer;
-    if (q?.kind !== 'per_tensor') throw new Error(`q_zero_point(): ${this} is not a per-tensor quantized tensor`);
+    if (q?.kind !== 'per_tensor')
+      throw new Error(
+        `q_zero_point(): a ${this.dtype} tensor of shape [${this.shape.join(', ')}] is not a per-tensor quantized tensor`,
+      );
     return q.zero_point;
   }
   q_per_channel_scales(): Tensor {
     const q = this.quantizer;
-    if (q?.kind !== 'per_channel') throw new Error(`q_per_channel_scales(): ${this} is not per-channel quantized`);
+    if (q?.kind !== 'per_channel')
+      throw new Error(
+        `q_per_channel_scales(): a ${this.dtype} tensor of shape [${this.shape.join(', ')}] is not per-channel quantized`,
+      );
     return new Tensor(Float32Array.from(q.scales), [q.scales.length], 'float32');
   }
   q_per_channel_zero_points(): Tensor {
     const q = this.quantizer;
-    if (q?.kind !== 'per_channel') throw new Error(`q_per_channel_zero_points(): ${this} is not per-channel quantized`);
+    if (q?.kind !== 'per_channel')
+      throw new Error(
+        `q_per_channel_zero_points(): a ${this.dtype} tensor of shape [${this.shape.join(', ')}] is not per-channel quantized`,
+      );
     return new Tensor(Int32Array.from(q.zero_points), [q.zero_points.length], 'int32');
   }
   q_per_channel_axis(): number {
     const q = this.quantizer;
-    if (q?.kind !== 'per_channel') throw new Error(`q_per_channel_axis(): ${this} is not per-channel quantized`);
+    if (q?.kind !== 'per_channel')
+      throw new Error(
+        `q_per_channel_axis(): a ${this.dtype} tensor of shape [${this.shape.join(', ')}] is not per-channel quantized`,
+      );
     return q.axis;
   }
 }

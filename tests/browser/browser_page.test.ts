@@ -65,7 +65,7 @@ describe.skipIf(why !== null)(`examples/browser in headless Chromium${why ? ` â€
     set_backend('js');
     server = await serve_static(dir);
     browser = await launch();
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -85,7 +85,7 @@ describe.skipIf(why !== null)(`examples/browser in headless Chromium${why ? ` â€
     });
     await page.goto(server.url + path);
     await page.waitForFunction(() => (globalThis as { fxq_results?: { done: boolean } }).fxq_results?.done, null, {
-      timeout: 50_000,
+      timeout: 100_000,
       polling: 100,
     });
     const results = (await page.evaluate(() => (globalThis as { fxq_results?: unknown }).fxq_results)) as Record<
@@ -133,21 +133,24 @@ describe.skipIf(why !== null)(`examples/browser in headless Chromium${why ? ` â€
     await page.screenshot({ path: join(OUT, 'page.png'), fullPage: true });
     // only the local server was asked for files, and never the lazy Graphviz chunk
     expect(server.requests.some((r) => r.endsWith('fmnist_cnn_int8.safetensors'))).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it('the strict-CSP page (no unsafe-eval) runs the saved model through the Interpreter, same bits', async () => {
     const { page, errors, infos, foreign, results } = await open('strict.html');
     expect(results.error).toBeUndefined();
     expect(results.code_generation_allowed).toBe(false);
-    // Chromium reports the one refused `new Function` probe itself; nothing else may be an error
-    expect(errors.filter((e) => !/unsafe-eval/.test(e))).toEqual([]);
-    expect(errors.length).toBeLessThanOrEqual(1);
+    // gm.code without ts-morph: the plain JavaScript forward, with a note saying why
+    expect((results.code_head as string[])[1]).toMatch(
+      /Plain JavaScript: the typed TypeScript rendering needs ts-morph/,
+    );
+    expect((results.code_head as string[])[2]).toMatch(/^export function forward\(/);
+    expect(errors).toEqual([]);
     expect(infos.filter((m) => m.startsWith('fxq: compiling code from strings is not allowed'))).toHaveLength(1);
     expect(foreign).toEqual([]);
     const logits = results.logits as Record<'js' | 'wasm', number[]>;
     expect(bytes_of(logits.js)).toBe(saved_logits.js);
     expect(bytes_of(logits.wasm)).toBe(saved_logits.wasm);
-    console.log('strict page console errors', JSON.stringify(errors), 'results', JSON.stringify(results.ms_b1));
+    console.log('strict page figures', JSON.stringify(results.ms_b1));
     await page.screenshot({ path: join(OUT, 'strict.png'), fullPage: true });
-  }, 60_000);
+  }, 120_000);
 });

@@ -4,6 +4,7 @@ import { builtinModules } from 'node:module';
 import { resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { bundle_size } from '../../bench/bundle.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
@@ -44,6 +45,18 @@ describe('browser-safe core', () => {
     // the core really is in the bundle (not an empty entry)
     expect(inputs.some((p) => p.endsWith('compiler/quantize_fx/convert.ts'))).toBe(true);
     expect(inputs.some((p) => p.endsWith('runtime/backends/wasm/module.ts'))).toBe(true);
+  }, 60_000);
+
+  it('inference.ts (load and run a saved int8 model) is Node-free and bundles to at most 100 KB min + gzip', async () => {
+    const { builtins, inputs } = await node_imports('inference.ts');
+    expect(builtins).toEqual([]);
+    expect(inputs.some((p) => p.endsWith('compiler/artifact/quantized_artifact.ts'))).toBe(true);
+    // the tracer, prepare/convert and the observers are not needed to run a saved model
+    expect(inputs.filter((p) => /compiler\/(quantize_fx\/|trace\/(tracer|symbolic_trace|proxy)\.ts)/.test(p))).toEqual(
+      [],
+    );
+    const size = await bundle_size('inference.ts');
+    expect(size.gzip).toBeLessThanOrEqual(100 * 1024);
   }, 60_000);
 
   it('the check itself sees a Node built-in: index.ts (the Node entry) reaches them', async () => {

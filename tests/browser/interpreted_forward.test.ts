@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fx, load_wasm_backend, set_backend, type Tensor } from '../../index.js';
+import { fx, Generator, load_wasm_backend, nn, randn, set_backend, type Tensor } from '../../index.js';
 import { build_small_int8 } from './fixtures/small_int8.js';
 
 const hex = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
@@ -46,6 +46,32 @@ describe('eval-free forward (Interpreter fallback)', () => {
     expect(notices).toHaveLength(1);
     expect(JSON.parse(lines[lines.length - 1]).hex).toBe(hex(logits));
   }, 60_000);
+
+  it('the Interpreter drops each value after its last use (torch garbage_collect_values), keeping outputs', () => {
+    class Chain extends nn.Module {
+      forward(x: Tensor): Tensor {
+        let y = x;
+        for (let i = 0; i < 6; i++) y = y.relu().add(x); // x stays live to the end; each y dies at the next add
+        return y;
+      }
+    }
+    const gm = fx.symbolic_trace(new Chain());
+    const live = (gc: boolean): number[] => {
+      const sizes: number[] = [];
+      class Probe extends fx.Interpreter {
+        run_node(node: fx.Node): unknown {
+          sizes.push(this.env.size);
+          return super.run_node(node);
+        }
+      }
+      const x = randn([3], { generator: new Generator(1) });
+      const out = new Probe(gm, gc).run(x) as Tensor;
+      expect([...out.data]).toEqual([...(gm.forward(x) as Tensor).data]);
+      return sizes;
+    };
+    expect(Math.max(...live(true))).toBeLessThanOrEqual(3); // x, the current y, the relu in between
+    expect(Math.max(...live(false))).toBe(gm.graph.nodes.length - 1); // everything but the output
+  });
 
   it('set_forward_mode refuses an unknown mode', () => {
     expect(() => fx.set_forward_mode('never' as fx.ForwardMode)).toThrow(/expected 'auto' or 'interpreter'/);

@@ -180,14 +180,18 @@ describe('from_json safety', () => {
     ).toMatch(/not an fxq graph/);
   });
 
-  it('emits string constants and keys escaped, so they stay data', () => {
+  it('emits string constants escaped, so they stay data; refuses object keys that are not identifiers', () => {
     const evil = '"); globalThis.pwned = 1; ("';
     const j = json_of(gm);
     const sub = j.nodes.find((n) => n.op === 'call_method' && n.target === 'sub');
     if (!sub) throw new Error('test graph has no sub');
-    sub.args[1] = { $object: { [evil]: evil } };
+    sub.args[1] = { $object: { [evil]: 1 } };
+    expect(() => fx.GraphModule.from_json(j, model)).toThrow(
+      /nodes\[3\] \('sub'\)\.args\[1\]: \$object key .* is not an identifier/,
+    );
+    sub.args[1] = { $object: { alpha: evil } };
     const back = fx.GraphModule.from_json(j, model);
-    expect(back.code).toContain(`{ ${JSON.stringify(evil)}: ${JSON.stringify(evil)} }`);
+    expect(back.code).toContain(`{ alpha: ${JSON.stringify(evil)} }`);
     back.forward(randn([2, 4]));
     expect(pwned()).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-// FmnistResNet against PyTorch (RESULTS.md §4, copied to tests/fixtures/tools), kept light for the test
+// FmnistResNet against PyTorch (docs/reference/RESULTS.md §4, copied to tests/fixtures/tools), kept light for the test
 // suite: per-layer SQNR of the int8 model over the first 500 test images within 1 dB of the 2,000-image
 // reference, weight SQNR within 0.05 dB, and one row of the one-at-a-time table (2,000 images) within
 // 0.3 pp. The full table and the 2,000-image SQNR run in examples/sensitivity_fmnist.ts.
@@ -33,7 +33,7 @@ function fxq_name(layer: string): string {
   return layer.replace(/^(layer\d)_relu2 .*/, '$1.relu2');
 }
 
-describe('FmnistResNet vs PyTorch (RESULTS.md §4)', () => {
+describe('FmnistResNet vs PyTorch (docs/reference/RESULTS.md §4)', () => {
   it('per-layer activation SQNR within 1 dB and weight SQNR within 0.05 dB (first 500 test images)', async () => {
     const task = await load_task(spec);
     const prepared = prepare_fx(

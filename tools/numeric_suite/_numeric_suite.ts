@@ -7,7 +7,7 @@
 
 import { no_grad } from '../../runtime/autograd/grad_mode.js';
 import { Module } from '../../runtime/nn/module.js';
-import type { Tensor } from '../../runtime/tensor/tensor.js';
+import { Tensor } from '../../runtime/tensor/tensor.js';
 
 /** compare_weights result: per weight key, the float and the quantized tensor. */
 export type WeightComparison = Record<string, { float: Tensor; quantized: Tensor }>;
@@ -65,13 +65,20 @@ function leaf_modules(m: Module): Map<string, Module> {
 /**
  * Runs both models on `inputs` and returns, for each module name present in both, the outputs each
  * produced (torch's compare_model_outputs, with loggers attached by wrapping forward for the call).
+ * `inputs` is one tensor (torch's `compare_model_outputs(f, q, x)`) or the array of a call's arguments
+ * (torch's `*data` from a tuple).
  */
 export function compare_model_outputs(
   float_model: Module,
   q_model: Module,
-  inputs: unknown[],
+  inputs: Tensor | readonly unknown[],
   options: CompareModelOutputsOptions = {},
 ): OutputComparison {
+  if (!(inputs instanceof Tensor) && !Array.isArray(inputs))
+    throw new TypeError(
+      `compare_model_outputs: inputs must be a Tensor or an array of a call's arguments, got ${inputs === null ? 'null' : typeof inputs}`,
+    );
+  const args: unknown[] = inputs instanceof Tensor ? [inputs] : [...inputs];
   const fl = leaf_modules(float_model);
   const ql = leaf_modules(q_model);
   const names = options.allow_list ?? [...ql.keys()].filter((n) => fl.has(n));
@@ -101,8 +108,8 @@ export function compare_model_outputs(
   }
   try {
     no_grad(() => {
-      float_model.call(...inputs);
-      q_model.call(...inputs);
+      float_model.call(...args);
+      q_model.call(...args);
     });
   } finally {
     for (const r of restore) r();

@@ -23,7 +23,7 @@ export function get_4bit_qconfig(): QConfig {
   });
 }
 
-/** qnnpack-style activations with per-channel symmetric weights (RESULTS.md's per_channel variant). */
+/** qnnpack-style activations with per-channel symmetric weights (docs/reference/RESULTS.md's per_channel variant). */
 export function get_per_channel_qconfig(): QConfig {
   return QConfig({
     activation: HistogramObserver.with_args({ dtype: 'quint8', reduce_range: false }),

@@ -72,11 +72,11 @@ function load_v1(dir: string): GraphModule {
 
 /**
  * Loads a model written by save_quantized: a version-2 file path, a version-1 directory, or the bytes of a
- * version-2 file. Every check (header, manifest, modules against weight shapes and dtypes, qparam values,
+ * version-2 file (`source` names bytes in errors). Every check (header, manifest, modules against weight shapes and dtypes, qparam values,
  * graph schema) runs before modules are built. Runs on the current backend.
  */
-export function load_quantized(src: string | Uint8Array | ArrayBuffer): GraphModule {
-  if (typeof src !== 'string') return load_quantized_bytes(src);
+export function load_quantized(src: string | Uint8Array | ArrayBuffer, source?: string): GraphModule {
+  if (typeof src !== 'string') return load_quantized_bytes(src, source);
   let is_dir = false;
   try {
     is_dir = statSync(src).isDirectory();

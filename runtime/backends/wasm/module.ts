@@ -71,7 +71,8 @@ export function wasm_build_url(variant: WasmVariant): URL {
   return new URL(`./build/${variant}.wasm`, import.meta.url);
 }
 
-const FIX = 'run `npm run build:wasm` (AssemblyScript, devDependency) to build it';
+const FIX =
+  'in a checkout of fxq, run `npm run build:wasm` (AssemblyScript, devDependency) to build it; the npm package ships it prebuilt (reinstall fxq)';
 
 /** Instantiates compiled bytes or a compiled module. */
 export function instantiate(mod: WebAssembly.Module, variant: WasmVariant): WasmInstance {

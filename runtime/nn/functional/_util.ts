@@ -29,10 +29,16 @@ export function check_float(x: unknown, op: string, what = 'input'): asserts x i
 
 /** torch's `_pair`: a number becomes [n, n]; a pair is checked and copied. */
 export function pair(v: number | readonly number[], op: string, name: string): [number, number] {
-  if (typeof v === 'number') return [v, v];
-  if (v.length === 1) return [v[0], v[0]];
+  // kernel sizes, strides, paddings and dilations: integers (a loaded graph may hold anything here)
+  const int = (x: unknown): number => {
+    if (!Number.isSafeInteger(x)) throw new Error(`${op}: ${name} must hold integers, got ${String(x)}`);
+    return x as number;
+  };
+  if (typeof v === 'number') return [int(v), v];
+  if (!Array.isArray(v)) throw new Error(`${op}: ${name} must be an int or a pair, got ${typeof v}`);
+  if (v.length === 1) return [int(v[0]), v[0]];
   if (v.length !== 2) throw new Error(`${op}: ${name} must be an int or a pair, got [${v.join(', ')}]`);
-  return [v[0], v[1]];
+  return [int(v[0]), int(v[1])];
 }
 
 /** Python's repr of a float (1e-05, 0.1, 1.0), for extra_repr strings that must read like torch's. */

@@ -318,7 +318,8 @@ export const adaptive_avg_pool2d = define_function(
     if (os.length !== 2) throw new Error(`${op}: output_size must be an int or a pair, got [${os.join(', ')}]`);
     const oh = os[0] ?? h;
     const ow = os[1] ?? w;
-    if (!(oh >= 1 && ow >= 1)) throw new Error(`${op}: output_size must be positive, got [${oh}, ${ow}]`);
+    if (!(Number.isSafeInteger(oh) && Number.isSafeInteger(ow) && oh >= 1 && ow >= 1))
+      throw new Error(`${op}: output_size must be positive integers, got [${oh}, ${ow}]`);
     if (input.is_quantized) return on_quantized(input, op, (x) => qpool.adaptive_avg_pool2d(x, [oh, ow]));
     const windows = new Float64Array(oh * ow * 5);
     for (let oy = 0; oy < oh; oy++) {

@@ -219,7 +219,8 @@ export const adaptive_avg_pool2d = define_function(
     if (x.ndim !== 4) throw new Error(`${op}: expected an NCHW input, got ${describe(x)}`);
     const [nb, c, ih, iw] = x.shape;
     const [oh, ow] = pair(output_size);
-    if (!(oh >= 1 && ow >= 1)) throw new Error(`${op}: output_size [${oh}, ${ow}] must be positive`);
+    if (!(Number.isSafeInteger(oh) && Number.isSafeInteger(ow) && oh >= 1 && ow >= 1))
+      throw new Error(`${op}: output_size [${oh}, ${ow}] must be positive integers`);
     if (!(ih === oh && iw === ow) && ih % oh === 0 && iw % ow === 0) {
       const kh = ih / oh;
       const kw = iw / ow;

@@ -38,7 +38,16 @@ function quantized_clamp(x: Tensor, lo: number | null, hi: number | null, op: st
  * Clamps to [lo, hi]; the gradient passes where lo ≤ x ≤ hi when `inclusive` (torch.clamp) and
  * where lo < x < hi otherwise (torch.hardtanh / relu6).
  */
+/** An Error (not a TypeError on `.is_quantized`) when a loaded graph passes null, a number or a list. */
+function check_tensor(x: unknown, op: string): asserts x is Tensor {
+  if (!(x instanceof Tensor))
+    throw new Error(
+      `${op}: input must be a Tensor, got ${x === null ? 'null' : Array.isArray(x) ? 'a list' : typeof x}`,
+    );
+}
+
 function clamp_core(x: Tensor, lo: number | null, hi: number | null, op: string, inclusive: boolean): Tensor {
+  check_tensor(x, op);
   if (x.is_quantized) return quantized_clamp(x, lo, hi, op);
   // bounds are float32 scalars in torch's kernel
   const l = lo === null ? Number.NEGATIVE_INFINITY : Math.fround(lo);
@@ -63,6 +72,7 @@ function clamp_impl(x: Tensor, min: number | null = null, max: number | null = n
 }
 
 function relu_impl(x: Tensor): Tensor {
+  check_tensor(x, 'relu');
   if (x.is_quantized) return quantized_clamp(x, 0, null, 'relu');
   // inference on float32: the backend's kernel (wasm SIMD), bit-identical to the loop below; the loop
   // stays for other dtypes and whenever the tape needs `s` for the backward
@@ -147,6 +157,7 @@ function float_only<A extends unknown[]>(
   f: (x: Tensor, ...a: A) => Tensor,
 ): (x: Tensor, ...a: A) => Tensor {
   return (x, ...a) => {
+    check_tensor(x, op);
     if (x.is_quantized || x.dtype !== 'float32') {
       throw new Error(`${op}: expected a float32 tensor, got ${x.dtype} with shape ${fmt_shape(x.shape)}`);
     }

@@ -32,6 +32,10 @@ function is_list(x: unknown): boolean {
 
 function cat_impl(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!is_list(tensors) || tensors.length === 0) throw new Error('cat: expected a non-empty list of Tensors');
+  tensors.forEach((t, i) => {
+    if (!(t instanceof Tensor))
+      throw new Error(`cat: tensors[${i}] is not a Tensor (got ${t === null ? 'null' : typeof t})`);
+  });
   const first = tensors[0];
   const d = wrap_dim(dim, first.ndim, 'cat');
   if (first.ndim === 0) throw new Error('cat: zero-dimensional tensor (at position 0) cannot be concatenated');

@@ -1,0 +1,30 @@
+/**
+ * The exporter's op table: every row of float_modules, quantized_modules, lstm and functions, looked
+ * up per FX node. Module rows match by instanceof in order (subclass rows first), call rows by target.
+ */
+
+import type { Module } from '../../../runtime/nn/module.js';
+import type { Node } from '../../ir/node.js';
+import { FLOAT_MODULE_ENTRIES } from './float_modules.js';
+import { FUNCTION_ENTRIES } from './functions.js';
+import { LSTM_ENTRIES } from './lstm.js';
+import type { CallEntry, ModuleEntry, OpEntry } from './op_entry.js';
+import { QUANTIZED_MODULE_ENTRIES } from './quantized_modules.js';
+
+export const MODULE_ENTRIES: readonly ModuleEntry[] = [
+  ...QUANTIZED_MODULE_ENTRIES,
+  ...LSTM_ENTRIES,
+  ...FLOAT_MODULE_ENTRIES,
+];
+export const CALL_ENTRIES: readonly CallEntry[] = FUNCTION_ENTRIES;
+
+/** Every row, for listings (README, `fxq export --list-ops`). */
+export const OP_TABLE: readonly OpEntry[] = [...MODULE_ENTRIES, ...CALL_ENTRIES];
+
+/** The row that exports `node` (a call_module's `module` given), or null when none does. */
+export function find_entry(node: Node, module: Module | null): OpEntry | null {
+  if (node.op === 'call_module') return module ? (MODULE_ENTRIES.find((e) => module instanceof e.cls) ?? null) : null;
+  const kind = node.op === 'call_function' ? 'function' : node.op === 'call_method' ? 'method' : null;
+  if (!kind) return null;
+  return CALL_ENTRIES.find((e) => e.kind === kind && e.targets.includes(node.target)) ?? null;
+}
