@@ -112,7 +112,8 @@ export const cat = define_function(
     const first = tensors[0];
     const nd = first.ndim;
     const d = dim < 0 ? dim + nd : dim;
-    if (d < 0 || d >= nd) throw new Error(`${op}: dim ${dim} is out of range for ${nd}-d tensors`);
+    if (!Number.isInteger(d) || d < 0 || d >= nd)
+      throw new Error(`${op}: dim ${dim} is out of range for ${nd}-d tensors`);
     tensors.forEach((t, i) => {
       if (t.ndim !== nd || t.shape.some((s, j) => j !== d && s !== first.shape[j])) {
         throw new Error(
