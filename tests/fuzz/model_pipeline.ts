@@ -13,7 +13,7 @@ import { Interpreter } from '../../compiler/ir/interpreter.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { symbolic_trace } from '../../compiler/trace/symbolic_trace.js';
-import { get_backend, set_backend } from '../../runtime/backends/registry.js';
+import { get_backend, set_backend, set_fp32_numerics } from '../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../runtime/backends/wasm/index.js';
 import { quantize_dynamic } from '../../runtime/eager/quantize_dynamic.js';
 import * as nn from '../../runtime/nn/index.js';
@@ -143,6 +143,17 @@ function quantize(spec: ModelSpec, model: FuzzNet, example: Tensor, stage: (s: S
   stage('prepare');
   const prepared = prepare_fx(model, qconfig_dict_of(spec), [example], null, { warn: false });
   stage('calibrate');
+  set_fp32_numerics(spec.calib.numerics ?? 'fast');
+  try {
+    calibrate(spec, model, prepared);
+  } finally {
+    set_fp32_numerics('fast');
+  }
+  stage('convert');
+  return convert_fx(prepared, { warn: false });
+}
+
+function calibrate(spec: ModelSpec, model: FuzzNet, prepared: GraphModule): void {
   for (let b = 0; b < spec.calib.batches; b++) {
     const x = random_input(spec.input, spec.seed, b, spec.calib.scale, spec.calib.offset);
     const observed = output_bits(prepared.forward(x));
@@ -153,8 +164,6 @@ function quantize(spec: ModelSpec, model: FuzzNet, example: Tensor, stage: (s: S
       if (d) throw new Error(`observed model ≠ float model: ${d}`);
     }
   }
-  stage('convert');
-  return convert_fx(prepared, { warn: false });
 }
 
 /**
