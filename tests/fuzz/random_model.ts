@@ -210,7 +210,14 @@ function random_step(r: Rng, shapes: Shape[], steps: readonly Step[], linear_onl
     case 'linear': {
       const fin = s[s.length - 1];
       if (fin > 512) return null;
-      return { op: 'linear', in: i, fin, fout: r.chance(0.15) ? r.int(25, 80) : r.int(1, 24), bias: r.chance(0.8), ...weight_extras(r) };
+      return {
+        op: 'linear',
+        in: i,
+        fin,
+        fout: r.chance(0.15) ? r.int(25, 80) : r.int(1, 24),
+        bias: r.chance(0.8),
+        ...weight_extras(r),
+      };
     }
     case 'bn':
       return { op: 'batch_norm2d', in: i, c: s[1] };
