@@ -50,19 +50,24 @@ export interface OrtRunner {
 /** Creates a session for `path` (graph optimisation 'all', wasm EP); null when the file is absent. */
 export async function ort_session(ort: OrtModule, path: string): Promise<OrtRunner | null> {
   if (!existsSync(path)) return null;
+  return ort_session_from_bytes(ort, readFileSync(path), path);
+}
+
+/** A session on ONNX bytes in memory (an fxq export); `label` names it in errors and reports. */
+export async function ort_session_from_bytes(ort: OrtModule, bytes: Uint8Array, label: string): Promise<OrtRunner> {
   let session: Awaited<ReturnType<OrtModule['InferenceSession']['create']>>;
   try {
-    session = await ort.InferenceSession.create(readFileSync(path), {
+    session = await ort.InferenceSession.create(bytes, {
       executionProviders: ['wasm'],
       graphOptimizationLevel: 'all',
     });
   } catch (e) {
-    throw new Error(`onnxruntime-web: cannot load ${path}: ${(e as Error).message}`);
+    throw new Error(`onnxruntime-web: cannot load ${label}: ${(e as Error).message}`);
   }
   const input_name = session.inputNames[0];
   const output_name = session.outputNames[0];
   return {
-    path,
+    path: label,
     input_name,
     output_name,
     async run(data, shape) {

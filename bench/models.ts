@@ -4,7 +4,8 @@
  *
  * Model-level latency, single thread, side by side in one run: fxq fp32 and int8 (FX PTQ, qnnpack
  * qconfig) on the js and wasm backends, and onnxruntime-web (wasm EP, 1 thread) on the reference fp32
- * and int8 QDQ ONNX exports, with the ratios fxq/ORT, next to docs/reference/RESULTS.md §5's figures for context.
+ * and int8 QDQ ONNX exports and on fxq's own int8 model exported with export_onnx ('ORT-web fxq-int8'),
+ * with the ratios fxq/ORT, next to docs/reference/RESULTS.md §5's figures for context.
  * Two tables from the same runs: wall-time medians, and process-CPU-time medians (steadier when other
  * jobs share the VM's two cores; see _capped_timing.ts).
  * Fashion-MNIST models use the trained weights, the first N test images as input and the first
@@ -20,6 +21,7 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { export_onnx_bytes } from '../compiler/export/onnx/export.js';
 import { image_batch, load_calibration_images, load_test_images } from '../examples/lib/fmnist_data.js';
 import { type BackendName, with_backend } from '../examples/lib/latency.js';
 import { quantize_ptq } from '../examples/lib/ptq.js';
@@ -29,7 +31,7 @@ import { get_backend, set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { write_file_atomic } from '../runtime/io/node/atomic.js';
 import { type Cell, estimate, settle, time_capped, time_ort } from './_capped_timing.js';
-import { DEFAULT_ONNX_DIR, load_ort, type OrtModule, ort_session } from './_ort.js';
+import { DEFAULT_ONNX_DIR, load_ort, type OrtModule, ort_session, ort_session_from_bytes } from './_ort.js';
 import { REFERENCE_LATENCY } from './_reference_latency.js';
 import { arg_value, format_ms, has_flag, print_table } from './_util.js';
 
@@ -40,9 +42,13 @@ export interface ModelRow {
   model: string;
   batch: number;
   fxq: Record<string, Cell>;
-  ort: { fp32: Cell; int8: Cell };
-  /** max |fxq − ORT| over the logits of the same input (trained models only: same weights). */
-  max_abs_logit_diff: { fp32: number | null; int8: number | null };
+  /** onnxruntime-web on the reference exports (fp32, int8 QDQ) and on fxq's own int8 model exported to QDQ ONNX. */
+  ort: { fp32: Cell; int8: Cell; fxq_int8: Cell };
+  /**
+   * max |fxq − ORT| over the logits of the same input: reference exports for trained models only (same
+   * weights); fxq_int8 always (the export of this very model: 0 when ORT reproduces fxq's integers).
+   */
+  max_abs_logit_diff: { fp32: number | null; int8: number | null; fxq_int8: number | null };
 }
 
 interface Options {
@@ -98,6 +104,7 @@ interface Subject {
   fp32: nn.Module;
   int8: nn.Module;
   input(batch: number): Tensor;
+  example_inputs: Tensor[];
   quantize_s: number;
 }
 
@@ -129,7 +136,15 @@ function make_subject(name: string, o: Options): Subject {
       });
     }),
   ).quantized;
-  return { name, trained, fp32, int8, input, quantize_s: (performance.now() - t0) / 1000 };
+  return {
+    name,
+    trained,
+    fp32,
+    int8,
+    input,
+    example_inputs: spec.example_inputs(),
+    quantize_s: (performance.now() - t0) / 1000,
+  };
 }
 
 const KINDS = ['fp32', 'int8'] as const;
@@ -155,9 +170,13 @@ async function bench_subject(sub: Subject, ort: OrtModule | null, o: Options): P
   const sess = {
     fp32: ort ? await ort_session(ort, join(o.onnx_dir, `${sub.name}.onnx`)) : null,
     int8: ort ? await ort_session(ort, join(o.onnx_dir, `${sub.name}_qdq.onnx`)) : null,
+    // fxq's own int8 model through export_onnx (QDQ): the deployment path the export exists for
+    fxq_int8: ort
+      ? await ort_session_from_bytes(ort, export_onnx_bytes(sub.int8, sub.example_inputs), `${sub.name} fxq export`)
+      : null,
   };
   // let V8 finish compiling onnxruntime's wasm in the background before anything is timed
-  if (sess.fp32 || sess.int8) await settle();
+  if (sess.fp32 || sess.int8 || sess.fxq_int8) await settle();
   const rows: ModelRow[] = [];
   const batches = [...o.batches].sort((a, b) => a - b);
   for (const b of batches) {
@@ -169,8 +188,8 @@ async function bench_subject(sub: Subject, ort: OrtModule | null, o: Options): P
       model: sub.name,
       batch: b,
       fxq: {},
-      ort: { fp32: { median_ms: null }, int8: { median_ms: null } },
-      max_abs_logit_diff: { fp32: null, int8: null },
+      ort: { fp32: { median_ms: null }, int8: { median_ms: null }, fxq_int8: { median_ms: null } },
+      max_abs_logit_diff: { fp32: null, int8: null, fxq_int8: null },
     };
     for (const kind of KINDS) {
       const model = kind === 'fp32' ? sub.fp32 : sub.int8;
@@ -191,6 +210,14 @@ async function bench_subject(sub: Subject, ort: OrtModule | null, o: Options): P
         );
         row.max_abs_logit_diff[kind] = max_abs_diff(await runner.run(data, x.shape), got);
       }
+    }
+    status(`  ${sub.name} b${b} ORT fxq-export int8 …`);
+    row.ort.fxq_int8 = await time_ort(sess.fxq_int8, data, x.shape, est(prev?.ort.fxq_int8), o);
+    if (sess.fxq_int8) {
+      const got = with_backend(o.backends[o.backends.length - 1], () =>
+        no_grad(() => (sub.int8.call(x) as Tensor).data),
+      );
+      row.max_abs_logit_diff.fxq_int8 = max_abs_diff(await sess.fxq_int8.run(data, x.shape), got);
     }
     status('');
     rows.push(row);
@@ -221,9 +248,10 @@ function timing_table(rows: ModelRow[], o: Options, f: Field, with_diff: boolean
     ...KINDS.flatMap((k) => o.backends.map((be) => `fxq ${k} ${be}`)),
     'ORT-web fp32',
     'ORT-web int8',
+    'ORT-web fxq-int8',
     ...o.backends.flatMap((be) => [`fp32 ${be}/ORT`, `int8 ${be}/ORT`]),
     ...o.backends.map((be) => `${be} fp32/int8`),
-    ...(with_diff ? ['max|Δ| fp32', 'max|Δ| int8'] : []),
+    ...(with_diff ? ['max|Δ| fp32', 'max|Δ| int8', 'max|Δ| fxq-int8'] : []),
   ];
   const body = rows.map((r) => [
     r.model,
@@ -231,6 +259,7 @@ function timing_table(rows: ModelRow[], o: Options, f: Field, with_diff: boolean
     ...KINDS.flatMap((k) => o.backends.map((be) => ms(r.fxq[`${k}_${be}`], f))),
     ms(r.ort.fp32, f),
     ms(r.ort.int8, f),
+    ms(r.ort.fxq_int8, f),
     ...o.backends.flatMap((be) => [
       ratio(r.fxq[`fp32_${be}`], r.ort.fp32, f),
       ratio(r.fxq[`int8_${be}`], r.ort.int8, f),
@@ -240,6 +269,7 @@ function timing_table(rows: ModelRow[], o: Options, f: Field, with_diff: boolean
       ? [
           r.max_abs_logit_diff.fp32 === null ? '—' : r.max_abs_logit_diff.fp32.toExponential(1),
           r.max_abs_logit_diff.int8 === null ? '—' : r.max_abs_logit_diff.int8.toFixed(3),
+          r.max_abs_logit_diff.fxq_int8 === null ? '—' : r.max_abs_logit_diff.fxq_int8.toFixed(3),
         ]
       : []),
   ]);
@@ -265,7 +295,12 @@ function print_rows(rows: ModelRow[], o: Options): void {
   );
   timing_table(rows, o, 'cpu_ms', false);
   const skipped = rows.flatMap((r) =>
-    [...Object.entries(r.fxq), ['ort_fp32', r.ort.fp32] as const, ['ort_int8', r.ort.int8] as const]
+    [
+      ...Object.entries(r.fxq),
+      ['ort_fp32', r.ort.fp32] as const,
+      ['ort_int8', r.ort.int8] as const,
+      ['ort_fxq_int8', r.ort.fxq_int8] as const,
+    ]
       .filter(([, c]) => c.skipped)
       .map(([k, c]) => `${r.model} b${r.batch} ${k}: ${c.skipped}`),
   );
@@ -297,8 +332,11 @@ function print_rows(rows: ModelRow[], o: Options): void {
 export async function run(args: string[]): Promise<void> {
   const o = parse(args);
   const have_onnx = existsSync(o.onnx_dir);
-  if (!have_onnx) console.log(`${o.onnx_dir} not found: skipping onnxruntime-web (pass --onnx DIR)`);
-  const ort = have_onnx ? await load_ort() : null;
+  if (!have_onnx)
+    console.log(
+      `${o.onnx_dir} not found: onnxruntime-web runs fxq's exports only (pass --onnx DIR for the reference ones)`,
+    );
+  const ort = await load_ort();
   const rows: ModelRow[] = [];
   const quantize_s: Record<string, number> = {};
   for (const name of o.models) {

@@ -15,9 +15,9 @@ import { Tensor } from '../runtime/tensor/tensor.js';
 import { build_model, example_inputs_of, load_model_file, type ModelFile } from '../tools/model_file.js';
 import { QCONFIG_NAMES } from '../tools/sensitivity/qconfigs.js';
 import '../tools/sensitivity/node/workers.js'; // TaskSpecs run on worker threads
+import type { InputOptions } from '../tools/node/inputs.js';
 import { type TaskSpec, use_backend } from '../tools/sensitivity/task.js';
 import { UsageError } from './dump.js';
-import type { InputOptions } from './inputs.js';
 
 /** Options every analysis subcommand accepts. */
 export interface CommonOptions extends InputOptions {
@@ -66,17 +66,17 @@ export function add_common_options(
 
 /** The TaskSpec the options describe for model file `model`. */
 export function task_spec(model: string, o: CommonOptions): TaskSpec {
-  // the worker threads rebuild the task from this spec and read Fashion-MNIST directories only
-  if ((o.data && !statSync(o.data, { throwIfNoEntry: false })?.isDirectory()) || o.labels || o.inputShape)
-    throw new UsageError(
-      'sensitivity and report take --data as a Fashion-MNIST directory only; for other data export calibrate(prepared) and evaluate(model) from the model file',
-    );
+  // the worker threads rebuild the task from this spec: a directory is Fashion-MNIST, a file any data
+  const dir = o.data !== undefined && statSync(o.data, { throwIfNoEntry: false })?.isDirectory();
   return {
+    ...(o.data && !dir ? { data: o.data } : {}),
+    ...(o.labels ? { labels: o.labels } : {}),
+    ...(o.inputShape ? { input_shape: o.inputShape } : {}),
     model,
     weights: o.weights ?? true,
     qconfig: o.qconfig,
     backend: o.backend,
-    ...(o.data ? { data_dir: o.data } : {}),
+    ...(dir ? { data_dir: o.data } : {}),
     calib_images: int_option(o.calibImages ?? '1000', '--calib-images'),
     eval_images: int_option(o.evalImages ?? '2000', '--eval-images'),
     eval_offset: int_option(o.evalOffset ?? '0', '--eval-offset', 0),
@@ -127,6 +127,20 @@ export function example_of(loaded: LoadedModel): Tensor[] | undefined {
   if (loaded.kind === 'quantized') return undefined;
   const ex = example_inputs_of(loaded.file);
   return ex.every((t) => t instanceof Tensor) ? (ex as Tensor[]) : undefined;
+}
+
+/**
+ * Runs `fn`; when a saved int8 model (which records no example inputs) fails on the default
+ * Fashion-MNIST images, the error says how to give it inputs of its own shape.
+ */
+export function with_input_hint<T>(loaded: LoadedModel, o: CommonOptions, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (loaded.kind === 'quantized' && !o.data && !o.inputShape && e instanceof Error)
+      e.message += `\n  (${loaded.dir} records no example inputs, so fxq fed it Fashion-MNIST [N, 1, 28, 28] images: pass --input-shape N,C,H,W or --data)`;
+    throw e;
+  }
 }
 
 /** Prints `json` with --json, else `text`; both to stdout. */

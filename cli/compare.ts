@@ -6,12 +6,12 @@ import { load_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
 import { build_model, example_inputs_of, load_model_file } from '../tools/model_file.js';
+import { batches, input_set } from '../tools/node/inputs.js';
 import { compare_layers, format_layer_table } from '../tools/numeric_suite/layer_report.js';
 import { progress_bar } from '../tools/progress.js';
 import { use_backend } from '../tools/sensitivity/task.js';
 import { type CommonOptions, emit, int_option, is_quantized_dir, note } from './common.js';
 import { UsageError } from './dump.js';
-import { batches, input_set } from './inputs.js';
 import { calibration_of, quantize_model } from './quantize.js';
 
 /** The float model of a file and its int8 GraphModule (loaded or quantized now). */

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ModelFileError } from '../tools/model_file.js';
+import { InputError } from '../tools/node/inputs.js';
 import { stop_all_progress_bars } from '../tools/progress.js';
 import { DUMP_FORMATS, type DumpFormat, dump, UsageError } from './dump.js';
 import { register_export_command } from './export.js';
@@ -41,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     stop_all_progress_bars();
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UsageError || e instanceof ModelFileError) {
+    if (e instanceof UsageError || e instanceof ModelFileError || e instanceof InputError) {
       process.stderr.write(`fxq: ${e.message}\n`);
       return 2;
     }

@@ -16,12 +16,12 @@ import type { Module } from '../runtime/nn/module.js';
 import { SGD } from '../runtime/optim/sgd.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
 import { build_model, example_inputs_of, load_model_file } from '../tools/model_file.js';
+import { batches, type InputSet, input_set } from '../tools/node/inputs.js';
 import { progress_bar } from '../tools/progress.js';
 import { qconfig_by_name } from '../tools/sensitivity/qconfigs.js';
 import { use_backend } from '../tools/sensitivity/task.js';
 import { type CommonOptions, emit, int_option, note } from './common.js';
 import { UsageError } from './dump.js';
-import { batches, type InputSet, input_set } from './inputs.js';
 
 /** The quantization modes. */
 export const QUANT_MODES = ['static', 'dynamic', 'qat'] as const;

@@ -8,11 +8,13 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { no_grad } from '../runtime/autograd/grad_mode.js';
 import type { Module } from '../runtime/nn/module.js';
+import { Tensor } from '../runtime/tensor/tensor.js';
+import { example_inputs_of } from '../tools/model_file.js';
+import { batches, input_set, labels_of, predict_set, slice_rows } from '../tools/node/inputs.js';
 import { progress_bar } from '../tools/progress.js';
 import { collect_layer_sections } from '../tools/report/collect.js';
 import type { ReportData } from '../tools/report/html.js';
 import { write_report } from '../tools/report/node/write_report.js';
-import { DEFAULT_DATA_DIR, load_images, predict, rows } from '../tools/sensitivity/node/data.js';
 import { one_at_a_time, type SensitivityResult } from '../tools/sensitivity/sensitivity.js';
 import { type CommonOptions, emit, int_option, note, pct, task_spec } from './common.js';
 import { float_and_quantized } from './compare.js';
@@ -26,13 +28,13 @@ export function state_dict_bytes(m: Module): number {
   return n;
 }
 
-function median_ms(m: Module, x: unknown, runs = 7): number {
+function median_ms(m: Module, x: unknown[], runs = 7): number {
   const t: number[] = [];
   no_grad(() => {
-    m.call(x);
+    m.call(...x);
     for (let i = 0; i < runs; i++) {
       const s = performance.now();
-      m.call(x);
+      m.call(...x);
       t.push(performance.now() - s);
     }
   });
@@ -69,26 +71,29 @@ export async function report_command(
   const spec = task_spec(path, o); // checks --data (a Fashion-MNIST directory) before any work
   const sens_file = o.sensitivityJson ? read_sensitivity(o.sensitivityJson) : null;
   const t0 = performance.now();
-  const { model, q } = await float_and_quantized(path, o);
-  const n = int_option(o.evalImages, '--eval-images');
-  const set = load_images(o.data ?? DEFAULT_DATA_DIR, 'test', n, int_option(o.evalOffset, '--eval-offset', 0));
-  note(`evaluating fp32 and int8 on ${n} images`);
-  const pf = predict(model, set.images);
-  const pq = predict(q, set.images);
+  const { file, model, q } = await float_and_quantized(path, o);
+  const ex = example_inputs_of(file);
+  const like = ex.every((t) => t instanceof Tensor) ? (ex as Tensor[]) : undefined;
+  const want = int_option(o.evalImages, '--eval-images');
+  const set = input_set(o, 'evaluation', want, int_option(o.evalOffset, '--eval-offset', 0), like, note);
+  const labels = labels_of(set, 'report');
+  const n = set.n;
+  note(`evaluating fp32 and int8 on ${n} inputs`);
+  const pf = predict_set(model, set);
+  const pq = predict_set(q, set);
   let okf = 0;
   let okq = 0;
   let same = 0;
   for (let i = 0; i < n; i++) {
-    okf += pf[i] === set.labels[i] ? 1 : 0;
-    okq += pq[i] === set.labels[i] ? 1 : 0;
+    okf += pf[i] === labels[i] ? 1 : 0;
+    okq += pq[i] === labels[i] ? 1 : 0;
     same += pf[i] === pq[i] ? 1 : 0;
   }
-  const batches: unknown[][] = [];
-  for (let s = 0; s < n; s += 250) batches.push([rows(set.images, s, Math.min(250, n - s))]);
-  const bar = progress_bar('comparing layers', batches.length, { silent: o.json });
-  const sections = await collect_layer_sections(model, q, batches, { on_batch: (d) => bar.update(d) });
+  const all = [...batches(set, 250)];
+  const bar = progress_bar('comparing layers', all.length, { silent: o.json });
+  const sections = await collect_layer_sections(model, q, all, { on_batch: (d) => bar.update(d) });
   bar.stop();
-  const x32 = rows(set.images, 0, Math.min(32, n));
+  const x32 = slice_rows(set, 0, Math.min(32, n));
   const lat_f = median_ms(model, x32);
   const lat_q = median_ms(q, x32);
   let sensitivity: SensitivityResult | null = sens_file;
@@ -118,7 +123,7 @@ export async function report_command(
         note: `${(sf / sq).toFixed(2)}x smaller`,
       },
       {
-        metric: `latency, batch ${x32.shape[0]}`,
+        metric: `latency, batch ${x32[0].shape[0]}`,
         fp32: `${lat_f.toFixed(2)} ms`,
         int8: `${lat_q.toFixed(2)} ms`,
         note: `median of 7, ${o.backend} backend`,

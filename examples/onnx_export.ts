@@ -41,11 +41,12 @@ for (const name of models) {
     const bytes = export_onnx_bytes(c.model, spec.example_inputs(), {
       input_names: ['input'],
       output_names: ['logits'],
+      ...c.options,
     });
     const export_ms = performance.now() - t0;
     if (save_dir) {
       mkdirSync(save_dir, { recursive: true });
-      writeFileSync(join(save_dir, `${name}_${c.kind.replace(/ /g, '_')}.onnx`), bytes);
+      writeFileSync(join(save_dir, `${name}_${c.kind.replace(/[^a-z0-9]+/gi, '_')}.onnx`), bytes);
     }
     const runner = await ort_runner(ort, bytes);
     const fxq: Float32Array[] = [];

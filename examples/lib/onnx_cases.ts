@@ -4,6 +4,7 @@
  * FmnistLSTM in fp32 and dynamic int8 (quantize_dynamic {LSTM, Linear}); and how fxq's logits are
  * compared with ONNX Runtime's.
  */
+import type { ExportOnnxOptions } from '../../compiler/export/onnx/export.js';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
 import { Node } from '../../compiler/ir/node.js';
 import { type nn, no_grad, quantization, type Tensor } from '../../index.js';
@@ -13,7 +14,7 @@ import { image_batch, load_calibration_images } from './fmnist_data.js';
 import { with_backend } from './latency.js';
 import { quantize_ptq } from './ptq.js';
 
-export type CaseKind = 'fp32' | 'int8 per-tensor' | 'int8 per-channel' | 'dynamic int8';
+export type CaseKind = 'fp32' | 'int8 per-tensor' | 'int8 per-channel' | 'dynamic int8' | 'dynamic int8, float LSTM';
 
 export interface OnnxCase {
   model_name: string;
@@ -21,6 +22,8 @@ export interface OnnxCase {
   model: nn.Module;
   /** The output's quantization step (static int8), else null. */
   step: number | null;
+  /** Export options the case needs (beyond names). */
+  options?: ExportOnnxOptions;
 }
 
 /** The scale of the quantized tensor the output node dequantizes (FX-converted models). */
@@ -43,12 +46,15 @@ export function build_cases(model_name: string, calib: number, kinds?: CaseKind[
   const out: OnnxCase[] = [];
   if (want('fp32')) out.push({ model_name, kind: 'fp32', model: fp32, step: null });
   if (model_name === 'fmnist_lstm') {
-    if (want('dynamic int8'))
+    const dq = quantization.quantize_dynamic(fp32, new Set([NnLSTM, NnLinear]), 'qint8');
+    if (want('dynamic int8')) out.push({ model_name, kind: 'dynamic int8', model: dq, step: null });
+    if (want('dynamic int8, float LSTM'))
       out.push({
         model_name,
-        kind: 'dynamic int8',
-        model: quantization.quantize_dynamic(fp32, new Set([NnLSTM, NnLinear]), 'qint8'),
+        kind: 'dynamic int8, float LSTM',
+        model: dq,
         step: null,
+        options: { dynamic_lstm: 'float' },
       });
     return out;
   }

@@ -123,6 +123,31 @@ describe('the CLI on a 3-channel model in a commonjs project', () => {
     expect(new Set(labels).size).toBeGreaterThan(1); // the labels are not all one class
   });
 
+  it('sensitivity (on a worker thread) and report take the same data', async () => {
+    const [sens, rep] = await Promise.all([
+      run(['sensitivity', 'rgb.ts', '--data', 'data.safetensors', '--workers', '1', '--calib-images', '16', '--json']),
+      run([
+        'report',
+        'rgb.ts',
+        '--data',
+        'data.safetensors',
+        '--no-sensitivity',
+        '-o',
+        'r.html',
+        '--calib-images',
+        '16',
+      ]),
+    ]);
+    expect(sens.code, sens.stderr).toBe(0);
+    expect(rep.code, rep.stderr).toBe(0);
+    const j = JSON.parse(sens.stdout);
+    expect(j.fp32_accuracy).toBe(1); // the labels are the float model's predictions
+    expect(j.rows.map((r: { layer: string }) => r.layer).sort()).toEqual(['conv1', 'conv2', 'fc']);
+    const html = readFileSync(join(dir, 'r.html'), 'utf8');
+    expect(html).toContain(`rows [0, ${N}) of data.safetensors`);
+    expect(html).toContain('100.00%');
+  });
+
   it('bad data exits 2 naming the file and what is wrong', async () => {
     writeFileSync(join(dir, 'nolabels.safetensors'), readFileSync(join(dir, 'data.safetensors')));
     const [shape, nolabel, keys, fmt, tiny] = await Promise.all([
@@ -133,6 +158,12 @@ describe('the CLI on a 3-channel model in a commonjs project', () => {
       fxq(['eval', TINY, '--no-weights', '--data', join(dir, 'data.safetensors')]),
     ]);
     for (const r of [shape, nolabel, keys, fmt, tiny]) expect(r.code, r.stderr).toBe(2);
+    // a saved int8 model records no example inputs: fed the Fashion-MNIST default, it fails and says what to pass
+    const noshape = await run(['bench', 'rgb_int8.safetensors', '--batch', '1', '--runs', '1']);
+    expect(noshape.code).toBe(1);
+    expect(noshape.stderr).toMatch(
+      /must be \[N, 3, H, W\][\s\S]*records no example inputs[\s\S]*pass --input-shape N,C,H,W or --data/,
+    );
     expect(shape.stderr).toMatch(
       /eval needs labelled inputs and random N\(0, 1\) inputs \[1, 3, 16, 16\] has no labels/,
     );

@@ -38,6 +38,10 @@ export interface TaskSpec {
   qconfig?: string;
   /** Fashion-MNIST directory for the default calibrate/evaluate; default examples/data/fashion-mnist. */
   data_dir?: string;
+  /** Or a data file (IDX, .npy, .safetensors; tools/node/inputs.ts) with its labels file, or random inputs of a shape. */
+  data?: string;
+  labels?: string;
+  input_shape?: string;
   /** Calibration images (first N training images); default 1000. */
   calib_images?: number;
   /** Evaluation images (test rows [eval_offset, eval_offset + N)); default 2000. */

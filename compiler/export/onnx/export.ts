@@ -40,6 +40,12 @@ export interface ExportOnnxOptions {
   dynamic_axes?: DynamicAxes;
   /** 'int8' demands a converted (quantized) model; 'float' a float one; default 'auto'. */
   dtype?: 'auto' | 'int8' | 'float';
+  /**
+   * nn.quantized.dynamic.LSTM as ONNX Runtime's contrib `DynamicQuantizeLSTM` (com.microsoft) over the
+   * int8 weights themselves ('int8', the default: activations quantized per call, as fxq's kernel does;
+   * ONNX Runtime only), or as a standard float `LSTM` over the dequantized weights ('float': any runtime).
+   */
+  dynamic_lstm?: 'float' | 'int8';
   /** ModelProto.doc_string. */
   doc_string?: string;
 }
@@ -131,12 +137,13 @@ export function export_onnx_model(model: Module, args: Tensor[], options: Export
   const gm = as_graph_module(model);
   check_not_prepared(gm);
   check_supported(gm);
-  const interp = new Interpreter(gm);
+  // keep every value: the rows read any node's qparams and shapes
+  const interp = new Interpreter(gm, false);
   no_grad(() => interp.run(...args));
   const env = interp.env;
   check_kind(gm, options.dtype ?? 'auto', env);
   const b = new OnnxGraphBuilder();
-  const ctx = new ExportContext(b, gm, env);
+  const ctx = new ExportContext(b, gm, env, options.dynamic_lstm ?? 'int8', opset);
   const placeholders = [...gm.graph.nodes].filter((n) => n.op === 'placeholder');
   const input_names = placeholders.map((n, i) => options.input_names?.[i] ?? n.name);
   const out_node = [...gm.graph.nodes].find((n) => n.op === 'output');

@@ -139,7 +139,7 @@ export const FUNCTION_ENTRIES: CallEntry[] = [
   method(['dequantize'], 'DequantizeLinear', pass_float),
   method(['contiguous', 'clone', 'detach'], '— (removed)', pass_float),
   fn(['clone'], '— (removed)', pass_float),
-  fn(['quantized.add', 'add', 'F.add'], 'Add (quantized: QLinearAdd)', elementwise('Add', 2)),
+  fn(['quantized.add', 'add'], 'Add (quantized: QLinearAdd)', elementwise('Add', 2)),
   method(['add'], 'Add', elementwise('Add', 2)),
   fn(['quantized.add_relu'], 'Add + Relu (QLinearAdd)', elementwise('Add', 2, true)),
   fn(['quantized.mul', 'mul'], 'Mul (quantized: QLinearMul)', elementwise('Mul', 2)),

@@ -1,8 +1,9 @@
 /**
- * nn.LSTM and nn.quantized.dynamic.LSTM → ONNX LSTM, one node per layer. ONNX Runtime has no int8 LSTM
- * in the standard domain, so the dynamic LSTM exports as a float LSTM over its dequantized int8 weights
- * (the weights carry fxq's quantization error; the per-step activation quantization of fxq's dynamic
- * kernel is not reproduced). Gates are reordered from PyTorch's (i, f, g, o) to ONNX's (i, o, f, c);
+ * nn.LSTM and nn.quantized.dynamic.LSTM → ONNX, one node per layer. ONNX's standard domain has no int8
+ * LSTM: the dynamic LSTM becomes ONNX Runtime's contrib DynamicQuantizeLSTM over its int8 weights
+ * (default), or with dynamic_lstm: 'float' a standard LSTM over the dequantized weights (any runtime; the
+ * weights carry fxq's quantization error but fxq's per-call activation quantization is not reproduced).
+ * Gates are reordered from PyTorch's (i, f, g, o) to ONNX's (i, o, f, c);
  * batch_first inputs are transposed to ONNX's [T, N, I] (ONNX Runtime's CPU LSTM takes layout 0 only).
  */
 
@@ -52,6 +53,35 @@ function reorder(src: Float32Array, H: number, cols: number, dst: Float32Array, 
   });
 }
 
+/** One layer's int8 weights as DynamicQuantizeLSTM wants them: W [D, I, 4H], R [D, H, 4H], gates i o f c. */
+function int8_layer(m: DynamicRNNBase, l: number, D: number, H: number, I: number, node: Node) {
+  const W = new Int8Array(D * I * 4 * H);
+  const R = new Int8Array(D * H * 4 * H);
+  const ws = new Float32Array(D * 4 * H);
+  const rs = new Float32Array(D * 4 * H);
+  const put = (w: Tensor, cols: number, dst: Int8Array, scales: Float32Array, d: number) => {
+    const q = w.quantizer;
+    if (!q || w.dtype !== 'qint8') throw new OnnxExportError(node, 'dynamic LSTM weights must be qint8');
+    if ((q.kind === 'per_tensor' ? q.zero_point : Math.max(...Array.from(q.zero_points, Math.abs))) !== 0)
+      throw new OnnxExportError(node, 'DynamicQuantizeLSTM needs symmetric (zero point 0) weights');
+    const src = w.int_repr().contiguous().data as Int8Array;
+    ORDER.forEach((g, k) => {
+      for (let r = 0; r < H; r++) {
+        const row = g * H + r;
+        const col = k * H + r; // output column in [cols, 4H]
+        scales[d * 4 * H + col] = q.kind === 'per_tensor' ? q.scale : q.scales[row];
+        for (let c = 0; c < cols; c++) dst[d * cols * 4 * H + c * 4 * H + col] = src[row * cols + c];
+      }
+    });
+  };
+  for (let d = 0; d < D; d++) {
+    const w = m._all_weight_values[l * D + d];
+    put(w.ih.weight, I, W, ws, d);
+    put(w.hh.weight, H, R, rs, d);
+  }
+  return { W, R, ws, rs };
+}
+
 function emit_lstm(ctx: ExportContext, node: Node): OnnxValue {
   const m = ctx.module(node) as RNNBase | DynamicRNNBase;
   const b = ctx.b;
@@ -81,16 +111,37 @@ function emit_lstm(ctx: ExportContext, node: Node): OnnxValue {
       if (g.b_ih) reorder(g.b_ih, H, 1, B, d * 8 * H);
       if (g.b_hh) reorder(g.b_hh, H, 1, B, d * 8 * H + 4 * H);
     }
-    const ins = [
-      x,
-      b.initializer(`${hint}.W_l${l}`, W, [D, 4 * H, I]),
-      b.initializer(`${hint}.R_l${l}`, R, [D, 4 * H, H]),
-      b.initializer(`${hint}.B_l${l}`, B, [D, 8 * H]),
-    ];
-    const [y, yh, yc] = b.node('LSTM', ins, [`${hint}.Y_l${l}`, `${hint}.h_l${l}`, `${hint}.c_l${l}`], {
-      hidden_size: H,
-      direction: D === 2 ? 'bidirectional' : 'forward',
-    });
+    const attrs = { hidden_size: H, direction: D === 2 ? 'bidirectional' : 'forward' };
+    const outs = [`${hint}.Y_l${l}`, `${hint}.h_l${l}`, `${hint}.c_l${l}`];
+    let y: string;
+    let yh: string;
+    let yc: string;
+    if (m instanceof DynLSTM && ctx.dynamic_lstm === 'int8') {
+      const q = int8_layer(m, l, D, H, I, node);
+      const ins = [
+        x,
+        b.initializer(`${hint}.W_int8_l${l}`, q.W, [D, I, 4 * H]),
+        b.initializer(`${hint}.R_int8_l${l}`, q.R, [D, H, 4 * H]),
+        b.initializer(`${hint}.B_l${l}`, B, [D, 8 * H]),
+        '',
+        '',
+        '',
+        '',
+        b.initializer(`${hint}.W_scale_l${l}`, q.ws, [D, 4 * H]),
+        b.initializer(`${hint}.W_zero_point_l${l}`, new Int8Array(D * 4 * H), [D, 4 * H]),
+        b.initializer(`${hint}.R_scale_l${l}`, q.rs, [D, 4 * H]),
+        b.initializer(`${hint}.R_zero_point_l${l}`, new Int8Array(D * 4 * H), [D, 4 * H]),
+      ];
+      [y, yh, yc] = b.node('DynamicQuantizeLSTM', ins, outs, attrs, { domain: 'com.microsoft' });
+    } else {
+      const ins = [
+        x,
+        b.initializer(`${hint}.W_l${l}`, W, [D, 4 * H, I]),
+        b.initializer(`${hint}.R_l${l}`, R, [D, 4 * H, H]),
+        b.initializer(`${hint}.B_l${l}`, B, [D, 8 * H]),
+      ];
+      [y, yh, yc] = b.node('LSTM', ins, outs, attrs);
+    }
     hs.push(yh);
     cs.push(yc);
     // Y is [T, D, N, H]: the next layer (and the output) takes [T, N, D·H]
@@ -120,7 +171,7 @@ export const LSTM_ENTRIES: ModuleEntry[] = [
     kind: 'module',
     cls: DynLSTM,
     fxq: 'nn.quantized.dynamic.LSTM',
-    onnx: 'LSTM over the dequantized int8 weights (float; ORT has no int8 LSTM)',
+    onnx: "com.microsoft DynamicQuantizeLSTM (int8 weights); dynamic_lstm: 'float' → LSTM over dequantized weights",
     emit: emit_lstm,
   },
   { kind: 'module', cls: LSTM, fxq: 'nn.LSTM', onnx: 'LSTM (+ Transpose for batch_first)', emit: emit_lstm },

@@ -3,6 +3,7 @@
 // ONNX Runtime ran after its QDQ fusion.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { export_onnx_bytes } from '../../../compiler/export/onnx/export.js';
+import { run as run_eager_static } from '../../../examples/eager_static.js';
 import { image_batch, load_test_images } from '../../../examples/lib/fmnist_data.js';
 import { build_cases, compare_logits, fxq_logits, type OnnxCase } from '../../../examples/lib/onnx_cases.js';
 import { load_onnxruntime, type Ort, ort_op_counts, ort_runner } from '../../../examples/lib/onnx_runtime.js';
@@ -19,7 +20,7 @@ beforeAll(async () => {
 });
 
 async function check(c: OnnxCase) {
-  const bytes = export_onnx_bytes(c.model, get_example_model(c.model_name).example_inputs());
+  const bytes = export_onnx_bytes(c.model, get_example_model(c.model_name).example_inputs(), c.options);
   const runner = await ort_runner(ort, bytes);
   const got = await runner.run(x.data as Float32Array, x.shape);
   await runner.session.release();
@@ -64,13 +65,37 @@ describe('float exports', () => {
 });
 
 describe('dynamic int8 FmnistLSTM', () => {
-  it('runs as DynamicQuantizeMatMul + a float LSTM over the int8 weights, agreeing with fxq', async () => {
-    const [c] = build_cases('fmnist_lstm', CALIB, ['dynamic int8']);
-    const { cmp, ops } = await check(c);
+  const cases = build_cases('fmnist_lstm', CALIB, ['dynamic int8', 'dynamic int8, float LSTM']);
+  it('runs as DynamicQuantizeLSTM + DynamicQuantizeMatMul over the int8 weights, agreeing with fxq', async () => {
+    const { cmp, ops } = await check(cases[0]);
+    expect(cmp.top1_agreement).toBeGreaterThanOrEqual(63 / 64);
+    expect(cmp.max_abs_diff).toBeLessThan(0.05);
+    expect(ops.DynamicQuantizeLSTM).toBe(1);
+    expect(ops.DynamicQuantizeMatMul).toBe(1);
+    for (const op of ['LSTM', 'Gemm', 'MatMul', 'MatMulInteger']) expect(ops[op], op).toBeUndefined();
+  });
+  it("dynamic_lstm: 'float' gives a standard LSTM over the dequantized weights", async () => {
+    const { cmp, ops } = await check(cases[1]);
     expect(cmp.top1_agreement).toBeGreaterThanOrEqual(63 / 64);
     expect(cmp.max_abs_diff).toBeLessThan(0.25);
-    expect(ops.DynamicQuantizeMatMul).toBe(1);
     expect(ops.LSTM).toBe(1);
-    for (const op of ['Gemm', 'MatMul', 'MatMulInteger']) expect(ops[op], op).toBeUndefined();
+    expect(ops.DynamicQuantizeMatMul).toBe(1);
+  });
+});
+
+describe('eager-mode static int8 (QuantStub → fused ConvReLU2d → DeQuantStub)', () => {
+  it('exports through its Quantize / DeQuantize modules and runs as one QLinearConv', async () => {
+    const { model_int8, input_fp32, res } = run_eager_static();
+    const bytes = export_onnx_bytes(model_int8, [input_fp32], { dtype: 'int8' });
+    const runner = await ort_runner(ort, bytes);
+    const got = await runner.run(input_fp32.data as Float32Array, input_fp32.shape);
+    await runner.session.release();
+    const step = (model_int8 as unknown as { conv: { scale: number } }).conv.scale;
+    let off = 0;
+    for (let i = 0; i < got.length; i++) off = Math.max(off, Math.abs(got[i] - res.data[i]));
+    expect(off).toBeLessThanOrEqual(step * 1.0001);
+    const ops = await ort_op_counts(ort, bytes, input_fp32.data as Float32Array, input_fp32.shape);
+    expect(ops.QLinearConv).toBe(1);
+    expect(ops.Conv).toBeUndefined();
   });
 });

@@ -117,11 +117,11 @@ describe('round trip through the protobuf schema', () => {
   });
 });
 
-class WithGelu extends nn.Module {
+class WithGru extends nn.Module {
   fc = new nn.Linear(4, 4);
-  act = new nn.GELU();
+  act = new nn.GRU(4, 4);
   forward(x: Tensor): Tensor {
-    return this.act.forward(this.fc.forward(x));
+    return this.act.forward(this.fc.forward(x))[0];
   }
 }
 
@@ -129,11 +129,11 @@ describe('bad input: a clear error, nothing written', () => {
   const x = [image_batch(load_calibration_images({ limit: 1 }).images, 0, 1)];
 
   it('an op without ONNX export names its node', () => {
-    const f = join(tmp, 'gelu.onnx');
-    const m = new WithGelu().eval();
+    const f = join(tmp, 'gru.onnx');
+    const m = new WithGru().eval();
     expect(() =>
       export_onnx(m, [new nn.Linear(1, 1).weight.detach().reshape(1, 1).expand(1, 4).contiguous()], f),
-    ).toThrow(/no ONNX export for node 'act' \(call_module act: GELU\)/);
+    ).toThrow(/no ONNX export for node 'act' \(call_module act: GRU\)/);
     expect(existsSync(f)).toBe(false);
   });
 
@@ -181,5 +181,19 @@ describe('the static protobuf module', () => {
   it('is what scripts/gen_onnx_proto.ts makes of onnx.proto today', async () => {
     const { generate, OUT_PATH, PROTO_PATH } = await import('../../../scripts/gen_onnx_proto.js');
     expect(generate(readFileSync(PROTO_PATH, 'utf8')) === readFileSync(OUT_PATH, 'utf8')).toBe(true);
+  });
+});
+
+describe('README', () => {
+  it('lists every op-table row (module classes and call targets)', async () => {
+    const { OP_TABLE } = await import('../../../compiler/export/onnx/op_table.js');
+    const readme = readFileSync(join(import.meta.dirname, '../../../compiler/export/onnx/README.md'), 'utf8');
+    const missing: string[] = [];
+    for (const e of OP_TABLE) {
+      if (e.kind === 'module') {
+        if (!readme.includes(e.cls.name)) missing.push(e.cls.name);
+      } else for (const t of e.targets) if (!readme.includes(`\`${t}\``)) missing.push(t);
+    }
+    expect(missing).toEqual([]);
   });
 });
