@@ -185,6 +185,8 @@ export interface Backend {
   readonly name: 'js' | 'wasm';
   readonly int8: Int8Kernels;
   readonly fp32: Fp32Kernels;
+  /** The dynamic-int8 and LSTM-cell kernels of the recurrent layers. */
+  readonly rnn: RnnKernels;
 }
 
 /**
@@ -214,4 +216,54 @@ export interface RnnKernels {
    * ([n, hidden]) updated in place: c = f·c + i·g, h = o·tanh(c), each op rounded to float32.
    */
   lstm_cell(gx: Float32Array, gh: Float32Array, c: Float32Array, h: Float32Array, n: number, hidden: number): void;
+  /**
+   * Whole-layer LSTM drivers (the time loop inside the backend), or null when the backend has none: the
+   * callers then run the layer step by step on the kernels above (the js reference does).
+   */
+  readonly lstm_layers: LstmLayerKernels | null;
+}
+
+/** Geometry of one fp32 LSTM layer: x is [T, N, I] (time_major) or [N, T, I]; reverse runs t = T−1 … 0. */
+export interface LstmGeometry {
+  T: number;
+  N: number;
+  I: number;
+  H: number;
+  time_major: boolean;
+  reverse?: boolean;
+}
+
+/** A backend's whole-layer LSTM drivers (wasm: every per-step buffer resident in its memory). */
+export interface LstmLayerKernels {
+  /**
+   * One float LSTM layer: x in geo's layout, w_ih [4H, I], w_hh [4H, H], bias = b_ih + b_hh folded (or
+   * null); h, c [N, H] initial → final state in place; out gets h of every step at row stride out_stride,
+   * column offset out_offset.
+   */
+  lstm_fp32_layer(
+    x: Float32Array,
+    geo: LstmGeometry,
+    w_ih: Float32Array,
+    w_hh: Float32Array,
+    bias: Float32Array | null,
+    h: Float32Array,
+    c: Float32Array,
+    out: Float32Array,
+    out_stride: number,
+    out_offset: number,
+  ): void;
+  /**
+   * One dynamic int8 LSTM direction over a time-major [T, N, I] sequence with weights packed by this
+   * backend: returns [T, N, H] outputs, h / c [N, H] updated in place.
+   */
+  lstm_dynamic_layer(
+    x: Float32Array,
+    T: number,
+    N: number,
+    ih: PackedQWeight,
+    hh: PackedQWeight,
+    h: Float32Array,
+    c: Float32Array,
+    reverse: boolean,
+  ): Float32Array;
 }
