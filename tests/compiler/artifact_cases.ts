@@ -27,7 +27,10 @@ class Tiny extends Module {
 }
 
 /** The tiny model's input: [2, 1, 4, 4]. */
-export const tiny_input = (): Tensor => (manual_seed(7), randn([2, 1, 4, 4]));
+export function tiny_input(): Tensor {
+  manual_seed(7);
+  return randn([2, 1, 4, 4]);
+}
 
 /** A converted int8 Conv → ReLU → Linear; `seed` varies its weights (atomicity tests need two models). */
 export function tiny_model(seed = 0): GraphModule {
