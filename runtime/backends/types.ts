@@ -179,29 +179,32 @@ export interface Fp32Kernels {
     bias: Float32Array | null,
     y?: Float32Array,
   ): Float32Array;
-  /**
-   * Optional (the JS loop of F.relu runs otherwise): y = max(x, 0), NaN stays NaN, −0 and −inf become +0.
-   * Bit-identical to the JS loop.
+  /*
+   * The kernels below are fast paths of float ops whose reference is a JS loop in runtime/nn or
+   * runtime/tensor: a backend without one says so with null (the loop runs then), never by leaving it out.
    */
-  relu?(x: Float32Array, y?: Float32Array): Float32Array;
+  /** y = max(x, 0), NaN stays NaN, −0 and −inf become +0. Bit-identical to F.relu's JS loop. */
+  readonly relu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
   /**
-   * Optional (eval-mode F.batch_norm): y = f32(x·scale[c] + shift[c]) with the product and the sum in float64
+   * Eval-mode F.batch_norm: y = f32(x·scale[c] + shift[c]) with the product and the sum in float64
    * (not fused), over `planes` = N·C planes of `plane_size` floats, plane p on channel c = p % scale.length.
    * Bit-identical to F.batch_norm's JS loop given its float64 per-channel scale and shift.
    */
-  batch_norm_affine?(
-    x: Float32Array,
-    planes: number,
-    plane_size: number,
-    scale: Float64Array,
-    shift: Float64Array,
-    y?: Float32Array,
-  ): Float32Array;
+  readonly batch_norm_affine:
+    | ((
+        x: Float32Array,
+        planes: number,
+        plane_size: number,
+        scale: Float64Array,
+        shift: Float64Array,
+        y?: Float32Array,
+      ) => Float32Array)
+    | null;
   /**
-   * Optional (float F.max_pool2d without indices): the first-wins maximum of each window in row-major order,
+   * Float F.max_pool2d without indices: the first-wins maximum of each window in row-major order,
    * out-of-input taps skipped, a NaN always wins (torch's CPU rule); bit-identical to the JS loop.
    */
-  max_pool2d?(x: Float32Array, g: Pool2dGeometry, y?: Float32Array): Float32Array;
+  readonly max_pool2d: ((x: Float32Array, g: Pool2dGeometry, y?: Float32Array) => Float32Array) | null;
 }
 
 export interface Backend {
