@@ -5,7 +5,7 @@ import type { Module } from '../runtime/nn/module.js';
 import { batch_of, input_set } from '../tools/node/inputs.js';
 import { progress_bar } from '../tools/progress.js';
 import { use_backend } from '../tools/sensitivity/task.js';
-import { type CommonOptions, emit, example_of, int_option, load_any, note } from './common.js';
+import { type CommonOptions, emit, example_of, int_option, load_any, note, with_input_hint } from './common.js';
 import { UsageError } from './dump.js';
 
 /** One measured configuration. */
@@ -52,7 +52,7 @@ export async function bench_command(
       const x = batch_of(set, batch);
       // quantized models run on the backend their weights were packed for: reload per backend
       const model = backend === o.backend ? loaded.model : (await load_any(path, { ...o, backend })).model;
-      const t = time_calls(model, x, runs);
+      const t = with_input_hint(loaded, o, () => time_calls(model, x, runs));
       rows.push({ backend, batch, median_ms: t[Math.floor(t.length / 2)], p10_ms: t[Math.floor(t.length / 10)], runs });
       bar.update(rows.length);
     }

@@ -129,6 +129,20 @@ export function example_of(loaded: LoadedModel): Tensor[] | undefined {
   return ex.every((t) => t instanceof Tensor) ? (ex as Tensor[]) : undefined;
 }
 
+/**
+ * Runs `fn`; when a saved int8 model (which records no example inputs) fails on the default
+ * Fashion-MNIST images, the error says how to give it inputs of its own shape.
+ */
+export function with_input_hint<T>(loaded: LoadedModel, o: CommonOptions, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (loaded.kind === 'quantized' && !o.data && !o.inputShape && e instanceof Error)
+      e.message += `\n  (${loaded.dir} records no example inputs, so fxq fed it Fashion-MNIST [N, 1, 28, 28] images: pass --input-shape N,C,H,W or --data)`;
+    throw e;
+  }
+}
+
 /** Prints `json` with --json, else `text`; both to stdout. */
 export function emit(o: { json?: boolean }, json: unknown, text: string): void {
   process.stdout.write(o.json ? `${JSON.stringify(json, null, 1)}\n` : `${text}\n`);

@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { input_set, labels_of, top1 } from '../tools/node/inputs.js';
 import { progress_bar } from '../tools/progress.js';
-import { type CommonOptions, emit, example_of, int_option, load_any, note, pct } from './common.js';
+import { type CommonOptions, emit, example_of, int_option, load_any, note, pct, with_input_hint } from './common.js';
 
 /** The eval command; returns the exit code. */
 export async function eval_command(path: string, o: CommonOptions): Promise<number> {
@@ -22,7 +22,7 @@ export async function eval_command(path: string, o: CommonOptions): Promise<numb
     const hint = loaded.kind === 'float' ? ` or export evaluate(model) from ${path}` : '';
     labels_of(set, 'eval', hint); // before the progress bar starts
     const bar = progress_bar('evaluating', set.n, { silent: o.json });
-    accuracy = top1(loaded.model, set, 'eval', hint, (d) => bar.update(d));
+    accuracy = with_input_hint(loaded, o, () => top1(loaded.model, set, 'eval', hint, (d) => bar.update(d)));
     bar.stop();
     images = set.n;
     source = set.source;

@@ -39,11 +39,11 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
   program.addHelpText(
     'after',
     examples([
-      `fxq quantize ${M} --out out/resnet_int8`,
-      'fxq eval out/resnet_int8 --eval-images 2000',
-      `fxq compare ${M} --quantized out/resnet_int8`,
+      `fxq quantize ${M} --out out/resnet_int8.safetensors`,
+      'fxq eval out/resnet_int8.safetensors --eval-images 2000',
+      `fxq compare ${M} --quantized out/resnet_int8.safetensors`,
       `fxq sensitivity ${M} --workers 2 --blocks`,
-      `fxq bench out/resnet_int8 --batch 1,32`,
+      `fxq bench out/resnet_int8.safetensors --batch 1,32`,
       `fxq report ${M} --out out/report.html`,
       'fxq quantize my_model.ts --data calib.npy -o out/my_int8.safetensors',
       'fxq bench out/my_int8.safetensors --input-shape 1,3,32,32',
@@ -68,9 +68,9 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       'after',
       examples([
         'fxq quantize rgb_model.ts --data calib.safetensors --calib-images 500 -o out/rgb_int8.safetensors',
-        `fxq quantize ${M} --out out/resnet_int8`,
-        `fxq quantize ${M} --out out/resnet_4bit --qconfig 4bit --calib-images 500`,
-        'fxq quantize examples/models/fmnist_lstm.ts --mode dynamic --out out/lstm_dyn --json',
+        `fxq quantize ${M} --out out/resnet_int8.safetensors`,
+        `fxq quantize ${M} --out out/resnet_4bit.safetensors --qconfig 4bit --calib-images 500`,
+        'fxq quantize examples/models/fmnist_lstm.ts --mode dynamic --out out/lstm_dyn.safetensors --json',
       ]),
     );
   quantize.action(async (model: string, o: CommonOptions & { out?: string; mode: 'static'; qatEpochs: string }) => {
@@ -89,7 +89,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       'after',
       examples([
         `fxq eval ${M} --eval-images 1000`,
-        'fxq eval out/resnet_int8 --json',
+        'fxq eval out/resnet_int8.safetensors --json',
         'fxq eval out/rgb_int8.safetensors --data test_x.npy --labels test_y.npy',
       ]),
     );
@@ -102,14 +102,17 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .command('compare')
       .description('numeric suite: per-layer SQNR, L2 error, cosine and weight SQNR of the int8 model vs float')
       .argument('<model>', 'a .ts model file (the float side)')
-      .option('--quantized <dir>', 'the int8 side from fxq quantize (default: quantize statically now)'),
+      .option('--quantized <file>', 'the int8 side from fxq quantize (default: quantize statically now)'),
   );
   cmp
     .showHelpAfterError()
     .addHelpText('after', MODEL_FILE_HELP)
     .addHelpText(
       'after',
-      examples([`fxq compare ${M} --eval-images 500`, `fxq compare ${M} --quantized out/resnet_int8 --json`]),
+      examples([
+        `fxq compare ${M} --eval-images 500`,
+        `fxq compare ${M} --quantized out/resnet_int8.safetensors --json`,
+      ]),
     );
   cmp.action(async (model: string, o: CommonOptions & { quantized?: string }) => {
     set_code(await (await import('./compare.js')).compare_command(model, o));
@@ -168,7 +171,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       'after',
       examples([
         'fxq bench out/rgb_int8.safetensors --input-shape 1,3,32,32 --batch 1,16',
-        'fxq bench out/resnet_int8 --batch 1,32 --backends js,wasm',
+        'fxq bench out/resnet_int8.safetensors --batch 1,32 --backends js,wasm',
         `fxq bench ${M} --batch 32 --runs 5 --json`,
       ]),
     );
@@ -182,7 +185,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .description('write one self-contained HTML report: summary, SQNR-coloured graph, sensitivity, histograms')
       .argument('<model>', 'a .ts model file (the float side)')
       .option('-o, --out <file>', 'the HTML file to write (atomically)')
-      .option('--quantized <dir>', 'the int8 side from fxq quantize (default: quantize statically now)')
+      .option('--quantized <file>', 'the int8 side from fxq quantize (default: quantize statically now)')
       .option('--sensitivity-json <file>', "sensitivity results from 'fxq sensitivity --json' (else computed now)")
       .option('--no-sensitivity', 'leave the sensitivity section out')
       .option('--workers <n>', 'worker threads for the sensitivity run (default: all cores)'),

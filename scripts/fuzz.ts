@@ -47,7 +47,7 @@ async function replay(): Promise<boolean> {
 }
 
 /** Base models for the artifact cases: these seeds' artifacts are mutated in turn. */
-const BASE_SEEDS = [1, 2, 3, 5, 9, 10, 12, 14, 18, 23, 31, 40];
+const BASE_SEEDS = [1, 2, 3, 5, 9, 10, 12, 14, 18, 19, 20, 23, 31, 40, 45, 54, 55, 59];
 
 interface Tally {
   counts: Map<string, number>;
@@ -114,9 +114,9 @@ class Worker {
   }
 }
 
-function classify_model(res: Record<string, unknown>, sqnr: number[]): string {
+function classify_model(seed: number, res: Record<string, unknown>, sqnr: [number, number][]): string {
   if (res.ok) {
-    if (typeof res.sqnr === 'number') sqnr.push(res.sqnr);
+    if (typeof res.sqnr === 'number') sqnr.push([res.sqnr, seed]);
     return 'ok';
   }
   return `failed at ${res.stage}`;
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   const rss_limit_kb = opt('rss-limit', 2048) * 1024;
   const models = tally();
   const artifacts = tally();
-  const sqnr: number[] = [];
+  const sqnr: [number, number][] = [];
   const peak = { kb: 0 };
   const w = new Worker(Math.max(512, Math.floor(opt('rss-limit', 2048) * 0.75)));
   await w.start();
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
       if (res.harness_error) [outcome, detail] = ['crash (harness)', String(res.harness_error)];
       else if (res.skipped) outcome = 'skipped';
       else if (job.kind === 'model') {
-        outcome = classify_model(res, sqnr);
+        outcome = classify_model(job.seed, res, sqnr);
         if (!res.ok) detail = `${res.message}\n  spec: ${JSON.stringify(res.spec)}`;
       } else {
         outcome = `${res.outcome}${res.suspect ? ' (suspect)' : ''}`;
@@ -194,7 +194,14 @@ async function main(): Promise<void> {
   report(models, artifacts, sqnr, peak.kb, performance.now() - t0, { n_models, n_artifacts, start, timeout });
 }
 
-function report(models: Tally, artifacts: Tally, sqnr: number[], peak_kb: number, ms: number, cfg: object): void {
+function report(
+  models: Tally,
+  artifacts: Tally,
+  sqnr: [number, number][],
+  peak_kb: number,
+  ms: number,
+  cfg: object,
+): void {
   const table = (title: string, t: Tally) => {
     console.log(`\n${title}`);
     for (const [k, v] of [...t.counts].sort((a, b) => b[1] - a[1]))
@@ -205,10 +212,15 @@ function report(models: Tally, artifacts: Tally, sqnr: number[], peak_kb: number
   console.log('\nmutated artifacts by mutation (region kind: outcomes)');
   for (const [fam, m] of [...artifacts.by_kind].sort())
     console.log(`  ${fam.padEnd(30)} ${[...m].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  const s = [...sqnr].filter(Number.isFinite).sort((a, b) => a - b);
+  // a statistic, not a verdict: torch-compatible semantics (qnnpack avg pools count padding, shared observers)
+  // and inputs outside the calibrated range lower it legitimately; the lowest seeds are there to look at
+  const s = sqnr.filter(([v]) => Number.isFinite(v)).sort((a, b) => a[0] - b[0]);
   if (s.length)
     console.log(
-      `\nSQNR of int8 vs float outputs (finite, ${s.length} models): min ${s[0].toFixed(1)} dB, median ${s[s.length >> 1].toFixed(1)} dB, < 10 dB: ${s.filter((v) => v < 10).length}`,
+      `\nSQNR of int8 vs float outputs (finite, ${s.length} models): median ${s[s.length >> 1][0].toFixed(1)} dB, < 10 dB: ${s.filter(([v]) => v < 10).length}; lowest: ${s
+        .slice(0, 5)
+        .map(([v, seed]) => `${v.toFixed(1)} dB (seed ${seed})`)
+        .join(', ')}`,
     );
   console.log(
     `\npeak worker RSS ${Math.round(peak_kb / 1024)} MB; ${(ms / 1000).toFixed(0)} s; ${JSON.stringify(cfg)}`,

@@ -2,7 +2,7 @@
  * Model files: the unit the CLI, the sensitivity workers and the report share. A model file is a
  * TypeScript module that default-exports a factory returning the nn.Module and exports
  * example_inputs(); optionally load_weights(model, path?) (trained weights), calibrate(prepared) and
- * evaluate(model) → accuracy in [0, 1] (otherwise the tools use Fashion-MNIST, tools/sensitivity/node/data.ts; the CLI also takes --data files, cli/inputs.ts).
+ * evaluate(model) → accuracy in [0, 1] (otherwise the tools use Fashion-MNIST, tools/sensitivity/node/data.ts; the CLI also takes --data files, tools/node/inputs.ts).
  */
 import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';

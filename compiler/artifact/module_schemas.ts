@@ -108,11 +108,20 @@ function conv_geometry(a: unknown[], o: Record<string, unknown>, float: boolean)
   }
   return { weight: [cout, cin / groups, k[0], k[1]], cout, bias: bool(o.bias, 'bias', true) };
 }
+/** An int8 conv / linear's optional output clamp (a folded relu6 / hardtanh): [lo, hi] in 0..255, lo ≤ hi. */
+function out_clamp(v: unknown): void {
+  if (v === undefined || v === null) return;
+  const [lo, hi] = Array.isArray(v) && v.length === 2 ? v : fail('argument out_clamp is not a pair [lo, hi]');
+  if (int(lo, 'out_clamp[0]', 0, 255) > int(hi, 'out_clamp[1]', 0, 255))
+    fail(`argument out_clamp [${lo}, ${hi}] has lo > hi`);
+}
 const q_conv: ModuleSchema = {
   children: 'none',
   tensors: (a) => {
     arity(a, 3, 4);
-    const g = conv_geometry(a, opts(a[3], ['stride', 'padding', 'dilation', 'groups', 'bias', 'padding_mode']), false);
+    const o = opts(a[3], ['stride', 'padding', 'dilation', 'groups', 'bias', 'padding_mode', 'out_clamp']);
+    out_clamp(o.out_clamp);
+    const g = conv_geometry(a, o, false);
     return [...qweight('weight', g.weight), ...(g.bias ? [t('bias', 'F32', 'float', [g.cout])] : []), ...out_qparams];
   },
 };
@@ -121,7 +130,9 @@ const q_linear: ModuleSchema = {
   tensors: (a) => {
     arity(a, 2, 3);
     const [i, o] = [int(a[0], 'in_features', 1, MAX_SIZE), int(a[1], 'out_features', 1, MAX_SIZE)];
-    const bias = bool(opts(a[2], ['bias_', 'dtype']).bias_, 'bias_', true);
+    const lo = opts(a[2], ['bias_', 'dtype', 'out_clamp']);
+    out_clamp(lo.out_clamp);
+    const bias = bool(lo.bias_, 'bias_', true);
     return [...qweight('weight', [o, i]), ...(bias ? [t('bias', 'F32', 'float', [o])] : []), ...out_qparams];
   },
 };

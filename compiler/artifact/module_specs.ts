@@ -58,16 +58,18 @@ function fused_spec(type: string, cls: Ctor): ModuleSpec {
 }
 
 const conv_opts = ['stride', 'padding', 'dilation', 'groups'];
+// a folded relu6 / hardtanh (passes/fold_clamps.ts) lives in the int8 module's out_clamp
+const clamp_opt = (m: Module): object => (has(m, 'out_clamp') ? { out_clamp: f(m, 'out_clamp') } : {});
 const q_conv_args = (m: Module): Json[] => [
   f(m, 'in_channels'),
   f(m, 'out_channels'),
   f(m, 'kernel_size'),
-  { ...(pick(m, conv_opts) as object), bias: (m as qconv.Conv2d).bias() !== null },
+  { ...(pick(m, conv_opts) as object), bias: (m as qconv.Conv2d).bias() !== null, ...clamp_opt(m) },
 ];
 const q_linear_args = (m: Module): Json[] => [
   f(m, 'in_features'),
   f(m, 'out_features'),
-  { bias_: (m as qlin.Linear).bias() !== null },
+  { bias_: (m as qlin.Linear).bias() !== null, ...clamp_opt(m) },
 ];
 const rnn_args = (m: Module): Json[] => [
   f(m, 'input_size'),

@@ -91,6 +91,9 @@ export function read_numbers(bytes: Uint8Array, h: StHeader, e: StEntry): number
 
 /** Every tensor of a checked header, decoded (one copy of the data section); a prototype-free record. */
 export function decode_tensors(bytes: Uint8Array, h: StHeader, source: string): Record<string, Tensor> {
+  // a Node Buffer's slice() shares its (pooled) memory, and decode_elements copies with slice(): view the
+  // bytes as a plain Uint8Array so every copy is a copy of the tensor's own bytes
+  bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = Object.create(null) as Record<string, Tensor>;
   for (const e of h.entries.values()) {
     const n = (e.end - e.begin) / ST_ITEMSIZE[e.dtype];

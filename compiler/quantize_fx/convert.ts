@@ -5,6 +5,7 @@
  * elimination. The prepared model is not modified: convert works on a copy.
  */
 import { convert_observers } from '../../passes/convert_observers.js';
+import { fold_clamps } from '../../passes/fold_clamps.js';
 import { lower_to_int8 } from '../../passes/lower_to_int8.js';
 import { reference_weights } from '../../passes/reference_weights.js';
 import { remove_redundant_qdq } from '../../passes/remove_redundant_qdq.js';
@@ -29,6 +30,12 @@ export interface ConvertFxOptions {
   convert_custom_config?: ConvertCustomConfig | ConvertCustomConfigDict | null;
   /** Print each "kept in float" warning with console.warn (default true). */
   warn?: boolean;
+  /**
+   * Fold each relu / relu6 / hardtanh that keeps its producer's qparams into that int8 conv's or linear's output
+   * clamp (passes/fold_clamps.ts): bit-identical outputs, one pass over the activation less, but a graph with fewer
+   * nodes than PyTorch's converted one (default false: PyTorch's graph).
+   */
+  fold_clamps?: boolean;
   /**
    * Check every forward input for NaN / ±Inf and throw an Error naming the input (default false: like
    * PyTorch, the int8 model quantizes NaN silently — see README "NaN and Inf inputs"). The check is a
@@ -105,6 +112,8 @@ export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}
     remove_redundant_qdq(gm);
   }
   gm.graph.eliminate_dead_code();
+  // after dead code elimination: a dead quantize / dequantize still counts as a user of the conv
+  if (options.fold_clamps && !options.is_reference) fold_clamps(gm);
   if (options.check_inputs) insert_input_checks(gm);
   gm.delete_all_unused_submodules();
   drop_unused_buffers(gm);

@@ -112,6 +112,24 @@ export interface QAvgPoolParams {
   out_zero_point: number;
 }
 
+/** torch's quantized mul: y = clamp(zero_point + rne(f32((a − a_zero_point)·(b − b_zero_point) · mult)), qmin, qmax). */
+export interface QMulParams {
+  a_zero_point: number;
+  b_zero_point: number;
+  /** f32(f32(a_scale · b_scale) / out_scale), a float32 value. */
+  mult: number;
+  zero_point: number;
+  qmin: number;
+  qmax: number;
+}
+
+/** One input of an int8 cat: `len` bytes per outer row; `lut` requantizes to the output's qparams (null: same qparams). */
+export interface QCatPart {
+  data: Uint8Array;
+  len: number;
+  lut: Uint8Array | null;
+}
+
 export interface Int8Kernels {
   readonly name: string;
   /** Packs a weight for qlinear/qconv2d; validates shapes and the int32 accumulator bound. */
@@ -125,15 +143,20 @@ export interface Int8Kernels {
    * requantization (the caller scales to float and adds the float bias).
    */
   qlinear_acc(x: Uint8Array, x_zero_point: number, m: number, w: PackedQWeight, acc?: Int32Array): Int32Array;
-  /**
-   * Optional (the js reference's runs otherwise): qnnpack's fixed-point add of two same-length quint8
-   * arrays (torch.ops.quantized.add / add_relu when shapes match), see QAddParams.
-   */
-  qadd?(a: Uint8Array, b: Uint8Array, p: QAddParams, y?: Uint8Array): Uint8Array;
-  /** Optional: max over each window (padding never wins; uint8 ≥ 0), NCHW planes in and out. */
-  qmax_pool2d?(x: Uint8Array, g: Pool2dGeometry, y?: Uint8Array): Uint8Array;
-  /** Optional: qnnpack's average pool (divisor = kh·kw, padding = zero point); g.dilation must be [1, 1]. */
-  qavg_pool2d?(x: Uint8Array, g: Pool2dGeometry, p: QAvgPoolParams, y?: Uint8Array): Uint8Array;
+  /** qnnpack's fixed-point add of two same-length quint8 arrays (torch.ops.quantized.add / add_relu when shapes match), see QAddParams. */
+  qadd(a: Uint8Array, b: Uint8Array, p: QAddParams, y?: Uint8Array): Uint8Array;
+  /** Max over each window (padding never wins; uint8 ≥ 0), NCHW planes in and out. */
+  qmax_pool2d(x: Uint8Array, g: Pool2dGeometry, y?: Uint8Array): Uint8Array;
+  /** qnnpack's average pool (divisor = kh·kw, padding = zero point); g.dilation must be [1, 1]. */
+  qavg_pool2d(x: Uint8Array, g: Pool2dGeometry, p: QAvgPoolParams, y?: Uint8Array): Uint8Array;
+  /** y[i] = min(max(x[i], lo), hi) with 0 ≤ lo ≤ hi ≤ 255: quantized relu, relu6, hardtanh. */
+  qclamp(x: Uint8Array, lo: number, hi: number, y?: Uint8Array): Uint8Array;
+  /** y[i] = lut[x[i]] through a 256-entry table: quantized hardswish, hardsigmoid, sigmoid, tanh. */
+  qlut(x: Uint8Array, lut: Uint8Array, y?: Uint8Array): Uint8Array;
+  /** torch's qmul of two same-length quint8 arrays, see QMulParams. */
+  qmul(a: Uint8Array, b: Uint8Array, p: QMulParams, y?: Uint8Array): Uint8Array;
+  /** Concatenation of `parts` (each outer × len bytes) into outer rows of Σ len bytes, each part through its table if any. */
+  qcat(parts: readonly QCatPart[], outer: number, y?: Uint8Array): Uint8Array;
 }
 
 export interface Fp32Kernels {

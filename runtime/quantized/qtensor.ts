@@ -53,9 +53,31 @@ export function check_out_qparams(scale: number, zero_point: number, op: string,
   }
 }
 
-/** A requantization target (clamped at the zero point when `relu`). */
-export function qoutput(scale: number, zero_point: number, relu: boolean): QOutput {
-  return { scale: fround(scale), zero_point, qmin: relu ? zero_point : 0, qmax: 255 };
+/**
+ * A requantization target (clamped at the zero point when `relu`, and to `clamp` when given: a folded
+ * relu / relu6 / hardtanh, see passes/fold_clamps.ts).
+ */
+export function qoutput(
+  scale: number,
+  zero_point: number,
+  relu: boolean,
+  clamp?: readonly [number, number] | null,
+): QOutput {
+  const qmin = relu ? zero_point : 0;
+  if (!clamp) return { scale: fround(scale), zero_point, qmin, qmax: 255 };
+  return { scale: fround(scale), zero_point, qmin: Math.max(qmin, clamp[0]), qmax: Math.min(255, clamp[1]) };
+}
+
+/** Throws unless `clamp` is null or integers 0 ≤ lo ≤ hi ≤ 255 (an output clamp of an int8 conv / linear). */
+export function check_out_clamp(clamp: unknown, where: string): readonly [number, number] | null {
+  if (clamp === null || clamp === undefined) return null;
+  const ok =
+    Array.isArray(clamp) &&
+    clamp.length === 2 &&
+    clamp.every((v) => Number.isInteger(v) && v >= 0 && v <= 255) &&
+    clamp[0] <= clamp[1];
+  if (!ok) throw new Error(`${where}: out_clamp ${JSON.stringify(clamp)} must be [lo, hi] with 0 ≤ lo ≤ hi ≤ 255`);
+  return [clamp[0], clamp[1]];
 }
 
 /** A per-tensor quantized tensor over `data` (no copy). Scales are stored as float32 values, as torch does. */

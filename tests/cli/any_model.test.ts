@@ -158,6 +158,12 @@ describe('the CLI on a 3-channel model in a commonjs project', () => {
       fxq(['eval', TINY, '--no-weights', '--data', join(dir, 'data.safetensors')]),
     ]);
     for (const r of [shape, nolabel, keys, fmt, tiny]) expect(r.code, r.stderr).toBe(2);
+    // a saved int8 model records no example inputs: fed the Fashion-MNIST default, it fails and says what to pass
+    const noshape = await run(['bench', 'rgb_int8.safetensors', '--batch', '1', '--runs', '1']);
+    expect(noshape.code).toBe(1);
+    expect(noshape.stderr).toMatch(
+      /must be \[N, 3, H, W\][\s\S]*records no example inputs[\s\S]*pass --input-shape N,C,H,W or --data/,
+    );
     expect(shape.stderr).toMatch(
       /eval needs labelled inputs and random N\(0, 1\) inputs \[1, 3, 16, 16\] has no labels/,
     );

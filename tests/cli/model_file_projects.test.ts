@@ -46,6 +46,18 @@ class RgbNet extends nn.Module {
 module.exports = { default: () => new RgbNet(), example_inputs: () => [randn([1, 3, 8, 8])] };
 `;
 
+// TypeScript in a commonjs project often uses CommonJS's names: they work although it loads as ESM
+const CJS_NAMES_TS = `import { nn, randn, type Tensor } from 'fxq';
+const { readFileSync } = require('node:fs');
+const config = JSON.parse(readFileSync(__dirname + '/config.json', 'utf8')) as { width: number };
+class Wide extends nn.Module {
+  fc = new nn.Linear(config.width, 2);
+  forward(x: Tensor): Tensor { return this.fc.forward(x); }
+}
+export default function create(): Wide { return new Wide(); }
+export function example_inputs(): Tensor[] { return [randn([1, config.width])]; }
+`;
+
 function project(type: 'module' | 'commonjs'): string {
   const dir = join(root, type);
   make_project(dir, type);
@@ -58,6 +70,9 @@ function project(type: 'module' | 'commonjs'): string {
   writeFileSync(join(dir, 'e.cjs'), CJS_JS);
   writeFileSync(join(dir, 'wrong.js'), type === 'module' ? CJS_JS : ESM_JS);
   writeFileSync(join(dir, 'f.cts'), TS);
+  writeFileSync(join(dir, 'g.ts'), CJS_NAMES_TS);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ width: 7 }));
+  writeFileSync(join(dir, 'h.ts'), `const here: string = __dirname;\n${ESM_JS}`);
   return dir;
 }
 
@@ -77,12 +92,24 @@ describe('model files load in module and commonjs projects', () => {
       }
     });
 
+  it('a .ts file of a commonjs project may use require, __dirname and __filename', async () => {
+    const r = await dump('commonjs', 'g.ts');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('tracing Wide');
+    expect(r.stdout).toContain('this.fc.forward');
+  });
+
   it('the wrong module system for an extension says what to rename', async () => {
-    const [esm_in_cjs, cjs_in_esm, cts] = await Promise.all([
+    const [esm_in_cjs, cjs_in_esm, cts, dirname_in_esm] = await Promise.all([
       dump('commonjs', 'wrong.js'),
       dump('module', 'wrong.js'),
       dump('commonjs', 'f.cts'),
+      dump('module', 'h.ts'),
     ]);
+    expect(dirname_in_esm.code).toBe(2);
+    expect(dirname_in_esm.stderr).toMatch(
+      /h\.ts is an ES module \(.*"type": "module"\), which has no __dirname \/ __filename: use import\.meta\.dirname/,
+    );
     expect(esm_in_cjs.code).toBe(2);
     expect(esm_in_cjs.stderr).toMatch(
       /wrong\.js uses import\/export but is loaded as CommonJS \(.*package\.json has "type": "commonjs"\): rename it to \.mjs or \.ts, or set "type": "module"/,

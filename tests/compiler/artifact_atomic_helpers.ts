@@ -19,7 +19,7 @@ export function two_models(dir: string) {
   mkdirSync(dir, { recursive: true });
   const models = [tiny_model(1), tiny_model(2)];
   const bytes = models.map((m) => serialize_quantized(m));
-  const files = bytes.map((b, i) => join(dir, `${'AB'[i]}.model`));
+  const files = ['A', 'B'].map((n) => join(dir, `${n}.model`));
   for (const [i, b] of bytes.entries()) writeFileSync(files[i], b);
   return { models, bytes, files };
 }

@@ -27,7 +27,10 @@ class Tiny extends Module {
 }
 
 /** The tiny model's input: [2, 1, 4, 4]. */
-export const tiny_input = (): Tensor => (manual_seed(7), randn([2, 1, 4, 4]));
+export function tiny_input(): Tensor {
+  manual_seed(7);
+  return randn([2, 1, 4, 4]);
+}
 
 /** A converted int8 Conv → ReLU → Linear; `seed` varies its weights (atomicity tests need two models). */
 export function tiny_model(seed = 0): GraphModule {
@@ -447,6 +450,13 @@ export function crafted_cases(base: Uint8Array, payload: string): [string, Uint8
         (entry(p, 'fc').args as unknown[])[0] = new Array(1_000_000).fill(7);
       }),
       /\('fc', nn\.quantized\.Linear\): argument in_features = \[7, 7, 7, 7, .*…/,
+    ],
+    [
+      'the issue exploit graph',
+      m((p) => {
+        p.man.graph = exploit_graph(p.man.graph, payload);
+      }),
+      /graph: nodes\[\d+\] \('o'\)\.args\[0\]: an object is not allowed/,
     ],
   ] as [string, Uint8Array, RegExp][];
 }

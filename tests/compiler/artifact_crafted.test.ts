@@ -3,12 +3,13 @@
  * with an Error naming the file and the entry / key, through load_quantized(path), load_quantized(bytes)
  * (Node and browser-safe entries) and the CLI, and the canaries (a global, a file) stay untouched.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { load_quantized } from '../../compiler/artifact/node/index.js';
 import { fetch_quantized, load_quantized as load_bytes } from '../../compiler/artifact/quantized_artifact.js';
+import { parse_safetensors, serialize_safetensors } from '../../runtime/io/safetensors.js';
 import type { Tensor } from '../../runtime/tensor/tensor.js';
 import { fxq } from '../cli/_spawn.js';
 import { crafted_cases, tiny_file, tiny_input, tiny_model } from './artifact_cases.js';
@@ -49,6 +50,31 @@ describe('crafted artifacts are refused before anything is built', () => {
     await expect(fetch_quantized(new Response(new Uint8Array(cases[0].bytes)))).rejects.toThrow(cases[0].re);
   });
 
+  it('reads a version-1 directory (manifest.json + weights.safetensors) through the same checks', () => {
+    const x = tiny_input();
+    const { tensors, metadata } = parse_safetensors(base);
+    const v1 = { ...JSON.parse(metadata?.manifest ?? ''), version: 1 };
+    const write_v1 = (name: string, man: unknown) => {
+      const d = join(dir, name);
+      mkdirSync(d);
+      writeFileSync(join(d, 'manifest.json'), JSON.stringify(man));
+      writeFileSync(join(d, 'model.ts'), '// not read');
+      writeFileSync(join(d, 'weights.safetensors'), serialize_safetensors(tensors, { format: 'fxq.quantized' }));
+      return d;
+    };
+    const good = write_v1('v1_good', v1);
+    expect([...(load_quantized(good).forward(x) as Tensor).data]).toEqual([
+      ...(tiny_model().forward(x) as Tensor).data,
+    ]);
+    const big = write_v1('v1_big', {
+      ...v1,
+      modules: [...v1.modules, { path: 'big', type: 'nn.quantized.Linear', args: [20000, 20000] }],
+    });
+    expect(() => load_quantized(big)).toThrow(/v1_big\/manifest\.json: module 'big' .*missing.*"big\.weight"/);
+    const v2_in_v1 = write_v1('v1_wrong_version', { ...v1, version: 2 });
+    expect(() => load_quantized(v2_in_v1)).toThrow(/v1_wrong_version\/manifest\.json: manifest version 2 is not 1/);
+  });
+
   it(`refuses ${cases.length} crafted files through load_quantized(path) and (bytes), naming file and key`, () => {
     expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
     expect(cases.length).toBeGreaterThanOrEqual(25);
@@ -69,7 +95,7 @@ describe('crafted artifacts are refused before anything is built', () => {
   it('refuses them through `fxq eval` and `fxq bench` (exit 1, file and key on stderr); `fxq dump` prints a valid one', async () => {
     // three representative files here (each spawn costs seconds on a shared machine); all of them:
     // scripts/artifact_crafted_cli.ts
-    const picked = cases.filter((c) => /^(amplification|weight_scale stored as I32|truncated header)/.test(c.name));
+    const picked = cases.filter((c) => /^(amplification|truncated header|the issue exploit)/.test(c.name));
     expect(picked.length).toBe(3);
     const runs = await Promise.all(
       picked.flatMap((c) => [

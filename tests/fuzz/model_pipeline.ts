@@ -1,6 +1,6 @@
 /**
  * One random model through the whole flow: build → symbolic_trace → prepare_fx → calibrate → convert_fx →
- * forward on js and on wasm (bit-identical) → save_quantized → load_quantized (bit-identical to the
+ * forward on js and on wasm, compiled and interpreted (bit-identical) → save_quantized → load_quantized (bit-identical to the
  * pre-save model, on both backends). A failure names its stage, the seed and the spec, so it replays with
  * `npx tsx scripts/fuzz.ts --replay-model <seed>`.
  */
@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load_quantized, save_quantized } from '../../compiler/artifact/node/quantized_file.js';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
+import { Interpreter } from '../../compiler/ir/interpreter.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { symbolic_trace } from '../../compiler/trace/symbolic_trace.js';
-import { get_backend, set_backend } from '../../runtime/backends/registry.js';
+import { get_backend, set_backend, set_fp32_numerics } from '../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../runtime/backends/wasm/index.js';
 import { quantize_dynamic } from '../../runtime/eager/quantize_dynamic.js';
 import * as nn from '../../runtime/nn/index.js';
@@ -32,6 +33,7 @@ export type Stage =
   | 'run_js'
   | 'run_wasm'
   | 'js_vs_wasm'
+  | 'interpreter'
   | 'save'
   | 'load'
   | 'run_loaded'
@@ -123,6 +125,11 @@ export function on_backend<T>(name: 'js' | 'wasm', f: () => T): T {
   }
 }
 
+/** Whether some batch norm reads a conv's output (prepare_fx folds those pairs into the conv). */
+function folds_batch_norm(spec: ModelSpec): boolean {
+  return spec.steps.some((s) => s.op === 'batch_norm2d' && spec.steps[s.in - 1]?.op === 'conv2d');
+}
+
 function quantize(spec: ModelSpec, model: FuzzNet, example: Tensor, stage: (s: Stage) => void): GraphModule {
   stage('trace');
   const traced = symbolic_trace(model);
@@ -136,10 +143,27 @@ function quantize(spec: ModelSpec, model: FuzzNet, example: Tensor, stage: (s: S
   stage('prepare');
   const prepared = prepare_fx(model, qconfig_dict_of(spec), [example], null, { warn: false });
   stage('calibrate');
-  for (let b = 0; b < spec.calib.batches; b++)
-    prepared.forward(random_input(spec.input, spec.seed, b, spec.calib.scale, spec.calib.offset));
+  set_fp32_numerics(spec.calib.numerics ?? 'fast');
+  try {
+    calibrate(spec, model, prepared);
+  } finally {
+    set_fp32_numerics('fast');
+  }
   stage('convert');
   return convert_fx(prepared, { warn: false });
+}
+
+function calibrate(spec: ModelSpec, model: FuzzNet, prepared: GraphModule): void {
+  for (let b = 0; b < spec.calib.batches; b++) {
+    const x = random_input(spec.input, spec.seed, b, spec.calib.scale, spec.calib.offset);
+    const observed = output_bits(prepared.forward(x));
+    // observers pass values through: the observed model computes the float model's bits, except where
+    // prepare folded a batch norm into the conv before it (other weights, other rounding)
+    if (b === 0 && !folds_batch_norm(spec)) {
+      const d = first_bit_diff(output_bits(model.forward(x)), observed);
+      if (d) throw new Error(`observed model ≠ float model: ${d}`);
+    }
+  }
 }
 
 /**
@@ -177,6 +201,10 @@ export function run_spec_case(spec: ModelSpec, keep_dir?: string): ModelResult {
       const js = output_bits(qm.forward(x));
       res.out_bits = js;
       res.sqnr = sqnr_db(output_bits(model.forward(x)), js);
+      // the Interpreter (node by node, the fallback where code generation is not allowed) must agree too
+      stage = 'interpreter';
+      const d0 = first_bit_diff(js, output_bits(new Interpreter(qm).run(x)));
+      if (d0) throw new Error(`compiled forward ≠ Interpreter: ${d0}`);
       stage = 'run_wasm';
       const wasm = on_backend('wasm', () => output_bits(qm.forward(x)));
       stage = 'js_vs_wasm';

@@ -79,8 +79,9 @@ export interface ModelSpec {
   /** value indices returned (one: a tensor; more: a tuple) */
   outputs: number[];
   quant: QuantChoice;
-  /** calibration batches: how many, and the input distribution's scale and offset */
-  calib: { batches: number; scale: number; offset: number };
+  /** calibration batches: how many, the input distribution's scale and offset, and the float numerics
+   * (`pytorch_x86`: conv, linear and global pooling rounded as PyTorch on x86) */
+  calib: { batches: number; scale: number; offset: number; numerics?: 'fast' | 'pytorch_x86' };
   /** the equality-check input: batch size (the calibration batch size is input[0]), scale and offset
    * (different from calibration's: values outside the calibrated range saturate) */
   check: { batch: number; scale: number; offset: number };
@@ -210,7 +211,14 @@ function random_step(r: Rng, shapes: Shape[], steps: readonly Step[], linear_onl
     case 'linear': {
       const fin = s[s.length - 1];
       if (fin > 512) return null;
-      return { op: 'linear', in: i, fin, fout: r.chance(0.15) ? r.int(25, 80) : r.int(1, 24), bias: r.chance(0.8), ...weight_extras(r) };
+      return {
+        op: 'linear',
+        in: i,
+        fin,
+        fout: r.chance(0.15) ? r.int(25, 80) : r.int(1, 24),
+        bias: r.chance(0.8),
+        ...weight_extras(r),
+      };
     }
     case 'bn':
       return { op: 'batch_norm2d', in: i, c: s[1] };
@@ -296,7 +304,12 @@ export function random_spec(seed: number): ModelSpec {
   }
   const last = shapes.length - 1;
   const outputs = r.chance(0.15) && last > 1 ? [last, r.int(1, last - 1)] : [last];
-  const calib = { batches: r.int(1, 4), scale: r.pick([0, 0.1, 1, 1, 1, 3, 20]), offset: r.pick([0, 0, 0.5, -2]) };
+  const calib = {
+    batches: r.int(1, 4),
+    scale: r.pick([0, 0.1, 1, 1, 1, 3, 20]),
+    offset: r.pick([0, 0, 0.5, -2]),
+    numerics: r.chance(0.1) ? ('pytorch_x86' as const) : ('fast' as const),
+  };
   return {
     seed,
     input,

@@ -15,10 +15,9 @@ import {
   run_spec_case,
 } from './model_pipeline.js';
 import { type ModelSpec, random_spec } from './random_model.js';
+import { REGRESSION_SPECS } from './regression_specs.js';
 
-/** Seeds that failed once: 17 Hardswish not saveable, 79 / 305 a module called twice, 142 BNReLU2d not saveable. */
-const REGRESSIONS = [17, 79, 142, 305];
-const SEEDS = [...REGRESSIONS, ...Array.from({ length: 25 }, (_, i) => 5000 + i)];
+const SEEDS = Array.from({ length: 25 }, (_, i) => 5000 + i);
 
 describe('random models: js ≡ wasm and save → load bit-identical', () => {
   it(`${SEEDS.length} seeds pass the whole flow`, () => {
@@ -26,6 +25,20 @@ describe('random models: js ≡ wasm and save → load bit-identical', () => {
       .filter((r) => !r.ok)
       .map(describe_failure);
     expect(failures).toEqual([]);
+  });
+
+  // the module each regression is about is really in the converted model
+  const about: Record<string, string> = {
+    hardswish_static: 'm1:Hardswish',
+    hardswish_dynamic: 'm1:Hardswish',
+    bn_relu: 'm0:BNReLU2d',
+    shared_conv: 'm0_1:Conv2d',
+  };
+  it.each(Object.keys(REGRESSION_SPECS))('regression %s passes the whole flow', (name) => {
+    const r = run_spec_case(REGRESSION_SPECS[name]);
+    expect(r.ok, r.ok ? '' : describe_failure(r)).toBe(true);
+    const mods = [...(r.quantized as NonNullable<typeof r.quantized>).named_modules()];
+    expect(mods.map(([p, m]) => `${p}:${m.constructor.name}`)).toContain(about[name]);
   });
 
   it('a spec is a pure function of its seed, and the model of a spec is too', () => {

@@ -13,13 +13,34 @@ import { pathToFileURL } from 'node:url';
 /** The extensions a model file may have. */
 export const MODEL_FILE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'] as const;
 
-// A resolve hook (runs before tsx's, which registered first): a .ts/.tsx file outside node_modules
-// that the package type would make CommonJS is given the 'module' format instead.
-const HOOK = `export async function resolve(specifier, context, next) {
+// Loader hooks (they run before tsx's, which registered first): a .ts/.tsx file outside node_modules that
+// the package type would make CommonJS is given the 'module' format instead, and, as CommonJS code expects
+// them, gets __filename / __dirname / require when its source uses them (defined on its first line, so
+// line numbers in stack traces stay right).
+const HOOK = `const forced = new Set();
+export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
-  if (r.format === 'commonjs' && /\\.tsx?$/.test(r.url.split('?')[0]) && !r.url.includes('/node_modules/'))
+  if (r.format === 'commonjs' && /\\.tsx?$/.test(r.url.split('?')[0]) && !r.url.includes('/node_modules/')) {
+    forced.add(r.url);
     return { ...r, format: 'module' };
+  }
   return r;
+}
+const declares = (src, name) => new RegExp('\\\\b(const|let|var|function|class)\\\\s+' + name + '\\\\b').test(src);
+export async function load(url, context, next) {
+  const r = await next(url, context);
+  if (!forced.has(url) || r.source == null) return r;
+  let src = typeof r.source === 'string' ? r.source : new TextDecoder().decode(r.source);
+  const u = JSON.stringify(url);
+  const pre = [];
+  if (/\\b(__filename|__dirname)\\b/.test(src) && !declares(src, '__filename') && !declares(src, '__dirname'))
+    pre.push('import { fileURLToPath as __fxq_fp } from "node:url"; const __filename = __fxq_fp(' + u + '), __dirname = __fxq_fp(new URL(".", ' + u + ')).replace(/[\\\\\\\\/]$/, "");');
+  if (/\\brequire\\s*[(.]/.test(src) && !declares(src, 'require'))
+    pre.push('import { createRequire as __fxq_cr } from "node:module"; const require = __fxq_cr(' + u + ');');
+  if (!pre.length) return r;
+  // after a shebang line, else on the first line (so later line numbers stay right)
+  const at = src.startsWith('#!') ? src.indexOf('\\n') + 1 : 0;
+  return { ...r, source: src.slice(0, at) + pre.join(' ') + ' ' + src.slice(at) };
 }`;
 
 let hooked = false;
@@ -46,6 +67,8 @@ function explain(abs: string, shown: string, e: Error): string {
   const msg = e.message;
   if (/Cannot use import statement outside a module|Unexpected token 'export'/.test(msg))
     return `${shown} uses import/export but is loaded as CommonJS (${where}): rename it to .mjs or .ts, or set "type": "module"`;
+  if (/(__dirname|__filename) is not defined in ES module scope/.test(msg))
+    return `${shown} is an ES module (${ext === '.js' || ext === '.ts' ? where : `${ext} is always ESM`}), which has no __dirname / __filename: use import.meta.dirname / import.meta.filename`;
   if (
     /require is not defined in ES module scope|module is not defined in ES module scope|exports is not defined/.test(
       msg,

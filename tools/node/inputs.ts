@@ -119,7 +119,7 @@ export function adapt(x: Tensor, like: Tensor | undefined, source: string): Tens
     );
   else if (t.dtype !== 'float32') t = new Tensor(Float32Array.from(t.data as ArrayLike<number>), t.shape, 'float32');
   if (!like) return t;
-  if (t.ndim === like.ndim - 1) t = t.unsqueeze(1).contiguous();
+  if (t.ndim === like.ndim - 1) t = new Tensor(t.data, [t.shape[0], 1, ...t.shape.slice(1)], t.dtype); // tensors are dense row-major
   const want = like.shape.slice(1);
   const have = t.shape.slice(1);
   if (want.length !== have.length || want.some((d, i) => d !== have[i]))
@@ -131,14 +131,17 @@ export function adapt(x: Tensor, like: Tensor | undefined, source: string): Tens
 
 /** Rows [start, start + count) of every input (copies). */
 export function slice_rows(set: InputSet, start: number, count: number): Tensor[] {
-  return set.inputs.map((t) => t.narrow(0, start, count).contiguous());
+  return set.inputs.map((t) => {
+    const per = t.numel() / t.shape[0];
+    return new Tensor(t.data.slice(start * per, (start + count) * per), [count, ...t.shape.slice(1)], t.dtype);
+  });
 }
 
 /** Exactly `b` rows: the first b, repeating the set when it has fewer (bench batch sizes). */
 export function batch_of(set: InputSet, b: number): Tensor[] {
   return set.inputs.map((t) => {
     const per = t.numel() / t.shape[0];
-    const src = t.contiguous().data as Float32Array;
+    const src = t.data as Float32Array;
     const out = new Float32Array(b * per);
     for (let i = 0; i < b; i++) out.set(src.subarray((i % t.shape[0]) * per, ((i % t.shape[0]) + 1) * per), i * per);
     return new Tensor(out, [b, ...t.shape.slice(1)], 'float32');

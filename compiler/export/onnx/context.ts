@@ -49,7 +49,16 @@ export class ExportContext {
     readonly env: Map<Node, unknown>,
     /** How a dynamic int8 LSTM is written: 'int8' (ORT's DynamicQuantizeLSTM) or 'float' (standard LSTM). */
     readonly dynamic_lstm: 'float' | 'int8' = 'int8',
+    /** The opset being written (a few ops changed form: ReduceMean's axes became an input at 18). */
+    readonly opset = 13,
   ) {}
+
+  /** ReduceMean over `axes` in the form the opset wants. */
+  reduce_mean(x: string, axes: number[], keepdims: boolean, hint: string): string {
+    if (this.opset >= 18)
+      return this.b.op('ReduceMean', [x, this.b.int64s(axes)], hint, { keepdims: keepdims ? 1 : 0 });
+    return this.b.op('ReduceMean', [x], hint, { axes, keepdims: keepdims ? 1 : 0 });
+  }
 
   /** The fxq value `node` produced on the example inputs. */
   runtime(node: Node): unknown {

@@ -143,7 +143,7 @@ export function export_onnx_model(model: Module, args: Tensor[], options: Export
   const env = interp.env;
   check_kind(gm, options.dtype ?? 'auto', env);
   const b = new OnnxGraphBuilder();
-  const ctx = new ExportContext(b, gm, env, options.dynamic_lstm ?? 'int8');
+  const ctx = new ExportContext(b, gm, env, options.dynamic_lstm ?? 'int8', opset);
   const placeholders = [...gm.graph.nodes].filter((n) => n.op === 'placeholder');
   const input_names = placeholders.map((n, i) => options.input_names?.[i] ?? n.name);
   const out_node = [...gm.graph.nodes].find((n) => n.op === 'output');

@@ -1,22 +1,29 @@
 /**
- * The exporter's op table: every row of float_modules, quantized_modules, lstm and functions, looked
- * up per FX node. Module rows match by instanceof in order (subclass rows first), call rows by target.
+ * The exporter's op table: every row of quantized_modules, lstm, activations, float_modules, functions
+ * and shape_ops, looked up per FX node. Module rows match by instanceof in order (subclass rows first), call rows by target.
  */
 
 import type { Module } from '../../../runtime/nn/module.js';
 import type { Node } from '../../ir/node.js';
+import { ACTIVATION_CALL_ENTRIES, ACTIVATION_MODULE_ENTRIES } from './activations.js';
 import { FLOAT_MODULE_ENTRIES } from './float_modules.js';
 import { FUNCTION_ENTRIES } from './functions.js';
 import { LSTM_ENTRIES } from './lstm.js';
 import type { CallEntry, ModuleEntry, OpEntry } from './op_entry.js';
 import { QUANTIZED_MODULE_ENTRIES } from './quantized_modules.js';
+import { SHAPE_OP_ENTRIES } from './shape_ops.js';
 
 export const MODULE_ENTRIES: readonly ModuleEntry[] = [
   ...QUANTIZED_MODULE_ENTRIES,
   ...LSTM_ENTRIES,
+  ...ACTIVATION_MODULE_ENTRIES,
   ...FLOAT_MODULE_ENTRIES,
 ];
-export const CALL_ENTRIES: readonly CallEntry[] = FUNCTION_ENTRIES;
+export const CALL_ENTRIES: readonly CallEntry[] = [
+  ...FUNCTION_ENTRIES,
+  ...ACTIVATION_CALL_ENTRIES,
+  ...SHAPE_OP_ENTRIES,
+];
 
 /** Every row, for listings (README, `fxq export --list-ops`). */
 export const OP_TABLE: readonly OpEntry[] = [...MODULE_ENTRIES, ...CALL_ENTRIES];

@@ -4,6 +4,7 @@
  * Every other backend must reproduce these bit for bit.
  */
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
+import { qcat, qclamp, qlut, qmul } from './int8/elementwise.js';
 import { a_panels, igemm, igemm_panels, panel_index } from './int8/igemm.js';
 import {
   check_qinput,
@@ -181,4 +182,8 @@ export const js_int8: Int8Kernels = {
   qadd,
   qmax_pool2d,
   qavg_pool2d,
+  qclamp,
+  qlut,
+  qmul,
+  qcat,
 };

@@ -10,6 +10,21 @@ import type { WasmInt8ConvExports } from './abi_int8_conv.js';
 export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports {
   memory: WebAssembly.Memory;
   heap_base(): number;
+  qclamp_u8(x: number, n: number, lo: number, hi: number, y: number): void;
+  qlut_u8(x: number, n: number, lut: number, y: number): void;
+  qmul_u8(
+    a: number,
+    b: number,
+    n: number,
+    za: number,
+    zb: number,
+    mult: number,
+    zp: number,
+    qmin: number,
+    qmax: number,
+    y: number,
+  ): void;
+  qcat_part_u8(src: number, len: number, outer: number, row: number, offset: number, lut: number, y: number): void;
   qadd_u8(
     a: number,
     b: number,
@@ -153,6 +168,10 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'conv_shifted_f32',
   'conv_out_map',
   'qadd_u8',
+  'qclamp_u8',
+  'qlut_u8',
+  'qmul_u8',
+  'qcat_part_u8',
   'qmax_pool2d_u8',
   'max_pool_scratch_bytes',
   'qavg_pool2d_u8',

@@ -17,6 +17,7 @@ import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeig
 import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
 import { type DirectWeight, make_direct_qconv } from './int8_direct.js';
+import { make_wasm_elementwise } from './int8_elementwise.js';
 import { make_wasm_pool_add } from './int8_pool_add.js';
 import type { WasmInstance } from './module.js';
 
@@ -384,5 +385,13 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     return res;
   }
 
-  return { name: 'wasm', pack_qweight, qlinear, qconv2d, qlinear_acc, ...make_wasm_pool_add(inst) };
+  return {
+    name: 'wasm',
+    pack_qweight,
+    qlinear,
+    qconv2d,
+    qlinear_acc,
+    ...make_wasm_pool_add(inst),
+    ...make_wasm_elementwise(inst),
+  };
 }

@@ -9,6 +9,7 @@ import type { Conv2dGeometry } from '../../backends/types.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check_float, fmt, pair } from './_util.js';
+import { depthwise_conv2d_backward } from './conv_depthwise_grad.js';
 import { pad } from './pad.js';
 
 /** Options of F.conv2d (torch's keyword arguments). */
@@ -101,8 +102,10 @@ function conv2d_impl(input: Tensor, weight: Tensor, bias: Tensor | null = null, 
     const need_w = weight.requires_grad;
     const gx = need_x ? new Float32Array(x.length) : null;
     const gw = need_w ? new Float32Array(w.length) : null;
-    const col = new Float32Array(kg * plane);
-    for (let n = 0; n < batch; n++) {
+    const depthwise = og === 1 && cg === 1;
+    if (depthwise && (gx || gw)) depthwise_conv2d_backward(x, w, gy, g, oh, ow, gx, gw);
+    const col = new Float32Array(depthwise ? 0 : kg * plane);
+    for (let n = 0; n < batch && !depthwise; n++) {
       for (let gi = 0; gi < groups; gi++) {
         const gyg = gy.subarray((n * oc + gi * og) * plane, (n * oc + (gi + 1) * og) * plane);
         const wg = w.subarray(gi * og * kg, (gi + 1) * og * kg);

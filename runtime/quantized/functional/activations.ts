@@ -4,19 +4,16 @@
  * input qparams, as qnnpack does (hardsigmoid, sigmoid and tanh output torch's fixed qparams).
  */
 import { rne } from '../../backends/js/int8/numerics.js';
+import { get_backend } from '../../backends/registry.js';
 import { define_function } from '../../tensor/dispatch.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { check_out_qparams, check_quint8, make_qtensor, out_qparam, type QParams, quantize_value } from '../qtensor.js';
 
 const fround = Math.fround;
 
+// the integer clamp and the table lookups run on the current backend's kernels (wasm SIMD or the js reference)
 function clamp_q(x: Tensor, lo: number, hi: number, qp: QParams): Tensor {
-  const src = x.data;
-  const out = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const v = src[i];
-    out[i] = v < lo ? lo : v > hi ? hi : v;
-  }
+  const out = get_backend().int8.qclamp(x.data as Uint8Array, lo, hi);
   return make_qtensor(out, x.shape, 'quint8', qp.scale, qp.zero_point);
 }
 
@@ -33,11 +30,24 @@ export const relu6 = define_function('quantized.relu6', (x: Tensor): Tensor => {
   return clamp_q(x, qp.zero_point, six, qp);
 });
 
+/** The integer bounds [quantize(min_val), quantize(max_val)] of hardtanh at the qparams `qp` (torch's quantized clamp). */
+export function hardtanh_bounds(qp: QParams, min_val: number, max_val: number): [number, number] {
+  const inv = fround(1 / fround(qp.scale));
+  return [quantize_value(min_val, inv, qp.zero_point, 0, 255), quantize_value(max_val, inv, qp.zero_point, 0, 255)];
+}
+
+/** torch.ops.quantized.hardtanh(x, min_val, max_val): clamp to [quantize(min_val), quantize(max_val)], same qparams. */
+export const hardtanh = define_function('quantized.hardtanh', (x: Tensor, min_val = -1, max_val = 1): Tensor => {
+  const qp = check_quint8(x, 'quantized.hardtanh');
+  if (!(max_val > min_val))
+    throw new Error(`quantized.hardtanh: max_val (${max_val}) must be greater than min_val (${min_val})`);
+  const [lo, hi] = hardtanh_bounds(qp, min_val, max_val);
+  return clamp_q(x, lo, hi, qp);
+});
+
 /** Applies a 256-entry table to every element. */
 function apply_lut(x: Tensor, lut: Uint8Array, scale: number, zero_point: number): Tensor {
-  const src = x.data;
-  const out = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = lut[src[i]];
+  const out = get_backend().int8.qlut(x.data as Uint8Array, lut);
   return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
 }
 

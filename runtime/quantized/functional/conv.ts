@@ -5,8 +5,8 @@ import { get_backend } from '../../backends/registry.js';
 import { define_function } from '../../tensor/dispatch.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Conv2dPackedParams } from '../packed_params.js';
-import { as_qinput, check_out_qparams, describe, make_qtensor, qoutput } from '../qtensor.js';
-import type { BackendOption } from './linear.js';
+import { as_qinput, check_out_clamp, check_out_qparams, describe, make_qtensor, qoutput } from '../qtensor.js';
+import type { StaticQOptions } from './linear.js';
 
 function static_conv(op: string, relu: boolean) {
   return (
@@ -14,7 +14,7 @@ function static_conv(op: string, relu: boolean) {
     packed: Conv2dPackedParams,
     scale: number,
     zero_point: number,
-    options: BackendOption = {},
+    options: StaticQOptions = {},
   ): Tensor => {
     if (!(packed instanceof Conv2dPackedParams))
       throw new Error(`${op}: expected Conv2dPackedParams as the weight, got ${typeof packed}`);
@@ -47,7 +47,8 @@ function static_conv(op: string, relu: boolean) {
       dilation: packed.dilation,
       groups: packed.groups,
     };
-    const y = be.int8.qconv2d(xin, g, packed.packed(be, op), qoutput(scale, zero_point, relu));
+    const clamp = check_out_clamp(options.out_clamp, op);
+    const y = be.int8.qconv2d(xin, g, packed.packed(be, op), qoutput(scale, zero_point, relu, clamp));
     return make_qtensor(y, [nb, packed.out_channels, oh, ow], 'quint8', scale, zero_point);
   };
 }

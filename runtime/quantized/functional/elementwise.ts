@@ -3,8 +3,7 @@
  * torch's float path otherwise), mul / mul_relu (torch's integer product, float requantization) and cat.
  */
 
-import { rne } from '../../backends/js/int8/numerics.js';
-import { qadd as js_qadd, qnnpack_add_params } from '../../backends/js/int8/pool_add.js';
+import { qnnpack_add_params } from '../../backends/js/int8/pool_add.js';
 import { get_backend } from '../../backends/registry.js';
 import { broadcast_shapes, for_each_broadcast } from '../../tensor/broadcast.js';
 import { define_function } from '../../tensor/dispatch.js';
@@ -30,9 +29,8 @@ function add_impl(op: string, relu: boolean) {
       ? qnnpack_add_params(pa.scale, pa.zero_point, pb.scale, pb.zero_point, scale, zero_point, relu)
       : null;
     if (p) {
-      // qnnpack's fixed-point path, on the current backend's kernel (the js reference when it has none)
-      const be = get_backend().int8;
-      const out = be.qadd ? be.qadd(x, y, p) : js_qadd(x, y, p);
+      // qnnpack's fixed-point path, on the current backend's kernel
+      const out = get_backend().int8.qadd(x, y, p);
       return make_qtensor(out, a.shape, 'quint8', scale, zero_point);
     }
     // torch's generic kernel: dequantize both, add in float32, quantize_val
@@ -63,19 +61,33 @@ function mul_impl(op: string, relu: boolean) {
     const pb = check_quint8(b, op, 'b');
     check_out_qparams(scale, zero_point, op);
     const shape = broadcast_shapes(a.shape, b.shape, op);
-    const out = new Uint8Array(shape.reduce((s, d) => s * d, 1));
-    // torch's qmul: integer product of the zero-point-shifted values, requantized by a float32 multiplier
+    // torch's qmul: integer product of the zero-point-shifted values, requantized by a float32 multiplier; a
+    // broadcast operand is first expanded to the output shape (a copy), so the backend kernel sees equal lengths
     const mult = fround((fround(pa.scale) * fround(pb.scale)) / fround(scale));
-    const qmin = relu ? zero_point : 0;
-    const x = a.data;
-    const y = b.data;
-    for_each_broadcast(a.shape, b.shape, shape, (io, ia, ib) => {
-      const c = (x[ia] - pa.zero_point) * (y[ib] - pb.zero_point);
-      const q = zero_point + rne(fround(c * mult));
-      out[io] = q < qmin ? qmin : q > 255 ? 255 : q;
-    });
-    return make_qtensor(out, shape, 'quint8', scale, zero_point);
+    const x = expand_u8(a, shape, op);
+    const y = expand_u8(b, shape, op);
+    const p = {
+      a_zero_point: pa.zero_point,
+      b_zero_point: pb.zero_point,
+      mult,
+      zero_point,
+      qmin: relu ? zero_point : 0,
+      qmax: 255,
+    };
+    return make_qtensor(get_backend().int8.qmul(x, y, p), shape, 'quint8', scale, zero_point);
   };
+}
+
+/** t's uint8 data broadcast to `shape` (the data itself when the shapes already match). */
+function expand_u8(t: Tensor, shape: readonly number[], op: string): Uint8Array {
+  const src = t.data as Uint8Array;
+  if (t.ndim === shape.length && t.shape.every((d, i) => d === shape[i])) return src;
+  const out = new Uint8Array(shape.reduce((s, d) => s * d, 1));
+  // broadcasting against itself-shaped zeros visits each output index with the source index
+  for_each_broadcast(t.shape, shape, broadcast_shapes(t.shape, shape, op), (io, ia) => {
+    out[io] = src[ia];
+  });
+  return out;
 }
 
 /** torch.ops.quantized.mul(a, b, scale, zero_point). */
@@ -100,7 +112,8 @@ export const cat = define_function(
     const first = tensors[0];
     const nd = first.ndim;
     const d = dim < 0 ? dim + nd : dim;
-    if (d < 0 || d >= nd) throw new Error(`${op}: dim ${dim} is out of range for ${nd}-d tensors`);
+    if (!Number.isInteger(d) || d < 0 || d >= nd)
+      throw new Error(`${op}: dim ${dim} is out of range for ${nd}-d tensors`);
     tensors.forEach((t, i) => {
       if (t.ndim !== nd || t.shape.some((s, j) => j !== d && s !== first.shape[j])) {
         throw new Error(
@@ -111,25 +124,19 @@ export const cat = define_function(
     const outer = first.shape.slice(0, d).reduce((s, v) => s * v, 1);
     const inner = first.shape.slice(d + 1).reduce((s, v) => s * v, 1);
     const total = tensors.reduce((s, t) => s + t.shape[d], 0);
-    const out = new Uint8Array(outer * total * inner);
+    // an input at other qparams is requantized (dequantize, quantize_val) through a 256-entry table
     const inv = fround(1 / fround(scale));
-    let offset = 0;
-    tensors.forEach((t, i) => {
+    const parts = tensors.map((t, i) => {
       const { scale: s, zero_point: z } = qps[i];
       const fs = fround(s);
-      const same = fs === fround(scale) && z === zero_point;
-      const len = t.shape[d] * inner;
-      const src = t.data;
-      for (let o = 0; o < outer; o++) {
-        for (let j = 0; j < len; j++) {
-          const q = src[o * len + j];
-          out[o * total * inner + offset + j] = same
-            ? q
-            : quantize_value(fround((q - z) * fs), inv, zero_point, 0, 255);
-        }
+      let lut: Uint8Array | null = null;
+      if (fs !== fround(scale) || z !== zero_point) {
+        lut = new Uint8Array(256);
+        for (let q = 0; q < 256; q++) lut[q] = quantize_value(fround((q - z) * fs), inv, zero_point, 0, 255);
       }
-      offset += len;
+      return { data: t.data as Uint8Array, len: t.shape[d] * inner, lut };
     });
+    const out = get_backend().int8.qcat(parts, outer);
     const shape = [...first.shape];
     shape[d] = total;
     return make_qtensor(out, shape, 'quint8', scale, zero_point);

@@ -9,6 +9,7 @@ import { LinearPackedParams } from '../packed_params.js';
 import {
   as_qinput,
   check_float,
+  check_out_clamp,
   check_out_qparams,
   choose_qparams,
   describe,
@@ -22,6 +23,11 @@ const fround = Math.fround;
 /** Options every int8 op accepts: run on a named backend instead of the current one. */
 export interface BackendOption {
   backend?: 'js' | 'wasm';
+}
+
+/** Options of the static int8 conv / linear: the backend, and an output clamp [lo, hi] (a folded relu6 etc.). */
+export interface StaticQOptions extends BackendOption {
+  out_clamp?: readonly [number, number] | null;
 }
 
 function check_packed(p: unknown, op: string): LinearPackedParams {
@@ -42,14 +48,15 @@ function static_linear(op: string, relu: boolean) {
     packed: LinearPackedParams,
     scale: number,
     zero_point: number,
-    options: BackendOption = {},
+    options: StaticQOptions = {},
   ): Tensor => {
     const p = check_packed(packed, op);
     const xin = as_qinput(x, op);
     check_out_qparams(scale, zero_point, op);
     const m = leading(x, p.in_features, op);
     const be = get_backend(options.backend);
-    const y = be.int8.qlinear(xin, m, p.packed(be, op), qoutput(scale, zero_point, relu));
+    const clamp = check_out_clamp(options.out_clamp, op);
+    const y = be.int8.qlinear(xin, m, p.packed(be, op), qoutput(scale, zero_point, relu, clamp));
     return make_qtensor(y, [...x.shape.slice(0, -1), p.out_features], 'quint8', scale, zero_point);
   };
 }

@@ -5,11 +5,7 @@
  * ceil_mode avg_pool2d and non-divisible adaptive pools use ATen's generic kernels.
  */
 import { rne } from '../../backends/js/int8/numerics.js';
-import {
-  qavg_pool2d as js_qavg_pool2d,
-  qmax_pool2d as js_qmax_pool2d,
-  qnnpack_avg_params,
-} from '../../backends/js/int8/pool_add.js';
+import { qnnpack_avg_params } from '../../backends/js/int8/pool_add.js';
 import { get_backend } from '../../backends/registry.js';
 import type { Pool2dGeometry } from '../../backends/types.js';
 import { define_function } from '../../tensor/dispatch.js';
@@ -92,7 +88,7 @@ export const max_pool2d = define_function(
     const be = get_backend().int8;
     const src = x.data as Uint8Array;
     const pg = pool_geometry(g.nb * g.c, g.ih, g.iw, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw);
-    const out = be.qmax_pool2d ? be.qmax_pool2d(src, pg) : js_qmax_pool2d(src, pg);
+    const out = be.qmax_pool2d(src, pg);
     return make_qtensor(out, [g.nb, g.c, g.oh, g.ow], 'quint8', qp.scale, qp.zero_point);
   },
 );
@@ -149,7 +145,7 @@ function qnnpack_avg_pool(
   const g = pool_geometry(nb * c, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, 1, 1);
   const be = get_backend().int8;
   const src = x.data as Uint8Array;
-  const out = be.qavg_pool2d ? be.qavg_pool2d(src, g, params) : js_qavg_pool2d(src, g, params);
+  const out = be.qavg_pool2d(src, g, params);
   return make_qtensor(out, [nb, c, oh, ow], 'quint8', qp.scale, qp.zero_point);
 }
 

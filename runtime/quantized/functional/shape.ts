@@ -16,7 +16,7 @@ export const flatten = define_function('quantized.flatten', (x: Tensor, start_di
   const nd = Math.max(t.ndim, 1);
   const s = start_dim < 0 ? start_dim + nd : start_dim;
   const e = end_dim < 0 ? end_dim + nd : end_dim;
-  if (s < 0 || e >= nd || s > e)
+  if (!Number.isInteger(s) || !Number.isInteger(e) || s < 0 || e >= nd || s > e)
     throw new Error(`${op}: dims [${start_dim}, ${end_dim}] are out of range for ${describe(t)}`);
   if (t.ndim === 0) return t._view_as_shape([1]);
   const shape = [...t.shape.slice(0, s), shape_numel(t.shape.slice(s, e + 1)), ...t.shape.slice(e + 1)];

@@ -3,7 +3,7 @@ import { Module } from '../../nn/module.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { conv2d, conv2d_relu } from '../functional/conv.js';
 import { Conv2dPackedParams } from '../packed_params.js';
-import { check_out_qparams, make_qtensor } from '../qtensor.js';
+import { check_out_clamp, check_out_qparams, make_qtensor } from '../qtensor.js';
 import {
   attr,
   output_qparams,
@@ -40,6 +40,8 @@ export interface QuantizedConv2dOptions {
   bias?: boolean;
   padding_mode?: 'zeros';
   dtype?: 'qint8';
+  /** An output clamp [lo, hi] in quint8 levels: a relu / relu6 / hardtanh folded by passes/fold_clamps.ts. */
+  out_clamp?: readonly [number, number] | null;
 }
 
 /** torch.ao.nn.quantized.Conv2d. Padding reads as the input zero point (torch's 'zeros' padding). */
@@ -55,6 +57,8 @@ export class Conv2d extends Module {
   scale = 1.0;
   zero_point = 0;
   _packed_params: Conv2dPackedParams;
+  /** Output clamp in quint8 levels (null: none beyond ConvReLU2d's zero point): a folded relu6 / hardtanh / relu. */
+  out_clamp: readonly [number, number] | null;
   protected readonly _relu: boolean = false;
 
   constructor(in_channels: number, out_channels: number, kernel_size: Pair, options: QuantizedConv2dOptions = {}) {
@@ -79,6 +83,7 @@ export class Conv2d extends Module {
     this.padding = pair(options.padding ?? 0);
     this.dilation = pair(options.dilation ?? 1);
     this.groups = groups;
+    this.out_clamp = check_out_clamp(options.out_clamp, name);
     const [kh, kw] = this.kernel_size;
     const shape = [out_channels, in_channels / groups, kh, kw];
     const w = make_qtensor(new Int8Array(shape.reduce((a, b) => a * b, 1)), shape, 'qint8', 1, 0);
@@ -113,7 +118,8 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return (this._relu ? conv2d_relu : conv2d)(x, this._packed_params, this.scale, this.zero_point);
+    const options = this.out_clamp ? { out_clamp: this.out_clamp } : {};
+    return (this._relu ? conv2d_relu : conv2d)(x, this._packed_params, this.scale, this.zero_point, options);
   }
 
   _extra_state(prefix: string, out: Record<string, Tensor>): void {
@@ -124,7 +130,7 @@ export class Conv2d extends Module {
   }
 
   extra_repr(): string {
-    return `${this.in_channels}, ${this.out_channels}, kernel_size=(${this.kernel_size}), stride=(${this.stride}), scale=${this.scale}, zero_point=${this.zero_point}, padding=(${this.padding}), dilation=(${this.dilation}), groups=${this.groups}`;
+    return `${this.in_channels}, ${this.out_channels}, kernel_size=(${this.kernel_size}), stride=(${this.stride}), scale=${this.scale}, zero_point=${this.zero_point}, padding=(${this.padding}), dilation=(${this.dilation}), groups=${this.groups}${this.out_clamp ? `, out_clamp=(${this.out_clamp})` : ''}`;
   }
 
   /** Builds the int8 module from an observed float Conv2d (or fused ConvReLU2d), as torch's from_float. */

@@ -3,7 +3,7 @@ import { Module } from '../../nn/module.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { linear, linear_relu } from '../functional/linear.js';
 import { LinearPackedParams } from '../packed_params.js';
-import { check_out_qparams, make_qtensor } from '../qtensor.js';
+import { check_out_clamp, check_out_qparams, make_qtensor } from '../qtensor.js';
 import { output_qparams, qconfig_of, quantize_weight, weight_bias_observer, weighted_child } from './from_float.js';
 import { load_weighted_state, save_weighted_state } from './state.js';
 
@@ -11,6 +11,8 @@ import { load_weighted_state, save_weighted_state } from './state.js';
 export interface QuantizedLinearOptions {
   bias_?: boolean;
   dtype?: 'qint8';
+  /** An output clamp [lo, hi] in quint8 levels: a relu / relu6 / hardtanh folded by passes/fold_clamps.ts. */
+  out_clamp?: readonly [number, number] | null;
 }
 
 /** torch.ao.nn.quantized.Linear: y = requant(x·Wᵀ + b) at (scale, zero_point). */
@@ -21,6 +23,8 @@ export class Linear extends Module {
   scale = 1.0;
   zero_point = 0;
   _packed_params: LinearPackedParams;
+  /** Output clamp in quint8 levels (null: none beyond LinearReLU's zero point): a folded relu6 / hardtanh / relu. */
+  out_clamp: readonly [number, number] | null;
   protected readonly _relu: boolean = false;
 
   constructor(in_features: number, out_features: number, options: QuantizedLinearOptions = {}) {
@@ -34,6 +38,7 @@ export class Linear extends Module {
       throw new Error(`${new.target.name}: only qint8 weights are supported, got ${options.dtype}`);
     this.in_features = in_features;
     this.out_features = out_features;
+    this.out_clamp = check_out_clamp(options.out_clamp, new.target.name);
     // as torch: a zero qint8 weight (scale 1, zero point 0) and a zero bias until set_weight_bias
     const w = make_qtensor(new Int8Array(out_features * in_features), [out_features, in_features], 'qint8', 1, 0);
     const b = options.bias_ === false ? null : new Tensor(new Float32Array(out_features), [out_features], 'float32');
@@ -58,7 +63,8 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return (this._relu ? linear_relu : linear)(x, this._packed_params, this.scale, this.zero_point);
+    const options = this.out_clamp ? { out_clamp: this.out_clamp } : {};
+    return (this._relu ? linear_relu : linear)(x, this._packed_params, this.scale, this.zero_point, options);
   }
 
   _extra_state(prefix: string, out: Record<string, Tensor>): void {
@@ -70,7 +76,7 @@ export class Linear extends Module {
 
   extra_repr(): string {
     const q = this.weight().quantizer;
-    return `in_features=${this.in_features}, out_features=${this.out_features}, scale=${this.scale}, zero_point=${this.zero_point}, qscheme=${q?.kind === 'per_channel' ? 'per_channel_affine' : 'per_tensor_affine'}`;
+    return `in_features=${this.in_features}, out_features=${this.out_features}, scale=${this.scale}, zero_point=${this.zero_point}, qscheme=${q?.kind === 'per_channel' ? 'per_channel_affine' : 'per_tensor_affine'}${this.out_clamp ? `, out_clamp=(${this.out_clamp})` : ''}`;
   }
 
   /** Builds the int8 module from an observed float Linear (or fused LinearReLU), as torch's from_float. */

@@ -1,0 +1,173 @@
+/**
+ * Activation and normalization rows beyond ReLU: each is written with opset-13 ops (HardSwish and
+ * LayerNormalization came later, so hardswish is x · HardSigmoid(x) and LayerNorm is decomposed).
+ * On quantized tensors the rows run between DequantizeLinear and the output's QuantizeLinear, as fxq's
+ * quantized ops compute them (float op on the dequantized input, then requantize).
+ */
+
+import {
+  GELU,
+  Hardsigmoid,
+  Hardswish,
+  LayerNorm,
+  LeakyReLU,
+  LogSoftmax,
+  SiLU,
+} from '../../../runtime/nn/layers/index.js';
+import { Hardswish as QHardswish } from '../../../runtime/quantized/modules/activation.js';
+import type { Tensor } from '../../../runtime/tensor/tensor.js';
+import type { Node } from '../../ir/node.js';
+import { type ExportContext, OnnxExportError, type OnnxValue } from './context.js';
+import type { CallEntry, ModuleEntry } from './op_entry.js';
+
+const float = (name: string): OnnxValue => ({ kind: 'float', name });
+const f32 = (ctx: ExportContext, v: number) => ctx.b.constant(Float32Array.of(v));
+
+function clip(ctx: ExportContext, x: string, lo: number | null, hi: number | null, hint: string): string {
+  return ctx.b.op('Clip', [x, lo === null ? '' : f32(ctx, lo), hi === null ? '' : f32(ctx, hi)], hint);
+}
+/** torch's hardsigmoid = relu6(x + 3) / 6 = HardSigmoid(alpha 1/6, beta 0.5). */
+function hardsigmoid(ctx: ExportContext, x: string, hint: string): string {
+  return ctx.b.op('HardSigmoid', [x], hint, { alpha: { float: 1 / 6 }, beta: { float: 0.5 } });
+}
+function hardswish(ctx: ExportContext, x: string, hint: string): string {
+  return ctx.b.op('Mul', [x, hardsigmoid(ctx, x, `${hint}_gate`)], hint);
+}
+function gelu(ctx: ExportContext, x: string, approximate: string, hint: string): string {
+  const b = ctx.b;
+  let inner: string;
+  if (approximate === 'tanh') {
+    // 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))
+    const x3 = b.op('Mul', [x, b.op('Mul', [x, x], `${hint}_x2`)], `${hint}_x3`);
+    const poly = b.op('Add', [x, b.op('Mul', [x3, f32(ctx, 0.044715)], `${hint}_c`)], `${hint}_poly`);
+    inner = b.op('Tanh', [b.op('Mul', [poly, f32(ctx, Math.sqrt(2 / Math.PI))], `${hint}_s`)], `${hint}_t`);
+  } else inner = b.op('Erf', [b.op('Div', [x, f32(ctx, Math.SQRT2)], `${hint}_s`)], `${hint}_t`);
+  const one_plus = b.op('Add', [inner, f32(ctx, 1)], `${hint}_1p`);
+  return b.op('Mul', [b.op('Mul', [x, one_plus], `${hint}_xm`), f32(ctx, 0.5)], hint);
+}
+function silu(ctx: ExportContext, x: string, hint: string): string {
+  return ctx.b.op('Mul', [x, ctx.b.op('Sigmoid', [x], `${hint}_gate`)], hint);
+}
+
+/** LayerNorm over the last normalized_shape.length dims: (x − mean) / √(var + eps) · weight + bias. */
+function layer_norm(ctx: ExportContext, node: Node, m: LayerNorm, x: string): string {
+  const b = ctx.b;
+  const hint = node.target;
+  const rank = ctx.tensor(node.args[0] as Node).ndim;
+  const axes = m.normalized_shape.map((_, i) => rank - m.normalized_shape.length + i);
+  const d = b.op('Sub', [x, ctx.reduce_mean(x, axes, true, `${hint}_mean`)], `${hint}_d`);
+  const v = ctx.reduce_mean(b.op('Mul', [d, d], `${hint}_d2`), axes, true, `${hint}_var`);
+  const std = b.op('Sqrt', [b.op('Add', [v, f32(ctx, m.eps)], `${hint}_ve`)], `${hint}_std`);
+  let y = b.op('Div', [d, std], `${hint}_n`);
+  const param = (t: Tensor, what: string) =>
+    b.initializer(`${hint}.${what}`, t.detach().contiguous().data as Float32Array, t.shape);
+  if (m.weight) y = b.op('Mul', [y, param(m.weight, 'weight')], hint);
+  if (m.bias) y = b.op('Add', [y, param(m.bias, 'bias')], hint);
+  return y;
+}
+
+function module_row(
+  cls: ModuleEntry['cls'],
+  fxq: string,
+  onnx: string,
+  f: (ctx: ExportContext, node: Node, x: string) => string,
+): ModuleEntry {
+  return { kind: 'module', cls, fxq, onnx, emit: (ctx, node) => float(f(ctx, node, ctx.float(node.args[0], node))) };
+}
+
+const num = (a: unknown, fallback: number | null): number | null =>
+  typeof a === 'number' ? a : a === undefined || a === null ? fallback : NaN;
+
+function call_row(
+  kind: 'function' | 'method',
+  targets: string[],
+  onnx: string,
+  f: (ctx: ExportContext, node: Node, x: string) => string,
+): CallEntry {
+  return {
+    kind,
+    targets,
+    onnx,
+    emit(ctx, node) {
+      return float(f(ctx, node, ctx.float(node.args[0], node)));
+    },
+  };
+}
+
+/** A literal number argument at `i` (or kwarg `key`), `fallback` when absent. */
+function literal(node: Node, i: number, key: string, fallback: number | null): number | null {
+  const v = num(node.args[i] ?? node.kwargs[key], fallback);
+  if (Number.isNaN(v)) throw new OnnxExportError(node, `${key} must be a literal number`);
+  return v;
+}
+
+export const ACTIVATION_MODULE_ENTRIES: ModuleEntry[] = [
+  module_row(QHardswish, 'nn.quantized.Hardswish', 'DQ + x · HardSigmoid(x) + Q', (ctx, n, x) =>
+    hardswish(ctx, x, n.target),
+  ),
+  module_row(LeakyReLU, 'nn.LeakyReLU', 'LeakyRelu', (ctx, n, x) =>
+    ctx.b.op('LeakyRelu', [x], n.target, { alpha: { float: (ctx.module(n) as LeakyReLU).negative_slope } }),
+  ),
+  module_row(Hardswish, 'nn.Hardswish', 'x · HardSigmoid(x)', (ctx, n, x) => hardswish(ctx, x, n.target)),
+  module_row(Hardsigmoid, 'nn.Hardsigmoid', 'HardSigmoid(1/6, 1/2)', (ctx, n, x) => hardsigmoid(ctx, x, n.target)),
+  module_row(GELU, 'nn.GELU', 'Erf form (tanh form for approximate=tanh)', (ctx, n, x) =>
+    gelu(ctx, x, (ctx.module(n) as GELU).approximate, n.target),
+  ),
+  module_row(SiLU, 'nn.SiLU', 'x · Sigmoid(x)', (ctx, n, x) => silu(ctx, x, n.target)),
+  module_row(LogSoftmax, 'nn.LogSoftmax', 'LogSoftmax', (ctx, n, x) =>
+    ctx.b.op('LogSoftmax', [x], n.target, { axis: (ctx.module(n) as LogSoftmax).dim }),
+  ),
+  module_row(LayerNorm, 'nn.LayerNorm', 'ReduceMean / Sub / Mul / Sqrt / Div (+ Mul, Add)', (ctx, n, x) =>
+    layer_norm(ctx, n, ctx.module(n) as LayerNorm, x),
+  ),
+];
+
+const both = (
+  targets: string[],
+  methods: string[],
+  onnx: string,
+  f: (ctx: ExportContext, node: Node, x: string) => string,
+) => [call_row('function', targets, onnx, f), ...(methods.length ? [call_row('method', methods, onnx, f)] : [])];
+
+export const ACTIVATION_CALL_ENTRIES: CallEntry[] = [
+  ...both(['clamp'], ['clamp'], 'Clip', (ctx, n, x) =>
+    clip(ctx, x, literal(n, 1, 'min', null), literal(n, 2, 'max', null), n.name),
+  ),
+  ...both(['hardtanh', 'F.hardtanh'], [], 'Clip', (ctx, n, x) =>
+    clip(ctx, x, literal(n, 1, 'min_val', -1), literal(n, 2, 'max_val', 1), n.name),
+  ),
+  ...both(['relu6', 'F.relu6', 'quantized.relu6'], [], 'Clip(0, 6)', (ctx, n, x) => clip(ctx, x, 0, 6, n.name)),
+  ...both(['leaky_relu', 'F.leaky_relu'], [], 'LeakyRelu', (ctx, n, x) =>
+    ctx.b.op('LeakyRelu', [x], n.name, { alpha: { float: literal(n, 1, 'negative_slope', 0.01)! } }),
+  ),
+  ...both(['hardsigmoid', 'F.hardsigmoid', 'quantized.hardsigmoid'], [], 'HardSigmoid(1/6, 1/2)', (ctx, n, x) =>
+    hardsigmoid(ctx, x, n.name),
+  ),
+  ...both(['hardswish', 'F.hardswish', 'quantized.hardswish'], [], 'x · HardSigmoid(x)', (ctx, n, x) =>
+    hardswish(ctx, x, n.name),
+  ),
+  ...both(['gelu', 'F.gelu'], [], 'Erf form', (ctx, n, x) => {
+    const o = (n.args[1] ?? n.kwargs) as { approximate?: string } | undefined;
+    return gelu(ctx, x, typeof o === 'object' && o && 'approximate' in o ? String(o.approximate) : 'none', n.name);
+  }),
+  ...both(['silu', 'F.silu'], [], 'x · Sigmoid(x)', (ctx, n, x) => silu(ctx, x, n.name)),
+  ...both(['softmax', 'F.softmax'], ['softmax'], 'Softmax', (ctx, n, x) =>
+    ctx.b.op('Softmax', [x], n.name, { axis: literal(n, 1, 'dim', null)! }),
+  ),
+  ...both(['log_softmax', 'F.log_softmax'], ['log_softmax'], 'LogSoftmax', (ctx, n, x) =>
+    ctx.b.op('LogSoftmax', [x], n.name, { axis: literal(n, 1, 'dim', null)! }),
+  ),
+  ...both(['exp'], ['exp'], 'Exp', (ctx, n, x) => ctx.b.op('Exp', [x], n.name)),
+  ...both(['log'], ['log'], 'Log', (ctx, n, x) => ctx.b.op('Log', [x], n.name)),
+  ...both(['sqrt'], ['sqrt'], 'Sqrt', (ctx, n, x) => ctx.b.op('Sqrt', [x], n.name)),
+  ...both(['neg'], ['neg'], 'Neg', (ctx, n, x) => ctx.b.op('Neg', [x], n.name)),
+  ...both(['abs'], ['abs'], 'Abs', (ctx, n, x) => ctx.b.op('Abs', [x], n.name)),
+  ...both(['quantized.add_scalar', 'quantized.add_scalar_relu'], [], 'Add (+ Relu)', (ctx, n, x) => {
+    const y = ctx.b.op('Add', [x, f32(ctx, literal(n, 1, 'other', null)!)], n.name);
+    return n.target.endsWith('_relu') ? ctx.b.op('Relu', [y], n.name) : y;
+  }),
+  ...both(['quantized.mul_scalar', 'quantized.mul_scalar_relu'], [], 'Mul (+ Relu)', (ctx, n, x) => {
+    const y = ctx.b.op('Mul', [x, f32(ctx, literal(n, 1, 'other', null)!)], n.name);
+    return n.target.endsWith('_relu') ? ctx.b.op('Relu', [y], n.name) : y;
+  }),
+];

@@ -1,0 +1,124 @@
+/**
+ * Trains FmnistMobileNet (examples/models/fmnist_mobilenet.ts) from scratch with fxq's own autograd and optimiser:
+ * AdamW lr 2e-3, weight decay 1e-4, batch 128, seed 0, one pass over a shuffled training set at most. The cosine
+ * schedule runs over a wall-time budget (--minutes, default 30) rather than a step count, because this machine's
+ * speed varies several-fold with its load: the run stops when the budget is spent (or the epochs end) with the
+ * learning rate at 0, and records how many steps it took. Saves the weights (state_dict names) with save_safetensors.
+ *
+ *   nice npx tsx examples/train_fmnist_mobilenet.ts --data /path/to/fashion-mnist [--minutes 30] [--epochs 1]
+ *     [--out examples/weights/fmnist_mobilenet.safetensors]
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import {
+  DataLoader,
+  type FashionMnist,
+  Generator,
+  load_fashion_mnist,
+  load_wasm_backend,
+  manual_seed,
+  nn,
+  no_grad,
+  optim,
+  save_safetensors,
+  set_backend,
+  Tensor,
+  TensorDataset,
+} from '../index.js';
+import create, { name } from './models/fmnist_mobilenet.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+function arg(key: string): string | undefined {
+  const i = process.argv.indexOf(`--${key}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const repo_data = join(here, 'data', 'fashion-mnist');
+const data_dir = arg('data') ?? process.env.FXQ_DATA;
+const epochs = Number(arg('epochs') ?? 1);
+const minutes = Number(arg('minutes') ?? 30);
+const batch_size = 128;
+const lr = 2e-3;
+const out_path = arg('out') ?? join(here, '..', 'out', `${name}_fxq.safetensors`);
+
+let train: FashionMnist;
+if (data_dir && existsSync(join(data_dir, 'train-images-idx3-ubyte.gz'))) {
+  train = load_fashion_mnist(data_dir, 'train');
+} else {
+  train = load_fashion_mnist(repo_data, 'train-first1000');
+  console.log('no --data DIR (or $FXQ_DATA) with the 60,000 training images: training on the repo’s 1,000');
+}
+const test = load_fashion_mnist(repo_data, 'test');
+load_wasm_backend();
+set_backend('wasm'); // fp32 conv / sgemm in wasm SIMD: the float results match js to rounding, not bit for bit
+
+manual_seed(0);
+const model = create();
+const loader = new DataLoader(new TensorDataset(train.images, train.labels), {
+  batch_size,
+  shuffle: true,
+  generator: new Generator(0),
+});
+const optimizer = new optim.AdamW(model.parameters(), { lr, weight_decay: 1e-4 });
+const criterion = new nn.CrossEntropyLoss();
+
+function evaluate(): number {
+  model.eval();
+  let correct = 0;
+  const n = test.labels.shape[0];
+  no_grad(() => {
+    for (let s = 0; s < n; s += 500) {
+      const m = Math.min(500, n - s);
+      const x = new Tensor(test.images.data.subarray(s * 784, (s + m) * 784), [m, 1, 28, 28], 'float32');
+      const pred = model.forward(x).argmax(1).data;
+      for (let i = 0; i < m; i++) if (Number(pred[i]) === test.labels.data[s + i]) correct++;
+    }
+  });
+  return correct / n;
+}
+
+const budget_ms = minutes * 60_000;
+console.log(
+  `${name}: ≤ ${epochs} epoch(s) of ${loader.length} batches of ${batch_size}, ≤ ${minutes} min, AdamW ${lr}`,
+);
+const t0 = performance.now();
+let steps = 0;
+let seen = 0;
+let loss_sum = 0;
+let done = false;
+for (let epoch = 1; epoch <= epochs && !done; epoch++) {
+  model.train();
+  for (const [x, y] of loader) {
+    const frac = (performance.now() - t0) / budget_ms;
+    if (frac >= 1) {
+      done = true;
+      break;
+    }
+    for (const group of optimizer.param_groups) group.lr = 0.5 * lr * (1 + Math.cos(Math.PI * frac));
+    optimizer.zero_grad();
+    const loss = criterion.forward(model.forward(x), y);
+    loss.backward();
+    optimizer.step();
+    loss_sum += loss.item() * x.shape[0];
+    seen += x.shape[0];
+    if (++steps % 20 === 0) {
+      const s = (performance.now() - t0) / 1000;
+      console.log(`  step ${steps} (${seen} images) loss ${(loss_sum / seen).toFixed(4)} ${s.toFixed(0)} s`);
+      loss_sum = 0;
+      seen = 0;
+    }
+  }
+}
+const train_s = (performance.now() - t0) / 1000;
+const acc = evaluate();
+save_safetensors(model.state_dict(), out_path, {
+  format: 'pt',
+  model: name,
+  trained_by: 'fxq examples/train_fmnist_mobilenet.ts',
+  steps: String(steps),
+  test_accuracy: acc.toFixed(4),
+});
+console.log(
+  `done: ${steps} steps of ${batch_size} in ${train_s.toFixed(0)} s, test accuracy ${(100 * acc).toFixed(2)}%; saved ${out_path}`,
+);
