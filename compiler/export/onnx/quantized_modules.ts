@@ -10,7 +10,6 @@
  */
 
 import { quantize_bias } from '../../../runtime/backends/js/int8/numerics.js';
-import { ReLU6 as QReLU6 } from '../../../runtime/quantized/modules/activation.js';
 import { Conv2d as QConv2d, ConvReLU2d as QConvReLU2d } from '../../../runtime/quantized/modules/conv.js';
 import { Linear as DynLinear, LinearReLU as DynLinearReLU } from '../../../runtime/quantized/modules/dynamic/linear.js';
 import { Linear as QLinear, LinearReLU as QLinearReLU } from '../../../runtime/quantized/modules/linear.js';
@@ -70,7 +69,7 @@ function emit_qconv(ctx: ExportContext, node: Node): OnnxValue {
   const w = weight_dq(ctx, hint, m.weight(), node);
   const bias = bias_dq(ctx, hint, m.bias(), x_qp, w.qp, node);
   const y = ctx.b.op('Conv', bias ? [x, w.name, bias] : [x, w.name], hint, conv_attrs(m));
-  return float(m instanceof QConvReLU2d ? ctx.b.op('Relu', [y], hint) : y);
+  return m instanceof QConvReLU2d ? ctx.relu_output(node, y) : float(y);
 }
 
 function emit_qlinear(ctx: ExportContext, node: Node): OnnxValue {
@@ -82,7 +81,7 @@ function emit_qlinear(ctx: ExportContext, node: Node): OnnxValue {
   const w = weight_dq(ctx, hint, m.weight(), node);
   const bias = bias_dq(ctx, hint, m.bias(), x_qp, w.qp, node);
   const y = emit_linear(ctx, hint, x, rank, w.name, () => weight_t_dq(ctx, hint, m.weight(), w.qp), bias);
-  return float(m instanceof QLinearReLU ? ctx.b.op('Relu', [y], hint) : y);
+  return m instanceof QLinearReLU ? ctx.relu_output(node, y) : float(y);
 }
 
 function emit_dynamic_linear(ctx: ExportContext, node: Node): OnnxValue {
@@ -117,13 +116,6 @@ function emit_dynamic_linear(ctx: ExportContext, node: Node): OnnxValue {
   if (bias)
     y = b.op('Add', [y, b.initializer(`${hint}.bias`, bias.contiguous().data as Float32Array, bias.shape)], hint);
   return float(m instanceof DynLinearReLU ? b.op('Relu', [y], hint) : y);
-}
-
-function emit_qrelu6(ctx: ExportContext, node: Node): OnnxValue {
-  const x = ctx.float(node.args[0], node);
-  const lo = ctx.b.constant(Float32Array.of(0));
-  const hi = ctx.b.constant(Float32Array.of(6));
-  return float(ctx.b.op('Clip', [x, lo, hi], node.target));
 }
 
 /** The int8 module rows; subclasses first (a dynamic Linear is a static Linear subclass). */
@@ -163,5 +155,4 @@ export const QUANTIZED_MODULE_ENTRIES: ModuleEntry[] = [
     onnx: 'DequantizeLinear',
     emit: (ctx, node) => float(ctx.float(node.args[0], node)),
   },
-  { kind: 'module', cls: QReLU6, fxq: 'nn.quantized.ReLU6', onnx: 'DQ + Clip(0, 6) + Q', emit: emit_qrelu6 },
 ];
