@@ -20,7 +20,7 @@ const only = arg('model');
 const batch = Number(arg('batch') ?? 250);
 const { images, labels } = load_fashion_mnist(join(here, 'data', 'fashion-mnist'), 'test');
 const n = Math.min(Number(arg('limit') ?? labels.shape[0]), labels.shape[0]);
-const trained = EXAMPLE_MODELS.filter((m) => m.pretrained !== undefined);
+const trained = EXAMPLE_MODELS.filter((m) => m.reference_accuracy !== undefined);
 const models = trained.filter((m) => !only || m.name === only);
 if (models.length === 0) throw new Error(`--model ${only}: unknown (have ${trained.map((m) => m.name).join(', ')})`);
 

@@ -1,7 +1,7 @@
 /**
  * ONNX export checked end to end on onnxruntime-web:
  *
- *   npx tsx examples/onnx_export.ts [--limit 10000] [--calib 1000] [--models fmnist_cnn,fmnist_resnet,fmnist_lstm]
+ *   npx tsx examples/onnx_export.ts [--limit 10000] [--calib 1000] [--models fmnist_cnn,fmnist_resnet,fmnist_lstm,fmnist_mobilenet]
  *     [--out out/onnx_export.json] [--save DIR]
  *
  * For FmnistCNN and FmnistResNet (fp32, FX int8 with per-tensor and per-channel weights) and FmnistLSTM
@@ -19,12 +19,11 @@ import { export_onnx_bytes } from '../compiler/export/onnx/export.js';
 import { image_batch, load_test_images } from './lib/fmnist_data.js';
 import { build_cases, compare_logits, fxq_logits } from './lib/onnx_cases.js';
 import { load_onnxruntime, ort_op_counts, ort_runner } from './lib/onnx_runtime.js';
-import { get_example_model } from './models/index.js';
 
 const args = process.argv.slice(2);
 const limit = Number(arg_value(args, 'limit') ?? 10000);
 const calib = Number(arg_value(args, 'calib') ?? 1000);
-const models = (arg_value(args, 'models') ?? 'fmnist_cnn,fmnist_resnet,fmnist_lstm').split(',');
+const models = (arg_value(args, 'models') ?? 'fmnist_cnn,fmnist_resnet,fmnist_lstm,fmnist_mobilenet').split(',');
 const out_path = resolve(arg_value(args, 'out') ?? 'out/onnx_export.json');
 const save_dir = arg_value(args, 'save');
 const BATCH = 500;
@@ -35,10 +34,9 @@ const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 const rows: Record<string, unknown>[] = [];
 console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, Node ${process.version}; ${limit} test images`);
 for (const name of models) {
-  const spec = get_example_model(name);
   for (const c of build_cases(name, calib)) {
     const t0 = performance.now();
-    const bytes = export_onnx_bytes(c.model, spec.example_inputs(), {
+    const bytes = export_onnx_bytes(c.model, c.example_inputs, {
       input_names: ['input'],
       output_names: ['logits'],
       ...c.options,

@@ -3,10 +3,13 @@
  * node names, so the same text is valid TypeScript (gm.code) and JavaScript (the compiled forward).
  * Every name, path and key is checked before it is written; every string constant is JSON-quoted.
  */
+
+import { MAX_CONSTANT_DEPTH } from '../ir/constants.js';
 import { IDENTIFIER_RE, is_valid_node_name } from '../ir/namespace.js';
 import { type Argument, is_plain_object, Node, type Opcode } from '../ir/node.js';
 import {
   BUILTIN_FUNCTIONS,
+  FORBIDDEN_KEYS,
   is_known_function,
   is_tensor_method,
   is_valid_path,
@@ -51,6 +54,10 @@ function key_text(k: string): string {
 
 /** A constant or node reference as an expression. */
 export function expr(a: Argument, owner: Node | null): string {
+  return expr_at(a, owner, 0);
+}
+
+function expr_at(a: Argument, owner: Node | null, depth: number): string {
   if (a instanceof Node) {
     if (!is_valid_node_name(a.name))
       throw new CodegenError(owner, `input name ${JSON.stringify(a.name)} is not a valid identifier`);
@@ -61,9 +68,16 @@ export function expr(a: Argument, owner: Node | null): string {
   if (typeof a === 'number') return Object.is(a, -0) ? '-0' : String(a);
   if (typeof a === 'boolean') return String(a);
   if (typeof a === 'string') return JSON.stringify(a);
-  if (Array.isArray(a)) return `[${(a as readonly Argument[]).map((x) => expr(x, owner)).join(', ')}]`;
+  // GraphModule compiles graphs lint never saw: bound the recursion here too
+  if (depth >= MAX_CONSTANT_DEPTH)
+    throw new CodegenError(owner, `constant nested deeper than ${MAX_CONSTANT_DEPTH} levels`);
+  if (Array.isArray(a)) return `[${(a as readonly Argument[]).map((x) => expr_at(x, owner, depth + 1)).join(', ')}]`;
   if (is_plain_object(a)) {
-    const parts = Object.entries(a).map(([k, v]) => `${key_text(k)}: ${expr(v as Argument, owner)}`);
+    const parts = Object.entries(a).map(([k, v]) => {
+      // `{ __proto__: v }` in a literal would set the prototype, not a key
+      if (FORBIDDEN_KEYS.has(k)) throw new CodegenError(owner, `object key ${JSON.stringify(k)} is not allowed`);
+      return `${key_text(k)}: ${expr_at(v as Argument, owner, depth + 1)}`;
+    });
     return parts.length ? `{ ${parts.join(', ')} }` : '{}';
   }
   throw new CodegenError(owner, `cannot emit an argument of type ${typeof a}`);

@@ -25,13 +25,17 @@ function read_path(root: Module | Record<string, unknown>, path: string, what: s
   return root[path];
 }
 
-function is_buffer_of(root: Module | Record<string, unknown>, path: string): boolean {
+/** Whether `path` names a buffer of `root`; `cache` keeps each owner's buffer names (one pass per owner, not per node). */
+function is_buffer_of(root: Module | Record<string, unknown>, path: string, cache: Map<Module, Set<string>>): boolean {
   if (!(root instanceof Module)) return false;
   const dot = path.lastIndexOf('.');
   const owner = dot < 0 ? root : root.get_submodule(path.slice(0, dot));
-  const name = path.slice(dot + 1);
-  for (const [k] of owner.named_buffers('', false)) if (k === name) return true;
-  return false;
+  let names = cache.get(owner);
+  if (!names) {
+    names = new Set([...owner.named_buffers('', false)].map(([k]) => k));
+    cache.set(owner, names);
+  }
+  return names.has(path.slice(dot + 1));
 }
 
 /** Parents assign_attr created empty; the real module, when copied later, replaces them (as torch.fx's setattr). */
@@ -80,6 +84,7 @@ export class GraphModule extends Module {
     this.class_name = class_name;
     this._graph = graph;
     if (root instanceof Module) this.training = root.training;
+    const buffers = new Map<Module, Set<string>>();
     for (const node of graph.nodes) {
       if (node.op !== 'call_module' && node.op !== 'get_attr') continue;
       // checked before anything is assigned: a path like '__proto__.x' must never reach assign_attr
@@ -101,7 +106,7 @@ export class GraphModule extends Module {
         continue;
       }
       const value = read_path(root, node.target, node.op);
-      assign_attr(this, node.target, value, node.op === 'get_attr' && is_buffer_of(root, node.target));
+      assign_attr(this, node.target, value, node.op === 'get_attr' && is_buffer_of(root, node.target, buffers));
     }
     this.recompile();
   }

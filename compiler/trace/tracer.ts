@@ -55,6 +55,8 @@ export class Tracer implements TraceHook, ProxyOwner {
   private tensor_paths = new Map<Tensor, string>();
   private constant_ids = new Map<Tensor, string>();
   private patches: Patch[] = [];
+  /** Modules whose forward is patched (a Set: a scan of `patches` per module is quadratic in big models). */
+  private patched_forward = new Set<Module>();
 
   constructor(options: TracerOptions = {}) {
     this.leaf_classes = new Set((options.leaf_modules ?? []).filter((x) => typeof x !== 'string'));
@@ -108,6 +110,7 @@ export class Tracer implements TraceHook, ProxyOwner {
         else delete (p.obj as Slots)[p.key];
       }
       this.patches = [];
+      this.patched_forward.clear();
       this.module_stack = [];
     }
   }
@@ -159,7 +162,8 @@ export class Tracer implements TraceHook, ProxyOwner {
   }
 
   private patch_forward(m: Module, path: string, leaf: boolean): void {
-    if (this.patches.some((p) => p.obj === m && p.key === 'forward')) return; // shared instance
+    if (this.patched_forward.has(m)) return; // shared instance
+    this.patched_forward.add(m);
     const original = m.forward as (...a: unknown[]) => unknown;
     this.save(m, 'forward');
     const tracer = this;

@@ -4,11 +4,14 @@
  * FmnistLSTM in fp32 and dynamic int8 (quantize_dynamic {LSTM, Linear}); and how fxq's logits are
  * compared with ONNX Runtime's.
  */
+import { existsSync } from 'node:fs';
 import type { ExportOnnxOptions } from '../../compiler/export/onnx/export.js';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
 import { Node } from '../../compiler/ir/node.js';
 import { type nn, no_grad, quantization, type Tensor } from '../../index.js';
 import { Linear as NnLinear, LSTM as NnLSTM } from '../../runtime/nn/layers/index.js';
+import { weights_path } from '../models/common.js';
+import * as mobilenet from '../models/fmnist_mobilenet.js';
 import { get_example_model } from '../models/index.js';
 import { image_batch, load_calibration_images } from './fmnist_data.js';
 import { with_backend } from './latency.js';
@@ -20,6 +23,8 @@ export interface OnnxCase {
   model_name: string;
   kind: CaseKind;
   model: nn.Module;
+  /** Example inputs to export with. */
+  example_inputs: Tensor[];
   /** The output's quantization step (static int8), else null. */
   step: number | null;
   /** Export options the case needs (beyond names). */
@@ -38,19 +43,34 @@ export function output_step(gm: GraphModule): number {
   return scale;
 }
 
-/** The cases of `model_name` (fmnist_cnn, fmnist_resnet, fmnist_lstm), calibrated on `calib` images. */
-export function build_cases(model_name: string, calib: number, kinds?: CaseKind[]): OnnxCase[] {
+/** The float model and its example inputs: trained weights (FmnistMobileNet: when its weight file exists, else its seeded initialisation). */
+function float_model(model_name: string): { fp32: nn.Module; example: Tensor[]; trained: boolean } {
+  if (model_name === mobilenet.name) {
+    const m = mobilenet.default();
+    const trained = existsSync(weights_path(mobilenet.name));
+    if (trained) mobilenet.load_weights(m);
+    return { fp32: m.eval(), example: mobilenet.example_inputs(), trained };
+  }
   const spec = get_example_model(model_name);
-  const fp32 = spec.pretrained!().eval();
+  return { fp32: spec.pretrained!().eval(), example: spec.example_inputs(), trained: true };
+}
+
+/**
+ * The cases of `model_name` (fmnist_cnn, fmnist_resnet, fmnist_lstm, fmnist_mobilenet), calibrated on
+ * `calib` images.
+ */
+export function build_cases(model_name: string, calib: number, kinds?: CaseKind[]): OnnxCase[] {
+  const { fp32, example } = float_model(model_name);
   const want = (k: CaseKind) => !kinds || kinds.includes(k);
   const out: OnnxCase[] = [];
-  if (want('fp32')) out.push({ model_name, kind: 'fp32', model: fp32, step: null });
+  const base = { model_name, example_inputs: example };
+  if (want('fp32')) out.push({ ...base, kind: 'fp32', model: fp32, step: null });
   if (model_name === 'fmnist_lstm') {
     const dq = quantization.quantize_dynamic(fp32, new Set([NnLSTM, NnLinear]), 'qint8');
-    if (want('dynamic int8')) out.push({ model_name, kind: 'dynamic int8', model: dq, step: null });
+    if (want('dynamic int8')) out.push({ ...base, kind: 'dynamic int8', model: dq, step: null });
     if (want('dynamic int8, float LSTM'))
       out.push({
-        model_name,
+        ...base,
         kind: 'dynamic int8, float LSTM',
         model: dq,
         step: null,
@@ -69,8 +89,8 @@ export function build_cases(model_name: string, calib: number, kinds?: CaseKind[
   ];
   for (const [kind, qconfig] of qconfigs) {
     if (!want(kind)) continue;
-    const q = with_backend('wasm', () => quantize_ptq(fp32, spec.example_inputs(), calibrate, { qconfig })).quantized;
-    out.push({ model_name, kind, model: q, step: output_step(q) });
+    const q = with_backend('wasm', () => quantize_ptq(fp32, example, calibrate, { qconfig })).quantized;
+    out.push({ ...base, kind, model: q, step: output_step(q) });
   }
   return out;
 }

@@ -93,9 +93,12 @@ class Formatter {
     const nz: number[] = [];
     for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]) && values[i] !== 0) nz.push(values[i]);
     if (nz.length) {
-      const abs = nz.map(Math.abs);
-      const min = Math.min(...abs);
-      const max = Math.max(...abs);
+      let min = Number.POSITIVE_INFINITY;
+      let max = 0;
+      for (const v of nz) {
+        min = Math.min(min, Math.abs(v)); // a loop, not Math.min(...): set_printoptions({ profile: 'full' }) may show millions
+        max = Math.max(max, Math.abs(v));
+      }
       this.int_mode = nz.every((v) => v === Math.ceil(v));
       const p = PRINT_OPTS.precision;
       if (this.int_mode) {

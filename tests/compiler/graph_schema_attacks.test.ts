@@ -151,6 +151,20 @@ describe('lint applies the same rules to graphs built in code', () => {
     expect(canary_untouched()).toBe(true);
   });
 
+  it('codegen refuses prototype keys and deep constants even in a graph lint never saw', () => {
+    const g = new fx.Graph();
+    const x = g.placeholder('x');
+    g.output(g.call_method('sub', [x, JSON.parse('{"__proto__": {"alpha": 1}}')]));
+    expect(() => new fx.GraphModule(new nn.Module(), g)).toThrow(
+      /codegen: node 'sub' .*object key "__proto__" is not allowed/,
+    );
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const g2 = new fx.Graph();
+    g2.output(g2.call_method('sub', [g2.placeholder('x'), deep as never]));
+    expect(() => new fx.GraphModule(new nn.Module(), g2)).toThrow(/codegen: node 'sub' .*nested deeper than 64 levels/);
+  });
+
   it('is_tensor_method tells methods from getters without running them', () => {
     for (const getter of ['ndim', 'shape', 'data', 'is_quantized', 'is_leaf'])
       expect(fx.is_tensor_method(getter)).toBe(false);

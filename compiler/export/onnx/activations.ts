@@ -14,7 +14,8 @@ import {
   LogSoftmax,
   SiLU,
 } from '../../../runtime/nn/layers/index.js';
-import { Hardswish as QHardswish } from '../../../runtime/quantized/modules/activation.js';
+import { hardtanh_bounds } from '../../../runtime/quantized/functional/activations.js';
+import { Hardswish as QHardswish, ReLU6 as QReLU6 } from '../../../runtime/quantized/modules/activation.js';
 import type { Tensor } from '../../../runtime/tensor/tensor.js';
 import type { Node } from '../../ir/node.js';
 import { type ExportContext, OnnxExportError, type OnnxValue } from './context.js';
@@ -22,6 +23,47 @@ import type { CallEntry, ModuleEntry } from './op_entry.js';
 
 const float = (name: string): OnnxValue => ({ kind: 'float', name });
 const f32 = (ctx: ExportContext, v: number) => ctx.b.constant(Float32Array.of(v));
+
+/**
+ * A clamp of a quantized tensor that keeps its qparams (quantized relu6 / hardtanh, as PyTorch's quantized
+ * clamp): Clip straight on the uint8 tensor between quantize(min) and quantize(max), with fxq's rounding of
+ * the bounds — no DequantizeLinear / QuantizeLinear pair, which ONNX Runtime would leave unfused.
+ */
+function int_clip(ctx: ExportContext, node: Node, lo: number, hi: number): OnnxValue | null {
+  const v = ctx.value(node.args[0], node);
+  if (v.kind !== 'quant' || v.qp.kind !== 'per_tensor' || v.qp.dtype !== 'uint8') return null;
+  const out = ctx.runtime(node) as Tensor;
+  const q = out.quantizer;
+  if (q?.kind !== 'per_tensor' || q.scale !== v.qp.scale || q.zero_point !== v.qp.zero_point) return null;
+  const [a, c] = hardtanh_bounds({ scale: v.qp.scale, zero_point: v.qp.zero_point } as never, lo, hi);
+  const b = ctx.b;
+  return {
+    kind: 'quant',
+    name: b.op('Clip', [v.name, b.constant(Uint8Array.of(a)), b.constant(Uint8Array.of(c))], `${node.name}_q`),
+    qp: v.qp,
+  };
+}
+
+/** A clamp row: the integer Clip when the input is quantized and keeps its qparams, else a float Clip. */
+function clamp_row(
+  kind: 'function' | 'method',
+  targets: string[],
+  bounds: (n: Node) => [number | null, number | null],
+): CallEntry {
+  return {
+    kind,
+    targets,
+    onnx: 'Clip (on the uint8 tensor when quantized)',
+    emit(ctx, n) {
+      const [lo, hi] = bounds(n);
+      if (lo !== null && hi !== null) {
+        const q = int_clip(ctx, n, lo, hi);
+        if (q) return q;
+      }
+      return float(clip(ctx, ctx.float(n.args[0], n), lo, hi, n.name));
+    },
+  };
+}
 
 function clip(ctx: ExportContext, x: string, lo: number | null, hi: number | null, hint: string): string {
   return ctx.b.op('Clip', [x, lo === null ? '' : f32(ctx, lo), hi === null ? '' : f32(ctx, hi)], hint);
@@ -102,6 +144,13 @@ function literal(node: Node, i: number, key: string, fallback: number | null): n
 }
 
 export const ACTIVATION_MODULE_ENTRIES: ModuleEntry[] = [
+  {
+    kind: 'module',
+    cls: QReLU6,
+    fxq: 'nn.quantized.ReLU6',
+    onnx: 'Clip on the uint8 tensor between quantize(0) and quantize(6)',
+    emit: (ctx, n) => int_clip(ctx, n, 0, 6) ?? float(clip(ctx, ctx.float(n.args[0], n), 0, 6, n.target)),
+  },
   module_row(QHardswish, 'nn.quantized.Hardswish', 'DQ + x · HardSigmoid(x) + Q', (ctx, n, x) =>
     hardswish(ctx, x, n.target),
   ),
@@ -130,13 +179,13 @@ const both = (
 ) => [call_row('function', targets, onnx, f), ...(methods.length ? [call_row('method', methods, onnx, f)] : [])];
 
 export const ACTIVATION_CALL_ENTRIES: CallEntry[] = [
-  ...both(['clamp'], ['clamp'], 'Clip', (ctx, n, x) =>
-    clip(ctx, x, literal(n, 1, 'min', null), literal(n, 2, 'max', null), n.name),
-  ),
-  ...both(['hardtanh', 'F.hardtanh'], [], 'Clip', (ctx, n, x) =>
-    clip(ctx, x, literal(n, 1, 'min_val', -1), literal(n, 2, 'max_val', 1), n.name),
-  ),
-  ...both(['relu6', 'F.relu6', 'quantized.relu6'], [], 'Clip(0, 6)', (ctx, n, x) => clip(ctx, x, 0, 6, n.name)),
+  clamp_row('function', ['clamp'], (n) => [literal(n, 1, 'min', null), literal(n, 2, 'max', null)]),
+  clamp_row('method', ['clamp'], (n) => [literal(n, 1, 'min', null), literal(n, 2, 'max', null)]),
+  clamp_row('function', ['hardtanh', 'F.hardtanh', 'quantized.hardtanh'], (n) => [
+    literal(n, 1, 'min_val', -1),
+    literal(n, 2, 'max_val', 1),
+  ]),
+  clamp_row('function', ['relu6', 'F.relu6', 'quantized.relu6'], () => [0, 6]),
   ...both(['leaky_relu', 'F.leaky_relu'], [], 'LeakyRelu', (ctx, n, x) =>
     ctx.b.op('LeakyRelu', [x], n.name, { alpha: { float: literal(n, 1, 'negative_slope', 0.01)! } }),
   ),

@@ -53,6 +53,25 @@ export class ExportContext {
     readonly opset = 13,
   ) {}
 
+  /**
+   * A fused ReLU on the float result `y` of `node`, whose fxq output is quantized. With the usual output
+   * zero point at the bottom of the range, `Relu` before the exporter's QuantizeLinear (ONNX Runtime folds
+   * it into the quantized op). With a zero point above it (an output observer shared with another
+   * branch), ReLU is the integer clamp at the zero point after quantizing, as fxq's kernels apply it:
+   * QuantizeLinear → Clip(zero point, max) on the integer tensor, so the quantized op still fuses.
+   */
+  relu_output(node: Node, y: string): OnnxValue {
+    const rt = this.env.get(node);
+    const qp = rt instanceof Tensor ? qparams_of(rt) : null;
+    const lo = qp?.dtype === 'int8' ? -128 : 0;
+    if (qp === null || qp.kind !== 'per_tensor' || qp.zero_point <= lo)
+      return { kind: 'float', name: this.b.op('Relu', [y], this.hint(node)) };
+    const q = this.b.quantize(y, qp, this.hint(node));
+    const b = this.b;
+    const zp = qp.dtype === 'int8' ? Int8Array.of(qp.zero_point) : Uint8Array.of(qp.zero_point);
+    return { kind: 'quant', name: b.op('Clip', [q, b.constant(zp)], `${this.hint(node)}_relu`), qp };
+  }
+
   /** ReduceMean over `axes` in the form the opset wants. */
   reduce_mean(x: string, axes: number[], keepdims: boolean, hint: string): string {
     if (this.opset >= 18)

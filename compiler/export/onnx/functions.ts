@@ -34,7 +34,7 @@ function elementwise(onnx: string, arity: number, relu = false) {
   return (ctx: ExportContext, node: Node): OnnxValue => {
     const ins = node.args.slice(0, arity).map((a) => ctx.float(a, node));
     const y = ctx.b.op(onnx, ins, node.name);
-    return float(relu ? ctx.b.op('Relu', [y], node.name) : y);
+    return relu ? ctx.relu_output(node, y) : float(y);
   };
 }
 

@@ -7,7 +7,6 @@ import { run as run_eager_static } from '../../../examples/eager_static.js';
 import { image_batch, load_test_images } from '../../../examples/lib/fmnist_data.js';
 import { build_cases, compare_logits, fxq_logits, type OnnxCase } from '../../../examples/lib/onnx_cases.js';
 import { load_onnxruntime, type Ort, ort_op_counts, ort_runner } from '../../../examples/lib/onnx_runtime.js';
-import { get_example_model } from '../../../examples/models/index.js';
 
 const N = 64;
 const CALIB = 100;
@@ -20,7 +19,7 @@ beforeAll(async () => {
 });
 
 async function check(c: OnnxCase) {
-  const bytes = export_onnx_bytes(c.model, get_example_model(c.model_name).example_inputs(), c.options);
+  const bytes = export_onnx_bytes(c.model, c.example_inputs, c.options);
   const runner = await ort_runner(ort, bytes);
   const got = await runner.run(x.data as Float32Array, x.shape);
   await runner.session.release();
@@ -51,6 +50,28 @@ describe.each(['fmnist_cnn', 'fmnist_resnet'])('%s static int8 → QDQ ONNX', (n
       // one QuantizeLinear at the input, one DequantizeLinear at the output: every other Q/DQ was fused
       expect(ops.QuantizeLinear).toBe(1);
       expect(ops.DequantizeLinear).toBe(1);
+    },
+  );
+});
+
+describe('FmnistMobileNet (depthwise convs, ReLU6, Hardswish, residual add, cat) static int8', () => {
+  it.each(['int8 per-tensor', 'int8 per-channel'] as const)(
+    '%s: fxq’s logits, every conv a QLinearConv',
+    async (kind) => {
+      const [c] = build_cases('fmnist_mobilenet', CALIB, [kind]);
+      const { cmp, ops } = await check(c);
+      expect(cmp.top1_agreement).toBeGreaterThanOrEqual(0.999);
+      expect(cmp.within_one_step).toBeGreaterThanOrEqual(0.99);
+      expect(ops.QLinearConv).toBe(12);
+      expect(ops.QLinearAdd).toBe(1);
+      expect(ops.QLinearConcat).toBe(1);
+      expect(ops.QLinearGlobalAveragePool).toBe(1);
+      expect(ops.QGemm).toBe(2);
+      // ReLU6 (and a fused ReLU whose zero point is shared upward) as Clip on the uint8 tensor
+      expect(ops.Clip).toBe(6);
+      for (const op of FLOAT_COMPUTE) expect(ops[op], op).toBeUndefined();
+      // the three Hardswish stay float between DequantizeLinear and QuantizeLinear (ORT has no int8 HardSwish)
+      expect(ops.HardSigmoid).toBe(3);
     },
   );
 });
