@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- models [--models fmnist_cnn,fmnist_resnet,resnet18] [--batches 1,32] [--backends js,wasm]
+ * `npm run bench -- models [--models fmnist_cnn,fmnist_resnet,fmnist_mobilenet,resnet18,mobilenet_v2] [--batches 1,32]
+ *  [--backends js,wasm]
  *  [--quick] [--budget-ms 1000] [--max-call-s 60] [--calib 1000] [--calib-backend wasm] [--onnx DIR] [--out out/bench_models.json]`
  *
  * Model-level latency, single thread, side by side in one run: fxq fp32 and int8 (FX PTQ, qnnpack
@@ -10,7 +11,10 @@
  * jobs share the VM's two cores; see _capped_timing.ts).
  * Fashion-MNIST models use the trained weights, the first N test images as input and the first
  * --calib training images for calibration; ResNet-18 (3×224×224) has random weights and is calibrated
- * on 4 random batches of 2 as the reference did (its ONNX weights differ: compare latency only).
+ * on 4 random batches of 2 as the reference did (its ONNX weights differ: compare latency only). MobileNetV2
+ * (3×224×224, default batches 1 and 8) loads the reference's random weights (reference/weights, next to --onnx)
+ * when present, so its logits are compared with the ONNX files' too, and is calibrated the same way.
+ * int8 models are converted with fold_clamps (ReLU6 in the conv's requantization; bit-identical outputs).
  * Calibration runs on wasm by default (fast; HistogramObserver qparams move slightly with the fp32
  * backend's summation order — `--calib-backend js` uses the reference kernels, as the demo does).
  * Cells whose estimated call time exceeds --max-call-s (js at 224×224, batch 32) are skipped with the
@@ -26,7 +30,7 @@ import { image_batch, load_calibration_images, load_test_images } from '../examp
 import { type BackendName, with_backend } from '../examples/lib/latency.js';
 import { quantize_ptq } from '../examples/lib/ptq.js';
 import { get_example_model } from '../examples/models/index.js';
-import { Generator, type nn, no_grad, randn, type Tensor } from '../index.js';
+import { Generator, load_safetensors, type nn, no_grad, randn, type Tensor } from '../index.js';
 import { get_backend, set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { write_file_atomic } from '../runtime/io/node/atomic.js';
@@ -69,12 +73,30 @@ function parse_backend(b: string): BackendName {
   return b;
 }
 
+/** Whether --batches was given; otherwise MobileNetV2 runs at its own default batches (1 and 8). */
+let batches_given = false;
+const DEFAULT_BATCHES: Record<string, number[]> = { mobilenet_v2: [1, 8] };
+
+/** The batches of `model` in this run. */
+function batches_of(model: string, o: Options): number[] {
+  return batches_given ? o.batches : (DEFAULT_BATCHES[model] ?? o.batches);
+}
+
+/** reference/weights/<name>.safetensors next to the ONNX directory, when it exists (same weights as the ONNX files). */
+function reference_weights(name: string, o: Options): string | null {
+  const p = join(o.onnx_dir, '..', 'weights', `${name}.safetensors`);
+  return name === 'mobilenet_v2' && existsSync(p) ? p : null;
+}
+
 function parse(args: string[]): Options {
   const quick = has_flag(args, 'quick');
-  const models = (arg_value(args, 'models') ?? 'fmnist_cnn,fmnist_resnet,resnet18').split(',');
+  const models = (arg_value(args, 'models') ?? 'fmnist_cnn,fmnist_resnet,fmnist_mobilenet,resnet18,mobilenet_v2').split(
+    ',',
+  );
   for (const m of models) get_example_model(m); // unknown names fail here, listing the known ones
   const backends = (arg_value(args, 'backends') ?? 'js,wasm').split(',').map(parse_backend);
   const batches = (arg_value(args, 'batches') ?? '1,32').split(',').map(Number);
+  batches_given = arg_value(args, 'batches') !== undefined;
   if (batches.some((b) => !(Number.isInteger(b) && b > 0)))
     throw new Error(`bench models: --batches must be positive integers, got '${arg_value(args, 'batches')}'`);
   return {
@@ -101,6 +123,8 @@ function max_abs_diff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 interface Subject {
   name: string;
   trained: boolean;
+  /** fxq and the ONNX files hold the same weights: logits are compared. */
+  same_weights_as_onnx: boolean;
   fp32: nn.Module;
   int8: nn.Module;
   input(batch: number): Tensor;
@@ -112,12 +136,14 @@ interface Subject {
 function make_subject(name: string, o: Options): Subject {
   const spec = get_example_model(name);
   const trained = spec.pretrained !== undefined;
+  const ref_weights = reference_weights(name, o);
   const fp32 = (trained ? spec.pretrained!() : spec.create()).eval();
+  if (ref_weights) fp32.load_state_dict(load_safetensors(ref_weights));
   const t0 = performance.now();
   let input: (b: number) => Tensor;
   let calib_batches: Tensor[];
   if (trained) {
-    const test = load_test_images({ limit: Math.max(...o.batches) });
+    const test = load_test_images({ limit: Math.max(...batches_of(name, o)) });
     input = (b) => image_batch(test.images, 0, b);
     const calib = load_calibration_images({ limit: o.calib });
     calib_batches = [];
@@ -130,15 +156,21 @@ function make_subject(name: string, o: Options): Subject {
     input = (b) => randn([b, ...shape], { generator: new Generator(1) });
   }
   const int8 = with_backend(o.calib_backend, () =>
-    quantize_ptq(fp32, spec.example_inputs(), (prepared) => {
-      no_grad(() => {
-        for (const x of calib_batches) prepared.call(x);
-      });
-    }),
+    quantize_ptq(
+      fp32,
+      spec.example_inputs(),
+      (prepared) => {
+        no_grad(() => {
+          for (const x of calib_batches) prepared.call(x);
+        });
+      },
+      { convert: { fold_clamps: true } },
+    ),
   ).quantized;
   return {
     name,
     trained,
+    same_weights_as_onnx: trained || ref_weights !== null,
     fp32,
     int8,
     input,
@@ -166,19 +198,29 @@ function status(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`);
 }
 
+/** An ORT session on fxq's own int8 export, or null (with the reason) when export_onnx cannot export the model. */
+async function export_session(ort: OrtModule, sub: Subject) {
+  let bytes: Uint8Array;
+  try {
+    bytes = export_onnx_bytes(sub.int8, sub.example_inputs);
+  } catch (e) {
+    console.log(`${sub.name}: export_onnx failed, no 'ORT-web fxq-int8' cell (${(e as Error).message.split('\n')[0]})`);
+    return null;
+  }
+  return ort_session_from_bytes(ort, bytes, `${sub.name} fxq export`);
+}
+
 async function bench_subject(sub: Subject, ort: OrtModule | null, o: Options): Promise<ModelRow[]> {
   const sess = {
     fp32: ort ? await ort_session(ort, join(o.onnx_dir, `${sub.name}.onnx`)) : null,
     int8: ort ? await ort_session(ort, join(o.onnx_dir, `${sub.name}_qdq.onnx`)) : null,
     // fxq's own int8 model through export_onnx (QDQ): the deployment path the export exists for
-    fxq_int8: ort
-      ? await ort_session_from_bytes(ort, export_onnx_bytes(sub.int8, sub.example_inputs), `${sub.name} fxq export`)
-      : null,
+    fxq_int8: ort ? await export_session(ort, sub) : null,
   };
   // let V8 finish compiling onnxruntime's wasm in the background before anything is timed
   if (sess.fp32 || sess.int8 || sess.fxq_int8) await settle();
   const rows: ModelRow[] = [];
-  const batches = [...o.batches].sort((a, b) => a - b);
+  const batches = [...batches_of(sub.name, o)].sort((a, b) => a - b);
   for (const b of batches) {
     const prev = rows[rows.length - 1];
     const est = (c: Cell | undefined) => (prev ? estimate(c, prev.batch, b) : null);
@@ -203,7 +245,7 @@ async function bench_subject(sub: Subject, ort: OrtModule | null, o: Options): P
       status(`  ${sub.name} b${b} ORT ${kind} …`);
       row.ort[kind] = await time_ort(sess[kind], data, x.shape, est(prev?.ort[kind]), o);
       const runner = sess[kind];
-      if (sub.trained && runner) {
+      if (sub.same_weights_as_onnx && runner) {
         // same weights: fxq's logits against ORT's on the same images (last backend)
         const got = with_backend(o.backends[o.backends.length - 1], () =>
           no_grad(() => (model.call(x) as Tensor).data),

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
-import { convert_fx, prepare_fx } from '../../compiler/quantize_fx.js';
+import { type ConvertFxOptions, convert_fx, prepare_fx } from '../../compiler/quantize_fx.js';
 import { type nn, quantization, type Tensor } from '../../index.js';
 
 /** The prepared (observed) and converted (int8) models, and seconds spent in each stage. */
@@ -23,7 +23,7 @@ export function quantize_ptq(
   model: nn.Module,
   example_inputs: Tensor[],
   calibrate: (prepared: GraphModule) => void,
-  options: { qconfig?: quantization.QConfig } = {},
+  options: { qconfig?: quantization.QConfig; convert?: ConvertFxOptions } = {},
 ): PtqResult {
   const qconfig = options.qconfig ?? quantization.get_default_qconfig('qnnpack');
   let t = performance.now();
@@ -37,7 +37,7 @@ export function quantize_ptq(
   const prepare = lap();
   calibrate(prepared);
   const calibrate_s = lap();
-  const quantized = convert_fx(prepared);
+  const quantized = convert_fx(prepared, options.convert);
   const convert = lap();
   return { prepared, quantized, seconds: { prepare, calibrate: calibrate_s, convert } };
 }

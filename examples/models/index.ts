@@ -2,7 +2,9 @@
 import type { nn, Tensor } from '../../index.js';
 import fmnist_cnn, * as cnn from './fmnist_cnn.js';
 import fmnist_lstm, * as lstm from './fmnist_lstm.js';
+import fmnist_mobilenet, * as fmobile from './fmnist_mobilenet.js';
 import fmnist_resnet, * as resnet from './fmnist_resnet.js';
+import mobilenet_v2, * as mv2 from './mobilenet_v2.js';
 import resnet18, * as r18 from './resnet18.js';
 
 /** What each example model file provides. */
@@ -41,10 +43,20 @@ export const FMNIST_MODELS: ExampleModel[] = [
   },
 ];
 
-/** Every example model, including the random-weight resnet18 used for latency. */
+/** FmnistMobileNet, trained by fxq (examples/train_fmnist_mobilenet.ts): no PyTorch reference. */
+export const FMNIST_MOBILENET: ExampleModel = {
+  name: fmobile.name,
+  create: fmnist_mobilenet,
+  example_inputs: fmobile.example_inputs,
+  pretrained: (p) => fmobile.load_weights(fmnist_mobilenet(), p),
+};
+
+/** Every example model, including the random-weight resnet18 and mobilenet_v2 used for latency. */
 export const EXAMPLE_MODELS: ExampleModel[] = [
   ...FMNIST_MODELS,
+  FMNIST_MOBILENET,
   { name: r18.name, create: resnet18, example_inputs: r18.example_inputs },
+  { name: mv2.name, create: mobilenet_v2, example_inputs: mv2.example_inputs },
 ];
 
 /** An example model by name; an unknown name lists the known ones. */

@@ -37,7 +37,8 @@ export type Stage =
   | 'save'
   | 'load'
   | 'run_loaded'
-  | 'save_vs_load';
+  | 'save_vs_load'
+  | 'check_inputs';
 
 export interface ModelResult {
   seed: number;
@@ -150,7 +151,16 @@ function quantize(spec: ModelSpec, model: FuzzNet, example: Tensor, stage: (s: S
     set_fp32_numerics('fast');
   }
   stage('convert');
-  return convert_fx(prepared, { warn: false });
+  const opts = spec.convert ?? { fold_clamps: false, check_inputs: false };
+  const converted = convert_fx(prepared, { warn: false, ...opts });
+  if (opts.fold_clamps) {
+    // folding is documented bit-identical: the unfolded conversion must give the same bits
+    const x = random_input(spec.input, spec.seed, 300, spec.calib.scale, spec.calib.offset);
+    const plain = convert_fx(prepared, { warn: false, check_inputs: opts.check_inputs });
+    const d = first_bit_diff(output_bits(plain.forward(x)), output_bits(converted.forward(x)));
+    if (d) throw new Error(`fold_clamps changed the output: ${d}`);
+  }
+  return converted;
 }
 
 function calibrate(spec: ModelSpec, model: FuzzNet, prepared: GraphModule): void {
@@ -221,6 +231,21 @@ export function run_spec_case(spec: ModelSpec, keep_dir?: string): ModelResult {
       stage = 'save_vs_load';
       const d2 = first_bit_diff(js, lj) ?? first_bit_diff(js, lw);
       if (d2) throw new Error(`loaded ≠ saved: ${d2}`);
+      const eager = spec.quant.mode === 'dynamic' && spec.quant.via === 'quantize_dynamic'; // no convert_fx
+      if (spec.convert?.check_inputs && !eager) {
+        // the saved input check still refuses a NaN after loading, with an Error
+        stage = 'check_inputs';
+        const bad = x.clone();
+        (bad.data as Float32Array)[bad.numel() >> 1] = Number.NaN;
+        let refused: unknown = null;
+        try {
+          loaded.forward(bad);
+        } catch (e) {
+          refused = e;
+        }
+        if (!(refused instanceof Error) || refused.constructor !== Error)
+          throw new Error(`check_inputs: a NaN input was not refused with an Error (got ${String(refused)})`);
+      }
       res.ok = true;
       return res;
     });

@@ -256,6 +256,17 @@ function io_mutation(r: Rng, file: string, b: Uint8Array, st: StParts): { bytes:
   return { bytes: apply_mutation(b, sm), m: { file, region, kind: `io_${sm.kind}`, what, tensor } };
 }
 
+/** A header edit that left every tensor entry as it was changed only `__metadata__` (the manifest). */
+function in_metadata(st: StParts, bytes: Uint8Array, m: Mutation): Mutation {
+  if (m.region !== 'st_header') return m;
+  const after = split_safetensors(bytes);
+  if (!after || after.data.length !== st.data.length) return m;
+  const entries = (h: Record<string, unknown>) =>
+    JSON.stringify(Object.entries(h).filter(([k]) => k !== '__metadata__'));
+  if (entries(after.header) !== entries(st.header)) return m;
+  return { ...m, region: 'manifest', what: `${m.what} (inside __metadata__)` };
+}
+
 /** One random mutation of an artifact: the mutated files (the others unchanged) and what was done. */
 export function mutate_artifact(r: Rng, files: ArtifactFiles): { files: ArtifactFiles; m: Mutation } {
   for (let tries = 0; ; tries++) {
@@ -295,6 +306,6 @@ export function mutate_artifact(r: Rng, files: ArtifactFiles): { files: Artifact
             : byte_mutation(r, file, b);
     if (!res) continue;
     out.set(file, res.bytes);
-    return { files: out, m: res.m };
+    return { files: out, m: st ? in_metadata(st, res.bytes, res.m) : res.m };
   }
 }

@@ -79,6 +79,8 @@ export interface ModelSpec {
   /** value indices returned (one: a tensor; more: a tuple) */
   outputs: number[];
   quant: QuantChoice;
+  /** convert_fx options: fold relu / relu6 / hardtanh into int8 conv / linear clamps; NaN / Inf input checks */
+  convert?: { fold_clamps: boolean; check_inputs: boolean };
   /** calibration batches: how many, the input distribution's scale and offset, and the float numerics
    * (`pytorch_x86`: conv, linear and global pooling rounded as PyTorch on x86) */
   calib: { batches: number; scale: number; offset: number; numerics?: 'fast' | 'pytorch_x86' };
@@ -316,6 +318,7 @@ export function random_spec(seed: number): ModelSpec {
     steps,
     outputs,
     quant: random_quant(r, linear_only),
+    convert: { fold_clamps: r.chance(0.3), check_inputs: r.chance(0.2) },
     calib,
     check: r.chance(0.7)
       ? { batch: r.int(1, 3), scale: calib.scale, offset: calib.offset }

@@ -61,6 +61,24 @@ function bias_dq(ctx: ExportContext, hint: string, bias: Tensor | null, x_qp: QP
 
 const float = (name: string): OnnxValue => ({ kind: 'float', name });
 
+/**
+ * The output of an int8 conv / linear carrying a folded clamp (`out_clamp`, passes/fold_clamps.ts): quantized at
+ * its qparams, then Clip on the uint8 tensor to [lo, hi] (raised to the zero point for a fused ReLU), as fxq's
+ * requantization clamps; without one, the usual (Relu →) float result the exporter quantizes.
+ */
+function clamped_output(ctx: ExportContext, node: Node, y: string, m: QConv2d | QLinear, relu: boolean): OnnxValue {
+  const clamp = m.out_clamp;
+  if (!clamp) return relu ? ctx.relu_output(node, y) : float(y);
+  const qp = qparams_of(ctx.runtime(node) as Tensor);
+  if (qp === null || qp.kind !== 'per_tensor' || qp.dtype !== 'uint8')
+    throw new OnnxExportError(node, 'a folded output clamp needs a per-tensor quint8 output');
+  const b = ctx.b;
+  const lo = Math.max(clamp[0], relu ? qp.zero_point : 0);
+  const q = b.quantize(y, qp, ctx.hint(node));
+  const clip = [q, b.constant(Uint8Array.of(lo)), b.constant(Uint8Array.of(clamp[1]))];
+  return { kind: 'quant', name: b.op('Clip', clip, `${ctx.hint(node)}_clamp`), qp };
+}
+
 function emit_qconv(ctx: ExportContext, node: Node): OnnxValue {
   const m = ctx.module(node) as QConv2d;
   const hint = node.target;
@@ -69,7 +87,7 @@ function emit_qconv(ctx: ExportContext, node: Node): OnnxValue {
   const w = weight_dq(ctx, hint, m.weight(), node);
   const bias = bias_dq(ctx, hint, m.bias(), x_qp, w.qp, node);
   const y = ctx.b.op('Conv', bias ? [x, w.name, bias] : [x, w.name], hint, conv_attrs(m));
-  return m instanceof QConvReLU2d ? ctx.relu_output(node, y) : float(y);
+  return clamped_output(ctx, node, y, m, m instanceof QConvReLU2d);
 }
 
 function emit_qlinear(ctx: ExportContext, node: Node): OnnxValue {
@@ -81,7 +99,7 @@ function emit_qlinear(ctx: ExportContext, node: Node): OnnxValue {
   const w = weight_dq(ctx, hint, m.weight(), node);
   const bias = bias_dq(ctx, hint, m.bias(), x_qp, w.qp, node);
   const y = emit_linear(ctx, hint, x, rank, w.name, () => weight_t_dq(ctx, hint, m.weight(), w.qp), bias);
-  return m instanceof QLinearReLU ? ctx.relu_output(node, y) : float(y);
+  return clamped_output(ctx, node, y, m, m instanceof QLinearReLU);
 }
 
 function emit_dynamic_linear(ctx: ExportContext, node: Node): OnnxValue {

@@ -1,0 +1,141 @@
+/**
+ * `npm run bench -- profile_nodes [--models fmnist_mobilenet,mobilenet_v2] [--batch N] [--reps 5] [--onnx DIR]`
+ *
+ * Per-node time of an int8 model on the wasm backend, grouped by op (module class or function), in three
+ * configurations of the same converted model (one calibration):
+ *   before — PyTorch's graph (every ReLU6 a node) with the int8 elementwise kernels (clamp, tables, mul, cat) taken
+ *            from the js reference: how the model ran before they moved into wasm (qadd and the pools were wasm already);
+ *   wasm   — the same graph, every kernel in wasm;
+ *   folded — convert_fx(…, { fold_clamps: true }) on wasm: each ReLU6 folded into its conv's requantization.
+ * Nodes run through an Interpreter that times each one (mean over --reps calls after a warm-up); the last rows give
+ * the sum of the nodes and the compiled forward's median per call. Outputs of the three are checked bit-identical.
+ * Defaults: FmnistMobileNet at batch 32 (trained weights when examples/weights has them), MobileNetV2 at batch 8
+ * (the reference's random weights when found next to --onnx, else fxq's random init).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { GraphModule } from '../compiler/ir/graph_module.js';
+import { Interpreter } from '../compiler/ir/interpreter.js';
+import type { Node } from '../compiler/ir/node.js';
+import { convert_fx, prepare_fx } from '../compiler/quantize_fx.js';
+import { image_batch, load_calibration_images, load_test_images } from '../examples/lib/fmnist_data.js';
+import { get_example_model } from '../examples/models/index.js';
+import { Generator, load_safetensors, type nn, no_grad, quantization, randn, type Tensor } from '../index.js';
+import { js_backend } from '../runtime/backends/js/index.js';
+import { set_backend } from '../runtime/backends/registry.js';
+import type { Int8Kernels } from '../runtime/backends/types.js';
+import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
+import { DEFAULT_ONNX_DIR } from './_ort.js';
+import { arg_value, format_ms, print_table, time_sync } from './_util.js';
+
+/** An Interpreter that adds each node's wall time to `times` (by node). */
+class TimingInterpreter extends Interpreter {
+  times = new Map<Node, number>();
+  run_node(node: Node): unknown {
+    const t0 = performance.now();
+    const v = super.run_node(node);
+    this.times.set(node, (this.times.get(node) ?? 0) + performance.now() - t0);
+    return v;
+  }
+}
+
+/** The op a node runs: its module's class, or its function / method name. */
+function op_of(gm: GraphModule, n: Node): string {
+  if (n.op === 'call_module') return gm.get_submodule(n.target).constructor.name;
+  if (n.op === 'call_function' || n.op === 'call_method') return String(n.target);
+  return n.op;
+}
+
+/** Mean ms per call of each op group over `reps` interpreted calls (after one warm-up). */
+function profile(gm: GraphModule, x: Tensor, reps: number): Map<string, number> {
+  const it = new TimingInterpreter(gm);
+  no_grad(() => it.run(x));
+  it.times.clear();
+  for (let r = 0; r < reps; r++) no_grad(() => it.run(x));
+  const by_op = new Map<string, number>();
+  for (const [n, ms] of it.times) by_op.set(op_of(gm, n), (by_op.get(op_of(gm, n)) ?? 0) + ms / reps);
+  return by_op;
+}
+
+const ELEMENTWISE = ['qclamp', 'qlut', 'qmul', 'qcat'] as const;
+
+/** Runs fn with the wasm backend's elementwise kernels swapped for the js reference's (restored after). */
+function with_js_elementwise<T>(wasm: Int8Kernels, fn: () => T): T {
+  const k = wasm as unknown as Record<string, unknown>;
+  const saved = ELEMENTWISE.map((name) => k[name]);
+  for (const name of ELEMENTWISE) k[name] = js_backend.int8[name];
+  try {
+    return fn();
+  } finally {
+    ELEMENTWISE.forEach((name, i) => {
+      k[name] = saved[i];
+    });
+  }
+}
+
+function subject(name: string, onnx_dir: string): { model: nn.Module; calib: Tensor[]; input: (b: number) => Tensor } {
+  const spec = get_example_model(name);
+  if (name === 'fmnist_mobilenet' || spec.pretrained) {
+    const have = name !== 'fmnist_mobilenet' || existsSync(join('examples', 'weights', 'fmnist_mobilenet.safetensors'));
+    const model = (have && spec.pretrained ? spec.pretrained() : spec.create()).eval();
+    const c = load_calibration_images({ limit: 1000 });
+    const calib = Array.from({ length: 20 }, (_, i) => image_batch(c.images, 50 * i, 50));
+    return { model, calib, input: (b) => image_batch(load_test_images({ limit: b }).images, 0, b) };
+  }
+  const model = spec.create().eval();
+  const w = join(onnx_dir, '..', 'weights', `${name}.safetensors`);
+  if (existsSync(w)) model.load_state_dict(load_safetensors(w));
+  const shape = spec.example_inputs()[0].shape.slice(1);
+  const g = new Generator(0);
+  const calib = Array.from({ length: 4 }, () => randn([2, ...shape], { generator: g }));
+  return { model, calib, input: (b) => randn([b, ...shape], { generator: new Generator(1) }) };
+}
+
+export async function run(args: string[]): Promise<void> {
+  const models = (arg_value(args, 'models') ?? 'fmnist_mobilenet,mobilenet_v2').split(',');
+  const reps = Number(arg_value(args, 'reps') ?? 5);
+  const onnx_dir = arg_value(args, 'onnx') ?? DEFAULT_ONNX_DIR;
+  const wasm = load_wasm_backend();
+  set_backend('wasm');
+  for (const name of models) {
+    const batch = Number(arg_value(args, 'batch') ?? (name === 'mobilenet_v2' ? 8 : 32));
+    const s = subject(name, onnx_dir);
+    const prepared = prepare_fx(s.model, { '': quantization.get_default_qconfig('qnnpack') }, [
+      s.calib[0].narrow(0, 0, 1),
+    ]);
+    no_grad(() => {
+      for (const c of s.calib) prepared.call(c);
+    });
+    const plain = convert_fx(prepared);
+    const folded = convert_fx(prepared, { fold_clamps: true });
+    const x = s.input(batch);
+    const configs = [
+      { label: 'before', gm: plain, js_elementwise: true },
+      { label: 'wasm', gm: plain, js_elementwise: false },
+      { label: 'folded', gm: folded, js_elementwise: false },
+    ];
+    const results = configs.map((c) => {
+      const go = <T>(fn: () => T): T => (c.js_elementwise ? with_js_elementwise(wasm.int8, fn) : fn());
+      const out = go(() => no_grad(() => (c.gm.call(x) as Tensor).data));
+      const ops = go(() => profile(c.gm, x, reps));
+      const fwd = go(() => time_sync(() => no_grad(() => c.gm.call(x)), { warmup: 1, min_runs: reps, max_runs: reps }));
+      return { ...c, out, ops, forward_ms: fwd.median_ms };
+    });
+    const same = results.every(
+      (r) => r.out.length === results[0].out.length && r.out.every((v, i) => v === results[0].out[i]),
+    );
+    const keys = [...new Set(results.flatMap((r) => [...r.ops.keys()]))]
+      .filter((k) => !['placeholder', 'get_attr', 'output'].includes(k))
+      .sort((a, b) => (results[0].ops.get(b) ?? 0) - (results[0].ops.get(a) ?? 0));
+    const cell = (v: number | undefined) => (v === undefined ? '—' : format_ms(v));
+    const body: (string | number)[][] = keys.map((k) => [k, ...results.map((r) => cell(r.ops.get(k)))]);
+    const sum = (r: (typeof results)[number]) => [...r.ops.values()].reduce((a, b) => a + b, 0);
+    body.push(['Σ nodes (interpreted)', ...results.map((r) => format_ms(sum(r)))]);
+    body.push(['compiled forward (median)', ...results.map((r) => format_ms(r.forward_ms))]);
+    console.log(
+      `\n${name}, batch ${batch}, wasm, ms per call by op (mean of ${reps}); outputs bit-identical across the three: ${same}\n`,
+    );
+    print_table(['op', ...results.map((r) => r.label)], body);
+  }
+}
