@@ -83,6 +83,17 @@ describe('import graph', () => {
     expect(violations(passes_dir, 'compiler/quantize_fx/')).toEqual([]);
   });
 
+  it('no import cycle runs through the passes: nothing they import leads back to them', () => {
+    const outside = [...source.keys()].filter((f) => !f.startsWith(passes_dir));
+    const leads_back = new Set(outside.filter((f) => [...reachable(f)].some((d) => d.startsWith(passes_dir))));
+    const cycles: string[] = [];
+    for (const f of source.keys()) {
+      if (!f.startsWith(passes_dir)) continue;
+      for (const d of reachable(f)) if (leads_back.has(d)) cycles.push(`${f} → … → ${d} → … → ${passes_dir}`);
+    }
+    expect(cycles).toEqual([]);
+  });
+
   it('the IR, tracer, pattern engine and code generator never reach the passes', () => {
     for (const layer of ['compiler/ir/', 'compiler/trace/', 'compiler/pattern/', 'compiler/codegen/'])
       expect(violations(layer, passes_dir)).toEqual([]);
