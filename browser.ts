@@ -18,6 +18,7 @@ export {
   get_fp32_numerics,
   set_backend,
   set_fp32_numerics,
+  with_fp32_numerics,
 } from './runtime/backends/registry.js';
 export { init_wasm, load_wasm_backend, type WasmLoadOptions } from './runtime/backends/wasm/index.js';
 export * from './runtime/io/browser.js';

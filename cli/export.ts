@@ -60,7 +60,7 @@ export async function export_command(path: string, o: ExportOptions): Promise<nu
   emit(
     o,
     { model: path, kind: loaded.kind, out: o.out, bytes, opset },
-    `${loaded.kind} ${path} → ${o.out} (${(bytes / 1024).toFixed(1)} KiB, ONNX opset ${opset}${loaded.kind === 'quantized' ? ', QDQ' : ''})`,
+    `${loaded.kind} ${path} → ${o.out} (${(bytes / 1024).toFixed(1)} KiB, ONNX opset ${opset}${loaded.kind === 'quantized' ? ', int8' : ''})`,
   );
   return 0;
 }

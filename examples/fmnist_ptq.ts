@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { format_ms, per_second } from '../bench/_util.js';
 import { load_quantized, save_quantized } from '../compiler/artifact/node/index.js';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
-import { type Fp32Numerics, get_fp32_numerics, type nn, no_grad, set_fp32_numerics, type Tensor } from '../index.js';
+import { type Fp32Numerics, type nn, no_grad, type Tensor, with_fp32_numerics } from '../index.js';
 import { calibrate, evaluate_accuracy, state_dict_nbytes, top1_agreement } from './lib/evaluate.js';
 import { image_batch, load_calibration_images, load_test_images } from './lib/fmnist_data.js';
 import { graph_summary } from './lib/graph_summary.js';
@@ -130,15 +130,9 @@ export function run_ptq_demo(options: PtqDemoOptions = {}): PtqDemoResult {
   const numerics = options.fp32_numerics ?? 'fast';
   const p = stage(`calibrating on ${calib.labels.length} images (${calib_backend}, ${numerics} fp32 rounding)`);
   const ptq = with_backend(calib_backend, () =>
-    quantize_ptq(model, spec.example_inputs(), (prepared) => {
-      const prev = get_fp32_numerics();
-      set_fp32_numerics(numerics);
-      try {
-        calibrate(prepared, calib.images, { batch_size: 50, on_progress: p.update });
-      } finally {
-        set_fp32_numerics(prev);
-      }
-    }),
+    quantize_ptq(model, spec.example_inputs(), (prepared) =>
+      with_fp32_numerics(numerics, () => calibrate(prepared, calib.images, { batch_size: 50, on_progress: p.update })),
+    ),
   );
   p.done();
   const q = ptq.quantized;

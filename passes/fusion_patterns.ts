@@ -16,13 +16,15 @@ import {
 } from '../runtime/eager/fuser_method_mappings.js';
 import { ReLU } from '../runtime/nn/layers/activation.js';
 import type { Module } from '../runtime/nn/module.js';
+import { RELU_FORMS } from '../runtime/quantized/op_catalogue/index.js';
 
-/** How a ReLU may appear in a traced graph (besides an nn.ReLU module). */
-const RELU_SPELLINGS: readonly { op: 'call_function' | 'call_method'; target: string; label: string }[] = [
-  { op: 'call_function', target: 'F.relu', label: 'F.relu' },
-  { op: 'call_function', target: 'relu', label: 'relu' },
-  { op: 'call_method', target: 'relu', label: '.relu()' },
-];
+/** How a ReLU may appear in a traced graph besides an nn.ReLU module: the catalogue's relu spellings. */
+type ReluSpelling = { op: 'call_function' | 'call_method'; target: string; label: string };
+const RELU_SPELLINGS: readonly ReluSpelling[] = RELU_FORMS.flatMap((f): ReluSpelling[] => {
+  if (f.function) return [{ op: 'call_function', target: f.function, label: f.function }];
+  if (f.method) return [{ op: 'call_method', target: f.method, label: `.${f.method}()` }];
+  return [];
+});
 
 /** A call_module node whose module's class is exactly `cls` (subclasses, e.g. QAT modules, do not match). */
 function exact_module(cls: ModuleClass, inputs: PatternElement[]): PatternNode {

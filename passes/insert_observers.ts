@@ -1,6 +1,6 @@
 /**
  * Contract: insert_observers(gm, options) — driven by node.meta.qconfig (assign_qconfig) and the pattern
- * table (compiler/quantize_fx/backend_config.ts), inserts activation observers / fake-quant modules
+ * table (derived from runtime/quantized/op_catalogue; VALUE_OPS: the records' value ops), inserts activation observers / fake-quant modules
  * (`activation_post_process_<n>` submodules called by call_module nodes) and records on each matched op
  * node `meta.quant = { row, last, qconfig }` (static) or `meta.dynamic = row` (dynamic); mutates gm.
  *
@@ -18,8 +18,6 @@
  */
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import type { Node } from '../compiler/ir/node.js';
-import { find_fused_row, find_static_row, type QuantPatternRow } from '../compiler/quantize_fx/backend_config.js';
-import { find_dynamic_row } from '../compiler/quantize_fx/dynamic_patterns.js';
 import type { Module } from '../runtime/nn/module.js';
 import { FixedQParamsFakeQuantize } from '../runtime/quant/fake_quantize.js';
 import {
@@ -29,6 +27,13 @@ import {
   qconfig_equals,
 } from '../runtime/quant/qconfig.js';
 import { FixedQParamsObserver } from '../runtime/quant/simple_observers.js';
+import {
+  find_dynamic_row,
+  find_fused_row,
+  find_static_row,
+  type QuantPatternRow,
+  VALUE_OPS,
+} from '../runtime/quantized/op_catalogue/index.js';
 
 /** What insert_observers records on a matched op node (node.meta.quant). */
 export interface QuantMeta {
@@ -46,18 +51,6 @@ export interface InsertObserversOptions {
   warnings?: string[];
 }
 
-/** Ops that only move values (torch's general tensor value ops): quantized only when their input already is. */
-const VALUE_OPS = new Set([
-  'flatten',
-  'nn.Flatten',
-  'reshape',
-  'view',
-  'relu',
-  'nn.ReLU6',
-  'nn.Hardtanh',
-  'nn.Dropout',
-  'F.dropout',
-]);
 /** Builtins that compute no tensor (shape reads): never warned about. */
 const NON_TENSOR_OPS = new Set(['getattr', 'getitem', 'size', 'dim']);
 

@@ -23,11 +23,10 @@
  */
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import type { Argument, Node } from '../compiler/ir/node.js';
-import type { QuantPatternRow } from '../compiler/quantize_fx/backend_config.js';
-import type { DynamicPatternRow } from '../compiler/quantize_fx/dynamic_patterns.js';
 import type { Module } from '../runtime/nn/module.js';
 import { deepcopy } from '../runtime/nn/utils/deepcopy.js';
 import { FixedQParamsObserver } from '../runtime/quant/simple_observers.js';
+import type { DynamicPatternRow, QuantPatternRow } from '../runtime/quantized/op_catalogue/index.js';
 import type { NodeQParams } from './convert_observers.js';
 import type { QuantMeta } from './insert_observers.js';
 

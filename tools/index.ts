@@ -6,6 +6,7 @@
  */
 
 export * as ns from './numeric_suite/index.js';
+export * as ptq from './ptq/index.js';
 export * from './report/graph_svg.js';
 export * from './report/html.js';
 export * from './report/svg_charts.js';

@@ -137,14 +137,21 @@ const q_linear: ModuleSchema = {
   },
 };
 /** RNN stacks: per layer and direction weight_ih / weight_hh (+ biases), torch's names. */
-function rnn(gates: number, quantized: boolean): ModuleSchema {
+/** nn.RNN / RNNCell's nonlinearity option. */
+function nonlinearity(v: unknown): void {
+  if (v !== undefined && v !== 'tanh' && v !== 'relu')
+    fail(`argument nonlinearity = ${preview(v, 40)} is not 'tanh' or 'relu'`);
+}
+function rnn(gates: number, quantized: boolean, elman = false): ModuleSchema {
   return {
     children: 'none',
     tensors: (a) => {
       arity(a, 2, 3);
       const input = int(a[0], 'input_size', 1, MAX_SIZE);
       const hidden = int(a[1], 'hidden_size', 1, MAX_SIZE);
-      const o = opts(a[2], ['num_layers', 'bias', 'batch_first', 'dropout', 'bidirectional']);
+      const keys = ['num_layers', 'bias', 'batch_first', 'dropout', 'bidirectional'];
+      const o = opts(a[2], elman ? [...keys, 'nonlinearity'] : keys);
+      nonlinearity(o.nonlinearity);
       const layers = int(or_(o.num_layers, 1), 'num_layers', 1, MAX_LAYERS);
       const bias = bool(o.bias, 'bias', true);
       bool(o.batch_first, 'batch_first', false);
@@ -161,6 +168,26 @@ function rnn(gates: number, quantized: boolean): ModuleSchema {
           else out.push(t(`weight_ih${sfx}`, 'F32', 'float', ih), t(`weight_hh${sfx}`, 'F32', 'float', hh));
           if (bias) out.push(t(`bias_ih${sfx}`, 'F32', 'float', [g]), t(`bias_hh${sfx}`, 'F32', 'float', [g]));
         }
+      return out;
+    },
+  };
+}
+/** One recurrent cell: [input_size, hidden_size, {bias, nonlinearity (RNNCell)}]. */
+function rnn_cell(gates: number, quantized: boolean, elman = false): ModuleSchema {
+  return {
+    children: 'none',
+    tensors: (a) => {
+      arity(a, 2, 3);
+      const input = int(a[0], 'input_size', 1, MAX_SIZE);
+      const hidden = int(a[1], 'hidden_size', 1, MAX_SIZE);
+      const o = opts(a[2], elman ? ['bias', 'nonlinearity'] : ['bias']);
+      nonlinearity(o.nonlinearity);
+      const bias = bool(o.bias, 'bias', true);
+      const g = gates * hidden;
+      const w = (name: string, shape: number[]) =>
+        quantized ? qweight(name, shape) : [t(name, 'F32', 'float', shape)];
+      const out = [...w('weight_ih', [g, input]), ...w('weight_hh', [g, hidden])];
+      if (bias) out.push(t('bias_ih', 'F32', 'float', [g]), t('bias_hh', 'F32', 'float', [g]));
       return out;
     },
   };
@@ -256,6 +283,10 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ],
   ['nn.quantized.dynamic.LSTM', rnn(4, true)],
   ['nn.quantized.dynamic.GRU', rnn(3, true)],
+  ['nn.quantized.dynamic.RNN', rnn(1, true, true)],
+  ['nn.quantized.dynamic.LSTMCell', rnn_cell(4, true)],
+  ['nn.quantized.dynamic.GRUCell', rnn_cell(3, true)],
+  ['nn.quantized.dynamic.RNNCell', rnn_cell(1, true, true)],
   ['nn.Conv2d', float_conv],
   ['nn.Linear', float_linear],
   ['nn.BatchNorm2d', batch_norm()],
@@ -285,8 +316,22 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ],
   ['nn.LSTM', rnn(4, false)],
   ['nn.GRU', rnn(3, false)],
+  ['nn.RNN', rnn(1, false, true)],
+  ['nn.LSTMCell', rnn_cell(4, false)],
+  ['nn.GRUCell', rnn_cell(3, false)],
+  ['nn.RNNCell', rnn_cell(1, false, true)],
   ['nn.ReLU', no_args],
   ['nn.ReLU6', no_args],
+  [
+    'nn.Hardtanh',
+    small(2, (a) => {
+      const [lo, hi] = [
+        num(a[0], 'min_val', -Number.MAX_VALUE, Number.MAX_VALUE),
+        num(a[1], 'max_val', -Number.MAX_VALUE, Number.MAX_VALUE),
+      ];
+      if (lo > hi) fail(`argument min_val ${lo} > max_val ${hi}`);
+    }),
+  ],
   ['nn.Hardswish', no_args],
   ['nn.Hardsigmoid', no_args],
   ['nn.Sigmoid', no_args],

@@ -12,12 +12,14 @@ import { Linear } from '../../runtime/nn/layers/linear.js';
 import { Dropout, Flatten } from '../../runtime/nn/layers/misc.js';
 import { BatchNorm1d, BatchNorm2d } from '../../runtime/nn/layers/normalization.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
-import { GRU, LSTM } from '../../runtime/nn/layers/rnn.js';
+import { GRU, LSTM, RNN } from '../../runtime/nn/layers/rnn.js';
+import { GRUCell, LSTMCell, RNNCell } from '../../runtime/nn/layers/rnn_cell.js';
 import { Module } from '../../runtime/nn/module.js';
 import * as qact from '../../runtime/quantized/modules/activation.js';
 import * as qconv from '../../runtime/quantized/modules/conv.js';
 import * as qdlin from '../../runtime/quantized/modules/dynamic/linear.js';
 import * as qdrnn from '../../runtime/quantized/modules/dynamic/rnn.js';
+import * as qdcell from '../../runtime/quantized/modules/dynamic/rnn_cell.js';
 import * as qlin from '../../runtime/quantized/modules/linear.js';
 import type { Json } from '../ir/serialize.js';
 
@@ -77,6 +79,30 @@ const rnn_args = (m: Module): Json[] => [
   pick(m, ['num_layers', 'bias', 'batch_first', 'dropout', 'bidirectional']),
 ];
 
+const elman_args = (m: Module): Json[] => {
+  const a = rnn_args(m);
+  return [a[0], a[1], { ...(a[2] as object), nonlinearity: f(m, 'nonlinearity') }];
+};
+/** Cells: [input_size, hidden_size, {bias, nonlinearity (RNNCell)}]. */
+const cell_args = (m: Module): Json[] => [
+  f(m, 'input_size'),
+  f(m, 'hidden_size'),
+  has(m, 'nonlinearity') ? pick(m, ['bias', 'nonlinearity']) : pick(m, ['bias']),
+];
+type CellOpts = { bias?: boolean; nonlinearity?: 'tanh' | 'relu' };
+/** A float cell class: constructed from (input_size, hidden_size, options). */
+function float_cell(type: string, cls: Ctor): ModuleSpec {
+  return { type, cls, args: cell_args, create: (a) => new cls(a[0], a[1], a[2]) };
+}
+/** A dynamic cell class: constructed from (input_size, hidden_size, bias, nonlinearity?) as torch's. */
+function dynamic_cell(type: string, cls: Ctor): ModuleSpec {
+  const create = (a: Json[]): Module => {
+    const o = (a[2] ?? {}) as CellOpts;
+    return o.nonlinearity ? new cls(a[0], a[1], o.bias ?? true, o.nonlinearity) : new cls(a[0], a[1], o.bias ?? true);
+  };
+  return { type, cls, args: cell_args, create };
+}
+
 /** Every class a quantized GraphModule may hold, by type name. */
 export const MODULE_SPECS: readonly ModuleSpec[] = [
   // int8 modules
@@ -89,6 +115,10 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   simple('nn.quantized.Hardswish', qact.Hardswish, (m) => [f(m, 'scale'), f(m, 'zero_point')]),
   simple('nn.quantized.dynamic.LSTM', qdrnn.LSTM, rnn_args),
   simple('nn.quantized.dynamic.GRU', qdrnn.GRU, rnn_args),
+  simple('nn.quantized.dynamic.RNN', qdrnn.RNN, elman_args),
+  dynamic_cell('nn.quantized.dynamic.LSTMCell', qdcell.LSTMCell),
+  dynamic_cell('nn.quantized.dynamic.GRUCell', qdcell.GRUCell),
+  dynamic_cell('nn.quantized.dynamic.RNNCell', qdcell.RNNCell),
   // float modules left in float (null qconfig, no int8 lowering)
   simple('nn.Conv2d', Conv2d, (m) => [
     f(m, 'in_channels'),
@@ -118,8 +148,13 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   simple('nn.Dropout', Dropout, (m) => [f(m, 'p')]),
   simple('nn.LSTM', LSTM, rnn_args),
   simple('nn.GRU', GRU, rnn_args),
+  simple('nn.RNN', RNN, elman_args),
+  float_cell('nn.LSTMCell', LSTMCell),
+  float_cell('nn.GRUCell', GRUCell),
+  float_cell('nn.RNNCell', RNNCell),
   no_args('nn.ReLU', act.ReLU),
   no_args('nn.ReLU6', act.ReLU6),
+  simple('nn.Hardtanh', act.Hardtanh, (m) => [f(m, 'min_val'), f(m, 'max_val')]),
   no_args('nn.Hardswish', act.Hardswish),
   no_args('nn.Hardsigmoid', act.Hardsigmoid),
   no_args('nn.Sigmoid', act.Sigmoid),

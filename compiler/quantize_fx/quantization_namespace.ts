@@ -1,8 +1,10 @@
 /**
- * The package's `quantization` namespace: torch.ao.quantization's primitives (runtime/quant) plus the FX
+ * The package's `quantization` namespace: torch.ao.quantization's primitives (runtime/quant), the eager
+ * API (runtime/eager) plus the FX
  * entry points, both as `quantization.quantize_fx.prepare_fx` (torch's module path) and directly as
  * `quantization.prepare_fx`. A separate barrel so runtime/quant never imports the compiler (no cycle).
  */
+export * from '../../runtime/eager/index.js';
 export * from '../../runtime/quant/index.js';
 export * as quantize_fx from '../quantize_fx.js';
 export {

@@ -3,6 +3,7 @@
  * through): the layers of runtime/nn and runtime/quantized, and runtime/quant's observers/fake-quant. Containers have no op of their own and
  * are traced through. Other packages of layers register their namespace here.
  */
+import * as eager_modules from '../../runtime/eager/index.js';
 import * as nn from '../../runtime/nn/index.js';
 import * as quant_modules from '../../runtime/quant/index.js';
 import * as quantized_modules from '../../runtime/quantized/index.js';
@@ -20,6 +21,8 @@ register_leaf_namespace(nn.intrinsic as unknown as Record<string, unknown>);
 register_leaf_namespace(quantized_modules as unknown as Record<string, unknown>);
 // observers and fake-quant modules record statistics from concrete values: never traced through
 register_leaf_namespace(quant_modules as unknown as Record<string, unknown>);
+// eager mode's QuantStub / DeQuantStub
+register_leaf_namespace(eager_modules as unknown as Record<string, unknown>);
 
 /** True when `cls` is exactly one of the registered built-in layer classes. */
 export function is_builtin_module_class(cls: unknown): boolean {

@@ -34,6 +34,30 @@ export function get_fp32_numerics(): Fp32Numerics {
   return fp32_numerics;
 }
 
+/**
+ * Runs `fn` with the float32 numerics `mode` and restores the previous mode afterwards, also when `fn`
+ * throws (or its promise rejects): `with_fp32_numerics('pytorch_x86', () => calibrate(prepared))`.
+ */
+export function with_fp32_numerics<T>(mode: Fp32Numerics, fn: () => T): T {
+  const prev = fp32_numerics;
+  set_fp32_numerics(mode);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    fp32_numerics = prev;
+    throw e;
+  }
+  if (result instanceof Promise) {
+    // an async body: the mode holds until it settles (other work interleaved meanwhile sees it too)
+    return result.finally(() => {
+      fp32_numerics = prev;
+    }) as T;
+  }
+  fp32_numerics = prev;
+  return result;
+}
+
 /** `backend` with conv2d and the linear form of sgemm (x·wᵀ + bias) replaced by the PyTorch-rounding ones
  * (exact elementwise kernels such as relu stay the backend's). */
 function pytorch_fp32_view(backend: Backend): Backend {

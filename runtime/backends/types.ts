@@ -179,35 +179,40 @@ export interface Fp32Kernels {
     bias: Float32Array | null,
     y?: Float32Array,
   ): Float32Array;
-  /**
-   * Optional (the JS loop of F.relu runs otherwise): y = max(x, 0), NaN stays NaN, −0 and −inf become +0.
-   * Bit-identical to the JS loop.
+  /*
+   * The kernels below are fast paths of float ops whose reference is a JS loop in runtime/nn or
+   * runtime/tensor: a backend without one says so with null (the loop runs then), never by leaving it out.
    */
-  relu?(x: Float32Array, y?: Float32Array): Float32Array;
+  /** y = max(x, 0), NaN stays NaN, −0 and −inf become +0. Bit-identical to F.relu's JS loop. */
+  readonly relu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
   /**
-   * Optional (eval-mode F.batch_norm): y = f32(x·scale[c] + shift[c]) with the product and the sum in float64
+   * Eval-mode F.batch_norm: y = f32(x·scale[c] + shift[c]) with the product and the sum in float64
    * (not fused), over `planes` = N·C planes of `plane_size` floats, plane p on channel c = p % scale.length.
    * Bit-identical to F.batch_norm's JS loop given its float64 per-channel scale and shift.
    */
-  batch_norm_affine?(
-    x: Float32Array,
-    planes: number,
-    plane_size: number,
-    scale: Float64Array,
-    shift: Float64Array,
-    y?: Float32Array,
-  ): Float32Array;
+  readonly batch_norm_affine:
+    | ((
+        x: Float32Array,
+        planes: number,
+        plane_size: number,
+        scale: Float64Array,
+        shift: Float64Array,
+        y?: Float32Array,
+      ) => Float32Array)
+    | null;
   /**
-   * Optional (float F.max_pool2d without indices): the first-wins maximum of each window in row-major order,
+   * Float F.max_pool2d without indices: the first-wins maximum of each window in row-major order,
    * out-of-input taps skipped, a NaN always wins (torch's CPU rule); bit-identical to the JS loop.
    */
-  max_pool2d?(x: Float32Array, g: Pool2dGeometry, y?: Float32Array): Float32Array;
+  readonly max_pool2d: ((x: Float32Array, g: Pool2dGeometry, y?: Float32Array) => Float32Array) | null;
 }
 
 export interface Backend {
   readonly name: 'js' | 'wasm';
   readonly int8: Int8Kernels;
   readonly fp32: Fp32Kernels;
+  /** The dynamic-int8 and LSTM-cell kernels of the recurrent layers. */
+  readonly rnn: RnnKernels;
 }
 
 /**
@@ -237,4 +242,54 @@ export interface RnnKernels {
    * ([n, hidden]) updated in place: c = f·c + i·g, h = o·tanh(c), each op rounded to float32.
    */
   lstm_cell(gx: Float32Array, gh: Float32Array, c: Float32Array, h: Float32Array, n: number, hidden: number): void;
+  /**
+   * Whole-layer LSTM drivers (the time loop inside the backend), or null when the backend has none: the
+   * callers then run the layer step by step on the kernels above (the js reference does).
+   */
+  readonly lstm_layers: LstmLayerKernels | null;
+}
+
+/** Geometry of one fp32 LSTM layer: x is [T, N, I] (time_major) or [N, T, I]; reverse runs t = T−1 … 0. */
+export interface LstmGeometry {
+  T: number;
+  N: number;
+  I: number;
+  H: number;
+  time_major: boolean;
+  reverse?: boolean;
+}
+
+/** A backend's whole-layer LSTM drivers (wasm: every per-step buffer resident in its memory). */
+export interface LstmLayerKernels {
+  /**
+   * One float LSTM layer: x in geo's layout, w_ih [4H, I], w_hh [4H, H], bias = b_ih + b_hh folded (or
+   * null); h, c [N, H] initial → final state in place; out gets h of every step at row stride out_stride,
+   * column offset out_offset.
+   */
+  lstm_fp32_layer(
+    x: Float32Array,
+    geo: LstmGeometry,
+    w_ih: Float32Array,
+    w_hh: Float32Array,
+    bias: Float32Array | null,
+    h: Float32Array,
+    c: Float32Array,
+    out: Float32Array,
+    out_stride: number,
+    out_offset: number,
+  ): void;
+  /**
+   * One dynamic int8 LSTM direction over a time-major [T, N, I] sequence with weights packed by this
+   * backend: returns [T, N, H] outputs, h / c [N, H] updated in place.
+   */
+  lstm_dynamic_layer(
+    x: Float32Array,
+    T: number,
+    N: number,
+    ih: PackedQWeight,
+    hh: PackedQWeight,
+    h: Float32Array,
+    c: Float32Array,
+    reverse: boolean,
+  ): Float32Array;
 }

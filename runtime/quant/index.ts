@@ -1,6 +1,5 @@
 /** quantization: quantized tensors, observers, fake quantization, QConfig and qconfig mapping (torch.ao.quantization). */
 
-export * from '../eager/index.js';
 export * from './calibration_observers.js';
 export * from './engine.js';
 export * from './factory.js';

@@ -1,7 +1,7 @@
 /**
  * The FX PTQ checks against PyTorch 1.13's goldens (qnnpack qconfig, same calibration images), shared by
  * the FmnistCNN and FmnistResNet test files: converted graph, weight qparams and int8 weights, activation
- * qparams from fxq's own calibration (run with set_fp32_numerics('pytorch_x86') so the observers see
+ * qparams from fxq's own calibration (run under with_fp32_numerics('pytorch_x86') so the observers see
  * PyTorch's float bits), logits, per-node int8 outputs, model size.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import type { GraphModule } from '../../compiler/ir/graph_module.js';
 import type { Node } from '../../compiler/ir/node.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
-import { set_fp32_numerics } from '../../runtime/backends/registry.js';
+import { with_fp32_numerics } from '../../runtime/backends/registry.js';
 import type { Module } from '../../runtime/nn/module.js';
 import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
 import { FixedQParamsObserver } from '../../runtime/quant/simple_observers.js';
@@ -49,12 +49,7 @@ export function ptq_golden_suite(name: string, pretrained: () => Module, checks:
   beforeAll(async () => {
     fp32 = pretrained().eval();
     prepared = prepare_fx(fp32, { '': get_default_qconfig('qnnpack') }, [x]);
-    set_fp32_numerics('pytorch_x86');
-    try {
-      await calibrate_yielding(prepared, calibration_images(1000));
-    } finally {
-      set_fp32_numerics('fast');
-    }
+    await with_fp32_numerics('pytorch_x86', () => calibrate_yielding(prepared, calibration_images(1000)));
     quantized = convert_fx(prepared);
   }, 240_000);
 

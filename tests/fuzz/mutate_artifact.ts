@@ -263,7 +263,11 @@ function in_metadata(st: StParts, bytes: Uint8Array, m: Mutation): Mutation {
   if (!after || after.data.length !== st.data.length) return m;
   const entries = (h: Record<string, unknown>) =>
     JSON.stringify(Object.entries(h).filter(([k]) => k !== '__metadata__'));
-  if (entries(after.header) !== entries(st.header)) return m;
+  try {
+    if (entries(after.header) !== entries(st.header)) return m;
+  } catch {
+    return m; // a 100,000-deep value in an entry: JSON.stringify overflows, and the entries differ anyway
+  }
   return { ...m, region: 'manifest', what: `${m.what} (inside __metadata__)` };
 }
 

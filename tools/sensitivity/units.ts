@@ -15,14 +15,15 @@ import { BatchNorm2d } from '../../runtime/nn/layers/normalization.js';
 import { RNNBase } from '../../runtime/nn/layers/rnn.js';
 import type { Module } from '../../runtime/nn/module.js';
 import type { QConfig } from '../../runtime/quant/qconfig.js';
+import { REQUANTIZING_FUNCTIONS } from '../../runtime/quantized/op_catalogue/index.js';
 
 /** Modules the tools treat as one quantizable layer (BatchNorm/ReLU fuse into them). */
 export function is_quantizable_layer(m: Module): boolean {
   return m instanceof Conv2d || m instanceof Linear || m instanceof RNNBase;
 }
 
-/** Functions whose int8 versions re-quantize their output (so keeping them float can matter). */
-export const REQUANTIZING_FUNCTIONS = new Set(['add', 'mul', 'cat', 'matmul', 'add_relu']);
+/** Functions whose int8 versions re-quantize their output (so keeping them float can matter): from the op catalogue. */
+export { REQUANTIZING_FUNCTIONS };
 
 /** A `scope:fn:index` unit, parsed; null for a module path. */
 export function parse_function_unit(unit: string): { scope: string; fn: string; index: number } | null {

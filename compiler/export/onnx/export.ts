@@ -206,7 +206,7 @@ export function export_onnx_model(model: Module, args: Tensor[], options: Export
       input: inputs,
       output: outputs,
     },
-    ...(options.doc_string ? { metadata_props: [{ key: 'doc_string', value: options.doc_string }] } : {}),
+    ...(options.doc_string ? { doc_string: options.doc_string } : {}),
   };
   check_model(m, 'export_onnx');
   return m;

@@ -66,6 +66,7 @@ export interface ModelProto {
   producer_name: string;
   producer_version: string;
   graph: GraphProto;
+  doc_string?: string;
   metadata_props?: { key: string; value: string }[];
 }
 

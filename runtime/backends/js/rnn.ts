@@ -89,4 +89,4 @@ function lstm_cell(gx: Float32Array, gh: Float32Array, c: Float32Array, h: Float
 }
 
 /** The js reference RnnKernels. */
-export const js_rnn: RnnKernels = { name: 'js', minmax, quantize_u8, dequant_bias, lstm_cell };
+export const js_rnn: RnnKernels = { name: 'js', minmax, quantize_u8, dequant_bias, lstm_cell, lstm_layers: null };

@@ -8,6 +8,7 @@ import type { Backend } from '../types.js';
 import { make_wasm_fp32 } from './fp32.js';
 import { make_wasm_int8 } from './int8.js';
 import { load_module_async, load_module_sync, pick_variant, type WasmInstance, type WasmVariant } from './module.js';
+import { make_wasm_rnn } from './rnn.js';
 
 export type { WasmPackedQWeight } from './int8.js';
 export { relaxed_simd_supported, type WasmInstance, type WasmVariant } from './module.js';
@@ -27,7 +28,13 @@ export interface WasmLoadOptions {
 }
 
 function make_backend(instance: WasmInstance): WasmBackend {
-  return { name: 'wasm', int8: make_wasm_int8(instance), fp32: make_wasm_fp32(instance), instance };
+  return {
+    name: 'wasm',
+    int8: make_wasm_int8(instance),
+    fp32: make_wasm_fp32(instance),
+    rnn: make_wasm_rnn(instance),
+    instance,
+  };
 }
 
 function registered(options: WasmLoadOptions): WasmBackend | null {

@@ -10,7 +10,7 @@
  *    dequantize + bias and the fused cell; bit-exact with linear_dynamic for the projections.
  */
 import { choose_qparams } from '../../quantized/qtensor.js';
-import type { Backend, PackedQWeight, RnnKernels } from '../types.js';
+import type { Backend, LstmGeometry, LstmLayerKernels, PackedQWeight, RnnKernels } from '../types.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmPackedQWeight } from './int8.js';
 import type { WasmInstance } from './module.js';
@@ -19,57 +19,17 @@ const MODE_ACC_I32 = 2;
 /** Below this many rows sgemv reads w_hh in place; from it on w_hh is packed once per layer. */
 const GEMV_ROWS = 4;
 
-/** Geometry of one fp32 LSTM layer (as rnn_fast.ts's SeqGeometry). */
-export interface LstmGeometry {
-  T: number;
-  N: number;
-  I: number;
-  H: number;
-  time_major: boolean;
-  reverse?: boolean;
-}
+export type { LstmGeometry };
 
-/** The wasm RnnKernels plus the resident-buffer LSTM layer drivers. */
-export interface WasmRnn extends RnnKernels {
-  /**
-   * One float LSTM layer: x in geo's layout, w_ih [4H, I], w_hh [4H, H], bias = b_ih + b_hh folded (or
-   * null); h, c [N, H] initial → final state in place; out gets h of every step at row stride out_stride,
-   * column offset out_offset.
-   */
-  lstm_fp32_layer(
-    x: Float32Array,
-    geo: LstmGeometry,
-    w_ih: Float32Array,
-    w_hh: Float32Array,
-    bias: Float32Array | null,
-    h: Float32Array,
-    c: Float32Array,
-    out: Float32Array,
-    out_stride: number,
-    out_offset: number,
-  ): void;
-  /**
-   * One dynamic int8 LSTM direction over a time-major [T, N, I] sequence with weights packed by this
-   * backend: returns [T, N, H] outputs, h / c [N, H] updated in place.
-   */
-  lstm_dynamic_layer(
-    x: Float32Array,
-    T: number,
-    N: number,
-    ih: PackedQWeight,
-    hh: PackedQWeight,
-    h: Float32Array,
-    c: Float32Array,
-    reverse: boolean,
-  ): Float32Array;
-}
+/** The wasm RnnKernels with their whole-layer LSTM drivers. */
+export type WasmRnn = RnnKernels & LstmLayerKernels;
 
 const cache = new WeakMap<WasmInstance, WasmRnn>();
 
-/** The wasm RnnKernels of `be` when it is the wasm backend (cached per instance), else null. */
+/** The wasm RnnKernels of a backend built on a wasm instance (cached per instance), else null. */
 export function wasm_rnn(be: Backend): WasmRnn | null {
   const inst = (be as { instance?: WasmInstance }).instance;
-  if (be.name !== 'wasm' || !inst) return null;
+  if (!inst) return null;
   let k = cache.get(inst);
   if (!k) {
     k = make_wasm_rnn(inst);
@@ -347,5 +307,6 @@ export function make_wasm_rnn(inst: WasmInstance): WasmRnn {
     return out;
   }
 
-  return { name: 'wasm', minmax, quantize_u8, dequant_bias, lstm_cell, lstm_fp32_layer, lstm_dynamic_layer };
+  const layers: LstmLayerKernels = { lstm_fp32_layer, lstm_dynamic_layer };
+  return { name: 'wasm', minmax, quantize_u8, dequant_bias, lstm_cell, lstm_layers: layers, ...layers };
 }

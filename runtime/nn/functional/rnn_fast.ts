@@ -5,7 +5,6 @@
  * LSTM comparisons run against).
  */
 import { get_backend } from '../../backends/registry.js';
-import { wasm_rnn } from '../../backends/wasm/rnn.js';
 import { sigmoid_scalar } from './_util.js';
 
 /** The recurrence of one layer: LSTM, GRU, or Elman RNN with tanh / relu. */
@@ -60,8 +59,8 @@ export function rnn_layer_forward(
     bias = new Float32Array(G);
     for (let j = 0; j < G; j++) bias[j] = (w.b_ih ? w.b_ih[j] : 0) + w.b_hh[j];
   }
-  // wasm: the whole LSTM recurrence on buffers resident in wasm memory (w_hh packed once, fused cell)
-  const wr = mode === 'LSTM' ? wasm_rnn(get_backend()) : null;
+  // a backend with whole-layer drivers (wasm: buffers resident in its memory, w_hh packed once, fused cell)
+  const wr = mode === 'LSTM' ? get_backend().rnn.lstm_layers : null;
   if (wr) {
     wr.lstm_fp32_layer(x, geo, w.w_ih, w.w_hh, bias, h, c as Float32Array, out, out_stride, out_offset);
     return;

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { no_grad } from '../../../runtime/autograd/grad_mode.js';
 import { set_backend } from '../../../runtime/backends/registry.js';
+import type { Fp32Kernels } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { batch_norm } from '../../../runtime/nn/functional/normalization.js';
 import { max_pool2d } from '../../../runtime/nn/functional/pooling.js';
@@ -16,6 +17,8 @@ import { Tensor } from '../../../runtime/tensor/tensor.js';
 import { lcg } from './_arbitraries.js';
 
 const wasm = load_wasm_backend();
+/** The wasm fp32 kernels, every fast path present (the interface allows null for a backend without one). */
+const wasm_fp32 = wasm.fp32 as { [K in keyof Fp32Kernels]: NonNullable<Fp32Kernels[K]> };
 
 afterEach(() => {
   set_backend('js');
@@ -61,7 +64,7 @@ function bit_diff(a: Tensor, b: Tensor): string | null {
 
 describe('wasm fp32 relu', () => {
   it('equals the JS loop bit for bit, tails and specials included', () => {
-    const spy = vi.spyOn(wasm.fp32, 'relu');
+    const spy = vi.spyOn(wasm_fp32, 'relu');
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 300 }), fc.integer(), (n, seed) => {
         const x = new Tensor(values(n, seed), [n], 'float32');
@@ -83,7 +86,7 @@ describe('wasm fp32 relu', () => {
 
   it('keeps the JS path and its gradient when the tape records, the kernel under no_grad', () => {
     set_backend('wasm');
-    const spy = vi.spyOn(wasm.fp32, 'relu');
+    const spy = vi.spyOn(wasm_fp32, 'relu');
     const x = new Tensor(Float32Array.of(-1, 2, 0, 3), [4], 'float32');
     x.requires_grad = true;
     const y = relu(x);
@@ -101,7 +104,7 @@ describe('wasm fp32 relu', () => {
 
 describe('wasm fp32 batch_norm (eval)', () => {
   it('equals the JS loop bit for bit for random shapes, with and without affine parameters', () => {
-    const spy = vi.spyOn(wasm.fp32, 'batch_norm_affine');
+    const spy = vi.spyOn(wasm_fp32, 'batch_norm_affine');
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 3 }),
@@ -137,7 +140,7 @@ describe('wasm fp32 batch_norm (eval)', () => {
 
   it('runs the JS path in training mode and when a parameter requires grad', () => {
     set_backend('wasm');
-    const spy = vi.spyOn(wasm.fp32, 'batch_norm_affine');
+    const spy = vi.spyOn(wasm_fp32, 'batch_norm_affine');
     const x = new Tensor(values(2 * 3 * 5, 7), [2, 3, 5], 'float32');
     const mean = new Tensor(Float32Array.of(0.1, -0.2, 0.3), [3], 'float32');
     const vr = new Tensor(Float32Array.of(1, 2, 0.5), [3], 'float32');
@@ -158,7 +161,7 @@ describe('wasm fp32 batch_norm (eval)', () => {
 
 describe('wasm fp32 max_pool2d', () => {
   it('equals the JS loops bit for bit for random windows (2×2/2 fast path included)', () => {
-    const spy = vi.spyOn(wasm.fp32, 'max_pool2d');
+    const spy = vi.spyOn(wasm_fp32, 'max_pool2d');
     const geometry = fc.record({
       planes: fc.integer({ min: 1, max: 4 }),
       h: fc.integer({ min: 1, max: 13 }),
@@ -214,7 +217,7 @@ describe('wasm fp32 max_pool2d', () => {
 
   it('runs the JS path for indices and when the tape records', () => {
     set_backend('wasm');
-    const spy = vi.spyOn(wasm.fp32, 'max_pool2d');
+    const spy = vi.spyOn(wasm_fp32, 'max_pool2d');
     const x = new Tensor(values(2 * 6 * 6, 3), [2, 6, 6], 'float32');
     const [y, idx] = max_pool2d(x, 2, { return_indices: true });
     expect(idx.shape).toEqual([2, 3, 3]);

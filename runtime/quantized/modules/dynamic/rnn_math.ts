@@ -4,7 +4,6 @@
  */
 import { js_rnn } from '../../../backends/js/rnn.js';
 import { get_backend } from '../../../backends/registry.js';
-import { wasm_rnn } from '../../../backends/wasm/rnn.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { linear_dynamic } from '../../functional/linear.js';
 import type { LinearPackedParams } from '../../packed_params.js';
@@ -83,9 +82,10 @@ export function run_direction(
 ): Float32Array {
   const H = hh_p.in_features;
   const G = gates_of(mode) * H;
-  // wasm: quantize → int8 GEMM → dequantize + bias → fused cell per step, all resident in wasm memory
+  // a backend with whole-layer drivers (wasm: quantize → int8 GEMM → dequantize + bias → fused cell per
+  // step, all resident in its memory)
   const be = get_backend();
-  const wr = mode === 'LSTM' ? wasm_rnn(be) : null;
+  const wr = mode === 'LSTM' ? be.rnn.lstm_layers : null;
   if (wr) {
     const op = 'quantized.dynamic.LSTM';
     return wr.lstm_dynamic_layer(x, T, N, ih_p.packed(be, op), hh_p.packed(be, op), h, c as Float32Array, reverse);

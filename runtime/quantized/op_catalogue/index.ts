@@ -1,0 +1,6 @@
+/** The quantized-op catalogue (catalogue.ts) and the tables derived from it. */
+export { OP_CATALOGUE, op_record } from './catalogue.js';
+export * from './derive.js';
+export * from './fuser_methods.js';
+export * from './patterns.js';
+export type * from './types.js';

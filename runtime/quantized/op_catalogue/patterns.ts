@@ -1,0 +1,99 @@
+/**
+ * The FX backend config, derived from the catalogue: each record's static variants × spellings become
+ * QuantPatternRows (and, for variants that fuse a following relu, one row per relu spelling), and the
+ * dynamic swaps become DynamicPatternRows. Rows with an operand condition (`accepts`) come first, so
+ * `x + 1` finds its tensor ⊕ number row before the tensor ⊕ tensor one.
+ */
+import type { Module } from '../../nn/module.js';
+import { relu } from './activations.js';
+import { OP_CATALOGUE } from './catalogue.js';
+import type { DynamicPatternRow, OpMatcher, OpRecord, PatternNode, QuantPatternRow } from './types.js';
+
+/** The forms a ReLU takes in a traced graph (module, function, F function, method): the relu record's spellings. */
+export const RELU_FORMS: readonly OpMatcher[] = relu.static.flatMap((v) => v.forms.map((f) => f.op));
+
+/** The static rows of `records`, in record order, rows with `accepts` first. */
+export function static_patterns(records: readonly OpRecord[]): QuantPatternRow[] {
+  const rows: QuantPatternRow[] = [];
+  for (const r of records) {
+    for (const v of r.static) {
+      for (const form of v.forms) {
+        const name = form.name ?? v.name ?? r.name;
+        const base = {
+          inputs: v.inputs,
+          observation: v.observation,
+          ...(v.accepts ? { accepts: v.accepts } : {}),
+          ...(v.fixed_qparams ? { fixed_qparams: v.fixed_qparams } : {}),
+        };
+        rows.push({ name, op: form.op, ...base, lowering: form.lowering });
+        if (v.fused_relu) {
+          const lowering = v.fused_relu(form);
+          for (const relu_op of RELU_FORMS)
+            rows.push({ name: `${name}_relu`, op: form.op, relu: relu_op, ...base, lowering });
+        }
+      }
+    }
+  }
+  return [...rows.filter((x) => x.accepts), ...rows.filter((x) => !x.accepts)];
+}
+
+/** The dynamic rows of `records` (FX: eager-only swaps left out). */
+export function dynamic_patterns(records: readonly OpRecord[]): DynamicPatternRow[] {
+  return records.flatMap((r) =>
+    (r.dynamic ?? [])
+      .filter((s) => !s.eager_only)
+      .map((s) => ({ name: s.name, module: s.float, quantized: s.quantized })),
+  );
+}
+
+/** torch 1.13 qnnpack backend_config for the ops fxq has int8 kernels for, plus fixed-qparams ops. */
+export const STATIC_PATTERNS: readonly QuantPatternRow[] = static_patterns(OP_CATALOGUE);
+/** Dynamic quantization: float modules with int8 weights and per-call activation quantization. */
+export const DYNAMIC_PATTERNS: readonly DynamicPatternRow[] = dynamic_patterns(OP_CATALOGUE);
+
+/**
+ * Names of the rows that only move values (torch's general tensor value ops): quantized only when their
+ * input already is.
+ */
+export const VALUE_OPS: ReadonlySet<string> = new Set(
+  OP_CATALOGUE.flatMap((r) =>
+    r.static.filter((v) => v.value_op).flatMap((v) => v.forms.map((f) => f.name ?? v.name ?? r.name)),
+  ),
+);
+
+/** True when `node` is the op `m` describes (`mod` = the called module for call_module nodes). */
+export function op_matches(m: OpMatcher, node: PatternNode, mod: Module | null): boolean {
+  if (m.module) return node.op === 'call_module' && mod !== null && mod.constructor === m.module;
+  if (m.function) return node.op === 'call_function' && node.target === m.function;
+  if (m.method) return node.op === 'call_method' && node.target === m.method;
+  return false;
+}
+
+/** The first static row whose op (without relu) matches `node`, considering only unfused rows. */
+export function find_static_row(node: PatternNode, mod: Module | null): QuantPatternRow | null {
+  return STATIC_PATTERNS.find((r) => !r.relu && op_matches(r.op, node, mod) && (r.accepts?.(node) ?? true)) ?? null;
+}
+
+/** The fused row (op → relu) matching `op_node` followed by `relu_node`, if any. */
+export function find_fused_row(
+  op_node: PatternNode,
+  op_mod: Module | null,
+  relu_node: PatternNode,
+  relu_mod: Module | null,
+): QuantPatternRow | null {
+  return (
+    STATIC_PATTERNS.find(
+      (r) =>
+        r.relu !== undefined &&
+        op_matches(r.op, op_node, op_mod) &&
+        op_matches(r.relu, relu_node, relu_mod) &&
+        (r.accepts?.(op_node) ?? true),
+    ) ?? null
+  );
+}
+
+/** The dynamic row for a float module, if any. */
+export function find_dynamic_row(mod: Module | null): DynamicPatternRow | null {
+  if (!mod) return null;
+  return DYNAMIC_PATTERNS.find((r) => mod.constructor === r.module) ?? null;
+}

@@ -1,0 +1,83 @@
+// AdaRound: on a linear layer and a conv, the learned rounding gives a lower output MSE than rounding to
+// nearest on held-out inputs; the frozen integers are exactly what convert_fx puts in the int8 module.
+import { describe, expect, it } from 'vitest';
+import type { GraphModule } from '../../../compiler/ir/graph_module.js';
+import { Generator, nn, quantization, randn, type Tensor } from '../../../index.js';
+import { HistogramObserver } from '../../../runtime/quant/histogram_observer.js';
+import { PerChannelMinMaxObserver } from '../../../runtime/quant/per_channel_observer.js';
+import { QConfig } from '../../../runtime/quant/qconfig.js';
+import { adaround, nearest_integers, weight_grid, weighted_layers } from '../../../tools/ptq/index.js';
+
+const w4 = QConfig({
+  activation: HistogramObserver.with_args({ dtype: 'quint8' }),
+  weight: PerChannelMinMaxObserver.with_args({
+    dtype: 'qint8',
+    qscheme: 'per_channel_symmetric',
+    quant_min: -8,
+    quant_max: 7,
+  }),
+});
+
+class Net extends nn.Module {
+  conv = new nn.Conv2d(2, 6, 3);
+  relu = new nn.ReLU();
+  fc = new nn.Linear(6 * 4 * 4, 5);
+  forward(x: Tensor): Tensor {
+    return this.fc.forward(this.relu.forward(this.conv.forward(x)).flatten(1));
+  }
+}
+
+/** Mean squared output error Σ_o ((W̃ − W)x)_o² per row of layer `path` on `x` (via the float layers). */
+function layer_mse(float_w: Tensor, dq: Tensor, rows: Tensor): number {
+  const d = dq.sub(float_w).reshape(float_w.shape[0], -1);
+  const y = rows.matmul(d.t());
+  return (y.mul(y).sum().item() as number) / rows.shape[0];
+}
+
+/** im2col-free rows for the toy: the fc's inputs are its flattened input vectors. */
+function fc_inputs(m: Net, x: Tensor): Tensor {
+  return m.relu.forward(m.conv.forward(x)).flatten(1);
+}
+
+describe('adaround', () => {
+  it('lowers the layer output MSE vs nearest on held-out inputs, and convert_fx keeps its integers', () => {
+    const gen = new Generator(11);
+    const m = new Net().eval();
+    const train = randn([64, 2, 6, 6], { generator: gen });
+    const held = randn([64, 2, 6, 6], { generator: gen });
+    const prepared = quantization.prepare_fx(m, { '': w4 }, [train.narrow(0, 0, 1)]) as GraphModule;
+    const layers = weighted_layers(prepared);
+    const float_w = layers.map((l) => (l.weighted.weight as Tensor).clone());
+    const nearest = layers.map((l) => nearest_integers(l.weighted.weight as Tensor, weight_grid(l)));
+    const grids = layers.map((l) => weight_grid(l));
+    const reports = adaround(prepared, train, { iterations: 300, batch_size: 32 });
+    expect(reports.map((r) => r.method)).toEqual(['adaround', 'adaround']);
+    for (const r of reports) {
+      expect(r.flipped).toBeGreaterThan(0);
+      expect(r.mse_adaround).toBeLessThan(r.mse_nearest);
+    }
+    // held-out: the fc layer's inputs from fresh images
+    const fc = 1;
+    const rows = fc_inputs(m, held);
+    const dq_near = float_w[fc].clone();
+    const near = nearest[fc];
+    const g = grids[fc];
+    const k = near.length / 5;
+    for (let i = 0; i < near.length; i++) dq_near.data[i] = Math.fround(near[i] * g.scale[Math.floor(i / k)]);
+    const dq_ada = layers[fc].weighted.weight as Tensor;
+    expect(layer_mse(float_w[fc], dq_ada, rows)).toBeLessThan(0.9 * layer_mse(float_w[fc], dq_near, rows));
+    // every AdaRounded integer is floor or ceil of W/s, within −8..7
+    for (let i = 0; i < near.length; i++) {
+      const q = Math.round((dq_ada.data[i] as number) / g.scale[Math.floor(i / k)]);
+      const x = (float_w[fc].data[i] as number) / g.scale[Math.floor(i / k)];
+      expect(q === Math.floor(x) || q === Math.ceil(x) || q === 7 || q === -8).toBe(true);
+      expect(q).toBeGreaterThanOrEqual(-8);
+      expect(q).toBeLessThanOrEqual(7);
+    }
+    prepared.call(train);
+    const q = quantization.convert_fx(prepared, { warn: false });
+    const int_w = (q.get_submodule('fc') as unknown as { weight(): Tensor }).weight().int_repr();
+    for (let i = 0; i < near.length; i++)
+      expect(int_w.data[i]).toBe(Math.round((dq_ada.data[i] as number) / g.scale[Math.floor(i / k)]));
+  });
+});
