@@ -18,6 +18,7 @@ import { Tensor } from '../runtime/tensor/tensor.js';
 import { build_model, example_inputs_of, load_model_file } from '../tools/model_file.js';
 import { batches, type InputSet, input_set } from '../tools/node/inputs.js';
 import { progress_bar } from '../tools/progress.js';
+import { type PtqMethods, ptq_float_model, ptq_prepared_steps } from '../tools/ptq/cli_methods.js';
 import { qconfig_by_name } from '../tools/sensitivity/qconfigs.js';
 import { use_backend } from '../tools/sensitivity/task.js';
 import { type CommonOptions, emit, int_option, note } from './common.js';
@@ -38,6 +39,8 @@ export interface QuantizeOptions {
   /** The model file's own calibrate(prepared), used instead of the calibration inputs. */
   calibrate?: (prepared: Module) => void;
   quiet?: boolean;
+  /** tools/ptq methods: --cle, --bias-correction, --adaround (static mode). */
+  ptq?: PtqMethods;
 }
 
 function calibrate_inputs(prepared: Module, set: InputSet, quiet: boolean): void {
@@ -98,12 +101,31 @@ export function quantize_model(model: Module, example_inputs: unknown[], o: Quan
     prepared.eval();
     return convert_fx(prepared, { backend: o.backend });
   }
-  const prepared = prepare_fx(model, { '': qconfig }, example_inputs, null, { warn: false });
+  const ptq = o.ptq ?? {};
+  if (o.mode !== 'static' && (ptq.cle || ptq.adaround || ptq.bias_correction))
+    throw new UsageError('--cle, --bias-correction and --adaround apply to --mode static only');
+  const prepared = prepare_fx(ptq_float_model(model, ptq, note), { '': qconfig }, example_inputs, null, {
+    warn: false,
+  });
   if (o.mode === 'static') {
+    if (ptq.adaround || ptq.bias_correction) ptq_prepared_with_bar(prepared, o, ptq);
     if (o.calibrate) o.calibrate(prepared);
     else calibrate_inputs(prepared, o.calibration(), o.quiet ?? false);
   }
   return convert_fx(prepared, { backend: o.backend });
+}
+
+function ptq_prepared_with_bar(prepared: GraphModule, o: QuantizeOptions, ptq: PtqMethods): void {
+  const bars = new Map<string, ReturnType<typeof progress_bar>>();
+  const progress = (label: string, done: number, total: number) => {
+    if (!bars.has(label)) bars.set(label, progress_bar(label, total, { silent: o.quiet }));
+    bars.get(label)?.update(done, total);
+  };
+  try {
+    ptq_prepared_steps(prepared, o.calibration().inputs, ptq, progress, note);
+  } finally {
+    for (const b of bars.values()) b.stop();
+  }
 }
 
 /** The calibration inputs the options choose (noting on stderr when they are the example inputs). */
@@ -117,11 +139,26 @@ export function calibration_of(o: CommonOptions, example: unknown[]): () => Inpu
   };
 }
 
+/** fxq quantize's own flags (commander's camelCase). */
+export interface QuantizeFlags {
+  out?: string;
+  mode: QuantMode;
+  qatEpochs: string;
+  cle?: boolean;
+  biasCorrection?: boolean;
+  /** --adaround (true) or --adaround=N iterations per layer. */
+  adaround?: boolean | string;
+}
+
+function adaround_option(v: boolean | string | undefined): boolean | number | undefined {
+  if (typeof v !== 'string') return v;
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`--adaround: '${v}' is not a positive iteration count`);
+  return n;
+}
+
 /** The quantize command; returns the exit code. */
-export async function quantize_command(
-  path: string,
-  o: CommonOptions & { out?: string; mode: QuantMode; qatEpochs: string },
-): Promise<number> {
+export async function quantize_command(path: string, o: CommonOptions & QuantizeFlags): Promise<number> {
   if (!o.out)
     throw new UsageError(
       'quantize: --out <file> is required (where save_quantized writes the model, e.g. out/model.safetensors)',
@@ -140,6 +177,7 @@ export async function quantize_command(
     qat_epochs: int_option(o.qatEpochs, '--qat-epochs'),
     calibrate: file.calibrate,
     quiet: o.json,
+    ptq: { cle: o.cle, bias_correction: o.biasCorrection, adaround: adaround_option(o.adaround) },
   });
   save_quantized(q, o.out);
   const seconds = (performance.now() - t0) / 1000;

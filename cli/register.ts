@@ -5,6 +5,7 @@
  */
 import { type Command, Option } from 'commander';
 import { add_common_options, type CommonOptions } from './common.js';
+import type { QuantizeFlags } from './quantize.js';
 
 const M = 'examples/models/fmnist_resnet.ts';
 
@@ -59,7 +60,13 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       .addOption(
         new Option('-m, --mode <mode>', 'quantization mode').choices(['static', 'dynamic', 'qat']).default('static'),
       )
-      .option('--qat-epochs <n>', 'QAT fine-tuning epochs over the calibration images', '1'),
+      .option('--qat-epochs <n>', 'QAT fine-tuning epochs over the calibration images', '1')
+      .option('--cle', 'cross-layer equalization + high-bias absorption before prepare_fx (tools/ptq)')
+      .option('--bias-correction', 'empirical bias correction on the calibration inputs (tools/ptq)')
+      .option(
+        '--adaround [iterations]',
+        'AdaRound conv / linear weights on the calibration inputs (default 1000 steps a layer)',
+      ),
   );
   quantize
     .showHelpAfterError()
@@ -70,10 +77,11 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
         'fxq quantize rgb_model.ts --data calib.safetensors --calib-images 500 -o out/rgb_int8.safetensors',
         `fxq quantize ${M} --out out/resnet_int8.safetensors`,
         `fxq quantize ${M} --out out/resnet_4bit.safetensors --qconfig 4bit --calib-images 500`,
+        `fxq quantize ${M} --out out/resnet_4bit_ada.safetensors --qconfig 4bit --adaround 500 --bias-correction`,
         'fxq quantize examples/models/fmnist_lstm.ts --mode dynamic --out out/lstm_dyn.safetensors --json',
       ]),
     );
-  quantize.action(async (model: string, o: CommonOptions & { out?: string; mode: 'static'; qatEpochs: string }) => {
+  quantize.action(async (model: string, o: CommonOptions & QuantizeFlags) => {
     set_code(await (await import('./quantize.js')).quantize_command(model, o));
   });
 

@@ -1,6 +1,6 @@
 /**
- * fp32 accuracy and throughput of the three reference models (PyTorch weights) on the Fashion-MNIST
- * test set, next to PyTorch's accuracy from docs/reference/RESULTS.md.
+ * fp32 accuracy and throughput of the trained reference models (the three FMNIST_MODELS and FmnistViT; PyTorch
+ * weights) on the Fashion-MNIST test set, next to PyTorch's accuracy from docs/reference/RESULTS.md.
  *
  *   npx tsx examples/eval_fp32.ts [--model fmnist_cnn] [--limit 10000] [--batch 250]
  */
@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { load_fashion_mnist } from '../index.js';
-import { FMNIST_MODELS } from './models/index.js';
+import { EXAMPLE_MODELS } from './models/index.js';
 import { predict_classes } from './models/predict.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,9 +20,9 @@ const only = arg('model');
 const batch = Number(arg('batch') ?? 250);
 const { images, labels } = load_fashion_mnist(join(here, 'data', 'fashion-mnist'), 'test');
 const n = Math.min(Number(arg('limit') ?? labels.shape[0]), labels.shape[0]);
-const models = FMNIST_MODELS.filter((m) => !only || m.name === only);
-if (models.length === 0)
-  throw new Error(`--model ${only}: unknown (have ${FMNIST_MODELS.map((m) => m.name).join(', ')})`);
+const trained = EXAMPLE_MODELS.filter((m) => m.reference_accuracy !== undefined);
+const models = trained.filter((m) => !only || m.name === only);
+if (models.length === 0) throw new Error(`--model ${only}: unknown (have ${trained.map((m) => m.name).join(', ')})`);
 
 console.log(`Fashion-MNIST test set, first ${n} images, batch ${batch}, fp32\n`);
 console.log('| model | correct | accuracy | PyTorch (10k) | images/s | wall s |');

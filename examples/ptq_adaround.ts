@@ -5,7 +5,8 @@
  * W4A8 post-training quantization with AdaRound (tools/ptq/adaround.ts): weights qint8 restricted to −8..7
  * (symmetric MinMax, per channel or per tensor), activations 8-bit quint8 (HistogramObserver). For each model:
  * fp32 accuracy; plain convert_fx (torch's rounding, which clamps to −128..127 only, so +8 can appear);
- * round-to-nearest on the true 4-bit grid; AdaRound. Calibration and AdaRound use the first 1,000 training images.
+ * round-to-nearest on the true 4-bit grid; AdaRound. Calibration and AdaRound use the first 1,000 training images
+ * (forward passes on the wasm backend).
  */
 import { pathToFileURL } from 'node:url';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
@@ -71,7 +72,7 @@ function main(): void {
       const run = (pre: (p: GraphModule) => void): [number, number] => {
         const p = prep();
         pre(p);
-        const [, cs] = timed(() => with_backend('js', () => calibrate(p, calib.images)));
+        const [, cs] = timed(() => with_backend('wasm', () => calibrate(p, calib.images)));
         return [acc(quantization.convert_fx(p, { warn: false })), cs];
       };
       const [plain, calib_s] = run(() => {});
@@ -80,10 +81,12 @@ function main(): void {
       const [ada] = run((p) => {
         const bar = progress_bar(`${spec.name} ${scheme} AdaRound`, 0);
         const [reports, s] = timed(() =>
-          adaround(p, calib.images as Tensor, {
-            iterations,
-            on_progress: (li, n, step, steps) => bar.update(li * steps + step, n * steps),
-          }),
+          with_backend('wasm', () =>
+            adaround(p, calib.images as Tensor, {
+              iterations,
+              on_progress: (li, n, step, steps) => bar.update(li * steps + step, n * steps),
+            }),
+          ),
         );
         bar.stop();
         ada_s = s;

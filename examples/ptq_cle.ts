@@ -62,8 +62,8 @@ async function main(): Promise<void> {
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
   const ptq = (m: nn.Module, before_calib: (p: GraphModule) => void = () => {}): [number, number] => {
     const p = quantization.prepare_fx(m, { '': qconfig }, example_inputs) as GraphModule;
-    const [, s] = timed(() => before_calib(p));
-    with_backend('js', () => calibrate(p, calib.images));
+    const [, s] = timed(() => with_backend('wasm', () => before_calib(p)));
+    with_backend('wasm', () => calibrate(p, calib.images));
     return [acc(quantization.convert_fx(p, { warn: false })), s];
   };
 

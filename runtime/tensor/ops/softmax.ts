@@ -22,6 +22,8 @@ function softmax_core(x: Tensor, dim: number, log: boolean): Float32Array {
   const [outer, n, inner] = split3(x, dim, log ? 'log_softmax' : 'softmax');
   const s = x.data;
   const o = new Float32Array(s.length);
+  // the float64 exponentials of one row, kept so each is computed once (same values as computing them twice)
+  const e = new Float64Array(n);
   for (let a = 0; a < outer; a++) {
     for (let c = 0; c < inner; c++) {
       const base = a * n * inner + c;
@@ -29,12 +31,15 @@ function softmax_core(x: Tensor, dim: number, log: boolean): Float32Array {
       for (let k = 0; k < n; k++) m = Math.max(m, s[base + k * inner]);
       if (m === Number.NEGATIVE_INFINITY) m = 0; // an all −inf row: keep NaN-free shifts
       let sum = 0;
-      for (let k = 0; k < n; k++) sum += Math.exp(s[base + k * inner] - m);
+      for (let k = 0; k < n; k++) {
+        e[k] = Math.exp(s[base + k * inner] - m);
+        sum += e[k];
+      }
       if (log) {
         const lse = m + Math.log(sum);
         for (let k = 0; k < n; k++) o[base + k * inner] = s[base + k * inner] - lse;
       } else {
-        for (let k = 0; k < n; k++) o[base + k * inner] = Math.exp(s[base + k * inner] - m) / sum;
+        for (let k = 0; k < n; k++) o[base + k * inner] = e[k] / sum;
       }
     }
   }
