@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- profile_nodes [--models fmnist_mobilenet,mobilenet_v2] [--batch N] [--reps 5] [--onnx DIR]`
+ * `npm run bench -- profile_nodes [--models fmnist_mobilenet,mobilenet_v2] [--batch N] [--reps 5] [--wall] [--onnx DIR]`
  *
  * Per-node time of an int8 model on the wasm backend, grouped by op (module class or function), in three
  * configurations of the same converted model (one calibration):
@@ -7,8 +7,8 @@
  *            from the js reference: how the model ran before they moved into wasm (qadd and the pools were wasm already);
  *   wasm   — the same graph, every kernel in wasm;
  *   folded — convert_fx(…, { fold_clamps: true }) on wasm: each ReLU6 folded into its conv's requantization.
- * Nodes run through an Interpreter that times each one (mean over --reps calls after a warm-up); the last rows give
- * the sum of the nodes and the compiled forward's median per call. Outputs of the three are checked bit-identical.
+ * Nodes run through an Interpreter that times each one in process CPU time (--wall: wall time; mean over --reps calls
+ * after a warm-up); the last rows give the sum of the nodes and the compiled forward's median CPU and wall time. Outputs of the three are checked bit-identical.
  * Defaults: FmnistMobileNet at batch 32 (trained weights when examples/weights has them), MobileNetV2 at batch 8
  * (the reference's random weights when found next to --onnx, else fxq's random init).
  */
@@ -29,13 +29,25 @@ import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { DEFAULT_ONNX_DIR } from './_ort.js';
 import { arg_value, format_ms, print_table, time_sync } from './_util.js';
 
-/** An Interpreter that adds each node's wall time to `times` (by node). */
+/** ms of process CPU time (user + system) since `since` (process.cpuUsage's µs). */
+function cpu_ms(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+}
+
+/**
+ * An Interpreter that adds each node's time to `times` (by node): process CPU time by default, which other jobs on
+ * a loaded machine inflate far less than wall time (--wall for wall time).
+ */
 class TimingInterpreter extends Interpreter {
   times = new Map<Node, number>();
+  wall = false;
   run_node(node: Node): unknown {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const v = super.run_node(node);
-    this.times.set(node, (this.times.get(node) ?? 0) + performance.now() - t0);
+    const ms = this.wall ? performance.now() - t0 : cpu_ms(c0);
+    this.times.set(node, (this.times.get(node) ?? 0) + ms);
     return v;
   }
 }
@@ -48,8 +60,9 @@ function op_of(gm: GraphModule, n: Node): string {
 }
 
 /** Mean ms per call of each op group over `reps` interpreted calls (after one warm-up). */
-function profile(gm: GraphModule, x: Tensor, reps: number): Map<string, number> {
+function profile(gm: GraphModule, x: Tensor, reps: number, wall: boolean): Map<string, number> {
   const it = new TimingInterpreter(gm);
+  it.wall = wall;
   no_grad(() => it.run(x));
   it.times.clear();
   for (let r = 0; r < reps; r++) no_grad(() => it.run(x));
@@ -95,6 +108,7 @@ function subject(name: string, onnx_dir: string): { model: nn.Module; calib: Ten
 export async function run(args: string[]): Promise<void> {
   const models = (arg_value(args, 'models') ?? 'fmnist_mobilenet,mobilenet_v2').split(',');
   const reps = Number(arg_value(args, 'reps') ?? 5);
+  const wall = args.includes('--wall');
   const onnx_dir = arg_value(args, 'onnx') ?? DEFAULT_ONNX_DIR;
   const wasm = load_wasm_backend();
   set_backend('wasm');
@@ -118,9 +132,19 @@ export async function run(args: string[]): Promise<void> {
     const results = configs.map((c) => {
       const go = <T>(fn: () => T): T => (c.js_elementwise ? with_js_elementwise(wasm.int8, fn) : fn());
       const out = go(() => no_grad(() => (c.gm.call(x) as Tensor).data));
-      const ops = go(() => profile(c.gm, x, reps));
+      const ops = go(() => profile(c.gm, x, reps, wall));
       const fwd = go(() => time_sync(() => no_grad(() => c.gm.call(x)), { warmup: 1, min_runs: reps, max_runs: reps }));
-      return { ...c, out, ops, forward_ms: fwd.median_ms };
+      // CPU time of the compiled forward: the median of `reps` calls
+      const cpu = go(() => {
+        no_grad(() => c.gm.call(x));
+        const t = Array.from({ length: reps }, () => {
+          const c0 = process.cpuUsage();
+          no_grad(() => c.gm.call(x));
+          return cpu_ms(c0);
+        }).sort((a, b) => a - b);
+        return t[t.length >> 1];
+      });
+      return { ...c, out, ops, forward_ms: fwd.median_ms, forward_cpu_ms: cpu };
     });
     const same = results.every(
       (r) => r.out.length === results[0].out.length && r.out.every((v, i) => v === results[0].out[i]),
@@ -132,9 +156,10 @@ export async function run(args: string[]): Promise<void> {
     const body: (string | number)[][] = keys.map((k) => [k, ...results.map((r) => cell(r.ops.get(k)))]);
     const sum = (r: (typeof results)[number]) => [...r.ops.values()].reduce((a, b) => a + b, 0);
     body.push(['Σ nodes (interpreted)', ...results.map((r) => format_ms(sum(r)))]);
-    body.push(['compiled forward (median)', ...results.map((r) => format_ms(r.forward_ms))]);
+    body.push(['compiled forward, CPU (median)', ...results.map((r) => format_ms(r.forward_cpu_ms))]);
+    body.push(['compiled forward, wall (median)', ...results.map((r) => format_ms(r.forward_ms))]);
     console.log(
-      `\n${name}, batch ${batch}, wasm, ms per call by op (mean of ${reps}); outputs bit-identical across the three: ${same}\n`,
+      `\n${name}, batch ${batch}, wasm, ${wall ? 'wall' : 'CPU'} ms per call by op (mean of ${reps}); outputs bit-identical across the three: ${same}\n`,
     );
     print_table(['op', ...results.map((r) => r.label)], body);
   }

@@ -4,6 +4,7 @@ export { code_generation_allowed, type ForwardMode, set_forward_mode } from './c
 export { to_dot, to_svg } from './codegen/dot.js';
 export { CodegenError } from './codegen/emit.js';
 export { tabular } from './codegen/table.js';
+export { MAX_CONSTANT_DEPTH, MAX_CONSTANT_ELEMENTS, MAX_STRING_LENGTH } from './ir/constants.js';
 export * from './ir/graph.js';
 export * from './ir/graph_module.js';
 export * from './ir/interpreter.js';
@@ -14,6 +15,8 @@ export * from './ir/serialize.js';
 export * from './ir/shape_prop.js';
 export { SyntheticChain } from './ir/synthetic.js';
 export { BUILTIN_FUNCTIONS, is_known_function, is_tensor_method } from './ir/targets.js';
+export { type TopologicalOrder, topological_order } from './ir/topo.js';
+export { kind_of, type ValueKind } from './ir/value_kinds.js';
 export * from './pattern/match.js';
 export * from './pattern/rewrite.js';
 export * from './trace/errors.js';

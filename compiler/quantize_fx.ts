@@ -3,10 +3,10 @@
  * (fuse_fx; prepare_fx / prepare_qat_fx / convert_fx are added in their own section).
  */
 
-import { fuse } from '../passes/fuse.js';
 import type { FusionRule } from '../runtime/eager/fuser_method_mappings.js';
 import type { Module } from '../runtime/nn/module.js';
 import type { GraphModule } from './ir/graph_module.js';
+import { fuse } from './passes/fuse.js';
 import { symbolic_trace } from './trace/symbolic_trace.js';
 
 // ─── fuse_fx ─────────────────────────────────────────────────────────────────────────────────────

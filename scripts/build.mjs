@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const wasm_build = join(root, 'runtime/backends/wasm/build');
-const SOURCE_DIRS = ['runtime', 'compiler', 'passes', 'tools', 'cli'];
+const SOURCE_DIRS = ['runtime', 'compiler', 'tools', 'cli'];
 const t0 = Date.now();
 
 function step(what, fn) {

@@ -60,7 +60,7 @@ function fused_spec(type: string, cls: Ctor): ModuleSpec {
 }
 
 const conv_opts = ['stride', 'padding', 'dilation', 'groups'];
-// a folded relu6 / hardtanh (passes/fold_clamps.ts) lives in the int8 module's out_clamp
+// a folded relu6 / hardtanh (compiler/passes/fold_clamps.ts) lives in the int8 module's out_clamp
 const clamp_opt = (m: Module): object => (has(m, 'out_clamp') ? { out_clamp: f(m, 'out_clamp') } : {});
 const q_conv_args = (m: Module): Json[] => [
   f(m, 'in_channels'),

@@ -1,14 +1,10 @@
 /**
  * convert_fx (torch.ao.quantization.quantize_fx, PyTorch 1.13): calibrated observers → quantize /
- * dequantize (passes/convert_observers: the reference model), then — unless is_reference — the int8
- * lowering (passes/lower_to_int8), redundant pair removal (passes/remove_redundant_qdq) and dead code
+ * dequantize (compiler/passes/convert_observers: the reference model), then — unless is_reference — the int8
+ * lowering (compiler/passes/lower_to_int8), redundant pair removal (compiler/passes/remove_redundant_qdq) and dead code
  * elimination. The prepared model is not modified: convert works on a copy.
  */
-import { convert_observers } from '../../passes/convert_observers.js';
-import { fold_clamps } from '../../passes/fold_clamps.js';
-import { lower_to_int8 } from '../../passes/lower_to_int8.js';
-import { reference_weights } from '../../passes/reference_weights.js';
-import { remove_redundant_qdq } from '../../passes/remove_redundant_qdq.js';
+
 import { get_backend } from '../../runtime/backends/registry.js';
 import type { Module } from '../../runtime/nn/module.js';
 import { is_qat_module } from '../../runtime/nn/qat/mappings.js';
@@ -16,6 +12,11 @@ import { FakeQuantizeBase } from '../../runtime/quant/fake_quantize.js';
 import { Conv2dPackedParams, LinearPackedParams } from '../../runtime/quantized/packed_params.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { GraphModule } from '../ir/graph_module.js';
+import { convert_observers } from '../passes/convert_observers.js';
+import { fold_clamps } from '../passes/fold_clamps.js';
+import { lower_to_int8 } from '../passes/lower_to_int8.js';
+import { reference_weights } from '../passes/reference_weights.js';
+import { remove_redundant_qdq } from '../passes/remove_redundant_qdq.js';
 import { copy_graph_module } from './copy_graph_module.js';
 import { ConvertCustomConfig, type ConvertCustomConfigDict, copy_preserved_attributes } from './custom_config.js';
 import { get_quantization_warnings, set_quantization_warnings } from './prepare.js';
@@ -32,7 +33,7 @@ export interface ConvertFxOptions {
   warn?: boolean;
   /**
    * Fold each relu / relu6 / hardtanh that keeps its producer's qparams into that int8 conv's or linear's output
-   * clamp (passes/fold_clamps.ts): bit-identical outputs, one pass over the activation less, but a graph with fewer
+   * clamp (compiler/passes/fold_clamps.ts): bit-identical outputs, one pass over the activation less, but a graph with fewer
    * nodes than PyTorch's converted one (default false: PyTorch's graph).
    */
   fold_clamps?: boolean;

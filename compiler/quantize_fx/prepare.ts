@@ -1,18 +1,18 @@
 /**
  * prepare_fx / prepare_qat_fx (torch.ao.quantization.quantize_fx, PyTorch 1.13): copy the model, trace it
- * (non-traceable modules stay leaves), fuse (passes/fuse), resolve each node's qconfig
- * (passes/assign_qconfig) and insert observers or fake-quant modules (passes/insert_observers).
+ * (non-traceable modules stay leaves), fuse (compiler/passes/fuse), resolve each node's qconfig
+ * (compiler/passes/assign_qconfig) and insert observers or fake-quant modules (compiler/passes/insert_observers).
  */
 
-import { assign_qconfig } from '../../passes/assign_qconfig.js';
-import { fuse } from '../../passes/fuse.js';
-import { insert_observers } from '../../passes/insert_observers.js';
 import type { Module } from '../../runtime/nn/module.js';
 import { get_default_qat_module_mappings } from '../../runtime/nn/qat/mappings.js';
 import { deepcopy } from '../../runtime/nn/utils/deepcopy.js';
 import { type QConfigDict, QConfigMapping, to_qconfig_mapping } from '../../runtime/quant/qconfig_mapping.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import type { GraphModule } from '../ir/graph_module.js';
+import { assign_qconfig } from '../passes/assign_qconfig.js';
+import { fuse } from '../passes/fuse.js';
+import { insert_observers } from '../passes/insert_observers.js';
 import type { FromFloat, ModuleClass } from './backend_config.js';
 import { check_module_names } from './check_names.js';
 import { copy_preserved_attributes, PrepareCustomConfig, type PrepareCustomConfigDict } from './custom_config.js';

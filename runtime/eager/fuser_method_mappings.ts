@@ -1,7 +1,7 @@
 /**
  * The fusion rule table (torch.ao.quantization.fuser_method_mappings): a sequence of module types,
  * in forward order, → the fuser method that builds the fused module. One table, data only; eager
- * fuse_modules looks module types up in it and the FX fuse pass (passes/fusion_patterns.ts) turns
+ * fuse_modules looks module types up in it and the FX fuse pass (compiler/passes/fusion_patterns.ts) turns
  * each row into a graph pattern. The rows and fuser methods live in runtime/quantized/op_catalogue.
  */
 import {

@@ -55,7 +55,7 @@ export function check_out_qparams(scale: number, zero_point: number, op: string,
 
 /**
  * A requantization target (clamped at the zero point when `relu`, and to `clamp` when given: a folded
- * relu / relu6 / hardtanh, see passes/fold_clamps.ts).
+ * relu / relu6 / hardtanh, see compiler/passes/fold_clamps.ts).
  */
 export function qoutput(
   scale: number,

@@ -189,8 +189,11 @@ export const ACTIVATION_CALL_ENTRIES: CallEntry[] = [
   ...both(['leaky_relu', 'F.leaky_relu'], [], 'LeakyRelu', (ctx, n, x) =>
     ctx.b.op('LeakyRelu', [x], n.name, { alpha: { float: literal(n, 1, 'negative_slope', 0.01)! } }),
   ),
-  ...both(['hardsigmoid', 'F.hardsigmoid', 'quantized.hardsigmoid'], [], 'HardSigmoid(1/6, 1/2)', (ctx, n, x) =>
-    hardsigmoid(ctx, x, n.name),
+  ...both(
+    ['hardsigmoid', 'F.hardsigmoid', 'quantized.hardsigmoid'],
+    ['hardsigmoid'],
+    'HardSigmoid(1/6, 1/2)',
+    (ctx, n, x) => hardsigmoid(ctx, x, n.name),
   ),
   ...both(['hardswish', 'F.hardswish', 'quantized.hardswish'], [], 'x · HardSigmoid(x)', (ctx, n, x) =>
     hardswish(ctx, x, n.name),

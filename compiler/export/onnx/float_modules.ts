@@ -27,7 +27,7 @@ import type { Module } from '../../../runtime/nn/module.js';
 import type { Tensor } from '../../../runtime/tensor/tensor.js';
 import type { Node } from '../../ir/node.js';
 import { type ExportContext, OnnxExportError, type OnnxValue } from './context.js';
-import type { ModuleEntry } from './op_entry.js';
+import type { CallEntry, ModuleEntry } from './op_entry.js';
 
 const pair = (v: number | readonly number[]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
@@ -173,6 +173,49 @@ export function emit_flatten(
   if (e !== rank - 1) throw new OnnxExportError(node, `flatten(${start}, ${end}) before the last dim is not exported`);
   return ctx.b.op('Reshape', [x, ctx.b.int64s([...new Array(s).fill(0), -1])], hint);
 }
+
+type PoolOptions = Record<string, unknown>;
+
+/** F.max_pool2d / F.avg_pool2d / F.adaptive_avg_pool2d (and their quantized.* forms) through the module rows. */
+function pool_call(make: (args: readonly unknown[]) => Module): CallEntry['emit'] {
+  return (ctx, node) => {
+    const x = ctx.float(node.args[0], node);
+    const rank = ctx.tensor(node.args[0] as Node).ndim;
+    return float(emit_float_module(ctx, node, make(node.args), x, rank));
+  };
+}
+
+export const POOL_CALL_ENTRIES: CallEntry[] = [
+  {
+    kind: 'function',
+    targets: ['F.max_pool2d', 'quantized.max_pool2d'],
+    onnx: 'MaxPool',
+    emit: pool_call((a) => new MaxPool2d(a[1] as number, (a[2] ?? {}) as PoolOptions)),
+  },
+  {
+    kind: 'function',
+    targets: ['F.avg_pool2d', 'quantized.avg_pool2d'],
+    onnx: 'AveragePool',
+    emit: pool_call((a) => new AvgPool2d(a[1] as number, (a[2] ?? {}) as PoolOptions)),
+  },
+  {
+    kind: 'function',
+    targets: ['F.adaptive_avg_pool2d', 'quantized.adaptive_avg_pool2d'],
+    onnx: 'GlobalAveragePool or AveragePool',
+    emit: pool_call((a) => new AdaptiveAvgPool2d(a[1] as number)),
+  },
+  {
+    kind: 'function',
+    targets: ['F.dropout'],
+    onnx: '— (removed; training mode refused)',
+    emit(ctx, node) {
+      const o = node.args[1] as { training?: boolean } | undefined;
+      if (o?.training !== false)
+        throw new OnnxExportError(node, 'F.dropout in training mode (pass { training: false })');
+      return float(ctx.float(node.args[0], node));
+    },
+  },
+];
 
 function module_entry(cls: ModuleEntry['cls'], fxq: string, onnx: string): ModuleEntry {
   return {

@@ -6,7 +6,7 @@
 import type { Module } from '../../../runtime/nn/module.js';
 import type { Node } from '../../ir/node.js';
 import { ACTIVATION_CALL_ENTRIES, ACTIVATION_MODULE_ENTRIES } from './activations.js';
-import { FLOAT_MODULE_ENTRIES } from './float_modules.js';
+import { FLOAT_MODULE_ENTRIES, POOL_CALL_ENTRIES } from './float_modules.js';
 import { FUNCTION_ENTRIES } from './functions.js';
 import { LSTM_ENTRIES } from './lstm.js';
 import type { CallEntry, ModuleEntry, OpEntry } from './op_entry.js';
@@ -22,6 +22,7 @@ export const MODULE_ENTRIES: readonly ModuleEntry[] = [
 export const CALL_ENTRIES: readonly CallEntry[] = [
   ...FUNCTION_ENTRIES,
   ...ACTIVATION_CALL_ENTRIES,
+  ...POOL_CALL_ENTRIES,
   ...SHAPE_OP_ENTRIES,
 ];
 

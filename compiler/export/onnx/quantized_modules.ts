@@ -62,7 +62,7 @@ function bias_dq(ctx: ExportContext, hint: string, bias: Tensor | null, x_qp: QP
 const float = (name: string): OnnxValue => ({ kind: 'float', name });
 
 /**
- * The output of an int8 conv / linear carrying a folded clamp (`out_clamp`, passes/fold_clamps.ts): quantized at
+ * The output of an int8 conv / linear carrying a folded clamp (`out_clamp`, compiler/passes/fold_clamps.ts): quantized at
  * its qparams, then Clip on the uint8 tensor to [lo, hi] (raised to the zero point for a fused ReLU), as fxq's
  * requantization clamps; without one, the usual (Relu →) float result the exporter quantizes.
  */

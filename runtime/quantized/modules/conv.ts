@@ -40,7 +40,7 @@ export interface QuantizedConv2dOptions {
   bias?: boolean;
   padding_mode?: 'zeros';
   dtype?: 'qint8';
-  /** An output clamp [lo, hi] in quint8 levels: a relu / relu6 / hardtanh folded by passes/fold_clamps.ts. */
+  /** An output clamp [lo, hi] in quint8 levels: a relu / relu6 / hardtanh folded by compiler/passes/fold_clamps.ts. */
   out_clamp?: readonly [number, number] | null;
 }
 

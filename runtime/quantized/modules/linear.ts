@@ -11,7 +11,7 @@ import { load_weighted_state, save_weighted_state } from './state.js';
 export interface QuantizedLinearOptions {
   bias_?: boolean;
   dtype?: 'qint8';
-  /** An output clamp [lo, hi] in quint8 levels: a relu / relu6 / hardtanh folded by passes/fold_clamps.ts. */
+  /** An output clamp [lo, hi] in quint8 levels: a relu / relu6 / hardtanh folded by compiler/passes/fold_clamps.ts. */
   out_clamp?: readonly [number, number] | null;
 }
 

@@ -142,3 +142,15 @@ export const softmax: OpRecord = {
   saved: ['nn.Softmax'],
   example: { input: [2, 3, 4, 4], module: () => new Softmax(1), args: [1] },
 };
+
+/** This family's records, in table order. */
+export const ACTIVATION_RECORDS: readonly OpRecord[] = [
+  relu,
+  relu6,
+  hardtanh,
+  hardswish,
+  hardsigmoid,
+  sigmoid,
+  tanh,
+  softmax,
+];

@@ -106,3 +106,6 @@ export const cat: OpRecord = {
   saved: [],
   example: { input: [2, 3, 4, 4], args: [1] },
 };
+
+/** This family's records, in table order. */
+export const BINARY_RECORDS: readonly OpRecord[] = [add, mul, cat];

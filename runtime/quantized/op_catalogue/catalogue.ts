@@ -4,41 +4,23 @@
  * dynamic rows, the eager module mappings, the fusion rules and relu spellings, the value ops, the
  * requantizing functions of the precision search; the artifact module types are linked by name (`saved`).
  */
-import { hardsigmoid, hardswish, hardtanh, relu, relu6, sigmoid, softmax, tanh } from './activations.js';
-import { add, cat, mul } from './binary.js';
-import { gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell } from './rnn.js';
-import { adaptive_avg_pool2d, avg_pool2d, dropout, flatten, max_pool2d, reshape } from './shape.js';
+import { ACTIVATION_RECORDS } from './activations.js';
+import { BINARY_RECORDS } from './binary.js';
+import { RNN_RECORDS } from './rnn.js';
+import { SHAPE_RECORDS } from './shape.js';
 import type { OpRecord } from './types.js';
-import { batch_norm, conv2d, linear } from './weighted.js';
+import { WEIGHTED_RECORDS } from './weighted.js';
 
-/** Every quantized op fxq knows, in table order (a matcher trying rows in order sees conv before linear, …). */
+/**
+ * Every quantized op fxq knows, in table order (family by family; a new record goes into its family's
+ * list): fusion rules are tried in this order, so conv-bn-relu comes before bn-relu.
+ */
 export const OP_CATALOGUE: readonly OpRecord[] = [
-  conv2d,
-  linear,
-  batch_norm,
-  add,
-  mul,
-  cat,
-  max_pool2d,
-  avg_pool2d,
-  adaptive_avg_pool2d,
-  flatten,
-  reshape,
-  relu,
-  relu6,
-  hardtanh,
-  dropout,
-  hardswish,
-  hardsigmoid,
-  sigmoid,
-  tanh,
-  softmax,
-  lstm,
-  gru,
-  rnn,
-  lstm_cell,
-  gru_cell,
-  rnn_cell,
+  ...WEIGHTED_RECORDS,
+  ...BINARY_RECORDS,
+  ...SHAPE_RECORDS,
+  ...ACTIVATION_RECORDS,
+  ...RNN_RECORDS,
 ];
 
 /** The record named `name`; an error lists the known names. */

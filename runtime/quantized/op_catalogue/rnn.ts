@@ -72,3 +72,6 @@ export const rnn_cell: OpRecord = {
   saved: ['nn.quantized.dynamic.RNNCell', 'nn.RNNCell'],
   example: { input: STEP, module: () => new RNNCell(5, 4) },
 };
+
+/** This family's records, in table order. */
+export const RNN_RECORDS: readonly OpRecord[] = [lstm, gru, rnn, lstm_cell, gru_cell, rnn_cell];

@@ -135,3 +135,13 @@ export const dropout: OpRecord = {
   saved: ['nn.Dropout'],
   example: { input: [2, 3, 4, 4], module: () => new Dropout(0.5) },
 };
+
+/** This family's records, in table order. */
+export const SHAPE_RECORDS: readonly OpRecord[] = [
+  max_pool2d,
+  avg_pool2d,
+  adaptive_avg_pool2d,
+  flatten,
+  reshape,
+  dropout,
+];

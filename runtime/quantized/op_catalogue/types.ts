@@ -34,7 +34,7 @@ export interface OpMatcher {
   method?: string;
 }
 
-/** A quantized value's qparams as convert knows them (passes/convert_observers' NodeQParams). */
+/** A quantized value's qparams as convert knows them (compiler/passes/convert_observers' NodeQParams). */
 export interface RowQParams {
   scale: number;
   zero_point: number;

@@ -132,3 +132,6 @@ export const batch_norm: OpRecord = {
   saved: ['nn.BatchNorm2d', 'nn.BatchNorm1d', 'nn.intrinsic.BNReLU2d'],
   example: { input: [2, 3, 6, 6], module: () => new BatchNorm2d(3).eval() },
 };
+
+/** This family's records, in table order. */
+export const WEIGHTED_RECORDS: readonly OpRecord[] = [conv2d, linear, batch_norm];

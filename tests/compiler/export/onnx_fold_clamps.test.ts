@@ -1,12 +1,12 @@
-// An int8 model whose ReLU6 were folded into the convs' requantization (passes/fold_clamps.ts) exports to ONNX with
+// An int8 model whose ReLU6 were folded into the convs' requantization (compiler/passes/fold_clamps.ts) exports to ONNX with
 // each folded clamp as Clip on the uint8 tensor after the conv's QuantizeLinear, and ONNX Runtime gives fxq's logits.
 import { describe, expect, it } from 'vitest';
 import { export_onnx_bytes } from '../../../compiler/export/onnx/export.js';
 import type { GraphModule } from '../../../compiler/ir/graph_module.js';
+import { fold_clamps } from '../../../compiler/passes/fold_clamps.js';
 import { image_batch, load_test_images } from '../../../examples/lib/fmnist_data.js';
 import { build_cases, compare_logits, fxq_logits } from '../../../examples/lib/onnx_cases.js';
 import { load_onnxruntime, ort_op_counts, ort_runner } from '../../../examples/lib/onnx_runtime.js';
-import { fold_clamps } from '../../../passes/fold_clamps.js';
 
 describe('FmnistMobileNet int8 with folded clamps → QDQ ONNX', () => {
   it('ORT gives fxq’s logits; the folded ReLU6 are Clips, every conv a QLinearConv', async () => {

@@ -34,7 +34,9 @@ class Zoo extends nn.Module {
   fc = new nn.Linear(8, 5);
   forward(x: Tensor): Tensor {
     let y = this.hsig.forward(this.hs.forward(this.conv.forward(x))); // [N, 8, 6, 6]
-    y = y.permute(0, 2, 3, 1); // [N, 6, 6, 8]
+    y = F.max_pool2d(F.avg_pool2d(y, 3, { stride: 1, padding: 1 }), 3, { stride: 1, padding: 1 });
+    y = F.adaptive_avg_pool2d(F.dropout(y, { training: false }), 3); // [N, 8, 3, 3]
+    y = y.permute(0, 2, 3, 1); // [N, 3, 3, 8]
     y = this.gelu.forward(this.ln.forward(y));
     y = this.silu.forward(this.lrelu.forward(y));
     y = gelu(silu(leaky_relu(hardswish(clamp(y, -2, 2)), 0.1)), { approximate: 'tanh' });

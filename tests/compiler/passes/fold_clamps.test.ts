@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { load_quantized, serialize_quantized } from '../../compiler/artifact/index.js';
-import type { GraphModule } from '../../compiler/ir/graph_module.js';
-import { convert_fx, prepare_fx } from '../../compiler/quantize_fx.js';
-import create_mobilenet from '../../examples/models/fmnist_mobilenet.js';
-import { Generator, manual_seed, nn, no_grad, quantization, randn, type Tensor } from '../../index.js';
-import { fold_clamps } from '../../passes/fold_clamps.js';
-import { get_backend, set_backend } from '../../runtime/backends/registry.js';
-import { load_wasm_backend } from '../../runtime/backends/wasm/index.js';
-import type { Conv2d as QConv2d } from '../../runtime/quantized/modules/conv.js';
+import { load_quantized, serialize_quantized } from '../../../compiler/artifact/index.js';
+import type { GraphModule } from '../../../compiler/ir/graph_module.js';
+import { fold_clamps } from '../../../compiler/passes/fold_clamps.js';
+import { convert_fx, prepare_fx } from '../../../compiler/quantize_fx.js';
+import create_mobilenet from '../../../examples/models/fmnist_mobilenet.js';
+import { Generator, manual_seed, nn, no_grad, quantization, randn, type Tensor } from '../../../index.js';
+import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
+import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import type { Conv2d as QConv2d } from '../../../runtime/quantized/modules/conv.js';
 
 load_wasm_backend();
 const previous = get_backend().name;

@@ -5,30 +5,30 @@
  * the op is dropped at convert.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Node } from '../../compiler/ir/node.js';
-import { convert_fx } from '../../compiler/quantize_fx/convert.js';
-import { get_quantization_warnings, prepare_fx } from '../../compiler/quantize_fx/prepare.js';
-import { is_observer_node } from '../../passes/insert_observers.js';
-import { set_backend } from '../../runtime/backends/registry.js';
-import { load_wasm_backend } from '../../runtime/backends/wasm/index.js';
-import { relu } from '../../runtime/nn/functional/activation.js';
-import { Conv2d } from '../../runtime/nn/layers/conv.js';
-import { Linear } from '../../runtime/nn/layers/linear.js';
-import { Module } from '../../runtime/nn/module.js';
-import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
-import { quantize_per_channel, quantize_per_tensor } from '../../runtime/quant/qtensor.js';
+import type { Node } from '../../../compiler/ir/node.js';
+import { is_observer_node } from '../../../compiler/passes/insert_observers.js';
+import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
+import { get_quantization_warnings, prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
+import { set_backend } from '../../../runtime/backends/registry.js';
+import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import { relu } from '../../../runtime/nn/functional/activation.js';
+import { Conv2d } from '../../../runtime/nn/layers/conv.js';
+import { Linear } from '../../../runtime/nn/layers/linear.js';
+import { Module } from '../../../runtime/nn/module.js';
+import { get_default_qconfig } from '../../../runtime/quant/qconfig.js';
+import { quantize_per_channel, quantize_per_tensor } from '../../../runtime/quant/qtensor.js';
 import {
   add_scalar,
   add_scalar_relu,
   mul_scalar,
   mul_scalar_relu,
-} from '../../runtime/quantized/functional/scalar_binary.js';
-import { make_qtensor } from '../../runtime/quantized/qtensor.js';
-import { randn } from '../../runtime/tensor/creation.js';
-import { add, flatten, mul } from '../../runtime/tensor/index.js';
-import { manual_seed } from '../../runtime/tensor/random.js';
-import { Tensor } from '../../runtime/tensor/tensor.js';
-import { node_outputs } from '../compiler/quantize_fx_helpers.js';
+} from '../../../runtime/quantized/functional/scalar_binary.js';
+import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
+import { randn } from '../../../runtime/tensor/creation.js';
+import { add, flatten, mul } from '../../../runtime/tensor/index.js';
+import { manual_seed } from '../../../runtime/tensor/random.js';
+import { Tensor } from '../../../runtime/tensor/tensor.js';
+import { node_outputs } from '../../compiler/quantize_fx_helpers.js';
 
 const f = Math.fround;
 const u8 = (v: number[], scale: number, zp: number) =>

@@ -4,24 +4,24 @@
  * int8 pooling ops on both backends; a functional F.max_pool2d still lowers to quantized.max_pool2d.
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { GraphModule } from '../../compiler/ir/graph_module.js';
-import type { Node } from '../../compiler/ir/node.js';
-import { convert_fx } from '../../compiler/quantize_fx/convert.js';
-import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
-import { get_backend, set_backend } from '../../runtime/backends/registry.js';
-import type { Int8Kernels } from '../../runtime/backends/types.js';
-import { load_wasm_backend } from '../../runtime/backends/wasm/index.js';
-import * as F from '../../runtime/nn/functional/pooling.js';
-import { Conv2d } from '../../runtime/nn/layers/conv.js';
-import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
-import { Module } from '../../runtime/nn/module.js';
-import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
-import { quantize_per_tensor } from '../../runtime/quant/qtensor.js';
-import * as Q from '../../runtime/quantized/functional/pooling.js';
-import { randn } from '../../runtime/tensor/creation.js';
-import { manual_seed } from '../../runtime/tensor/random.js';
-import type { Tensor } from '../../runtime/tensor/tensor.js';
-import { node_outputs } from '../compiler/quantize_fx_helpers.js';
+import type { GraphModule } from '../../../compiler/ir/graph_module.js';
+import type { Node } from '../../../compiler/ir/node.js';
+import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
+import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
+import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
+import type { Int8Kernels } from '../../../runtime/backends/types.js';
+import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import * as F from '../../../runtime/nn/functional/pooling.js';
+import { Conv2d } from '../../../runtime/nn/layers/conv.js';
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../../runtime/nn/layers/pooling.js';
+import { Module } from '../../../runtime/nn/module.js';
+import { get_default_qconfig } from '../../../runtime/quant/qconfig.js';
+import { quantize_per_tensor } from '../../../runtime/quant/qtensor.js';
+import * as Q from '../../../runtime/quantized/functional/pooling.js';
+import { randn } from '../../../runtime/tensor/creation.js';
+import { manual_seed } from '../../../runtime/tensor/random.js';
+import type { Tensor } from '../../../runtime/tensor/tensor.js';
+import { node_outputs } from '../../compiler/quantize_fx_helpers.js';
 
 load_wasm_backend();
 afterAll(() => set_backend('js'));

@@ -8,13 +8,14 @@
  *
  *   before:  conv1.weight = w                      after:  conv1.weight = dequantize(quantize_per_tensor(w, s_w, 0, qint8))
  */
-import type { GraphModule } from '../compiler/ir/graph_module.js';
-import type { Module } from '../runtime/nn/module.js';
-import { is_qat_module } from '../runtime/nn/qat/mappings.js';
-import type { QConfig } from '../runtime/quant/qconfig.js';
-import { dequantize } from '../runtime/quant/qtensor.js';
-import { quantize_weight } from '../runtime/quantized/modules/from_float.js';
-import { Tensor } from '../runtime/tensor/tensor.js';
+
+import type { Module } from '../../runtime/nn/module.js';
+import { is_qat_module } from '../../runtime/nn/qat/mappings.js';
+import type { QConfig } from '../../runtime/quant/qconfig.js';
+import { dequantize } from '../../runtime/quant/qtensor.js';
+import { quantize_weight } from '../../runtime/quantized/modules/from_float.js';
+import { Tensor } from '../../runtime/tensor/tensor.js';
+import type { GraphModule } from '../ir/graph_module.js';
 import type { QuantMeta } from './insert_observers.js';
 
 /** The float weight tensors of a module and its children: `weight` of Linear / Conv, `weight_ih_l0` … of RNNs. */

@@ -3,20 +3,21 @@
  * forward order → fuser method) becomes graph patterns for compiler/pattern's engine. A trailing
  * ReLU matches four spellings — the nn.ReLU module, F.relu, relu(x) and x.relu() — as one row.
  */
-import type { Graph } from '../compiler/ir/graph.js';
-import type { GraphModule } from '../compiler/ir/graph_module.js';
-import type { Node } from '../compiler/ir/node.js';
-import type { Match, PatternElement, PatternNode } from '../compiler/pattern/match.js';
-import type { RewriteRule } from '../compiler/pattern/rewrite.js';
+
 import {
   DEFAULT_OP_LIST_TO_FUSER_METHOD,
   type FusionRule,
   format_types,
   type ModuleClass,
-} from '../runtime/eager/fuser_method_mappings.js';
-import { ReLU } from '../runtime/nn/layers/activation.js';
-import type { Module } from '../runtime/nn/module.js';
-import { RELU_FORMS } from '../runtime/quantized/op_catalogue/index.js';
+} from '../../runtime/eager/fuser_method_mappings.js';
+import { ReLU } from '../../runtime/nn/layers/activation.js';
+import type { Module } from '../../runtime/nn/module.js';
+import { RELU_FORMS } from '../../runtime/quantized/op_catalogue/index.js';
+import type { Graph } from '../ir/graph.js';
+import type { GraphModule } from '../ir/graph_module.js';
+import type { Node } from '../ir/node.js';
+import type { Match, PatternElement, PatternNode } from '../pattern/match.js';
+import type { RewriteRule } from '../pattern/rewrite.js';
 
 /** How a ReLU may appear in a traced graph besides an nn.ReLU module: the catalogue's relu spellings. */
 type ReluSpelling = { op: 'call_function' | 'call_method'; target: string; label: string };

@@ -16,24 +16,25 @@
  * Nodes with a null qconfig get nothing; dynamic qconfigs insert nothing (weights are observed at
  * convert). A node with a qconfig but no int8 pattern is reported in `warnings` and left float.
  */
-import type { GraphModule } from '../compiler/ir/graph_module.js';
-import type { Node } from '../compiler/ir/node.js';
-import type { Module } from '../runtime/nn/module.js';
-import { FixedQParamsFakeQuantize } from '../runtime/quant/fake_quantize.js';
+
+import type { Module } from '../../runtime/nn/module.js';
+import { FixedQParamsFakeQuantize } from '../../runtime/quant/fake_quantize.js';
 import {
   activation_is_dynamically_quantized,
   is_activation_post_process,
   type QConfig,
   qconfig_equals,
-} from '../runtime/quant/qconfig.js';
-import { FixedQParamsObserver } from '../runtime/quant/simple_observers.js';
+} from '../../runtime/quant/qconfig.js';
+import { FixedQParamsObserver } from '../../runtime/quant/simple_observers.js';
 import {
   find_dynamic_row,
   find_fused_row,
   find_static_row,
   type QuantPatternRow,
   VALUE_OPS,
-} from '../runtime/quantized/op_catalogue/index.js';
+} from '../../runtime/quantized/op_catalogue/index.js';
+import type { GraphModule } from '../ir/graph_module.js';
+import type { Node } from '../ir/node.js';
 
 /** What insert_observers records on a matched op node (node.meta.quant). */
 export interface QuantMeta {

@@ -10,18 +10,19 @@
  * first child's class, so object_type [[nn.Conv2d, q]] still reaches conv-relu pairs after fusion (torch
  * propagates qconfigs to fused modules the same way). Function scopes come from node.meta.scope.
  */
-import type { GraphModule } from '../compiler/ir/graph_module.js';
-import type { Node } from '../compiler/ir/node.js';
-import { _FusedModule } from '../runtime/nn/intrinsic/fused.js';
-import type { Module } from '../runtime/nn/module.js';
-import { is_activation_post_process } from '../runtime/quant/qconfig.js';
-import type { ObjectType, QConfigAny, QConfigMapping } from '../runtime/quant/qconfig_mapping.js';
-import { object_type_key } from '../runtime/quant/qconfig_mapping.js';
+
+import { _FusedModule } from '../../runtime/nn/intrinsic/fused.js';
+import type { Module } from '../../runtime/nn/module.js';
+import { is_activation_post_process } from '../../runtime/quant/qconfig.js';
+import type { ObjectType, QConfigAny, QConfigMapping } from '../../runtime/quant/qconfig_mapping.js';
+import { object_type_key } from '../../runtime/quant/qconfig_mapping.js';
 import {
   resolve_function_qconfig,
   resolve_method_qconfig,
   resolve_module_qconfig,
-} from '../runtime/quant/qconfig_resolve.js';
+} from '../../runtime/quant/qconfig_resolve.js';
+import type { GraphModule } from '../ir/graph_module.js';
+import type { Node } from '../ir/node.js';
 
 type Scope = [string, ObjectType];
 

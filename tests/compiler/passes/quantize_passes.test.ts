@@ -1,25 +1,25 @@
 /** The quantization passes one at a time: assign_qconfig, insert_observers, convert_observers, lower_to_int8, remove_redundant_qdq. */
 import { describe, expect, it } from 'vitest';
-import type { Node } from '../../compiler/ir/node.js';
-import { convert_fx } from '../../compiler/quantize_fx/convert.js';
-import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
-import { trace_for_quantization } from '../../compiler/quantize_fx/scope_tracer.js';
-import { assign_qconfig } from '../../passes/assign_qconfig.js';
-import { fuse } from '../../passes/fuse.js';
-import { insert_observers } from '../../passes/insert_observers.js';
-import { remove_redundant_qdq } from '../../passes/remove_redundant_qdq.js';
-import { relu } from '../../runtime/nn/functional/activation.js';
-import { ReLU, Sigmoid } from '../../runtime/nn/layers/activation.js';
-import { Conv2d } from '../../runtime/nn/layers/conv.js';
-import { Linear } from '../../runtime/nn/layers/linear.js';
-import { Dropout } from '../../runtime/nn/layers/misc.js';
-import { MaxPool2d } from '../../runtime/nn/layers/pooling.js';
-import { Module } from '../../runtime/nn/module.js';
-import { default_qconfig, get_default_qconfig } from '../../runtime/quant/qconfig.js';
-import { QConfigMapping } from '../../runtime/quant/qconfig_mapping.js';
-import { randn } from '../../runtime/tensor/creation.js';
-import { add, cat, flatten } from '../../runtime/tensor/index.js';
-import type { Tensor } from '../../runtime/tensor/tensor.js';
+import type { Node } from '../../../compiler/ir/node.js';
+import { assign_qconfig } from '../../../compiler/passes/assign_qconfig.js';
+import { fuse } from '../../../compiler/passes/fuse.js';
+import { insert_observers } from '../../../compiler/passes/insert_observers.js';
+import { remove_redundant_qdq } from '../../../compiler/passes/remove_redundant_qdq.js';
+import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
+import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
+import { trace_for_quantization } from '../../../compiler/quantize_fx/scope_tracer.js';
+import { relu } from '../../../runtime/nn/functional/activation.js';
+import { ReLU, Sigmoid } from '../../../runtime/nn/layers/activation.js';
+import { Conv2d } from '../../../runtime/nn/layers/conv.js';
+import { Linear } from '../../../runtime/nn/layers/linear.js';
+import { Dropout } from '../../../runtime/nn/layers/misc.js';
+import { MaxPool2d } from '../../../runtime/nn/layers/pooling.js';
+import { Module } from '../../../runtime/nn/module.js';
+import { default_qconfig, get_default_qconfig } from '../../../runtime/quant/qconfig.js';
+import { QConfigMapping } from '../../../runtime/quant/qconfig_mapping.js';
+import { randn } from '../../../runtime/tensor/creation.js';
+import { add, cat, flatten } from '../../../runtime/tensor/index.js';
+import type { Tensor } from '../../../runtime/tensor/tensor.js';
 
 class Inner extends Module {
   lin = new Linear(4, 4);

@@ -1,15 +1,15 @@
 /** cat shares one observer across its inputs and its output (torch 1.13), so quantized.cat never requantizes. */
 import { describe, expect, it } from 'vitest';
-import { convert_fx } from '../../compiler/quantize_fx/convert.js';
-import { prepare_fx, prepare_qat_fx } from '../../compiler/quantize_fx/prepare.js';
-import { is_observer_node } from '../../passes/insert_observers.js';
-import { Conv2d } from '../../runtime/nn/layers/conv.js';
-import { Module } from '../../runtime/nn/module.js';
-import { get_default_qat_qconfig, get_default_qconfig } from '../../runtime/quant/qconfig.js';
-import { randn } from '../../runtime/tensor/creation.js';
-import { cat } from '../../runtime/tensor/index.js';
-import { Generator } from '../../runtime/tensor/random.js';
-import type { Tensor } from '../../runtime/tensor/tensor.js';
+import { is_observer_node } from '../../../compiler/passes/insert_observers.js';
+import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
+import { prepare_fx, prepare_qat_fx } from '../../../compiler/quantize_fx/prepare.js';
+import { Conv2d } from '../../../runtime/nn/layers/conv.js';
+import { Module } from '../../../runtime/nn/module.js';
+import { get_default_qat_qconfig, get_default_qconfig } from '../../../runtime/quant/qconfig.js';
+import { randn } from '../../../runtime/tensor/creation.js';
+import { cat } from '../../../runtime/tensor/index.js';
+import { Generator } from '../../../runtime/tensor/random.js';
+import type { Tensor } from '../../../runtime/tensor/tensor.js';
 
 class TwoConvCat extends Module {
   conv1 = new Conv2d(1, 2, 3, { padding: 1 });

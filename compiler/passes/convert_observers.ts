@@ -12,10 +12,11 @@
  *
  * An observer that saw no data is an error naming it and the node it observes (calibrate first).
  */
-import type { GraphModule } from '../compiler/ir/graph_module.js';
-import type { Node } from '../compiler/ir/node.js';
-import { Module } from '../runtime/nn/module.js';
-import { Tensor } from '../runtime/tensor/tensor.js';
+
+import { Module } from '../../runtime/nn/module.js';
+import { Tensor } from '../../runtime/tensor/tensor.js';
+import type { GraphModule } from '../ir/graph_module.js';
+import type { Node } from '../ir/node.js';
 import { is_observer_node } from './insert_observers.js';
 
 /** The qparams of a quantized value (meta.qparams of quantize nodes and lowered int8 nodes). */

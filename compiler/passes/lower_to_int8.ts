@@ -21,12 +21,13 @@
  *
  * Lowered nodes carry meta.qparams (their output's scale / zero point).
  */
-import type { GraphModule } from '../compiler/ir/graph_module.js';
-import type { Argument, Node } from '../compiler/ir/node.js';
-import type { Module } from '../runtime/nn/module.js';
-import { deepcopy } from '../runtime/nn/utils/deepcopy.js';
-import { FixedQParamsObserver } from '../runtime/quant/simple_observers.js';
-import type { DynamicPatternRow, QuantPatternRow } from '../runtime/quantized/op_catalogue/index.js';
+
+import type { Module } from '../../runtime/nn/module.js';
+import { deepcopy } from '../../runtime/nn/utils/deepcopy.js';
+import { FixedQParamsObserver } from '../../runtime/quant/simple_observers.js';
+import type { DynamicPatternRow, QuantPatternRow } from '../../runtime/quantized/op_catalogue/index.js';
+import type { GraphModule } from '../ir/graph_module.js';
+import type { Argument, Node } from '../ir/node.js';
 import type { NodeQParams } from './convert_observers.js';
 import type { QuantMeta } from './insert_observers.js';
 

@@ -10,10 +10,11 @@
  * name and target), so module_name qconfig keys still address it; bn/relu submodules nothing calls
  * any more are deleted. Matching is compiler/pattern's engine, walking from the graph's end.
  */
-import type { GraphModule } from '../compiler/ir/graph_module.js';
-import { lint } from '../compiler/ir/lint.js';
-import { apply_rules, type RewriteRecord } from '../compiler/pattern/rewrite.js';
-import type { FusionRule } from '../runtime/eager/fuser_method_mappings.js';
+
+import type { FusionRule } from '../../runtime/eager/fuser_method_mappings.js';
+import type { GraphModule } from '../ir/graph_module.js';
+import { lint } from '../ir/lint.js';
+import { apply_rules, type RewriteRecord } from '../pattern/rewrite.js';
 import { fusion_rewrite_rules } from './fusion_patterns.js';
 
 /** Options of the fuse pass. */

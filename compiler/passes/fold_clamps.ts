@@ -10,13 +10,14 @@
  *   before:  stem_0 = this.stem[0].forward(q);  stem_act = quantized.relu6(stem_0)
  *   after:   stem_0 = this.stem[0].forward(q)   // this.stem[0].out_clamp = [zero_point, quantize(6)]
  */
-import type { GraphModule } from '../compiler/ir/graph_module.js';
-import type { Node } from '../compiler/ir/node.js';
-import type { Module } from '../runtime/nn/module.js';
-import { hardtanh_bounds } from '../runtime/quantized/functional/activations.js';
-import { ReLU6 as QReLU6 } from '../runtime/quantized/modules/activation.js';
-import { Conv2d as QConv2d, ConvReLU2d as QConvReLU2d } from '../runtime/quantized/modules/conv.js';
-import { Linear as QLinear, LinearReLU as QLinearReLU } from '../runtime/quantized/modules/linear.js';
+
+import type { Module } from '../../runtime/nn/module.js';
+import { hardtanh_bounds } from '../../runtime/quantized/functional/activations.js';
+import { ReLU6 as QReLU6 } from '../../runtime/quantized/modules/activation.js';
+import { Conv2d as QConv2d, ConvReLU2d as QConvReLU2d } from '../../runtime/quantized/modules/conv.js';
+import { Linear as QLinear, LinearReLU as QLinearReLU } from '../../runtime/quantized/modules/linear.js';
+import type { GraphModule } from '../ir/graph_module.js';
+import type { Node } from '../ir/node.js';
 
 type Clamped = QConv2d | QLinear;
 

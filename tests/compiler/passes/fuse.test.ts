@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FmnistCNN, load_weights as load_cnn } from '../../examples/models/fmnist_cnn.js';
-import { FmnistResNet, load_weights as load_resnet } from '../../examples/models/fmnist_resnet.js';
-import { F, fx, Generator, nn, quantize_fx, randn, relu, type Tensor } from '../../index.js';
-import { fuse } from '../../passes/fuse.js';
-import { max_abs_diff } from '../runtime/nn/utils/_helpers.js';
+import { fuse } from '../../../compiler/passes/fuse.js';
+import { FmnistCNN, load_weights as load_cnn } from '../../../examples/models/fmnist_cnn.js';
+import { FmnistResNet, load_weights as load_resnet } from '../../../examples/models/fmnist_resnet.js';
+import { F, fx, Generator, nn, quantize_fx, randn, relu, type Tensor } from '../../../index.js';
+import { max_abs_diff } from '../../runtime/nn/utils/_helpers.js';
 
 const nni = nn.intrinsic;
 

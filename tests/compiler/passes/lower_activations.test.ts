@@ -3,20 +3,20 @@
  * qparams 1/256, 0 → quantized.hardsigmoid) through prepare_fx / convert_fx, as torch 1.13's qnnpack config.
  */
 import { describe, expect, it } from 'vitest';
-import type { Node } from '../../compiler/ir/node.js';
-import { convert_fx } from '../../compiler/quantize_fx/convert.js';
-import { get_quantization_warnings, prepare_fx } from '../../compiler/quantize_fx/prepare.js';
-import * as F from '../../runtime/nn/functional/index.js';
-import { Hardsigmoid, Hardswish } from '../../runtime/nn/layers/activation.js';
-import { Linear } from '../../runtime/nn/layers/linear.js';
-import { Module } from '../../runtime/nn/module.js';
-import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
-import { hardsigmoid, hardswish } from '../../runtime/quantized/functional/activations.js';
-import { Hardswish as QHardswish } from '../../runtime/quantized/modules/activation.js';
-import { randn } from '../../runtime/tensor/creation.js';
-import { manual_seed } from '../../runtime/tensor/random.js';
-import type { Tensor } from '../../runtime/tensor/tensor.js';
-import { node_outputs } from '../compiler/quantize_fx_helpers.js';
+import type { Node } from '../../../compiler/ir/node.js';
+import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
+import { get_quantization_warnings, prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
+import * as F from '../../../runtime/nn/functional/index.js';
+import { Hardsigmoid, Hardswish } from '../../../runtime/nn/layers/activation.js';
+import { Linear } from '../../../runtime/nn/layers/linear.js';
+import { Module } from '../../../runtime/nn/module.js';
+import { get_default_qconfig } from '../../../runtime/quant/qconfig.js';
+import { hardsigmoid, hardswish } from '../../../runtime/quantized/functional/activations.js';
+import { Hardswish as QHardswish } from '../../../runtime/quantized/modules/activation.js';
+import { randn } from '../../../runtime/tensor/creation.js';
+import { manual_seed } from '../../../runtime/tensor/random.js';
+import type { Tensor } from '../../../runtime/tensor/tensor.js';
+import { node_outputs } from '../../compiler/quantize_fx_helpers.js';
 
 class Acts extends Module {
   fc1 = new Linear(8, 16);

@@ -8,8 +8,8 @@
  *
  * The dead dequantize and get_attr nodes are left for dead-code elimination.
  */
-import type { GraphModule } from '../compiler/ir/graph_module.js';
-import type { Node } from '../compiler/ir/node.js';
+import type { GraphModule } from '../ir/graph_module.js';
+import type { Node } from '../ir/node.js';
 import type { NodeQParams } from './convert_observers.js';
 
 function same(a: NodeQParams | undefined, b: NodeQParams | undefined): boolean {
