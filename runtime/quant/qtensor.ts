@@ -4,6 +4,7 @@
  * (PyTorch 1.13, the reference's): q = clamp(zp + rne(x · fround(1/scale)), dtype range) in float32,
  * x̂ = fround((q − zp) · scale).
  */
+import { get_backend } from '../backends/registry.js';
 import { define_function, define_method } from '../tensor/dispatch.js';
 import { alloc, type DType, dtype_range, is_quantized_dtype, type QuantDType, repr_dtype } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -57,8 +58,14 @@ function quantize_per_tensor_impl(input: Tensor, scale: Scalar, zero_point: Scal
   const [qmin, qmax] = dtype_range(dtype);
   const inv = inv_scale_of(s);
   const x = input.data;
-  const out = alloc(dtype, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = quantize_val(x[i], inv, zp, qmin, qmax);
+  let out: ReturnType<typeof alloc>;
+  if (dtype === 'quint8') {
+    // the backend's kernel (wasm SIMD or the js reference): the same quantize_val to 0..255, bit for bit
+    out = get_backend().rnn.quantize_u8(x as Float32Array, s, zp);
+  } else {
+    out = alloc(dtype, x.length);
+    for (let i = 0; i < x.length; i++) out[i] = quantize_val(x[i], inv, zp, qmin, qmax);
+  }
   const q = new Tensor(out, input.shape, dtype);
   q.quantizer = { kind: 'per_tensor', scale: s, zero_point: zp };
   return q;

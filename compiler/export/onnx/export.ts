@@ -20,7 +20,7 @@ import { OnnxGraphBuilder } from './builder.js';
 import { check_model } from './check.js';
 import { ExportContext, OnnxExportError, type OnnxValue, qparams_of } from './context.js';
 import { find_entry, MODULE_ENTRIES } from './op_table.js';
-import { DataType, type Dim, encode_model, IR_VERSION, type ModelProto, type ValueInfoProto } from './schema.js';
+import { DataType, type Dim, encode_model, ir_version_for, type ModelProto, type ValueInfoProto } from './schema.js';
 
 /** Dynamic axes per input/output name: {name: {0: 'batch'}} or {name: [0]} as torch.onnx.export. */
 export type DynamicAxes = Record<string, Record<number, string> | number[]>;
@@ -195,7 +195,7 @@ export function export_onnx_model(model: Module, args: Tensor[], options: Export
   });
   const opset_import = [{ domain: '', version: opset }, ...[...b.domains].map((d) => ({ domain: d, version: 1 }))];
   const m: ModelProto = {
-    ir_version: IR_VERSION,
+    ir_version: ir_version_for(opset),
     opset_import,
     producer_name: 'fxq',
     producer_version: '0.1.0',

@@ -13,8 +13,10 @@ export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 /** AttributeProto.AttributeType values the exporter uses. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
-/** ONNX IR version written (8: opset 13–18 era; ONNX Runtime 1.30 reads 3–11). */
-export const IR_VERSION = 8;
+/** The ONNX IR version that goes with an opset (onnx's VERSION_TABLE: opsets 13–18 → IR 8, 19–20 → 9, 21 → 10). */
+export function ir_version_for(opset: number): number {
+  return opset >= 21 ? 10 : opset >= 19 ? 9 : 8;
+}
 
 export interface TensorProto {
   name: string;

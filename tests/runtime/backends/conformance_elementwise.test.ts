@@ -10,9 +10,11 @@ import { js_backend } from '../../../runtime/backends/js/index.js';
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import type { QCatPart, QMulParams } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import { inv_scale_of, quantize_val } from '../../../runtime/quant/qparams.js';
+import { quantize_per_tensor } from '../../../runtime/quant/qtensor.js';
 import * as qf from '../../../runtime/quantized/functional/index.js';
 import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
-import type { Tensor } from '../../../runtime/tensor/tensor.js';
+import { Tensor } from '../../../runtime/tensor/tensor.js';
 import { first_diff, lcg, zp_u8 } from './_arbitraries.js';
 
 const wasm = load_wasm_backend().int8;
@@ -198,6 +200,30 @@ describe('quantized elementwise ops: the same bytes on the js and wasm backends'
           same_on_both(() => qf.cat(ts, 1, so, zo), 'cat');
         },
       ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('quantize_per_tensor to quint8 on the backend kernel', () => {
+  it(`equals quantize_val on js and wasm (${RUNS} cases: NaN, ±Inf, ±0, huge and tiny values)`, () => {
+    const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 3e38, -3e38, 1e-40];
+    fc.assert(
+      fc.property(length, seed, scale, zp_u8, (n, s, sc, zp) => {
+        const rnd = lcg(s);
+        const x = Float32Array.from({ length: n }, () => {
+          const r = rnd();
+          return r < 0.05 ? special[Math.floor(rnd() * special.length)] : (rnd() * 2 - 1) * 300 * sc;
+        });
+        const t = new Tensor(x, [n], 'float32');
+        const inv = inv_scale_of(sc);
+        const want = Uint8Array.from(x, (v) => quantize_val(v, inv, zp, 0, 255));
+        for (const be of ['js', 'wasm'] as const) {
+          set_backend(be);
+          const diff = first_diff(want, quantize_per_tensor(t, sc, zp, 'quint8').data);
+          if (diff) throw new Error(`${be}, scale ${sc}, zero_point ${zp}: ${diff}`);
+        }
+      }),
       { numRuns: RUNS },
     );
   });

@@ -1,6 +1,6 @@
 // ELU, LeakyReLU and EmbeddingBag against torch's documented formulas, and every new layer under symbolic_trace.
 import { describe, expect, it } from 'vitest';
-import { F, fx, Generator, gradcheck, nn, no_grad, randn, type Tensor, tensor } from '../../../index.js';
+import { add, F, fx, Generator, gradcheck, nn, no_grad, randn, type Tensor, tensor } from '../../../index.js';
 
 function rnd(shape: number[], seed: number, requires_grad = false): Tensor {
   const t = randn(shape, { generator: new Generator(seed) });
@@ -138,13 +138,15 @@ class AllLayers extends nn.Module {
   elu = new nn.ELU(0.5);
   leaky = new nn.LeakyReLU(0.1);
   bag = new nn.EmbeddingBag(6, 8, { mode: 'sum' });
+  emb = new nn.Embedding(6, 8);
 
   forward(x: Tensor, ids: Tensor): Tensor {
     let y = this.conv1d.forward(x.flatten(2)).reshape(-1, 4, 2, 4); // [N, 4, 8] → [N, 4, 2, 4]
     y = this.elu.forward(this.gn.forward(this.deconv.forward(y))); // [N, 4, 4, 8]
     y = this.leaky.forward(this.inorm.forward(this.up.forward(y))); // [N, 4, 8, 16]
     y = F.interpolate(y, { size: [4, 8] }).mean([2, 3]); // [N, 4]
-    return F.linear(this.bag.forward(ids), y.sum(0, true).expand(8, 4).t()); // [N, 4]... bag [N, 8] · [8, 4]
+    const bags = add(this.bag.forward(ids), this.emb.forward(ids).mean(1)); // [N, 8]
+    return F.linear(bags, y.sum(0, true).expand(8, 4).t()); // [N, 8] · [8, 4]
   }
 }
 
@@ -153,7 +155,7 @@ describe('the new layers under symbolic_trace', () => {
     const m = new AllLayers().eval();
     const gm = fx.symbolic_trace(m);
     const mods = gm.graph.nodes.filter((n) => n.op === 'call_module').map((n) => n.target);
-    expect(mods).toEqual(['conv1d', 'deconv', 'gn', 'elu', 'up', 'inorm', 'leaky', 'bag']);
+    expect(mods).toEqual(['conv1d', 'deconv', 'gn', 'elu', 'up', 'inorm', 'leaky', 'bag', 'emb']);
     expect(gm.graph.nodes.some((n) => n.op === 'call_function' && n.target === 'F.interpolate')).toBe(true);
     expect(Object.keys(gm.state_dict())).toEqual(Object.keys(m.state_dict()));
     const x = rnd([2, 2, 2, 4], 10);

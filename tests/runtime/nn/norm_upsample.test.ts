@@ -78,6 +78,9 @@ describe('InstanceNorm2d', () => {
     close(m.forward(x), group_norm_naive(x, 4, null, null, 1e-5));
     m.eval(); // no running statistics: eval still uses the instance's own
     close(m.forward(x), group_norm_naive(x, 4, null, null, 1e-5));
+    const l = rnd([2, 4, 7], 16);
+    close(new nn.InstanceNorm1d(4).forward(l), group_norm_naive(l, 4, null, null, 1e-5));
+    expect(() => new nn.InstanceNorm1d(4).forward(x)).toThrow(/InstanceNorm1d: expected input \[N, 4, L\]/);
   });
 
   it('affine + track_running_stats: torch names, running-stat update, eval uses the running statistics', () => {
