@@ -206,6 +206,16 @@ describe('Upsample / F.interpolate', () => {
       "Upsample(scale_factor=2.0, mode='bilinear')",
     );
     expect(String(new nn.Upsample({ size: [4, 8] }))).toBe("Upsample(size=(4, 8), mode='nearest')");
+    // the fixed-mode subclasses: nearest, and bilinear with align_corners=True
+    expect([...new nn.UpsamplingNearest2d({ scale_factor: 2 }).forward(x22).data]).toEqual([
+      ...new nn.Upsample({ scale_factor: 2 }).forward(x22).data,
+    ]);
+    close(new nn.UpsamplingBilinear2d({ size: 4 }).forward(x22), [
+      ...new nn.Upsample({ size: 4, mode: 'bilinear', align_corners: true }).forward(x22).data,
+    ]);
+    expect(String(new nn.UpsamplingBilinear2d({ scale_factor: 2 }))).toBe(
+      "UpsamplingBilinear2d(scale_factor=2.0, mode='bilinear')",
+    );
   });
 
   it('matches the index formulas for sizes and non-integer scale factors', () => {
