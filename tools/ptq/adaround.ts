@@ -58,6 +58,9 @@ export interface AdaRoundLayerReport {
   mse_adaround: number;
   seconds: number;
   method: 'adaround' | 'nearest';
+  /** The frozen integers and their grid (reusable: adaround_calibrate caches them). */
+  integers: Int32Array;
+  grid: WeightGrid;
 }
 
 /** E‖(W̃ − W)x‖² per row for integer weights q (no autograd), from the Gram matrix or the stored rows. */
@@ -220,6 +223,8 @@ export function adaround(prepared: GraphModule, inputs: Tensor, options: AdaRoun
       mse_adaround: no_grad(() => output_mse(w, q, grid, st)),
       seconds: (performance.now() - t0) / 1000,
       method: grouped ? 'nearest' : 'adaround',
+      integers: q,
+      grid,
     });
     freeze_weight(layer, q, grid);
   });

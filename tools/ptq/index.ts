@@ -1,4 +1,5 @@
 /** Post-training quantization methods beyond observers and round-to-nearest (issue 19): see README.md here. */
+
 export {
   type AdaRoundLayerReport,
   type AdaRoundOptions,
@@ -7,6 +8,7 @@ export {
   output_mse,
   round_to_nearest,
 } from './adaround.js';
+export { adaround_calibrate } from './adaround_calibrate.js';
 export {
   type BiasCorrectionOptions,
   type BiasCorrectionReport,

@@ -205,6 +205,7 @@ describe('Upsample / F.interpolate', () => {
     expect(String(new nn.Upsample({ scale_factor: 2, mode: 'bilinear' }))).toBe(
       "Upsample(scale_factor=2.0, mode='bilinear')",
     );
+    expect(String(new nn.Upsample({ size: [4, 8] }))).toBe("Upsample(size=(4, 8), mode='nearest')");
   });
 
   it('matches the index formulas for sizes and non-integer scale factors', () => {

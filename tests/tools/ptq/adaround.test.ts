@@ -6,7 +6,13 @@ import { Generator, nn, quantization, randn, type Tensor } from '../../../index.
 import { HistogramObserver } from '../../../runtime/quant/histogram_observer.js';
 import { PerChannelMinMaxObserver } from '../../../runtime/quant/per_channel_observer.js';
 import { QConfig } from '../../../runtime/quant/qconfig.js';
-import { adaround, nearest_integers, weight_grid, weighted_layers } from '../../../tools/ptq/index.js';
+import {
+  adaround,
+  adaround_calibrate,
+  nearest_integers,
+  weight_grid,
+  weighted_layers,
+} from '../../../tools/ptq/index.js';
 
 const w4 = QConfig({
   activation: HistogramObserver.with_args({ dtype: 'quint8' }),
@@ -79,5 +85,30 @@ describe('adaround', () => {
     const int_w = (q.get_submodule('fc') as unknown as { weight(): Tensor }).weight().int_repr();
     for (let i = 0; i < near.length; i++)
       expect(int_w.data[i]).toBe(Math.round((dq_ada.data[i] as number) / g.scale[Math.floor(i / k)]));
+  });
+
+  it('adaround_calibrate optimises each (layer, qconfig) once across jobs and reuses the integers', () => {
+    const gen = new Generator(12);
+    const m = new Net().eval();
+    const x = randn([16, 2, 6, 6], { generator: gen });
+    let steps = 0;
+    let calibrated = 0;
+    const cal = adaround_calibrate(x, () => calibrated++, { iterations: 20, on_progress: () => steps++ });
+    const prep = (dict: object) => quantization.prepare_fx(m, dict as never, [x.narrow(0, 0, 1)]) as GraphModule;
+    const a = prep({ '': w4, module_name: [['fc', null]] });
+    cal(a);
+    const after_conv = steps;
+    expect(after_conv).toBeGreaterThan(0);
+    const b = prep({ '': w4 });
+    cal(b); // only fc is new
+    expect(steps).toBeGreaterThan(after_conv);
+    const after_fc = steps;
+    const c = prep({ '': w4 });
+    cal(c); // everything cached
+    expect(steps).toBe(after_fc);
+    expect(calibrated).toBe(3);
+    const w = (g: GraphModule, i: number) => [...(weighted_layers(g)[i].weighted.weight as Tensor).data];
+    expect(w(c, 0)).toEqual(w(a, 0));
+    expect(w(c, 1)).toEqual(w(b, 1));
   });
 });
