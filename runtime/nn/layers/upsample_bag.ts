@@ -1,4 +1,4 @@
-/** nn.Upsample, nn.ELU and nn.EmbeddingBag: modules over the F ops of the same names. */
+/** nn.Upsample (and UpsamplingNearest2d / UpsamplingBilinear2d), nn.ELU and nn.EmbeddingBag: modules over their F ops. */
 import { Tensor } from '../../tensor/tensor.js';
 import { fmt, is_concrete, py_float, py_tuple } from '../functional/_util.js';
 import { elu } from '../functional/elu.js';
@@ -47,6 +47,20 @@ export class Upsample extends Module {
         ? `scale_factor=${v(this.scale_factor)}`
         : `size=${typeof size === 'number' ? size : py_tuple(size ?? [])}`;
     return `${what}, mode='${this.mode}'`;
+  }
+}
+
+/** nn.UpsamplingNearest2d({size | scale_factor}): Upsample with mode 'nearest'. */
+export class UpsamplingNearest2d extends Upsample {
+  constructor(options: { size?: number | number[] | null; scale_factor?: number | number[] | null } = {}) {
+    super({ ...options, mode: 'nearest' });
+  }
+}
+
+/** nn.UpsamplingBilinear2d({size | scale_factor}): Upsample with mode 'bilinear' and align_corners true. */
+export class UpsamplingBilinear2d extends Upsample {
+  constructor(options: { size?: number | number[] | null; scale_factor?: number | number[] | null } = {}) {
+    super({ ...options, mode: 'bilinear', align_corners: true });
   }
 }
 
