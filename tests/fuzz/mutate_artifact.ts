@@ -265,6 +265,9 @@ function in_metadata(st: StParts, bytes: Uint8Array, m: Mutation): Mutation {
     JSON.stringify(Object.entries(h).filter(([k]) => k !== '__metadata__'));
   try {
     if (entries(after.header) !== entries(st.header)) return m;
+    // the same entries and metadata: a no-op on the header's meaning (a dtype set to itself, a reorder)
+    if (JSON.stringify(after.header.__metadata__) === JSON.stringify(st.header.__metadata__))
+      return { ...m, what: `${m.what} (header meaning unchanged)` };
   } catch {
     return m; // a 100,000-deep value in an entry: JSON.stringify overflows, and the entries differ anyway
   }
