@@ -78,6 +78,8 @@ describe('InstanceNorm2d', () => {
     close(m.forward(x), group_norm_naive(x, 4, null, null, 1e-5));
     m.eval(); // no running statistics: eval still uses the instance's own
     close(m.forward(x), group_norm_naive(x, 4, null, null, 1e-5));
+    // unbatched [C, H, W]
+    close(m.forward(x.narrow(0, 1, 1).squeeze(0)), [...m.forward(x).data.slice(4 * 25, 8 * 25)]);
     const l = rnd([2, 4, 7], 16);
     close(new nn.InstanceNorm1d(4).forward(l), group_norm_naive(l, 4, null, null, 1e-5));
     expect(() => new nn.InstanceNorm1d(4).forward(x)).toThrow(/InstanceNorm1d: expected input \[N, 4, L\]/);
