@@ -1,6 +1,6 @@
 /**
  * `npx tsx examples/ptq_cle.ts [--model fmnist_cnn|fmnist_resnet|fmnist_mobilenet] [--weights FILE]
- *   [--qconfig int8|w4a8_per_tensor] [--calib 1000] [--limit 10000]`
+ *   [--qconfig int8|w4a8_per_tensor] [--calib 1000] [--limit 10000] [--rows 0,2]`
  *
  * Data-free quantization (Nagel et al. 2019) with tools/ptq: per-tensor PTQ (get_default_qconfig('qnnpack'):
  * int8 per-tensor weights and activations, or W4A8 per-tensor) of a trained model, as plain PTQ, after cross-layer
@@ -76,29 +76,38 @@ async function main(): Promise<void> {
   for (let i = 0; i < a.length; i++) delta = Math.max(delta, Math.abs((a[i] as number) - (b[i] as number)));
   const relu6 = eq.report.pairs.some((p) => p.activation === 'relu6→relu');
 
-  const rows: [string, number, string][] = [];
-  rows.push(['fp32', acc(model), '']);
-  rows.push([
-    `fp32 after CLE${relu6 ? ' (ReLU6 → ReLU in equalized pairs)' : ''}`,
-    acc(eq.model),
-    `${cle_s.toFixed(2)} s`,
-  ]);
-  rows.push(['PTQ', ptq(model)[0], '']);
-  rows.push(['CLE + PTQ', ptq(eq.model)[0], `${cle_s.toFixed(2)} s`]);
-  const [bc_acc, bc_s] = ptq(eqa.model, (p) => bias_correction(p, calib.images));
+  const only = arg('rows'); // e.g. --rows 0,1,2: compute only these rows (parallel runs on a loaded machine)
+  const want = (i: number) => only === undefined || only.split(',').map(Number).includes(i);
+  const rows: [string, () => number, () => string][] = [
+    ['fp32', () => acc(model), () => ''],
+    [
+      `fp32 after CLE${relu6 ? ' (ReLU6 → ReLU in equalized pairs)' : ''}`,
+      () => acc(eq.model),
+      () => `${cle_s.toFixed(2)} s`,
+    ],
+    ['PTQ', () => ptq(model)[0], () => ''],
+    ['CLE + PTQ', () => ptq(eq.model)[0], () => `${cle_s.toFixed(2)} s`],
+  ];
+  let step_s = 0;
+  const with_time = (r: [number, number]) => {
+    step_s = r[1];
+    return r[0];
+  };
   rows.push([
     'CLE + absorption + bias correction (empirical)',
-    bc_acc,
-    `${cle_abs_s.toFixed(2)} s + ${bc_s.toFixed(2)} s`,
+    () => with_time(ptq(eqa.model, (p) => bias_correction(p, calib.images))),
+    () => `${cle_abs_s.toFixed(2)} s + ${step_s.toFixed(2)} s`,
   ]);
-  const [an_acc, an_s] = ptq(eqa.model, (p) => bias_correction_analytic(p, eqa.report.bn_statistics));
   rows.push([
     'CLE + absorption + bias correction (analytic, data-free)',
-    an_acc,
-    `${cle_abs_s.toFixed(2)} s + ${an_s.toFixed(3)} s`,
+    () => with_time(ptq(eqa.model, (p) => bias_correction_analytic(p, eqa.report.bn_statistics))),
+    () => `${cle_abs_s.toFixed(2)} s + ${step_s.toFixed(3)} s`,
   ]);
-  const [pbc_acc, pbc_s] = ptq(model, (p) => bias_correction(p, calib.images));
-  rows.push(['PTQ + bias correction (empirical)', pbc_acc, `${pbc_s.toFixed(2)} s`]);
+  rows.push([
+    'PTQ + bias correction (empirical)',
+    () => with_time(ptq(model, (p) => bias_correction(p, calib.images))),
+    () => `${step_s.toFixed(2)} s`,
+  ]);
 
   console.log(`${name}, ${qname === 'int8' ? "int8 per-tensor (get_default_qconfig('qnnpack'))" : 'W4A8 per-tensor'}`);
   console.log(`calibration: ${calib.labels.length} images (${calib.source}); test: ${test.labels.length} images`);
@@ -107,7 +116,9 @@ async function main(): Promise<void> {
   );
   console.log('| method | accuracy | time |');
   console.log('|---|---|---|');
-  for (const [label, v, t] of rows) console.log(`| ${label} | ${pct(v)} | ${t} |`);
+  rows.forEach(([label, v, t], i) => {
+    if (want(i)) console.log(`| ${label} | ${pct(v())} | ${t()} |`);
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

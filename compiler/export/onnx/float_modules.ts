@@ -37,17 +37,20 @@ function param(ctx: ExportContext, hint: string, t: Tensor): string {
   return ctx.b.initializer(hint, t.detach().contiguous().data as Float32Array, t.shape);
 }
 
-/** Linear on a float input `x` of rank `rank`: Gemm for matrices, MatMul (+ Add) otherwise. */
+/**
+ * Linear on a float input `x` of rank `rank`: Gemm over the [N, K] weight for matrices, MatMul over the
+ * [K, N] one (+ Add) otherwise; only the weight form used is made (no unused initializer).
+ */
 export function emit_linear(
   ctx: ExportContext,
   hint: string,
   x: string,
   rank: number,
-  w: string,
+  w: () => string,
   w_t: () => string,
   b: string | null,
 ): string {
-  if (rank === 2) return ctx.b.op('Gemm', b ? [x, w, b] : [x, w], hint, { transB: 1 });
+  if (rank === 2) return ctx.b.op('Gemm', b ? [x, w(), b] : [x, w()], hint, { transB: 1 });
   const y = ctx.b.op('MatMul', [x, w_t()], hint);
   return b ? ctx.b.op('Add', [y, b], hint) : y;
 }
@@ -82,7 +85,7 @@ function emit_float_module(ctx: ExportContext, node: Node, m: Module, x: string,
     return b.op('Conv', ins, hint, conv_attrs({ ...m, padding: m.padding }));
   }
   if (m instanceof Linear) {
-    const w = param(ctx, `${hint}.weight`, m.weight);
+    const w = () => param(ctx, `${hint}.weight`, m.weight);
     const bias = m.bias ? param(ctx, `${hint}.bias`, m.bias) : null;
     return emit_linear(ctx, hint, x, rank, w, () => param(ctx, `${hint}.weight_t`, m.weight.t().contiguous()), bias);
   }

@@ -43,7 +43,7 @@ function unary(onnx: string) {
 }
 
 /** An int64 [n] tensor for a shape argument mixing literals and traced dims (each an int64 [1]). */
-function shape_input(ctx: ExportContext, parts: readonly Argument[], node: Node): string {
+export function shape_input(ctx: ExportContext, parts: readonly Argument[], node: Node): string {
   const pieces: string[] = [];
   let run: number[] = [];
   const flush = () => {

@@ -96,9 +96,11 @@ function emit_qlinear(ctx: ExportContext, node: Node): OnnxValue {
   const x = ctx.float(node.args[0], node);
   const x_qp = ctx.input_qparams(node.args[0], node);
   const rank = ctx.tensor(node.args[0] as Node).shape.length;
-  const w = weight_dq(ctx, hint, m.weight(), node);
-  const bias = bias_dq(ctx, hint, m.bias(), x_qp, w.qp, node);
-  const y = emit_linear(ctx, hint, x, rank, w.name, () => weight_t_dq(ctx, hint, m.weight(), w.qp), bias);
+  const w_qp = qparams_of(m.weight());
+  if (!w_qp) throw new OnnxExportError(node, 'weight is not quantized');
+  const bias = bias_dq(ctx, hint, m.bias(), x_qp, w_qp, node);
+  const w = () => weight_dq(ctx, hint, m.weight(), node).name;
+  const y = emit_linear(ctx, hint, x, rank, w, () => weight_t_dq(ctx, hint, m.weight(), w_qp), bias);
   return clamped_output(ctx, node, y, m, m instanceof QLinearReLU);
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Argument, Node } from '../../ir/node.js';
 import { type ExportContext, OnnxExportError, type OnnxValue } from './context.js';
+import { shape_input } from './functions.js';
 import type { CallEntry } from './op_entry.js';
 
 const float = (name: string): OnnxValue => ({ kind: 'float', name });
@@ -85,7 +86,49 @@ function mean(ctx: ExportContext, n: Node, x: string): string {
   return ctx.reduce_mean(x, axes, keep, n.name);
 }
 
+/** x.index(e0, e1, …) (fxq's x[…]): null keeps a dim, [start, end, step] slices it (one Slice), a number selects (Gather). */
+function index(ctx: ExportContext, n: Node, x: string): string {
+  const entries = n.args.slice(1);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const axes: number[] = [];
+  const steps: number[] = [];
+  const picks: [number, number][] = [];
+  entries.forEach((e, d) => {
+    if (e === null || e === undefined) return;
+    if (typeof e === 'number') picks.push([d, int(n, e, 'an index')]);
+    else if (Array.isArray(e)) {
+      const [a, b, c] = e as (number | null | undefined)[];
+      starts.push(a ?? 0);
+      ends.push(b ?? Number.MAX_SAFE_INTEGER);
+      steps.push(c ?? 1);
+      axes.push(d);
+    } else throw new OnnxExportError(n, `index entry ${d} must be a number, a [start, end, step] slice or null`);
+  });
+  const b = ctx.b;
+  let y = x;
+  if (axes.length) y = b.op('Slice', [y, b.int64s(starts), b.int64s(ends), b.int64s(axes), b.int64s(steps)], n.name);
+  // highest dim first, so the lower dims keep their positions
+  for (const [d, i] of picks.sort((p, q) => q[0] - p[0]))
+    y = b.op('Gather', [y, b.constant(BigInt64Array.of(BigInt(i)))], n.name, { axis: d });
+  return y;
+}
+
+/** x.expand(sizes…): Expand with -1 written as 1 (ONNX broadcasting keeps that dim); traced sizes via Shape. */
+function expand(ctx: ExportContext, n: Node, x: string): string {
+  const rest = n.args.slice(1);
+  const sizes = rest.length === 1 && Array.isArray(rest[0]) ? (rest[0] as readonly Argument[]) : rest;
+  const shape = shape_input(
+    ctx,
+    sizes.map((s) => (s === -1 ? 1 : s)),
+    n,
+  );
+  return ctx.b.op('Expand', [x, shape], n.name);
+}
+
 export const SHAPE_OP_ENTRIES: CallEntry[] = [
+  row('method', ['index'], 'Slice (slices) + Gather (numbers)', index),
+  row('method', ['expand'], 'Expand', expand),
   row('function', ['permute'], 'Transpose', permute),
   row('method', ['permute'], 'Transpose', permute),
   row('function', ['transpose'], 'Transpose', transpose),

@@ -82,6 +82,8 @@ export abstract class _InstanceNorm extends Module {
   protected abstract readonly input_dims: number;
 
   forward(input: Tensor): Tensor {
+    // an unbatched input [C, ...] runs as a batch of one, as torch's _handle_no_batch_input
+    if (is_concrete(input) && input.ndim === this.input_dims - 1) return this.forward(input.unsqueeze(0)).squeeze(0);
     if (is_concrete(input) && (input.ndim !== this.input_dims || input.shape[1] !== this.num_features)) {
       const what = this.input_dims === 4 ? 'H, W' : 'L';
       throw new Error(

@@ -1,6 +1,6 @@
-/** nn.Upsample, nn.ELU and nn.EmbeddingBag: modules over the F ops of the same names. */
+/** nn.Upsample (and UpsamplingNearest2d / UpsamplingBilinear2d), nn.ELU and nn.EmbeddingBag: modules over their F ops. */
 import { Tensor } from '../../tensor/tensor.js';
-import { fmt, is_concrete, py_bool, py_float } from '../functional/_util.js';
+import { fmt, is_concrete, py_float, py_tuple } from '../functional/_util.js';
 import { elu } from '../functional/elu.js';
 import { embedding_bag } from '../functional/embedding_bag.js';
 import { interpolate } from '../functional/interpolate.js';
@@ -41,8 +41,26 @@ export class Upsample extends Module {
 
   extra_repr(): string {
     const v = (x: number | number[]) => (typeof x === 'number' ? py_float(x) : `(${x.map(py_float).join(', ')})`);
-    const what = this.scale_factor !== null ? `scale_factor=${v(this.scale_factor)}` : `size=${this.size}`;
+    const size = this.size;
+    const what =
+      this.scale_factor !== null
+        ? `scale_factor=${v(this.scale_factor)}`
+        : `size=${typeof size === 'number' ? size : py_tuple(size ?? [])}`;
     return `${what}, mode='${this.mode}'`;
+  }
+}
+
+/** nn.UpsamplingNearest2d({size | scale_factor}): Upsample with mode 'nearest'. */
+export class UpsamplingNearest2d extends Upsample {
+  constructor(options: { size?: number | number[] | null; scale_factor?: number | number[] | null } = {}) {
+    super({ ...options, mode: 'nearest' });
+  }
+}
+
+/** nn.UpsamplingBilinear2d({size | scale_factor}): Upsample with mode 'bilinear' and align_corners true. */
+export class UpsamplingBilinear2d extends Upsample {
+  constructor(options: { size?: number | number[] | null; scale_factor?: number | number[] | null } = {}) {
+    super({ ...options, mode: 'bilinear', align_corners: true });
   }
 }
 
@@ -117,9 +135,8 @@ export class EmbeddingBag extends Module {
   }
 
   extra_repr(): string {
-    let s = `${this.num_embeddings}, ${this.embedding_dim}, mode=${this.mode}`;
-    if (this.include_last_offset) s += `, include_last_offset=${py_bool(true)}`;
-    if (this.padding_idx !== null) s += `, padding_idx=${this.padding_idx}`;
-    return s;
+    // torch's repr names neither include_last_offset nor sparse
+    const pad = this.padding_idx !== null ? `, padding_idx=${this.padding_idx}` : '';
+    return `${this.num_embeddings}, ${this.embedding_dim}, mode=${this.mode}${pad}`;
   }
 }

@@ -2,7 +2,7 @@ import { record_grad } from '../../autograd/function.js';
 import { require_float } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
-import { erf } from './erf.js';
+import { normal_cdf } from './erf.js';
 
 /** Smooth activations: sigmoid, tanh, gelu (erf form by default, as torch), silu. */
 
@@ -32,7 +32,6 @@ function tanh_impl(x: Tensor): Tensor {
   return record_grad(out, [x], 'TanhBackward', (g) => grad_of(x, g, (i) => 1 - o[i] * o[i]));
 }
 
-const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const K_TANH = Math.sqrt(2 / Math.PI);
 
@@ -51,7 +50,7 @@ function gelu_impl(x: Tensor, options: GeluOptions = {}): Tensor {
   const s = x.data;
   const o = new Float32Array(s.length);
   if (approx === 'none') {
-    for (let i = 0; i < s.length; i++) o[i] = 0.5 * s[i] * (1 + erf(s[i] * SQRT1_2));
+    for (let i = 0; i < s.length; i++) o[i] = s[i] * normal_cdf(s[i]);
   } else {
     for (let i = 0; i < s.length; i++) {
       const v = s[i];
@@ -62,7 +61,7 @@ function gelu_impl(x: Tensor, options: GeluOptions = {}): Tensor {
   return record_grad(out, [x], 'GeluBackward', (g) =>
     grad_of(x, g, (i) => {
       const v = s[i];
-      if (approx === 'none') return 0.5 * (1 + erf(v * SQRT1_2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI;
+      if (approx === 'none') return normal_cdf(v) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI;
       const t = Math.tanh(K_TANH * (v + 0.044715 * v * v * v));
       return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * K_TANH * (1 + 3 * 0.044715 * v * v);
     }),

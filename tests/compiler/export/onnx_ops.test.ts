@@ -3,8 +3,10 @@
 // the same rows between Q/DQ in an FX int8 model (hardswish, permute, mean, cat).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { export_onnx_bytes } from '../../../compiler/export/onnx/export.js';
+import { image_batch, load_test_images } from '../../../examples/lib/fmnist_data.js';
 import { fxq_logits } from '../../../examples/lib/onnx_cases.js';
 import { load_onnxruntime, type Ort, ort_runner } from '../../../examples/lib/onnx_runtime.js';
+import * as vit from '../../../examples/models/fmnist_vit.js';
 import {
   cat,
   clamp,
@@ -94,5 +96,17 @@ describe('more op rows on onnxruntime-web', () => {
     const levels = [...new Set(want)].sort((a, b) => a - b);
     const step = Math.min(...levels.slice(1).map((v, i) => v - levels[i]));
     expect(d).toBeLessThanOrEqual(step * 1.001);
+  });
+});
+
+describe('FmnistViT fp32 (LayerNorm, GELU, softmax attention, cls token expand, x[:, 0])', () => {
+  it('exports (index → Slice / Gather, expand → Expand) and matches fxq within 1e-4', async () => {
+    const model = vit.load_weights(vit.default()).eval();
+    const test = load_test_images({ limit: 32 });
+    const x = image_batch(test.images, 0, 32);
+    const { got, want } = await run_both(model, x);
+    let d = 0;
+    for (let i = 0; i < got.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
+    expect(d).toBeLessThan(1e-4);
   });
 });

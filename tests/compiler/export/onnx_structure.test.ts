@@ -113,7 +113,9 @@ describe('round trip through the protobuf schema', () => {
     );
     expect(m.opset_import[0].version).toBe(17);
     expect(m.ir_version).toBe(8);
-    expect(decode_model(export_onnx_bytes(fp32.model, cnn.example_inputs(), { opset_version: 21 })).ir_version).toBe(10);
+    expect(decode_model(export_onnx_bytes(fp32.model, cnn.example_inputs(), { opset_version: 21 })).ir_version).toBe(
+      10,
+    );
     expect(m.graph.input[0].name).toBe('img');
     expect(m.graph.input[0].type.tensor_type.shape.dim.map(dim)).toEqual([1, 1, 28, 28]);
   });

@@ -78,6 +78,8 @@ describe('InstanceNorm2d', () => {
     close(m.forward(x), group_norm_naive(x, 4, null, null, 1e-5));
     m.eval(); // no running statistics: eval still uses the instance's own
     close(m.forward(x), group_norm_naive(x, 4, null, null, 1e-5));
+    // unbatched [C, H, W]
+    close(m.forward(x.narrow(0, 1, 1).squeeze(0)), [...m.forward(x).data.slice(4 * 25, 8 * 25)]);
     const l = rnd([2, 4, 7], 16);
     close(new nn.InstanceNorm1d(4).forward(l), group_norm_naive(l, 4, null, null, 1e-5));
     expect(() => new nn.InstanceNorm1d(4).forward(x)).toThrow(/InstanceNorm1d: expected input \[N, 4, L\]/);
@@ -204,6 +206,17 @@ describe('Upsample / F.interpolate', () => {
     ]);
     expect(String(new nn.Upsample({ scale_factor: 2, mode: 'bilinear' }))).toBe(
       "Upsample(scale_factor=2.0, mode='bilinear')",
+    );
+    expect(String(new nn.Upsample({ size: [4, 8] }))).toBe("Upsample(size=(4, 8), mode='nearest')");
+    // the fixed-mode subclasses: nearest, and bilinear with align_corners=True
+    expect([...new nn.UpsamplingNearest2d({ scale_factor: 2 }).forward(x22).data]).toEqual([
+      ...new nn.Upsample({ scale_factor: 2 }).forward(x22).data,
+    ]);
+    close(new nn.UpsamplingBilinear2d({ size: 4 }).forward(x22), [
+      ...new nn.Upsample({ size: 4, mode: 'bilinear', align_corners: true }).forward(x22).data,
+    ]);
+    expect(String(new nn.UpsamplingBilinear2d({ scale_factor: 2 }))).toBe(
+      "UpsamplingBilinear2d(scale_factor=2.0, mode='bilinear')",
     );
   });
 

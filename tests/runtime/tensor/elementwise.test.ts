@@ -34,7 +34,7 @@ import {
   tensor,
   where,
 } from '../../../index.js';
-import { erf } from '../../../runtime/tensor/ops/erf.js';
+import { erf, erfc, normal_cdf } from '../../../runtime/tensor/ops/erf.js';
 
 const vals = (t: Tensor) => [...t.data];
 const grad_of = (t: Tensor) => [...(t.grad?.data ?? [])];
@@ -166,6 +166,16 @@ describe('activations', () => {
     expect(vals(silu(tensor([1])))[0]).toBeCloseTo(0.7310586, 6);
     expect(erf(0.5)).toBeCloseTo(0.5204998778130465, 14);
     expect(erf(-3)).toBeCloseTo(-0.9999779095030014, 14);
+    // between grid points, past the series / continued-fraction switch, and the tails (scipy.special values)
+    expect(erf(1.0001)).toBeCloseTo(0.8427422995485203, 14);
+    expect(erf(2.7)).toBeCloseTo(0.9998656672600594, 14);
+    expect(erf(7)).toBe(1);
+    expect(erfc(5) / 1.5374597944280349e-12).toBeCloseTo(1, 12);
+    expect(erfc(-0.3)).toBeCloseTo(1.3286267594591274, 14);
+    // GELU of a large negative input: x·Φ(x) keeps its relative accuracy (1 + erf would cancel)
+    const g8 = vals(gelu(tensor([-8])))[0];
+    expect(g8 / (-8 * normal_cdf(-8))).toBeCloseTo(1, 6);
+    expect(normal_cdf(-8) / 6.220960574271819e-16).toBeCloseTo(1, 12);
   });
 
   it("gradients, including torch's choices at the kinks", () => {
