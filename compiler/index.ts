@@ -6,7 +6,7 @@ export { code_generation_allowed, type ForwardMode, set_forward_mode } from './c
 export { to_dot, to_svg } from './codegen/dot.js';
 export { CodegenError } from './codegen/emit.js';
 export { tabular } from './codegen/table.js';
-export { MAX_CONSTANT_DEPTH, MAX_CONSTANT_ELEMENTS, MAX_STRING_LENGTH } from './ir/constants.js';
+export { MAX_CONSTANT_DEPTH, MAX_CONSTANT_ELEMENTS, MAX_NODE_REFERENCES, MAX_STRING_LENGTH } from './ir/constants.js';
 export * from './ir/graph.js';
 export * from './ir/graph_module.js';
 export * from './ir/interpreter.js';
