@@ -1,10 +1,12 @@
 /** fx: graph IR, symbolic tracing, GraphModule code generation, interpreter and pattern rewriting (torch.fx). */
 
+import './codegen/source.js'; // typed gm.code (see codegen/source_plain.ts)
+
 export { code_generation_allowed, type ForwardMode, set_forward_mode } from './codegen/compile.js';
 export { to_dot, to_svg } from './codegen/dot.js';
 export { CodegenError } from './codegen/emit.js';
 export { tabular } from './codegen/table.js';
-export { MAX_CONSTANT_DEPTH, MAX_CONSTANT_ELEMENTS, MAX_STRING_LENGTH } from './ir/constants.js';
+export { MAX_CONSTANT_DEPTH, MAX_CONSTANT_ELEMENTS, MAX_NODE_REFERENCES, MAX_STRING_LENGTH } from './ir/constants.js';
 export * from './ir/graph.js';
 export * from './ir/graph_module.js';
 export * from './ir/interpreter.js';

@@ -134,6 +134,7 @@ async function main(): Promise<void> {
   const artifacts = tally();
   const sqnr: [number, number][] = [];
   const peak = { kb: 0 };
+  const rss_steps: string[] = [];
   const w = new Worker(Math.max(512, Math.floor(opt('rss-limit', 2048) * 0.75)));
   await w.start();
   const t0 = performance.now();
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
   let done = 0;
   for (const job of jobs) {
     const t = job.kind === 'model' ? models : artifacts;
+    const before_kb = peak.kb;
     const out = await w.run(job, timeout, rss_limit_kb, peak);
     let outcome: string;
     let detail = '';
@@ -177,6 +179,12 @@ async function main(): Promise<void> {
         )
           detail = `${m.region} ${m.kind}: ${m.what.slice(0, 160)} → ${String(res.message ?? res.why ?? '').slice(0, 300)}`;
       }
+      // the cases that raised the worker's peak by 50 MB or more: where memory goes
+      const now_kb = Math.max(peak.kb, out.max_rss_kb ?? 0);
+      if (now_kb > before_kb + 51_200)
+        rss_steps.push(
+          `${job.kind} ${job.seed}${job.kind === 'artifact' ? ` (base ${job.base})` : ''}: ${Math.round(before_kb / 1024)} → ${Math.round(now_kb / 1024)} MB`,
+        );
       peak.kb = Math.max(peak.kb, out.max_rss_kb ?? 0);
     }
     bump(t.counts, outcome);
@@ -191,6 +199,7 @@ async function main(): Promise<void> {
       );
   }
   w.child.kill();
+  if (rss_steps.length) console.log(`\ncases that raised the peak RSS by ≥ 50 MB:\n  ${rss_steps.join('\n  ')}`);
   report(models, artifacts, sqnr, peak.kb, performance.now() - t0, { n_models, n_artifacts, start, timeout });
 }
 

@@ -10,6 +10,11 @@ import { FORBIDDEN_KEYS } from './targets.js';
 export const MAX_CONSTANT_DEPTH = 64;
 /** Most array elements plus object entries in one node's arguments. */
 export const MAX_CONSTANT_ELEMENTS = 100_000;
+/**
+ * Most node references in one node's arguments (a cat of 4,096 inputs is far past any real model; 100,000
+ * references to one small node would make the forward allocate 100,000 copies of it).
+ */
+export const MAX_NODE_REFERENCES = 4096;
 /** Longest string constant. */
 export const MAX_STRING_LENGTH = 4096;
 /** Keys an options object may use: identifiers, never prototype machinery. */
@@ -37,6 +42,7 @@ export function key_problem(k: string): string | null {
 export function constant_problem(values: readonly [string, unknown][], rules: ConstantRules): string | null {
   const stack: [unknown, string, number][] = values.map(([p, v]) => [v, p, 1]);
   let elements = 0;
+  let references = 0;
   while (stack.length) {
     const [v, path, depth] = stack.pop() as [unknown, string, number];
     if (v === null || v === undefined || typeof v === 'boolean') continue;
@@ -49,6 +55,7 @@ export function constant_problem(values: readonly [string, unknown][], rules: Co
     if (rules.is_node(v)) {
       if (!rules.allow_nodes)
         return `${path}: a placeholder's default must be a constant, not a reference to another node`;
+      if (++references > MAX_NODE_REFERENCES) return `${path}: more than ${MAX_NODE_REFERENCES} node references`;
       continue;
     }
     if (depth > MAX_CONSTANT_DEPTH) return `${path}: constant nested deeper than ${MAX_CONSTANT_DEPTH} levels`;

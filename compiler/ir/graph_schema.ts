@@ -4,7 +4,13 @@
  * arrays, prototype keys, getters, functions smuggled through `$object`) gets a GraphJsonError
  * naming the file (when given), the node and the field — never a RangeError, never execution.
  */
-import { key_problem, MAX_CONSTANT_DEPTH, MAX_CONSTANT_ELEMENTS, MAX_STRING_LENGTH } from './constants.js';
+import {
+  key_problem,
+  MAX_CONSTANT_DEPTH,
+  MAX_CONSTANT_ELEMENTS,
+  MAX_NODE_REFERENCES,
+  MAX_STRING_LENGTH,
+} from './constants.js';
 import { IDENTIFIER_RE, is_valid_node_name } from './namespace.js';
 import { OPCODES, type Opcode } from './node.js';
 import { is_known_function, is_tensor_method, is_valid_path } from './targets.js';
@@ -91,6 +97,8 @@ function check_value(root: unknown, where: string, opts: { objects: boolean; nod
       case '$node':
         if (!opts.nodes) fail(at, 'must be a constant, not a reference to a node');
         if (typeof x !== 'string' || !is_valid_node_name(x)) fail(at, `$node must name a node, got ${short(x)}`);
+        count[1] = (count[1] ?? 0) + 1;
+        if (count[1] > MAX_NODE_REFERENCES) fail(at, `more than ${MAX_NODE_REFERENCES} node references in one node`);
         break;
       case '$undefined':
         if (x !== true) fail(at, '$undefined must be true');

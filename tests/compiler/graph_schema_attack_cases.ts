@@ -334,6 +334,11 @@ export function attack_cases(payload: string): [string, unknown, RegExp][] {
       x_relu(meth('s', 'sub', [ref('x'), Number.NaN])),
       /\('s'\)\.args\[1\]: a non-finite number must be written/,
     ],
+    [
+      'a cat of 5,000 references to one node (amplification: the fuzzer found 100,000 within the element cap)',
+      graph(ph('x'), fn('c', 'cat', [new Array(5000).fill(ref('x'))]), out(ref('c'))),
+      /\('c'\)\.args\[0\]\[4096\]: more than 4096 node references in one node/,
+    ],
     ['not a graph', { format: 'fxq.graph', version: 2, nodes: [] }, /graph: not an fxq graph/],
   ];
 }

@@ -1,5 +1,5 @@
 import { needs_grad, record_grad } from '../../autograd/function.js';
-import { get_backend } from '../../backends/registry.js';
+import { get_backend, get_fp32_numerics } from '../../backends/registry.js';
 import { fmt_shape } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
 import { alloc, dtype_range, is_quantized_dtype } from '../dtype.js';
@@ -141,7 +141,14 @@ function hardsigmoid_impl(x: Tensor): Tensor {
 function hardswish_impl(x: Tensor): Tensor {
   const s = x.data;
   const o = new Float32Array(s.length);
-  for (let i = 0; i < s.length; i++) o[i] = (s[i] * Math.min(Math.max(s[i] + 3, 0), 6)) / 6;
+  if (get_fp32_numerics() === 'pytorch_x86') {
+    // ATen's CPU kernel (scalar and Vectorized alike): x * min(max(x + 3, 0), 6) / 6 with every step rounded
+    // to float32. Math.fround of the float64 result is the correctly rounded float32 one (53 ≥ 2·24 + 2).
+    const f = Math.fround;
+    for (let i = 0; i < s.length; i++) o[i] = f(f(s[i] * Math.min(Math.max(f(s[i] + 3), 0), 6)) / 6);
+  } else {
+    for (let i = 0; i < s.length; i++) o[i] = (s[i] * Math.min(Math.max(s[i] + 3, 0), 6)) / 6;
+  }
   const out = new Tensor(o, x.shape, 'float32');
   return record_grad(out, [x], 'HardswishBackward', (g) => {
     const gd = g.data;
@@ -177,7 +184,7 @@ export const relu6 = define_function('relu6', relu6_impl);
 export const leaky_relu = define_function('leaky_relu', float_only('leaky_relu', leaky_relu_impl));
 /** hardsigmoid(x) = relu6(x + 3) / 6. */
 export const hardsigmoid = define_function('hardsigmoid', float_only('hardsigmoid', hardsigmoid_impl));
-/** hardswish(x) = x · relu6(x + 3) / 6. */
+/** hardswish(x) = x · relu6(x + 3) / 6 (float32 step by step, as ATen, under set_fp32_numerics('pytorch_x86')). */
 export const hardswish = define_function('hardswish', float_only('hardswish', hardswish_impl));
 
 define_method('clamp', clamp_impl);
