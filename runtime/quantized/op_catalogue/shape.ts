@@ -68,21 +68,26 @@ export const adaptive_avg_pool2d: OpRecord = {
 const flatten_args = (start_dim: unknown, end_dim: unknown): unknown[] =>
   end_dim !== -1 ? [start_dim, end_dim] : start_dim !== 0 ? [start_dim] : [];
 
+/**
+ * torch 1.13's share-qparams list (backend_config/_common_operator_config_utils.py,
+ * _get_share_qparams_op_configs) has `torch.flatten` but not the `"flatten"` Tensor method: a traced
+ * `x.flatten(1)` matches no pattern, so prepare leaves it float (its consumer observes its output anew) and
+ * convert dequantizes before it. The record therefore has no method spelling: `x.flatten(...)` is a float
+ * island, as in torch.
+ */
 export const flatten: OpRecord = {
   name: 'flatten',
   semantics: 'y = x with dims start_dim..end_dim merged (a copy of the same values)',
   static: share(
     [
-      ...[{ function: 'flatten' }, { method: 'flatten' }].map(
-        (op): OpForm => ({
-          op,
-          lowering: {
-            kind: 'function',
-            op: 'quantized.flatten',
-            args: (n) => flatten_args(arg(n, 1, 'start_dim', 0), arg(n, 2, 'end_dim', -1)),
-          },
-        }),
-      ),
+      {
+        op: { function: 'flatten' },
+        lowering: {
+          kind: 'function',
+          op: 'quantized.flatten',
+          args: (n) => flatten_args(arg(n, 1, 'start_dim', 0), arg(n, 2, 'end_dim', -1)),
+        },
+      },
       {
         name: 'nn.Flatten',
         op: { module: Flatten },
