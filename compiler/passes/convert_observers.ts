@@ -1,8 +1,9 @@
 /**
  * Contract: convert_observers(gm) — replaces every observer / fake-quant call (calibrated) with
  * quantize_per_tensor → dequantize, its (scale, zero_point) stored as buffers read by get_attr nodes,
- * named as torch names them (`conv1_input_scale_0` for an op's input observer, `layer1_relu2_scale_0`
- * for an output observer); the quantize node gets meta.qparams. Mutates gm; observers are deleted.
+ * named as torch names them (`conv1_input_scale_0` for the observer of a model input, `layer1_relu2_scale_0`
+ * for the output of a module call, `block1_scale_0` for a function called in block1's forward, `_scale_0` at
+ * the top level); the quantize node gets meta.qparams. Mutates gm; observers are deleted.
  * This is torch's reference representation: float ops between quantize/dequantize pairs.
  *
  *   before:  app_1 = activation_post_process_1(conv1);  pool1 = pool1(app_1)
@@ -51,10 +52,34 @@ export function observer_qparams(obs: Module, where: string): NodeQParams {
   return { scale: calc[0].data[0], zero_point: Number(calc[1].data[0]), dtype };
 }
 
-function free_name(gm: GraphModule, prefix: string): number {
+/** torch's node_name_to_scope: a module call's own path, a function / method's enclosing module, else the root. */
+function scope_of(n: Node): string {
+  if (n.op === 'call_module') return n.target;
+  if (n.op === 'call_function' || n.op === 'call_method') return ((n.meta.scope as [string] | undefined) ?? [''])[0];
+  return '';
+}
+
+/**
+ * The qparam buffer prefix of an observer node, torch 1.13's get_module_path_and_prefix (fx/convert.py): an
+ * observer of a value with no qconfig (a placeholder; torch gives get_attr nodes their module's) is only its
+ * consumer's input observer, named after its first user's scope (the first F.linear user if any) + '_input';
+ * any other is named after the observed node's scope ('' at the top level: `_scale_0`).
+ */
+function qparam_prefix(obs_node: Node): string {
+  const x = obs_node.args[0] as Node;
+  const qconfig = x.meta.qconfig;
+  const input_only = x.op === 'placeholder' || (x.op === 'get_attr' ? qconfig === null : !qconfig);
+  if (!input_only) return scope_of(x).replace(/\./g, '_');
+  const users = [...obs_node.users];
+  const user = users.find((u) => u.op === 'call_function' && u.target === 'F.linear') ?? users[0];
+  return `${user ? scope_of(user).replace(/\./g, '_') : ''}_input`;
+}
+
+/** torch's get_new_attr_name_with_prefix: `<prefix><i>` for the first i the root has no attribute of. */
+function new_attr_name(gm: GraphModule, prefix: string): string {
   let i = 0;
-  while (Object.hasOwn(gm, `${prefix}_scale_${i}`) || Object.hasOwn(gm, `${prefix}_zero_point_${i}`)) i++;
-  return i;
+  while (`${prefix}${i}` in gm) i++;
+  return `${prefix}${i}`;
 }
 
 /** Replaces observers with quantize/dequantize pairs (see the header); returns gm. */
@@ -75,13 +100,14 @@ export function convert_observers(gm: GraphModule): GraphModule {
         `convert_fx: observer '${obs_node.target}' (${obs.constructor.name}) on the output of node '${x.name}'`,
       );
     computed.set(obs_node.target, qp);
-    const prefix = obs_node.meta.input_of ? `${obs_node.meta.input_of as string}_input` : x.name;
-    const i = free_name(gm, prefix);
-    gm.register_buffer(`${prefix}_scale_${i}`, new Tensor(Float32Array.of(qp.scale), [], 'float32'));
-    gm.register_buffer(`${prefix}_zero_point_${i}`, new Tensor(Float64Array.of(qp.zero_point), [], 'int64'));
+    const prefix = qparam_prefix(obs_node);
+    const scale_name = new_attr_name(gm, `${prefix}_scale_`);
+    gm.register_buffer(scale_name, new Tensor(Float32Array.of(qp.scale), [], 'float32'));
+    const zp_name = new_attr_name(gm, `${prefix}_zero_point_`);
+    gm.register_buffer(zp_name, new Tensor(Float64Array.of(qp.zero_point), [], 'int64'));
     const dq = graph.inserting_before(obs_node, () => {
-      const s = graph.get_attr(`${prefix}_scale_${i}`);
-      const z = graph.get_attr(`${prefix}_zero_point_${i}`);
+      const s = graph.get_attr(scale_name);
+      const z = graph.get_attr(zp_name);
       const q = graph.call_function('quantize_per_tensor', [x, s, z, qp.dtype]);
       q.meta.qparams = qp;
       return graph.call_method('dequantize', [q]);

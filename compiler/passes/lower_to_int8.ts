@@ -26,6 +26,7 @@ import type { Module } from '../../runtime/nn/module.js';
 import { deepcopy } from '../../runtime/nn/utils/deepcopy.js';
 import { FixedQParamsObserver } from '../../runtime/quant/simple_observers.js';
 import type { DynamicPatternRow, QuantPatternRow } from '../../runtime/quantized/op_catalogue/index.js';
+import type { Graph } from '../ir/graph.js';
 import type { GraphModule } from '../ir/graph_module.js';
 import type { Argument, Node } from '../ir/node.js';
 import type { NodeQParams } from './convert_observers.js';
@@ -51,6 +52,24 @@ function output_quantize(last: Node): Node | null {
   if (last.users.size !== 1) return null;
   const [q] = last.users;
   return is_quantize(q) ? q : null;
+}
+
+/**
+ * The name (candidate) of the node replacing a float op. torch 1.13's _lower_quantized_binary_op creates a new
+ * `torch.ops.quantized.add` / `mul` / `matmul` / `add_relu` node while the float one still holds its name, so
+ * the graph's namespace hands out the next free one (`add` → `add_1`; tensor ⊕ number ops alike); other ops
+ * are rewritten in place and keep their name (`cat` stays `cat`). A fused pattern is named after its row.
+ */
+function lowered_name(graph: Graph, node: Node, meta: QuantMeta, op: string): string {
+  const { row, last } = meta;
+  if (row.inputs === 'tensors' || row.inputs === 'one_tensor') {
+    // quantized.add_scalar_relu → add_relu: torch's scalar forms are the same ops
+    return op.slice(op.lastIndexOf('.') + 1).replace('_scalar', ''); // a candidate: create_node makes it unique
+  }
+  if (last !== node) return row.name;
+  const name = node.name;
+  graph.rename_node(node, `${name}_float`);
+  return name;
 }
 
 function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: string[]): void {
@@ -107,10 +126,7 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
   const extra = low.args(node, mod) as Argument[];
   if (low.takes_qparams) {
     const inputs: Argument[] = row.inputs === 'list' ? [ins] : ins;
-    // an unfused op keeps its node's name (`cat` stays `cat`, not `cat_1`): names survive conversion, as
-    // for modules, and the numeric suite pairs nodes by name; a fused one is named after the pattern (add_relu)
-    const name = last === node ? node.name : row.name;
-    if (last === node) graph.rename_node(node, `${node.name}_float`);
+    const name = lowered_name(graph, node, meta, low.op);
     const lowered = graph.inserting_before(q, () =>
       // the output qparams stay the get_attr buffers the quantize read (torch: `layer1_relu2_scale_0`), so
       // they are in state_dict and the node list matches torch's
@@ -157,8 +173,7 @@ function lower_own_qparams(
   }
   const extra = low.args(node) as Argument[];
   const own = low.out_qparams(in_qp, extra);
-  const name = last === node ? node.name : row.name;
-  if (last === node) graph.rename_node(node, `${node.name}_float`);
+  const name = lowered_name(graph, node, meta, low.op);
   const lowered = graph.inserting_before(q, () =>
     graph.create_node('call_function', low.op, [input, ...extra], {}, name),
   );
