@@ -57,12 +57,9 @@ describe('cat: inputs and output share the first input observer', () => {
     const catn = q.graph.nodes.find((n) => n.target === 'quantized.cat');
     if (!catn) throw new Error(`no quantized.cat in\n${q.code}`);
     expect(catn.name).toBe('cat'); // keeps the float node's name
-    // its output qparams are get_attr buffers named after the node (torch's cat_scale_0), in state_dict
-    expect(catn.args.slice(2).map((a) => (a as { target: string }).target)).toEqual([
-      'cat_scale_0',
-      'cat_zero_point_0',
-    ]);
-    expect(Object.keys(q.state_dict())).toEqual(expect.arrayContaining(['cat_scale_0', 'cat_zero_point_0']));
+    // its output qparams are get_attr buffers named after the cat's module scope (the root: torch's _scale_0), in state_dict
+    expect(catn.args.slice(2).map((a) => (a as { target: string }).target)).toEqual(['_scale_0', '_zero_point_0']);
+    expect(Object.keys(q.state_dict())).toEqual(expect.arrayContaining(['_scale_0', '_zero_point_0']));
     const qp = catn.meta.qparams as { scale: number; zero_point: number };
     expect([c2.scale, c2.zero_point]).toEqual([c1.scale, c1.zero_point]);
     expect(Math.fround(qp.scale)).toBe(Math.fround(c1.scale));

@@ -212,17 +212,17 @@ describe('convert_fx lowers tensor ⊕ number to the scalar ops', () => {
     expect(targets.filter((t) => t === 'quantize_per_tensor')).toHaveLength(1);
     expect(targets.filter((t) => t === 'dequantize')).toHaveLength(2); // the two outputs
     const m = node('quantized.mul_scalar');
-    expect([m.name, (m.args[0] as Node).name, m.args[1]]).toEqual(['mul', 'conv', 0.5]);
+    expect([m.name, (m.args[0] as Node).name, m.args[1]]).toEqual(['mul_2', 'conv', 0.5]); // torch names the int8 op beside the float mul
     const a = node('quantized.add_scalar_relu');
-    expect([a.name, (a.args[0] as Node).name, a.args[1]]).toEqual(['add_relu', 'mul', 1]);
+    expect([a.name, (a.args[0] as Node).name, a.args[1]]).toEqual(['add_relu', 'mul_2', 1]);
     const m2 = q.graph.nodes.filter((n) => n.target === 'quantized.mul_scalar')[1];
     expect([(m2.args[0] as Node).target, m2.args[1]]).toEqual(['quantized.add', -2]);
     const two = node('quantized.add');
     expect(two.args).toHaveLength(4);
     expect((two.args[2] as Node).op).toBe('get_attr');
     expect(q.code).toContain('quantized.mul_scalar(conv, 0.5)');
-    expect(q.code).toContain('quantized.add_scalar_relu(mul, 1)');
-    expect(q.code).toMatch(/quantized\.mul_scalar\(add_1, -2\)/);
+    expect(q.code).toContain('quantized.add_scalar_relu(mul_2, 1)');
+    expect(q.code).toMatch(/mul_3 = quantized\.mul_scalar\(add_2, -2\)/);
     expect(q.code).toContain('add_scalar_relu: typeof fxq_types.nn.quantized.functional.add_scalar_relu;');
   });
 
@@ -235,7 +235,7 @@ describe('convert_fx lowers tensor ⊕ number to the scalar ops', () => {
       expect([f(meta.scale), meta.zero_point], n.name).toEqual([v.q_scale(), v.q_zero_point()]);
     }
     const conv = outs.get('conv') as Tensor;
-    const mul_out = outs.get('mul') as Tensor;
+    const mul_out = outs.get('mul_2') as Tensor;
     expect([mul_out.q_scale(), mul_out.q_zero_point()]).toEqual([f(conv.q_scale() * 0.5), conv.q_zero_point()]);
     expect(vals(mul_out)).toEqual(vals(conv));
     expect(vals(outs.get('add_relu') as Tensor)).toEqual(vals(add_scalar_relu(mul_out, 1)));
