@@ -9,7 +9,7 @@
  *            …  add = add(app_1, app_2);  relu2 = relu2(add);  app_3 = activation_post_process_3(relu2)   // add_relu: one observer, after the relu
  *            pool = pool(app_3);  app_4 = activation_post_process_3(pool)      // pools share their input's observer (same module)
  *            cat = cat([app_5, app_6]);  app_7 = activation_post_process_5(cat)   // cat: inputs and output share the first
- *                                                                                 // input's observer (app_6 retargeted to it)
+ *                                                                                 // input's observer (node app_6 rebound to it)
  *
  * Every user of an observed value reads the observer's output (observers are identities). Input
  * observers go right before the consuming op and are reused by later consumers of the same value.
@@ -100,11 +100,13 @@ export function insert_observers(gm: GraphModule, options: InsertObserversOption
       before ? graph.inserting_before(before, fn) : graph.inserting_after(after, fn);
     return at(() => graph.call_module(name as string, [input]));
   };
-  // every call of observer `from` now calls observer `to` (torch swaps the module under the name); `from` is deleted
-  const share_observer = (from: string, to: string): void => {
+  // observer node `obs` now calls observer `to`, as torch rebinds that node's own module name (setattr), so
+  // other nodes calling its old observer (a conv whose output a ReLU6 shares) keep it; an orphan is deleted
+  const rebind_observer = (obs: Node, to: string): void => {
+    const from = obs.target;
     if (from === to) return;
-    for (const n of graph.nodes) if (n.op === 'call_module' && n.target === from) n.target = to;
-    gm.delete_submodule(from);
+    obs.target = to;
+    if (!graph.nodes.some((n) => n.op === 'call_module' && n.target === from)) gm.delete_submodule(from);
   };
   const observed = (a: Node): Node | null => (is_observer_node(gm, a) ? a : (obs_of.get(a) ?? null));
 
@@ -167,11 +169,12 @@ export function insert_observers(gm: GraphModule, options: InsertObserversOption
       }
       node.replace_input_with(a, obs);
     }
-    // 'share' with several inputs (cat): every input and the output use the first input's observer,
-    // as torch's maybe_make_input_output_share_observers, so the int8 op needs no requantization
+    // 'share' with several inputs (cat): every input's observer node and the output use the first input's
+    // observer, as torch's maybe_make_input_output_share_observers; an input whose observer others share too
+    // (relu6 after a conv) is rebound alone, and the int8 op requantizes it
     if (row.observation === 'share' && inputs.length > 1) {
       const keep = (observed(inputs[0]) as Node).target;
-      for (const a of inputs.slice(1)) share_observer((observed(a) as Node).target, keep);
+      for (const a of inputs.slice(1)) rebind_observer(observed(a) as Node, keep);
     }
     // output
     let out_obs: Node;

@@ -13,7 +13,7 @@ import {
 } from './schema.js';
 
 /** An attribute value: numbers are INT when whole and `float` is not asked, arrays likewise. */
-export type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
+export type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | { strings: string[] };
 
 /** Quantization parameters of a tensor: per-tensor, or per-channel along `axis`. */
 export type QParams =
@@ -44,6 +44,8 @@ function attribute(name: string, v: AttrValue): AttributeProto {
   }
   if (Array.isArray(v)) return { name, type: AttributeType.INTS, ints: v };
   if ('float' in v) return { name, type: AttributeType.FLOAT, f: v.float };
+  if ('strings' in v)
+    return { name, type: AttributeType.STRINGS, strings: v.strings.map((x) => new TextEncoder().encode(x)) };
   return { name, type: AttributeType.FLOATS, floats: v.floats };
 }
 

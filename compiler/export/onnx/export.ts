@@ -41,7 +41,7 @@ export interface ExportOnnxOptions {
   /** 'int8' demands a converted (quantized) model; 'float' a float one; default 'auto'. */
   dtype?: 'auto' | 'int8' | 'float';
   /**
-   * nn.quantized.dynamic.LSTM as ONNX Runtime's contrib `DynamicQuantizeLSTM` (com.microsoft) over the
+   * nn.quantized.dynamic.LSTM (and LSTMCell) as ONNX Runtime's contrib `DynamicQuantizeLSTM` (com.microsoft) over the
    * int8 weights themselves ('int8', the default: activations quantized per call, as fxq's kernel does;
    * ONNX Runtime only), or as a standard float `LSTM` over the dequantized weights ('float': any runtime).
    */
@@ -86,8 +86,8 @@ function check_kind(gm: GraphModule, dtype: 'auto' | 'int8' | 'float', env: Map<
 
 /** True for int8 modules (packed qint8 weights), static or dynamic. */
 function has_int8_weights(m: Module): boolean {
-  const p = m as unknown as { _packed_params?: unknown; _all_weight_values?: unknown };
-  return p._packed_params !== undefined || p._all_weight_values !== undefined;
+  const p = m as unknown as { _packed_params?: unknown; _all_weight_values?: unknown; _packed_weight_ih?: unknown };
+  return p._packed_params !== undefined || p._all_weight_values !== undefined || p._packed_weight_ih !== undefined;
 }
 
 /** Names every node without an op-table row, before anything runs or is written. */

@@ -1,5 +1,5 @@
 /**
- * The exporter's op table: every row of quantized_modules, lstm, activations, float_modules, functions
+ * The exporter's op table: every row of quantized_modules, rnn, rnn_cells, activations, float_modules, functions
  * and shape_ops, looked up per FX node. Module rows match by instanceof in order (subclass rows first), call rows by target.
  */
 
@@ -8,14 +8,16 @@ import type { Node } from '../../ir/node.js';
 import { ACTIVATION_CALL_ENTRIES, ACTIVATION_MODULE_ENTRIES } from './activations.js';
 import { FLOAT_MODULE_ENTRIES, POOL_CALL_ENTRIES } from './float_modules.js';
 import { FUNCTION_ENTRIES } from './functions.js';
-import { LSTM_ENTRIES } from './lstm.js';
 import type { CallEntry, ModuleEntry, OpEntry } from './op_entry.js';
 import { QUANTIZED_MODULE_ENTRIES } from './quantized_modules.js';
+import { RNN_ENTRIES } from './rnn.js';
+import { RNN_CELL_ENTRIES } from './rnn_cells.js';
 import { SHAPE_OP_ENTRIES } from './shape_ops.js';
 
 export const MODULE_ENTRIES: readonly ModuleEntry[] = [
   ...QUANTIZED_MODULE_ENTRIES,
-  ...LSTM_ENTRIES,
+  ...RNN_ENTRIES,
+  ...RNN_CELL_ENTRIES,
   ...ACTIVATION_MODULE_ENTRIES,
   ...FLOAT_MODULE_ENTRIES,
 ];

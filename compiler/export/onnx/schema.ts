@@ -11,7 +11,7 @@ export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as c
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 /** AttributeProto.AttributeType values the exporter uses. */
-export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 /** The ONNX IR version that goes with an opset (onnx's VERSION_TABLE: opsets 13–18 → IR 8, 19–20 → 9, 21 → 10). */
 export function ir_version_for(opset: number): number {
@@ -34,6 +34,7 @@ export interface AttributeProto {
   t?: TensorProto;
   floats?: number[];
   ints?: number[];
+  strings?: Uint8Array[];
 }
 
 export interface NodeProto {

@@ -1,24 +1,10 @@
 // Coverage of the op catalogue (runtime/quantized/op_catalogue): every float spelling, int8 lowering
-// and dynamic / eager swap a record names has an exporter row, except the recurrent modules listed here
-// (GRU / RNN and the cells: no row yet). A new catalogue record fails this test until it is exported or
-// listed.
+// and dynamic / eager swap a record names has an exporter row (the recurrent modules included: GRU, RNN and
+// the cells, float and dynamic). A new catalogue record fails this test until it is exported.
 import { describe, expect, it } from 'vitest';
 import { CALL_ENTRIES, MODULE_ENTRIES } from '../../../compiler/export/onnx/op_table.js';
 import { OP_CATALOGUE } from '../../../runtime/quantized/op_catalogue/index.js';
 import type { ModuleClass, OpMatcher } from '../../../runtime/quantized/op_catalogue/types.js';
-
-const NOT_EXPORTED = [
-  'GRU',
-  'GRU (dynamic)',
-  'RNN',
-  'RNN (dynamic)',
-  'LSTMCell',
-  'LSTMCell (dynamic)',
-  'GRUCell',
-  'GRUCell (dynamic)',
-  'RNNCell',
-  'RNNCell (dynamic)',
-].map((n) => `module ${n}`);
 
 const has_module = (c: ModuleClass | { name: string }) =>
   MODULE_ENTRIES.some((e) => c === e.cls || (c as ModuleClass).prototype instanceof e.cls);
@@ -26,7 +12,7 @@ const has_call = (kind: 'function' | 'method', t: string) =>
   CALL_ENTRIES.some((e) => e.kind === kind && e.targets.includes(t));
 
 describe('ONNX export covers the op catalogue', () => {
-  it('every record’s spellings and int8 forms have a row (but the listed recurrent modules)', () => {
+  it('every record’s spellings and int8 forms have a row', () => {
     const miss = new Set<string>();
     const check = (m: OpMatcher) => {
       if (m.module && !has_module(m.module)) miss.add(`module ${m.module.name}`);
@@ -48,6 +34,6 @@ describe('ONNX export covers the op catalogue', () => {
       }
       for (const s of r.eager_static ?? []) if (!has_module(s.quantized)) miss.add(`module ${s.quantized.name} (int8)`);
     }
-    expect([...miss].sort()).toEqual([...NOT_EXPORTED].sort());
+    expect([...miss].sort()).toEqual([]);
   });
 });
