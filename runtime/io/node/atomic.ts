@@ -25,6 +25,25 @@ export const ATOMIC_TEMP_PATTERN = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 /** A temp file whose writer is alive but which is older than this is a leftover too (the pid was reused). */
 const STALE_MS = 24 * 3600 * 1000;
 
+const escape_re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The temp names of writes to one target `name`; `.tmp.old` also matches: the folders version-1 model
+ * saves moved aside, named the same way.
+ */
+export function atomic_temp_pattern(name: string): RegExp {
+  return new RegExp(`^\\.${escape_re(name)}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp(?:\\.old)?$`);
+}
+
+/** Which leftovers clean_atomic_leftovers removes. */
+export interface LeftoverOptions {
+  /** Only the temp files of writes to this target name (default: any target's). */
+  name?: string;
+  /** A live writer's temp file older than this is a leftover too (default a day). */
+  stale_ms?: number;
+  now?: number;
+}
+
 function pid_alive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
@@ -37,10 +56,13 @@ function pid_alive(pid: number): boolean {
 }
 
 /**
- * Removes the temp files of killed writers from `dir` (names matching ATOMIC_TEMP_PATTERN whose pid is
- * not running, or older than a day); the temp files of live writers are left alone. Returns the names removed.
+ * Removes the temp files of killed writers from `dir` (names matching ATOMIC_TEMP_PATTERN, or
+ * atomic_temp_pattern(name), whose pid is not running, or older than `stale_ms`); the temp files of live
+ * writers are left alone. Returns the names removed.
  */
-export function clean_atomic_leftovers(dir: string): string[] {
+export function clean_atomic_leftovers(dir: string, options: LeftoverOptions = {}): string[] {
+  const pattern = options.name === undefined ? ATOMIC_TEMP_PATTERN : atomic_temp_pattern(options.name);
+  const stale_ms = options.stale_ms ?? STALE_MS;
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -48,14 +70,14 @@ export function clean_atomic_leftovers(dir: string): string[] {
     return [];
   }
   const removed: string[] = [];
-  const now = Date.now();
+  const now = options.now ?? Date.now();
   for (const name of names) {
-    const m = ATOMIC_TEMP_PATTERN.exec(name);
+    const m = pattern.exec(name);
     if (!m) continue;
     const p = join(dir, name);
     try {
-      if (pid_alive(Number(m[1])) && now - statSync(p).mtimeMs < STALE_MS) continue;
-      rmSync(p, { force: true });
+      if (pid_alive(Number(m[1])) && now - statSync(p).mtimeMs < stale_ms) continue;
+      rmSync(p, { recursive: true, force: true });
       removed.push(name);
     } catch {
       // raced with its writer finishing (renamed away) or another cleaner: nothing to do
