@@ -1,7 +1,5 @@
 /** fx: graph IR, symbolic tracing, GraphModule code generation, interpreter and pattern rewriting (torch.fx). */
 
-import './codegen/source.js'; // typed gm.code (see codegen/source_plain.ts)
-
 export { code_generation_allowed, type ForwardMode, set_forward_mode } from './codegen/compile.js';
 export { to_dot, to_svg } from './codegen/dot.js';
 export { CodegenError } from './codegen/emit.js';

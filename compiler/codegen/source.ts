@@ -16,7 +16,7 @@ import * as tensor_ns from '../../runtime/tensor/index.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { param_list } from './compile.js';
 import type { EmittedForward } from './emit.js';
-import { banner, register_typed_source_renderer, render_plain_source, type SourceOptions } from './source_plain.js';
+import { banner, render_plain_source, type SourceOptions } from './source_plain.js';
 
 export type { SourceOptions } from './source_plain.js';
 
@@ -207,6 +207,3 @@ export function render_source(
     project.removeSourceFile(sf);
   }
 }
-
-// Importing this module is what makes `gm.code` typed TypeScript (see source_plain.ts for why it is a hook).
-register_typed_source_renderer(render_source);

@@ -1,8 +1,7 @@
 /**
- * The plain-JavaScript rendering of a generated forward (`gm.code` where the typed TypeScript renderer is not
- * loaded), and the hook through which the typed renderer (codegen/source.ts, Node + ts-morph) plugs in. Kept
- * apart so that loading and running a saved model (fxq/inference) does not bundle every namespace the typed
- * renderer resolves types against.
+ * The plain-JavaScript rendering of a generated forward. It is also what browser bundles get in place of
+ * codegen/source.ts (package.json's `browser` field maps one to the other): the typed renderer needs ts-morph
+ * (Node only) and resolves types against every namespace, which would put all of nn into fxq/inference.
  */
 import { param_list } from './compile.js';
 import type { EmittedForward } from './emit.js';
@@ -13,21 +12,6 @@ export interface SourceOptions {
   import_from?: string;
   /** Name shown in the header comment. */
   class_name?: string;
-}
-
-/** A renderer of the full typed module text; null when it cannot run here (no ts-morph). */
-export type TypedSourceRenderer = (
-  emitted: EmittedForward,
-  attr_paths: Iterable<string>,
-  resolve: (path: string) => unknown,
-  options: SourceOptions,
-) => string | null;
-
-let typed_renderer: TypedSourceRenderer | null = null;
-
-/** Installs the typed renderer (codegen/source.ts does so when it is imported). */
-export function register_typed_source_renderer(renderer: TypedSourceRenderer): void {
-  typed_renderer = renderer;
 }
 
 export function banner(options: SourceOptions): string {
@@ -48,12 +32,17 @@ export function render_plain_source(emitted: EmittedForward, options: SourceOpti
   );
 }
 
-/** The typed module text when the typed renderer is loaded and can run, else the plain JavaScript forward. */
-export function render_module_source(
+/** codegen/source.ts's entry point, as browser bundles see it: the plain JavaScript forward. */
+export function render_source(
   emitted: EmittedForward,
-  attr_paths: Iterable<string>,
-  resolve: (path: string) => unknown,
+  _attr_paths: Iterable<string>,
+  _resolve: (path: string) => unknown,
   options: SourceOptions = {},
 ): string {
-  return typed_renderer?.(emitted, attr_paths, resolve, options) ?? render_plain_source(emitted, options);
+  return render_plain_source(emitted, options);
+}
+
+/** codegen/source.ts's probe, as browser bundles see it. */
+export function typed_source_available(): boolean {
+  return false;
 }

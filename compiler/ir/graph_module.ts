@@ -3,12 +3,13 @@
  * (by qualified name, so named_modules and qconfig module_name keys keep working), and runs the
  * forward generated from the graph.
  */
+import '../../runtime/all_ops.js'; // every op a graph may name is registered
 import { Module } from '../../runtime/nn/module.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { type CompiledGraph, compile_forward, node_of_error } from '../codegen/compile.js';
 import { to_dot, to_svg } from '../codegen/dot.js';
 import { emit_forward } from '../codegen/emit.js';
-import { render_module_source, type SourceOptions } from '../codegen/source_plain.js';
+import { render_source, type SourceOptions } from '../codegen/source.js';
 import type { Graph } from './graph.js';
 import { type FromJsonOptions, type GraphJson, graph_from_json, graph_to_json } from './serialize.js';
 import { is_valid_path } from './targets.js';
@@ -153,15 +154,10 @@ export class GraphModule extends Module {
   generate_source(options: SourceOptions = {}): string {
     if (!this._emitted) this.recompile();
     const paths = this._graph.nodes.filter((n) => n.op === 'call_module' || n.op === 'get_attr').map((n) => n.target);
-    return render_module_source(
-      this._emitted as NonNullable<typeof this._emitted>,
-      new Set(paths),
-      (p) => this.get_attr(p),
-      {
-        class_name: this.class_name,
-        ...options,
-      },
-    );
+    return render_source(this._emitted as NonNullable<typeof this._emitted>, new Set(paths), (p) => this.get_attr(p), {
+      class_name: this.class_name,
+      ...options,
+    });
   }
 
   /** Runs the compiled forward; an error inside it names the node whose statement failed. */

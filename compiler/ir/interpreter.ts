@@ -2,6 +2,7 @@
  * Runs a GraphModule node by node, as torch.fx.Interpreter: the semantic oracle for passes and
  * the base of shape propagation and debugging tools. Override run_node or one op's method.
  */
+import '../../runtime/all_ops.js'; // every op a graph may name is registered
 import type { Module } from '../../runtime/nn/module.js';
 import { lookup_function } from '../../runtime/tensor/dispatch.js';
 import { run_builtin } from './builtins.js';

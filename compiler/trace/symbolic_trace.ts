@@ -1,7 +1,5 @@
 /** torch.fx.symbolic_trace: the one-call entry to tracing. */
 import type { Module } from '../../runtime/nn/module.js';
-// typed gm.code for traced models (the renderer plugs into GraphModule; fxq/inference leaves it out)
-import '../codegen/source.js';
 import { GraphModule } from '../ir/graph_module.js';
 import { Tracer, type TracerOptions } from './tracer.js';
 

@@ -108,7 +108,7 @@ describe('crafted artifacts are refused before anything is built', () => {
     writeFileSync(path, base);
     const dump = await fxq(['dump', path, '--format', 'code']);
     expect(dump.code, dump.stderr).toBe(0);
-    expect(dump.stdout).toContain('const fc = this.fc.forward(flatten);');
+    expect(dump.stdout).toMatch(/const fc = this\.fc\.forward\(\w+\);/);
     for (const { c, r } of runs) {
       expect(r.code, `${c.name}: ${r.stderr}`).toBe(1);
       expect(r.stderr, c.name).toContain(c.path);

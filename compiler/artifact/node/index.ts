@@ -1,5 +1,4 @@
 /** The quantized-model file format on files (Node): save_quantized, and load_quantized of paths or bytes. */
-import '../../codegen/source.js'; // a model loaded in Node prints typed gm.code (see codegen/source_plain.ts)
 
 export { LEFTOVER_AGE_MS, remove_leftovers, temp_pattern } from './atomic_replace.js';
 export { load_quantized, type SaveQuantizedOptions, save_quantized, source_path_of } from './quantized_file.js';
