@@ -8,13 +8,11 @@
  * The full training set comes from --data DIR or $FXQ_DATA; without either, it trains on the 1,000
  * training images the repo carries (and says so). The test set is the repo's 10,000 images.
  */
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
   DataLoader,
-  type FashionMnist,
   Generator,
   load_fashion_mnist,
   manual_seed,
@@ -25,13 +23,11 @@ import {
   Tensor,
   TensorDataset,
 } from '../index.js';
+import { arg } from './lib/args.js';
+import { load_training_set } from './lib/fmnist_data.js';
 import create from './models/fmnist_cnn.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 const repo_data = join(here, 'data', 'fashion-mnist');
 const data_dir = arg('data') ?? process.env.FXQ_DATA;
 const epochs = Number(arg('epochs') ?? 2);
@@ -39,20 +35,7 @@ const batch_size = Number(arg('batch') ?? 128);
 const out_path = arg('out') ?? join(here, '..', 'out', 'fmnist_cnn_fxq.safetensors');
 const log_every = Number(arg('log-every') ?? 50);
 
-let train: FashionMnist;
-if (
-  data_dir &&
-  (existsSync(join(data_dir, 'train-images-idx3-ubyte.gz')) || existsSync(join(data_dir, 'train-images-idx3-ubyte')))
-) {
-  train = load_fashion_mnist(data_dir, 'train');
-  console.log(`training set: ${data_dir} (${train.labels.shape[0]} images)`);
-} else {
-  if (data_dir) console.log(`no Fashion-MNIST training files in ${data_dir}`);
-  train = load_fashion_mnist(repo_data, 'train-first1000');
-  console.log(
-    `training set: the ${train.labels.shape[0]} training images the repo carries (pass --data DIR or set FXQ_DATA for the full 60,000); expect a lower accuracy`,
-  );
-}
+const train = load_training_set(data_dir);
 const test = load_fashion_mnist(repo_data, 'test');
 
 manual_seed(0);

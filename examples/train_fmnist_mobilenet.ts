@@ -8,13 +8,11 @@
  *   nice npx tsx examples/train_fmnist_mobilenet.ts --data /path/to/fashion-mnist [--minutes 30] [--epochs 1]
  *     [--out examples/weights/fmnist_mobilenet.safetensors]
  */
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
   DataLoader,
-  type FashionMnist,
   Generator,
   load_fashion_mnist,
   load_wasm_backend,
@@ -27,13 +25,11 @@ import {
   Tensor,
   TensorDataset,
 } from '../index.js';
+import { arg } from './lib/args.js';
+import { load_training_set } from './lib/fmnist_data.js';
 import create, { name } from './models/fmnist_mobilenet.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-function arg(key: string): string | undefined {
-  const i = process.argv.indexOf(`--${key}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 const repo_data = join(here, 'data', 'fashion-mnist');
 const data_dir = arg('data') ?? process.env.FXQ_DATA;
 const epochs = Number(arg('epochs') ?? 1);
@@ -42,13 +38,7 @@ const batch_size = 128;
 const lr = 2e-3;
 const out_path = arg('out') ?? join(here, '..', 'out', `${name}_fxq.safetensors`);
 
-let train: FashionMnist;
-if (data_dir && existsSync(join(data_dir, 'train-images-idx3-ubyte.gz'))) {
-  train = load_fashion_mnist(data_dir, 'train');
-} else {
-  train = load_fashion_mnist(repo_data, 'train-first1000');
-  console.log('no --data DIR (or $FXQ_DATA) with the 60,000 training images: training on the repo’s 1,000');
-}
+const train = load_training_set(data_dir);
 const test = load_fashion_mnist(repo_data, 'test');
 load_wasm_backend();
 set_backend('wasm'); // fp32 conv / sgemm in wasm SIMD: the float results match js to rounding, not bit for bit

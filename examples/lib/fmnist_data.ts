@@ -5,7 +5,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { normalize_fashion_mnist, read_fashion_mnist_raw, Tensor } from '../../index.js';
+import {
+  type FashionMnist,
+  load_fashion_mnist,
+  normalize_fashion_mnist,
+  read_fashion_mnist_raw,
+  Tensor,
+} from '../../index.js';
 
 /** examples/data/fashion-mnist: the test set and the first 1,000 training images ship with the repo. */
 export const REPO_DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'fashion-mnist');
@@ -65,4 +71,24 @@ export function image_batch(images: Tensor, start: number, count: number): Tenso
     throw new Error(`image_batch: rows [${start}, ${start + count}) are outside the ${n} images`);
   const data = (images.data as Float32Array).subarray(start * 784, (start + count) * 784);
   return new Tensor(data, [count, 1, 28, 28], 'float32');
+}
+
+/**
+ * The training set for the training examples: the full 60,000 images from `data_dir` when it holds them
+ * (train-images-idx3-ubyte[.gz]), else the 1,000 the repo carries, saying so.
+ */
+export function load_training_set(data_dir?: string): FashionMnist {
+  const has = (d: string) =>
+    existsSync(join(d, 'train-images-idx3-ubyte.gz')) || existsSync(join(d, 'train-images-idx3-ubyte'));
+  if (data_dir && has(data_dir)) {
+    const train = load_fashion_mnist(data_dir, 'train');
+    console.log(`training set: ${data_dir} (${train.labels.shape[0]} images)`);
+    return train;
+  }
+  if (data_dir) console.log(`no Fashion-MNIST training files in ${data_dir}`);
+  const train = load_fashion_mnist(REPO_DATA_DIR, 'train-first1000');
+  console.log(
+    `training set: the ${train.labels.shape[0]} training images the repo carries (pass --data DIR or set FXQ_DATA for the full 60,000); expect a lower accuracy`,
+  );
+  return train;
 }
