@@ -5,9 +5,17 @@
  * Query: ?calib=N (first N training images, default 1000) &eval=M (first M test images, default 1000).
  * Results are also left on `window.fxq_results` for the browser test.
  */
-import { fetch_quantized, fx, parse_safetensors, set_backend, type Tensor, tools } from '../../browser.js';
+import { fetch_quantized, fx, parse_safetensors, set_backend, tools } from '../../browser.js';
 import { fmnist_cnn_with, ptq_fmnist_cnn } from './ptq.js';
-import { argmax_rows, draw_predictions, fetch_bytes, load_split, show, start_wasm, time_ms } from './shared.js';
+import {
+  draw_predictions,
+  fetch_bytes,
+  load_split,
+  run_on_both_backends,
+  show,
+  start_wasm,
+  time_ms,
+} from './shared.js';
 
 /** What the page measured (read by tests/browser/browser_page.test.ts). */
 export interface PageResults {
@@ -39,16 +47,7 @@ async function saved_model(test: Awaited<ReturnType<typeof load_split>>): Promis
   const q: fx.GraphModule = await fetch_quantized('fmnist_cnn_int8.safetensors');
   const x = test.images.narrow(0, 0, results.shown);
   const x1 = test.images.narrow(0, 0, 1);
-  const logits = { js: [] as number[], wasm: [] as number[] };
-  const ms_b1 = { js: 0, wasm: 0 };
-  let predicted: number[] = [];
-  for (const backend of ['js', 'wasm'] as const) {
-    set_backend(backend);
-    const y = q.forward(x) as Tensor;
-    logits[backend] = Array.from(y.data as Float32Array);
-    predicted = argmax_rows(y);
-    ms_b1[backend] = time_ms(() => q.forward(x1));
-  }
+  const { logits, ms_b1, predicted } = run_on_both_backends(q, x, x1);
   // the eval-free forward a strict-CSP page gets, measured here for comparison (wasm, batch 1)
   fx.set_forward_mode('interpreter');
   q.recompile();

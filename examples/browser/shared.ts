@@ -3,7 +3,9 @@ import {
   FASHION_MNIST_CLASSES,
   fashion_mnist_from_raw,
   fashion_mnist_raw_from_bytes,
+  type fx,
   init_wasm,
+  set_backend,
   type Tensor,
 } from '../../browser.js';
 
@@ -54,6 +56,25 @@ export function time_ms(fn: () => unknown, round_ms = 60): number {
   run_for(300);
   const rounds = Array.from({ length: 5 }, () => run_for(round_ms)).sort((a, b) => a - b);
   return rounds[2];
+}
+
+/** A saved model run on both backends: its logits of `x` on each, batch-1 latency of `x1`, predictions. */
+export function run_on_both_backends(
+  q: fx.GraphModule,
+  x: Tensor,
+  x1: Tensor,
+): { logits: { js: number[]; wasm: number[] }; ms_b1: { js: number; wasm: number }; predicted: number[] } {
+  const logits = { js: [] as number[], wasm: [] as number[] };
+  const ms_b1 = { js: 0, wasm: 0 };
+  let predicted: number[] = [];
+  for (const backend of ['js', 'wasm'] as const) {
+    set_backend(backend);
+    const y = q.forward(x) as Tensor;
+    logits[backend] = Array.from(y.data as Float32Array);
+    predicted = argmax_rows(y);
+    ms_b1[backend] = time_ms(() => q.forward(x1));
+  }
+  return { logits, ms_b1, predicted };
 }
 
 /** Top-1 class of each row of [N, 10] logits. */

@@ -3,8 +3,8 @@
  * throws here, so GraphModules run through the Interpreter (fxq detects it once and says so on the console).
  * Runs the saved int8 model on js and wasm; results on `window.fxq_results`.
  */
-import { fetch_quantized, fx, set_backend, type Tensor } from '../../browser.js';
-import { argmax_rows, draw_predictions, load_split, show, start_wasm, time_ms } from './shared.js';
+import { fetch_quantized, fx } from '../../browser.js';
+import { draw_predictions, load_split, run_on_both_backends, show, start_wasm } from './shared.js';
 
 /** What the strict page measured. */
 export interface StrictResults {
@@ -28,16 +28,7 @@ async function main(): Promise<void> {
   results.code_head = q.code.split('\n').slice(0, 3);
   const x = test.images.narrow(0, 0, 16);
   const x1 = test.images.narrow(0, 0, 1);
-  const logits = { js: [] as number[], wasm: [] as number[] };
-  const ms_b1 = { js: 0, wasm: 0 };
-  let predicted: number[] = [];
-  for (const backend of ['js', 'wasm'] as const) {
-    set_backend(backend);
-    const y = q.forward(x) as Tensor;
-    logits[backend] = Array.from(y.data as Float32Array);
-    predicted = argmax_rows(y);
-    ms_b1[backend] = time_ms(() => q.forward(x1));
-  }
+  const { logits, ms_b1, predicted } = run_on_both_backends(q, x, x1);
   results.logits = logits;
   results.ms_b1 = ms_b1;
   draw_predictions(document.getElementById('canvas') as HTMLCanvasElement, test.pixels, predicted, test.labels);
