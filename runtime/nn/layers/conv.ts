@@ -85,13 +85,32 @@ export class Conv2d extends Module {
   }
 
   extra_repr(): string {
-    let s = `${this.in_channels}, ${this.out_channels}, kernel_size=${py_tuple(this.kernel_size)}, stride=${py_tuple(this.stride)}`;
-    const p = this.padding;
-    if (typeof p === 'string') s += `, padding=${p}`;
-    else if (p[0] !== 0 || p[1] !== 0) s += `, padding=${py_tuple(p)}`;
-    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) s += `, dilation=${py_tuple(this.dilation)}`;
-    if (this.groups !== 1) s += `, groups=${this.groups}`;
-    if (this.bias === null) s += ', bias=False';
-    return s;
+    return conv_extra_repr(this);
   }
+}
+
+/** What torch's _ConvNd.extra_repr needs of a conv module. */
+export interface ConvReprFields {
+  in_channels: number;
+  out_channels: number;
+  kernel_size: readonly number[];
+  stride: readonly number[];
+  padding: readonly number[] | string;
+  dilation: readonly number[];
+  output_padding?: readonly number[];
+  groups: number;
+  bias: Parameter | null;
+}
+
+/** torch's _ConvNd.extra_repr: non-default padding, dilation, output_padding, groups and bias only. */
+export function conv_extra_repr(m: ConvReprFields): string {
+  let s = `${m.in_channels}, ${m.out_channels}, kernel_size=${py_tuple(m.kernel_size)}, stride=${py_tuple(m.stride)}`;
+  const p = m.padding;
+  if (typeof p === 'string') s += `, padding=${p}`;
+  else if (p.some((v) => v !== 0)) s += `, padding=${py_tuple(p)}`;
+  if (m.dilation.some((v) => v !== 1)) s += `, dilation=${py_tuple(m.dilation)}`;
+  if (m.output_padding?.some((v) => v !== 0)) s += `, output_padding=${py_tuple(m.output_padding)}`;
+  if (m.groups !== 1) s += `, groups=${m.groups}`;
+  if (m.bias === null) s += ', bias=False';
+  return s;
 }

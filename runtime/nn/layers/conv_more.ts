@@ -1,11 +1,12 @@
 /** nn.Conv1d and nn.ConvTranspose2d: torch's parameters (weight, bias), init and reprs. */
 import { Tensor } from '../../tensor/tensor.js';
-import { fmt, is_concrete, pair, py_tuple } from '../functional/_util.js';
+import { fmt, is_concrete, pair } from '../functional/_util.js';
 import { conv_transpose2d } from '../functional/conv_transpose.js';
 import { conv1d, single } from '../functional/conv1d.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { reset_weight_bias_ } from './_reset.js';
+import { conv_extra_repr } from './conv.js';
 
 function check_groups(op: string, cin: number, cout: number, groups: number): void {
   if (!(Number.isInteger(groups) && groups >= 1))
@@ -76,14 +77,7 @@ export class Conv1d extends Module {
   }
 
   extra_repr(): string {
-    let s = `${this.in_channels}, ${this.out_channels}, kernel_size=${py_tuple(this.kernel_size)}, stride=${py_tuple(this.stride)}`;
-    const p = this.padding;
-    if (typeof p === 'string') s += `, padding=${p}`;
-    else if (p[0] !== 0) s += `, padding=${py_tuple(p)}`;
-    if (this.dilation[0] !== 1) s += `, dilation=${py_tuple(this.dilation)}`;
-    if (this.groups !== 1) s += `, groups=${this.groups}`;
-    if (this.bias === null) s += ', bias=False';
-    return s;
+    return conv_extra_repr(this);
   }
 }
 
@@ -154,12 +148,6 @@ export class ConvTranspose2d extends Module {
   }
 
   extra_repr(): string {
-    let s = `${this.in_channels}, ${this.out_channels}, kernel_size=${py_tuple(this.kernel_size)}, stride=${py_tuple(this.stride)}`;
-    if (this.padding.some((v) => v !== 0)) s += `, padding=${py_tuple(this.padding)}`;
-    if (this.dilation.some((v) => v !== 1)) s += `, dilation=${py_tuple(this.dilation)}`;
-    if (this.output_padding.some((v) => v !== 0)) s += `, output_padding=${py_tuple(this.output_padding)}`;
-    if (this.groups !== 1) s += `, groups=${this.groups}`;
-    if (this.bias === null) s += ', bias=False';
-    return s;
+    return conv_extra_repr(this);
   }
 }
