@@ -4,7 +4,9 @@
  * browsers (fetch + WebAssembly.compile).
  */
 import { REQUIRED_EXPORTS, type WasmExports } from './abi.js';
+import { ThreadPool } from '../../threads/pool.js';
 import { WasmHeap } from './heap.js';
+import { type MemoryLimits, prepare_memory_import, shared_memory_supported } from './memory_import.js';
 
 export type { WasmExports } from './abi.js';
 
@@ -16,6 +18,8 @@ export interface WasmInstance {
   readonly exports: WasmExports;
   readonly heap: WasmHeap;
   readonly variant: WasmVariant;
+  /** The worker threads sharing this instance's memory (runtime/threads), or null where memory is not shared. */
+  readonly threads: ThreadPool | null;
 }
 
 // (module (func (result v128) v128.const 0 v128.const 0 v128.const 0 f32x4.relaxed_madd))
@@ -74,15 +78,39 @@ export function wasm_build_url(variant: WasmVariant): URL {
 const FIX =
   'in a checkout of fxq, run `npm run build:wasm` (AssemblyScript, devDependency) to build it; the npm package ships it prebuilt (reinstall fxq)';
 
-/** Instantiates compiled bytes or a compiled module. */
-export function instantiate(mod: WebAssembly.Module, variant: WasmVariant): WasmInstance {
-  const inst = new WebAssembly.Instance(mod, {});
+/** Limits of a memory import when the caller has only the compiled module (the build's own values). */
+const DEFAULT_LIMITS: MemoryLimits = { initial: 1, maximum: 65536, shared: false };
+
+/**
+ * Instantiates a compiled module on a fresh memory with the import's limits (shared: worker threads can
+ * instantiate the same module on it).
+ */
+export function instantiate(
+  mod: WebAssembly.Module,
+  variant: WasmVariant,
+  limits: MemoryLimits = DEFAULT_LIMITS,
+): WasmInstance {
+  const memory = new WebAssembly.Memory(limits);
+  const imports: WebAssembly.Imports = WebAssembly.Module.imports(mod).some((i) => i.kind === "memory")
+    ? { env: { memory } }
+    : {};
+  const inst = new WebAssembly.Instance(mod, imports);
   const exports = inst.exports as unknown as WasmExports;
   const missing = REQUIRED_EXPORTS.filter((name) => typeof exports[name] !== 'function');
   if (missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
     throw new Error(`wasm backend: ${variant}.wasm lacks ${missing.join(', ') || 'memory'} (stale build?): ${FIX}`);
   }
-  return { exports, heap: new WasmHeap(exports.memory, exports.heap_base()), variant };
+  if (exports.memory !== memory) {
+    throw new Error(`wasm backend: ${variant}.wasm does not import its memory (stale build?): ${FIX}`);
+  }
+  const threads = limits.shared ? new ThreadPool(mod, memory, exports, REQUIRED_EXPORTS) : null;
+  return { exports, heap: new WasmHeap(memory, exports.heap_base()), variant, threads };
+}
+
+/** Compiles bytes for this runtime (shared memory where available); returns the module and its memory limits. */
+function compile_sync(bytes: Uint8Array): { mod: WebAssembly.Module; limits: MemoryLimits | undefined } {
+  const prepared = prepare_memory_import(bytes, shared_memory_supported());
+  return { mod: new WebAssembly.Module(prepared.bytes as Uint8Array<ArrayBuffer>), limits: prepared.limits ?? undefined };
 }
 
 /** Node: reads and instantiates the build synchronously; a missing or broken build is an error naming the fix. */
@@ -100,15 +128,15 @@ export function load_module_sync(variant: WasmVariant, url: URL = wasm_build_url
       `wasm backend: cannot read ${url.pathname} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${FIX}`,
     );
   }
-  let mod: WebAssembly.Module;
+  let compiled: ReturnType<typeof compile_sync>;
   try {
-    mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    compiled = compile_sync(bytes);
   } catch (e) {
     throw new Error(
       `wasm backend: ${url.pathname} is not a valid module for this engine (${(e as Error).message}): ${FIX}`,
     );
   }
-  return instantiate(mod, variant);
+  return instantiate(compiled.mod, variant, compiled.limits);
 }
 
 /** Browsers (and Node): fetches or reads the build and compiles it asynchronously. */
@@ -132,7 +160,10 @@ export async function load_module_async(
     bytes = await res.arrayBuffer();
   }
   try {
-    return instantiate(await WebAssembly.compile(bytes), variant);
+    const view = bytes instanceof Uint8Array ? bytes : ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+    const prepared = prepare_memory_import(view, shared_memory_supported());
+    const mod = await WebAssembly.compile(prepared.bytes as Uint8Array<ArrayBuffer>);
+    return instantiate(mod, variant, prepared.limits ?? undefined);
   } catch (e) {
     throw new Error(`wasm backend: cannot compile ${url?.href ?? 'the given bytes'} (${(e as Error).message}): ${FIX}`);
   }
