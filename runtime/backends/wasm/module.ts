@@ -3,8 +3,9 @@
  * scripts/build_wasm.mjs). Synchronous in Node (read file + new WebAssembly.Module/Instance), async for
  * browsers (fetch + WebAssembly.compile).
  */
-import { REQUIRED_EXPORTS, type WasmExports } from './abi.js';
+
 import { ThreadPool } from '../../threads/pool.js';
+import { REQUIRED_EXPORTS, type WasmExports } from './abi.js';
 import { WasmHeap } from './heap.js';
 import { type MemoryLimits, prepare_memory_import, shared_memory_supported } from './memory_import.js';
 
@@ -91,7 +92,7 @@ export function instantiate(
   limits: MemoryLimits = DEFAULT_LIMITS,
 ): WasmInstance {
   const memory = new WebAssembly.Memory(limits);
-  const imports: WebAssembly.Imports = WebAssembly.Module.imports(mod).some((i) => i.kind === "memory")
+  const imports: WebAssembly.Imports = WebAssembly.Module.imports(mod).some((i) => i.kind === 'memory')
     ? { env: { memory } }
     : {};
   const inst = new WebAssembly.Instance(mod, imports);
@@ -110,7 +111,10 @@ export function instantiate(
 /** Compiles bytes for this runtime (shared memory where available); returns the module and its memory limits. */
 function compile_sync(bytes: Uint8Array): { mod: WebAssembly.Module; limits: MemoryLimits | undefined } {
   const prepared = prepare_memory_import(bytes, shared_memory_supported());
-  return { mod: new WebAssembly.Module(prepared.bytes as Uint8Array<ArrayBuffer>), limits: prepared.limits ?? undefined };
+  return {
+    mod: new WebAssembly.Module(prepared.bytes as Uint8Array<ArrayBuffer>),
+    limits: prepared.limits ?? undefined,
+  };
 }
 
 /** Node: reads and instantiates the build synchronously; a missing or broken build is an error naming the fix. */
@@ -160,7 +164,12 @@ export async function load_module_async(
     bytes = await res.arrayBuffer();
   }
   try {
-    const view = bytes instanceof Uint8Array ? bytes : ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+    const view =
+      bytes instanceof Uint8Array
+        ? bytes
+        : ArrayBuffer.isView(bytes)
+          ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+          : new Uint8Array(bytes);
     const prepared = prepare_memory_import(view, shared_memory_supported());
     const mod = await WebAssembly.compile(prepared.bytes as Uint8Array<ArrayBuffer>);
     return instantiate(mod, variant, prepared.limits ?? undefined);

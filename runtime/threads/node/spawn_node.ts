@@ -3,8 +3,9 @@
  * static `node:` import), so bundles for browsers keep this file without pulling Node built-ins in.
  * Workers are unref'd: an idle pool never keeps the process alive.
  */
-import { NODE_WORKER_SOURCE, type WorkerInit } from '../worker_source.js';
+
 import type { WorkerHandle } from '../spawn.js';
+import { NODE_WORKER_SOURCE, type WorkerInit } from '../worker_source.js';
 
 type WorkerThreads = typeof import('node:worker_threads');
 
