@@ -21,6 +21,7 @@ export {
   with_fp32_numerics,
 } from './runtime/backends/registry.js';
 export { init_wasm, load_wasm_backend, type WasmLoadOptions } from './runtime/backends/wasm/index.js';
+export { get_num_threads, set_num_threads, threads_ready } from './runtime/threads/num_threads.js';
 export * from './runtime/io/browser.js';
 export * as F from './runtime/nn/functional/index.js';
 export { gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell } from './runtime/nn/functional/rnn_cells.js';

@@ -7,6 +7,7 @@
  * does not depend on the number of threads.
  */
 import type { WasmExports } from '../backends/wasm/abi.js';
+import { type Pool, set_pool_factory, type ThreadHost } from './host.js';
 import { get_num_threads, watch_num_threads } from './num_threads.js';
 import { spawn_worker, type WorkerHandle } from './spawn.js';
 import { CTRL_WORDS, DONE, ERR, ERR_LEN, QUIT, READY, SEQ } from './worker_source.js';
@@ -42,7 +43,7 @@ function can_block(): boolean {
 }
 
 /** The kernel pool of one instance; follows get_num_threads(). */
-export class ThreadPool {
+export class ThreadPool implements Pool {
   private slots: Slot[] = [];
   private readonly ids: Map<string, number>;
 
@@ -129,6 +130,15 @@ export class ThreadPool {
     return out;
   }
 
+  /** Resolves when every worker has instantiated (or failed to): a browser page awaits this after set_num_threads. */
+  async ready(): Promise<void> {
+    this.resize();
+    for (;;) {
+      if (this.slots.every((s) => Atomics.load(s.ctrl, READY) !== 0)) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   /** Threads a parallel call can use now: this one plus the ready workers. */
   threads(): number {
     if (this.slots.length !== get_num_threads() - 1) this.resize();
@@ -183,4 +193,9 @@ export class ThreadPool {
     }
     if (failure !== null) throw new Error(`wasm backend: a kernel failed on a worker thread: ${failure}`);
   }
+}
+
+/** Makes pool.ts the pool implementation (idempotent): every shared-memory instance gets a ThreadPool. */
+export function install_thread_pools(): void {
+  set_pool_factory((h: ThreadHost) => new ThreadPool(h.module, h.memory, h.exports, h.names));
 }

@@ -4,7 +4,7 @@
  * browsers (fetch + WebAssembly.compile).
  */
 
-import { ThreadPool } from '../../threads/pool.js';
+import { ThreadHost } from '../../threads/host.js';
 import { REQUIRED_EXPORTS, type WasmExports } from './abi.js';
 import { WasmHeap } from './heap.js';
 import { type MemoryLimits, prepare_memory_import, shared_memory_supported } from './memory_import.js';
@@ -20,7 +20,7 @@ export interface WasmInstance {
   readonly heap: WasmHeap;
   readonly variant: WasmVariant;
   /** The worker threads sharing this instance's memory (runtime/threads), or null where memory is not shared. */
-  readonly threads: ThreadPool | null;
+  readonly threads: ThreadHost | null;
 }
 
 // (module (func (result v128) v128.const 0 v128.const 0 v128.const 0 f32x4.relaxed_madd))
@@ -104,7 +104,7 @@ export function instantiate(
   if (exports.memory !== memory) {
     throw new Error(`wasm backend: ${variant}.wasm does not import its memory (stale build?): ${FIX}`);
   }
-  const threads = limits.shared ? new ThreadPool(mod, memory, exports, REQUIRED_EXPORTS) : null;
+  const threads = limits.shared ? new ThreadHost(mod, memory, exports, REQUIRED_EXPORTS) : null;
   return { exports, heap: new WasmHeap(memory, exports.heap_base()), variant, threads };
 }
 

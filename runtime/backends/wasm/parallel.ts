@@ -29,11 +29,12 @@ export function run_ranges(
   ranges: [number, number][],
   body: (r0: number, r1: number, part: number, wx: WasmExports) => void,
 ): void {
-  if (ranges.length <= 1 || !inst.threads) {
+  const pool = inst.threads?.pool;
+  if (ranges.length <= 1 || !pool) {
     for (let p = 0; p < ranges.length; p++) body(ranges[p][0], ranges[p][1], p, inst.exports);
     return;
   }
-  inst.threads.run(ranges.length, (p, wx) => body(ranges[p][0], ranges[p][1], p, wx));
+  pool.run(ranges.length, (p, wx) => body(ranges[p][0], ranges[p][1], p, wx));
 }
 
 /**

@@ -10,7 +10,7 @@ import { qnnpack_add_params, qnnpack_avg_params } from '../../../runtime/backend
 import type { Pool2dGeometry } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { min_parallel_work } from '../../../runtime/backends/wasm/parallel.js';
-import { set_num_threads } from '../../../runtime/threads/num_threads.js';
+import { set_num_threads, threads_ready } from '../../../runtime/threads/num_threads.js';
 import { first_diff, lcg, uniform_f32 } from '../backends/_arbitraries.js';
 
 const wasm = load_wasm_backend();
@@ -66,7 +66,10 @@ const pool_arb = fc
   });
 
 describe.each([2, 3])('threaded wasm elementwise kernels at %i threads equal one thread bit for bit', (t) => {
-  beforeAll(() => set_num_threads(t));
+  beforeAll(async () => {
+    set_num_threads(t);
+    await threads_ready();
+  });
 
   it('int8 qadd, qclamp, qlut, qmul (200 random cases)', () => {
     fc.assert(

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { make_wasm_conv2d } from '../../../runtime/backends/wasm/fp32_conv.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { min_parallel_work } from '../../../runtime/backends/wasm/parallel.js';
-import { set_num_threads } from '../../../runtime/threads/num_threads.js';
+import { set_num_threads, threads_ready } from '../../../runtime/threads/num_threads.js';
 import { conv_geometry_arb, first_diff, lcg, uniform_f32 } from '../backends/_arbitraries.js';
 
 const wasm = load_wasm_backend();
@@ -55,7 +55,10 @@ const geometry = (depthwise: boolean) =>
     .map(([g, batch]) => ({ ...g, batch }));
 
 describe.each([2, 3])('threaded wasm fp32 kernels at %i threads equal one thread bit for bit', (t) => {
-  beforeAll(() => set_num_threads(t));
+  beforeAll(async () => {
+    set_num_threads(t);
+    await threads_ready();
+  });
 
   for (const [name, depthwise] of [
     ['shifted', false],

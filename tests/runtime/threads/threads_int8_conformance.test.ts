@@ -10,7 +10,7 @@ import type { Conv2dGeometry, Int8Kernels, QOutput, QWeightSource } from '../../
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { make_wasm_int8, type WasmQConvStrategy } from '../../../runtime/backends/wasm/int8.js';
 import { min_parallel_work } from '../../../runtime/backends/wasm/parallel.js';
-import { get_num_threads, set_num_threads } from '../../../runtime/threads/num_threads.js';
+import { get_num_threads, set_num_threads, threads_ready } from '../../../runtime/threads/num_threads.js';
 import { conv_geometry_arb, first_diff, ints, lcg, zp_i8, zp_u8 } from '../backends/_arbitraries.js';
 
 const wasm = load_wasm_backend();
@@ -95,7 +95,10 @@ function conv_case(k: Int8Kernels, g: Conv2dGeometry, q: { seed: number; x_zp: n
 }
 
 describe.each([2, 3])('threaded wasm int8 kernels at %i threads equal one thread bit for bit', (t) => {
-  beforeAll(() => set_num_threads(t));
+  beforeAll(async () => {
+    set_num_threads(t);
+    await threads_ready();
+  });
 
   it('the threads are running (Node)', () => {
     expect(get_num_threads()).toBe(t);
