@@ -25,8 +25,11 @@ export interface AutoMixedPrecisionOptions {
   /** Candidate units (default: precision_units(model)). */
   layers?: string[];
   workers?: number;
-  /** Re-evaluate fp32, full int8 and the chosen mix on other data (a TaskSpec with other eval images). */
-  held_out?: TaskSpec;
+  /**
+   * Re-evaluate fp32, full int8 and the chosen mix on other data: a TaskSpec with other eval images, or a Task
+   * (e.g. the search Task with another evaluate, keeping its calibrate — AdaRound's cache included).
+   */
+  held_out?: Task | TaskSpec;
   on_progress?: (done: number, total: number) => void;
 }
 
