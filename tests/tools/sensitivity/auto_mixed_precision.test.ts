@@ -49,12 +49,23 @@ describe('auto_mixed_precision', () => {
     expect(r.float_layers.length).toBeLessThanOrEqual(r.ranking?.float_layers.length ?? 0);
   });
 
-  it('re-evaluates fp32, full int8 and the chosen mixes on a held-out Task with its own calibrate', async () => {
+  it('re-evaluates on a held-out Task with its own calibrate; a margin raises the search goal but not the held-out one', async () => {
     const task = agreement_task();
     const other = agreement_task(7); // other images, same model
     let held_calibrations = 0;
-    const held: Task = { ...other, calibrate: (m) => (held_calibrations++, other.calibrate(m)) };
-    const r = await auto_mixed_precision(task, 0.99, { held_out: held });
+    const held: Task = {
+      ...other,
+      calibrate: (m) => {
+        held_calibrations++;
+        other.calibrate(m);
+      },
+    };
+    const r = await auto_mixed_precision(task, 0.97, { held_out: held, margin_pp: 2 });
+    expect(r.target).toBe(0.97);
+    expect(r.search_goal).toBeCloseTo(0.99, 12);
+    expect(r.met_target).toBe(true);
+    expect(r.accuracy).toBeGreaterThanOrEqual(r.search_goal);
+    for (const s of r.steps) expect(s.accuracy).toBeGreaterThanOrEqual(r.search_goal);
     const h = r.held_out;
     if (!h || !r.ranking) throw new Error('expected held-out figures and a ranking');
     expect(held_calibrations).toBe(3); // full int8, the greedy mix, the ranking's mix (fp32 needs none)
@@ -66,7 +77,10 @@ describe('auto_mixed_precision', () => {
     expect(h.fp32).toBe(1);
     expect(h.mix).toBe(on_held(r.qconfig_dict));
     expect(h.int8).toBe(on_held({ '': task.qconfig }));
-    expect(h.meets_target).toBe(h.mix >= 0.99);
+    expect(h.meets_target).toBe(h.mix >= 0.97);
+    await expect(auto_mixed_precision(task, 0.97, { margin_pp: -1 })).rejects.toThrow(
+      /margin_pp must be in \[0, 100\]/,
+    );
   });
 
   it('returns no float layers when full quantization already meets the target, and rejects impossible targets', async () => {
