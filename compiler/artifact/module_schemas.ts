@@ -215,6 +215,24 @@ const float_linear: ModuleSchema = {
   },
 };
 
+/** Float LayerNorm (what dynamic quantization leaves of a transformer): [normalized_shape, {eps, elementwise_affine, bias}]. */
+const float_layer_norm: ModuleSchema = {
+  children: 'none',
+  tensors: (a) => {
+    arity(a, 1, 2);
+    const s = a[0];
+    if (!Array.isArray(s) || s.length < 1 || s.length > MAX_DIM_INDEX)
+      fail(`argument normalized_shape = ${preview(s, 40)} is not a list of 1..${MAX_DIM_INDEX} sizes`);
+    const shape = s.map((v, i) => int(v, `normalized_shape[${i}]`, 1, MAX_SIZE));
+    const o = opts(a[1], ['eps', 'elementwise_affine', 'bias']);
+    num(or_(o.eps, 1e-5), 'eps', 0, 1);
+    if (!bool(o.elementwise_affine, 'elementwise_affine', true)) return [];
+    const out = [t('weight', 'F32', 'float', shape)];
+    if (bool(o.bias, 'bias', true)) out.push(t('bias', 'F32', 'float', shape));
+    return out;
+  },
+};
+
 /** Every type name of module_specs.ts with its schema (a test keeps the two lists equal). */
 export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string, ModuleSchema>([
   ['nn.quantized.Conv2d', q_conv],
@@ -241,6 +259,7 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ['nn.Linear', float_linear],
   ['nn.BatchNorm2d', batch_norm()],
   ['nn.BatchNorm1d', batch_norm()],
+  ['nn.LayerNorm', float_layer_norm],
   ['nn.MaxPool2d', pool(['stride', 'padding', 'dilation', 'return_indices', 'ceil_mode'])],
   ['nn.AvgPool2d', pool(['stride', 'padding', 'ceil_mode', 'count_include_pad', 'divisor_override'])],
   [

@@ -10,7 +10,7 @@ import * as act from '../../runtime/nn/layers/activation.js';
 import { Conv2d } from '../../runtime/nn/layers/conv.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
 import { Dropout, Flatten } from '../../runtime/nn/layers/misc.js';
-import { BatchNorm1d, BatchNorm2d } from '../../runtime/nn/layers/normalization.js';
+import { BatchNorm1d, BatchNorm2d, LayerNorm } from '../../runtime/nn/layers/normalization.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
 import { GRU, LSTM, RNN } from '../../runtime/nn/layers/rnn.js';
 import { GRUCell, LSTMCell, RNNCell } from '../../runtime/nn/layers/rnn_cell.js';
@@ -143,6 +143,10 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   simple('nn.BatchNorm1d', BatchNorm1d, (m) => [
     f(m, 'num_features'),
     pick(m, ['eps', 'momentum', 'affine', 'track_running_stats']),
+  ]),
+  simple('nn.LayerNorm', LayerNorm, (m) => [
+    f(m, 'normalized_shape'),
+    { ...(pick(m, ['eps', 'elementwise_affine']) as object), bias: has(m, 'bias') },
   ]),
   simple('nn.MaxPool2d', MaxPool2d, (m) => [
     f(m, 'kernel_size'),

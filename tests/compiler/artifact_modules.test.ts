@@ -30,7 +30,7 @@ import {
 import { Conv2d } from '../../runtime/nn/layers/conv.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
 import { Dropout, Flatten } from '../../runtime/nn/layers/misc.js';
-import { BatchNorm1d, BatchNorm2d } from '../../runtime/nn/layers/normalization.js';
+import { BatchNorm1d, BatchNorm2d, LayerNorm } from '../../runtime/nn/layers/normalization.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
 import { GRU, LSTM } from '../../runtime/nn/layers/rnn.js';
 import { Module } from '../../runtime/nn/module.js';
@@ -56,6 +56,7 @@ class Floats extends Module {
   drop = new Dropout(0.25);
   fc = new Linear(16, 6);
   bn = new BatchNorm1d(6, { affine: false });
+  ln = new LayerNorm(6, { eps: 1e-6 });
   acts = new Sequential(
     new Hardswish(),
     new Hardsigmoid(),
@@ -68,7 +69,7 @@ class Floats extends Module {
   gru = new GRU(3, 2, { batch_first: true, bidirectional: true });
   forward(x: Tensor): Tensor {
     const h = this.acts.forward(
-      this.bn.forward(this.fc.forward(this.drop.forward(this.flat.forward(this.features.forward(x))))),
+      this.ln.forward(this.bn.forward(this.fc.forward(this.drop.forward(this.flat.forward(this.features.forward(x)))))),
     );
     const s = h.view([2, 2, 3]);
     const [a] = this.lstm.forward(s);
