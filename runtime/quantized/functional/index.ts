@@ -3,6 +3,7 @@
 export * from './activations.js';
 export * from './conv.js';
 export * from './elementwise.js';
+export * from './elu_leaky_relu.js';
 export * from './float_islands.js';
 export * from './layer_norm.js';
 export * from './linear.js';
