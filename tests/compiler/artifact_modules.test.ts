@@ -151,16 +151,21 @@ describe('every module type round-trips through the file', () => {
     // what no model here produces is named, so a new type without a round trip shows up: the int8 conv types
     // round-trip in quantize_fx_artifact.test.ts (ResNet, static and reference); tracing turns a
     // Sequential into a plain parent (nn.Module); the cells, nn.RNN and nn.Hardtanh round-trip in
-    // op_catalogue.test.ts (one model per catalogue record)
+    // op_catalogue.test.ts (one model per catalogue record); ELU, LeakyReLU and their int8 forms in
+    // artifact_norm_act_embed.test.ts
     expect(all.filter((t) => !seen.has(t))).toEqual([
+      'nn.ELU',
       'nn.GRUCell',
       'nn.Hardtanh',
       'nn.LSTMCell',
+      'nn.LeakyReLU',
       'nn.RNN',
       'nn.RNNCell',
       'nn.Sequential',
       'nn.intrinsic.quantized.ConvReLU2d',
       'nn.quantized.Conv2d',
+      'nn.quantized.ELU',
+      'nn.quantized.LeakyReLU',
       'nn.quantized.dynamic.GRUCell',
       'nn.quantized.dynamic.LSTMCell',
       'nn.quantized.dynamic.RNN',
