@@ -5,6 +5,7 @@
  * building anything, so a module can only allocate what the weights file actually holds.
  */
 import type { SafetensorsDType } from '../../runtime/io/safetensors_dtypes.js';
+import { NN_MORE_SCHEMAS } from './module_schemas_more.js';
 import { preview } from './preview.js';
 
 /** What a tensor is for: drives the value checks of qparams (qparams_check.ts). */
@@ -35,35 +36,35 @@ const MAX_DIM_INDEX = 64;
 const MAX_LAYERS = 64;
 
 /** An option's value, `dflt` only when absent (a JSON null is a value, and is checked as one). */
-const or_ = (v: unknown, dflt: unknown): unknown => (v === undefined ? dflt : v);
-function fail(msg: string): never {
+export const or_ = (v: unknown, dflt: unknown): unknown => (v === undefined ? dflt : v);
+export function fail(msg: string): never {
   throw new Error(msg);
 }
-function int(v: unknown, name: string, lo: number, hi: number): number {
+export function int(v: unknown, name: string, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
     fail(`argument ${name} = ${preview(v, 40)} is not an integer in ${lo}..${hi}`);
   return v as number;
 }
-function num(v: unknown, name: string, lo: number, hi: number): number {
+export function num(v: unknown, name: string, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
     fail(`argument ${name} = ${preview(v, 40)} is not a number in [${lo}, ${hi}]`);
   return v as number;
 }
-function bool(v: unknown, name: string, dflt: boolean): boolean {
+export function bool(v: unknown, name: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   if (typeof v !== 'boolean') fail(`argument ${name} = ${preview(v, 40)} is not a boolean`);
   return v as boolean;
 }
-function pair(v: unknown, name: string, lo: number, hi: number): [number, number] {
+export function pair(v: unknown, name: string, lo: number, hi: number): [number, number] {
   if (Array.isArray(v) && v.length === 2) return [int(v[0], `${name}[0]`, lo, hi), int(v[1], `${name}[1]`, lo, hi)];
   const n = int(v, name, lo, hi);
   return [n, n];
 }
-function arity(a: unknown[], min: number, max: number): void {
+export function arity(a: unknown[], min: number, max: number): void {
   if (a.length < min || a.length > max) fail(`takes ${min}..${max} constructor arguments, got ${a.length}`);
 }
 /** The trailing options object: a plain object with only `allowed` keys (unknown ones named). */
-function opts(v: unknown, allowed: readonly string[]): Record<string, unknown> {
+export function opts(v: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (v === undefined) return {};
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('options argument is not an object');
   const bad = Object.keys(v as object).filter((k) => !allowed.includes(k));
@@ -72,21 +73,21 @@ function opts(v: unknown, allowed: readonly string[]): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-const t = (name: string, dtype: SafetensorsDType, role: TensorRole, ...shapes: number[][]): ExpectedTensor => ({
+export const t = (name: string, dtype: SafetensorsDType, role: TensorRole, ...shapes: number[][]): ExpectedTensor => ({
   name,
   dtype,
   role,
   shapes,
 });
 /** An int8 weight with its qparams (state.ts layout): per-tensor [1] or per-channel [rows] scales. */
-function qweight(w: string, shape: number[]): ExpectedTensor[] {
+export function qweight(w: string, shape: number[]): ExpectedTensor[] {
   return [
     t(w, 'I8', 'qweight', shape),
     t(`${w}_scale`, 'F32', 'wscale', [1], [shape[0]]),
     t(`${w}_zero_point`, 'I64', 'wzp', [1], [shape[0]]),
   ];
 }
-const out_qparams = [t('scale', 'F32', 'oscale', []), t('zero_point', 'I64', 'ozp', [])];
+export const out_qparams = [t('scale', 'F32', 'oscale', []), t('zero_point', 'I64', 'ozp', [])];
 
 /** Conv arguments: channels, groups dividing both, kernel, stride / dilation ≥ 1, padding ≤ dilation·kernel. */
 function conv_geometry(a: unknown[], o: Record<string, unknown>, float: boolean) {
@@ -109,7 +110,7 @@ function conv_geometry(a: unknown[], o: Record<string, unknown>, float: boolean)
   return { weight: [cout, cin / groups, k[0], k[1]], cout, bias: bool(o.bias, 'bias', true) };
 }
 /** An int8 conv / linear's optional output clamp (a folded relu6 / hardtanh): [lo, hi] in 0..255, lo ≤ hi. */
-function out_clamp(v: unknown): void {
+export function out_clamp(v: unknown): void {
   if (v === undefined || v === null) return;
   const [lo, hi] = Array.isArray(v) && v.length === 2 ? v : fail('argument out_clamp is not a pair [lo, hi]');
   if (int(lo, 'out_clamp[0]', 0, 255) > int(hi, 'out_clamp[1]', 0, 255))
@@ -355,4 +356,5 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ['nn.intrinsic.BNReLU2d', container(['nn.BatchNorm2d', 'nn.ReLU'])],
   ['nn.Sequential', container('indexed')],
   ['nn.Module', container('named')],
+  ...NN_MORE_SCHEMAS,
 ]);

@@ -151,7 +151,8 @@ describe('every module type round-trips through the file', () => {
     // round-trip in quantize_fx_artifact.test.ts (ResNet, static and reference); tracing turns a
     // Sequential into a plain parent (nn.Module); the cells, nn.RNN and nn.Hardtanh round-trip in
     // op_catalogue.test.ts (one model per catalogue record)
-    expect(all.filter((t) => !seen.has(t))).toEqual([
+    // (the Conv1d types round-trip in tests/runtime/quantized/conv1d.test.ts)
+    expect(all.filter((t) => !seen.has(t) && !t.includes('Conv1d') && !t.includes('ConvReLU1d'))).toEqual([
       'nn.GRUCell',
       'nn.Hardtanh',
       'nn.LSTMCell',
