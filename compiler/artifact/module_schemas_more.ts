@@ -1,23 +1,10 @@
 /**
  * Schemas of the module types of issue #16's rest of torch.nn, part 1 (Conv1d and its fusions). Imported by
- * module_schemas.ts only (its helpers are used lazily, inside `tensors`, so the import cycle is harmless).
+ * module_schemas.ts only (MAX_SIZE / MAX_WINDOW are read lazily, inside `tensors`, so the import cycle is harmless).
  */
-import {
-  arity,
-  bool,
-  type ChildRule,
-  fail,
-  int,
-  MAX_SIZE,
-  MAX_WINDOW,
-  type ModuleSchema,
-  opts,
-  or_,
-  out_qparams,
-  qweight,
-  t,
-} from './module_schemas.js';
+import { type ChildRule, MAX_SIZE, MAX_WINDOW, type ModuleSchema } from './module_schemas.js';
 import { preview } from './preview.js';
+import { arity, bool, fail, int, opts, or_, out_qparams, qweight, t } from './schema_checks.js';
 
 /** An int or a 1-tuple (torch's _single), within lo..hi. */
 function single(v: unknown, name: string, lo: number, hi: number): number {
