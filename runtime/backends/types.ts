@@ -307,6 +307,21 @@ export interface RnnKernels {
     y?: Float32Array,
   ): Float32Array;
   /**
+   * torch's dynamic int8 Linear (quantized.linear_dynamic on qnnpack) in one call: x [m, w.k] float32 quantized
+   * once from the min/max of all of it (choose_qparams, quint8 0..255), the int32 GEMM against the packed qint8
+   * weight, then dequant_bias with w_scales [n] and bias, and max(y, 0) when relu. m = batch × tokens rows, no
+   * per-row work outside the kernels. NaN / infinite inputs are an error. js: backends/js/linear_dynamic.ts.
+   */
+  linear_dynamic(
+    x: Float32Array,
+    m: number,
+    w: PackedQWeight,
+    w_scales: Float32Array,
+    bias: Float32Array | null,
+    relu: boolean,
+    y?: Float32Array,
+  ): Float32Array;
+  /**
    * One LSTM step for `n` rows: pre-activations gx + gh ([n, 4·hidden], gates i, f, g, o), c and h
    * ([n, hidden]) updated in place: c = f·c + i·g, h = o·tanh(c), each op rounded to float32.
    */
