@@ -6,10 +6,12 @@
  * thread (where Atomics.wait throws). Kernels write disjoint outputs and scratch per part, so the result
  * does not depend on the number of threads.
  */
-import type { WasmExports } from '../backends/wasm/abi.js';
-import { type Pool, set_pool_factory, type ThreadHost } from './host.js';
-import { get_num_threads, watch_num_threads } from './num_threads.js';
+import { REQUIRED_EXPORTS, type WasmExports } from '../backends/wasm/abi.js';
+import type { WasmHeap } from '../backends/wasm/heap.js';
+import type { WasmInstance } from '../backends/wasm/module.js';
+import { get_num_threads, pending, thread_hooks } from './num_threads.js';
 import { spawn_worker, type WorkerHandle } from './spawn.js';
+import { PLANNERS, split_range } from './splits.js';
 import { CTRL_WORDS, DONE, ERR, ERR_LEN, QUIT, READY, SEQ } from './worker_source.js';
 
 /** Doubles in one worker's program buffer (256 KiB): a program past it runs on this thread instead. */
@@ -43,20 +45,36 @@ function can_block(): boolean {
 }
 
 /** The kernel pool of one instance; follows get_num_threads(). */
-export class ThreadPool implements Pool {
+export class ThreadPool {
   private slots: Slot[] = [];
   private readonly ids: Map<string, number>;
+
+  /** Per-thread temp blocks (key `t:k`), grown as needed, freed with the pool. */
+  private temps = new Map<string, { off: number; bytes: number }>();
 
   constructor(
     private readonly module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
+    /** The instance's own exports (workers call theirs: the same functions on the same memory). */
     private readonly exports: WasmExports,
-    private readonly names: readonly string[],
+    private readonly heap: WasmHeap,
+    private readonly names: readonly string[] = REQUIRED_EXPORTS.filter((n) => typeof exports[n] === 'function'),
   ) {
     this.ids = new Map(names.map((n, i) => [n, i]));
-    watch_num_threads(this);
+    pools.add(new WeakRef(this));
     // workers of a collected pool end with it
     ThreadPool.registry.register(this, this.slots);
+  }
+
+  /** A block of `bytes` for thread t's slot k, kept across calls (grown when too small). */
+  temp(t: number, k: number, bytes: number): number {
+    const key = `${t}:${k}`;
+    const have = this.temps.get(key);
+    if (have && have.bytes >= bytes) return have.off;
+    if (have) this.heap.free(have.off, have.bytes);
+    const b = { off: this.heap.alloc(bytes), bytes };
+    this.temps.set(key, b);
+    return b.off;
   }
 
   private static readonly registry = new FinalizationRegistry<Slot[]>((slots) => {
@@ -195,7 +213,61 @@ export class ThreadPool implements Pool {
   }
 }
 
-/** Makes pool.ts the pool implementation (idempotent): every shared-memory instance gets a ThreadPool. */
+const pools = new Set<WeakRef<ThreadPool>>();
+
+function live_pools(): ThreadPool[] {
+  const out: ThreadPool[] = [];
+  for (const r of pools) {
+    const p = r.deref();
+    if (p) out.push(p);
+    else pools.delete(r);
+  }
+  return out;
+}
+
+/**
+ * Gives an instance a pool and replaces its heavy exports (splits.ts PLANNERS) by versions that split
+ * each call across the pool's threads; the kernel wrappers call `inst.exports.<name>` and so run threaded.
+ */
+function attach(inst: WasmInstance, mod: WebAssembly.Module): void {
+  const ex = inst.exports as unknown as Record<string, (...a: number[]) => unknown>;
+  const raw = { ...inst.exports } as WasmExports;
+  const pool = new ThreadPool(mod, inst.heap.memory, raw, inst.heap);
+  (inst as { pool?: ThreadPool }).pool = pool;
+  const copy = (dst: number, src: number, n: number) => inst.heap.u8.copyWithin(dst, src, src + n);
+  const temp = (t: number, k: number, bytes: number) => pool.temp(t, k, bytes);
+  for (const [name, planner] of Object.entries(PLANNERS)) {
+    const f = ex[name];
+    if (typeof f !== 'function' || !planner) continue;
+    ex[name] = (...a: number[]) => {
+      const T = pool.threads();
+      const plan = T > 1 ? planner(a, T, raw, temp, copy) : null;
+      const ranges = plan ? split_range(plan.n, T, plan.align) : [];
+      if (!plan || ranges.length < 2) return f(...a);
+      const parts = ranges.map(([u0, u1], t) => plan.part(u0, u1, t));
+      pool.run(parts.length, (p, wx) => (wx as unknown as Record<string, (...a: number[]) => void>)[name](...parts[p]));
+      plan.after?.(ranges, parts);
+    };
+  }
+}
+
+/** The pool of an instance on shared memory (undefined before the pool code loaded or without sharing). */
+export function pool_of(inst: WasmInstance): ThreadPool | undefined {
+  return (inst as { pool?: ThreadPool }).pool;
+}
+
+/** Makes this file the thread implementation (idempotent): pools for every shared-memory instance. */
 export function install_thread_pools(): void {
-  set_pool_factory((h: ThreadHost) => new ThreadPool(h.module, h.memory, h.exports, h.names));
+  if (thread_hooks.attach) return;
+  thread_hooks.attach = attach;
+  thread_hooks.resize = () => {
+    for (const p of live_pools()) p.resize();
+  };
+  thread_hooks.ready = async () => {
+    await Promise.all(live_pools().map((p) => p.ready()));
+  };
+  for (const [ref, mod] of pending.splice(0)) {
+    const inst = ref.deref();
+    if (inst) attach(inst, mod);
+  }
 }

@@ -8,7 +8,6 @@ import { make_wasm_conv2d } from './fp32_conv.js';
 import { make_wasm_fp32_elementwise } from './fp32_elementwise.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
-import { gemm_threads, run_ranges, split_range } from './parallel.js';
 
 /** Below this many rows of A, sgemm reads B in place (sgemv_*) instead of packing it. */
 const GEMV_ROWS = 4;
@@ -62,22 +61,11 @@ export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
     if (accumulate) put(c.subarray(0, m * n), cp);
     if (bias) put(bias.subarray(0, n), biasp);
     if (trans_a) wx.transpose_f32(ap, k, m, at);
-    const acc = accumulate ? 1 : 0;
-    // threads: columns of C in blocks of 4 (gemv) or 8 (packed panels), or rows in 4s (the tile height)
-    const T = gemm_threads(inst, m * n * k);
-    if (gemv && !trans_b) {
-      wx.sgemv_n(m, n, k, at, k, braw, cp, n, biasp, acc);
-    } else if (gemv) {
-      run_ranges(inst, split_range(n, T, 4), (j0, j1, _t, w) =>
-        w.sgemv_t(m, j1 - j0, k, at, k, braw + j0 * k * 4, cp + j0 * 4, n, bias ? biasp + j0 * 4 : 0, acc),
-      );
+    if (gemv) {
+      (trans_b ? wx.sgemv_t : wx.sgemv_n)(m, n, k, at, k, braw, cp, n, biasp, accumulate ? 1 : 0);
     } else {
       wx.pack_b_f32(braw, k, n, trans_b ? 1 : 0, bp);
-      const by_rows = m >= 8 * T;
-      run_ranges(inst, split_range(by_rows ? m : n, T, by_rows ? 4 : 8), (r0, r1, _t, w) => {
-        if (by_rows) w.sgemm_packed(r1 - r0, n, k, at + r0 * k * 4, k, bp, cp + r0 * n * 4, n, biasp, acc);
-        else w.sgemm_packed(m, r1 - r0, k, at, k, bp + r0 * k * 4, cp + r0 * 4, n, bias ? biasp + r0 * 4 : 0, acc);
-      });
+      wx.sgemm_packed(m, n, k, at, k, bp, cp, n, biasp, accumulate ? 1 : 0);
     }
     c.set(new Float32Array(heap.memory.buffer, cp, m * n));
   }
@@ -115,10 +103,7 @@ export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
       if (bias) for (let j = 0; j < n; j++) for (let i = j * m; i < (j + 1) * m; i++) cv[i] += bias[j];
     } else if (bias) for (let j = 0; j < n; j++) cv.fill(bias[j], j * m, (j + 1) * m);
     else cv.fill(0);
-    // threads: rows of Cᵀ (output features) in blocks of 4, the tile height
-    run_ranges(inst, split_range(n, gemm_threads(inst, m * n * k), 4), (r0, r1, _t, w) =>
-      w.sgemm_packed(r1 - r0, m, k, bp + r0 * k * 4, k, xp, ct + r0 * m * 4, m, 0, 1),
-    );
+    wx.sgemm_packed(n, m, k, bp, k, xp, ct, m, 0, 1);
     wx.transpose_f32(ct, n, m, cp);
     c.set(new Float32Array(heap.memory.buffer, cp, m * n));
   }

@@ -4,11 +4,9 @@
  * (groups = in_channels, one input channel per group) run the direct depthwise kernel.
  */
 import type { Conv2dGeometry, Fp32Kernels } from '../types.js';
-import type { WasmExports } from './abi.js';
 import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
-import { gemm_threads, run_ranges, split_by_batch, split_range } from './parallel.js';
 
 /**
  * Longest reduction (cin/groups·kh·kw) run on shifted planes. Past it (the widest layers, 256+ channels)
@@ -47,44 +45,23 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     const K = cig * kh * kw;
     const P = oh * ow;
     const work = Math.ceil(P / 8) * K * 32;
-    // threads: whole images each (own panels) when the batch splits evenly, else output channels in 4s
-    const T = gemm_threads(inst, nb * co * P * K);
-    const by_batch = split_by_batch(nb, T);
-    const copies = by_batch ? T : 1;
-    heap.begin(scratch_bytes(x.byteLength, res.byteLength, w.byteLength, ...new Array<number>(copies).fill(work)));
+    heap.begin(scratch_bytes(x.byteLength, res.byteLength, w.byteLength, work));
     const xp = heap.take(x.byteLength);
     const yp = heap.take(res.byteLength);
     const wp = heap.take(w.byteLength);
-    const wks = Array.from({ length: copies }, () => heap.take(work));
+    const wk = heap.take(work);
     put(x, xp);
     put(w, wp);
     const yv = new Float32Array(heap.memory.buffer, yp, nb * co * P);
-    // conv bias is per output channel (a GEMM row): pre-fill C with it and accumulate
-    for (let b = 0; b < nb; b++)
+    for (let b = 0; b < nb; b++) {
+      const xb = xp + b * ci * H * W * 4;
+      const yb = yp + b * co * P * 4;
+      // conv bias is per output channel (a GEMM row): pre-fill C with it and accumulate
       for (let oc = 0; oc < co; oc++) yv.fill(bias ? bias[oc] : 0, (b * co + oc) * P, (b * co + oc + 1) * P);
-    const image = (w: WasmExports, b: number, gi: number, wk: number, c0: number, c1: number) => {
-      const r0 = gi * cog + c0;
-      const yb = yp + (b * co + r0) * P * 4;
-      w.sgemm_packed(c1 - c0, P, K, wp + r0 * K * 4, K, wk, yb, P, 0, 1);
-    };
-    const cols = (w: WasmExports, b: number, gi: number, wk: number) =>
-      w.im2col_f32_packed(xp + b * ci * H * W * 4, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, wk);
-    if (by_batch) {
-      run_ranges(inst, split_range(nb, T), (b0, b1, t, w) => {
-        for (let b = b0; b < b1; b++) {
-          for (let gi = 0; gi < groups; gi++) {
-            cols(w, b, gi, wks[t]);
-            image(w, b, gi, wks[t], 0, cog);
-          }
-        }
-      });
-    } else {
-      const ranges = split_range(cog, T, 4);
-      for (let b = 0; b < nb; b++) {
-        for (let gi = 0; gi < groups; gi++) {
-          cols(wx, b, gi, wks[0]);
-          run_ranges(inst, ranges, (c0, c1, _t, w) => image(w, b, gi, wks[0], c0, c1));
-        }
+      for (let gi = 0; gi < groups; gi++) {
+        wx.im2col_f32_packed(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, wk);
+        const r0 = gi * cog;
+        wx.sgemm_packed(cog, P, K, wp + r0 * K * 4, K, wk, yb + r0 * P * 4, P, 0, 1);
       }
     }
     res.set(yv);
@@ -121,61 +98,19 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     const [dh, dw] = g.dilation;
     if (cig === 1 && groups === ci && ci > 1) {
       const work = wx.depthwise_scratch_bytes(H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
-      // threads: whole images when the batch splits evenly, else ranges of channels; own plane each
-      const T = gemm_threads(inst, nb * co * P * kh * kw);
-      const by_batch = split_by_batch(nb, T);
-      heap.begin(
-        scratch_bytes(
-          x.byteLength,
-          res.byteLength,
-          w.byteLength,
-          bias ? co * 4 : 0,
-          ...new Array<number>(T).fill(work),
-        ),
-      );
+      heap.begin(scratch_bytes(x.byteLength, res.byteLength, w.byteLength, bias ? co * 4 : 0, work));
       const xp = heap.take(x.byteLength);
       const yp = heap.take(res.byteLength);
       const wp = heap.take(w.byteLength);
       const bp = bias ? heap.take(co * 4) : 0;
-      const wks = Array.from({ length: T }, () => heap.take(work));
+      const wk = heap.take(work);
       put(x, xp);
       put(w, wp);
       if (bias) put(bias, bp);
-      const per = co / ci;
-      /** Input channels [c0, c1) of image b (their per output channels each). */
-      const dw_part = (wm: WasmExports, b: number, c0: number, c1: number, wk: number) => {
-        const o0 = c0 * per;
-        const xb = xp + (b * ci + c0) * H * W * 4;
-        const yb = yp + (b * co + o0) * P * 4;
-        wm.depthwise_f32(
-          xb,
-          c1 - c0,
-          H,
-          W,
-          (c1 - c0) * per,
-          kh,
-          kw,
-          sh,
-          sw,
-          ph,
-          pw,
-          dh,
-          dw,
-          oh,
-          ow,
-          wp + o0 * kh * kw * 4,
-          bias ? bp + o0 * 4 : 0,
-          yb,
-          wk,
-        );
-      };
-      if (by_batch) {
-        run_ranges(inst, split_range(nb, T), (b0, b1, t, wm) => {
-          for (let b = b0; b < b1; b++) dw_part(wm, b, 0, ci, wks[t]);
-        });
-      } else {
-        const ranges = split_range(ci, T);
-        for (let b = 0; b < nb; b++) run_ranges(inst, ranges, (c0, c1, t, wm) => dw_part(wm, b, c0, c1, wks[t]));
+      for (let b = 0; b < nb; b++) {
+        const xb = xp + b * ci * H * W * 4;
+        const yb = yp + b * co * P * 4;
+        wx.depthwise_f32(xb, ci, H, W, co, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, wp, bp, yb, wk);
       }
       res.set(new Float32Array(heap.memory.buffer, yp, nb * co * P));
       return res;
@@ -201,34 +136,29 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     const group_bytes = cig * phases * plane * 4;
     const x_img = ci * H * W;
     const y_img = co * P;
-    // threads: whole images each (own planes and partial sums) when the batch splits evenly, else
-    // output channels in blocks of 4 (the tile height) on shared planes
-    const T = gemm_threads(inst, nb * co * P * K);
-    const by_batch = split_by_batch(nb, T);
-    const copies = by_batch ? T : 1;
-    const nx = by_batch ? nb : 1;
+    // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
     heap.begin(
       scratch_bytes(
-        nx * x_img * 4,
-        nx * y_img * 4,
+        x_img * 4,
+        y_img * 4,
         w.byteLength,
         groups * cog4 * K * 4,
         bias ? groups * cog4 * 4 : 0,
         K * 4,
+        plane_floats * 4,
+        partial_bytes,
         npad * 4,
-        ...new Array<number>(copies).fill(plane_floats * 4),
-        ...new Array<number>(copies).fill(partial_bytes),
       ),
     );
-    const xp = heap.take(nx * x_img * 4);
-    const yp = heap.take(nx * y_img * 4);
+    const xp = heap.take(x_img * 4);
+    const yp = heap.take(y_img * 4);
     const wraw = heap.take(w.byteLength);
     const wpk = heap.take(groups * cog4 * K * 4);
     const bp = bias ? heap.take(groups * cog4 * 4) : 0;
     const offs = heap.take(K * 4);
+    const planes = heap.take(plane_floats * 4);
+    const partial = heap.take(partial_bytes);
     const map = heap.take(npad * 4);
-    const planes = Array.from({ length: copies }, () => heap.take(plane_floats * 4));
-    const partials = Array.from({ length: copies }, () => heap.take(partial_bytes));
     put(w, wraw);
     for (let gi = 0; gi < groups; gi++) wx.pack_conv_w(wraw + gi * cog * K * 4, cog, K, wpk + gi * cog4 * K * 4);
     if (bias) {
@@ -239,34 +169,27 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     }
     wx.conv_offsets(cig, kh, kw, sh, sw, dh, dw, Hq, Wq, offs);
     wx.conv_out_map(oh, ow, Wq, map);
-    const build = (wm: WasmExports, xi: number, pl: number) =>
-      wm.conv_planes_f32(xi, ci, H, W, ph, pw, sh, sw, Hq, Wq, pl, slack, kh, kw, dh, dw);
-    /** Output channels [c0, c1) (c0 a multiple of 4) of group gi, from built planes into the image at yi. */
-    const channels = (wm: WasmExports, gi: number, c0: number, c1: number, yi: number, pl: number, part: number) => {
-      const gb = bias ? bp + (gi * cog4 + c0) * 4 : 0;
-      const yg = yi + (gi * cog + c0) * P * 4;
-      const wg = wpk + (gi * cog4 + c0) * K * 4;
-      wm.conv_shifted_f32(c1 - c0, K, wg, pl + gi * group_bytes, offs, gb, part + c0 * npad * 4, npad, yg, P, N, map);
-    };
-    if (by_batch) {
-      put(x, xp);
-      run_ranges(inst, split_range(nb, T), (b0, b1, t, wm) => {
-        for (let b = b0; b < b1; b++) {
-          build(wm, xp + b * x_img * 4, planes[t]);
-          for (let gi = 0; gi < groups; gi++) channels(wm, gi, 0, cog, yp + b * y_img * 4, planes[t], partials[t]);
-        }
-      });
-      res.set(new Float32Array(heap.memory.buffer, yp, nb * y_img));
-      return res;
-    }
-    const ranges = split_range(cog, T, 4);
     const yv = new Float32Array(heap.memory.buffer, yp, y_img);
-    // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
     for (let b = 0; b < nb; b++) {
       put(x.subarray(b * x_img, (b + 1) * x_img), xp);
-      build(wx, xp, planes[0]);
+      wx.conv_planes_f32(xp, ci, H, W, ph, pw, sh, sw, Hq, Wq, planes, slack, kh, kw, dh, dw);
       for (let gi = 0; gi < groups; gi++) {
-        run_ranges(inst, ranges, (c0, c1, _t, wm) => channels(wm, gi, c0, c1, yp, planes[0], partials[0]));
+        const gb = bias ? bp + gi * cog4 * 4 : 0;
+        const yg = yp + gi * cog * P * 4;
+        wx.conv_shifted_f32(
+          cog,
+          K,
+          wpk + gi * cog4 * K * 4,
+          planes + gi * group_bytes,
+          offs,
+          gb,
+          partial,
+          npad,
+          yg,
+          P,
+          N,
+          map,
+        );
       }
       res.set(yv, b * y_img);
     }

@@ -8,7 +8,6 @@ import { check_pool_geometry } from '../js/int8/pool_add.js';
 import type { Fp32Kernels, Pool2dGeometry } from '../types.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
-import { elementwise_ranges, run_ranges, split_range, thread_count } from './parallel.js';
 
 function check_out(y: Float32Array | undefined, n: number, op: string): Float32Array {
   if (y && y.length !== n) throw new Error(`${op}: output buffer has ${y.length} elements, expected ${n}`);
@@ -19,7 +18,7 @@ function check_out(y: Float32Array | undefined, n: number, op: string): Float32A
 export function make_wasm_fp32_elementwise(
   inst: WasmInstance,
 ): Required<Pick<Fp32Kernels, 'relu' | 'batch_norm_affine' | 'max_pool2d'>> {
-  const { heap } = inst;
+  const { exports: wx, heap } = inst;
 
   function put(a: Float32Array | Float64Array, off: number): void {
     heap.u8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
@@ -38,7 +37,7 @@ export function make_wasm_fp32_elementwise(
     heap.begin(scratch_bytes(n * 4));
     const xp = heap.take(n * 4);
     put(x, xp);
-    run_ranges(inst, elementwise_ranges(inst, n, 16), (i0, i1, _t, w) => w.relu_f32(xp + i0 * 4, i1 - i0, xp + i0 * 4));
+    wx.relu_f32(xp, n, xp);
     return get(xp, n, res);
   }
 
@@ -71,21 +70,7 @@ export function make_wasm_fp32_elementwise(
     put(x, xp);
     put(scale, sp);
     put(shift, hp);
-    // threads: whole images (plane ranges that start at channel 0), or one image's channels
-    const T = elementwise_ranges(inst, n, 1).length > 1 ? thread_count(inst) : 1;
-    const one_image = planes === c;
-    run_ranges(inst, split_range(one_image ? c : planes, T, one_image ? 1 : c), (p0, p1, _t, w) => {
-      const [cs, c0] = one_image ? [p1 - p0, p0] : [c, 0];
-      w.batch_norm_affine_f32(
-        xp + p0 * plane_size * 4,
-        p1 - p0,
-        plane_size,
-        cs,
-        sp + c0 * 8,
-        hp + c0 * 8,
-        xp + p0 * plane_size * 4,
-      );
-    });
+    wx.batch_norm_affine_f32(xp, planes, plane_size, c, sp, hp, xp);
     return get(xp, n, res);
   }
 
@@ -98,27 +83,22 @@ export function make_wasm_fp32_elementwise(
     const xp = heap.take(x.length * 4);
     const yp = heap.take(n_out * 4);
     put(x, xp);
-    const in_plane = g.in_h * g.in_w;
-    const out_plane = g.out_h * g.out_w;
-    const T = elementwise_ranges(inst, x.length, 1).length > 1 ? thread_count(inst) : 1;
-    run_ranges(inst, split_range(g.planes, T), (p0, p1, _t, w) =>
-      w.max_pool2d_f32(
-        xp + p0 * in_plane * 4,
-        p1 - p0,
-        g.in_h,
-        g.in_w,
-        g.out_h,
-        g.out_w,
-        g.kernel_h,
-        g.kernel_w,
-        g.stride[0],
-        g.stride[1],
-        g.padding[0],
-        g.padding[1],
-        g.dilation[0],
-        g.dilation[1],
-        yp + p0 * out_plane * 4,
-      ),
+    wx.max_pool2d_f32(
+      xp,
+      g.planes,
+      g.in_h,
+      g.in_w,
+      g.out_h,
+      g.out_w,
+      g.kernel_h,
+      g.kernel_w,
+      g.stride[0],
+      g.stride[1],
+      g.padding[0],
+      g.padding[1],
+      g.dilation[0],
+      g.dilation[1],
+      yp,
     );
     return get(yp, n_out, res);
   }

@@ -14,15 +14,14 @@ import {
   validate_qweight,
 } from '../js/int8/numerics.js';
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
-import type { WasmExports } from './abi.js';
 import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
 import { type DirectWeight, make_direct_qconv } from './int8_direct.js';
 import { make_wasm_elementwise } from './int8_elementwise.js';
+import { make_wasm_group_norm } from './int8_group_norm.js';
 import { make_wasm_pool_add } from './int8_pool_add.js';
 import { make_wasm_transformer } from './int8_transformer.js';
 import type { WasmInstance } from './module.js';
-import { gemm_threads, run_ranges, split_by_batch, split_range } from './parallel.js';
 
 const MODE_CH_LANE = 0;
 const MODE_CH_ROW = 1;
@@ -162,23 +161,6 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     return [b, m];
   }
 
-  /**
-   * Runs a Linear GEMM (x rows [m][kp] against weight rows [n][kp]) over threads: output features in
-   * blocks of 4 (each thread streams its own weight rows), else rows of x in pairs (the kernel's tile);
-   * small products stay on one thread. Each part's partial sums (qgemm `part`) get their own stretch.
-   */
-  function gemm_ranges(
-    m: number,
-    n: number,
-    kp: number,
-    body: (i0: number, i1: number, j0: number, j1: number, w: WasmExports) => void,
-  ): void {
-    const T = gemm_threads(inst, m * n * kp);
-    if (T > 1 && n >= 8 * T) run_ranges(inst, split_range(n, T, 4), (j0, j1, _t, w) => body(0, m, j0, j1, w));
-    else if (T > 1 && m >= 2 * T) run_ranges(inst, split_range(m, T, 2), (i0, i1, _t, w) => body(i0, i1, 0, n, w));
-    else body(0, m, 0, n, wx);
-  }
-
   function pack_qweight(src: QWeightSource): WasmPackedQWeight {
     validate_qweight(src, 'wasm.pack_qweight');
     const { n, k } = src;
@@ -228,25 +210,7 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     const part = heap.take(part_bytes);
     heap.u8.set(x.data, xp);
     wx.widen_rows_u8(xp, m, k, x.zero_point, x16, kp);
-    const [zp, lo, hi] = out_args(out);
-    gemm_ranges(m, n, kp, (i0, i1, j0, j1, w) =>
-      w.qgemm(
-        x16 + i0 * kp * 2,
-        pw.ptr + j0 * kp * 2,
-        i1 - i0,
-        j1 - j0,
-        kp,
-        yp + i0 * n + j0,
-        n,
-        MODE_CH_LANE,
-        bp + j0 * 4,
-        mp + j0 * 4,
-        zp,
-        lo,
-        hi,
-        part + (i0 * round_up(n, 4) + m * j0) * 4,
-      ),
-    );
+    wx.qgemm(x16, pw.ptr, m, n, kp, yp, n, MODE_CH_LANE, bp, mp, ...out_args(out), part);
     res.set(heap.u8.subarray(yp, yp + m * n));
     return res;
   }
@@ -301,116 +265,95 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
         : round_up(P, 4) * pw.kp * 2 + 32;
     set_layout(pw, gemm && kh * kw > 1 ? `rsc:${kh}x${kw}` : 'c');
     const part_bytes = gemm ? wx.qgemm_part_bytes(cog, P, pw.kp) : 0;
-    // threads: whole images per thread when the batch splits evenly (own work buffers; images 16 bytes
-    // apart, as the depthwise kernel stores whole 16-byte rows), else each image's output channels
-    const T = gemm_threads(inst, nb * co * P * pw.kp);
-    const by_batch = split_by_batch(nb, T);
-    const copies = by_batch || depthwise ? T : 1;
-    const nx = by_batch ? nb : 1;
-    const ys = y_img + 16;
-    heap.begin(
-      scratch_bytes(
-        nx * x_img,
-        nx * ys + 16 * T,
-        p.bias_q.byteLength,
-        p.mult.byteLength,
-        ...new Array<number>(copies).fill(work),
-        ...new Array<number>(copies).fill(plane),
-        ...new Array<number>(by_batch ? copies : 1).fill(part_bytes),
-      ),
-    );
-    const xb = heap.take(nx * x_img);
-    const yb = heap.take(nx * ys + 16 * T);
+    heap.begin(scratch_bytes(x_img, y_img + 16, p.bias_q.byteLength, p.mult.byteLength, work, plane, part_bytes));
+    const xb = heap.take(x_img);
+    // 16 spare bytes: the depthwise kernel stores whole 16-byte rows (assembly/depthwise_pairs.ts)
+    const yb = heap.take(y_img + 16);
     const [bp, mp] = put_params(p);
-    const wks = Array.from({ length: copies }, () => heap.take(work));
-    const pads = Array.from({ length: copies }, () => heap.take(plane));
-    const parts = Array.from({ length: by_batch ? copies : 1 }, () => heap.take(part_bytes));
+    const wk = heap.take(work);
+    const pad = heap.take(plane);
+    const part = heap.take(part_bytes);
     const [zp, lo, hi] = out_args(out);
-    const n4 = round_up(P, 4);
-    /** Depthwise output channels of input channels [c0, c1) of the image at xi, into yo (+16 spare bytes). */
-    const dw_channels = (w: WasmExports, xi: number, c0: number, c1: number, yo: number, wk: number) => {
-      const per = co / ci;
-      const o0 = c0 * per;
-      w.qdepthwise_pairs(
-        xi + c0 * H * W,
-        c1 - c0,
-        H,
-        W,
-        (c1 - c0) * per,
-        kh,
-        kw,
-        sh,
-        sw,
-        ph,
-        pwd,
-        dh,
-        dw,
-        oh,
-        ow,
-        x.zero_point,
-        pw.ptr + o0 * pw.kp * 2,
-        pw.kp,
-        bp + o0 * 4,
-        mp + o0 * 4,
-        zp,
-        lo,
-        hi,
-        yo,
-        wk,
-      );
-    };
-    /** Builds group gi's im2col (pairs or GEMM rows) of the image at xi into wk. */
-    const prepare = (w: WasmExports, xi: number, gi: number, wk: number, pad: number) => {
-      if (pairs_s1) {
-        w.pad_planes_q16(xi, H, W, gi * cig, cig, ph, pwd, Hp, Wp, x.zero_point, pad);
-        w.im2col_pairs_s1(pad, cig, Hp, Wp, kh, kw, sh, dh, dw, oh, ow, wk);
-      } else if (pairs) {
-        w.im2col_pairs_q16(xi, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, wk);
-      } else {
-        w.nhwc_pad_q16(xi, H, W, gi * cig, cig, ph, pwd, Wp, x.zero_point, pad, plane);
-        w.im2col_rows_q16(pad, Wp, cig, kh, kw, sh, sw, dh, dw, oh, ow, wk, pw.kp);
-      }
-    };
-    /** Output channels [c0, c1) of group gi (c0 even: the kernels' tiles are 2 channels high) from wk. */
-    const channels = (w: WasmExports, gi: number, c0: number, c1: number, yi: number, wk: number, part: number) => {
-      const r0 = gi * cog + c0;
-      const [wr, yr, br, mr] = [pw.ptr + r0 * pw.kp * 2, yi + r0 * P, bp + r0 * 4, mp + r0 * 4];
-      if (pairs) w.qconv_pairs(wr, wk, c1 - c0, P, pw.k, pw.kp, yr, P, br, mr, zp, lo, hi, p.exact);
-      else w.qgemm(wr, wk, c1 - c0, P, pw.kp, yr, P, MODE_CH_ROW, br, mr, zp, lo, hi, part + c0 * n4 * 4);
-    };
-    if (by_batch) {
-      for (let b = 0; b < nb; b++) heap.u8.set(x.data.subarray(b * x_img, (b + 1) * x_img), xb + b * x_img);
-      run_ranges(inst, split_range(nb, T), (b0, b1, t, w) => {
-        for (let b = b0; b < b1; b++) {
-          const [xi, yi] = [xb + b * x_img, yb + b * ys];
-          if (depthwise) dw_channels(w, xi, 0, ci, yi, wks[t]);
-          for (let gi = 0; !depthwise && gi < groups; gi++) {
-            prepare(w, xi, gi, wks[t], pads[t]);
-            channels(w, gi, 0, cog, yi, wks[t], parts[t]);
-          }
-        }
-      });
-      for (let b = 0; b < nb; b++) res.set(heap.u8.subarray(yb + b * ys, yb + b * ys + y_img), b * y_img);
-      return res;
-    }
-    const ranges = split_range(depthwise ? ci : cog, T, depthwise ? 1 : 2);
     // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
     for (let b = 0; b < nb; b++) {
       heap.u8.set(x.data.subarray(b * x_img, (b + 1) * x_img), xb);
       if (depthwise) {
-        // two taps per i32x4.dot_i16x8_s lane pair (assembly/depthwise_pairs.ts); each thread's channels
-        // go to their own stretch of y, 16 bytes apart, for the kernel's whole-row stores
-        const per = co / ci;
-        run_ranges(inst, ranges, (c0, c1, t, w) => dw_channels(w, xb, c0, c1, yb + c0 * per * P + 16 * t, wks[t]));
-        for (let t = 0; t < ranges.length; t++) {
-          const [o0, o1] = [ranges[t][0] * per * P, ranges[t][1] * per * P];
-          res.set(heap.u8.subarray(yb + o0 + 16 * t, yb + o1 + 16 * t), b * y_img + o0);
-        }
+        // two taps per i32x4.dot_i16x8_s lane pair (assembly/depthwise_pairs.ts)
+        wx.qdepthwise_pairs(
+          xb,
+          ci,
+          H,
+          W,
+          co,
+          kh,
+          kw,
+          sh,
+          sw,
+          ph,
+          pwd,
+          dh,
+          dw,
+          oh,
+          ow,
+          x.zero_point,
+          pw.ptr,
+          pw.kp,
+          bp,
+          mp,
+          zp,
+          lo,
+          hi,
+          yb,
+          wk,
+        );
+        res.set(heap.u8.subarray(yb, yb + y_img), b * y_img);
         continue;
       }
       for (let gi = 0; gi < groups; gi++) {
-        prepare(wx, xb, gi, wks[0], pads[0]);
-        run_ranges(inst, ranges, (c0, c1, _t, w) => channels(w, gi, c0, c1, yb, wks[0], parts[0]));
+        const r0 = gi * cog;
+        if (pairs) {
+          if (pairs_s1) {
+            wx.pad_planes_q16(xb, H, W, gi * cig, cig, ph, pwd, Hp, Wp, x.zero_point, pad);
+            wx.im2col_pairs_s1(pad, cig, Hp, Wp, kh, kw, sh, dh, dw, oh, ow, wk);
+          } else {
+            wx.im2col_pairs_q16(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, wk);
+          }
+          wx.qconv_pairs(
+            pw.ptr + r0 * pw.kp * 2,
+            wk,
+            cog,
+            P,
+            pw.k,
+            pw.kp,
+            yb + r0 * P,
+            P,
+            bp + r0 * 4,
+            mp + r0 * 4,
+            zp,
+            lo,
+            hi,
+            p.exact,
+          );
+          continue;
+        }
+        wx.nhwc_pad_q16(xb, H, W, gi * cig, cig, ph, pwd, Wp, x.zero_point, pad, plane);
+        wx.im2col_rows_q16(pad, Wp, cig, kh, kw, sh, sw, dh, dw, oh, ow, wk, pw.kp);
+        wx.qgemm(
+          pw.ptr + r0 * pw.kp * 2,
+          wk,
+          cog,
+          P,
+          pw.kp,
+          yb + r0 * P,
+          P,
+          MODE_CH_ROW,
+          bp + r0 * 4,
+          mp + r0 * 4,
+          zp,
+          lo,
+          hi,
+          part,
+        );
       }
       res.set(heap.u8.subarray(yb, yb + y_img), b * y_img);
     }
@@ -439,24 +382,7 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     const part = heap.take(part_bytes);
     heap.u8.set(x, xp);
     wx.widen_rows_u8(xp, m, k, x_zero_point, x16, kp);
-    gemm_ranges(m, n, kp, (i0, i1, j0, j1, w) =>
-      w.qgemm(
-        x16 + i0 * kp * 2,
-        pw.ptr + j0 * kp * 2,
-        i1 - i0,
-        j1 - j0,
-        kp,
-        yp + (i0 * n + j0) * 4,
-        n,
-        MODE_ACC_I32,
-        0,
-        0,
-        0,
-        0,
-        0,
-        part + (i0 * round_up(n, 4) + m * j0) * 4,
-      ),
-    );
+    wx.qgemm(x16, pw.ptr, m, n, kp, yp, n, MODE_ACC_I32, 0, 0, 0, 0, 0, part);
     res.set(new Int32Array(heap.memory.buffer, yp, m * n));
     return res;
   }
@@ -470,5 +396,6 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     ...make_wasm_pool_add(inst),
     ...make_wasm_elementwise(inst),
     ...make_wasm_transformer(inst),
+    ...make_wasm_group_norm(inst),
   };
 }

@@ -7,11 +7,9 @@
  * copies the OW valid pixels of each row out (cheaper than scattering its stores through the map).
  */
 import type { Conv2dGeometry, QInput, QOutput } from '../types.js';
-import type { WasmExports } from './abi.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmPackedQWeight } from './int8.js';
 import type { WasmInstance } from './module.js';
-import { gemm_threads, run_ranges, split_by_batch, split_range } from './parallel.js';
 
 /** The direct path's copy of a weight: [ceil(cog/4)][pairs][4] int32 pairs per group, for one geometry. */
 export interface DirectWeight {
@@ -102,33 +100,27 @@ export function make_direct_qconv(
     const { bias_q, mult } = p;
     // grid columns past OW exist: tiles store whole runs into a grid-shaped stage, rows copied out after
     const stage_bytes = Wq !== ow ? cog * npad : 0;
-    // threads: whole images per thread when the batch splits evenly (each with its own planes and stage),
-    // else each image's output channels in blocks of 4 (the kernel's tile height) on shared planes
-    const T = gemm_threads(inst, nb * co * P * NP * 2);
-    const by_batch = split_by_batch(nb, T);
-    const copies = by_batch ? T : 1;
-    const nx = by_batch ? nb : 1;
     heap.begin(
       scratch_bytes(
-        nx * x_img + 16,
-        nx * y_img,
+        x_img + 16,
+        y_img,
         bias_q.byteLength,
         mult.byteLength,
+        plane_elems * 4,
         NP * 4,
         npad * 4,
-        ...new Array<number>(copies).fill(plane_elems * 4),
-        ...new Array<number>(copies).fill(stage_bytes),
+        stage_bytes,
       ),
     );
     // + 16: the plane builder reads rows 8 or 16 bytes at a time, up to 16 bytes past the image
-    const xp = heap.take(nx * x_img + 16);
-    const yp = heap.take(nx * y_img);
+    const xp = heap.take(x_img + 16);
+    const yp = heap.take(y_img);
+    const stage = stage_bytes ? heap.take(stage_bytes) : 0;
     const bp = heap.take(bias_q.byteLength);
     const mp = heap.take(mult.byteLength);
+    const planes = heap.take(plane_elems * 4);
     const offs = heap.take(NP * 4);
     const map = heap.take(npad * 4);
-    const planes = Array.from({ length: copies }, () => heap.take(plane_elems * 4));
-    const stages = Array.from({ length: copies }, () => (stage_bytes ? heap.take(stage_bytes) : 0));
     heap.u8.set(new Uint8Array(bias_q.buffer, bias_q.byteOffset, bias_q.byteLength), bp);
     heap.u8.set(new Uint8Array(mult.buffer, mult.byteOffset, mult.byteLength), mp);
     wx.conv_offsets(npairs, kh, kw, sh, sw, dh, dw, Hq, Wq, offs);
@@ -136,55 +128,15 @@ export function make_direct_qconv(
     const zp = out.zero_point;
     const lo = out.qmin - zp;
     const hi = out.qmax - zp;
-    const wrow = NP * 16;
-    /** Output channels [c0, c1) of group gi of the image whose planes are built (c0 a multiple of 4). */
-    const channels = (w: WasmExports, gi: number, c0: number, c1: number, yi: number, pl: number, st: number) => {
-      const r0 = gi * cog + c0;
-      const wgi = wd + gi * wg + (c0 / 4) * wrow;
-      const st0 = st ? st + c0 * npad : 0;
-      w.qconv_direct(
-        c1 - c0,
-        NP,
-        wgi,
-        pl,
-        offs,
-        bp + r0 * 4,
-        mp + r0 * 4,
-        zp,
-        lo,
-        hi,
-        yi + r0 * P,
-        P,
-        N,
-        map,
-        p.exact,
-        st0,
-        Wq,
-        ow,
-      );
-    };
-    const planes_of = (w: WasmExports, xi: number, gi: number, pl: number) =>
-      w.qdirect_planes(xi, gi * cig, cig, H, W, ph, pwd, sh, sw, Hq, Wq, kh, kw, dh, dw, x.zero_point, pl, slack);
-    if (by_batch) {
-      heap.u8.set(x.data.subarray(0, nb * x_img), xp);
-      run_ranges(inst, split_range(nb, T), (b0, b1, part, w) => {
-        for (let b = b0; b < b1; b++) {
-          for (let gi = 0; gi < groups; gi++) {
-            planes_of(w, xp + b * x_img, gi, planes[part]);
-            channels(w, gi, 0, cog, yp + b * y_img, planes[part], stages[part]);
-          }
-        }
-      });
-      res.set(heap.u8.subarray(yp, yp + nb * y_img));
-      return;
-    }
-    const ranges = split_range(cog, T, 4);
     // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
     for (let b = 0; b < nb; b++) {
       heap.u8.set(x.data.subarray(b * x_img, (b + 1) * x_img), xp);
       for (let gi = 0; gi < groups; gi++) {
-        planes_of(wx, xp, gi, planes[0]);
-        run_ranges(inst, ranges, (c0, c1, _part, w) => channels(w, gi, c0, c1, yp, planes[0], stages[0]));
+        const r0 = gi * cog;
+        const c0 = gi * cig;
+        wx.qdirect_planes(xp, c0, cig, H, W, ph, pwd, sh, sw, Hq, Wq, kh, kw, dh, dw, x.zero_point, planes, slack);
+        const [wgi, bgi, mgi, ygi] = [wd + gi * wg, bp + r0 * 4, mp + r0 * 4, yp + r0 * P];
+        wx.qconv_direct(cog, NP, wgi, planes, offs, bgi, mgi, zp, lo, hi, ygi, P, N, map, p.exact, stage, Wq, ow);
       }
       res.set(heap.u8.subarray(yp, yp + y_img), b * y_img);
     }

@@ -7,7 +7,6 @@ import { check_lut, check_qcat, check_qclamp, check_qmul } from '../js/int8/elem
 import type { Int8Kernels, QCatPart, QMulParams } from '../types.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
-import { elementwise_ranges, run_ranges } from './parallel.js';
 
 function out_buffer(y: Uint8Array | undefined, n: number, op: string): Uint8Array {
   if (y && y.length !== n) throw new Error(`${op}: output buffer has ${y.length} elements, expected ${n}`);
@@ -26,9 +25,7 @@ export function make_wasm_elementwise(inst: WasmInstance): Pick<Int8Kernels, 'qc
     heap.begin(scratch_bytes(n));
     const xp = heap.take(n);
     heap.u8.set(x, xp);
-    run_ranges(inst, elementwise_ranges(inst, n, 16), (i0, i1, _t, w) =>
-      w.qclamp_u8(xp + i0, i1 - i0, lo, hi, xp + i0),
-    );
+    wx.qclamp_u8(xp, n, lo, hi, xp);
     res.set(heap.u8.subarray(xp, xp + n));
     return res;
   }
@@ -44,7 +41,7 @@ export function make_wasm_elementwise(inst: WasmInstance): Pick<Int8Kernels, 'qc
     const u8 = heap.u8;
     u8.set(lut, tp);
     u8.set(x, xp);
-    run_ranges(inst, elementwise_ranges(inst, n, 16), (i0, i1, _t, w) => w.qlut_u8(xp + i0, i1 - i0, tp, xp + i0));
+    wx.qlut_u8(xp, n, tp, xp);
     res.set(heap.u8.subarray(xp, xp + n));
     return res;
   }
@@ -60,20 +57,7 @@ export function make_wasm_elementwise(inst: WasmInstance): Pick<Int8Kernels, 'qc
     const u8 = heap.u8;
     u8.set(a, ap);
     u8.set(b, bp);
-    run_ranges(inst, elementwise_ranges(inst, n, 16), (i0, i1, _t, w) =>
-      w.qmul_u8(
-        ap + i0,
-        bp + i0,
-        i1 - i0,
-        p.a_zero_point,
-        p.b_zero_point,
-        p.mult,
-        p.zero_point,
-        p.qmin,
-        p.qmax,
-        ap + i0,
-      ),
-    );
+    wx.qmul_u8(ap, bp, n, p.a_zero_point, p.b_zero_point, p.mult, p.zero_point, p.qmin, p.qmax, ap);
     res.set(heap.u8.subarray(ap, ap + n));
     return res;
   }

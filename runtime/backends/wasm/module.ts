@@ -4,7 +4,7 @@
  * browsers (fetch + WebAssembly.compile).
  */
 
-import { ThreadHost } from '../../threads/host.js';
+import { share_threads } from '../../threads/num_threads.js';
 import { REQUIRED_EXPORTS, type WasmExports } from './abi.js';
 import { WasmHeap } from './heap.js';
 import { type MemoryLimits, prepare_memory_import, shared_memory_supported } from './memory_import.js';
@@ -19,8 +19,6 @@ export interface WasmInstance {
   readonly exports: WasmExports;
   readonly heap: WasmHeap;
   readonly variant: WasmVariant;
-  /** The worker threads sharing this instance's memory (runtime/threads), or null where memory is not shared. */
-  readonly threads: ThreadHost | null;
 }
 
 // (module (func (result v128) v128.const 0 v128.const 0 v128.const 0 f32x4.relaxed_madd))
@@ -96,7 +94,8 @@ export function instantiate(
     ? { env: { memory } }
     : {};
   const inst = new WebAssembly.Instance(mod, imports);
-  const exports = inst.exports as unknown as WasmExports;
+  // a mutable copy: with threads, runtime/threads replaces the heavy kernels by splitting versions
+  const exports = { ...inst.exports } as unknown as WasmExports;
   const missing = REQUIRED_EXPORTS.filter((name) => typeof exports[name] !== 'function');
   if (missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
     throw new Error(`wasm backend: ${variant}.wasm lacks ${missing.join(', ') || 'memory'} (stale build?): ${FIX}`);
@@ -104,8 +103,9 @@ export function instantiate(
   if (exports.memory !== memory) {
     throw new Error(`wasm backend: ${variant}.wasm does not import its memory (stale build?): ${FIX}`);
   }
-  const threads = limits.shared ? new ThreadHost(mod, memory, exports, REQUIRED_EXPORTS) : null;
-  return { exports, heap: new WasmHeap(memory, exports.heap_base()), variant, threads };
+  const instance = { exports, heap: new WasmHeap(memory, exports.heap_base()), variant };
+  if (limits.shared) share_threads(instance, mod);
+  return instance;
 }
 
 /** Compiles bytes for this runtime (shared memory where available); returns the module and its memory limits. */
