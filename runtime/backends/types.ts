@@ -123,6 +123,23 @@ export interface QMulParams {
   qmax: number;
 }
 
+/**
+ * GroupNorm / InstanceNorm of a quint8 [batch, channels, spatial] tensor (torch.ops.quantized.group_norm /
+ * instance_norm; InstanceNorm is groups = channels): float per-channel weight / bias, requantized.
+ */
+export interface QGroupNormParams {
+  batch: number;
+  channels: number;
+  groups: number;
+  /** Elements per channel (H·W, or L). */
+  spatial: number;
+  /** Float per-channel weight / bias (channels elements), or null (1 / 0). */
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  /** A float64 value, as torch passes it. */
+  eps: number;
+}
+
 /** One input of an int8 cat: `len` bytes per outer row; `lut` requantizes to the output's qparams (null: same qparams). */
 export interface QCatPart {
   data: Uint8Array;
@@ -157,6 +174,13 @@ export interface Int8Kernels {
   qmul(a: Uint8Array, b: Uint8Array, p: QMulParams, y?: Uint8Array): Uint8Array;
   /** Concatenation of `parts` (each outer × len bytes) into outer rows of Σ len bytes, each part through its table if any. */
   qcat(parts: readonly QCatPart[], outer: number, y?: Uint8Array): Uint8Array;
+  /**
+   * PyTorch 1.13's quantized_normalize_kernel with per-channel affine (GroupNorm, InstanceNorm): per group of
+   * channels/groups · spatial values, integer sums of x and x², then in float32 m = f32(Σx) / n, mean = m − x_zp,
+   * var = max(f32(Σx²) / n − m·m, 0), s = f32(x_scale / sqrt(f64(var·x_scale·x_scale) + eps)); per channel
+   * g = f32(s · weight[c]), y = quantize(f32(f32(x − x_zp − mean) · g) + bias[c]) (each step rounded to float32).
+   */
+  qgroup_norm(x: QInput, p: QGroupNormParams, out: QOutput, y?: Uint8Array): Uint8Array;
 }
 
 export interface Fp32Kernels {

@@ -6,5 +6,6 @@ export { Conv2d, type QuantizedConv2dOptions } from './modules/conv.js';
 export { ELU, LeakyReLU } from './modules/elu_leaky_relu.js';
 export { FloatFunctional, QFunctional } from './modules/functional_modules.js';
 export { Linear, type QuantizedLinearOptions } from './modules/linear.js';
+export { GroupNorm, InstanceNorm1d, InstanceNorm2d } from './modules/normalization.js';
 export { DeQuantize, Quantize } from './modules/quantize.js';
 export * as dynamic from './nn_quantized_dynamic.js';

@@ -5,6 +5,7 @@
  */
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
 import { qcat, qclamp, qlut, qmul } from './int8/elementwise.js';
+import { qgroup_norm } from './int8/group_norm.js';
 import { a_panels, igemm, igemm_panels, panel_index } from './int8/igemm.js';
 import {
   check_qinput,
@@ -186,4 +187,5 @@ export const js_int8: Int8Kernels = {
   qlut,
   qmul,
   qcat,
+  qgroup_norm,
 };

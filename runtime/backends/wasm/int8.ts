@@ -18,6 +18,7 @@ import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
 import { type DirectWeight, make_direct_qconv } from './int8_direct.js';
 import { make_wasm_elementwise } from './int8_elementwise.js';
+import { make_wasm_group_norm } from './int8_group_norm.js';
 import { make_wasm_pool_add } from './int8_pool_add.js';
 import type { WasmInstance } from './module.js';
 
@@ -393,5 +394,6 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     qlinear_acc,
     ...make_wasm_pool_add(inst),
     ...make_wasm_elementwise(inst),
+    ...make_wasm_group_norm(inst),
   };
 }

@@ -5,6 +5,7 @@ export * from './conv.js';
 export * from './elementwise.js';
 export * from './elu_leaky_relu.js';
 export * from './linear.js';
+export * from './normalization.js';
 export * from './pooling.js';
 export * from './scalar_binary.js';
 export * from './shape.js';

@@ -7,6 +7,7 @@
 import { ACTIVATION_RECORDS } from './activations.js';
 import { BINARY_RECORDS } from './binary.js';
 import { ELU_LEAKY_RELU_RECORDS } from './elu_leaky_relu.js';
+import { NORMALIZATION_RECORDS } from './normalization.js';
 import { RNN_RECORDS } from './rnn.js';
 import { SHAPE_RECORDS } from './shape.js';
 import type { OpRecord } from './types.js';
@@ -22,6 +23,7 @@ export const OP_CATALOGUE: readonly OpRecord[] = [
   ...SHAPE_RECORDS,
   ...ACTIVATION_RECORDS,
   ...ELU_LEAKY_RELU_RECORDS,
+  ...NORMALIZATION_RECORDS,
   ...RNN_RECORDS,
 ];
 
