@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { js_backend } from '../runtime/backends/js/index.js';
 import { qadd_float_params, torch_add_loop } from '../runtime/backends/js/int8/add_float.js';
+import { softmax_int_params } from '../runtime/backends/js/int8/softmax_int.js';
 import type { Backend } from '../runtime/backends/types.js';
 import { gelu_lut } from '../runtime/quantized/functional/float_islands.js';
 import { print_table } from './_util.js';
@@ -61,6 +62,14 @@ const CASES: [string, (be: Backend) => () => unknown][] = [
     (be) => {
       const x = { data: bytes(B * H * T * T, 5), scale: 0.065, zero_point: 120 };
       return () => be.int8.qsoftmax(x, B * H * T, T, out(0.0035, 0));
+    },
+  ],
+  [
+    `softmax_int (opt-in) ${B}·${H}·${T} rows of ${T}`,
+    (be) => {
+      const x = bytes(B * H * T * T, 5);
+      const p = softmax_int_params(0.065, 0.0035, 0);
+      return () => be.int8.qsoftmax_int(x, B * H * T, T, p);
     },
   ],
   [
