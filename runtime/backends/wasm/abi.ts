@@ -26,6 +26,23 @@ export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports, WasmI
     y: number,
   ): void;
   qcat_part_u8(src: number, len: number, outer: number, row: number, offset: number, lut: number, y: number): void;
+  qgroup_norm_u8(
+    x: number,
+    groups_total: number,
+    cpg: number,
+    spatial: number,
+    channels: number,
+    w: number,
+    b: number,
+    x_scale: number,
+    x_zp: number,
+    eps: number,
+    inv: number,
+    zp: number,
+    qmin: number,
+    qmax: number,
+    y: number,
+  ): void;
   qadd_u8(
     a: number,
     b: number,
@@ -173,6 +190,7 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'qlut_u8',
   'qmul_u8',
   'qcat_part_u8',
+  'qgroup_norm_u8',
   'qmax_pool2d_u8',
   'max_pool_scratch_bytes',
   'qavg_pool2d_u8',
