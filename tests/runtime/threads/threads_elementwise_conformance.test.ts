@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qnnpack_add_params, qnnpack_avg_params } from '../../../runtime/backends/js/int8/pool_add.js';
 import type { Pool2dGeometry } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
-import { min_parallel_work } from '../../../runtime/backends/wasm/parallel.js';
 import { set_num_threads, threads_ready } from '../../../runtime/threads/num_threads.js';
+import { min_parallel_work } from '../../../runtime/threads/splits.js';
 import { first_diff, lcg, uniform_f32 } from '../backends/_arbitraries.js';
 
 const wasm = load_wasm_backend();

@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { make_wasm_conv2d } from '../../../runtime/backends/wasm/fp32_conv.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
-import { min_parallel_work } from '../../../runtime/backends/wasm/parallel.js';
 import { set_num_threads, threads_ready } from '../../../runtime/threads/num_threads.js';
+import { min_parallel_work } from '../../../runtime/threads/splits.js';
 import { conv_geometry_arb, first_diff, lcg, uniform_f32 } from '../backends/_arbitraries.js';
 
 const wasm = load_wasm_backend();

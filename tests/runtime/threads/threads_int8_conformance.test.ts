@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conv2dGeometry, Int8Kernels, QOutput, QWeightSource } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { make_wasm_int8, type WasmQConvStrategy } from '../../../runtime/backends/wasm/int8.js';
-import { min_parallel_work } from '../../../runtime/backends/wasm/parallel.js';
 import { get_num_threads, set_num_threads, threads_ready } from '../../../runtime/threads/num_threads.js';
+import { pool_of } from '../../../runtime/threads/pool.js';
+import { min_parallel_work } from '../../../runtime/threads/splits.js';
 import { conv_geometry_arb, first_diff, ints, lcg, zp_i8, zp_u8 } from '../backends/_arbitraries.js';
 
 const wasm = load_wasm_backend();
@@ -102,7 +103,7 @@ describe.each([2, 3])('threaded wasm int8 kernels at %i threads equal one thread
 
   it('the threads are running (Node)', () => {
     expect(get_num_threads()).toBe(t);
-    expect(wasm.instance.threads?.threads()).toBe(t);
+    expect(pool_of(wasm.instance)?.threads()).toBe(t);
   });
 
   for (const s of ['direct', 'pairs', 'gemm'] as const) {
