@@ -3,6 +3,9 @@
  * Activations are quint8 (uint8 storage), weights qint8 (int8 storage), accumulation int32,
  * layouts row-major NCHW as torch tensors. Backends must agree bit for bit on every int8 kernel.
  */
+import type { Upsample2dGeometry } from './upsample_types.js';
+
+export type { Upsample2dGeometry };
 
 /** Weights prepared once (at convert time) into a backend's own layout. Opaque to callers. */
 export interface PackedQWeight {
@@ -226,6 +229,12 @@ export interface Int8Kernels {
    * reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
    */
   qsoftmax(x: QInput, rows: number, n: number, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * torch 1.13's quantized upsample_nearest2d / upsample_bilinear2d on NCHW planes (same qparams out): a copy when
+   * the sizes are equal; nearest gathers x[h0, w0]; bilinear computes in float32, in torch's order,
+   * r = lh0·(lw0·x00 + lw1·x01) + lh1·(lw0·x10 + lw1·x11) − zp and y = clamp(zp + rne(r), 0, 255).
+   */
+  qupsample2d(x: Uint8Array, g: Upsample2dGeometry, y?: Uint8Array): Uint8Array;
 }
 
 export interface Fp32Kernels {

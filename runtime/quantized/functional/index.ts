@@ -12,3 +12,4 @@ export * from './matmul.js';
 export * from './pooling.js';
 export * from './scalar_binary.js';
 export * from './shape.js';
+export * from './upsample.js';
