@@ -5,9 +5,10 @@
 
 import type { WasmFp32Exports } from './abi_fp32.js';
 import type { WasmInt8ConvExports } from './abi_int8_conv.js';
+import { TRANSFORMER_EXPORTS, type WasmInt8TransformerExports } from './abi_int8_transformer.js';
 
 /** The raw exports of the AssemblyScript module (runtime/backends/wasm/assembly/index.ts); pointers are byte offsets. */
-export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports {
+export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports, WasmInt8TransformerExports {
   memory: WebAssembly.Memory;
   heap_base(): number;
   qclamp_u8(x: number, n: number, lo: number, hi: number, y: number): void;
@@ -54,6 +55,23 @@ export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports {
     y: number,
   ): void;
   qcat_part_u8(src: number, len: number, outer: number, row: number, offset: number, lut: number, y: number): void;
+  qgroup_norm_u8(
+    x: number,
+    groups_total: number,
+    cpg: number,
+    spatial: number,
+    channels: number,
+    w: number,
+    b: number,
+    x_scale: number,
+    x_zp: number,
+    eps: number,
+    inv: number,
+    zp: number,
+    qmin: number,
+    qmax: number,
+    y: number,
+  ): void;
   qadd_u8(
     a: number,
     b: number,
@@ -203,6 +221,7 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'qupsample_bilinear_u8',
   'qmul_u8',
   'qcat_part_u8',
+  'qgroup_norm_u8',
   'qmax_pool2d_u8',
   'max_pool_scratch_bytes',
   'qavg_pool2d_u8',
@@ -217,4 +236,5 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'relu_f32',
   'batch_norm_affine_f32',
   'max_pool2d_f32',
+  ...TRANSFORMER_EXPORTS,
 ];

@@ -64,7 +64,8 @@ export function qlayer_norm(x: QInput, p: QLayerNormParams, out: QOutput, y?: Ui
       const g = weight ? fround(t * weight[i]) : t;
       const val = bias ? fround(g + bias[i]) : g;
       const q = zp + rne(fround(val * inv));
-      res[o + i] = q < qmin ? qmin : q > qmax ? qmax : q;
+      // NaN (a zero-variance row with eps 0) lands at qmin, as torch's vectorized quantize gives 0 then clamps
+      res[o + i] = q < qmin || Number.isNaN(q) ? qmin : q > qmax ? qmax : q;
     }
   }
   return res;

@@ -42,7 +42,8 @@ export function qsoftmax(x: QInput, rows: number, n: number, out: QOutput, y?: U
     aten_softmax_row_f32(row, 0, n, row);
     for (let i = 0; i < n; i++) {
       const q = zp + rne(fround(row[i] * inv));
-      res[o + i] = q < qmin ? qmin : q > qmax ? qmax : q;
+      // NaN (a zero-variance row with eps 0) lands at qmin, as torch's vectorized quantize gives 0 then clamps
+      res[o + i] = q < qmin || Number.isNaN(q) ? qmin : q > qmax ? qmax : q;
     }
   }
   return res;
