@@ -185,6 +185,8 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'lstm_cell_f32',
   'lstm_cell_dq',
   'relu_f32',
+  'softmax_rows_f32',
+  'exp_fdlibm',
   'batch_norm_affine_f32',
   'max_pool2d_f32',
   ...TRANSFORMER_EXPORTS,
