@@ -279,6 +279,8 @@ export interface Fp32Kernels {
    * max, V8's Math.exp — fdlibm's exp — on x − max, sequential float64 sum, one rounding to float32).
    */
   readonly softmax_rows: ((x: Float32Array, rows: number, n: number, y?: Float32Array) => Float32Array) | null;
+  /** Exact GELU y = f32(x·Φ(x)), bit-identical to F.gelu's JS loop (erf.ts's tables and Taylor step). */
+  readonly gelu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
 }
 
 export interface Backend {

@@ -187,6 +187,7 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'relu_f32',
   'softmax_rows_f32',
   'exp_fdlibm',
+  'gelu_erf_f32',
   'batch_norm_affine_f32',
   'max_pool2d_f32',
   ...TRANSFORMER_EXPORTS,

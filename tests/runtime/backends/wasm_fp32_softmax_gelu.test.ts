@@ -1,15 +1,17 @@
 /**
- * The wasm backend's softmax_rows (fdlibm exp in float64, two lanes at a time) against torch.softmax's JS loop:
+ * The wasm backend's gelu (erf.ts's grid + Taylor erfc in float64, two lanes at a time) and softmax_rows (fdlibm exp in float64, two lanes at a time) against torch.softmax's JS loop:
  * the same bits on 1,000 random cases — row lengths with and without a vector tail, logits spread from 1e-9 to
  * 1e3 (shifted values in every branch of fdlibm's exp: |x| < 2^-28, ≤ 0.5·ln2, < 1.5·ln2, beyond, and below
  * −708 where the lane-by-lane fallback runs), ties, ±0, ±inf, all −inf rows and NaN — and its exp against
- * V8's Math.exp on a million inputs.
+ * V8's Math.exp on a million inputs. GELU: the same bits as F.gelu's JS loop on 1,000 random arrays with values
+ * from 1e-9 to 40 (the continued fraction beyond |x|·√½ ≥ 6, the 27 cut-off), ±0, ±inf, NaN and vector tails.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { no_grad } from '../../../runtime/autograd/grad_mode.js';
 import { set_backend } from '../../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import { gelu } from '../../../runtime/tensor/ops/smooth.js';
 import { softmax } from '../../../runtime/tensor/ops/softmax.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
 import { lcg } from './_arbitraries.js';
@@ -78,5 +80,35 @@ describe('wasm softmax_rows = the JS loop, bit for bit', () => {
     expect(y.shape).toEqual([3, 5]);
     set_backend('js');
     expect([...y.data]).toEqual([...softmax(x, 0).data]);
+  });
+});
+
+describe('wasm gelu = the JS loop, bit for bit', () => {
+  it('1,000 random cases', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 67 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (n, seed) => {
+        const rnd = lcg(seed);
+        const span = 10 ** (rnd() * 10 - 8.4);
+        const specials = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0];
+        const v = Float32Array.from({ length: n }, () =>
+          rnd() < 0.03 ? specials[Math.floor(rnd() * specials.length)] : (rnd() - 0.5) * 2 * span,
+        );
+        const x = new Tensor(v, [n], 'float32');
+        set_backend('js');
+        const a = no_grad(() => gelu(x)).data;
+        set_backend('wasm');
+        const b = no_grad(() => gelu(x)).data;
+        for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) expect(`${v[i]} → ${b[i]}`).toBe(`${v[i]} → ${a[i]}`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('the tanh approximation keeps the JS loop', () => {
+    const x = new Tensor(Float32Array.of(-3, -0.5, 0, 0.7, 4), [5], 'float32');
+    set_backend('wasm');
+    const b = no_grad(() => gelu(x, { approximate: 'tanh' })).data;
+    set_backend('js');
+    expect([...b]).toEqual([...no_grad(() => gelu(x, { approximate: 'tanh' })).data]);
   });
 });
