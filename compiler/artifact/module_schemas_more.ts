@@ -59,10 +59,42 @@ const fused = (children: ChildRule): ModuleSchema => ({
   },
 });
 
+/** An upsampling size / scale_factor: null, or a positive value or two (`integer`: sizes). */
+function sizes(v: unknown, name: string, integer: boolean): void {
+  if (v === null || v === undefined) return;
+  const l = Array.isArray(v) ? v : [v];
+  if (l.length < 1 || l.length > 2) fail(`argument ${name} is not a value or a pair`);
+  for (const [i, x] of l.entries()) {
+    if (integer) int(x, `${name}[${i}]`, 1, MAX_WINDOW * MAX_WINDOW);
+    else if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0 || x > MAX_WINDOW)
+      fail(`argument ${name}[${i}] = ${preview(x, 40)} is not a number in (0, ${MAX_WINDOW}]`);
+  }
+}
+/** nn.Upsample and its two fixed-mode subclasses: one options object (size xor scale_factor). */
+function upsample(keys: readonly string[]): ModuleSchema {
+  return {
+    children: 'none',
+    tensors: (a) => {
+      arity(a, 0, 1);
+      const o = opts(a[0], keys);
+      sizes(o.size, 'size', true);
+      sizes(o.scale_factor, 'scale_factor', false);
+      if ((o.size ?? null) === null && (o.scale_factor ?? null) === null) fail('needs size or scale_factor');
+      if (o.mode !== undefined && o.mode !== 'nearest' && o.mode !== 'bilinear')
+        fail(`argument mode = ${preview(o.mode, 40)} is not 'nearest' or 'bilinear'`);
+      if (o.align_corners !== undefined && o.align_corners !== null) bool(o.align_corners, 'align_corners', false);
+      return [];
+    },
+  };
+}
+
 /** [type, schema] of every module type module_specs_more.ts names. */
 export const NN_MORE_SCHEMAS: readonly [string, ModuleSchema][] = [
   ['nn.quantized.Conv1d', q_conv1d],
   ['nn.intrinsic.quantized.ConvReLU1d', q_conv1d],
   ['nn.Conv1d', float_conv1d],
   ['nn.intrinsic.ConvReLU1d', fused(['nn.Conv1d', 'nn.ReLU'])],
+  ['nn.Upsample', upsample(['size', 'scale_factor', 'mode', 'align_corners'])],
+  ['nn.UpsamplingNearest2d', upsample(['size', 'scale_factor'])],
+  ['nn.UpsamplingBilinear2d', upsample(['size', 'scale_factor'])],
 ];

@@ -1,6 +1,7 @@
-/** Specs of the module types of issue #16's rest of torch.nn, part 1: Conv1d and its fusions (int8 and float). */
+/** Specs of the module types of issue #16's rest of torch.nn, part 1: Conv1d and its fusions (int8 and float), Upsample. */
 import * as fused from '../../runtime/nn/intrinsic/fused_1d.js';
 import { Conv1d } from '../../runtime/nn/layers/conv_more.js';
+import { Upsample, UpsamplingBilinear2d, UpsamplingNearest2d } from '../../runtime/nn/layers/upsample_bag.js';
 import type { Module } from '../../runtime/nn/module.js';
 import * as qconv1d from '../../runtime/quantized/modules/conv1d.js';
 import type { Json } from '../ir/serialize.js';
@@ -45,5 +46,23 @@ export const NN_MORE_SPECS: readonly ModuleSpec[] = [
     cls: fused.ConvReLU1d,
     args: () => [],
     create: (_a, ch) => new fused.ConvReLU1d(ch['0'] as never, ch['1'] as never),
+  },
+  {
+    type: 'nn.Upsample',
+    cls: Upsample,
+    args: (m) => [pick(m, ['size', 'scale_factor', 'mode', 'align_corners']) as Json],
+    create: (a) => new Upsample(a[0] as never),
+  },
+  {
+    type: 'nn.UpsamplingNearest2d',
+    cls: UpsamplingNearest2d,
+    args: (m) => [pick(m, ['size', 'scale_factor']) as Json],
+    create: (a) => new UpsamplingNearest2d(a[0] as never),
+  },
+  {
+    type: 'nn.UpsamplingBilinear2d',
+    cls: UpsamplingBilinear2d,
+    args: (m) => [pick(m, ['size', 'scale_factor']) as Json],
+    create: (a) => new UpsamplingBilinear2d(a[0] as never),
   },
 ];

@@ -3,6 +3,9 @@
  * Activations are quint8 (uint8 storage), weights qint8 (int8 storage), accumulation int32,
  * layouts row-major NCHW as torch tensors. Backends must agree bit for bit on every int8 kernel.
  */
+import type { Upsample2dGeometry } from './upsample_types.js';
+
+export type { Upsample2dGeometry };
 
 /** Weights prepared once (at convert time) into a backend's own layout. Opaque to callers. */
 export interface PackedQWeight {
@@ -121,6 +124,23 @@ export interface QMulParams {
   zero_point: number;
   qmin: number;
   qmax: number;
+}
+
+/**
+ * GroupNorm / InstanceNorm of a quint8 [batch, channels, spatial] tensor (torch.ops.quantized.group_norm /
+ * instance_norm; InstanceNorm is groups = channels): float per-channel weight / bias, requantized.
+ */
+export interface QGroupNormParams {
+  batch: number;
+  channels: number;
+  groups: number;
+  /** Elements per channel (H·W, or L). */
+  spatial: number;
+  /** Float per-channel weight / bias (channels elements), or null (1 / 0). */
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  /** A float64 value, as torch passes it. */
+  eps: number;
 }
 
 /** One input of an int8 cat: `len` bytes per outer row; `lut` requantizes to the output's qparams (null: same qparams). */
@@ -242,8 +262,21 @@ export interface Int8Kernels {
    * reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
    */
   qsoftmax(x: QInput, rows: number, n: number, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * torch 1.13's quantized upsample_nearest2d / upsample_bilinear2d on NCHW planes (same qparams out): a copy when
+   * the sizes are equal; nearest gathers x[h0, w0]; bilinear computes in float32, in torch's order,
+   * r = lh0·(lw0·x00 + lw1·x01) + lh1·(lw0·x10 + lw1·x11) − zp and y = clamp(zp + rne(r), 0, 255).
+   */
+  qupsample2d(x: Uint8Array, g: Upsample2dGeometry, y?: Uint8Array): Uint8Array;
   /** The integer softmax over rows of n (≤ 65535) bytes, see QSoftmaxIntParams. */
   qsoftmax_int(x: Uint8Array, rows: number, n: number, p: QSoftmaxIntParams, y?: Uint8Array): Uint8Array;
+  /**
+   * PyTorch 1.13's quantized_normalize_kernel with per-channel affine (GroupNorm, InstanceNorm): per group of
+   * channels/groups · spatial values, integer sums of x and x², then in float32 m = f32(Σx) / n, mean = m − x_zp,
+   * var = max(f32(Σx²) / n − m·m, 0), s = f32(x_scale / sqrt(f64(var·x_scale·x_scale) + eps)); per channel
+   * g = f32(s · weight[c]), y = quantize(f32(f32(x − x_zp − mean) · g) + bias[c]) (each step rounded to float32).
+   */
+  qgroup_norm(x: QInput, p: QGroupNormParams, out: QOutput, y?: Uint8Array): Uint8Array;
 }
 
 export interface Fp32Kernels {

@@ -151,12 +151,17 @@ describe('every module type round-trips through the file', () => {
     // what no model here produces is named, so a new type without a round trip shows up: the int8 conv types
     // round-trip in quantize_fx_artifact.test.ts (ResNet, static and reference); tracing turns a
     // Sequential into a plain parent (nn.Module); the cells, nn.RNN and nn.Hardtanh round-trip in
-    // op_catalogue.test.ts (one model per catalogue record); ELU, LeakyReLU and their int8 forms in
-    // artifact_norm_act_embed.test.ts; the Conv1d types in tests/runtime/quantized/conv1d.test.ts
-    expect(all.filter((t) => !seen.has(t) && !t.includes('Conv1d') && !t.includes('ConvReLU1d'))).toEqual([
+    // op_catalogue.test.ts (one model per catalogue record); ELU, LeakyReLU, GroupNorm, InstanceNorm1d / 2d
+    // and their int8 forms in artifact_norm_act_embed.test.ts; the Conv1d types in tests/runtime/quantized/conv1d.test.ts,
+    // the Upsample ones in tests/runtime/quantized/upsample.test.ts
+    const nn_more = /Conv1d|ConvReLU1d|Upsampl/;
+    expect(all.filter((t) => !seen.has(t) && !nn_more.test(t))).toEqual([
       'nn.ELU',
       'nn.GRUCell',
+      'nn.GroupNorm',
       'nn.Hardtanh',
+      'nn.InstanceNorm1d',
+      'nn.InstanceNorm2d',
       'nn.LSTMCell',
       'nn.LeakyReLU',
       'nn.RNN',
@@ -165,6 +170,9 @@ describe('every module type round-trips through the file', () => {
       'nn.intrinsic.quantized.ConvReLU2d',
       'nn.quantized.Conv2d',
       'nn.quantized.ELU',
+      'nn.quantized.GroupNorm',
+      'nn.quantized.InstanceNorm1d',
+      'nn.quantized.InstanceNorm2d',
       'nn.quantized.LeakyReLU',
       'nn.quantized.dynamic.GRUCell',
       'nn.quantized.dynamic.LSTMCell',

@@ -9,6 +9,8 @@ export * from './float_islands.js';
 export * from './layer_norm.js';
 export * from './linear.js';
 export * from './matmul.js';
+export * from './normalization.js';
 export * from './pooling.js';
 export * from './scalar_binary.js';
 export * from './shape.js';
+export * from './upsample.js';
