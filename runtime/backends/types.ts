@@ -199,8 +199,8 @@ export interface QLayerNormParams {
 /**
  * The integer softmax of the opt-in int8-attention config (not PyTorch's numerics): e = exp_table[M − q] with M
  * the row's largest byte (a 256-entry table of round(2^15·exp(−k·x_scale)), built by softmax_int_params),
- * S = Σ e in int32, y = clamp(zero_point + ⌊(e·mult + S·2^15) / (S·2^16)⌋, qmin, qmax), mult = round(2^16 / out_scale):
- * one integer division per element, exact on both backends.
+ * S = Σ e in int32, one division per row R = ⌊(mult·2^16 + ⌊S/2⌋) / S⌋ with mult = round(2^16 / out_scale), then
+ * y = clamp(zero_point + ((e·R + 2^31) >> 32), qmin, qmax): an integer multiply and shift per element.
  */
 export interface QSoftmaxIntParams {
   /** 256 int32 entries, exp_table[0] = 2^15, non-increasing, ≥ 0. */
