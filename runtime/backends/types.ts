@@ -199,8 +199,8 @@ export interface QLayerNormParams {
 /**
  * The integer softmax of the opt-in int8-attention config (not PyTorch's numerics): e = exp_table[M − q] with M
  * the row's largest byte (a 256-entry table of round(2^15·exp(−k·x_scale)), built by softmax_int_params),
- * S = Σ e in int32, y = clamp(zero_point + ⌊(e·mult + S·2^15) / (S·2^16)⌋, qmin, qmax), mult = round(2^16 / out_scale):
- * one integer division per element, exact on both backends.
+ * S = Σ e in int32, one division per row R = ⌊(mult·2^16 + ⌊S/2⌋) / S⌋ with mult = round(2^16 / out_scale), then
+ * y = clamp(zero_point + ((e·R + 2^31) >> 32), qmin, qmax): an integer multiply and shift per element.
  */
 export interface QSoftmaxIntParams {
   /** 256 int32 entries, exp_table[0] = 2^15, non-increasing, ≥ 0. */
@@ -325,6 +325,13 @@ export interface Fp32Kernels {
    * out-of-input taps skipped, a NaN always wins (torch's CPU rule); bit-identical to the JS loop.
    */
   readonly max_pool2d: ((x: Float32Array, g: Pool2dGeometry, y?: Float32Array) => Float32Array) | null;
+  /**
+   * softmax over the last dim of `rows` rows of `n` floats, bit-identical to torch.softmax's JS loop (float64
+   * max, V8's Math.exp — fdlibm's exp — on x − max, sequential float64 sum, one rounding to float32).
+   */
+  readonly softmax_rows: ((x: Float32Array, rows: number, n: number, y?: Float32Array) => Float32Array) | null;
+  /** Exact GELU y = f32(x·Φ(x)), bit-identical to F.gelu's JS loop (erf.ts's tables and Taylor step). */
+  readonly gelu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
 }
 
 export interface Backend {
