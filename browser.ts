@@ -21,7 +21,6 @@ export {
   with_fp32_numerics,
 } from './runtime/backends/registry.js';
 export { init_wasm, load_wasm_backend, type WasmLoadOptions } from './runtime/backends/wasm/index.js';
-export { get_num_threads, set_num_threads, threads_ready } from './runtime/threads/num_threads.js';
 export * from './runtime/io/browser.js';
 export * as F from './runtime/nn/functional/index.js';
 export { gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell } from './runtime/nn/functional/rnn_cells.js';
@@ -29,5 +28,6 @@ export * as nn from './runtime/nn/index.js';
 export * as optim from './runtime/optim/index.js';
 export { dequantize, int_repr, quantize_per_channel, quantize_per_tensor } from './runtime/quant/qtensor.js';
 export * from './runtime/tensor/index.js';
+export { get_num_threads, set_num_threads, threads_ready } from './runtime/threads/num_threads.js';
 export * as tools from './tools/index.js';
 export { ns } from './tools/index.js';

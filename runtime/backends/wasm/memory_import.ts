@@ -29,17 +29,17 @@ export function shared_memory_supported(): boolean {
 const ENTRY = [3, 101, 110, 118, 6, 109, 101, 109, 111, 114, 121, 2];
 
 /**
- * The bytes to compile for a memory that is `shared` or not, and the import's limits (null: the module
- * imports no memory, e.g. a stale build). Returns a patched copy only when the flag must change.
+ * The bytes to compile here (a copy with the memory import made plain where memory cannot be shared) and
+ * the limits to create the memory with (undefined: the module imports no memory, e.g. a stale build).
  */
-export function prepare_memory_import(
-  bytes: Uint8Array,
-  shared: boolean,
-): { bytes: Uint8Array; limits: MemoryLimits | null } {
+export function prepare_memory_import(src: BufferSource): [Uint8Array<ArrayBuffer>, MemoryLimits | undefined] {
+  const bytes = (
+    ArrayBuffer.isView(src) ? new Uint8Array(src.buffer, src.byteOffset, src.byteLength) : new Uint8Array(src)
+  ) as Uint8Array<ArrayBuffer>;
   let at = -1;
   for (let i = 8; at < 0 && i < Math.min(bytes.length, 4096); i++)
     if (ENTRY.every((b, j) => bytes[i + j] === b)) at = i + 12;
-  if (at < 0) return { bytes, limits: null };
+  if (at < 0) return [bytes, undefined];
   // flags (bit 0: has maximum, bit 1: shared), then LEB128 initial and maximum pages
   const v = [0, 0];
   let p = at + 1;
@@ -49,7 +49,8 @@ export function prepare_memory_import(
       v[k] += (b & 127) * m;
       if (b < 128) break;
     }
+  const shared = shared_memory_supported();
   const out = (bytes[at] & 2) === (shared ? 2 : 0) ? bytes : bytes.slice();
   out[at] = shared ? bytes[at] | 2 : bytes[at] & ~2;
-  return { bytes: out, limits: { initial: v[0], maximum: bytes[at] & 1 ? v[1] : 65536, shared } };
+  return [out, { initial: v[0], maximum: bytes[at] & 1 ? v[1] : 65536, shared }];
 }

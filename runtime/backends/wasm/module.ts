@@ -7,7 +7,7 @@
 import { share_threads } from '../../threads/num_threads.js';
 import { REQUIRED_EXPORTS, type WasmExports } from './abi.js';
 import { WasmHeap } from './heap.js';
-import { type MemoryLimits, prepare_memory_import, shared_memory_supported } from './memory_import.js';
+import { type MemoryLimits, prepare_memory_import } from './memory_import.js';
 
 export type { WasmExports } from './abi.js';
 
@@ -77,9 +77,6 @@ export function wasm_build_url(variant: WasmVariant): URL {
 const FIX =
   'in a checkout of fxq, run `npm run build:wasm` (AssemblyScript, devDependency) to build it; the npm package ships it prebuilt (reinstall fxq)';
 
-/** Limits of a memory import when the caller has only the compiled module (the build's own values). */
-const DEFAULT_LIMITS: MemoryLimits = { initial: 1, maximum: 65536, shared: false };
-
 /**
  * Instantiates a compiled module on a fresh memory with the import's limits (shared: worker threads can
  * instantiate the same module on it).
@@ -87,34 +84,21 @@ const DEFAULT_LIMITS: MemoryLimits = { initial: 1, maximum: 65536, shared: false
 export function instantiate(
   mod: WebAssembly.Module,
   variant: WasmVariant,
-  limits: MemoryLimits = DEFAULT_LIMITS,
+  limits: MemoryLimits = { initial: 1, maximum: 65536, shared: false },
 ): WasmInstance {
   const memory = new WebAssembly.Memory(limits);
-  const imports: WebAssembly.Imports = WebAssembly.Module.imports(mod).some((i) => i.kind === 'memory')
-    ? { env: { memory } }
-    : {};
-  const inst = new WebAssembly.Instance(mod, imports);
+  const inst = new WebAssembly.Instance(mod, { env: { memory } });
   // a mutable copy: with threads, runtime/threads replaces the heavy kernels by splitting versions
   const exports = { ...inst.exports } as unknown as WasmExports;
   const missing = REQUIRED_EXPORTS.filter((name) => typeof exports[name] !== 'function');
-  if (missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
-    throw new Error(`wasm backend: ${variant}.wasm lacks ${missing.join(', ') || 'memory'} (stale build?): ${FIX}`);
-  }
-  if (exports.memory !== memory) {
-    throw new Error(`wasm backend: ${variant}.wasm does not import its memory (stale build?): ${FIX}`);
+  if (missing.length > 0 || exports.memory !== memory) {
+    throw new Error(
+      `wasm backend: ${variant}.wasm lacks ${missing.join(', ') || 'an imported memory'} (stale build?): ${FIX}`,
+    );
   }
   const instance = { exports, heap: new WasmHeap(memory, exports.heap_base()), variant };
   if (limits.shared) share_threads(instance, mod);
   return instance;
-}
-
-/** Compiles bytes for this runtime (shared memory where available); returns the module and its memory limits. */
-function compile_sync(bytes: Uint8Array): { mod: WebAssembly.Module; limits: MemoryLimits | undefined } {
-  const prepared = prepare_memory_import(bytes, shared_memory_supported());
-  return {
-    mod: new WebAssembly.Module(prepared.bytes as Uint8Array<ArrayBuffer>),
-    limits: prepared.limits ?? undefined,
-  };
 }
 
 /** Node: reads and instantiates the build synchronously; a missing or broken build is an error naming the fix. */
@@ -132,15 +116,16 @@ export function load_module_sync(variant: WasmVariant, url: URL = wasm_build_url
       `wasm backend: cannot read ${url.pathname} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${FIX}`,
     );
   }
-  let compiled: ReturnType<typeof compile_sync>;
+  const [prepared, limits] = prepare_memory_import(bytes as Uint8Array<ArrayBuffer>);
+  let mod: WebAssembly.Module;
   try {
-    compiled = compile_sync(bytes);
+    mod = new WebAssembly.Module(prepared);
   } catch (e) {
     throw new Error(
       `wasm backend: ${url.pathname} is not a valid module for this engine (${(e as Error).message}): ${FIX}`,
     );
   }
-  return instantiate(compiled.mod, variant, compiled.limits);
+  return instantiate(mod, variant, limits);
 }
 
 /** Browsers (and Node): fetches or reads the build and compiles it asynchronously. */
@@ -164,15 +149,8 @@ export async function load_module_async(
     bytes = await res.arrayBuffer();
   }
   try {
-    const view =
-      bytes instanceof Uint8Array
-        ? bytes
-        : ArrayBuffer.isView(bytes)
-          ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-          : new Uint8Array(bytes);
-    const prepared = prepare_memory_import(view, shared_memory_supported());
-    const mod = await WebAssembly.compile(prepared.bytes as Uint8Array<ArrayBuffer>);
-    return instantiate(mod, variant, prepared.limits ?? undefined);
+    const [prepared, limits] = prepare_memory_import(bytes);
+    return instantiate(await WebAssembly.compile(prepared), variant, limits);
   } catch (e) {
     throw new Error(`wasm backend: cannot compile ${url?.href ?? 'the given bytes'} (${(e as Error).message}): ${FIX}`);
   }
