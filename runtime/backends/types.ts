@@ -325,6 +325,13 @@ export interface Fp32Kernels {
    * out-of-input taps skipped, a NaN always wins (torch's CPU rule); bit-identical to the JS loop.
    */
   readonly max_pool2d: ((x: Float32Array, g: Pool2dGeometry, y?: Float32Array) => Float32Array) | null;
+  /**
+   * softmax over the last dim of `rows` rows of `n` floats, bit-identical to torch.softmax's JS loop (float64
+   * max, V8's Math.exp — fdlibm's exp — on x − max, sequential float64 sum, one rounding to float32).
+   */
+  readonly softmax_rows: ((x: Float32Array, rows: number, n: number, y?: Float32Array) => Float32Array) | null;
+  /** Exact GELU y = f32(x·Φ(x)), bit-identical to F.gelu's JS loop (erf.ts's tables and Taylor step). */
+  readonly gelu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
 }
 
 export interface Backend {

@@ -24,3 +24,5 @@ export { qupsample_nearest_u8, qupsample_bilinear_u8 } from './qupsample';
 export { pack_bt_q16, qmatmul_u8, qadd_float_u8, qlayer_norm_u8 } from './qtransformer';
 export { qsoftmax_u8, qsoftmax_scratch_bytes, sleef_expf, qsoftmax_int_u8 } from './qsoftmax';
 export { qgroup_norm_u8 } from './qgroup_norm';
+export { softmax_rows_f32, exp_fdlibm } from './fsoftmax';
+export { gelu_erf_f32 } from './fgelu';
