@@ -4,12 +4,19 @@
  * fixed-mode subclasses), F.interpolate / quantized.interpolate as Resize (on a quantized input between DQ and Q,
  * which ONNX Runtime runs on uint8).
  */
-import { Conv1d } from '../../../runtime/nn/layers/conv_more.js';
+import { Conv1d, ConvTranspose2d } from '../../../runtime/nn/layers/conv_more.js';
 import { Upsample } from '../../../runtime/nn/layers/upsample_bag.js';
+import { ConvTranspose2d as QConvTranspose2d } from '../../../runtime/quantized/modules/conv_transpose.js';
 import { Conv1d as QConv1d, ConvReLU1d as QConvReLU1d } from '../../../runtime/quantized/modules/conv1d.js';
 import type { Node } from '../../ir/node.js';
 import type { ExportContext, OnnxValue } from './context.js';
-import { conv1d_attrs, emit_nn_more_float, emit_resize, type InterpolateArgs } from './nn_more_float.js';
+import {
+  conv_transpose_attrs,
+  conv1d_attrs,
+  emit_nn_more_float,
+  emit_resize,
+  type InterpolateArgs,
+} from './nn_more_float.js';
 import type { CallEntry, ModuleEntry } from './op_entry.js';
 import { bias_dq, weight_dq } from './quantized_modules.js';
 
@@ -24,6 +31,20 @@ function emit_qconv1d(ctx: ExportContext, node: Node): OnnxValue {
   const bias = bias_dq(ctx, hint, m.bias(), x_qp, w.qp, node);
   const y = ctx.b.op('Conv', bias ? [x, w.name, bias] : [x, w.name], hint, conv1d_attrs(m));
   return m instanceof QConvReLU1d ? ctx.relu_output(node, y) : float(y);
+}
+
+/**
+ * ONNX has no QLinearConvTranspose: the int8 transposed conv is QDQ around ConvTranspose (int8 weight behind a
+ * DequantizeLinear, axis 1 when per channel; int32 bias at s_in·s_w), which ONNX Runtime may run in float.
+ */
+function emit_qconv_transpose(ctx: ExportContext, node: Node): OnnxValue {
+  const m = ctx.module(node) as QConvTranspose2d;
+  const hint = node.target;
+  const x = ctx.float(node.args[0], node);
+  const x_qp = ctx.input_qparams(node.args[0], node);
+  const w = weight_dq(ctx, hint, m.weight(), node);
+  const bias = bias_dq(ctx, hint, m.bias(), x_qp, w.qp, node);
+  return float(ctx.b.op('ConvTranspose', bias ? [x, w.name, bias] : [x, w.name], hint, conv_transpose_attrs(m)));
 }
 
 function float_row(cls: ModuleEntry['cls'], fxq: string, onnx: string): ModuleEntry {
@@ -50,7 +71,15 @@ export const NN_MORE_MODULE_ENTRIES: ModuleEntry[] = [
     onnx: 'DQ(int8 w) + DQ(int32 b) + Conv [+ Relu] + Q (ORT: QLinearConv)',
     emit: emit_qconv1d,
   },
+  {
+    kind: 'module',
+    cls: QConvTranspose2d,
+    fxq: 'nn.quantized.ConvTranspose2d',
+    onnx: 'DQ(int8 w, axis 1) + DQ(int32 b) + ConvTranspose + Q (no standard QLinear form)',
+    emit: emit_qconv_transpose,
+  },
   float_row(Conv1d, 'nn.Conv1d', 'Conv'),
+  float_row(ConvTranspose2d, 'nn.ConvTranspose2d', 'ConvTranspose'),
   float_row(Upsample, 'nn.Upsample, nn.UpsamplingNearest2d, nn.UpsamplingBilinear2d', 'Resize'),
 ];
 

@@ -3,7 +3,7 @@
  * Upsample / F.interpolate → Resize. float_modules.ts's emitter calls this for modules it does not know (so fused
  * containers of them export too).
  */
-import { Conv1d } from '../../../runtime/nn/layers/conv_more.js';
+import { Conv1d, ConvTranspose2d } from '../../../runtime/nn/layers/conv_more.js';
 import { Upsample } from '../../../runtime/nn/layers/upsample_bag.js';
 import type { Module } from '../../../runtime/nn/module.js';
 import type { Tensor } from '../../../runtime/tensor/tensor.js';
@@ -67,6 +67,26 @@ export function emit_resize(ctx: ExportContext, node: Node, x: string, o: Interp
   return b.op('Resize', [x, '', '', sizes], hint, attrs);
 }
 
+/** ONNX ConvTranspose attributes (torch's weight layout [in, out/groups, kh, kw] is ONNX's). */
+export function conv_transpose_attrs(m: {
+  kernel_size: readonly number[];
+  stride: readonly number[];
+  padding: readonly number[];
+  output_padding: readonly number[];
+  dilation: readonly number[];
+  groups: number;
+}) {
+  const [ph, pw] = m.padding;
+  return {
+    kernel_shape: [...m.kernel_size],
+    strides: [...m.stride],
+    pads: [ph, pw, ph, pw],
+    output_padding: [...m.output_padding],
+    dilations: [...m.dilation],
+    group: m.groups,
+  };
+}
+
 /** The float output name of `m` run on `x`, or null when `m` is none of this file's modules. */
 export function emit_nn_more_float(ctx: ExportContext, node: Node, m: Module, x: string): string | null {
   const hint = `${node.target}`;
@@ -80,6 +100,11 @@ export function emit_nn_more_float(ctx: ExportContext, node: Node, m: Module, x:
     const w = param(ctx, `${hint}.weight`, m.weight);
     const ins = m.bias ? [x, w, param(ctx, `${hint}.bias`, m.bias)] : [x, w];
     return ctx.b.op('Conv', ins, hint, conv1d_attrs({ ...m, padding: [pad] }));
+  }
+  if (m instanceof ConvTranspose2d) {
+    const w = param(ctx, `${hint}.weight`, m.weight);
+    const ins = m.bias ? [x, w, param(ctx, `${hint}.bias`, m.bias)] : [x, w];
+    return ctx.b.op('ConvTranspose', ins, hint, conv_transpose_attrs(m));
   }
   if (m instanceof Upsample) return emit_resize(ctx, node, x, m, 4);
   return null;

@@ -5,9 +5,12 @@
  */
 import * as nni from '../../nn/intrinsic/fused_1d.js';
 import { ReLU } from '../../nn/layers/activation.js';
-import { Conv1d } from '../../nn/layers/conv_more.js';
-import { BatchNorm1d } from '../../nn/layers/normalization.js';
+import { Conv1d, ConvTranspose2d } from '../../nn/layers/conv_more.js';
+import { BatchNorm1d, BatchNorm2d } from '../../nn/layers/normalization.js';
 import { Upsample } from '../../nn/layers/upsample_bag.js';
+import type { Module } from '../../nn/module.js';
+import { fuse_conv_bn_eval } from '../../nn/utils/fusion.js';
+import { ConvTranspose2d as QConvTranspose2d } from '../modules/conv_transpose.js';
 import { Conv1d as QConv1d, ConvReLU1d as QConvReLU1d } from '../modules/conv1d.js';
 import { _sequential_wrapper2, fuse_conv_bn, fuse_conv_bn_relu } from './fuser_methods.js';
 import type { FromFloat, ModuleClass, OpForm, OpRecord } from './types.js';
@@ -47,6 +50,39 @@ export const conv1d: OpRecord = {
   example: { input: [2, 3, 7], module: () => new Conv1d(3, 4, 3, { padding: 1 }) },
 };
 
+/** torch's fuse_convtranspose_bn: eval → the transposed conv with BN folded along its output axis (1). */
+export function fuse_convtranspose_bn(is_qat: boolean, convt: Module, bn: Module): Module {
+  if (convt.training !== bn.training)
+    throw new Error('fuse_convtranspose_bn: ConvTranspose and BN both must be in the same mode (train or eval)');
+  if (is_qat) throw new Error('fuse_convtranspose_bn: Fusing ConvTranspose+BatchNorm not yet supported in QAT.');
+  return fuse_conv_bn_eval(convt as never, bn as BatchNorm2d, true);
+}
+
+/**
+ * nn.ConvTranspose2d as torch 1.13's backend config has it (own output observer; root and reference module) and
+ * its eager mapping to nn.quantized.ConvTranspose2d; ConvTranspose2d + BatchNorm2d fuses in eval.
+ */
+export const conv_transpose2d: OpRecord = {
+  name: 'conv_transpose2d',
+  semantics:
+    'y[n, oc, ih·s − p + a·d, iw·s − p + b·d] += x[n, ic, ih, iw] · W[ic, oc, a, b] + b (grouped, output_padding)',
+  static: [
+    {
+      observation: 'different',
+      inputs: 'first',
+      forms: [module_form('nn.ConvTranspose2d', ConvTranspose2d, QConvTranspose2d)],
+    },
+  ],
+  requantizes: true,
+  eager_static: [{ name: 'nn.ConvTranspose2d', float: ConvTranspose2d, quantized: QConvTranspose2d }],
+  fusions: [{ types: [ConvTranspose2d, BatchNorm2d], fuser_method: fuse_convtranspose_bn }],
+  saved: ['nn.quantized.ConvTranspose2d', 'nn.ConvTranspose2d'],
+  example: {
+    input: [2, 3, 5, 6],
+    module: () => new ConvTranspose2d(3, 4, 3, { stride: 2, padding: 1, output_padding: 1 }),
+  },
+};
+
 /**
  * F.interpolate is in torch 1.13's share-qparams list: it is observed with its input's observer and stays an
  * F.interpolate node, called on the quantized tensor (which runs quantized.interpolate, qparams kept).
@@ -84,4 +120,4 @@ export const upsample: OpRecord = {
   },
 };
 /** This family's records, in table order. */
-export const CONV_MORE_RECORDS: readonly OpRecord[] = [conv1d, interpolate, upsample];
+export const CONV_MORE_RECORDS: readonly OpRecord[] = [conv1d, conv_transpose2d, interpolate, upsample];

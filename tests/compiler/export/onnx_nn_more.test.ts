@@ -109,3 +109,38 @@ describe('Upsample / F.interpolate', () => {
     expect(ops.QLinearConv).toBe(1);
   });
 });
+
+class UpConv extends nn.Module {
+  up = new nn.ConvTranspose2d(3, 6, 3, { stride: 2, padding: 1, output_padding: 1 });
+  up2 = new nn.ConvTranspose2d(6, 4, [2, 3], { stride: [2, 1], groups: 2, dilation: [1, 2] });
+  forward(x: Tensor): Tensor {
+    return this.up2.forward(F.relu(this.up.forward(x)));
+  }
+}
+
+describe('ConvTranspose2d', () => {
+  it('float: ConvTranspose matches fxq within 1e-4', async () => {
+    manual_seed(0);
+    const x = randn([2, 3, 5, 6], { generator: new Generator(5) });
+    const { got, want } = await run_both(new UpConv().eval(), x);
+    expect(got.length).toBe(want.length);
+    expect(max_diff(got, want)).toBeLessThan(1e-4);
+  });
+
+  it('FX int8: QDQ around ConvTranspose gives fxq’s values within one output step', async () => {
+    manual_seed(0);
+    class Q extends nn.Module {
+      up = new nn.ConvTranspose2d(3, 4, 3, { stride: 2, padding: 1, output_padding: 1 });
+      forward(x: Tensor): Tensor {
+        return this.up.forward(x);
+      }
+    }
+    const x = randn([2, 3, 5, 6], { generator: new Generator(6) });
+    const prepared = quantization.prepare_fx(new Q().eval(), { '': quantization.get_default_qconfig('qnnpack') }, [x]);
+    no_grad(() => prepared.call(x));
+    const q = quantization.convert_fx(prepared);
+    const { got, want } = await run_both(q, x);
+    expect(got.length).toBe(want.length);
+    expect(max_diff(got, want)).toBeLessThanOrEqual(step_of(want) * 1.001);
+  });
+});
