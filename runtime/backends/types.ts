@@ -332,6 +332,21 @@ export interface Fp32Kernels {
   readonly softmax_rows: ((x: Float32Array, rows: number, n: number, y?: Float32Array) => Float32Array) | null;
   /** Exact GELU y = f32(x·Φ(x)), bit-identical to F.gelu's JS loop (erf.ts's tables and Taylor step). */
   readonly gelu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
+  /**
+   * Inference F.layer_norm over `rows` rows of `d` floats, bit-identical to its JS loop (float64 sequential sums,
+   * invstd = 1/√(var + eps), y = f32(((x − m)·invstd)·gamma + beta)); gamma / beta d floats or null.
+   */
+  readonly layer_norm:
+    | ((
+        x: Float32Array,
+        rows: number,
+        d: number,
+        gamma: Float32Array | null,
+        beta: Float32Array | null,
+        eps: number,
+        y?: Float32Array,
+      ) => Float32Array)
+    | null;
 }
 
 export interface Backend {

@@ -237,6 +237,7 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'softmax_rows_f32',
   'exp_fdlibm',
   'gelu_erf_f32',
+  'layer_norm_rows_f32',
   'batch_norm_affine_f32',
   'max_pool2d_f32',
   ...TRANSFORMER_EXPORTS,
