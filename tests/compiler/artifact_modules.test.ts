@@ -151,10 +151,12 @@ describe('every module type round-trips through the file', () => {
     // what no model here produces is named, so a new type without a round trip shows up: the int8 conv types
     // round-trip in quantize_fx_artifact.test.ts (ResNet, static and reference); tracing turns a
     // Sequential into a plain parent (nn.Module); the cells, nn.RNN and nn.Hardtanh round-trip in
-    // op_catalogue.test.ts (one model per catalogue record); ELU, LeakyReLU, GroupNorm, InstanceNorm1d / 2d
-    // and their int8 forms in artifact_norm_act_embed.test.ts; the Conv1d types in tests/runtime/quantized/conv1d.test.ts
+    // op_catalogue.test.ts (one model per catalogue record); ELU, LeakyReLU, GroupNorm, InstanceNorm1d / 2d,
+    // Embedding, EmbeddingBag and their int8 forms in artifact_norm_act_embed.test.ts and op_catalogue.test.ts; the Conv1d types in tests/runtime/quantized/conv1d.test.ts
     expect(all.filter((t) => !seen.has(t) && !t.includes('Conv1d') && !t.includes('ConvReLU1d'))).toEqual([
       'nn.ELU',
+      'nn.Embedding',
+      'nn.EmbeddingBag',
       'nn.GRUCell',
       'nn.GroupNorm',
       'nn.Hardtanh',
@@ -168,6 +170,8 @@ describe('every module type round-trips through the file', () => {
       'nn.intrinsic.quantized.ConvReLU2d',
       'nn.quantized.Conv2d',
       'nn.quantized.ELU',
+      'nn.quantized.Embedding',
+      'nn.quantized.EmbeddingBag',
       'nn.quantized.GroupNorm',
       'nn.quantized.InstanceNorm1d',
       'nn.quantized.InstanceNorm2d',
