@@ -3,6 +3,9 @@
  * Activations are quint8 (uint8 storage), weights qint8 (int8 storage), accumulation int32,
  * layouts row-major NCHW as torch tensors. Backends must agree bit for bit on every int8 kernel.
  */
+import type { Upsample2dGeometry } from './upsample_types.js';
+
+export type { Upsample2dGeometry };
 
 /** Weights prepared once (at convert time) into a backend's own layout. Opaque to callers. */
 export interface PackedQWeight {
@@ -214,8 +217,8 @@ export interface QLayerNormParams {
 /**
  * The integer softmax of the opt-in int8-attention config (not PyTorch's numerics): e = exp_table[M − q] with M
  * the row's largest byte (a 256-entry table of round(2^15·exp(−k·x_scale)), built by softmax_int_params),
- * S = Σ e in int32, y = clamp(zero_point + ⌊(e·mult + S·2^15) / (S·2^16)⌋, qmin, qmax), mult = round(2^16 / out_scale):
- * one integer division per element, exact on both backends.
+ * S = Σ e in int32, one division per row R = ⌊(mult·2^16 + ⌊S/2⌋) / S⌋ with mult = round(2^16 / out_scale), then
+ * y = clamp(zero_point + ((e·R + 2^31) >> 32), qmin, qmax): an integer multiply and shift per element.
  */
 export interface QSoftmaxIntParams {
   /** 256 int32 entries, exp_table[0] = 2^15, non-increasing, ≥ 0. */
@@ -277,6 +280,12 @@ export interface Int8Kernels {
    * reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
    */
   qsoftmax(x: QInput, rows: number, n: number, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * torch 1.13's quantized upsample_nearest2d / upsample_bilinear2d on NCHW planes (same qparams out): a copy when
+   * the sizes are equal; nearest gathers x[h0, w0]; bilinear computes in float32, in torch's order,
+   * r = lh0·(lw0·x00 + lw1·x01) + lh1·(lw0·x10 + lw1·x11) − zp and y = clamp(zp + rne(r), 0, 255).
+   */
+  qupsample2d(x: Uint8Array, g: Upsample2dGeometry, y?: Uint8Array): Uint8Array;
   /** The integer softmax over rows of n (≤ 65535) bytes, see QSoftmaxIntParams. */
   qsoftmax_int(x: Uint8Array, rows: number, n: number, p: QSoftmaxIntParams, y?: Uint8Array): Uint8Array;
   /**
@@ -341,6 +350,28 @@ export interface Fp32Kernels {
    * out-of-input taps skipped, a NaN always wins (torch's CPU rule); bit-identical to the JS loop.
    */
   readonly max_pool2d: ((x: Float32Array, g: Pool2dGeometry, y?: Float32Array) => Float32Array) | null;
+  /**
+   * softmax over the last dim of `rows` rows of `n` floats, bit-identical to torch.softmax's JS loop (float64
+   * max, V8's Math.exp — fdlibm's exp — on x − max, sequential float64 sum, one rounding to float32).
+   */
+  readonly softmax_rows: ((x: Float32Array, rows: number, n: number, y?: Float32Array) => Float32Array) | null;
+  /** Exact GELU y = f32(x·Φ(x)), bit-identical to F.gelu's JS loop (erf.ts's tables and Taylor step). */
+  readonly gelu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
+  /**
+   * Inference F.layer_norm over `rows` rows of `d` floats, bit-identical to its JS loop (float64 sequential sums,
+   * invstd = 1/√(var + eps), y = f32(((x − m)·invstd)·gamma + beta)); gamma / beta d floats or null.
+   */
+  readonly layer_norm:
+    | ((
+        x: Float32Array,
+        rows: number,
+        d: number,
+        gamma: Float32Array | null,
+        beta: Float32Array | null,
+        eps: number,
+        y?: Float32Array,
+      ) => Float32Array)
+    | null;
 }
 
 export interface Backend {

@@ -3,6 +3,7 @@
 export * from './functional/index.js';
 export * from './modules/activation.js';
 export * from './modules/conv.js';
+export * from './modules/conv_transpose.js';
 export * from './modules/conv1d.js';
 export * from './modules/elu_leaky_relu.js';
 export * from './modules/embedding.js';

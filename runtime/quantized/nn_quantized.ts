@@ -3,6 +3,7 @@
 export * as functional from './functional/index.js';
 export { Hardswish, ReLU6, Sigmoid, Tanh } from './modules/activation.js';
 export { Conv2d, type QuantizedConv2dOptions } from './modules/conv.js';
+export { ConvTranspose2d, type QuantizedConvTranspose2dOptions } from './modules/conv_transpose.js';
 export { Conv1d, type QuantizedConv1dOptions } from './modules/conv1d.js';
 export { ELU, LeakyReLU } from './modules/elu_leaky_relu.js';
 export { Embedding, EmbeddingBag, type EmbeddingDType } from './modules/embedding.js';

@@ -22,6 +22,7 @@ import {
 import { qadd, qavg_pool2d, qmax_pool2d } from './int8/pool_add.js';
 import { qsoftmax } from './int8/softmax.js';
 import { qsoftmax_int } from './int8/softmax_int.js';
+import { qupsample2d } from './int8/upsample.js';
 
 /** The js backend's packed weight: (w − w_zp) widened once, per-channel qparams expanded to n entries. */
 export interface JsPackedQWeight extends PackedQWeight {
@@ -197,6 +198,7 @@ export const js_int8: Int8Kernels = {
   qadd_float,
   qlayer_norm,
   qsoftmax,
+  qupsample2d,
   qsoftmax_int,
   qgroup_norm,
   qembedding_bag,

@@ -2,6 +2,7 @@
 
 export * from './activations.js';
 export * from './conv.js';
+export * from './conv_transpose.js';
 export * from './conv1d.js';
 export * from './elementwise.js';
 export * from './elu_leaky_relu.js';
@@ -14,3 +15,4 @@ export * from './normalization.js';
 export * from './pooling.js';
 export * from './scalar_binary.js';
 export * from './shape.js';
+export * from './upsample.js';
