@@ -145,6 +145,8 @@ export interface WasmFp32Exports {
   exp_fdlibm(x: number): number;
   /** exact GELU, bit-identical to the JS loop; erfc0 / d0 / inv: erf.ts's tables as float64 in memory. */
   gelu_erf_f32(x: number, n: number, y: number, erfc0: number, d0: number, inv: number): void;
+  /** LayerNorm rows, bit-identical to the JS loop; gamma / beta: 0 when absent. */
+  layer_norm_rows_f32(x: number, rows: number, d: number, gamma: number, beta: number, eps: number, y: number): void;
   batch_norm_affine_f32(
     x: number,
     planes: number,

@@ -26,3 +26,5 @@ export { qsoftmax_u8, qsoftmax_scratch_bytes, sleef_expf, qsoftmax_int_u8 } from
 export { qgroup_norm_u8 } from './qgroup_norm';
 export { softmax_rows_f32, exp_fdlibm } from './fsoftmax';
 export { gelu_erf_f32 } from './fgelu';
+export { layer_norm_rows_f32 } from './flayernorm';
+export { qembedding_bag_f32 } from './qembedding_bag';

@@ -1,5 +1,7 @@
 /**
- * The wasm backend's gelu (erf.ts's grid + Taylor erfc in float64, two lanes at a time) and softmax_rows (fdlibm exp in float64, two lanes at a time) against torch.softmax's JS loop:
+ * The wasm backend's float transformer kernels against the JS loops they stand in for. layer_norm: the same bits
+ * on 1,000 random cases (row lengths with vector tails, with / without weight and bias, ±0, ±inf, NaN, large
+ * offsets). gelu (erf.ts's grid + Taylor erfc in float64, two lanes at a time) and softmax_rows (fdlibm exp in float64, two lanes at a time) against torch.softmax's JS loop:
  * the same bits on 1,000 random cases — row lengths with and without a vector tail, logits spread from 1e-9 to
  * 1e3 (shifted values in every branch of fdlibm's exp: |x| < 2^-28, ≤ 0.5·ln2, < 1.5·ln2, beyond, and below
  * −708 where the lane-by-lane fallback runs), ties, ±0, ±inf, all −inf rows and NaN — and its exp against
@@ -11,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { no_grad } from '../../../runtime/autograd/grad_mode.js';
 import { set_backend } from '../../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import { layer_norm } from '../../../runtime/nn/functional/normalization.js';
 import { gelu } from '../../../runtime/tensor/ops/smooth.js';
 import { softmax } from '../../../runtime/tensor/ops/softmax.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
@@ -110,5 +113,56 @@ describe('wasm gelu = the JS loop, bit for bit', () => {
     const b = no_grad(() => gelu(x, { approximate: 'tanh' })).data;
     set_backend('js');
     expect([...b]).toEqual([...no_grad(() => gelu(x, { approximate: 'tanh' })).data]);
+  });
+});
+
+describe('wasm layer_norm = the JS loop, bit for bit', () => {
+  it('1,000 random cases', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (rows, d, with_w, with_b, seed) => {
+          const rnd = lcg(seed);
+          const off = (rnd() - 0.5) * 10 ** (rnd() * 6 - 2);
+          const span = 10 ** (rnd() * 6 - 3);
+          const specials = [Number.NaN, Number.POSITIVE_INFINITY, 0, -0];
+          const v = Float32Array.from({ length: rows * d }, () =>
+            rnd() < 0.01 ? specials[Math.floor(rnd() * specials.length)] : off + (rnd() - 0.5) * span,
+          );
+          const x = new Tensor(v, [rows, d], 'float32');
+          const vec = () =>
+            new Tensor(
+              Float32Array.from({ length: d }, () => (rnd() < 0.05 ? -0 : rnd() * 4 - 2)),
+              [d],
+              'float32',
+            );
+          const options = {
+            weight: with_w ? vec() : null,
+            bias: with_b ? vec() : null,
+            eps: rnd() < 0.5 ? 1e-5 : 1e-6,
+          };
+          set_backend('js');
+          const a = no_grad(() => layer_norm(x, [d], options)).data;
+          set_backend('wasm');
+          const b = no_grad(() => layer_norm(x, [d], options)).data;
+          for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect(`${i}: ${b[i]}`).toBe(`${i}: ${a[i]}`);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('with a recorded tape the JS loop runs (statistics for the backward), same values', () => {
+    const x = new Tensor(Float32Array.of(1, 2, 4, -1, 0.5, 3), [2, 3], 'float32');
+    x.requires_grad = true;
+    set_backend('wasm');
+    const y = layer_norm(x, [3]);
+    expect(y.requires_grad).toBe(true);
+    set_backend('js');
+    expect([...y.data]).toEqual([...no_grad(() => layer_norm(x, [3])).data]);
   });
 });
