@@ -143,6 +143,24 @@ export interface QGroupNormParams {
   eps: number;
 }
 
+/**
+ * A bag lookup over a row-wise quantized table in torch's fused layout (embedding_bag_prepack): 8-bit rows are
+ * `dim` bytes then a float32 scale and a float32 bias (little-endian); 4-bit rows are dim / 2 bytes (low nibble
+ * first) then a float16 scale and a float16 bias. A value is scale · q + bias.
+ */
+export interface QEmbeddingBagParams {
+  rows: number;
+  dim: number;
+  bits: 8 | 4;
+  /** Bag b is indices[offsets[b] .. offsets[b + 1]): bags + 1 non-decreasing entries, from 0 to indices.length. */
+  offsets: Int32Array;
+  mode: 'sum' | 'mean' | 'max';
+  /** One float weight per index (mode 'sum' only), or null. */
+  per_sample_weights: Float32Array | null;
+  /** An index equal to it is skipped (not counted by 'mean'); −1 for none. */
+  padding_idx: number;
+}
+
 /** One input of an int8 cat: `len` bytes per outer row; `lut` requantizes to the output's qparams (null: same qparams). */
 export interface QCatPart {
   data: Uint8Array;
@@ -277,6 +295,13 @@ export interface Int8Kernels {
    * g = f32(s · weight[c]), y = quantize(f32(f32(x − x_zp − mean) · g) + bias[c]) (each step rounded to float32).
    */
   qgroup_norm(x: QInput, p: QGroupNormParams, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * torch 1.13's embedding_bag_byte / 4bit_rowwise_offsets (fbgemm EmbeddingSpMDM): per bag and column, from 0,
+   * acc = fma(f32(w · scale), q, f32(acc + f32(w · bias))) over the bag's rows (w = 1 without weights), one float32
+   * rounding per fma; 'mean' then multiplies by f32(1 / count) (fbgemm's normalize_by_lengths); 'max' takes the
+   * max of fma(scale, q, bias). An empty bag gives zeros. Output [bags, dim] float32.
+   */
+  qembedding_bag(table: Uint8Array, indices: Int32Array, p: QEmbeddingBagParams, y?: Float32Array): Float32Array;
 }
 
 export interface Fp32Kernels {

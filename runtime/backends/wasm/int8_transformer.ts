@@ -35,6 +35,8 @@ export function make_wasm_transformer(
     const mult = requant_multipliers(a.scale, Float32Array.of(b.scale), out.scale, 'wasm.qmatmul')[0];
     const { batch, m, k, n } = g;
     if (len === 0) return res;
+    // an empty reduction: every sum is 0, which requantizes to the zero point (clamped)
+    if (k === 0) return res.fill(Math.min(out.qmax, Math.max(out.qmin, out.zero_point)));
     const kp = (k + 7) & ~7;
     const n4 = (n + 3) & ~3;
     const part_bytes = wx.qgemm_part_bytes(m, n, kp);
