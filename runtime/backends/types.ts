@@ -358,6 +358,13 @@ export interface Fp32Kernels {
   /** Exact GELU y = f32(x·Φ(x)), bit-identical to F.gelu's JS loop (erf.ts's tables and Taylor step). */
   readonly gelu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
   /**
+   * nb row-major products C[i] = A[i]·B[i] ([m, k]·[k, n], no transposes, no bias), bit-identical to nb calls of
+   * this backend's sgemm (torch.matmul of two batched tensors without broadcasting).
+   */
+  readonly bmm:
+    | ((nb: number, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array) => void)
+    | null;
+  /**
    * Inference F.layer_norm over `rows` rows of `d` floats, bit-identical to its JS loop (float64 sequential sums,
    * invstd = 1/√(var + eps), y = f32(((x − m)·invstd)·gamma + beta)); gamma / beta d floats or null.
    */
