@@ -10,7 +10,7 @@ import * as act from '../../runtime/nn/layers/activation.js';
 import { Conv2d } from '../../runtime/nn/layers/conv.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
 import { Dropout, Flatten } from '../../runtime/nn/layers/misc.js';
-import { BatchNorm1d, BatchNorm2d } from '../../runtime/nn/layers/normalization.js';
+import { BatchNorm1d, BatchNorm2d, LayerNorm } from '../../runtime/nn/layers/normalization.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
 import { GRU, LSTM, RNN } from '../../runtime/nn/layers/rnn.js';
 import { GRUCell, LSTMCell, RNNCell } from '../../runtime/nn/layers/rnn_cell.js';
@@ -21,6 +21,7 @@ import * as qdlin from '../../runtime/quantized/modules/dynamic/linear.js';
 import * as qdrnn from '../../runtime/quantized/modules/dynamic/rnn.js';
 import * as qdcell from '../../runtime/quantized/modules/dynamic/rnn_cell.js';
 import * as qlin from '../../runtime/quantized/modules/linear.js';
+import * as qnorm from '../../runtime/quantized/modules/normalization.js';
 import type { Json } from '../ir/serialize.js';
 
 type Slots = Record<string, unknown>;
@@ -113,6 +114,13 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   simple('nn.quantized.dynamic.Linear', qdlin.Linear, q_linear_args),
   simple('nn.intrinsic.quantized.dynamic.LinearReLU', qdlin.LinearReLU, q_linear_args),
   simple('nn.quantized.Hardswish', qact.Hardswish, (m) => [f(m, 'scale'), f(m, 'zero_point')]),
+  {
+    type: 'nn.quantized.LayerNorm',
+    cls: qnorm.LayerNorm,
+    args: (m) => [f(m, 'normalized_shape'), f(m, 'scale'), f(m, 'zero_point'), pick(m, ['eps', 'elementwise_affine'])],
+    // weight and bias are buffers, filled from the state_dict afterwards
+    create: (a) => new qnorm.LayerNorm(a[0] as number[], null, null, a[1] as number, a[2] as number, a[3] as object),
+  },
   simple('nn.quantized.dynamic.LSTM', qdrnn.LSTM, rnn_args),
   simple('nn.quantized.dynamic.GRU', qdrnn.GRU, rnn_args),
   simple('nn.quantized.dynamic.RNN', qdrnn.RNN, elman_args),
@@ -134,6 +142,10 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   simple('nn.BatchNorm1d', BatchNorm1d, (m) => [
     f(m, 'num_features'),
     pick(m, ['eps', 'momentum', 'affine', 'track_running_stats']),
+  ]),
+  simple('nn.LayerNorm', LayerNorm, (m) => [
+    f(m, 'normalized_shape'),
+    { ...(pick(m, ['eps', 'elementwise_affine']) as object), bias: has(m, 'bias') },
   ]),
   simple('nn.MaxPool2d', MaxPool2d, (m) => [
     f(m, 'kernel_size'),

@@ -7,3 +7,4 @@ export { FloatFunctional, QFunctional } from './modules/functional_modules.js';
 export { Linear, type QuantizedLinearOptions } from './modules/linear.js';
 export { DeQuantize, Quantize } from './modules/quantize.js';
 export * as dynamic from './nn_quantized_dynamic.js';
+export { LayerNorm } from './modules/normalization.js';

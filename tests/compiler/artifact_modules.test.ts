@@ -150,16 +150,18 @@ describe('every module type round-trips through the file', () => {
     // what no model here produces is named, so a new type without a round trip shows up: the int8 conv types
     // round-trip in quantize_fx_artifact.test.ts (ResNet, static and reference); tracing turns a
     // Sequential into a plain parent (nn.Module); the cells, nn.RNN and nn.Hardtanh round-trip in
-    // op_catalogue.test.ts (one model per catalogue record)
+    // op_catalogue.test.ts (one model per catalogue record), nn.LayerNorm and nn.quantized.LayerNorm there too
     expect(all.filter((t) => !seen.has(t))).toEqual([
       'nn.GRUCell',
       'nn.Hardtanh',
       'nn.LSTMCell',
+      'nn.LayerNorm',
       'nn.RNN',
       'nn.RNNCell',
       'nn.Sequential',
       'nn.intrinsic.quantized.ConvReLU2d',
       'nn.quantized.Conv2d',
+      'nn.quantized.LayerNorm',
       'nn.quantized.dynamic.GRUCell',
       'nn.quantized.dynamic.LSTMCell',
       'nn.quantized.dynamic.RNN',

@@ -8,6 +8,7 @@ import { ACTIVATION_RECORDS } from './activations.js';
 import { BINARY_RECORDS } from './binary.js';
 import { RNN_RECORDS } from './rnn.js';
 import { SHAPE_RECORDS } from './shape.js';
+import { TRANSFORMER_RECORDS } from './transformer.js';
 import type { OpRecord } from './types.js';
 import { WEIGHTED_RECORDS } from './weighted.js';
 
@@ -21,6 +22,7 @@ export const OP_CATALOGUE: readonly OpRecord[] = [
   ...SHAPE_RECORDS,
   ...ACTIVATION_RECORDS,
   ...RNN_RECORDS,
+  ...TRANSFORMER_RECORDS,
 ];
 
 /** The record named `name`; an error lists the known names. */
