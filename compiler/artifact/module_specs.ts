@@ -14,12 +14,14 @@ import { BatchNorm1d, BatchNorm2d, LayerNorm } from '../../runtime/nn/layers/nor
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
 import { GRU, LSTM, RNN } from '../../runtime/nn/layers/rnn.js';
 import { GRUCell, LSTMCell, RNNCell } from '../../runtime/nn/layers/rnn_cell.js';
+import { ELU } from '../../runtime/nn/layers/upsample_bag.js';
 import { Module } from '../../runtime/nn/module.js';
 import * as qact from '../../runtime/quantized/modules/activation.js';
 import * as qconv from '../../runtime/quantized/modules/conv.js';
 import * as qdlin from '../../runtime/quantized/modules/dynamic/linear.js';
 import * as qdrnn from '../../runtime/quantized/modules/dynamic/rnn.js';
 import * as qdcell from '../../runtime/quantized/modules/dynamic/rnn_cell.js';
+import * as qelu from '../../runtime/quantized/modules/elu_leaky_relu.js';
 import * as qlin from '../../runtime/quantized/modules/linear.js';
 import * as qnorm from '../../runtime/quantized/modules/normalization.js';
 import type { Json } from '../ir/serialize.js';
@@ -121,6 +123,13 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
     // weight and bias are buffers, filled from the state_dict afterwards
     create: (a) => new qnorm.LayerNorm(a[0] as number[], null, null, a[1] as number, a[2] as number, a[3] as object),
   },
+  simple('nn.quantized.ELU', qelu.ELU, (m) => [f(m, 'scale'), f(m, 'zero_point'), f(m, 'alpha')]),
+  simple('nn.quantized.LeakyReLU', qelu.LeakyReLU, (m) => [
+    (m as qelu.LeakyReLU).scale.data[0],
+    (m as qelu.LeakyReLU).zero_point.data[0],
+    f(m, 'negative_slope'),
+    pick(m, ['inplace']),
+  ]),
   simple('nn.quantized.dynamic.LSTM', qdrnn.LSTM, rnn_args),
   simple('nn.quantized.dynamic.GRU', qdrnn.GRU, rnn_args),
   simple('nn.quantized.dynamic.RNN', qdrnn.RNN, elman_args),
@@ -171,6 +180,8 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   no_args('nn.Hardsigmoid', act.Hardsigmoid),
   no_args('nn.Sigmoid', act.Sigmoid),
   no_args('nn.Tanh', act.Tanh),
+  simple('nn.ELU', ELU, (m) => [f(m, 'alpha'), pick(m, ['inplace'])]),
+  simple('nn.LeakyReLU', act.LeakyReLU, (m) => [f(m, 'negative_slope'), pick(m, ['inplace'])]),
   simple('nn.GELU', act.GELU, (m) => [{ approximate: f(m, 'approximate') }]),
   simple('nn.Softmax', act.Softmax, (m) => [f(m, 'dim')]),
   fused_spec('nn.intrinsic.ConvReLU2d', fused.ConvReLU2d),

@@ -3,6 +3,7 @@
 export * from './activations.js';
 export * from './conv.js';
 export * from './elementwise.js';
+export * from './elu_leaky_relu.js';
 export * from './linear.js';
 export * from './pooling.js';
 export * from './scalar_binary.js';

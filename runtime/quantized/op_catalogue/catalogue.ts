@@ -6,6 +6,7 @@
  */
 import { ACTIVATION_RECORDS } from './activations.js';
 import { BINARY_RECORDS } from './binary.js';
+import { ELU_LEAKY_RELU_RECORDS } from './elu_leaky_relu.js';
 import { RNN_RECORDS } from './rnn.js';
 import { SHAPE_RECORDS } from './shape.js';
 import { TRANSFORMER_RECORDS } from './transformer.js';
@@ -21,6 +22,7 @@ export const OP_CATALOGUE: readonly OpRecord[] = [
   ...BINARY_RECORDS,
   ...SHAPE_RECORDS,
   ...ACTIVATION_RECORDS,
+  ...ELU_LEAKY_RELU_RECORDS,
   ...RNN_RECORDS,
   ...TRANSFORMER_RECORDS,
 ];
