@@ -5,6 +5,7 @@
  * building anything, so a module can only allocate what the weights file actually holds.
  */
 import type { SafetensorsDType } from '../../runtime/io/safetensors_dtypes.js';
+import { NN_MORE_SCHEMAS } from './module_schemas_more.js';
 import { preview } from './preview.js';
 import {
   arity,
@@ -344,5 +345,6 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ['nn.intrinsic.BNReLU2d', container(['nn.BatchNorm2d', 'nn.ReLU'])],
   ['nn.Sequential', container('indexed')],
   ['nn.Module', container('named')],
+  ...NN_MORE_SCHEMAS,
   ...NORM_ACT_EMBED_SCHEMAS,
 ]);

@@ -25,6 +25,7 @@ import * as qelu from '../../runtime/quantized/modules/elu_leaky_relu.js';
 import * as qlin from '../../runtime/quantized/modules/linear.js';
 import * as qnorm from '../../runtime/quantized/modules/normalization.js';
 import type { Json } from '../ir/serialize.js';
+import { NN_MORE_SPECS } from './module_specs_more.js';
 
 type Slots = Record<string, unknown>;
 // biome-ignore lint/suspicious/noExplicitAny: constructors of any signature
@@ -188,6 +189,7 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   fused_spec('nn.intrinsic.LinearReLU', fused.LinearReLU),
   fused_spec('nn.intrinsic.BNReLU2d', fused.BNReLU2d),
   fused_spec('nn.Sequential', Sequential),
+  ...NN_MORE_SPECS,
   // a plain parent of named submodules (what tracing leaves of traced-through modules)
   { type: 'nn.Module', cls: Module, args: () => [], create: () => new Module() },
 ];

@@ -130,6 +130,52 @@ export interface QCatPart {
   lut: Uint8Array | null;
 }
 
+/** Shape of a batched matmul: a is [batch, m, k], b [batch, k, n], y [batch, m, n], all row-major. */
+export interface QMatmulGeometry {
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+}
+
+/**
+ * torch's generic quantized add (QuantizedOpKernels.cpp qadd_kernel through cpu_kernel_vec): every inner loop of
+ * `run` elements takes the vectorized body for its first `vec_len` elements and the scalar lambda for the rest:
+ * - vector: da = fma(a_scale, a, a_premul) (float32 fused multiply-add; premul = f32(a_scale · −a_zero_point)),
+ * - scalar: da = f32((a − a_zero_point) · a_scale), and the same for b; then in both
+ * y = clamp(zero_point + rne(f32(f32(da + db) · inv_scale)), qmin, qmax).
+ */
+export interface QAddFloatParams {
+  a_scale: number;
+  a_zero_point: number;
+  /** f32(a_scale · −a_zero_point). */
+  a_premul: number;
+  b_scale: number;
+  b_zero_point: number;
+  b_premul: number;
+  /** f32(1 / out_scale). */
+  inv_scale: number;
+  zero_point: number;
+  /** A fused ReLU sets qmin = zero_point (quantize is monotone, so max(c, 0) then quantize is the same). */
+  qmin: number;
+  qmax: number;
+  /** Length of TensorIterator's inner loop (divides the output length). */
+  run: number;
+  /** Elements of each run on the vectorized body: a multiple of 2·64 (two AVX-512 quint8 vectors) ≤ run, or 0. */
+  vec_len: number;
+}
+
+/** LayerNorm over rows of n quint8 values (torch.ops.quantized.layer_norm): float affine, requantized. */
+export interface QLayerNormParams {
+  rows: number;
+  n: number;
+  /** Float weight / bias of n elements, or null (1 / 0). */
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  /** A float64 value, as torch passes it. */
+  eps: number;
+}
+
 export interface Int8Kernels {
   readonly name: string;
   /** Packs a weight for qlinear/qconv2d; validates shapes and the int32 accumulator bound. */
@@ -157,6 +203,29 @@ export interface Int8Kernels {
   qmul(a: Uint8Array, b: Uint8Array, p: QMulParams, y?: Uint8Array): Uint8Array;
   /** Concatenation of `parts` (each outer × len bytes) into outer rows of Σ len bytes, each part through its table if any. */
   qcat(parts: readonly QCatPart[], outer: number, y?: Uint8Array): Uint8Array;
+  /**
+   * torch.ops.quantized.matmul of two quint8 tensors: y = clamp(rne(f32(f32(acc) · mult)) + out_zp) with
+   * acc = Σ_k (a − a_zp)(b − b_zp) in int32 and mult = f32(f32(a_scale · b_scale) / out_scale), as qlinear
+   * requantizes (PyTorch 1.13 runs dequantize → fp32 matmul → quantize; this equals it on every golden value).
+   */
+  qmatmul(a: QInput, b: QInput, g: QMatmulGeometry, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * torch's float-path quantized add (see QAddFloatParams) of a and b repeated: y[i] = add(a[i], b[i % b.length]);
+   * b.length must divide a.length (a broadcast trailing block such as pos_embed [1, T, D] against [B, T, D]).
+   */
+  qadd_float(a: Uint8Array, b: Uint8Array, p: QAddFloatParams, y?: Uint8Array): Uint8Array;
+  /**
+   * PyTorch 1.13's quantized_normalize_kernel for LayerNorm: integer row sums of x and x², then in float32
+   * m = f32(Σx) / n, mean = m − x_zp, var = max(f32(Σx²) / n − m·m, 0), s = f32(x_scale / sqrt(f64(var·x_scale·x_scale) + eps)),
+   * y = quantize(((x − x_zp − mean) · s) · weight + bias) (each step rounded to float32).
+   */
+  qlayer_norm(x: QInput, p: QLayerNormParams, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * Softmax over rows of n quint8 values as a float island (dequantize → torch.softmax(dim=-1) → quantize):
+   * ATen 1.13's _vec_softmax_lastdim on AVX-512 (max, Sleef expf_u10 of x − max, 16-lane sum tree, one
+   * reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
+   */
+  qsoftmax(x: QInput, rows: number, n: number, out: QOutput, y?: Uint8Array): Uint8Array;
 }
 
 export interface Fp32Kernels {
@@ -235,6 +304,21 @@ export interface RnnKernels {
     x_scale: number,
     w_scales: Float32Array,
     bias: Float32Array | null,
+    y?: Float32Array,
+  ): Float32Array;
+  /**
+   * torch's dynamic int8 Linear (quantized.linear_dynamic on qnnpack) in one call: x [m, w.k] float32 quantized
+   * once from the min/max of all of it (choose_qparams, quint8 0..255), the int32 GEMM against the packed qint8
+   * weight, then dequant_bias with w_scales [n] and bias, and max(y, 0) when relu. m = batch × tokens rows, no
+   * per-row work outside the kernels. NaN / infinite inputs are an error. js: backends/js/linear_dynamic.ts.
+   */
+  linear_dynamic(
+    x: Float32Array,
+    m: number,
+    w: PackedQWeight,
+    w_scales: Float32Array,
+    bias: Float32Array | null,
+    relu: boolean,
     y?: Float32Array,
   ): Float32Array;
   /**

@@ -3,6 +3,7 @@
 export * from './functional/index.js';
 export * from './modules/activation.js';
 export * from './modules/conv.js';
+export * from './modules/conv1d.js';
 export * from './modules/from_float.js';
 export * from './modules/functional_modules.js';
 export * from './modules/linear.js';

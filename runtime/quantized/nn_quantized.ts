@@ -3,6 +3,7 @@
 export * as functional from './functional/index.js';
 export { Hardswish, ReLU6, Sigmoid, Tanh } from './modules/activation.js';
 export { Conv2d, type QuantizedConv2dOptions } from './modules/conv.js';
+export { Conv1d, type QuantizedConv1dOptions } from './modules/conv1d.js';
 export { ELU, LeakyReLU } from './modules/elu_leaky_relu.js';
 export { FloatFunctional, QFunctional } from './modules/functional_modules.js';
 export { Linear, type QuantizedLinearOptions } from './modules/linear.js';

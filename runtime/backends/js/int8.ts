@@ -4,8 +4,11 @@
  * Every other backend must reproduce these bit for bit.
  */
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
+import { qadd_float } from './int8/add_float.js';
 import { qcat, qclamp, qlut, qmul } from './int8/elementwise.js';
 import { a_panels, igemm, igemm_panels, panel_index } from './int8/igemm.js';
+import { qlayer_norm } from './int8/layer_norm.js';
+import { qmatmul } from './int8/matmul.js';
 import {
   check_qinput,
   check_qoutput,
@@ -15,6 +18,7 @@ import {
   validate_qweight,
 } from './int8/numerics.js';
 import { qadd, qavg_pool2d, qmax_pool2d } from './int8/pool_add.js';
+import { qsoftmax } from './int8/softmax.js';
 
 /** The js backend's packed weight: (w − w_zp) widened once, per-channel qparams expanded to n entries. */
 export interface JsPackedQWeight extends PackedQWeight {
@@ -186,4 +190,8 @@ export const js_int8: Int8Kernels = {
   qlut,
   qmul,
   qcat,
+  qmatmul,
+  qadd_float,
+  qlayer_norm,
+  qsoftmax,
 };

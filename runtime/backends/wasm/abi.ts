@@ -5,9 +5,10 @@
 
 import type { WasmFp32Exports } from './abi_fp32.js';
 import type { WasmInt8ConvExports } from './abi_int8_conv.js';
+import { TRANSFORMER_EXPORTS, type WasmInt8TransformerExports } from './abi_int8_transformer.js';
 
 /** The raw exports of the AssemblyScript module (runtime/backends/wasm/assembly/index.ts); pointers are byte offsets. */
-export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports {
+export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports, WasmInt8TransformerExports {
   memory: WebAssembly.Memory;
   heap_base(): number;
   qclamp_u8(x: number, n: number, lo: number, hi: number, y: number): void;
@@ -186,4 +187,5 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'relu_f32',
   'batch_norm_affine_f32',
   'max_pool2d_f32',
+  ...TRANSFORMER_EXPORTS,
 ];

@@ -19,6 +19,7 @@ import { scratch_bytes } from './heap.js';
 import { type DirectWeight, make_direct_qconv } from './int8_direct.js';
 import { make_wasm_elementwise } from './int8_elementwise.js';
 import { make_wasm_pool_add } from './int8_pool_add.js';
+import { make_wasm_transformer } from './int8_transformer.js';
 import type { WasmInstance } from './module.js';
 
 const MODE_CH_LANE = 0;
@@ -393,5 +394,6 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     qlinear_acc,
     ...make_wasm_pool_add(inst),
     ...make_wasm_elementwise(inst),
+    ...make_wasm_transformer(inst),
   };
 }

@@ -2,9 +2,13 @@
 
 export * from './activations.js';
 export * from './conv.js';
+export * from './conv1d.js';
 export * from './elementwise.js';
 export * from './elu_leaky_relu.js';
+export * from './float_islands.js';
+export * from './layer_norm.js';
 export * from './linear.js';
+export * from './matmul.js';
 export * from './pooling.js';
 export * from './scalar_binary.js';
 export * from './shape.js';

@@ -6,6 +6,7 @@
  */
 import { ACTIVATION_RECORDS } from './activations.js';
 import { BINARY_RECORDS } from './binary.js';
+import { CONV_MORE_RECORDS } from './conv_more.js';
 import { ELU_LEAKY_RELU_RECORDS } from './elu_leaky_relu.js';
 import { RNN_RECORDS } from './rnn.js';
 import { SHAPE_RECORDS } from './shape.js';
@@ -19,6 +20,7 @@ import { WEIGHTED_RECORDS } from './weighted.js';
  */
 export const OP_CATALOGUE: readonly OpRecord[] = [
   ...WEIGHTED_RECORDS,
+  ...CONV_MORE_RECORDS,
   ...BINARY_RECORDS,
   ...SHAPE_RECORDS,
   ...ACTIVATION_RECORDS,

@@ -1,0 +1,87 @@
+/**
+ * The transformer int8 kernels against PyTorch 1.13's own per-node outputs (FmnistViT static PTQ, image 0;
+ * fixture from scripts/extract_vit_kernel_fixture.ts): each recorded node input goes through the fxq op
+ * (quantized.matmul, quantized.add with and without broadcasting, mul_scalar, quantized.layer_norm, the
+ * softmax and GELU float islands) on the js and the wasm backend, and must give PyTorch's bytes exactly.
+ */
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
+import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import { load_safetensors_with_metadata } from '../../../runtime/io/node/safetensors_file.js';
+import * as q from '../../../runtime/quantized/functional/index.js';
+import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
+import type { Tensor } from '../../../runtime/tensor/tensor.js';
+import { QUANTIZED_FIXTURES } from './golden_helpers.js';
+
+interface Ref {
+  name: string;
+  shape: number[];
+  scale: number;
+  zero_point: number;
+}
+interface Case {
+  kind: 'matmul' | 'add' | 'mul_scalar' | 'layer_norm' | 'softmax' | 'gelu';
+  a: Ref;
+  b?: Ref;
+  out: Ref;
+  scalar?: number;
+  module?: string;
+  eps?: number;
+}
+
+const { tensors, metadata } = load_safetensors_with_metadata(
+  join(QUANTIZED_FIXTURES, 'fmnist_vit_kernels.safetensors'),
+);
+const cases = JSON.parse(metadata?.cases ?? '[]') as Case[];
+load_wasm_backend();
+const initial = get_backend().name;
+afterAll(() => set_backend(initial));
+
+const qt = (r: Ref): Tensor =>
+  make_qtensor(tensors[r.name].data as Uint8Array, r.shape, 'quint8', r.scale, r.zero_point);
+
+function run(c: Case): Tensor {
+  const { scale, zero_point } = c.out;
+  switch (c.kind) {
+    case 'matmul':
+      return q.matmul(qt(c.a), qt(c.b as Ref), scale, zero_point);
+    case 'add':
+      return q.add(qt(c.a), qt(c.b as Ref), scale, zero_point);
+    case 'mul_scalar':
+      return q.mul_scalar(qt(c.a), c.scalar as number);
+    case 'layer_norm': {
+      const w = tensors[`${c.module}/ln_weight_fp32`];
+      const b = tensors[`${c.module}/ln_bias_fp32`];
+      return q.layer_norm(qt(c.a), [w.shape[0]], w, b, c.eps as number, scale, zero_point);
+    }
+    case 'softmax':
+      return q.softmax(qt(c.a), -1, scale, zero_point);
+    case 'gelu':
+      return q.gelu_island(qt(c.a), scale, zero_point);
+  }
+}
+
+describe('FmnistViT transformer kernels reproduce PyTorch 1.13 bit for bit (image 0 of the golden)', () => {
+  it('has every node kind', () => {
+    const kinds = new Set(cases.map((c) => c.kind));
+    expect([...kinds].sort()).toEqual(['add', 'gelu', 'layer_norm', 'matmul', 'mul_scalar', 'softmax']);
+  });
+  for (const backend of ['js', 'wasm'] as const) {
+    for (const c of cases) {
+      it(`${backend}: ${c.kind} ${c.out.name} [${c.out.shape.join(', ')}]`, () => {
+        set_backend(backend);
+        const y = run(c);
+        set_backend('js');
+        expect(y.shape).toEqual(c.out.shape);
+        expect(y.q_scale()).toBe(Math.fround(c.out.scale));
+        expect(y.q_zero_point()).toBe(c.out.zero_point);
+        const want = tensors[c.out.name].data as Uint8Array;
+        const got = y.data as Uint8Array;
+        let bad = 0;
+        for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) bad++;
+        expect(bad).toBe(0);
+      });
+    }
+  }
+});
