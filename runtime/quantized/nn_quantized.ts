@@ -7,6 +7,6 @@ export { Conv1d, type QuantizedConv1dOptions } from './modules/conv1d.js';
 export { ELU, LeakyReLU } from './modules/elu_leaky_relu.js';
 export { FloatFunctional, QFunctional } from './modules/functional_modules.js';
 export { Linear, type QuantizedLinearOptions } from './modules/linear.js';
+export { LayerNorm } from './modules/normalization.js';
 export { DeQuantize, Quantize } from './modules/quantize.js';
 export * as dynamic from './nn_quantized_dynamic.js';
-export { LayerNorm } from './modules/normalization.js';

@@ -1,4 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
+import { softmax_lastdim_pytorch_x86_avx512 } from '../../backends/js/fp32/pytorch_x86_avx512.js';
+import { get_fp32_numerics } from '../../backends/registry.js';
 import { require_float, wrap_dim } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
@@ -22,6 +24,11 @@ function softmax_core(x: Tensor, dim: number, log: boolean): Float32Array {
   const [outer, n, inner] = split3(x, dim, log ? 'log_softmax' : 'softmax');
   const s = x.data;
   const o = new Float32Array(s.length);
+  if (!log && inner === 1 && get_fp32_numerics() === 'pytorch_x86_avx512') {
+    // ATen's _vec_softmax_lastdim on the ViT reference (other dims keep the float64 path below)
+    softmax_lastdim_pytorch_x86_avx512(s, outer, n, o);
+    return o;
+  }
   // the float64 exponentials of one row, kept so each is computed once (same values as computing them twice)
   const e = new Float64Array(n);
   for (let a = 0; a < outer; a++) {
