@@ -176,6 +176,22 @@ export interface QLayerNormParams {
   eps: number;
 }
 
+/**
+ * The integer softmax of the opt-in int8-attention config (not PyTorch's numerics): e = exp_table[M − q] with M
+ * the row's largest byte (a 256-entry table of round(2^15·exp(−k·x_scale)), built by softmax_int_params),
+ * S = Σ e in int32, y = clamp(zero_point + ⌊(e·mult + S·2^15) / (S·2^16)⌋, qmin, qmax), mult = round(2^16 / out_scale):
+ * one integer division per element, exact on both backends.
+ */
+export interface QSoftmaxIntParams {
+  /** 256 int32 entries, exp_table[0] = 2^15, non-increasing, ≥ 0. */
+  exp_table: Int32Array;
+  /** round(2^16 / out_scale), in 1..2^31−1. */
+  mult: number;
+  zero_point: number;
+  qmin: number;
+  qmax: number;
+}
+
 export interface Int8Kernels {
   readonly name: string;
   /** Packs a weight for qlinear/qconv2d; validates shapes and the int32 accumulator bound. */
@@ -226,6 +242,8 @@ export interface Int8Kernels {
    * reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
    */
   qsoftmax(x: QInput, rows: number, n: number, out: QOutput, y?: Uint8Array): Uint8Array;
+  /** The integer softmax over rows of n (≤ 65535) bytes, see QSoftmaxIntParams. */
+  qsoftmax_int(x: Uint8Array, rows: number, n: number, p: QSoftmaxIntParams, y?: Uint8Array): Uint8Array;
 }
 
 export interface Fp32Kernels {

@@ -19,6 +19,7 @@ import {
 } from './int8/numerics.js';
 import { qadd, qavg_pool2d, qmax_pool2d } from './int8/pool_add.js';
 import { qsoftmax } from './int8/softmax.js';
+import { qsoftmax_int } from './int8/softmax_int.js';
 
 /** The js backend's packed weight: (w − w_zp) widened once, per-channel qparams expanded to n entries. */
 export interface JsPackedQWeight extends PackedQWeight {
@@ -194,4 +195,5 @@ export const js_int8: Int8Kernels = {
   qadd_float,
   qlayer_norm,
   qsoftmax,
+  qsoftmax_int,
 };

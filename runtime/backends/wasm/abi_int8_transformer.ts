@@ -67,6 +67,17 @@ export interface WasmInt8TransformerExports {
   ): void;
   qsoftmax_scratch_bytes(n: number): number;
   sleef_expf(d: number): number;
+  qsoftmax_int_u8(
+    x: number,
+    rows: number,
+    n: number,
+    table: number,
+    mult: number,
+    zp: number,
+    qmin: number,
+    qmax: number,
+    y: number,
+  ): void;
 }
 
 export const TRANSFORMER_EXPORTS: readonly (keyof WasmInt8TransformerExports)[] = [
@@ -76,4 +87,5 @@ export const TRANSFORMER_EXPORTS: readonly (keyof WasmInt8TransformerExports)[] 
   'qsoftmax_u8',
   'qsoftmax_scratch_bytes',
   'sleef_expf',
+  'qsoftmax_int_u8',
 ];

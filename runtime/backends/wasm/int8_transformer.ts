@@ -9,7 +9,16 @@ import { check_qlayer_norm } from '../js/int8/layer_norm.js';
 import { check_qmatmul } from '../js/int8/matmul.js';
 import { requant_multipliers } from '../js/int8/numerics.js';
 import { check_qsoftmax } from '../js/int8/softmax.js';
-import type { Int8Kernels, QAddFloatParams, QInput, QLayerNormParams, QMatmulGeometry, QOutput } from '../types.js';
+import { check_qsoftmax_int } from '../js/int8/softmax_int.js';
+import type {
+  Int8Kernels,
+  QAddFloatParams,
+  QInput,
+  QLayerNormParams,
+  QMatmulGeometry,
+  QOutput,
+  QSoftmaxIntParams,
+} from '../types.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
 
@@ -17,7 +26,7 @@ const fround = Math.fround;
 
 export function make_wasm_transformer(
   inst: WasmInstance,
-): Pick<Int8Kernels, 'qmatmul' | 'qadd_float' | 'qlayer_norm' | 'qsoftmax'> {
+): Pick<Int8Kernels, 'qmatmul' | 'qadd_float' | 'qlayer_norm' | 'qsoftmax' | 'qsoftmax_int'> {
   const { exports: wx, heap } = inst;
 
   function qmatmul(a: QInput, b: QInput, g: QMatmulGeometry, out: QOutput, y?: Uint8Array): Uint8Array {
@@ -159,5 +168,20 @@ export function make_wasm_transformer(
     return res;
   }
 
-  return { qmatmul, qadd_float, qlayer_norm, qsoftmax };
+  function qsoftmax_int(x: Uint8Array, rows: number, n: number, p: QSoftmaxIntParams, y?: Uint8Array): Uint8Array {
+    const len = check_qsoftmax_int(x, rows, n, p, y, 'wasm.qsoftmax_int');
+    const res = y ?? new Uint8Array(len);
+    if (len === 0) return res;
+    heap.begin(scratch_bytes(len, len, 1024));
+    const xp = heap.take(len);
+    const yp = heap.take(len);
+    const tp = heap.take(1024);
+    heap.u8.set(x, xp);
+    new Int32Array(heap.memory.buffer, tp, 256).set(p.exp_table);
+    wx.qsoftmax_int_u8(xp, rows, n, tp, p.mult, p.zero_point, p.qmin, p.qmax, yp);
+    res.set(heap.u8.subarray(yp, yp + len));
+    return res;
+  }
+
+  return { qmatmul, qadd_float, qlayer_norm, qsoftmax, qsoftmax_int };
 }

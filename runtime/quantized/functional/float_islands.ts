@@ -8,6 +8,7 @@
  *   ATen's scalar tail (std::erf) covers only the last numel mod 16 elements of a contiguous tensor, not modeled.
  */
 import { aten_gelu_f32 } from '../../backends/js/fp32/aten_vec_math.js';
+import { softmax_int_params } from '../../backends/js/int8/softmax_int.js';
 import { get_backend } from '../../backends/registry.js';
 import { define_function } from '../../tensor/dispatch.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -78,6 +79,30 @@ export const softmax = define_function(
     const rows = n === 0 ? 0 : x.numel() / n;
     const input = { data: x.data as Uint8Array, scale: qp.scale, zero_point: qp.zero_point };
     const out = get_backend().int8.qsoftmax(input, rows, Math.max(n, 1), qoutput(scale, zero_point, false));
+    return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
+  },
+);
+
+/**
+ * The opt-in int8-attention softmax (beyond PyTorch, for the "beyond" config): the same quint8 in / out contract
+ * as quantized.softmax, computed in integers (exp table over the 256 byte distances to the row maximum, int32
+ * sums, one division per element; backends/types.ts QSoftmaxIntParams). Last dim only.
+ */
+export const softmax_int = define_function(
+  'quantized.softmax_int',
+  (x: Tensor, dim: number, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+    const op = 'quantized.softmax_int';
+    const scale = out_qparam(scale_arg, 'scale', op);
+    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
+    const qp = check_quint8(x, op, 'input');
+    check_out_qparams(scale, zero_point, op);
+    const nd = Math.max(x.ndim, 1);
+    const d = dim < 0 ? dim + nd : dim;
+    if (d !== nd - 1) throw new Error(`${op}: only the last dim is supported (dim ${dim} of ${describe(x)})`);
+    const n = x.ndim === 0 ? 1 : x.shape[nd - 1];
+    const rows = n === 0 ? 0 : x.numel() / n;
+    const p = softmax_int_params(qp.scale, scale, zero_point);
+    const out = get_backend().int8.qsoftmax_int(x.data as Uint8Array, rows, Math.max(n, 1), p);
     return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
   },
 );

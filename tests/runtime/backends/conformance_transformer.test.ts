@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sleef_expf_u10 } from '../../../runtime/backends/js/fp32/aten_vec_math.js';
 import { js_backend } from '../../../runtime/backends/js/index.js';
 import { qadd_float_params } from '../../../runtime/backends/js/int8/add_float.js';
+import { softmax_int_params } from '../../../runtime/backends/js/int8/softmax_int.js';
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import type { QOutput } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
@@ -137,6 +138,30 @@ describe('transformer int8 kernels: wasm equals js bit for bit', () => {
         },
       ),
       { numRuns: RUNS, seed: 14 },
+    );
+  });
+
+  it(`qsoftmax_int (${RUNS} random rows, row lengths and qparams)`, () => {
+    fc.assert(
+      fc.property(
+        fc.record({ rows: dim(20), n: fc.oneof(fc.integer({ min: 1, max: 17 }), fc.integer({ min: 1, max: 300 })) }),
+        scale,
+        out_q,
+        seed,
+        ({ rows, n }, xs, out, s) => {
+          const rnd = lcg(s);
+          const x = bytes(rows * n, rnd);
+          let p: ReturnType<typeof softmax_int_params>;
+          try {
+            p = softmax_int_params(xs, out.scale, out.zero_point);
+          } catch {
+            return; // an output scale whose 2^16 / scale leaves int32 is refused
+          }
+          p.qmin = out.qmin;
+          same(js.qsoftmax_int(x, rows, n, p), wasm.qsoftmax_int(x, rows, n, p), `qsoftmax_int rows ${rows} n ${n}`);
+        },
+      ),
+      { numRuns: RUNS, seed: 17 },
     );
   });
 

@@ -85,3 +85,28 @@ describe('FmnistViT transformer kernels reproduce PyTorch 1.13 bit for bit (imag
     }
   }
 });
+
+describe('the opt-in integer softmax (quantized.softmax_int) against PyTorch’s float softmax island', () => {
+  it('on the golden softmax inputs: ≥ 99.9% of the bytes equal, none more than one step off (js and wasm alike)', () => {
+    let total = 0;
+    let equal = 0;
+    let worst = 0;
+    for (const c of cases.filter((k) => k.kind === 'softmax')) {
+      set_backend('js');
+      const a = q.softmax_int(qt(c.a), -1, c.out.scale, c.out.zero_point).data as Uint8Array;
+      set_backend('wasm');
+      const b = q.softmax_int(qt(c.a), -1, c.out.scale, c.out.zero_point).data as Uint8Array;
+      set_backend('js');
+      const want = tensors[c.out.name].data as Uint8Array;
+      expect(b.every((v, i) => v === a[i])).toBe(true);
+      for (let i = 0; i < want.length; i++) {
+        total++;
+        if (a[i] === want[i]) equal++;
+        worst = Math.max(worst, Math.abs(a[i] - want[i]));
+      }
+    }
+    expect(total).toBe(40000);
+    expect(equal / total).toBeGreaterThanOrEqual(0.999);
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+});

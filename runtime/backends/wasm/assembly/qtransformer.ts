@@ -230,3 +230,30 @@ export function qsoftmax_u8(
     for (let i = 0; i < n; i++) store<u8>(yo + <usize>i, quant(load<f32>(row + (<usize>i << 2)) * is, inv, zp, qmin, qmax));
   }
 }
+
+/**
+ * The integer softmax (opt-in int8 attention; js reference js/int8/softmax_int.ts): e = table[M − q] (i32),
+ * S = Σ e, y = clamp(zp + (e·mult + S·2^15) / (S·2^16)) with unsigned 64-bit division.
+ */
+export function qsoftmax_int_u8(
+  x: usize, rows: i32, n: i32, table: usize, mult: i32, zp: i32, qmin: i32, qmax: i32, y: usize,
+): void {
+  const m64 = <u64>mult;
+  for (let r = 0; r < rows; r++) {
+    const o = x + <usize>(r * n);
+    const yo = y + <usize>(r * n);
+    let M: i32 = 0;
+    for (let i = 0; i < n; i++) M = max(M, <i32>load<u8>(o + <usize>i));
+    const t = table + (<usize>M << 2);
+    let sum: u64 = 0;
+    for (let i = 0; i < n; i++) sum += <u64>load<i32>(t - (<usize>load<u8>(o + <usize>i) << 2));
+    const den = sum << 16;
+    const half = sum << 15;
+    for (let i = 0; i < n; i++) {
+      const e = <u64>load<i32>(t - (<usize>load<u8>(o + <usize>i) << 2));
+      let q = zp + <i32>((e * m64 + half) / den);
+      q = q < qmin ? qmin : q > qmax ? qmax : q;
+      store<u8>(yo + <usize>i, <u8>q);
+    }
+  }
+}
