@@ -19,11 +19,11 @@ export function set_backend(name: 'js' | 'wasm'): void {
  * How float32 conv2d and F.linear round: 'fast' (the backend's own kernels) or 'pytorch_x86' (bit for bit
  * PyTorch 1.13 on an x86 AVX2 CPU, js/fp32/pytorch_x86.ts: slower, for calibrating observers to the exact
  * qparams PyTorch computes for the same model and data; the CNN references: Zen 3, 2 threads).
- * 'pytorch_x86_avx512': the FmnistViT reference (Zen 5, AVX-512, 1 thread, OPENBLAS_CORETYPE=Haswell) — conv2d
- * and F.linear as there, plus layer_norm, softmax (last dim), exact GELU and matmul (js/fp32/pytorch_x86_avx512.ts).
+ * 'pytorch_x86_zen5': the FmnistViT reference (Zen 5, AVX-512, 1 thread, OPENBLAS_CORETYPE=Haswell) — conv2d
+ * and F.linear as there, plus layer_norm, softmax (last dim), exact GELU and matmul (js/fp32/pytorch_x86_zen5.ts).
  */
-export type Fp32Numerics = 'fast' | 'pytorch_x86' | 'pytorch_x86_avx512';
-const FP32_NUMERICS: readonly Fp32Numerics[] = ['fast', 'pytorch_x86', 'pytorch_x86_avx512'];
+export type Fp32Numerics = 'fast' | 'pytorch_x86' | 'pytorch_x86_zen5';
+const FP32_NUMERICS: readonly Fp32Numerics[] = ['fast', 'pytorch_x86', 'pytorch_x86_zen5'];
 let fp32_numerics: Fp32Numerics = 'fast';
 const with_pytorch_fp32 = new WeakMap<Backend, Backend>();
 const with_pytorch_fp32_avx512 = new WeakMap<Backend, Backend>();
@@ -71,7 +71,7 @@ function pytorch_fp32_view(backend: Backend, avx512: boolean): Backend {
   let view = cache.get(backend);
   if (!view) {
     const base = backend.fp32;
-    // 'pytorch_x86_avx512' (the ViT reference): oneDNN's avx512 conv adds the bias last; OpenBLAS on 1 thread
+    // 'pytorch_x86_zen5' (the ViT reference): oneDNN's avx512 conv adds the bias last; OpenBLAS on 1 thread
     const threads = avx512 ? 1 : undefined;
     const fp32: Fp32Kernels = {
       ...base,
@@ -92,7 +92,7 @@ function pytorch_fp32_view(backend: Backend, avx512: boolean): Backend {
 /** The named backend, or the current one; an unknown or unloaded name is an error that says how to load it. */
 export function get_backend(name?: string): Backend {
   if (name === undefined)
-    return fp32_numerics === 'fast' ? current : pytorch_fp32_view(current, fp32_numerics === 'pytorch_x86_avx512');
+    return fp32_numerics === 'fast' ? current : pytorch_fp32_view(current, fp32_numerics === 'pytorch_x86_zen5');
   const b = backends.get(name);
   if (!b) {
     const hint =

@@ -71,7 +71,7 @@ describe('FmnistViT convert_fx vs PyTorch 1.13 FX (per-tensor qnnpack)', () => {
   });
 
   it('makes torch’s int8 / float decision for every op (each node’s output dtype, image 0)', () => {
-    const outs = with_fp32_numerics('pytorch_x86_avx512', () => node_outputs(q, x0));
+    const outs = with_fp32_numerics('pytorch_x86_zen5', () => node_outputs(q, x0));
     const float_nodes = new Set(golden.json.float_nodes as string[]);
     let checked = 0;
     for (const g of gnodes) {
@@ -84,8 +84,8 @@ describe('FmnistViT convert_fx vs PyTorch 1.13 FX (per-tensor qnnpack)', () => {
     expect(checked).toBe(133); // every call_module / call_function / call_method node with a tensor output
   });
 
-  it('with torch’s qparams, every int8 node output of image 0 equals PyTorch’s (pytorch_x86_avx512 float islands)', () => {
-    const outs = with_fp32_numerics('pytorch_x86_avx512', () => node_outputs(q, x0));
+  it('with torch’s qparams, every int8 node output of image 0 equals PyTorch’s (pytorch_x86_zen5 float islands)', () => {
+    const outs = with_fp32_numerics('pytorch_x86_zen5', () => node_outputs(q, x0));
     let total = 0;
     let exact = 0;
     let nodes = 0;
@@ -114,7 +114,7 @@ describe('FmnistViT convert_fx vs PyTorch 1.13 FX (per-tensor qnnpack)', () => {
   });
 
   it('with torch’s qparams, the int8 logits of the 8 golden images are within one output step (and the same classes)', () => {
-    const out = with_fp32_numerics('pytorch_x86_avx512', () => q.forward(x) as Tensor);
+    const out = with_fp32_numerics('pytorch_x86_zen5', () => q.forward(x) as Tensor);
     const want = (golden.json.int8_logits as number[][]).flat();
     const step = Math.fround(gnodes.find((g) => g.name === 'head')?.out?.scale as number);
     let within = 0;

@@ -1,10 +1,10 @@
 import { record_grad } from '../../autograd/function.js';
-import { gelu_pytorch_x86_avx512 } from '../../backends/js/fp32/pytorch_x86_avx512.js';
+import { gelu_pytorch_x86_zen5 } from '../../backends/js/fp32/pytorch_x86_zen5.js';
 import { get_fp32_numerics } from '../../backends/registry.js';
 import { require_float } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
-import { erf, normal_cdf } from './erf.js';
+import { normal_cdf } from './erf.js';
 
 /** Smooth activations: sigmoid, tanh, gelu (erf form by default, as torch), silu. */
 
@@ -51,8 +51,8 @@ function gelu_impl(x: Tensor, options: GeluOptions = {}): Tensor {
   }
   const s = x.data;
   const o = new Float32Array(s.length);
-  if (approx === 'none' && get_fp32_numerics() === 'pytorch_x86_avx512') {
-    gelu_pytorch_x86_avx512(s, o, erf);
+  if (approx === 'none' && get_fp32_numerics() === 'pytorch_x86_zen5') {
+    gelu_pytorch_x86_zen5(s, o);
   } else if (approx === 'none') {
     for (let i = 0; i < s.length; i++) o[i] = s[i] * normal_cdf(s[i]);
   } else {

@@ -1,5 +1,5 @@
 import { record_grad } from '../../autograd/function.js';
-import { softmax_lastdim_pytorch_x86_avx512 } from '../../backends/js/fp32/pytorch_x86_avx512.js';
+import { softmax_lastdim_pytorch_x86_zen5 } from '../../backends/js/fp32/pytorch_x86_zen5.js';
 import { get_fp32_numerics } from '../../backends/registry.js';
 import { require_float, wrap_dim } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
@@ -24,9 +24,9 @@ function softmax_core(x: Tensor, dim: number, log: boolean): Float32Array {
   const [outer, n, inner] = split3(x, dim, log ? 'log_softmax' : 'softmax');
   const s = x.data;
   const o = new Float32Array(s.length);
-  if (!log && inner === 1 && get_fp32_numerics() === 'pytorch_x86_avx512') {
+  if (!log && inner === 1 && get_fp32_numerics() === 'pytorch_x86_zen5') {
     // ATen's _vec_softmax_lastdim on the ViT reference (other dims keep the float64 path below)
-    softmax_lastdim_pytorch_x86_avx512(s, outer, n, o);
+    softmax_lastdim_pytorch_x86_zen5(s, outer, n, o);
     return o;
   }
   // the float64 exponentials of one row, kept so each is computed once (same values as computing them twice)

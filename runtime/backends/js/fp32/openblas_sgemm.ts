@@ -169,7 +169,8 @@ function sgemm_two_acc(m: number, n: number, k: number, max_threads: number): { 
  * small-matrix kernel: r = Σ fl(x·w) in k order (separate multiply and add), y = fl(bias + r). Larger ones:
  * for each K step, s = an fma chain over the step (or fl(even-k chain + odd-k chain) where the kernel keeps
  * two accumulators), then C = fl(C + s) (vfmadd213ps with alpha = 1). `threads`: OpenBLAS's thread count on the
- * reference (2 for the CNN references; 1 for the ViT's, OPENBLAS_NUM_THREADS=1 with the same Haswell kernel). */
+ * reference (2 for the CNN references; 1 for the ViT's, OPENBLAS_NUM_THREADS=1 with the same Haswell kernel).
+ * `allow_small` false: bmm's per-item addmm, which the ViT golden shows on the Haswell kernel at any size. */
 export function linear_pytorch_x86(
   m: number,
   n: number,
@@ -179,8 +180,9 @@ export function linear_pytorch_x86(
   y: Float32Array,
   bias: Float32Array | null,
   threads = REFERENCE_THREADS,
+  allow_small = true,
 ): void {
-  if (m * n * k <= SMALL_MATRIX_MNK) {
+  if (allow_small && m * n * k <= SMALL_MATRIX_MNK) {
     for (let i = 0; i < m; i++) {
       const xo = i * k;
       for (let j = 0; j < n; j++) {
