@@ -50,6 +50,7 @@ export interface WasmInt8TransformerExports {
     zp: number,
     qmin: number,
     qmax: number,
+    sums: number,
     y: number,
   ): void;
   qsoftmax_u8(
@@ -76,6 +77,7 @@ export interface WasmInt8TransformerExports {
     zp: number,
     qmin: number,
     qmax: number,
+    row: number,
     y: number,
   ): void;
 }

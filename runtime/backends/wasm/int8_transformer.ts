@@ -35,6 +35,8 @@ export function make_wasm_transformer(
     const mult = requant_multipliers(a.scale, Float32Array.of(b.scale), out.scale, 'wasm.qmatmul')[0];
     const { batch, m, k, n } = g;
     if (len === 0) return res;
+    // an empty reduction: every sum is 0, which requantizes to the zero point (clamped)
+    if (k === 0) return res.fill(Math.min(out.qmax, Math.max(out.qmin, out.zero_point)));
     const kp = (k + 7) & ~7;
     const n4 = (n + 3) & ~3;
     const part_bytes = wx.qgemm_part_bytes(m, n, kp);
@@ -124,14 +126,20 @@ export function make_wasm_transformer(
     const res = y ?? new Uint8Array(len);
     if (len === 0) return res;
     const { n } = p;
-    heap.begin(scratch_bytes(len, len, n * 4, n * 4));
+    heap.begin(scratch_bytes(len, len, n * 4, n * 4, 16));
     const xp = heap.take(len);
     const yp = heap.take(len);
     const wp = heap.take(n * 4);
     const bp = heap.take(n * 4);
+    const sums = heap.take(16);
     heap.u8.set(x.data, xp);
-    if (p.weight) new Float32Array(heap.memory.buffer, wp, n).set(p.weight);
-    if (p.bias) new Float32Array(heap.memory.buffer, bp, n).set(p.bias);
+    // no weight / bias: ·1 and +0, which change no quantized value
+    const wv = new Float32Array(heap.memory.buffer, wp, n);
+    if (p.weight) wv.set(p.weight);
+    else wv.fill(1);
+    const bv = new Float32Array(heap.memory.buffer, bp, n);
+    if (p.bias) bv.set(p.bias);
+    else bv.fill(0);
     const inv = fround(1 / fround(out.scale));
     wx.qlayer_norm_u8(
       xp,
@@ -140,12 +148,13 @@ export function make_wasm_transformer(
       fround(x.scale),
       x.zero_point,
       p.eps,
-      p.weight ? wp : 0,
-      p.bias ? bp : 0,
+      wp,
+      bp,
       inv,
       out.zero_point,
       out.qmin,
       out.qmax,
+      sums,
       yp,
     );
     res.set(heap.u8.subarray(yp, yp + len));
@@ -172,13 +181,14 @@ export function make_wasm_transformer(
     const len = check_qsoftmax_int(x, rows, n, p, y, 'wasm.qsoftmax_int');
     const res = y ?? new Uint8Array(len);
     if (len === 0) return res;
-    heap.begin(scratch_bytes(len, len, 1024));
+    heap.begin(scratch_bytes(len, len, 1024, n * 4 + 16));
     const xp = heap.take(len);
     const yp = heap.take(len);
     const tp = heap.take(1024);
+    const rp = heap.take(n * 4 + 16);
     heap.u8.set(x, xp);
     new Int32Array(heap.memory.buffer, tp, 256).set(p.exp_table);
-    wx.qsoftmax_int_u8(xp, rows, n, tp, p.mult, p.zero_point, p.qmin, p.qmax, yp);
+    wx.qsoftmax_int_u8(xp, rows, n, tp, p.mult, p.zero_point, p.qmin, p.qmax, rp, yp);
     res.set(heap.u8.subarray(yp, yp + len));
     return res;
   }

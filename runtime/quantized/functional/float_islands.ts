@@ -5,9 +5,9 @@
  *   dequantize → torch.softmax → quantize; the backend's qsoftmax kernel does it row by row.
  * - elementwise ops (GELU): a 256-entry table lut[q] = quantize(op(dequantize(q))) on the backend's qlut.
  *   GELU is ATen's vectorized exact form x·0.5·(1 + erf(x·√½)) with Vectorized<float>::erf (fp32/aten_vec_math.ts);
- *   ATen's scalar tail (std::erf) covers only the last numel mod 16 elements of a contiguous tensor, not modeled.
+ *   the last numel mod 32 elements of a contiguous tensor take ATen's scalar lambda (std::erf) through a second table.
  */
-import { aten_gelu_f32 } from '../../backends/js/fp32/aten_vec_math.js';
+import { ATEN_FLOAT_VEC_STEP, aten_gelu_f32, aten_gelu_scalar_f32 } from '../../backends/js/fp32/aten_vec_math.js';
 import { softmax_int_params } from '../../backends/js/int8/softmax_int.js';
 import { get_backend } from '../../backends/registry.js';
 import { define_function } from '../../tensor/dispatch.js';
@@ -35,9 +35,9 @@ export function float_island_lut(inp: QParams, out: QParams, fn: (x: number) => 
   return lut;
 }
 
-/** The GELU island's table: dequantize → ATen 1.13's float32 exact GELU → quantize. */
-export function gelu_lut(inp: QParams, out: QParams): Uint8Array {
-  return float_island_lut(inp, out, aten_gelu_f32);
+/** The GELU island's table: dequantize → ATen 1.13's float32 exact GELU (vectorized body; `scalar`: its tail) → quantize. */
+export function gelu_lut(inp: QParams, out: QParams, scalar = false): Uint8Array {
+  return float_island_lut(inp, out, scalar ? aten_gelu_scalar_f32 : aten_gelu_f32);
 }
 
 /** dequantize → F.gelu (approximate='none', ATen's float32) → quantize_per_tensor(scale, zero_point), through a table. */
@@ -49,8 +49,14 @@ export const gelu_island = define_function(
     const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
     const qp = check_quint8(x, op, 'input');
     check_out_qparams(scale, zero_point, op);
-    const lut = gelu_lut(qp, { scale, zero_point });
-    return make_qtensor(get_backend().int8.qlut(x.data as Uint8Array, lut), x.shape, 'quint8', scale, zero_point);
+    const data = x.data as Uint8Array;
+    const out = new Uint8Array(data.length);
+    const body = data.length - (data.length % ATEN_FLOAT_VEC_STEP);
+    const int8 = get_backend().int8;
+    int8.qlut(data.subarray(0, body), gelu_lut(qp, { scale, zero_point }), out.subarray(0, body));
+    if (body < data.length)
+      int8.qlut(data.subarray(body), gelu_lut(qp, { scale, zero_point }, true), out.subarray(body));
+    return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
   },
 );
 

@@ -12,7 +12,7 @@
  */
 import { GELU } from '../../nn/layers/activation.js';
 import { LayerNorm } from '../../nn/layers/normalization.js';
-import { LayerNorm as QLayerNorm } from '../modules/normalization.js';
+import { LayerNorm as QLayerNorm } from '../modules/layer_norm.js';
 import type { OpForm, OpRecord, PatternNode, StaticVariant } from './types.js';
 
 type Slots = Record<string, unknown>;

@@ -1,4 +1,4 @@
-// Export rows of issue #16 part 2 on onnxruntime-web: ELU / LeakyReLU in float (within 1e-4 of fxq) and as FX
+// Export rows of issue #16 part 2 on onnxruntime-web: ELU / LeakyReLU / GroupNorm / InstanceNorm in float (within 1e-4 of fxq) and as FX
 // int8 forms between DequantizeLinear and QuantizeLinear (within one output step of fxq's integers).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { export_onnx_bytes } from '../../../compiler/export/onnx/export.js';
@@ -61,5 +61,48 @@ describe('ELU / LeakyReLU rows on onnxruntime-web', () => {
     expect(targets).toEqual(expect.arrayContaining(['ELU', 'quantized.leaky_relu', 'LeakyReLU', 'quantized.elu']));
     const { got, want } = await run_both(q, x);
     expect(max_diff(got, want)).toBeLessThanOrEqual(step_of(want) * 1.001);
+  });
+});
+
+class Norms extends nn.Module {
+  conv = new nn.Conv2d(3, 6, 3);
+  gn = new nn.GroupNorm(3, 6);
+  inorm = new nn.InstanceNorm2d(6, { affine: true });
+  forward(x: Tensor): Tensor {
+    const y = this.inorm.forward(this.conv.forward(x));
+    const z = F.instance_norm(F.group_norm(y, 2, { weight: this.gn.weight, bias: this.gn.bias }), { eps: 1e-3 });
+    return this.gn.forward(z);
+  }
+}
+
+describe('GroupNorm / InstanceNorm rows on onnxruntime-web', () => {
+  it('float: nn.GroupNorm, nn.InstanceNorm2d, F.group_norm, F.instance_norm match fxq within 1e-4', async () => {
+    manual_seed(1);
+    const m = new Norms().eval();
+    // non-trivial affine parameters
+    no_grad(() => {
+      for (const p of [m.gn.weight, m.gn.bias, m.inorm.weight, m.inorm.bias]) p?.data.set(randn([6]).data);
+    });
+    const x = randn([2, 3, 7, 7], { generator: new Generator(3) });
+    const { got, want } = await run_both(m, x);
+    expect(max_diff(got, want)).toBeLessThan(1e-4);
+  });
+
+  it('FX int8: nn.quantized.InstanceNorm2d and quantized.instance_norm between Q/DQ, the group_norm float island, within one step', async () => {
+    manual_seed(2);
+    const x = randn([2, 3, 7, 7], { generator: new Generator(4) });
+    const prepared = quantization.prepare_fx(new Norms().eval(), { '': quantization.get_default_qconfig('qnnpack') }, [
+      x,
+    ]);
+    no_grad(() => prepared.call(x));
+    const q = quantization.convert_fx(prepared);
+    const targets = q.graph.nodes.map((n) =>
+      n.op === 'call_module' ? q.get_submodule(n.target).constructor.name : n.target,
+    );
+    expect(targets).toEqual(
+      expect.arrayContaining(['InstanceNorm2d', 'F.group_norm', 'quantized.instance_norm', 'GroupNorm']),
+    );
+    const { got, want } = await run_both(q, x);
+    expect(max_diff(got, want)).toBeLessThanOrEqual(1e-4);
   });
 });

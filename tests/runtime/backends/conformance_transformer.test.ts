@@ -50,7 +50,7 @@ describe('transformer int8 kernels: wasm equals js bit for bit', () => {
   it(`qmatmul (${RUNS} random batched shapes and qparams)`, () => {
     fc.assert(
       fc.property(
-        fc.record({ batch: dim(5), m: dim(60), k: dim(70), n: dim(60) }),
+        fc.record({ batch: dim(5), m: dim(60), k: fc.oneof(dim(70), fc.constant(0)), n: dim(60) }),
         scale,
         zp_u8,
         scale,
@@ -73,6 +73,23 @@ describe('transformer int8 kernels: wasm equals js bit for bit', () => {
         },
       ),
       { numRuns: RUNS, seed: 11 },
+    );
+  });
+
+  it('qmatmul with reductions past the 1024-element block of qgemm (100 cases)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ batch: dim(3), m: dim(9), k: fc.integer({ min: 1020, max: 2100 }), n: dim(9) }),
+        seed,
+        (g, s) => {
+          const rnd = lcg(s);
+          const a = { data: bytes(g.batch * g.m * g.k, rnd), scale: 0.01, zero_point: 128 };
+          const b = { data: bytes(g.batch * g.k * g.n, rnd), scale: 0.02, zero_point: 100 };
+          const out = { scale: 5, zero_point: 128, qmin: 0, qmax: 255 };
+          same(js.qmatmul(a, b, g, out), wasm.qmatmul(a, b, g, out), `qmatmul ${JSON.stringify(g)}`);
+        },
+      ),
+      { numRuns: 100, seed: 18 },
     );
   });
 

@@ -6,6 +6,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { aten_gelu_f32, aten_gelu_scalar_f32 } from '../../../runtime/backends/js/fp32/aten_vec_math.js';
+import { rne } from '../../../runtime/backends/js/int8/numerics.js';
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { load_safetensors_with_metadata } from '../../../runtime/io/node/safetensors_file.js';
@@ -108,5 +110,28 @@ describe('the opt-in integer softmax (quantized.softmax_int) against PyTorch’s
     expect(total).toBe(40000);
     expect(equal / total).toBeGreaterThanOrEqual(0.999);
     expect(worst).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('the GELU island follows ATen’s loop: vectorized body, scalar-lambda tail', () => {
+  it('a 70-element tensor: the first 64 bytes through the vectorized GELU, the last 6 through std::erf’s', () => {
+    const inp = { scale: 0.0201, zero_point: 128 };
+    const out = { scale: 0.011, zero_point: 10 };
+    const data = Uint8Array.from({ length: 70 }, (_, i) => (i * 37) % 256);
+    const y = q.gelu_island(make_qtensor(data, [70], 'quint8', inp.scale, inp.zero_point), out.scale, out.zero_point);
+    const quant = (v: number) =>
+      Math.min(255, Math.max(0, out.zero_point + rne(Math.fround(v * Math.fround(1 / Math.fround(out.scale))))));
+    const want = [...data].map((b, i) => {
+      const x = Math.fround((b - inp.zero_point) * Math.fround(inp.scale));
+      return quant(i < 64 ? aten_gelu_f32(x) : aten_gelu_scalar_f32(x));
+    });
+    expect([...y.data]).toEqual(want);
+    // the two forms do differ in float32 on most levels (rarely after quantizing)
+    let differ = 0;
+    for (let b = 0; b < 256; b++) {
+      const x = Math.fround((b - 128) * Math.fround(0.0201));
+      if (aten_gelu_f32(x) !== aten_gelu_scalar_f32(x)) differ++;
+    }
+    expect(differ).toBeGreaterThan(100);
   });
 });

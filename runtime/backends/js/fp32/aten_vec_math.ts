@@ -7,8 +7,9 @@
  *   not correctly rounded, hence emulated rather than Math.exp.
  * - `aten_erf_f32`: Vectorized<float>::erf, Abramowitz–Stegun 7.1.26 (|error| ~1e-7, not the C library's erff).
  * - `aten_gelu_f32`: GeluKernelImpl's vectorized exact-GELU, x·0.5·(1 + erf(x·√½)).
- * The scalar tails of ATen's loops call std::exp / std::erf instead; the callers here only model the vector body.
+ * - `aten_gelu_scalar_f32`: GELU's scalar lambda (std::erf), which ATen runs on the tail of a tensor.
  */
+import { erf } from '../../../tensor/ops/erf.js';
 import { fma_f32 } from './fma.js';
 
 const f = Math.fround;
@@ -75,6 +76,18 @@ const SQRT1_2 = f(Math.SQRT1_2);
 export function aten_gelu_f32(x: number): number {
   return f(f(x * 0.5) * f(1 + aten_erf_f32(f(x * SQRT1_2))));
 }
+
+/**
+ * GeluKernelImpl's scalar lambda, which cpu_kernel_vec runs on the last n mod 32 elements of a contiguous
+ * tensor (AVX-512: two 16-float vectors per step): the same steps with std::erf (glibc erff), taken here as
+ * the float64 erf rounded to float32.
+ */
+export function aten_gelu_scalar_f32(x: number): number {
+  return f(f(x * 0.5) * f(1 + f(erf(f(x * SQRT1_2)))));
+}
+
+/** cpu_kernel_vec's step on float tensors: elements past the last multiple of it take the scalar lambda. */
+export const ATEN_FLOAT_VEC_STEP = 32;
 
 /** Lanes of Vectorized<float> on the reference machine (AVX-512); the sum tree below follows them. */
 export const ATEN_FLOAT_LANES = 16;

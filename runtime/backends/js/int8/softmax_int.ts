@@ -1,7 +1,8 @@
 /**
  * The js reference of the integer softmax (the opt-in int8-attention config, beyond PyTorch; see ../../types.ts
  * QSoftmaxIntParams): exp of the byte distance to the row maximum from a 256-entry table, int32 sums, one
- * integer division per element. Every intermediate is an integer below 2^53, so doubles hold them exactly.
+ * integer division per row, a multiply and shift per element. Every intermediate is an integer below 2^53, so
+ * doubles hold them exactly.
  */
 import type { QSoftmaxIntParams } from '../../types.js';
 
@@ -57,22 +58,26 @@ export function check_qsoftmax_int(
   return rows * n;
 }
 
-/** y = clamp(zp + ⌊(e·mult + S·2^15) / (S·2^16)⌋) per element of each row. */
+/** Per row R = ⌊(mult·2^16 + ⌊S/2⌋) / S⌋, then y = clamp(zp + ⌊(e·R + 2^31) / 2^32⌋) per element. */
 export function qsoftmax_int(x: Uint8Array, rows: number, n: number, p: QSoftmaxIntParams, y?: Uint8Array): Uint8Array {
   const len = check_qsoftmax_int(x, rows, n, p, y, 'js.qsoftmax_int');
   const res = y ?? new Uint8Array(len);
   const { exp_table: t, mult, zero_point, qmin, qmax } = p;
+  const scaled = mult * 65536; // < 2^47
   for (let r = 0; r < rows; r++) {
     const o = r * n;
     let m = 0;
     for (let i = 0; i < n; i++) if (x[o + i] > m) m = x[o + i];
     let sum = 0;
     for (let i = 0; i < n; i++) sum += t[m - x[o + i]];
-    // sum ≥ 2^15 (the maximum's own term); numerator < 2^15·2^31 + 2^31·2^15 < 2^53
-    const den = sum * 65536;
-    const half = sum * ONE;
+    // sum ≥ 2^15 (the maximum's own term), so R < 2^32 and e·R < 2^47
+    const num = scaled + Math.floor(sum / 2);
+    // the float64 quotient can round across an integer (R up to 2^32, the gap to it 1/sum): correct it exactly
+    let R = Math.floor(num / sum);
+    if (R * sum > num) R--;
+    else if ((R + 1) * sum <= num) R++;
     for (let i = 0; i < n; i++) {
-      const q = zero_point + Math.floor((t[m - x[o + i]] * mult + half) / den);
+      const q = zero_point + Math.floor((t[m - x[o + i]] * R + 2147483648) / 4294967296);
       res[o + i] = q < qmin ? qmin : q > qmax ? qmax : q;
     }
   }
