@@ -199,7 +199,7 @@ export interface QAddFloatParams {
   qmax: number;
   /** Length of TensorIterator's inner loop (divides the output length). */
   run: number;
-  /** Elements of each run on the vectorized body: a multiple of 2·64 (two AVX-512 quint8 vectors) ≤ run, or 0. */
+  /** Elements of each run on the vectorized body: a multiple of 2·32 (two AVX2 quint8 vectors) ≤ run, or 0. */
   vec_len: number;
 }
 
@@ -276,8 +276,8 @@ export interface Int8Kernels {
   qlayer_norm(x: QInput, p: QLayerNormParams, out: QOutput, y?: Uint8Array): Uint8Array;
   /**
    * Softmax over rows of n quint8 values as a float island (dequantize → torch.softmax(dim=-1) → quantize):
-   * ATen 1.13's _vec_softmax_lastdim on AVX-512 (max, Sleef expf_u10 of x − max, 16-lane sum tree, one
-   * reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
+   * ATen 1.13's _vec_softmax_lastdim as its AVX2 build runs it (max, Sleef expf_u10 of x − max, 8-lane sum
+   * tree, one reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
    */
   qsoftmax(x: QInput, rows: number, n: number, out: QOutput, y?: Uint8Array): Uint8Array;
   /**
@@ -357,6 +357,13 @@ export interface Fp32Kernels {
   readonly softmax_rows: ((x: Float32Array, rows: number, n: number, y?: Float32Array) => Float32Array) | null;
   /** Exact GELU y = f32(x·Φ(x)), bit-identical to F.gelu's JS loop (erf.ts's tables and Taylor step). */
   readonly gelu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
+  /**
+   * nb row-major products C[i] = A[i]·B[i] ([m, k]·[k, n], no transposes, no bias), bit-identical to nb calls of
+   * this backend's sgemm (torch.matmul of two batched tensors without broadcasting).
+   */
+  readonly bmm:
+    | ((nb: number, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array) => void)
+    | null;
   /**
    * Inference F.layer_norm over `rows` rows of `d` floats, bit-identical to its JS loop (float64 sequential sums,
    * invstd = 1/√(var + eps), y = f32(((x − m)·invstd)·gamma + beta)); gamma / beta d floats or null.
