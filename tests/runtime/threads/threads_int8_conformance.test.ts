@@ -1,7 +1,7 @@
 /**
  * Threaded wasm int8 kernels equal their one-thread output bit for bit (runtime/threads): qconv2d on every
  * path (direct, tap pairs, im2col + GEMM, depthwise) split by image and by output channel, qlinear and
- * qlinear_acc split by output features and by rows, over random shapes whose sizes do and do not divide
+ * qlinear_acc split by output features and by rows, qmatmul by matrices of the batch, over random shapes whose sizes do and do not divide
  * by the thread count (2 and 3 threads). The hand-off threshold is set to 0 so tiny cases split too.
  */
 import fc from 'fast-check';
@@ -119,6 +119,32 @@ describe.each([2, 3])('threaded wasm int8 kernels at %i threads equal one thread
     fc.assert(
       fc.property(geometry(true), qcase, (g, q) => conv_case(wasm.int8, g, q)),
       { numRuns: 80 },
+    );
+  });
+
+  it('qmatmul (100 random batched shapes: batch 1–9, m 1–20, k 1–70, n 1–20)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          batch: fc.integer({ min: 1, max: 9 }),
+          m: fc.integer({ min: 1, max: 20 }),
+          k: fc.integer({ min: 1, max: 70 }),
+          n: fc.integer({ min: 1, max: 20 }),
+        }),
+        qcase,
+        (g, q) => {
+          const rnd = lcg(q.seed);
+          const a = { data: Uint8Array.from(ints(g.batch * g.m * g.k, 0, 255, rnd)), scale: 0.02, zero_point: q.x_zp };
+          const b = {
+            data: Uint8Array.from(ints(g.batch * g.k * g.n, 0, 255, rnd)),
+            scale: 0.03,
+            zero_point: q.out_zp,
+          };
+          const out: QOutput = { scale: 2 ** (-4 * rnd() + 1), zero_point: q.out_zp, qmin: 0, qmax: 255 };
+          expect_all_equal(at_threads(() => wasm.int8.qmatmul?.(a, b, g, out) ?? new Uint8Array()));
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 
