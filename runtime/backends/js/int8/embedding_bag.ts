@@ -13,7 +13,7 @@ const u32 = new Uint32Array(f32.buffer);
 function next_f32(r: number, up: boolean): number {
   if (r === 0) return up ? 2 ** -149 : -(2 ** -149);
   f32[0] = r;
-  u32[0] += (r > 0) === up ? 1 : -1;
+  u32[0] += r > 0 === up ? 1 : -1;
   return f32[0];
 }
 
@@ -69,7 +69,8 @@ export function check_qembedding_bag(
   for (let i = 0; i < indices.length; i++)
     if (indices[i] < 0 || indices[i] >= rows)
       throw new Error(`${op}: index ${indices[i]} at position ${i} is out of range 0..${rows - 1}`);
-  if (!(offsets instanceof Int32Array) || offsets.length < 1) throw new Error(`${op}: offsets must be a non-empty Int32Array`);
+  if (!(offsets instanceof Int32Array) || offsets.length < 1)
+    throw new Error(`${op}: offsets must be a non-empty Int32Array`);
   if (offsets[0] !== 0 || offsets[offsets.length - 1] !== indices.length)
     throw new Error(`${op}: offsets must run from 0 to the number of indices (${indices.length})`);
   for (let b = 1; b < offsets.length; b++)
@@ -77,14 +78,16 @@ export function check_qembedding_bag(
   if (p.mode !== 'sum' && p.mode !== 'mean' && p.mode !== 'max') throw new Error(`${op}: unknown mode ${p.mode}`);
   const w = p.per_sample_weights;
   if (w !== null) {
-    if (p.mode !== 'sum') throw new Error(`${op}: per_sample_weights are only supported for mode 'sum', got '${p.mode}'`);
+    if (p.mode !== 'sum')
+      throw new Error(`${op}: per_sample_weights are only supported for mode 'sum', got '${p.mode}'`);
     if (!(w instanceof Float32Array) || w.length !== indices.length)
       throw new Error(`${op}: per_sample_weights must be a Float32Array of ${indices.length} values`);
   }
   if (!Number.isInteger(p.padding_idx) || p.padding_idx < -1 || p.padding_idx >= rows)
     throw new Error(`${op}: padding_idx ${p.padding_idx} must be −1 or a row`);
   const bags = offsets.length - 1;
-  if (y && y.length !== bags * dim) throw new Error(`${op}: output buffer has ${y.length} values, expected ${bags * dim}`);
+  if (y && y.length !== bags * dim)
+    throw new Error(`${op}: output buffer has ${y.length} values, expected ${bags * dim}`);
   return bags;
 }
 
