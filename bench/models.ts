@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- models [--models fmnist_cnn,fmnist_resnet,fmnist_mobilenet,resnet18,mobilenet_v2] [--batches 1,32]
+ * `npm run bench -- models [--models fmnist_cnn,fmnist_resnet,fmnist_mobilenet,fmnist_vit,resnet18,mobilenet_v2] [--batches 1,32]
  *  [--backends js,wasm]
  *  [--quick] [--budget-ms 1000] [--max-call-s 60] [--calib 1000] [--calib-backend wasm] [--onnx DIR] [--out out/bench_models.json]`
  *
@@ -19,6 +19,8 @@
  * backend's summation order — `--calib-backend js` uses the reference kernels, as the demo does).
  * Cells whose estimated call time exceeds --max-call-s (js at 224×224, batch 32) are skipped with the
  * estimate. The table is also written as JSON (default out/bench_models.json).
+ * FmnistViT has its own table (bench/_vit_rows.ts): wasm fp32, dynamic int8, static int8 (parity config, and the
+ * slot of the opt-in int8-attention config) against onnxruntime-web fp32 on the reference fmnist_vit.onnx.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -38,6 +40,7 @@ import { type Cell, estimate, settle, time_capped, time_ort } from './_capped_ti
 import { DEFAULT_ONNX_DIR, load_ort, type OrtModule, ort_session, ort_session_from_bytes } from './_ort.js';
 import { REFERENCE_LATENCY } from './_reference_latency.js';
 import { arg_value, format_ms, has_flag, print_table } from './_util.js';
+import { bench_vit, print_vit_rows, type VitRow } from './_vit_rows.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -90,9 +93,9 @@ function reference_weights(name: string, o: Options): string | null {
 
 function parse(args: string[]): Options {
   const quick = has_flag(args, 'quick');
-  const models = (arg_value(args, 'models') ?? 'fmnist_cnn,fmnist_resnet,fmnist_mobilenet,resnet18,mobilenet_v2').split(
-    ',',
-  );
+  const models = (
+    arg_value(args, 'models') ?? 'fmnist_cnn,fmnist_resnet,fmnist_mobilenet,fmnist_vit,resnet18,mobilenet_v2'
+  ).split(',');
   for (const m of models) get_example_model(m); // unknown names fail here, listing the known ones
   const backends = (arg_value(args, 'backends') ?? 'js,wasm').split(',').map(parse_backend);
   const batches = (arg_value(args, 'batches') ?? '1,32').split(',').map(Number);
@@ -381,13 +384,20 @@ export async function run(args: string[]): Promise<void> {
   const ort = await load_ort();
   const rows: ModelRow[] = [];
   const quantize_s: Record<string, number> = {};
+  let vit_rows: VitRow[] = [];
   for (const name of o.models) {
+    if (name === 'fmnist_vit') {
+      // its own columns: fp32, dynamic and static int8 on wasm against ORT-web fp32 (bench/_vit_rows.ts)
+      vit_rows = await bench_vit(ort, o);
+      continue;
+    }
     process.stderr.write(`${name}: prepare_fx → calibrate → convert_fx …\n`);
     const sub = make_subject(name, o);
     quantize_s[name] = sub.quantize_s;
     rows.push(...(await bench_subject(sub, ort, o)));
   }
-  print_rows(rows, o);
+  if (rows.length) print_rows(rows, o);
+  if (vit_rows.length) print_vit_rows(vit_rows);
   const report = {
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, node: process.version },
@@ -395,6 +405,7 @@ export async function run(args: string[]): Promise<void> {
     onnx_dir_found: have_onnx,
     quantize_seconds: quantize_s,
     rows,
+    fmnist_vit_rows: vit_rows,
     reference_results_md_5: REFERENCE_LATENCY,
   };
   mkdirSync(dirname(o.out), { recursive: true });

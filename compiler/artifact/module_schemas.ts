@@ -5,7 +5,24 @@
  * building anything, so a module can only allocate what the weights file actually holds.
  */
 import type { SafetensorsDType } from '../../runtime/io/safetensors_dtypes.js';
+import { NN_MORE_SCHEMAS } from './module_schemas_more.js';
 import { preview } from './preview.js';
+import {
+  arity,
+  bool,
+  fail,
+  int,
+  no_args,
+  num,
+  opts,
+  or_,
+  out_qparams,
+  pair,
+  qweight,
+  small,
+  t,
+} from './schema_checks.js';
+import { NORM_ACT_EMBED_SCHEMAS } from './schemas_norm_act_embed.js';
 
 /** What a tensor is for: drives the value checks of qparams (qparams_check.ts). */
 export type TensorRole = 'float' | 'qweight' | 'wscale' | 'wzp' | 'oscale' | 'ozp' | 'count';
@@ -33,60 +50,6 @@ export const MAX_WINDOW = 4096;
 export const MAX_SIZE = 2 ** 31 - 1;
 const MAX_DIM_INDEX = 64;
 const MAX_LAYERS = 64;
-
-/** An option's value, `dflt` only when absent (a JSON null is a value, and is checked as one). */
-const or_ = (v: unknown, dflt: unknown): unknown => (v === undefined ? dflt : v);
-function fail(msg: string): never {
-  throw new Error(msg);
-}
-function int(v: unknown, name: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
-    fail(`argument ${name} = ${preview(v, 40)} is not an integer in ${lo}..${hi}`);
-  return v as number;
-}
-function num(v: unknown, name: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi)
-    fail(`argument ${name} = ${preview(v, 40)} is not a number in [${lo}, ${hi}]`);
-  return v as number;
-}
-function bool(v: unknown, name: string, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') fail(`argument ${name} = ${preview(v, 40)} is not a boolean`);
-  return v as boolean;
-}
-function pair(v: unknown, name: string, lo: number, hi: number): [number, number] {
-  if (Array.isArray(v) && v.length === 2) return [int(v[0], `${name}[0]`, lo, hi), int(v[1], `${name}[1]`, lo, hi)];
-  const n = int(v, name, lo, hi);
-  return [n, n];
-}
-function arity(a: unknown[], min: number, max: number): void {
-  if (a.length < min || a.length > max) fail(`takes ${min}..${max} constructor arguments, got ${a.length}`);
-}
-/** The trailing options object: a plain object with only `allowed` keys (unknown ones named). */
-function opts(v: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (v === undefined) return {};
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('options argument is not an object');
-  const bad = Object.keys(v as object).filter((k) => !allowed.includes(k));
-  if (bad.length)
-    fail(`unknown option(s) ${bad.map((k) => JSON.stringify(k)).join(', ')} (allowed: ${allowed.join(', ')})`);
-  return v as Record<string, unknown>;
-}
-
-const t = (name: string, dtype: SafetensorsDType, role: TensorRole, ...shapes: number[][]): ExpectedTensor => ({
-  name,
-  dtype,
-  role,
-  shapes,
-});
-/** An int8 weight with its qparams (state.ts layout): per-tensor [1] or per-channel [rows] scales. */
-function qweight(w: string, shape: number[]): ExpectedTensor[] {
-  return [
-    t(w, 'I8', 'qweight', shape),
-    t(`${w}_scale`, 'F32', 'wscale', [1], [shape[0]]),
-    t(`${w}_zero_point`, 'I64', 'wzp', [1], [shape[0]]),
-  ];
-}
-const out_qparams = [t('scale', 'F32', 'oscale', []), t('zero_point', 'I64', 'ozp', [])];
 
 /** Conv arguments: channels, groups dividing both, kernel, stride / dilation ≥ 1, padding ≤ dilation·kernel. */
 function conv_geometry(a: unknown[], o: Record<string, unknown>, float: boolean) {
@@ -233,18 +196,6 @@ function pool(keys: readonly string[]): ModuleSchema {
     },
   };
 }
-/** A module without tensors: `check` validates its (at most `max`) arguments. */
-function small(max: number, check: (a: unknown[]) => void = () => {}, children: ChildRule = 'none'): ModuleSchema {
-  return {
-    children,
-    tensors: (a) => {
-      arity(a, 0, max);
-      check(a);
-      return [];
-    },
-  };
-}
-const no_args = small(0);
 const container = (children: ChildRule): ModuleSchema => small(0, undefined, children);
 const dim = (v: unknown, name: string) => int(v, name, -MAX_DIM_INDEX, MAX_DIM_INDEX - 1);
 const float_conv: ModuleSchema = {
@@ -262,6 +213,24 @@ const float_linear: ModuleSchema = {
     const [i, o] = [int(a[0], 'in_features', 1, MAX_SIZE), int(a[1], 'out_features', 1, MAX_SIZE)];
     const bias = bool(opts(a[2], ['bias']).bias, 'bias', true);
     return [t('weight', 'F32', 'float', [o, i]), ...(bias ? [t('bias', 'F32', 'float', [o])] : [])];
+  },
+};
+
+/** Float LayerNorm (what dynamic quantization leaves of a transformer): [normalized_shape, {eps, elementwise_affine, bias}]. */
+const float_layer_norm: ModuleSchema = {
+  children: 'none',
+  tensors: (a) => {
+    arity(a, 1, 2);
+    const s = a[0];
+    if (!Array.isArray(s) || s.length < 1 || s.length > MAX_DIM_INDEX)
+      fail(`argument normalized_shape = ${preview(s, 40)} is not a list of 1..${MAX_DIM_INDEX} sizes`);
+    const shape = s.map((v, i) => int(v, `normalized_shape[${i}]`, 1, MAX_SIZE));
+    const o = opts(a[1], ['eps', 'elementwise_affine', 'bias']);
+    num(or_(o.eps, 1e-5), 'eps', 0, 1);
+    if (!bool(o.elementwise_affine, 'elementwise_affine', true)) return [];
+    const out = [t('weight', 'F32', 'float', shape)];
+    if (bool(o.bias, 'bias', true)) out.push(t('bias', 'F32', 'float', shape));
+    return out;
   },
 };
 
@@ -291,6 +260,7 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ['nn.Linear', float_linear],
   ['nn.BatchNorm2d', batch_norm()],
   ['nn.BatchNorm1d', batch_norm()],
+  ['nn.LayerNorm', float_layer_norm],
   ['nn.MaxPool2d', pool(['stride', 'padding', 'dilation', 'return_indices', 'ceil_mode'])],
   ['nn.AvgPool2d', pool(['stride', 'padding', 'ceil_mode', 'count_include_pad', 'divisor_override'])],
   [
@@ -355,4 +325,6 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
   ['nn.intrinsic.BNReLU2d', container(['nn.BatchNorm2d', 'nn.ReLU'])],
   ['nn.Sequential', container('indexed')],
   ['nn.Module', container('named')],
+  ...NN_MORE_SCHEMAS,
+  ...NORM_ACT_EMBED_SCHEMAS,
 ]);

@@ -34,7 +34,8 @@ export function manifest_of(model: GraphModule): QuantizedManifest {
     class_name: model.class_name,
     graph: model.to_json() as unknown as Json,
     modules,
-    root_buffers: [...model.named_buffers('', false)].map(([k]) => k),
+    // the root's own parameters too (FmnistViT's cls_token / pos_embed, read by get_attr): rebuilt as buffers
+    root_buffers: [...model.named_buffers('', false), ...model.named_parameters('', false)].map(([k]) => k),
   };
 }
 

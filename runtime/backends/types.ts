@@ -3,6 +3,9 @@
  * Activations are quint8 (uint8 storage), weights qint8 (int8 storage), accumulation int32,
  * layouts row-major NCHW as torch tensors. Backends must agree bit for bit on every int8 kernel.
  */
+import type { Upsample2dGeometry } from './upsample_types.js';
+
+export type { Upsample2dGeometry };
 
 /** Weights prepared once (at convert time) into a backend's own layout. Opaque to callers. */
 export interface PackedQWeight {
@@ -123,11 +126,90 @@ export interface QMulParams {
   qmax: number;
 }
 
+/**
+ * GroupNorm / InstanceNorm of a quint8 [batch, channels, spatial] tensor (torch.ops.quantized.group_norm /
+ * instance_norm; InstanceNorm is groups = channels): float per-channel weight / bias, requantized.
+ */
+export interface QGroupNormParams {
+  batch: number;
+  channels: number;
+  groups: number;
+  /** Elements per channel (H·W, or L). */
+  spatial: number;
+  /** Float per-channel weight / bias (channels elements), or null (1 / 0). */
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  /** A float64 value, as torch passes it. */
+  eps: number;
+}
+
 /** One input of an int8 cat: `len` bytes per outer row; `lut` requantizes to the output's qparams (null: same qparams). */
 export interface QCatPart {
   data: Uint8Array;
   len: number;
   lut: Uint8Array | null;
+}
+
+/** Shape of a batched matmul: a is [batch, m, k], b [batch, k, n], y [batch, m, n], all row-major. */
+export interface QMatmulGeometry {
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+}
+
+/**
+ * torch's generic quantized add (QuantizedOpKernels.cpp qadd_kernel through cpu_kernel_vec): every inner loop of
+ * `run` elements takes the vectorized body for its first `vec_len` elements and the scalar lambda for the rest:
+ * - vector: da = fma(a_scale, a, a_premul) (float32 fused multiply-add; premul = f32(a_scale · −a_zero_point)),
+ * - scalar: da = f32((a − a_zero_point) · a_scale), and the same for b; then in both
+ * y = clamp(zero_point + rne(f32(f32(da + db) · inv_scale)), qmin, qmax).
+ */
+export interface QAddFloatParams {
+  a_scale: number;
+  a_zero_point: number;
+  /** f32(a_scale · −a_zero_point). */
+  a_premul: number;
+  b_scale: number;
+  b_zero_point: number;
+  b_premul: number;
+  /** f32(1 / out_scale). */
+  inv_scale: number;
+  zero_point: number;
+  /** A fused ReLU sets qmin = zero_point (quantize is monotone, so max(c, 0) then quantize is the same). */
+  qmin: number;
+  qmax: number;
+  /** Length of TensorIterator's inner loop (divides the output length). */
+  run: number;
+  /** Elements of each run on the vectorized body: a multiple of 2·64 (two AVX-512 quint8 vectors) ≤ run, or 0. */
+  vec_len: number;
+}
+
+/** LayerNorm over rows of n quint8 values (torch.ops.quantized.layer_norm): float affine, requantized. */
+export interface QLayerNormParams {
+  rows: number;
+  n: number;
+  /** Float weight / bias of n elements, or null (1 / 0). */
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  /** A float64 value, as torch passes it. */
+  eps: number;
+}
+
+/**
+ * The integer softmax of the opt-in int8-attention config (not PyTorch's numerics): e = exp_table[M − q] with M
+ * the row's largest byte (a 256-entry table of round(2^15·exp(−k·x_scale)), built by softmax_int_params),
+ * S = Σ e in int32, one division per row R = ⌊(mult·2^16 + ⌊S/2⌋) / S⌋ with mult = round(2^16 / out_scale), then
+ * y = clamp(zero_point + ((e·R + 2^31) >> 32), qmin, qmax): an integer multiply and shift per element.
+ */
+export interface QSoftmaxIntParams {
+  /** 256 int32 entries, exp_table[0] = 2^15, non-increasing, ≥ 0. */
+  exp_table: Int32Array;
+  /** round(2^16 / out_scale), in 1..2^31−1. */
+  mult: number;
+  zero_point: number;
+  qmin: number;
+  qmax: number;
 }
 
 export interface Int8Kernels {
@@ -157,6 +239,44 @@ export interface Int8Kernels {
   qmul(a: Uint8Array, b: Uint8Array, p: QMulParams, y?: Uint8Array): Uint8Array;
   /** Concatenation of `parts` (each outer × len bytes) into outer rows of Σ len bytes, each part through its table if any. */
   qcat(parts: readonly QCatPart[], outer: number, y?: Uint8Array): Uint8Array;
+  /**
+   * torch.ops.quantized.matmul of two quint8 tensors: y = clamp(rne(f32(f32(acc) · mult)) + out_zp) with
+   * acc = Σ_k (a − a_zp)(b − b_zp) in int32 and mult = f32(f32(a_scale · b_scale) / out_scale), as qlinear
+   * requantizes (PyTorch 1.13 runs dequantize → fp32 matmul → quantize; this equals it on every golden value).
+   */
+  qmatmul(a: QInput, b: QInput, g: QMatmulGeometry, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * torch's float-path quantized add (see QAddFloatParams) of a and b repeated: y[i] = add(a[i], b[i % b.length]);
+   * b.length must divide a.length (a broadcast trailing block such as pos_embed [1, T, D] against [B, T, D]).
+   */
+  qadd_float(a: Uint8Array, b: Uint8Array, p: QAddFloatParams, y?: Uint8Array): Uint8Array;
+  /**
+   * PyTorch 1.13's quantized_normalize_kernel for LayerNorm: integer row sums of x and x², then in float32
+   * m = f32(Σx) / n, mean = m − x_zp, var = max(f32(Σx²) / n − m·m, 0), s = f32(x_scale / sqrt(f64(var·x_scale·x_scale) + eps)),
+   * y = quantize(((x − x_zp − mean) · s) · weight + bias) (each step rounded to float32).
+   */
+  qlayer_norm(x: QInput, p: QLayerNormParams, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * Softmax over rows of n quint8 values as a float island (dequantize → torch.softmax(dim=-1) → quantize):
+   * ATen 1.13's _vec_softmax_lastdim on AVX-512 (max, Sleef expf_u10 of x − max, 16-lane sum tree, one
+   * reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
+   */
+  qsoftmax(x: QInput, rows: number, n: number, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * torch 1.13's quantized upsample_nearest2d / upsample_bilinear2d on NCHW planes (same qparams out): a copy when
+   * the sizes are equal; nearest gathers x[h0, w0]; bilinear computes in float32, in torch's order,
+   * r = lh0·(lw0·x00 + lw1·x01) + lh1·(lw0·x10 + lw1·x11) − zp and y = clamp(zp + rne(r), 0, 255).
+   */
+  qupsample2d(x: Uint8Array, g: Upsample2dGeometry, y?: Uint8Array): Uint8Array;
+  /** The integer softmax over rows of n (≤ 65535) bytes, see QSoftmaxIntParams. */
+  qsoftmax_int(x: Uint8Array, rows: number, n: number, p: QSoftmaxIntParams, y?: Uint8Array): Uint8Array;
+  /**
+   * PyTorch 1.13's quantized_normalize_kernel with per-channel affine (GroupNorm, InstanceNorm): per group of
+   * channels/groups · spatial values, integer sums of x and x², then in float32 m = f32(Σx) / n, mean = m − x_zp,
+   * var = max(f32(Σx²) / n − m·m, 0), s = f32(x_scale / sqrt(f64(var·x_scale·x_scale) + eps)); per channel
+   * g = f32(s · weight[c]), y = quantize(f32(f32(x − x_zp − mean) · g) + bias[c]) (each step rounded to float32).
+   */
+  qgroup_norm(x: QInput, p: QGroupNormParams, out: QOutput, y?: Uint8Array): Uint8Array;
 }
 
 export interface Fp32Kernels {
@@ -205,6 +325,28 @@ export interface Fp32Kernels {
    * out-of-input taps skipped, a NaN always wins (torch's CPU rule); bit-identical to the JS loop.
    */
   readonly max_pool2d: ((x: Float32Array, g: Pool2dGeometry, y?: Float32Array) => Float32Array) | null;
+  /**
+   * softmax over the last dim of `rows` rows of `n` floats, bit-identical to torch.softmax's JS loop (float64
+   * max, V8's Math.exp — fdlibm's exp — on x − max, sequential float64 sum, one rounding to float32).
+   */
+  readonly softmax_rows: ((x: Float32Array, rows: number, n: number, y?: Float32Array) => Float32Array) | null;
+  /** Exact GELU y = f32(x·Φ(x)), bit-identical to F.gelu's JS loop (erf.ts's tables and Taylor step). */
+  readonly gelu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
+  /**
+   * Inference F.layer_norm over `rows` rows of `d` floats, bit-identical to its JS loop (float64 sequential sums,
+   * invstd = 1/√(var + eps), y = f32(((x − m)·invstd)·gamma + beta)); gamma / beta d floats or null.
+   */
+  readonly layer_norm:
+    | ((
+        x: Float32Array,
+        rows: number,
+        d: number,
+        gamma: Float32Array | null,
+        beta: Float32Array | null,
+        eps: number,
+        y?: Float32Array,
+      ) => Float32Array)
+    | null;
 }
 
 export interface Backend {
@@ -235,6 +377,21 @@ export interface RnnKernels {
     x_scale: number,
     w_scales: Float32Array,
     bias: Float32Array | null,
+    y?: Float32Array,
+  ): Float32Array;
+  /**
+   * torch's dynamic int8 Linear (quantized.linear_dynamic on qnnpack) in one call: x [m, w.k] float32 quantized
+   * once from the min/max of all of it (choose_qparams, quint8 0..255), the int32 GEMM against the packed qint8
+   * weight, then dequant_bias with w_scales [n] and bias, and max(y, 0) when relu. m = batch × tokens rows, no
+   * per-row work outside the kernels. NaN / infinite inputs are an error. js: backends/js/linear_dynamic.ts.
+   */
+  linear_dynamic(
+    x: Float32Array,
+    m: number,
+    w: PackedQWeight,
+    w_scales: Float32Array,
+    bias: Float32Array | null,
+    relu: boolean,
     y?: Float32Array,
   ): Float32Array;
   /**

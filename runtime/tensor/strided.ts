@@ -47,6 +47,30 @@ function walk(offset: number, shape: Shape, strides: readonly number[], fn: (io:
   }
 }
 
+/**
+ * Merges output dims the source walks as one (stride[d] = stride[d+1]·shape[d+1]) and drops size-1 dims:
+ * qkv[0] of a contiguous [3, N, 4, 50, 16] becomes one run of N·3200, a transpose's untouched rows one dim.
+ */
+function merge_dims(shape: Shape, strides: readonly number[]): [number[], number[]] {
+  const sh: number[] = [];
+  const st: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = sh.length - 1;
+    if (last >= 0 && st[last] === strides[d] * shape[d]) {
+      sh[last] *= shape[d];
+      st[last] = strides[d];
+    } else {
+      sh.push(shape[d]);
+      st.push(strides[d]);
+    }
+  }
+  return [sh, st];
+}
+
+/** Rows shorter than this are copied element by element (set() costs more than a short loop). */
+const SET_MIN = 64;
+
 /** out[i] = src[offset + Σ idx·strides] for every index of `shape`, row-major. */
 export function strided_gather(
   src: TypedArray,
@@ -55,31 +79,34 @@ export function strided_gather(
   strides: readonly number[],
   out: TypedArray,
 ): TypedArray {
-  const n = shape.length;
-  // fast path: unit inner stride copies whole rows with set()
-  if (n > 0 && strides[n - 1] === 1) {
-    const inner = shape[n - 1];
-    const outer_shape = shape.slice(0, n - 1);
-    const outer_strides = strides.slice(0, n - 1);
-    let row = 0;
-    walk_rows(offset, outer_shape, outer_strides, (is) => {
-      out.set(src.subarray(is, is + inner), row);
-      row += inner;
-    });
+  let total = 1;
+  for (const d of shape) total *= d;
+  if (total === 0) return out;
+  const [sh, st] = merge_dims(shape, strides);
+  const n = sh.length;
+  if (n === 0) {
+    out[0] = src[offset];
     return out;
   }
-  walk(offset, shape, strides, (io, is) => {
-    out[io] = src[is];
-  });
-  return out;
-}
-
-function walk_rows(offset: number, shape: Shape, strides: readonly number[], fn: (is: number) => void): void {
-  if (shape.length === 0) {
-    fn(offset);
-    return;
+  const inner = sh[n - 1];
+  const step = st[n - 1];
+  // an odometer over the outer dims, one monomorphic loop per row (no per-element callback)
+  const idx = new Array<number>(n).fill(0);
+  let base = offset;
+  for (let io = 0; io < total; io += inner) {
+    if (step === 1) {
+      if (inner >= SET_MIN) out.set(src.subarray(base, base + inner), io);
+      else for (let k = 0; k < inner; k++) out[io + k] = src[base + k];
+    } else for (let k = 0; k < inner; k++) out[io + k] = src[base + k * step];
+    for (let d = n - 2; d >= 0; d--) {
+      idx[d]++;
+      base += st[d];
+      if (idx[d] < sh[d]) break;
+      base -= st[d] * sh[d];
+      idx[d] = 0;
+    }
   }
-  walk(offset, shape, strides, (_io, is) => fn(is));
+  return out;
 }
 
 /** dst[offset + Σ idx·strides] += src[i] for every index of `shape`: the adjoint of strided_gather. */

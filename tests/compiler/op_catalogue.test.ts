@@ -23,6 +23,7 @@ import { quantize_dynamic } from '../../runtime/eager/quantize_dynamic.js';
 import { DeQuantStub, QuantStub } from '../../runtime/eager/stubs.js';
 import * as F from '../../runtime/nn/functional/index.js';
 import { Conv2d } from '../../runtime/nn/layers/conv.js';
+import { Conv1d } from '../../runtime/nn/layers/conv_more.js';
 import { Module } from '../../runtime/nn/module.js';
 import type { QConfig } from '../../runtime/quant/qconfig.js';
 import { default_dynamic_qconfig, get_default_qat_qconfig, get_default_qconfig } from '../../runtime/quant/qconfig.js';
@@ -52,24 +53,26 @@ afterAll(() => {
 
 type Op = (...a: unknown[]) => unknown;
 
-/** A tiny model: 1×1 convs make the op's quantized input(s), then the op (and a relu when `relu`). */
+/** A tiny model: 1×1 convs (Conv1d for a 3-d input) make the op's quantized input(s), then the op (and a relu when `relu`). */
 class OpModel extends Module {
-  pre: Conv2d | null;
-  pre2: Conv2d | null;
+  pre: Module | null;
+  pre2: Module | null;
   m: Module | null;
   constructor(
     channels: number | null,
     m: Module | null,
     readonly call: (self: OpModel, a: unknown, b: unknown) => unknown,
+    rank = 4,
   ) {
     super();
-    this.pre = channels ? new Conv2d(channels, channels, 1) : null;
-    this.pre2 = channels ? new Conv2d(channels, channels, 1) : null;
+    const pre = (c: number) => (rank === 3 ? new Conv1d(c, c, 1) : new Conv2d(c, c, 1));
+    this.pre = channels ? pre(channels) : null;
+    this.pre2 = channels ? pre(channels) : null;
     this.m = m;
   }
   forward(x: Tensor): unknown {
-    const a = this.pre ? this.pre.forward(x) : x;
-    const b = this.pre2 ? this.pre2.forward(x) : x;
+    const a = this.pre ? (this.pre as Conv2d).forward(x) : x;
+    const b = this.pre2 ? (this.pre2 as Conv2d).forward(x) : x;
     return this.call(this, a, b);
   }
 }
@@ -113,7 +116,7 @@ function static_model(record: OpRecord, v: StaticVariant, form: OpForm, relu: bo
     return relu ? (y as Tensor).relu() : y;
   };
   const m = form.op.module ? (record.example.module?.() ?? null) : null;
-  return new OpModel(record.example.input[1], m, call);
+  return new OpModel(record.example.input[1], m, call, record.example.input.length);
 }
 
 /** Eager mode: QuantStub → the op's module → DeQuantStub, with a model-wide qconfig. */
@@ -198,8 +201,11 @@ describe('every catalogue record: prepare, calibrate, convert, save, reload, bit
       if (record.qat?.length) {
         it('QAT: prepare_qat_fx, a few training-mode steps, convert', () => {
           const x = input_of(record, 1);
-          const m = new OpModel(record.example.input[1], record.example.module?.() ?? null, (s, a) =>
-            (s.m as unknown as { forward: Op }).forward(a),
+          const m = new OpModel(
+            record.example.input[1],
+            record.example.module?.() ?? null,
+            (s, a) => (s.m as unknown as { forward: Op }).forward(a),
+            record.example.input.length,
           );
           const p = prepare_qat_fx(m.train(), { '': get_default_qat_qconfig('qnnpack') }, [x]);
           for (let s = 2; s < 5; s++) p.forward(input_of(record, s));

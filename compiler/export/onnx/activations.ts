@@ -186,7 +186,8 @@ export const ACTIVATION_CALL_ENTRIES: CallEntry[] = [
     literal(n, 2, 'max_val', 1),
   ]),
   clamp_row('function', ['relu6', 'F.relu6', 'quantized.relu6'], () => [0, 6]),
-  ...both(['leaky_relu', 'F.leaky_relu'], [], 'LeakyRelu', (ctx, n, x) =>
+  // F.leaky_relu (options object) is norm_act_embed.ts's row
+  ...both(['leaky_relu'], [], 'LeakyRelu', (ctx, n, x) =>
     ctx.b.op('LeakyRelu', [x], n.name, { alpha: { float: literal(n, 1, 'negative_slope', 0.01)! } }),
   ),
   ...both(

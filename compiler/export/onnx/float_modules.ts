@@ -27,6 +27,7 @@ import type { Module } from '../../../runtime/nn/module.js';
 import type { Tensor } from '../../../runtime/tensor/tensor.js';
 import type { Node } from '../../ir/node.js';
 import { type ExportContext, OnnxExportError, type OnnxValue } from './context.js';
+import { emit_nn_more_float } from './nn_more_float.js';
 import type { CallEntry, ModuleEntry } from './op_entry.js';
 
 const pair = (v: number | readonly number[]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -137,6 +138,8 @@ function emit_float_module(ctx: ExportContext, node: Node, m: Module, x: string,
     for (let i = 0; i < m._num_parts; i++) y = emit_float_module(ctx, node, m.at(i), y, rank);
     return y;
   }
+  const more = emit_nn_more_float(ctx, node, m, x);
+  if (more !== null) return more;
   throw new OnnxExportError(node, `module ${m.constructor.name} has no ONNX export`);
 }
 

@@ -29,7 +29,7 @@ function weight_scales(qp: QParams): Float32Array {
 }
 
 /** The int8 weight as an initializer behind a DequantizeLinear (axis 0 when per channel). */
-function weight_dq(ctx: ExportContext, hint: string, w: Tensor, node: Node): { name: string; qp: QParams } {
+export function weight_dq(ctx: ExportContext, hint: string, w: Tensor, node: Node): { name: string; qp: QParams } {
   const qp = qparams_of(w);
   if (!qp) throw new OnnxExportError(node, 'weight is not quantized');
   const q = ctx.b.initializer(`${hint}.weight_int8`, w.int_repr().contiguous().data as Int8Array, w.shape);
@@ -44,7 +44,14 @@ function weight_t_dq(ctx: ExportContext, hint: string, w: Tensor, qp: QParams): 
 }
 
 /** The float bias as int32 at scale s_in·s_w[c] behind a DequantizeLinear; null without bias. */
-function bias_dq(ctx: ExportContext, hint: string, bias: Tensor | null, x_qp: QParams, w_qp: QParams, node: Node) {
+export function bias_dq(
+  ctx: ExportContext,
+  hint: string,
+  bias: Tensor | null,
+  x_qp: QParams,
+  w_qp: QParams,
+  node: Node,
+) {
   if (!bias) return null;
   if (x_qp.kind !== 'per_tensor') throw new OnnxExportError(node, 'the input must be quantized per tensor');
   const ws = weight_scales(w_qp);

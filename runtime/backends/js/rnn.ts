@@ -5,6 +5,8 @@
  */
 import type { RnnKernels } from '../types.js';
 import { rne } from './int8/numerics.js';
+import { js_int8 } from './int8.js';
+import { linear_dynamic_reference } from './linear_dynamic.js';
 
 const fround = Math.fround;
 
@@ -89,4 +91,11 @@ function lstm_cell(gx: Float32Array, gh: Float32Array, c: Float32Array, h: Float
 }
 
 /** The js reference RnnKernels. */
-export const js_rnn: RnnKernels = { name: 'js', minmax, quantize_u8, dequant_bias, lstm_cell, lstm_layers: null };
+const parts = { name: 'js', minmax, quantize_u8, dequant_bias };
+export const js_rnn: RnnKernels = {
+  ...parts,
+  linear_dynamic: (x, m, w, w_scales, bias, relu, y) =>
+    linear_dynamic_reference(js_int8, parts, x, m, w, w_scales, bias, relu, y),
+  lstm_cell,
+  lstm_layers: null,
+};

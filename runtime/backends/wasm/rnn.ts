@@ -13,6 +13,7 @@ import { choose_qparams } from '../../quantized/qtensor.js';
 import type { Backend, LstmGeometry, LstmLayerKernels, PackedQWeight, RnnKernels } from '../types.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmPackedQWeight } from './int8.js';
+import { make_wasm_linear_dynamic } from './linear_dynamic.js';
 import type { WasmInstance } from './module.js';
 
 const MODE_ACC_I32 = 2;
@@ -308,5 +309,6 @@ export function make_wasm_rnn(inst: WasmInstance): WasmRnn {
   }
 
   const layers: LstmLayerKernels = { lstm_fp32_layer, lstm_dynamic_layer };
-  return { name: 'wasm', minmax, quantize_u8, dequant_bias, lstm_cell, lstm_layers: layers, ...layers };
+  const linear_dynamic = make_wasm_linear_dynamic(inst);
+  return { name: 'wasm', minmax, quantize_u8, dequant_bias, linear_dynamic, lstm_cell, lstm_layers: layers, ...layers };
 }

@@ -9,6 +9,7 @@
  * Backward scatters the gradient along the same taps.
  */
 import { record_grad } from '../../autograd/function.js';
+import * as qupsample from '../../quantized/functional/upsample.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check_float, fmt } from './_util.js';
@@ -79,6 +80,8 @@ function as_list(v: number | number[], n: number, op: string, what: string): num
 
 function interpolate_impl(input: Tensor, options: InterpolateOptions = {}): Tensor {
   const op = 'F.interpolate';
+  // a quantized input runs torch's quantized upsample kernels (qparams kept), as torch dispatches it
+  if (input instanceof Tensor && input.is_quantized) return qupsample.interpolate(input, options);
   check_float(input, op);
   const mode = options.mode ?? 'nearest';
   if (mode !== 'nearest' && mode !== 'bilinear')

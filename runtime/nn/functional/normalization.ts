@@ -193,6 +193,12 @@ export const layer_norm = define_function(
     const x = input.data;
     const gamma = weight?.data;
     const beta = bias?.data;
+    // inference: the backend's kernel of the loop below (wasm: same float64 steps), no statistics kept
+    const kernel = get_backend().fp32.layer_norm;
+    if (kernel && x instanceof Float32Array && !needs_grad(input, weight, bias)) {
+      const f32 = (t: ArrayLike<number> | undefined) => (t ? (t as Float32Array) : null);
+      return new Tensor(kernel(x, rows, d, f32(gamma), f32(beta), eps), input.shape, 'float32');
+    }
     const mean = new Float64Array(rows);
     const invstd = new Float64Array(rows);
     const y = new Float32Array(x.length);

@@ -1,19 +1,34 @@
 /**
  * Quantized elementwise ops: add / add_relu (qnnpack's fixed-point q8vadd for same-shape inputs,
- * torch's float path otherwise), mul / mul_relu (torch's integer product, float requantization) and cat.
+ * torch's float path qadd_kernel otherwise, broadcasting), mul / mul_relu (torch's integer product, float requantization) and cat.
  */
 
+import { qadd_float_params, torch_add_loop } from '../../backends/js/int8/add_float.js';
 import { qnnpack_add_params } from '../../backends/js/int8/pool_add.js';
 import { get_backend } from '../../backends/registry.js';
-import { broadcast_shapes, for_each_broadcast } from '../../tensor/broadcast.js';
+import { broadcast_shapes } from '../../tensor/broadcast.js';
 import { define_function } from '../../tensor/dispatch.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { check_out_qparams, check_quint8, describe, make_qtensor, out_qparam, quantize_value } from '../qtensor.js';
+import { expand_u8 } from './expand.js';
 
 const fround = Math.fround;
 
 function same_shape(a: Tensor, b: Tensor): boolean {
   return a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i]);
+}
+
+function is_full(t: Tensor, shape: readonly number[]): boolean {
+  return t.ndim === shape.length && t.shape.every((d, i) => d === shape[i]);
+}
+
+/** Whether t broadcast to `shape` is its own data repeated: leading 1s, then exactly shape's trailing dims. */
+function is_trailing_block(t: Tensor, shape: readonly number[]): boolean {
+  const pad = shape.length - t.ndim;
+  let i = 0;
+  while (i < t.ndim && t.shape[i] === 1) i++;
+  for (; i < t.ndim; i++) if (t.shape[i] !== shape[pad + i]) return false;
+  return true;
 }
 
 function add_impl(op: string, relu: boolean) {
@@ -33,17 +48,26 @@ function add_impl(op: string, relu: boolean) {
       const out = get_backend().int8.qadd(x, y, p);
       return make_qtensor(out, a.shape, 'quint8', scale, zero_point);
     }
-    // torch's generic kernel: dequantize both, add in float32, quantize_val
+    // torch's generic kernel (qadd_kernel): dequantize both, add in float32, quantize_val; on the backend's
+    // qadd_float, with the operand that repeats (pos_embed [1, T, D] against [B, T, D]) passed once
     const shape = broadcast_shapes(a.shape, b.shape, op);
-    const out = new Uint8Array(shape.reduce((s, d) => s * d, 1));
-    const sa = fround(pa.scale);
-    const sb = fround(pb.scale);
-    const inv = fround(1 / fround(scale));
-    for_each_broadcast(a.shape, b.shape, shape, (io, ia, ib) => {
-      let c = fround(fround((x[ia] - pa.zero_point) * sa) + fround((y[ib] - pb.zero_point) * sb));
-      if (relu && c < 0) c = 0;
-      out[io] = quantize_value(c, inv, zero_point, 0, 255);
-    });
+    const [big, small, pbig, psmall] = is_full(b, shape) && !is_full(a, shape) ? [b, a, pb, pa] : [a, b, pa, pb];
+    const big_data = expand_u8(big.data as Uint8Array, big.shape, shape, op);
+    const small_data = is_trailing_block(small, shape)
+      ? (small.data as Uint8Array)
+      : expand_u8(small.data as Uint8Array, small.shape, shape, op);
+    const loop = torch_add_loop(a.shape, b.shape, shape);
+    const fp = qadd_float_params(
+      pbig.scale,
+      pbig.zero_point,
+      psmall.scale,
+      psmall.zero_point,
+      scale,
+      zero_point,
+      relu,
+      loop,
+    );
+    const out = get_backend().int8.qadd_float(big_data, small_data, fp);
     return make_qtensor(out, shape, 'quint8', scale, zero_point);
   };
 }
@@ -64,8 +88,8 @@ function mul_impl(op: string, relu: boolean) {
     // torch's qmul: integer product of the zero-point-shifted values, requantized by a float32 multiplier; a
     // broadcast operand is first expanded to the output shape (a copy), so the backend kernel sees equal lengths
     const mult = fround((fround(pa.scale) * fround(pb.scale)) / fround(scale));
-    const x = expand_u8(a, shape, op);
-    const y = expand_u8(b, shape, op);
+    const x = expand_u8(a.data as Uint8Array, a.shape, shape, op);
+    const y = expand_u8(b.data as Uint8Array, b.shape, shape, op);
     const p = {
       a_zero_point: pa.zero_point,
       b_zero_point: pb.zero_point,
@@ -76,18 +100,6 @@ function mul_impl(op: string, relu: boolean) {
     };
     return make_qtensor(get_backend().int8.qmul(x, y, p), shape, 'quint8', scale, zero_point);
   };
-}
-
-/** t's uint8 data broadcast to `shape` (the data itself when the shapes already match). */
-function expand_u8(t: Tensor, shape: readonly number[], op: string): Uint8Array {
-  const src = t.data as Uint8Array;
-  if (t.ndim === shape.length && t.shape.every((d, i) => d === shape[i])) return src;
-  const out = new Uint8Array(shape.reduce((s, d) => s * d, 1));
-  // broadcasting against itself-shaped zeros visits each output index with the source index
-  for_each_broadcast(t.shape, shape, broadcast_shapes(t.shape, shape, op), (io, ia) => {
-    out[io] = src[ia];
-  });
-  return out;
 }
 
 /** torch.ops.quantized.mul(a, b, scale, zero_point). */

@@ -11,14 +11,10 @@ import {
   check_float,
   check_out_clamp,
   check_out_qparams,
-  choose_qparams,
   describe,
   make_qtensor,
   qoutput,
-  quantize_to_u8,
 } from '../qtensor.js';
-
-const fround = Math.fround;
 
 /** Options every int8 op accepts: run on a named backend instead of the current one. */
 export interface BackendOption {
@@ -71,50 +67,29 @@ export interface DynamicLinearOptions extends BackendOption {
   reduce_range?: boolean;
 }
 
+/** The weight's scale per output channel (a per-tensor scale repeated), as float32. */
+function weight_scales(p: LinearPackedParams): Float32Array {
+  const q = p.weight.quantizer;
+  const n = p.out_features;
+  if (q?.kind === 'per_channel') return Float32Array.from(q.scales.subarray(0, n));
+  return new Float32Array(n).fill(q?.kind === 'per_tensor' ? q.scale : 1);
+}
+
 function dynamic_linear(op: string, relu: boolean) {
   return (x: Tensor, packed: LinearPackedParams, options: DynamicLinearOptions = {}): Tensor => {
     const p = check_packed(packed, op);
     const xf = check_float(x, op);
-    const k = p.in_features;
-    const n = p.out_features;
-    const m = leading(x, k, op);
-    // qnnpack: activation qparams from this call's min/max (widened to include 0), quint8 0..255
-    let lo = 0;
-    let hi = 0;
-    if (xf.length > 0) {
-      lo = Infinity;
-      hi = -Infinity;
-      for (let i = 0; i < xf.length; i++) {
-        const v = xf[i];
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-    }
-    if (Number.isNaN(lo) || Number.isNaN(hi) || !Number.isFinite(lo) || !Number.isFinite(hi)) {
-      throw new Error(`${op}: input ${describe(x)} contains NaN or infinite values`);
-    }
-    const qp = choose_qparams(lo, hi, 0, 255);
-    const xq = quantize_to_u8(xf, qp.scale, qp.zero_point);
+    const m = leading(x, p.in_features, op);
     const be = get_backend(options.backend);
-    const pw = p.packed(be, op);
-    const acc = be.int8.qlinear_acc(xq, qp.zero_point, m, pw);
-    const ws = p.weight.quantizer;
-    const bias = p.bias?.data as Float32Array | undefined;
-    const mult = new Float32Array(n);
-    for (let c = 0; c < n; c++) {
-      const s = ws?.kind === 'per_channel' ? ws.scales[c] : ws?.kind === 'per_tensor' ? ws.scale : 1;
-      mult[c] = fround(qp.scale * fround(s));
+    // qnnpack: activation qparams from this call's min/max over all rows (widened to include 0), quint8 0..255;
+    // then float(acc) · f32(s_x·s_w) + bias, each step in float32 (backends/js/linear_dynamic.ts)
+    let y: Float32Array;
+    try {
+      y = be.rnn.linear_dynamic(xf, m, p.packed(be, op), weight_scales(p), p.bias?.data as Float32Array | null, relu);
+    } catch (e) {
+      throw new Error(`${op}: input ${describe(x)}: ${(e as Error).message}`);
     }
-    const y = new Float32Array(m * n);
-    for (let r = 0; r < m; r++) {
-      for (let c = 0; c < n; c++) {
-        // qnnpack's dq kernel: float(acc) · multiplier + bias, each step in float32
-        let v = fround(fround(acc[r * n + c]) * mult[c]);
-        if (bias) v = fround(v + bias[c]);
-        y[r * n + c] = relu && v < 0 ? 0 : v;
-      }
-    }
-    return new Tensor(y, [...x.shape.slice(0, -1), n], 'float32');
+    return new Tensor(y, [...x.shape.slice(0, -1), p.out_features], 'float32');
   };
 }
 

@@ -6,6 +6,9 @@
  */
 import { ACTIVATION_RECORDS } from './activations.js';
 import { BINARY_RECORDS } from './binary.js';
+import { CONV_MORE_RECORDS } from './conv_more.js';
+import { ELU_LEAKY_RELU_RECORDS } from './elu_leaky_relu.js';
+import { NORMALIZATION_RECORDS } from './normalization.js';
 import { RNN_RECORDS } from './rnn.js';
 import { SHAPE_RECORDS } from './shape.js';
 import type { OpRecord } from './types.js';
@@ -17,9 +20,12 @@ import { WEIGHTED_RECORDS } from './weighted.js';
  */
 export const OP_CATALOGUE: readonly OpRecord[] = [
   ...WEIGHTED_RECORDS,
+  ...CONV_MORE_RECORDS,
   ...BINARY_RECORDS,
   ...SHAPE_RECORDS,
   ...ACTIVATION_RECORDS,
+  ...ELU_LEAKY_RELU_RECORDS,
+  ...NORMALIZATION_RECORDS,
   ...RNN_RECORDS,
 ];
 

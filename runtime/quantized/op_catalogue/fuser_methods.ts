@@ -4,8 +4,10 @@
  * `fusions` name them; runtime/eager/fuser_method_mappings.ts re-exports them.
  */
 import * as nni from '../../nn/intrinsic/fused.js';
+import * as nni1d from '../../nn/intrinsic/fused_1d.js';
 import type { ReLU } from '../../nn/layers/activation.js';
 import type { Conv2d } from '../../nn/layers/conv.js';
+import { Conv1d } from '../../nn/layers/conv_more.js';
 import type { Linear } from '../../nn/layers/linear.js';
 import type { _BatchNorm, BatchNorm1d, BatchNorm2d } from '../../nn/layers/normalization.js';
 import type { Module } from '../../nn/module.js';
@@ -29,21 +31,33 @@ function check_bn_for_qat(out: number, bn: _BatchNorm, what: string, where: stri
     throw new Error(`${where}: Only support fusing ${bn.constructor.name} with tracking_running_stats set to True`);
 }
 
-/** torch's fuse_conv_bn: eval → a Conv2d with BN folded in; QAT → nni.ConvBn2d(conv, bn). */
+/**
+ * torch's fuse_conv_bn: eval → the conv with BN folded in; QAT → nni.ConvBn2d(conv, bn) (nni.ConvBn1d for a
+ * Conv1d, torch's fused_module_class_map).
+ */
 export function fuse_conv_bn(is_qat: boolean, conv: Module, bn: Module): Module {
   const c = conv as Conv2d;
   const b = bn as BatchNorm2d;
   check_same_mode([c, b], 'fuse_conv_bn');
   if (!is_qat) return fuse_conv_bn_eval(c, b);
-  check_bn_for_qat(c.out_channels, b, 'Conv2d', 'fuse_conv_bn');
+  check_bn_for_qat(c.out_channels, b, c.constructor.name, 'fuse_conv_bn');
+  if (conv instanceof Conv1d) return new nni1d.ConvBn1d(conv, bn as BatchNorm1d);
   return new nni.ConvBn2d(c, b);
 }
 
-/** torch's fuse_conv_bn_relu: eval → nni.ConvReLU2d(folded conv, relu); QAT → nni.ConvBnReLU2d(conv, bn, relu). */
+/**
+ * torch's fuse_conv_bn_relu: eval → nni.ConvReLU2d(folded conv, relu); QAT → nni.ConvBnReLU2d(conv, bn, relu)
+ * (the 1d classes for a Conv1d).
+ */
 export function fuse_conv_bn_relu(is_qat: boolean, conv: Module, bn: Module, relu: Module): Module {
   const c = conv as Conv2d;
   const b = bn as BatchNorm2d;
   check_same_mode([c, b, relu], 'fuse_conv_bn_relu');
+  if (conv instanceof Conv1d) {
+    if (!is_qat) return new nni1d.ConvReLU1d(fuse_conv_bn_eval(c, b) as unknown as Conv1d, relu as ReLU);
+    check_bn_for_qat(conv.out_channels, b, 'Conv1d', 'fuse_conv_bn_relu');
+    return new nni1d.ConvBnReLU1d(conv, bn as BatchNorm1d, relu as ReLU);
+  }
   if (!is_qat) return new nni.ConvReLU2d(fuse_conv_bn_eval(c, b), relu as ReLU);
   check_bn_for_qat(c.out_channels, b, 'Conv2d', 'fuse_conv_bn_relu');
   return new nni.ConvBnReLU2d(c, b, relu as ReLU);

@@ -1,4 +1,5 @@
 import { record_grad } from '../../autograd/function.js';
+import { get_backend } from '../../backends/registry.js';
 import { require_float } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
@@ -49,7 +50,10 @@ function gelu_impl(x: Tensor, options: GeluOptions = {}): Tensor {
   }
   const s = x.data;
   const o = new Float32Array(s.length);
-  if (approx === 'none') {
+  // the backend's kernel of this very loop when it has one (wasm: same tables and float64 steps)
+  const kernel = approx === 'none' && s instanceof Float32Array ? get_backend().fp32.gelu : null;
+  if (kernel) kernel(s as Float32Array, o);
+  else if (approx === 'none') {
     for (let i = 0; i < s.length; i++) o[i] = s[i] * normal_cdf(s[i]);
   } else {
     for (let i = 0; i < s.length; i++) {

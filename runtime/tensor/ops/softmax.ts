@@ -1,4 +1,5 @@
 import { record_grad } from '../../autograd/function.js';
+import { get_backend } from '../../backends/registry.js';
 import { require_float, wrap_dim } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
@@ -20,6 +21,9 @@ function split3(x: Tensor, dim: number, op: string): [number, number, number] {
 
 function softmax_core(x: Tensor, dim: number, log: boolean): Float32Array {
   const [outer, n, inner] = split3(x, dim, log ? 'log_softmax' : 'softmax');
+  // the last dim of a float32 tensor: the backend's kernel of this very loop (wasm: no Math.exp call per element)
+  const kernel = get_backend().fp32.softmax_rows;
+  if (kernel && !log && inner === 1 && x.data instanceof Float32Array) return kernel(x.data, outer, n);
   const s = x.data;
   const o = new Float32Array(s.length);
   // the float64 exponentials of one row, kept so each is computed once (same values as computing them twice)

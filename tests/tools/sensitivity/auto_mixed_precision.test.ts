@@ -10,11 +10,11 @@ import { get_4bit_qconfig } from '../../../tools/sensitivity/qconfigs.js';
 import { type Task, use_backend } from '../../../tools/sensitivity/task.js';
 import create, { example_inputs } from '../../cli/fixtures/tiny_cnn.js';
 
-function agreement_task(): Task {
+function agreement_task(test_seed = 6): Task {
   use_backend('js');
   const model = create().eval();
   const calib = randn([40, 1, 28, 28], { generator: new Generator(5) });
-  const test = randn([120, 1, 28, 28], { generator: new Generator(6) });
+  const test = randn([120, 1, 28, 28], { generator: new Generator(test_seed) });
   const ref = predict(model, test);
   return {
     model,
@@ -47,6 +47,40 @@ describe('auto_mixed_precision', () => {
     expect(task.evaluate(convert_fx(prepared))).toBe(r.accuracy);
     expect(r.ranking?.met_target).toBe(true);
     expect(r.float_layers.length).toBeLessThanOrEqual(r.ranking?.float_layers.length ?? 0);
+  });
+
+  it('re-evaluates on a held-out Task with its own calibrate; a margin raises the search goal but not the held-out one', async () => {
+    const task = agreement_task();
+    const other = agreement_task(7); // other images, same model
+    let held_calibrations = 0;
+    const held: Task = {
+      ...other,
+      calibrate: (m) => {
+        held_calibrations++;
+        other.calibrate(m);
+      },
+    };
+    const r = await auto_mixed_precision(task, 0.97, { held_out: held, margin_pp: 2 });
+    expect(r.target).toBe(0.97);
+    expect(r.search_goal).toBeCloseTo(0.99, 12);
+    expect(r.met_target).toBe(true);
+    expect(r.accuracy).toBeGreaterThanOrEqual(r.search_goal);
+    for (const s of r.steps) expect(s.accuracy).toBeGreaterThanOrEqual(r.search_goal);
+    const h = r.held_out;
+    if (!h || !r.ranking) throw new Error('expected held-out figures and a ranking');
+    expect(held_calibrations).toBe(3); // full int8, the greedy mix, the ranking's mix (fp32 needs none)
+    const on_held = (dict: typeof r.qconfig_dict): number => {
+      const p = prepare_fx(task.model, dict, task.example_inputs, null, { warn: false });
+      other.calibrate(p);
+      return other.evaluate(convert_fx(p));
+    };
+    expect(h.fp32).toBe(1);
+    expect(h.mix).toBe(on_held(r.qconfig_dict));
+    expect(h.int8).toBe(on_held({ '': task.qconfig }));
+    expect(h.meets_target).toBe(h.mix >= 0.97);
+    await expect(auto_mixed_precision(task, 0.97, { margin_pp: -1 })).rejects.toThrow(
+      /margin_pp must be in \[0, 100\]/,
+    );
   });
 
   it('returns no float layers when full quantization already meets the target, and rejects impossible targets', async () => {

@@ -1,0 +1,114 @@
+/**
+ * Float islands on quint8 tensors with known output qparams: dequantize → float32 op as PyTorch 1.13 computes
+ * it on x86 → quantize_per_tensor, bit-identical to running those three steps, without the float tensor.
+ * - softmax: torch.ops.quantized.softmax's fallback (any output qparams other than qnnpack's 1/256, 0) is exactly
+ *   dequantize → torch.softmax → quantize; the backend's qsoftmax kernel does it row by row.
+ * - elementwise ops (GELU): a 256-entry table lut[q] = quantize(op(dequantize(q))) on the backend's qlut.
+ *   GELU is ATen's vectorized exact form x·0.5·(1 + erf(x·√½)) with Vectorized<float>::erf (fp32/aten_vec_math.ts);
+ *   the last numel mod 32 elements of a contiguous tensor take ATen's scalar lambda (std::erf) through a second table.
+ */
+import { ATEN_FLOAT_VEC_STEP, aten_gelu_f32, aten_gelu_scalar_f32 } from '../../backends/js/fp32/aten_vec_math.js';
+import { softmax_int_params } from '../../backends/js/int8/softmax_int.js';
+import { get_backend } from '../../backends/registry.js';
+import { define_function } from '../../tensor/dispatch.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import {
+  check_out_qparams,
+  check_quint8,
+  describe,
+  make_qtensor,
+  out_qparam,
+  type QParams,
+  qoutput,
+  quantize_value,
+} from '../qtensor.js';
+
+const fround = Math.fround;
+
+/** lut[q] = quantize_val(fn(f32((q − in.zero_point) · in.scale))) at `out`: an elementwise float island as a table. */
+export function float_island_lut(inp: QParams, out: QParams, fn: (x: number) => number): Uint8Array {
+  const lut = new Uint8Array(256);
+  const s = fround(inp.scale);
+  const inv = fround(1 / fround(out.scale));
+  for (let q = 0; q < 256; q++)
+    lut[q] = quantize_value(fn(fround((q - inp.zero_point) * s)), inv, out.zero_point, 0, 255);
+  return lut;
+}
+
+/** The GELU island's table: dequantize → ATen 1.13's float32 exact GELU (vectorized body; `scalar`: its tail) → quantize. */
+export function gelu_lut(inp: QParams, out: QParams, scalar = false): Uint8Array {
+  return float_island_lut(inp, out, scalar ? aten_gelu_scalar_f32 : aten_gelu_f32);
+}
+
+/** dequantize → F.gelu (approximate='none', ATen's float32) → quantize_per_tensor(scale, zero_point), through a table. */
+export const gelu_island = define_function(
+  'quantized.gelu_island',
+  (x: Tensor, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+    const op = 'quantized.gelu_island';
+    const scale = out_qparam(scale_arg, 'scale', op);
+    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
+    const qp = check_quint8(x, op, 'input');
+    check_out_qparams(scale, zero_point, op);
+    const data = x.data as Uint8Array;
+    const out = new Uint8Array(data.length);
+    const body = data.length - (data.length % ATEN_FLOAT_VEC_STEP);
+    const int8 = get_backend().int8;
+    int8.qlut(data.subarray(0, body), gelu_lut(qp, { scale, zero_point }), out.subarray(0, body));
+    if (body < data.length)
+      int8.qlut(data.subarray(body), gelu_lut(qp, { scale, zero_point }, true), out.subarray(body));
+    return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
+  },
+);
+
+/**
+ * torch.ops.quantized.softmax(x, dim, output_scale, output_zero_point) as PyTorch 1.13 computes it for output
+ * qparams other than (1/256, 0): dequantize → torch.softmax(dim) → quantize_per_tensor. Only the last dim
+ * (ATen's vectorized-over-the-row kernel) is supported.
+ */
+export const softmax = define_function(
+  'quantized.softmax',
+  (x: Tensor, dim: number, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+    const op = 'quantized.softmax';
+    const scale = out_qparam(scale_arg, 'scale', op);
+    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
+    const qp = check_quint8(x, op, 'input');
+    check_out_qparams(scale, zero_point, op);
+    const nd = Math.max(x.ndim, 1);
+    const d = dim < 0 ? dim + nd : dim;
+    if (!Number.isInteger(d) || d < 0 || d >= nd)
+      throw new Error(`${op}: dim ${dim} is out of range for ${describe(x)}`);
+    if (d !== nd - 1)
+      throw new Error(
+        `${op}: only the last dim is supported (dim ${dim} of ${describe(x)}); ATen's other-dim order is not modeled`,
+      );
+    const n = x.ndim === 0 ? 1 : x.shape[nd - 1];
+    const rows = n === 0 ? 0 : x.numel() / n;
+    const input = { data: x.data as Uint8Array, scale: qp.scale, zero_point: qp.zero_point };
+    const out = get_backend().int8.qsoftmax(input, rows, Math.max(n, 1), qoutput(scale, zero_point, false));
+    return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
+  },
+);
+
+/**
+ * The opt-in int8-attention softmax (beyond PyTorch, for the "beyond" config): the same quint8 in / out contract
+ * as quantized.softmax, computed in integers (exp table over the 256 byte distances to the row maximum, int32
+ * sums, one division per element; backends/types.ts QSoftmaxIntParams). Last dim only.
+ */
+export const softmax_int = define_function(
+  'quantized.softmax_int',
+  (x: Tensor, dim: number, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+    const op = 'quantized.softmax_int';
+    const scale = out_qparam(scale_arg, 'scale', op);
+    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
+    const qp = check_quint8(x, op, 'input');
+    check_out_qparams(scale, zero_point, op);
+    const nd = Math.max(x.ndim, 1);
+    const d = dim < 0 ? dim + nd : dim;
+    if (d !== nd - 1) throw new Error(`${op}: only the last dim is supported (dim ${dim} of ${describe(x)})`);
+    const n = x.ndim === 0 ? 1 : x.shape[nd - 1];
+    const rows = n === 0 ? 0 : x.numel() / n;
+    const p = softmax_int_params(qp.scale, scale, zero_point);
+    const out = get_backend().int8.qsoftmax_int(x.data as Uint8Array, rows, Math.max(n, 1), p);
+    return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
+  },
+);

@@ -1,0 +1,108 @@
+// Export rows of issue #16 part 2 on onnxruntime-web: ELU / LeakyReLU / GroupNorm / InstanceNorm in float (within 1e-4 of fxq) and as FX
+// int8 forms between DequantizeLinear and QuantizeLinear (within one output step of fxq's integers).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { export_onnx_bytes } from '../../../compiler/export/onnx/export.js';
+import { fxq_logits } from '../../../examples/lib/onnx_cases.js';
+import { load_onnxruntime, type Ort, ort_runner } from '../../../examples/lib/onnx_runtime.js';
+import { F, Generator, manual_seed, nn, no_grad, quantization, randn, type Tensor } from '../../../index.js';
+
+let ort: Ort;
+beforeAll(async () => {
+  ort = await load_onnxruntime();
+});
+
+async function run_both(model: nn.Module, x: Tensor) {
+  const bytes = export_onnx_bytes(model, [x]);
+  const r = await ort_runner(ort, bytes);
+  const got = await r.run(x.data as Float32Array, x.shape);
+  await r.session.release();
+  return { got, want: fxq_logits(model, x) };
+}
+const max_diff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+};
+/** The output step: the smallest gap between distinct dequantized outputs. */
+const step_of = (v: ArrayLike<number>) => {
+  const levels = [...new Set(Array.from(v))].sort((a, b) => a - b);
+  return Math.min(...levels.slice(1).map((x, i) => x - levels[i]));
+};
+
+class Acts extends nn.Module {
+  conv = new nn.Conv2d(3, 4, 3);
+  elu = new nn.ELU(0.7);
+  lrelu = new nn.LeakyReLU(0.2);
+  forward(x: Tensor): Tensor {
+    const y = F.leaky_relu(this.elu.forward(this.conv.forward(x)), { negative_slope: 0.05 });
+    return F.elu(this.lrelu.forward(y), { alpha: 1.5 });
+  }
+}
+
+describe('ELU / LeakyReLU rows on onnxruntime-web', () => {
+  it('float: nn.ELU, F.leaky_relu, nn.LeakyReLU, F.elu match fxq within 1e-4', async () => {
+    manual_seed(0);
+    const x = randn([2, 3, 7, 7], { generator: new Generator(1) });
+    const { got, want } = await run_both(new Acts().eval(), x);
+    expect(max_diff(got, want)).toBeLessThan(1e-4);
+  });
+
+  it('FX int8: the quantized modules and quantized.elu / leaky_relu between Q/DQ, within one step', async () => {
+    manual_seed(0);
+    const x = randn([2, 3, 7, 7], { generator: new Generator(2) });
+    const prepared = quantization.prepare_fx(new Acts().eval(), { '': quantization.get_default_qconfig('qnnpack') }, [
+      x,
+    ]);
+    no_grad(() => prepared.call(x));
+    const q = quantization.convert_fx(prepared);
+    const targets = q.graph.nodes.map((n) =>
+      n.op === 'call_module' ? q.get_submodule(n.target).constructor.name : n.target,
+    );
+    expect(targets).toEqual(expect.arrayContaining(['ELU', 'quantized.leaky_relu', 'LeakyReLU', 'quantized.elu']));
+    const { got, want } = await run_both(q, x);
+    expect(max_diff(got, want)).toBeLessThanOrEqual(step_of(want) * 1.001);
+  });
+});
+
+class Norms extends nn.Module {
+  conv = new nn.Conv2d(3, 6, 3);
+  gn = new nn.GroupNorm(3, 6);
+  inorm = new nn.InstanceNorm2d(6, { affine: true });
+  forward(x: Tensor): Tensor {
+    const y = this.inorm.forward(this.conv.forward(x));
+    const z = F.instance_norm(F.group_norm(y, 2, { weight: this.gn.weight, bias: this.gn.bias }), { eps: 1e-3 });
+    return this.gn.forward(z);
+  }
+}
+
+describe('GroupNorm / InstanceNorm rows on onnxruntime-web', () => {
+  it('float: nn.GroupNorm, nn.InstanceNorm2d, F.group_norm, F.instance_norm match fxq within 1e-4', async () => {
+    manual_seed(1);
+    const m = new Norms().eval();
+    // non-trivial affine parameters
+    no_grad(() => {
+      for (const p of [m.gn.weight, m.gn.bias, m.inorm.weight, m.inorm.bias]) p?.data.set(randn([6]).data);
+    });
+    const x = randn([2, 3, 7, 7], { generator: new Generator(3) });
+    const { got, want } = await run_both(m, x);
+    expect(max_diff(got, want)).toBeLessThan(1e-4);
+  });
+
+  it('FX int8: nn.quantized.InstanceNorm2d and quantized.instance_norm between Q/DQ, the group_norm float island, within one step', async () => {
+    manual_seed(2);
+    const x = randn([2, 3, 7, 7], { generator: new Generator(4) });
+    const prepared = quantization.prepare_fx(new Norms().eval(), { '': quantization.get_default_qconfig('qnnpack') }, [
+      x,
+    ]);
+    no_grad(() => prepared.call(x));
+    const q = quantization.convert_fx(prepared);
+    const targets = q.graph.nodes.map((n) =>
+      n.op === 'call_module' ? q.get_submodule(n.target).constructor.name : n.target,
+    );
+    expect(targets).toEqual(
+      expect.arrayContaining(['InstanceNorm2d', 'F.group_norm', 'quantized.instance_norm', 'GroupNorm']),
+    );
+    const { got, want } = await run_both(q, x);
+    expect(max_diff(got, want)).toBeLessThanOrEqual(1e-4);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Conformance of the int8 ops of issue #16 part 2 (ELU, LeakyReLU tables, qgroup_norm): the wasm backend equals
+ * the js reference bit for bit, 1,000 random cases each, on lengths that do and do not fill the SIMD vectors.
+ */
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { js_backend } from '../../../runtime/backends/js/index.js';
+import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
+import type { QGroupNormParams } from '../../../runtime/backends/types.js';
+import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import * as qf from '../../../runtime/quantized/functional/index.js';
+import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
+import type { Tensor } from '../../../runtime/tensor/tensor.js';
+import { first_diff, lcg, zp_u8 } from './_arbitraries.js';
+
+const wasm = load_wasm_backend().int8;
+const js = js_backend.int8;
+const RUNS = 1000;
+const previous = get_backend().name;
+afterAll(() => set_backend(previous));
+
+const length = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 41, max: 700 }));
+const seed = fc.integer({ min: 1, max: 2 ** 31 - 1 });
+const scale = fc.oneof(
+  fc.double({ min: -10, max: 2, noNaN: true }).map((e) => 2 ** e),
+  fc.double({ min: 1e-3, max: 2, noNaN: true }),
+);
+const qx = (n: number, s: number, sc: number, zp: number): Tensor => {
+  const rnd = lcg(s);
+  return make_qtensor(
+    Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256)),
+    [n],
+    'quint8',
+    sc,
+    zp,
+  );
+};
+
+/** Runs `op` on js and on wasm: bytes, shape and qparams must match. */
+function same_on_both(op: () => Tensor, what: string): void {
+  set_backend('js');
+  const a = op();
+  set_backend('wasm');
+  const b = op();
+  const diff = first_diff(a.data, b.data);
+  if (diff) throw new Error(`${what}: ${diff}`);
+  expect(b.shape).toEqual(a.shape);
+  expect([b.q_scale(), b.q_zero_point()]).toEqual([a.q_scale(), a.q_zero_point()]);
+}
+
+describe('int8 ELU / LeakyReLU: wasm equals js bit for bit', () => {
+  it(`elu, leaky_relu tables (${RUNS} random tensors, qparams, alpha and slopes)`, () => {
+    fc.assert(
+      fc.property(
+        length,
+        seed,
+        fc.tuple(scale, zp_u8, scale, zp_u8),
+        fc.double({ min: -2, max: 3, noNaN: true }),
+        (n, s, [sc, zp, out_sc, out_zp], k) => {
+          const x = qx(n, s, sc, zp);
+          same_on_both(() => qf.elu(x, k, out_sc, out_zp), 'elu');
+          same_on_both(() => qf.leaky_relu(x, k, out_sc, out_zp), 'leaky_relu');
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('int8 GroupNorm / InstanceNorm kernel: wasm equals js bit for bit', () => {
+  it(`qgroup_norm (${RUNS} random shapes, groups, affine, eps and qparams; constant groups at eps 0)`, () => {
+    fc.assert(
+      fc.property(
+        seed,
+        fc.tuple(
+          fc.integer({ min: 0, max: 3 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 5 }),
+          fc.integer({ min: 1, max: 70 }),
+        ),
+        fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()),
+        fc.oneof(fc.constant(0), fc.constant(1e-5), fc.double({ min: 0, max: 2, noNaN: true })),
+        fc.tuple(scale, zp_u8, scale, zp_u8, zp_u8),
+        (s, [batch, groups, cpg, spatial], [has_w, has_b, constant], eps, [sc, zp, out_sc, out_zp, lo]) => {
+          const rnd = lcg(s);
+          const channels = groups * cpg;
+          const n = batch * channels * spatial;
+          const fill = Math.floor(rnd() * 256);
+          const data = Uint8Array.from({ length: n }, () => (constant ? fill : Math.floor(rnd() * 256)));
+          const vec = () => Float32Array.from({ length: channels }, () => (rnd() - 0.5) * 6);
+          const p: QGroupNormParams = {
+            batch,
+            channels,
+            groups,
+            spatial,
+            weight: has_w ? vec() : null,
+            bias: has_b ? vec() : null,
+            eps,
+          };
+          const out = { scale: out_sc, zero_point: out_zp, qmin: Math.min(lo, 255), qmax: 255 };
+          const x = { data, scale: sc, zero_point: zp };
+          const diff = first_diff(js.qgroup_norm(x, p, out), wasm.qgroup_norm(x, p, out));
+          if (diff) throw new Error(`qgroup_norm: ${diff}`);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('both backends refuse the same malformed calls', () => {
+    const x = { data: new Uint8Array(12), scale: 0.1, zero_point: 3 };
+    const out = { scale: 0.1, zero_point: 0, qmin: 0, qmax: 255 };
+    const p = { batch: 1, channels: 3, groups: 2, spatial: 4, weight: null, bias: null, eps: 1e-5 };
+    for (const k of [js, wasm]) {
+      expect(() => k.qgroup_norm(x, p, out)).toThrow(/channels 3 are not divisible by groups 2/);
+      expect(() => k.qgroup_norm(x, { ...p, groups: 3, spatial: 5 }, out)).toThrow(/x has 12 elements/);
+      expect(() => k.qgroup_norm(x, { ...p, groups: 1, weight: new Float32Array(2) }, out)).toThrow(/weight/);
+      expect(() => k.qgroup_norm(x, { ...p, groups: 1, eps: -1 }, out)).toThrow(/eps/);
+    }
+  });
+});
