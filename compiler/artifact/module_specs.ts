@@ -10,12 +10,12 @@ import * as act from '../../runtime/nn/layers/activation.js';
 import { Conv2d } from '../../runtime/nn/layers/conv.js';
 import { GroupNorm, InstanceNorm1d, InstanceNorm2d } from '../../runtime/nn/layers/group_norm.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
-import { Dropout, Flatten } from '../../runtime/nn/layers/misc.js';
+import { Dropout, Embedding, Flatten } from '../../runtime/nn/layers/misc.js';
 import { BatchNorm1d, BatchNorm2d, LayerNorm } from '../../runtime/nn/layers/normalization.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
 import { GRU, LSTM, RNN } from '../../runtime/nn/layers/rnn.js';
 import { GRUCell, LSTMCell, RNNCell } from '../../runtime/nn/layers/rnn_cell.js';
-import { ELU } from '../../runtime/nn/layers/upsample_bag.js';
+import { ELU, EmbeddingBag } from '../../runtime/nn/layers/upsample_bag.js';
 import { Module } from '../../runtime/nn/module.js';
 import * as qact from '../../runtime/quantized/modules/activation.js';
 import * as qconv from '../../runtime/quantized/modules/conv.js';
@@ -23,6 +23,7 @@ import * as qdlin from '../../runtime/quantized/modules/dynamic/linear.js';
 import * as qdrnn from '../../runtime/quantized/modules/dynamic/rnn.js';
 import * as qdcell from '../../runtime/quantized/modules/dynamic/rnn_cell.js';
 import * as qelu from '../../runtime/quantized/modules/elu_leaky_relu.js';
+import * as qembed from '../../runtime/quantized/modules/embedding.js';
 import * as qlin from '../../runtime/quantized/modules/linear.js';
 import * as qnorm from '../../runtime/quantized/modules/normalization.js';
 import type { Json } from '../ir/serialize.js';
@@ -149,6 +150,16 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   ]),
   simple('nn.quantized.InstanceNorm1d', qnorm.InstanceNorm1d, q_instance_args),
   simple('nn.quantized.InstanceNorm2d', qnorm.InstanceNorm2d, q_instance_args),
+  simple('nn.quantized.Embedding', qembed.Embedding, (m) => [
+    f(m, 'num_embeddings'),
+    f(m, 'embedding_dim'),
+    pick(m, ['padding_idx', 'dtype']),
+  ]),
+  simple('nn.quantized.EmbeddingBag', qembed.EmbeddingBag, (m) => [
+    f(m, 'num_embeddings'),
+    f(m, 'embedding_dim'),
+    pick(m, ['mode', 'include_last_offset', 'padding_idx', 'dtype']),
+  ]),
   simple('nn.quantized.dynamic.LSTM', qdrnn.LSTM, rnn_args),
   simple('nn.quantized.dynamic.GRU', qdrnn.GRU, rnn_args),
   simple('nn.quantized.dynamic.RNN', qdrnn.RNN, elman_args),
@@ -204,6 +215,12 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   simple('nn.GroupNorm', GroupNorm, (m) => [f(m, 'num_groups'), f(m, 'num_channels'), pick(m, ['eps', 'affine'])]),
   simple('nn.InstanceNorm1d', InstanceNorm1d, instance_args),
   simple('nn.InstanceNorm2d', InstanceNorm2d, instance_args),
+  simple('nn.Embedding', Embedding, (m) => [f(m, 'num_embeddings'), f(m, 'embedding_dim'), pick(m, ['padding_idx'])]),
+  simple('nn.EmbeddingBag', EmbeddingBag, (m) => [
+    f(m, 'num_embeddings'),
+    f(m, 'embedding_dim'),
+    pick(m, ['mode', 'include_last_offset', 'padding_idx']),
+  ]),
   simple('nn.GELU', act.GELU, (m) => [{ approximate: f(m, 'approximate') }]),
   simple('nn.Softmax', act.Softmax, (m) => [f(m, 'dim')]),
   fused_spec('nn.intrinsic.ConvReLU2d', fused.ConvReLU2d),

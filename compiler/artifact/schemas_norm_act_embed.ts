@@ -1,5 +1,6 @@
 /**
- * Module schemas of the layers issue #16 part 2 adds (ELU, LeakyReLU, GroupNorm, InstanceNorm1d / 2d; their int8 forms): constructor arguments
+ * Module schemas of the layers issue #16 part 2 adds (ELU, LeakyReLU, GroupNorm, InstanceNorm1d / 2d, Embedding,
+ * EmbeddingBag; their int8 forms): constructor arguments
  * checked and the tensors each owns, before anything is allocated (see module_schemas.ts).
  */
 import type { ExpectedTensor, ModuleSchema } from './module_schemas.js';
@@ -69,6 +70,32 @@ function instance_norm(quantized: boolean): ModuleSchema {
   };
 }
 
+/** Float or row-wise quantized (quint8: dim + 8 bytes a row; quint4x2: dim / 2 + 4) embedding tables. */
+function embedding(bag: boolean, quantized: boolean): ModuleSchema {
+  return {
+    children: 'none',
+    tensors: (a) => {
+      arity(a, 2, 3);
+      const n = int(a[0], 'num_embeddings', 1, MAX_SIZE);
+      const d = int(a[1], 'embedding_dim', 1, MAX_SIZE);
+      const keys = [...(bag ? ['mode', 'include_last_offset'] : []), 'padding_idx', ...(quantized ? ['dtype'] : [])];
+      const o = opts(a[2], keys);
+      if (o.padding_idx !== undefined && o.padding_idx !== null) int(o.padding_idx, 'padding_idx', -n, n - 1);
+      if (bag) {
+        if (o.mode !== undefined && o.mode !== 'sum' && o.mode !== 'mean' && o.mode !== 'max')
+          fail(`argument mode = ${JSON.stringify(o.mode)} is not 'sum', 'mean' or 'max'`);
+        bool(o.include_last_offset, 'include_last_offset', false);
+      }
+      if (!quantized) return [t('weight', 'F32', 'float', [n, d])];
+      const dtype = o.dtype ?? 'quint8';
+      if (dtype !== 'quint8' && dtype !== 'quint4x2')
+        fail(`argument dtype = ${JSON.stringify(dtype)} is not quint8 or quint4x2`);
+      if (dtype === 'quint4x2' && d % 2) fail(`argument embedding_dim ${d} is odd (quint4x2 packs two values a byte)`);
+      return [t('_packed_weight', 'U8', 'qweight', [n, dtype === 'quint8' ? d + 8 : d / 2 + 4])];
+    },
+  };
+}
+
 /** The schemas of this file, by artifact type name (merged into MODULE_SCHEMAS). */
 export const NORM_ACT_EMBED_SCHEMAS: readonly [string, ModuleSchema][] = [
   [
@@ -91,6 +118,10 @@ export const NORM_ACT_EMBED_SCHEMAS: readonly [string, ModuleSchema][] = [
   ['nn.InstanceNorm2d', instance_norm(false)],
   ['nn.quantized.InstanceNorm1d', instance_norm(true)],
   ['nn.quantized.InstanceNorm2d', instance_norm(true)],
+  ['nn.Embedding', embedding(false, false)],
+  ['nn.EmbeddingBag', embedding(true, false)],
+  ['nn.quantized.Embedding', embedding(false, true)],
+  ['nn.quantized.EmbeddingBag', embedding(true, true)],
   [
     'nn.quantized.ELU',
     small(3, (a) => {

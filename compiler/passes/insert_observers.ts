@@ -24,11 +24,13 @@ import {
   is_activation_post_process,
   type QConfig,
   qconfig_equals,
+  weight_is_float_qparams,
 } from '../../runtime/quant/qconfig.js';
 import { FixedQParamsObserver } from '../../runtime/quant/simple_observers.js';
 import {
   type BackendConfig,
   find_dynamic_row,
+  find_weight_only_row,
   get_qnnpack_backend_config,
   type QuantPatternRow,
 } from '../../runtime/quantized/op_catalogue/index.js';
@@ -119,6 +121,21 @@ export function insert_observers(gm: GraphModule, options: InsertObserversOption
     if (!q) continue;
     const mod = module_of(node);
     if (mod && is_activation_post_process(mod)) continue;
+    // embeddings: weight-only under float_qparams_weight_only_qconfig (convert swaps them as dynamic modules);
+    // under any other qconfig torch 1.13's dtype configs do not match, and they stay float
+    const weight_only = find_weight_only_row(mod);
+    if (weight_only || weight_is_float_qparams(q)) {
+      if (weight_only && weight_is_float_qparams(q)) node.meta.dynamic = weight_only;
+      else if (weight_only)
+        warnings.push(
+          `${describe(node, mod)} (node '${node.name}') is quantized only with float_qparams_weight_only_qconfig[_4bit]; kept in float`,
+        );
+      else if (mod)
+        warnings.push(
+          `${describe(node, mod)} (node '${node.name}'): a weight-only qconfig applies to nn.Embedding / nn.EmbeddingBag only; kept in float`,
+        );
+      continue;
+    }
     if (activation_is_dynamically_quantized(q)) {
       const row = find_dynamic_row(mod);
       if (row) node.meta.dynamic = row;

@@ -68,6 +68,12 @@ function pytorch_fp32_view(backend: Backend): Backend {
       ...base,
       name: `${base.name}+pytorch_x86`,
       conv2d: conv2d_pytorch_x86,
+      // the float ops' own loops, where the PyTorch numerics modes hook in (the fast kernels equal the loops'
+      // float64 numerics, not PyTorch's float32 ones)
+      softmax_rows: null,
+      gelu: null,
+      layer_norm: null,
+      bmm: null,
       sgemm: (m, n, k, a, b, c, options) => {
         if (options?.trans_b && !options.trans_a && !options.accumulate)
           linear_pytorch_x86(m, n, k, a, b, c, options.bias ?? null);

@@ -143,6 +143,24 @@ export interface QGroupNormParams {
   eps: number;
 }
 
+/**
+ * A bag lookup over a row-wise quantized table in torch's fused layout (embedding_bag_prepack): 8-bit rows are
+ * `dim` bytes then a float32 scale and a float32 bias (little-endian); 4-bit rows are dim / 2 bytes (low nibble
+ * first) then a float16 scale and a float16 bias. A value is scale · q + bias.
+ */
+export interface QEmbeddingBagParams {
+  rows: number;
+  dim: number;
+  bits: 8 | 4;
+  /** Bag b is indices[offsets[b] .. offsets[b + 1]): bags + 1 non-decreasing entries, from 0 to indices.length. */
+  offsets: Int32Array;
+  mode: 'sum' | 'mean' | 'max';
+  /** One float weight per index (mode 'sum' only), or null. */
+  per_sample_weights: Float32Array | null;
+  /** An index equal to it is skipped (not counted by 'mean'); −1 for none. */
+  padding_idx: number;
+}
+
 /** One input of an int8 cat: `len` bytes per outer row; `lut` requantizes to the output's qparams (null: same qparams). */
 export interface QCatPart {
   data: Uint8Array;
@@ -181,7 +199,7 @@ export interface QAddFloatParams {
   qmax: number;
   /** Length of TensorIterator's inner loop (divides the output length). */
   run: number;
-  /** Elements of each run on the vectorized body: a multiple of 2·64 (two AVX-512 quint8 vectors) ≤ run, or 0. */
+  /** Elements of each run on the vectorized body: a multiple of 2·32 (two AVX2 quint8 vectors) ≤ run, or 0. */
   vec_len: number;
 }
 
@@ -258,8 +276,8 @@ export interface Int8Kernels {
   qlayer_norm(x: QInput, p: QLayerNormParams, out: QOutput, y?: Uint8Array): Uint8Array;
   /**
    * Softmax over rows of n quint8 values as a float island (dequantize → torch.softmax(dim=-1) → quantize):
-   * ATen 1.13's _vec_softmax_lastdim on AVX-512 (max, Sleef expf_u10 of x − max, 16-lane sum tree, one
-   * reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
+   * ATen 1.13's _vec_softmax_lastdim as its AVX2 build runs it (max, Sleef expf_u10 of x − max, 8-lane sum
+   * tree, one reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
    */
   qsoftmax(x: QInput, rows: number, n: number, out: QOutput, y?: Uint8Array): Uint8Array;
   /**
@@ -277,6 +295,13 @@ export interface Int8Kernels {
    * g = f32(s · weight[c]), y = quantize(f32(f32(x − x_zp − mean) · g) + bias[c]) (each step rounded to float32).
    */
   qgroup_norm(x: QInput, p: QGroupNormParams, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * torch 1.13's embedding_bag_byte / 4bit_rowwise_offsets (fbgemm EmbeddingSpMDM): per bag and column, from 0,
+   * acc = fma(f32(w · scale), q, f32(acc + f32(w · bias))) over the bag's rows (w = 1 without weights), one float32
+   * rounding per fma; 'mean' then multiplies by f32(1 / count) (fbgemm's normalize_by_lengths); 'max' takes the
+   * max of fma(scale, q, bias). An empty bag gives zeros. Output [bags, dim] float32.
+   */
+  qembedding_bag(table: Uint8Array, indices: Int32Array, p: QEmbeddingBagParams, y?: Float32Array): Float32Array;
 }
 
 export interface Fp32Kernels {
@@ -332,6 +357,13 @@ export interface Fp32Kernels {
   readonly softmax_rows: ((x: Float32Array, rows: number, n: number, y?: Float32Array) => Float32Array) | null;
   /** Exact GELU y = f32(x·Φ(x)), bit-identical to F.gelu's JS loop (erf.ts's tables and Taylor step). */
   readonly gelu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
+  /**
+   * nb row-major products C[i] = A[i]·B[i] ([m, k]·[k, n], no transposes, no bias), bit-identical to nb calls of
+   * this backend's sgemm (torch.matmul of two batched tensors without broadcasting).
+   */
+  readonly bmm:
+    | ((nb: number, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array) => void)
+    | null;
   /**
    * Inference F.layer_norm over `rows` rows of `d` floats, bit-identical to its JS loop (float64 sequential sums,
    * invstd = 1/√(var + eps), y = f32(((x − m)·invstd)·gamma + beta)); gamma / beta d floats or null.

@@ -6,6 +6,7 @@ export * from './modules/conv.js';
 export * from './modules/conv_transpose.js';
 export * from './modules/conv1d.js';
 export * from './modules/elu_leaky_relu.js';
+export * from './modules/embedding.js';
 export * from './modules/from_float.js';
 export * from './modules/functional_modules.js';
 export * from './modules/linear.js';

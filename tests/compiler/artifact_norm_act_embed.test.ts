@@ -1,6 +1,6 @@
 /**
  * Save → load round trips of the module types of issue #16 part 2 (float and int8 ELU, LeakyReLU, GroupNorm,
- * InstanceNorm1d / 2d), with the
+ * InstanceNorm1d / 2d; the embeddings round-trip in op_catalogue.test.ts, 8 and 4 bits), with the
  * schemas' argument checks: a corrupt argument is refused, naming it, before anything is allocated.
  */
 import { describe, expect, it } from 'vitest';

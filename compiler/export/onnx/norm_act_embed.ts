@@ -1,6 +1,7 @@
 /**
  * Export rows of the layers of issue #16 part 2: ELU, LeakyReLU, GroupNorm and InstanceNorm1d / 2d (float, int8
- * module and quantized.* forms). GroupNorm is InstanceNormalization over [N, G, −1] then the per-channel affine.
+ * module and quantized.* forms; the embeddings are embedding.ts). GroupNorm is InstanceNormalization over
+ * [N, G, −1] then the per-channel affine.
  * An int8 form runs in float between the input's DequantizeLinear and the QuantizeLinear of its own output
  * qparams (the exporter appends the Q), as fxq's table computes it: dequantize → op → quantize.
  */

@@ -6,6 +6,7 @@
 import type { Module } from '../../../runtime/nn/module.js';
 import type { Node } from '../../ir/node.js';
 import { ACTIVATION_CALL_ENTRIES, ACTIVATION_MODULE_ENTRIES } from './activations.js';
+import { EMBEDDING_MODULE_ENTRIES } from './embedding.js';
 import { FLOAT_MODULE_ENTRIES, POOL_CALL_ENTRIES } from './float_modules.js';
 import { FUNCTION_ENTRIES } from './functions.js';
 import { NN_MORE_CALL_ENTRIES, NN_MORE_MODULE_ENTRIES } from './nn_more.js';
@@ -22,6 +23,7 @@ export const MODULE_ENTRIES: readonly ModuleEntry[] = [
   ...RNN_ENTRIES,
   ...RNN_CELL_ENTRIES,
   ...NORM_ACT_EMBED_MODULE_ENTRIES,
+  ...EMBEDDING_MODULE_ENTRIES,
   ...ACTIVATION_MODULE_ENTRIES,
   ...FLOAT_MODULE_ENTRIES,
 ];

@@ -16,6 +16,7 @@ export const js_fp32: Fp32Kernels = {
   softmax_rows: null,
   gelu: null,
   layer_norm: null,
+  bmm: null,
 };
 
 export { col_geometry, conv2d, conv2d_out_hw } from './fp32/conv2d.js';

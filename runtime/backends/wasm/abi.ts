@@ -55,6 +55,19 @@ export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports, WasmI
     y: number,
   ): void;
   qcat_part_u8(src: number, len: number, outer: number, row: number, offset: number, lut: number, y: number): void;
+  qembedding_bag_f32(
+    table: number,
+    dim: number,
+    bits: number,
+    idx: number,
+    offs: number,
+    bags: number,
+    mode: number,
+    w: number,
+    padding_idx: number,
+    acc: number,
+    out: number,
+  ): void;
   qgroup_norm_u8(
     x: number,
     groups_total: number,
@@ -222,6 +235,7 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'qmul_u8',
   'qcat_part_u8',
   'qgroup_norm_u8',
+  'qembedding_bag_f32',
   'qmax_pool2d_u8',
   'max_pool_scratch_bytes',
   'qavg_pool2d_u8',

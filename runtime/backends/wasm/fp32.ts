@@ -4,6 +4,7 @@
  * copied into reused scratch in wasm memory per call; results are copied back.
  */
 import type { Fp32Kernels } from '../types.js';
+import { make_wasm_bmm } from './fp32_bmm.js';
 import { make_wasm_conv2d } from './fp32_conv.js';
 import { make_wasm_fp32_elementwise } from './fp32_elementwise.js';
 import { make_wasm_gelu } from './fp32_gelu.js';
@@ -119,5 +120,6 @@ export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
     softmax_rows: make_wasm_softmax(inst),
     gelu: make_wasm_gelu(inst),
     layer_norm: make_wasm_layer_norm(inst),
+    bmm: make_wasm_bmm(inst),
   };
 }

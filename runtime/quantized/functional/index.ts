@@ -6,6 +6,7 @@ export * from './conv_transpose.js';
 export * from './conv1d.js';
 export * from './elementwise.js';
 export * from './elu_leaky_relu.js';
+export * from './embedding.js';
 export * from './float_islands.js';
 export * from './layer_norm.js';
 export * from './linear.js';

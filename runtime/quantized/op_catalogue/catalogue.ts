@@ -8,6 +8,7 @@ import { ACTIVATION_RECORDS } from './activations.js';
 import { BINARY_RECORDS } from './binary.js';
 import { CONV_MORE_RECORDS } from './conv_more.js';
 import { ELU_LEAKY_RELU_RECORDS } from './elu_leaky_relu.js';
+import { EMBEDDING_RECORDS } from './embedding.js';
 import { NORMALIZATION_RECORDS } from './normalization.js';
 import { RNN_RECORDS } from './rnn.js';
 import { SHAPE_RECORDS } from './shape.js';
@@ -26,6 +27,7 @@ export const OP_CATALOGUE: readonly OpRecord[] = [
   ...ACTIVATION_RECORDS,
   ...ELU_LEAKY_RELU_RECORDS,
   ...NORMALIZATION_RECORDS,
+  ...EMBEDDING_RECORDS,
   ...RNN_RECORDS,
 ];
 

@@ -9,6 +9,7 @@ import { Conv1d, ConvTranspose2d } from '../../nn/layers/conv_more.js';
 import { BatchNorm1d, BatchNorm2d } from '../../nn/layers/normalization.js';
 import { Upsample } from '../../nn/layers/upsample_bag.js';
 import type { Module } from '../../nn/module.js';
+import * as nniqat from '../../nn/qat/conv1d.js';
 import { fuse_conv_bn_eval } from '../../nn/utils/fusion.js';
 import { ConvTranspose2d as QConvTranspose2d } from '../modules/conv_transpose.js';
 import { Conv1d as QConv1d, ConvReLU1d as QConvReLU1d } from '../modules/conv1d.js';
@@ -32,6 +33,10 @@ export const conv1d: OpRecord = {
       forms: [
         module_form('nn.Conv1d', Conv1d, QConv1d),
         module_form('nn.intrinsic.ConvReLU1d', nni.ConvReLU1d, QConvReLU1d),
+        module_form('nn.qat.Conv1d', nniqat.Conv1d, QConv1d),
+        module_form('nn.intrinsic.qat.ConvReLU1d', nniqat.ConvReLU1d, QConvReLU1d),
+        module_form('nn.intrinsic.qat.ConvBn1d', nniqat.ConvBn1d, QConv1d),
+        module_form('nn.intrinsic.qat.ConvBnReLU1d', nniqat.ConvBnReLU1d, QConvReLU1d),
       ],
     },
   ],
@@ -39,6 +44,16 @@ export const conv1d: OpRecord = {
   eager_static: [
     { name: 'nn.Conv1d', float: Conv1d, quantized: QConv1d },
     { name: 'nn.intrinsic.ConvReLU1d', float: nni.ConvReLU1d, quantized: QConvReLU1d },
+    { name: 'nn.qat.Conv1d', float: nniqat.Conv1d, quantized: QConv1d },
+    { name: 'nn.intrinsic.qat.ConvReLU1d', float: nniqat.ConvReLU1d, quantized: QConvReLU1d },
+    { name: 'nn.intrinsic.qat.ConvBn1d', float: nniqat.ConvBn1d, quantized: QConv1d },
+    { name: 'nn.intrinsic.qat.ConvBnReLU1d', float: nniqat.ConvBnReLU1d, quantized: QConvReLU1d },
+  ],
+  qat: [
+    { name: 'nn.Conv1d', float: Conv1d, quantized: nniqat.Conv1d },
+    { name: 'nn.intrinsic.ConvReLU1d', float: nni.ConvReLU1d, quantized: nniqat.ConvReLU1d },
+    { name: 'nn.intrinsic.ConvBn1d', float: nni.ConvBn1d, quantized: nniqat.ConvBn1d },
+    { name: 'nn.intrinsic.ConvBnReLU1d', float: nni.ConvBnReLU1d, quantized: nniqat.ConvBnReLU1d },
   ],
   // longer patterns first (conv-bn-relu before conv-bn)
   fusions: [

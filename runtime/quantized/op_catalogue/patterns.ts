@@ -136,3 +136,14 @@ export function find_dynamic_row(mod: Module | null): DynamicPatternRow | null {
   if (!mod) return null;
   return DYNAMIC_PATTERNS.find((r) => mod.constructor === r.module) ?? null;
 }
+
+/** The weight-only rows (float_qparams_weight_only_qconfig: nn.Embedding, nn.EmbeddingBag), from the records. */
+export const WEIGHT_ONLY_PATTERNS: readonly DynamicPatternRow[] = OP_CATALOGUE.flatMap((r) =>
+  (r.weight_only ?? []).map((s) => ({ name: s.name, module: s.float, quantized: s.quantized })),
+);
+
+/** The weight-only row for a module instance (exact class), or null. */
+export function find_weight_only_row(mod: Module | null): DynamicPatternRow | null {
+  if (!mod) return null;
+  return WEIGHT_ONLY_PATTERNS.find((r) => mod.constructor === r.module) ?? null;
+}

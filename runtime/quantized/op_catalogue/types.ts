@@ -186,6 +186,8 @@ export interface OpExample {
   module?: () => Module;
   /** Extra positional arguments after the tensor(s) for the function and method spellings. */
   args?: unknown[];
+  /** The input is int64 indices in 0..indices − 1 (embeddings), not a float tensor. */
+  indices?: number;
 }
 
 /** Everything fxq knows about one quantized op. */
@@ -204,6 +206,11 @@ export interface OpRecord {
   eager_static?: ModuleSwap[];
   /** Dynamic quantization: float module → dynamic int8 module (eager and FX). */
   dynamic?: ModuleSwap[];
+  /**
+   * Weight-only swaps under float_qparams_weight_only_qconfig[_4bit] (torch 1.13's WEIGHT_ONLY_LOWER_MODULE_MAP:
+   * embeddings): no activation observers; FX convert swaps the module as it does dynamic ones.
+   */
+  weight_only?: ModuleSwap[];
   /** Float → QAT module swaps (prepare_qat). */
   qat?: ModuleSwap[];
   /** Module fusions ending in this op's float module (torch's _DEFAULT_OP_LIST_TO_FUSER_METHOD rows). */

@@ -83,6 +83,13 @@ function batched_gemm(
     sgemm(nb * m, n, k, a, b, c, { trans_b });
     return c;
   }
+  // same batch dims on both sides, no transposes: the backend's batched kernel if it has one (wasm: one copy in/out)
+  const bmm = get_backend().fp32.bmm;
+  const same = (x: number[]) => x.length === batch.length && x.every((d, i) => d === batch[i]);
+  if (bmm && !trans_a && !trans_b && same(batch_a) && same(batch_b)) {
+    bmm(nb, m, n, k, a.subarray(0, nb * sa), b.subarray(0, nb * sb), c);
+    return c;
+  }
   for_each_broadcast(batch_a, batch_b, batch, (io, ia, ib) => {
     sgemm(
       m,

@@ -1,12 +1,12 @@
 /**
- * Conformance of the int8 ops of issue #16 part 2 (ELU, LeakyReLU tables, qgroup_norm): the wasm backend equals
+ * Conformance of the int8 ops of issue #16 part 2 (ELU, LeakyReLU tables, qgroup_norm, qembedding_bag): the wasm backend equals
  * the js reference bit for bit, 1,000 random cases each, on lengths that do and do not fill the SIMD vectors.
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { js_backend } from '../../../runtime/backends/js/index.js';
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
-import type { QGroupNormParams } from '../../../runtime/backends/types.js';
+import type { QEmbeddingBagParams, QGroupNormParams } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import * as qf from '../../../runtime/quantized/functional/index.js';
 import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
@@ -117,5 +117,61 @@ describe('int8 GroupNorm / InstanceNorm kernel: wasm equals js bit for bit', () 
       expect(() => k.qgroup_norm(x, { ...p, groups: 1, weight: new Float32Array(2) }, out)).toThrow(/weight/);
       expect(() => k.qgroup_norm(x, { ...p, groups: 1, eps: -1 }, out)).toThrow(/eps/);
     }
+  });
+});
+
+/** A random fused table: q bytes, then per row a float32 (8-bit) or float16 (4-bit) scale and bias. */
+function random_table(rows: number, dim: number, bits: 8 | 4, rnd: () => number): Uint8Array {
+  const rb = bits === 8 ? dim + 8 : dim / 2 + 4;
+  const t = Uint8Array.from({ length: rows * rb }, () => Math.floor(rnd() * 256));
+  const v = new DataView(t.buffer);
+  for (let r = 0; r < rows; r++) {
+    const o = r * rb + (bits === 8 ? dim : dim / 2);
+    const scale = 2 ** (rnd() * 12 - 10);
+    const bias = (rnd() - 0.5) * 300 * scale;
+    if (bits === 8) {
+      v.setFloat32(o, scale, true);
+      v.setFloat32(o + 4, bias, true);
+    } else {
+      // finite halves: exponent field 1..29 (bits 10..14), any mantissa and sign
+      const half = () => (rnd() < 0.5 ? 0x8000 : 0) | ((1 + Math.floor(rnd() * 29)) << 10) | Math.floor(rnd() * 1024);
+      v.setUint16(o, half() & 0x7fff, true);
+      v.setUint16(o + 2, half(), true);
+    }
+  }
+  return t;
+}
+
+describe('int8 embedding bag kernel: wasm equals js bit for bit', () => {
+  it(`qembedding_bag (${RUNS} random tables, 8 and 4 bits, bags, modes, weights, padding_idx)`, () => {
+    fc.assert(
+      fc.property(
+        seed,
+        fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 37 }), fc.constantFrom<8 | 4>(8, 4)),
+        fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 30 })),
+        fc.tuple(fc.constantFrom<'sum' | 'mean' | 'max'>('sum', 'mean', 'max'), fc.boolean(), fc.boolean()),
+        (s, [rows, d, bits], [bags, n], [mode, weighted, padded]) => {
+          const rnd = lcg(s);
+          const dim = bits === 4 ? 2 * d : d;
+          const table = random_table(rows, dim, bits, rnd);
+          const indices = Int32Array.from({ length: n }, () => Math.floor(rnd() * rows));
+          const cuts = Array.from({ length: bags }, () => Math.floor(rnd() * (n + 1))).sort((a, b) => a - b);
+          const offsets = Int32Array.from([0, ...cuts, n]);
+          const p: QEmbeddingBagParams = {
+            rows,
+            dim,
+            bits,
+            offsets,
+            mode,
+            per_sample_weights:
+              weighted && mode === 'sum' ? Float32Array.from({ length: n }, () => (rnd() - 0.3) * 3) : null,
+            padding_idx: padded ? Math.floor(rnd() * rows) : -1,
+          };
+          const diff = first_diff(js.qembedding_bag(table, indices, p), wasm.qembedding_bag(table, indices, p));
+          if (diff) throw new Error(`qembedding_bag: ${diff}`);
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 });

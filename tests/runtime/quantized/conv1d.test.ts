@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { load_quantized, save_quantized } from '../../../compiler/artifact/node/index.js';
 import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
-import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
+import { prepare_fx, prepare_qat_fx } from '../../../compiler/quantize_fx/prepare.js';
 import { quantize_bias, requant_multipliers, requantize } from '../../../runtime/backends/js/int8/numerics.js';
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
@@ -21,7 +21,9 @@ import { ReLU } from '../../../runtime/nn/layers/activation.js';
 import { Conv1d } from '../../../runtime/nn/layers/conv_more.js';
 import { BatchNorm1d } from '../../../runtime/nn/layers/normalization.js';
 import { Module } from '../../../runtime/nn/module.js';
-import { get_default_qconfig } from '../../../runtime/quant/qconfig.js';
+import { freeze_bn_stats } from '../../../runtime/nn/qat/conv_bn.js';
+import * as nniqat from '../../../runtime/nn/qat/conv1d.js';
+import { get_default_qat_qconfig, get_default_qconfig } from '../../../runtime/quant/qconfig.js';
 import { Conv1d as QConv1d, ConvReLU1d as QConvReLU1d } from '../../../runtime/quantized/modules/conv1d.js';
 import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
 import { randn } from '../../../runtime/tensor/creation.js';
@@ -242,5 +244,37 @@ describe('Conv1d + BatchNorm1d + ReLU post-training quantization', () => {
     const a = [...q.forward(x).data];
     set_backend('wasm');
     expect([...q.forward(x).data]).toEqual(a);
+  });
+});
+
+describe('Conv1d quantization-aware training', () => {
+  it('prepare_qat_fx fuses Conv1d + BatchNorm1d + ReLU into nniqat.ConvBnReLU1d (BN live), trains, converts to ConvReLU1d', () => {
+    manual_seed(4);
+    const net = trained_bn(new Net()).train();
+    const x = randn([4, 3, 15]);
+    const p = prepare_qat_fx(net, { '': get_default_qat_qconfig('qnnpack') }, [x]);
+    const fused = p.get_submodule('conv');
+    expect(fused.constructor).toBe(nniqat.ConvBnReLU1d);
+    expect(p.get_submodule('conv2').constructor).toBe(nniqat.Conv1d);
+    const before = [...((fused as nniqat.ConvBnReLU1d).bn.running_mean as Tensor).data];
+    for (let s = 0; s < 3; s++) p.forward(randn([4, 3, 15]));
+    // training-mode steps move the live BatchNorm's statistics; frozen, they stay
+    const moved = [...((fused as nniqat.ConvBnReLU1d).bn.running_mean as Tensor).data];
+    expect(moved).not.toEqual(before);
+    p.apply(freeze_bn_stats);
+    p.forward(randn([4, 3, 15]));
+    expect([...((fused as nniqat.ConvBnReLU1d).bn.running_mean as Tensor).data]).toEqual(moved);
+    const q = convert_fx(p.eval());
+    expect(q.get_submodule('conv').constructor).toBe(QConvReLU1d);
+    expect(q.get_submodule('conv2').constructor).toBe(QConv1d);
+    const xe = randn([2, 3, 15]);
+    set_backend('js');
+    const a = [...(q.forward(xe) as Tensor).data];
+    set_backend('wasm');
+    expect([...(q.forward(xe) as Tensor).data]).toEqual(a);
+    // the converted model tracks the QAT model's fake-quantized forward (eval mode)
+    const want = (p.forward(xe) as Tensor).data;
+    const err = Math.max(...a.map((v, i) => Math.abs(v - want[i])));
+    expect(err).toBeLessThan(0.05 * Math.max(...Array.from(want, Math.abs)));
   });
 });

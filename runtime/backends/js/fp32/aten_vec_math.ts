@@ -89,15 +89,18 @@ export function aten_gelu_scalar_f32(x: number): number {
 /** cpu_kernel_vec's step on float tensors: elements past the last multiple of it take the scalar lambda. */
 export const ATEN_FLOAT_VEC_STEP = 32;
 
-/** Lanes of Vectorized<float> on the reference machine (AVX-512); the sum tree below follows them. */
-export const ATEN_FLOAT_LANES = 16;
+/**
+ * Lanes of Vectorized<float> as the FmnistViT reference ran ATen (its AVX2 build, although the CPU has AVX-512:
+ * the golden's float softmax outputs sum over 8 lanes); the sum tree below follows them.
+ */
+export const ATEN_FLOAT_LANES = 8;
 
 const lanes = new Float64Array(ATEN_FLOAT_LANES);
 
 /**
- * vec::reduce_all(+) over e[off .. off+n) as ATen 1.13 sums on AVX-512: lane l accumulates e[l], e[l+16], …
- * (a partial last vector adds into its first lanes only), then the lanes fold 8, 4, 2, 1 apart
- * (VecReduceAllSIMD's shuffles); a row shorter than 16 is summed left to right.
+ * vec::reduce_all(+) over e[off .. off+n) as ATen 1.13 sums on AVX2: lane l accumulates e[l], e[l+8], …
+ * (a partial last vector adds into its first lanes only), then the lanes fold 4, 2, 1 apart
+ * (VecReduceAllSIMD's shuffles); a row shorter than 8 is summed left to right.
  */
 export function aten_reduce_sum_f32(e: ArrayLike<number>, off: number, n: number): number {
   const L = ATEN_FLOAT_LANES;

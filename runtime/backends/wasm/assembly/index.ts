@@ -27,3 +27,4 @@ export { qgroup_norm_u8 } from './qgroup_norm';
 export { softmax_rows_f32, exp_fdlibm } from './fsoftmax';
 export { gelu_erf_f32 } from './fgelu';
 export { layer_norm_rows_f32 } from './flayernorm';
+export { qembedding_bag_f32 } from './qembedding_bag';

@@ -1,4 +1,4 @@
-// The softmax kernels, bit-identical to the js reference: the float island (js/int8/softmax.ts: ATen's AVX-512
+// The softmax kernels, bit-identical to the js reference: the float island (js/int8/softmax.ts: ATen's AVX2
 // _vec_softmax_lastdim with Sleef's expf_u10, fused multiply-adds emulated exactly in f64) and the integer
 // softmax of the opt-in int8-attention config (js/int8/softmax_int.ts).
 import { quant, quant16 } from './qquant';
@@ -60,39 +60,36 @@ export function sleef_expf(d: f32): f32 {
   return u * pow2f(h) * pow2f(qi - h);
 }
 
-/** ATen's AVX-512 reduce_all(+) over n floats at e: 16 lanes, a partial last vector, then the 8/4/2/1 fold. */
-function reduce_sum16(e: usize, n: i32, lanes: usize): f32 {
-  if (n < 16) {
+/**
+ * ATen's reduce_all(+) over n floats at e as the reference ran it (AVX2, 8 lanes): lane l sums e[l], e[l+8], …,
+ * a partial last vector into its first lanes, then the lanes fold 4, 2, 1 apart; fewer than 8 left to right.
+ */
+function reduce_sum8(e: usize, n: i32, lanes: usize): f32 {
+  if (n < 8) {
     let s: f32 = load<f32>(e);
     for (let i = 1; i < n; i++) s += load<f32>(e + (<usize>i << 2));
     return s;
   }
-  let v0 = v128.load(e), v1 = v128.load(e, 16), v2 = v128.load(e, 32), v3 = v128.load(e, 48);
-  const body = n - (n % 16);
-  let d = 16;
-  for (; d < body; d += 16) {
+  let v0 = v128.load(e), v1 = v128.load(e, 16);
+  const body = n - (n % 8);
+  let d = 8;
+  for (; d < body; d += 8) {
     const p = e + (<usize>d << 2);
     v0 = f32x4.add(v0, v128.load(p));
     v1 = f32x4.add(v1, v128.load(p, 16));
-    v2 = f32x4.add(v2, v128.load(p, 32));
-    v3 = f32x4.add(v3, v128.load(p, 48));
   }
   if (d < n) {
     v128.store(lanes, v0);
     v128.store(lanes, v1, 16);
-    v128.store(lanes, v2, 32);
-    v128.store(lanes, v3, 48);
     for (let l = 0; d + l < n; l++) {
       const p = lanes + (<usize>l << 2);
       store<f32>(p, load<f32>(p) + load<f32>(e + (<usize>(d + l) << 2)));
     }
     v0 = v128.load(lanes);
     v1 = v128.load(lanes, 16);
-    v2 = v128.load(lanes, 32);
-    v3 = v128.load(lanes, 48);
   }
-  // lanes l + l⊕8, then + l⊕4, + l⊕2, + l⊕1
-  v0 = f32x4.add(f32x4.add(v0, v2), f32x4.add(v1, v3));
+  // lanes l + l⊕4, then + l⊕2, + l⊕1
+  v0 = f32x4.add(v0, v1);
   v0 = f32x4.add(v0, v128.shuffle<f32>(v0, v0, 2, 3, 0, 1));
   return f32x4.extract_lane(v0, 0) + f32x4.extract_lane(v0, 1);
 }
@@ -171,7 +168,7 @@ export function qsoftmax_u8(
       store<i32>(lp, m0);
     }
     for (let i = 0; i < n; i++) store<f32>(row + (<usize>i << 2), load<f32>(t + (<usize>load<u8>(o + <usize>i) << 2)));
-    const is: f32 = 1 / reduce_sum16(row, n, lanes);
+    const is: f32 = 1 / reduce_sum8(row, n, lanes);
     const vis = f32x4.splat(is);
     const yo = y + <usize>(r * n);
     let i = 0;
