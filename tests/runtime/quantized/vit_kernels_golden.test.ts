@@ -7,7 +7,9 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { aten_gelu_f32, aten_gelu_scalar_f32 } from '../../../runtime/backends/js/fp32/aten_vec_math.js';
+import { js_backend } from '../../../runtime/backends/js/index.js';
 import { rne } from '../../../runtime/backends/js/int8/numerics.js';
+import { qnnpack_softargmax_table } from '../../../runtime/backends/js/int8/softargmax.js';
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { load_safetensors_with_metadata } from '../../../runtime/io/node/safetensors_file.js';
@@ -58,7 +60,7 @@ function run(c: Case): Tensor {
       return q.layer_norm(qt(c.a), [w.shape[0]], w, b, c.eps as number, scale, zero_point);
     }
     case 'softmax':
-      return q.softmax(qt(c.a), -1, scale, zero_point);
+      return q.softmax_island(qt(c.a), -1, scale, zero_point);
     case 'gelu':
       return q.gelu_island(qt(c.a), scale, zero_point);
   }
@@ -133,5 +135,21 @@ describe('the GELU island follows ATen’s loop: vectorized body, scalar-lambda 
       if (aten_gelu_f32(x) !== aten_gelu_scalar_f32(x)) differ++;
     }
     expect(differ).toBeGreaterThan(100);
+  });
+});
+
+describe('quantized.softmax is torch.ops.quantized.softmax (qnnpack engine)', () => {
+  it("takes qnnpack's table softargmax at output (2^-8, 0) and the float island otherwise", () => {
+    const c = cases.find((k) => k.kind === 'softmax') as Case;
+    const x = qt(c.a);
+    const [rows, n] = [x.numel() / x.shape[x.ndim - 1], x.shape[x.ndim - 1]];
+    const table = qnnpack_softargmax_table(n, c.a.scale);
+    const want = js_backend.int8.qsoftargmax(x.data as Uint8Array, rows, n, table);
+    expect([...q.softmax(x, -1, 2 ** -8, 0).data]).toEqual([...want]);
+    expect([...q.softmax(x, -1, c.out.scale, c.out.zero_point).data]).toEqual([
+      ...q.softmax_island(x, -1, c.out.scale, c.out.zero_point).data,
+    ]);
+    // on these inputs qnnpack's integers agree with the float island at (2^-8, 0) on every byte
+    expect([...q.softmax_island(x, -1, 2 ** -8, 0).data]).toEqual([...want]);
   });
 });
