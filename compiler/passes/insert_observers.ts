@@ -12,7 +12,8 @@
  *                                                                                 // input's observer (node app_6 rebound to it)
  *
  * Every user of an observed value reads the observer's output (observers are identities). Input
- * observers go right before the consuming op and are reused by later consumers of the same value.
+ * observers go right after the value they observe (a model input's: right before its consumer) and are
+ * reused by later consumers of the same value.
  * Nodes with a null qconfig get nothing; dynamic qconfigs insert nothing (weights are observed at
  * convert). A node with a qconfig but no int8 pattern is reported in `warnings` and left float.
  */
@@ -32,6 +33,7 @@ import {
   find_fused_row,
   find_static_row,
   find_weight_only_row,
+  is_float_island,
   type QuantPatternRow,
   VALUE_OPS,
 } from '../../runtime/quantized/op_catalogue/index.js';
@@ -154,7 +156,7 @@ export function insert_observers(gm: GraphModule, options: InsertObserversOption
     }
     row ??= find_static_row(node, mod);
     if (!row) {
-      if (!NON_TENSOR_OPS.has(node.target))
+      if (!NON_TENSOR_OPS.has(node.target) && !is_float_island(node, mod))
         warnings.push(
           `${describe(node, mod)} (node '${node.name}') has no int8 lowering; kept in float with dequantize/quantize around it`,
         );
@@ -180,7 +182,13 @@ export function insert_observers(gm: GraphModule, options: InsertObserversOption
       if (is_observer_node(gm, a)) continue;
       let obs = obs_of.get(a);
       if (!obs) {
-        obs = add_observer(q.activation(), null, a, node, null);
+        // torch's insert_observer puts it right after the value (so convert numbers the qparams in that order);
+        // a model input's goes before its consumer, keeping the placeholders first
+        const value = a as Node;
+        obs =
+          value.op === 'placeholder'
+            ? add_observer(q.activation(), null, value, node, null)
+            : add_observer(q.activation(), null, value, null, value);
         obs.meta.input_of = node.name;
         obs_of.set(a, obs);
       }

@@ -143,8 +143,8 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
   node.op = 'call_function';
   node.target = low.op;
   node.kwargs = {};
-  node.args = [ins[0], ...extra];
-  node.meta.qparams = qp;
+  node.args = row.inputs === 'list' ? [ins, ...extra] : [ins[0], ...extra];
+  node.meta.qparams = row.inputs === 'list' ? ((ins[0].meta.qparams as NodeQParams | undefined) ?? qp) : qp;
   q.replace_all_uses_with(node);
   graph.erase_node(q);
 }

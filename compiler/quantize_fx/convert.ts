@@ -14,6 +14,7 @@ import { Tensor } from '../../runtime/tensor/tensor.js';
 import { GraphModule } from '../ir/graph_module.js';
 import { convert_observers } from '../passes/convert_observers.js';
 import { fold_clamps } from '../passes/fold_clamps.js';
+import { lower_tensor_metadata } from '../passes/lower_tensor_metadata.js';
 import { lower_to_int8 } from '../passes/lower_to_int8.js';
 import { reference_weights } from '../passes/reference_weights.js';
 import { remove_redundant_qdq } from '../passes/remove_redundant_qdq.js';
@@ -111,6 +112,7 @@ export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}
   else {
     lower_to_int8(gm, warnings);
     remove_redundant_qdq(gm);
+    lower_tensor_metadata(gm);
   }
   gm.graph.eliminate_dead_code();
   // after dead code elimination: a dead quantize / dequantize still counts as a user of the conv

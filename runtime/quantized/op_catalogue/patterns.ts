@@ -61,12 +61,20 @@ export const VALUE_OPS: ReadonlySet<string> = new Set(
   ),
 );
 
+/** The spellings the default config leaves in float on purpose (the records' float_island forms). */
+export const FLOAT_ISLAND_FORMS: readonly OpMatcher[] = OP_CATALOGUE.flatMap((r) => r.float_island ?? []);
+
 /** True when `node` is the op `m` describes (`mod` = the called module for call_module nodes). */
 export function op_matches(m: OpMatcher, node: PatternNode, mod: Module | null): boolean {
   if (m.module) return node.op === 'call_module' && mod !== null && mod.constructor === m.module;
   if (m.function) return node.op === 'call_function' && node.target === m.function;
   if (m.method) return node.op === 'call_method' && node.target === m.method;
   return false;
+}
+
+/** True when `node` is a float island of the default config (no pattern on purpose: no warning). */
+export function is_float_island(node: PatternNode, mod: Module | null): boolean {
+  return FLOAT_ISLAND_FORMS.some((m) => op_matches(m, node, mod));
 }
 
 /** The first static row whose op (without relu) matches `node`, considering only unfused rows. */

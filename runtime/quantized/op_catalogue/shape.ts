@@ -100,6 +100,7 @@ export const flatten: OpRecord = {
     ],
     true,
   ),
+  float_island: [{ method: 'flatten' }],
   requantizes: false,
   saved: ['nn.Flatten'],
   example: { input: [2, 3, 4, 4], module: () => new Flatten(1), args: [1] },
@@ -109,16 +110,20 @@ export const reshape: OpRecord = {
   name: 'reshape',
   semantics: 'y = x viewed with another shape (the same values)',
   static: share(
-    [{ method: 'reshape' }, { method: 'view' }, { function: 'reshape' }].map((op) => ({
-      name: op.method ?? 'reshape',
-      op,
-      lowering: {
-        kind: 'function',
-        op: 'quantized.reshape',
-        // x.reshape(a, b) and x.reshape([a, b]) both record the sizes after x
-        args: (n) => [n.args.length === 2 && Array.isArray(n.args[1]) ? n.args[1] : n.args.slice(1)],
+    [
+      // torch 1.13's converted graph keeps the Tensor methods, called on the quantized tensor
+      ...[{ method: 'reshape' }, { method: 'view' }].map((op) => ({ name: op.method, op, lowering: KEEP })),
+      {
+        name: 'reshape',
+        op: { function: 'reshape' },
+        lowering: {
+          kind: 'function',
+          op: 'quantized.reshape',
+          // reshape(x, [a, b]) and reshape(x, a, b) both record the sizes after x
+          args: (n: PatternNode) => [n.args.length === 2 && Array.isArray(n.args[1]) ? n.args[1] : n.args.slice(1)],
+        },
       },
-    })),
+    ],
     true,
   ),
   requantizes: false,

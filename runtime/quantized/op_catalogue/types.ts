@@ -168,6 +168,12 @@ export interface OpRecord {
   semantics: string;
   /** Static (post-training / QAT) quantization under the default (qnnpack, torch 1.13 parity) config; none = not quantized. */
   static: StaticVariant[];
+  /**
+   * Spellings the default (torch 1.13 parity) config leaves in float: they match no pattern, convert dequantizes
+   * before them and their consumer's input observer quantizes their output (torch's softmax function, GELU,
+   * getitem). prepare_fx does not warn about them.
+   */
+  float_island?: OpMatcher[];
   /** The int8 op's output gets its own qparams (so keeping the op float can matter to a precision search). */
   requantizes: boolean;
   /** Eager static mapping: float or QAT module → int8 module (torch's DEFAULT_STATIC_QUANT_MODULE_MAPPINGS). */
