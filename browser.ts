@@ -28,5 +28,6 @@ export * as nn from './runtime/nn/index.js';
 export * as optim from './runtime/optim/index.js';
 export { dequantize, int_repr, quantize_per_channel, quantize_per_tensor } from './runtime/quant/qtensor.js';
 export * from './runtime/tensor/index.js';
+export { get_num_threads, set_num_threads, threads_ready } from './runtime/threads/num_threads.js';
 export * as tools from './tools/index.js';
 export { ns } from './tools/index.js';

@@ -12,3 +12,9 @@ export { export_onnx } from './compiler/export/onnx/node/export_file.js';
 export * as quantization from './compiler/quantize_fx/node/quantization_namespace.js';
 export * from './runtime/io/index.js';
 export * as tools from './tools/node/index.js';
+
+// Node: the thread pool code loads with the entry, so set_num_threads(n) takes effect at the next call
+// (a browser page loads it on the first set_num_threads(n > 1); `await threads_ready()`)
+import { install_thread_pools } from './runtime/threads/pool.js';
+
+install_thread_pools();

@@ -11,3 +11,4 @@ export { init_wasm, type WasmLoadOptions } from './runtime/backends/wasm/index.j
 export { FASHION_MNIST_CLASSES, normalize_fashion_mnist } from './runtime/io/fashion_mnist.js';
 export { tensor } from './runtime/tensor/creation.js';
 export { Tensor } from './runtime/tensor/tensor.js';
+export { get_num_threads, set_num_threads, threads_ready } from './runtime/threads/num_threads.js';

@@ -13,6 +13,7 @@ import { js_backend } from '../runtime/backends/js/index.js';
 import { qnnpack_add_params, qnnpack_avg_params } from '../runtime/backends/js/int8/pool_add.js';
 import type { Backend, Conv2dGeometry } from '../runtime/backends/types.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
+import { transformer_table } from './_kernels_transformer.js';
 import { arg_value, has_flag, print_table, square_conv } from './_util.js';
 
 interface GemmCase {
@@ -299,6 +300,7 @@ export async function run(args: string[]): Promise<void> {
     rows,
   );
   pool_add_table(wasm, rounds, round_ms, skip_js, only);
+  transformer_table(wasm, rounds, round_ms, skip_js, only);
   const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
   console.log(
     `\nworst over the dense shapes: wasm-i8/wasm-f32 ${f(worst.i8_vs_f32)}× (target ≥ 1.6), ` +

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- models [--models fmnist_cnn,fmnist_resnet,fmnist_mobilenet,fmnist_vit,resnet18,mobilenet_v2] [--batches 1,32]
  *  [--backends js,wasm]
- *  [--quick] [--budget-ms 1000] [--max-call-s 60] [--calib 1000] [--calib-backend wasm] [--onnx DIR] [--out out/bench_models.json]`
+ *  [--threads 1,2] [--quick] [--budget-ms 1000] [--max-call-s 60] [--calib 1000] [--calib-backend wasm] [--onnx DIR] [--out out/bench_models.json]`
  *
  * Model-level latency, single thread, side by side in one run: fxq fp32 and int8 (FX PTQ, qnnpack
  * qconfig) on the js and wasm backends, and onnxruntime-web (wasm EP, 1 thread) on the reference fp32
@@ -23,7 +23,7 @@
  * slot of the opt-in int8-attention config) against onnxruntime-web fp32 on the reference fmnist_vit.onnx.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,7 @@ import { write_file_atomic } from '../runtime/io/node/atomic.js';
 import { type Cell, estimate, settle, time_capped, time_ort } from './_capped_timing.js';
 import { DEFAULT_ONNX_DIR, load_ort, type OrtModule, ort_session, ort_session_from_bytes } from './_ort.js';
 import { REFERENCE_LATENCY } from './_reference_latency.js';
+import { bench_threads, print_thread_rows, type ThreadRow } from './_threads.js';
 import { arg_value, format_ms, has_flag, print_table } from './_util.js';
 import { bench_vit, print_vit_rows, type VitRow } from './_vit_rows.js';
 
@@ -69,6 +70,8 @@ interface Options {
   onnx_dir: string;
   out: string;
   quick: boolean;
+  /** --threads 1,2: also time wasm and ORT-web at these thread counts (bench/_threads.ts). */
+  threads: number[];
 }
 
 function parse_backend(b: string): BackendName {
@@ -89,6 +92,13 @@ function batches_of(model: string, o: Options): number[] {
 function reference_weights(name: string, o: Options): string | null {
   const p = join(o.onnx_dir, '..', 'weights', `${name}.safetensors`);
   return name === 'mobilenet_v2' && existsSync(p) ? p : null;
+}
+
+function parse_threads(v: string): number[] {
+  const t = v.split(',').map(Number);
+  if (t.some((n) => !(Number.isInteger(n) && n > 0)))
+    throw new Error(`bench models: --threads must be positive integers, got '${v}'`);
+  return t.includes(1) ? t : [1, ...t];
 }
 
 function parse(args: string[]): Options {
@@ -113,6 +123,7 @@ function parse(args: string[]): Options {
     onnx_dir: arg_value(args, 'onnx') ?? DEFAULT_ONNX_DIR,
     out: resolve(arg_value(args, 'out') ?? join(here, '..', 'out', 'bench_models.json')),
     quick,
+    threads: parse_threads(arg_value(args, 'threads') ?? '1'),
   };
 }
 
@@ -385,6 +396,8 @@ export async function run(args: string[]): Promise<void> {
   const rows: ModelRow[] = [];
   const quantize_s: Record<string, number> = {};
   let vit_rows: VitRow[] = [];
+  const thread_rows: ThreadRow[] = [];
+  const load_before = loadavg();
   for (const name of o.models) {
     if (name === 'fmnist_vit') {
       // its own columns: fp32, dynamic and static int8 on wasm against ORT-web fp32 (bench/_vit_rows.ts)
@@ -395,9 +408,15 @@ export async function run(args: string[]): Promise<void> {
     const sub = make_subject(name, o);
     quantize_s[name] = sub.quantize_s;
     rows.push(...(await bench_subject(sub, ort, o)));
+    if (o.threads.length > 1) {
+      process.stderr.write(`${name}: threads ${o.threads.join(', ')} …\n`);
+      const onnx = join(o.onnx_dir, `${name}.onnx`);
+      thread_rows.push(...(await bench_threads(sub, batches_of(name, o), o.threads, onnx, o.budget_ms)));
+    }
   }
   if (rows.length) print_rows(rows, o);
   if (vit_rows.length) print_vit_rows(vit_rows);
+  if (thread_rows.length) print_thread_rows(thread_rows, o.threads, load_before);
   const report = {
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, node: process.version },
@@ -406,6 +425,9 @@ export async function run(args: string[]): Promise<void> {
     quantize_seconds: quantize_s,
     rows,
     fmnist_vit_rows: vit_rows,
+    thread_rows,
+    load_average_before: load_before,
+    load_average_after: loadavg(),
     reference_results_md_5: REFERENCE_LATENCY,
   };
   mkdirSync(dirname(o.out), { recursive: true });

@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- profile_nodes [--models fmnist_mobilenet,mobilenet_v2] [--batch N] [--reps 5] [--wall] [--onnx DIR]`
+ * `npm run bench -- profile_nodes [--models fmnist_mobilenet,mobilenet_v2,fmnist_vit] [--batch N] [--reps 5] [--wall] [--onnx DIR]`
+ * (fmnist_vit: fp32 / dynamic / static per op, bench/_profile_vit.ts)
  *
  * Per-node time of an int8 model on the wasm backend, grouped by op (module class or function), in three
  * configurations of the same converted model (one calibration):
@@ -27,6 +28,7 @@ import { set_backend } from '../runtime/backends/registry.js';
 import type { Int8Kernels } from '../runtime/backends/types.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { DEFAULT_ONNX_DIR } from './_ort.js';
+import { profile_vit } from './_profile_vit.js';
 import { arg_value, format_ms, print_table, time_sync } from './_util.js';
 
 /** ms of process CPU time (user + system) since `since` (process.cpuUsage's µs). */
@@ -114,6 +116,10 @@ export async function run(args: string[]): Promise<void> {
   set_backend('wasm');
   for (const name of models) {
     const batch = Number(arg_value(args, 'batch') ?? (name === 'mobilenet_v2' ? 8 : 32));
+    if (name === 'fmnist_vit') {
+      profile_vit(batch, reps, wall);
+      continue;
+    }
     const s = subject(name, onnx_dir);
     const prepared = prepare_fx(s.model, { '': quantization.get_default_qconfig('qnnpack') }, [
       s.calib[0].narrow(0, 0, 1),

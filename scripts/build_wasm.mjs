@@ -59,7 +59,10 @@ for (const b of builds) {
       return true;
     },
   };
-  const args = [src, '-O3', '--runtime', 'stub', '--noAssert', '--outFile', tmp];
+  // imported shared memory (4 GiB maximum), so worker threads instantiate the module on the same memory
+  // (runtime/threads); the loader turns the import into a plain memory where sharing is unavailable
+  const args = [src, '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--sharedMemory'];
+  args.push('--maximumMemory', '65536', '--outFile', tmp, '--enable', 'threads');
   for (const f of b.features) args.push('--enable', f);
   let res;
   try {

@@ -8,13 +8,14 @@ import { Sequential } from '../../runtime/nn/containers.js';
 import * as fused from '../../runtime/nn/intrinsic/fused.js';
 import * as act from '../../runtime/nn/layers/activation.js';
 import { Conv2d } from '../../runtime/nn/layers/conv.js';
+import { GroupNorm, InstanceNorm1d, InstanceNorm2d } from '../../runtime/nn/layers/group_norm.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
-import { Dropout, Flatten } from '../../runtime/nn/layers/misc.js';
+import { Dropout, Embedding, Flatten } from '../../runtime/nn/layers/misc.js';
 import { BatchNorm1d, BatchNorm2d, LayerNorm } from '../../runtime/nn/layers/normalization.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../../runtime/nn/layers/pooling.js';
 import { GRU, LSTM, RNN } from '../../runtime/nn/layers/rnn.js';
 import { GRUCell, LSTMCell, RNNCell } from '../../runtime/nn/layers/rnn_cell.js';
-import { ELU } from '../../runtime/nn/layers/upsample_bag.js';
+import { ELU, EmbeddingBag } from '../../runtime/nn/layers/upsample_bag.js';
 import { Module } from '../../runtime/nn/module.js';
 import * as qact from '../../runtime/quantized/modules/activation.js';
 import * as qconv from '../../runtime/quantized/modules/conv.js';
@@ -22,7 +23,10 @@ import * as qdlin from '../../runtime/quantized/modules/dynamic/linear.js';
 import * as qdrnn from '../../runtime/quantized/modules/dynamic/rnn.js';
 import * as qdcell from '../../runtime/quantized/modules/dynamic/rnn_cell.js';
 import * as qelu from '../../runtime/quantized/modules/elu_leaky_relu.js';
+import * as qembed from '../../runtime/quantized/modules/embedding.js';
+import * as qln from '../../runtime/quantized/modules/layer_norm.js';
 import * as qlin from '../../runtime/quantized/modules/linear.js';
+import * as qnorm from '../../runtime/quantized/modules/normalization.js';
 import type { Json } from '../ir/serialize.js';
 import { NN_MORE_SPECS } from './module_specs_more.js';
 
@@ -106,6 +110,21 @@ function dynamic_cell(type: string, cls: Ctor): ModuleSpec {
   return { type, cls, args: cell_args, create };
 }
 
+/** A module's output qparams buffers as numbers (the int8 norms, LeakyReLU). */
+const out_qparams = (m: Module): Json[] => [
+  ((m as unknown as Slots).scale as { data: ArrayLike<number> }).data[0],
+  ((m as unknown as Slots).zero_point as { data: ArrayLike<number> }).data[0],
+];
+const instance_opts = ['eps', 'momentum', 'affine', 'track_running_stats'];
+const instance_args = (m: Module): Json[] => [f(m, 'num_features'), pick(m, instance_opts)];
+const q_instance_args = (m: Module): Json[] => [
+  f(m, 'num_features'),
+  null,
+  null,
+  ...out_qparams(m),
+  pick(m, instance_opts),
+];
+
 /** Every class a quantized GraphModule may hold, by type name. */
 export const MODULE_SPECS: readonly ModuleSpec[] = [
   // int8 modules
@@ -116,12 +135,38 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   simple('nn.quantized.dynamic.Linear', qdlin.Linear, q_linear_args),
   simple('nn.intrinsic.quantized.dynamic.LinearReLU', qdlin.LinearReLU, q_linear_args),
   simple('nn.quantized.Hardswish', qact.Hardswish, (m) => [f(m, 'scale'), f(m, 'zero_point')]),
+  {
+    type: 'nn.quantized.LayerNorm',
+    cls: qln.LayerNorm,
+    args: (m) => [f(m, 'normalized_shape'), f(m, 'scale'), f(m, 'zero_point'), pick(m, ['eps', 'elementwise_affine'])],
+    // weight and bias are buffers, filled from the state_dict afterwards
+    create: (a) => new qln.LayerNorm(a[0] as number[], null, null, a[1] as number, a[2] as number, a[3] as object),
+  },
   simple('nn.quantized.ELU', qelu.ELU, (m) => [f(m, 'scale'), f(m, 'zero_point'), f(m, 'alpha')]),
   simple('nn.quantized.LeakyReLU', qelu.LeakyReLU, (m) => [
-    (m as qelu.LeakyReLU).scale.data[0],
-    (m as qelu.LeakyReLU).zero_point.data[0],
+    ...out_qparams(m),
     f(m, 'negative_slope'),
     pick(m, ['inplace']),
+  ]),
+  simple('nn.quantized.GroupNorm', qnorm.GroupNorm, (m) => [
+    f(m, 'num_groups'),
+    f(m, 'num_channels'),
+    null,
+    null,
+    ...out_qparams(m),
+    pick(m, ['eps', 'affine']),
+  ]),
+  simple('nn.quantized.InstanceNorm1d', qnorm.InstanceNorm1d, q_instance_args),
+  simple('nn.quantized.InstanceNorm2d', qnorm.InstanceNorm2d, q_instance_args),
+  simple('nn.quantized.Embedding', qembed.Embedding, (m) => [
+    f(m, 'num_embeddings'),
+    f(m, 'embedding_dim'),
+    pick(m, ['padding_idx', 'dtype']),
+  ]),
+  simple('nn.quantized.EmbeddingBag', qembed.EmbeddingBag, (m) => [
+    f(m, 'num_embeddings'),
+    f(m, 'embedding_dim'),
+    pick(m, ['mode', 'include_last_offset', 'padding_idx', 'dtype']),
   ]),
   simple('nn.quantized.dynamic.LSTM', qdrnn.LSTM, rnn_args),
   simple('nn.quantized.dynamic.GRU', qdrnn.GRU, rnn_args),
@@ -175,6 +220,15 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   no_args('nn.Tanh', act.Tanh),
   simple('nn.ELU', ELU, (m) => [f(m, 'alpha'), pick(m, ['inplace'])]),
   simple('nn.LeakyReLU', act.LeakyReLU, (m) => [f(m, 'negative_slope'), pick(m, ['inplace'])]),
+  simple('nn.GroupNorm', GroupNorm, (m) => [f(m, 'num_groups'), f(m, 'num_channels'), pick(m, ['eps', 'affine'])]),
+  simple('nn.InstanceNorm1d', InstanceNorm1d, instance_args),
+  simple('nn.InstanceNorm2d', InstanceNorm2d, instance_args),
+  simple('nn.Embedding', Embedding, (m) => [f(m, 'num_embeddings'), f(m, 'embedding_dim'), pick(m, ['padding_idx'])]),
+  simple('nn.EmbeddingBag', EmbeddingBag, (m) => [
+    f(m, 'num_embeddings'),
+    f(m, 'embedding_dim'),
+    pick(m, ['mode', 'include_last_offset', 'padding_idx']),
+  ]),
   simple('nn.GELU', act.GELU, (m) => [{ approximate: f(m, 'approximate') }]),
   simple('nn.Softmax', act.Softmax, (m) => [f(m, 'dim')]),
   fused_spec('nn.intrinsic.ConvReLU2d', fused.ConvReLU2d),

@@ -3,6 +3,9 @@
  * Activations are quint8 (uint8 storage), weights qint8 (int8 storage), accumulation int32,
  * layouts row-major NCHW as torch tensors. Backends must agree bit for bit on every int8 kernel.
  */
+import type { Upsample2dGeometry } from './upsample_types.js';
+
+export type { Upsample2dGeometry };
 
 /** Weights prepared once (at convert time) into a backend's own layout. Opaque to callers. */
 export interface PackedQWeight {
@@ -123,6 +126,41 @@ export interface QMulParams {
   qmax: number;
 }
 
+/**
+ * GroupNorm / InstanceNorm of a quint8 [batch, channels, spatial] tensor (torch.ops.quantized.group_norm /
+ * instance_norm; InstanceNorm is groups = channels): float per-channel weight / bias, requantized.
+ */
+export interface QGroupNormParams {
+  batch: number;
+  channels: number;
+  groups: number;
+  /** Elements per channel (H·W, or L). */
+  spatial: number;
+  /** Float per-channel weight / bias (channels elements), or null (1 / 0). */
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  /** A float64 value, as torch passes it. */
+  eps: number;
+}
+
+/**
+ * A bag lookup over a row-wise quantized table in torch's fused layout (embedding_bag_prepack): 8-bit rows are
+ * `dim` bytes then a float32 scale and a float32 bias (little-endian); 4-bit rows are dim / 2 bytes (low nibble
+ * first) then a float16 scale and a float16 bias. A value is scale · q + bias.
+ */
+export interface QEmbeddingBagParams {
+  rows: number;
+  dim: number;
+  bits: 8 | 4;
+  /** Bag b is indices[offsets[b] .. offsets[b + 1]): bags + 1 non-decreasing entries, from 0 to indices.length. */
+  offsets: Int32Array;
+  mode: 'sum' | 'mean' | 'max';
+  /** One float weight per index (mode 'sum' only), or null. */
+  per_sample_weights: Float32Array | null;
+  /** An index equal to it is skipped (not counted by 'mean'); −1 for none. */
+  padding_idx: number;
+}
+
 /** One input of an int8 cat: `len` bytes per outer row; `lut` requantizes to the output's qparams (null: same qparams). */
 export interface QCatPart {
   data: Uint8Array;
@@ -161,7 +199,7 @@ export interface QAddFloatParams {
   qmax: number;
   /** Length of TensorIterator's inner loop (divides the output length). */
   run: number;
-  /** Elements of each run on the vectorized body: a multiple of 2·64 (two AVX-512 quint8 vectors) ≤ run, or 0. */
+  /** Elements of each run on the vectorized body: a multiple of 2·32 (two AVX2 quint8 vectors) ≤ run, or 0. */
   vec_len: number;
 }
 
@@ -174,6 +212,22 @@ export interface QLayerNormParams {
   bias: Float32Array | null;
   /** A float64 value, as torch passes it. */
   eps: number;
+}
+
+/**
+ * The integer softmax of the opt-in int8-attention config (not PyTorch's numerics): e = exp_table[M − q] with M
+ * the row's largest byte (a 256-entry table of round(2^15·exp(−k·x_scale)), built by softmax_int_params),
+ * S = Σ e in int32, one division per row R = ⌊(mult·2^16 + ⌊S/2⌋) / S⌋ with mult = round(2^16 / out_scale), then
+ * y = clamp(zero_point + ((e·R + 2^31) >> 32), qmin, qmax): an integer multiply and shift per element.
+ */
+export interface QSoftmaxIntParams {
+  /** 256 int32 entries, exp_table[0] = 2^15, non-increasing, ≥ 0. */
+  exp_table: Int32Array;
+  /** round(2^16 / out_scale), in 1..2^31−1. */
+  mult: number;
+  zero_point: number;
+  qmin: number;
+  qmax: number;
 }
 
 export interface Int8Kernels {
@@ -222,10 +276,38 @@ export interface Int8Kernels {
   qlayer_norm(x: QInput, p: QLayerNormParams, out: QOutput, y?: Uint8Array): Uint8Array;
   /**
    * Softmax over rows of n quint8 values as a float island (dequantize → torch.softmax(dim=-1) → quantize):
-   * ATen 1.13's _vec_softmax_lastdim on AVX-512 (max, Sleef expf_u10 of x − max, 16-lane sum tree, one
-   * reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
+   * ATen 1.13's _vec_softmax_lastdim as its AVX2 build runs it (max, Sleef expf_u10 of x − max, 8-lane sum
+   * tree, one reciprocal), see fp32/aten_vec_math.ts. Bit-identical to the float path at the same qparams.
    */
   qsoftmax(x: QInput, rows: number, n: number, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * torch 1.13's quantized upsample_nearest2d / upsample_bilinear2d on NCHW planes (same qparams out): a copy when
+   * the sizes are equal; nearest gathers x[h0, w0]; bilinear computes in float32, in torch's order,
+   * r = lh0·(lw0·x00 + lw1·x01) + lh1·(lw0·x10 + lw1·x11) − zp and y = clamp(zp + rne(r), 0, 255).
+   */
+  qupsample2d(x: Uint8Array, g: Upsample2dGeometry, y?: Uint8Array): Uint8Array;
+  /** The integer softmax over rows of n (≤ 65535) bytes, see QSoftmaxIntParams. */
+  qsoftmax_int(x: Uint8Array, rows: number, n: number, p: QSoftmaxIntParams, y?: Uint8Array): Uint8Array;
+  /**
+   * qnnpack's softargmax (torch.ops.quantized.softmax at output scale 2^-8, zero point 0): per row of n bytes with
+   * maximum M, e = table[x + 255 − M], S = Σ e (uint32), y = min(255, ⌊(e·256 + ⌊S/2⌋) / S⌋); `table` is
+   * pytorch_qnnp_create_softargmax_nc_q8's (see js/int8/softargmax.ts).
+   */
+  qsoftargmax(x: Uint8Array, rows: number, n: number, table: Uint32Array, y?: Uint8Array): Uint8Array;
+  /**
+   * PyTorch 1.13's quantized_normalize_kernel with per-channel affine (GroupNorm, InstanceNorm): per group of
+   * channels/groups · spatial values, integer sums of x and x², then in float32 m = f32(Σx) / n, mean = m − x_zp,
+   * var = max(f32(Σx²) / n − m·m, 0), s = f32(x_scale / sqrt(f64(var·x_scale·x_scale) + eps)); per channel
+   * g = f32(s · weight[c]), y = quantize(f32(f32(x − x_zp − mean) · g) + bias[c]) (each step rounded to float32).
+   */
+  qgroup_norm(x: QInput, p: QGroupNormParams, out: QOutput, y?: Uint8Array): Uint8Array;
+  /**
+   * torch 1.13's embedding_bag_byte / 4bit_rowwise_offsets (fbgemm EmbeddingSpMDM): per bag and column, from 0,
+   * acc = fma(f32(w · scale), q, f32(acc + f32(w · bias))) over the bag's rows (w = 1 without weights), one float32
+   * rounding per fma; 'mean' then multiplies by f32(1 / count) (fbgemm's normalize_by_lengths); 'max' takes the
+   * max of fma(scale, q, bias). An empty bag gives zeros. Output [bags, dim] float32.
+   */
+  qembedding_bag(table: Uint8Array, indices: Int32Array, p: QEmbeddingBagParams, y?: Float32Array): Float32Array;
 }
 
 export interface Fp32Kernels {
@@ -274,6 +356,35 @@ export interface Fp32Kernels {
    * out-of-input taps skipped, a NaN always wins (torch's CPU rule); bit-identical to the JS loop.
    */
   readonly max_pool2d: ((x: Float32Array, g: Pool2dGeometry, y?: Float32Array) => Float32Array) | null;
+  /**
+   * softmax over the last dim of `rows` rows of `n` floats, bit-identical to torch.softmax's JS loop (float64
+   * max, V8's Math.exp — fdlibm's exp — on x − max, sequential float64 sum, one rounding to float32).
+   */
+  readonly softmax_rows: ((x: Float32Array, rows: number, n: number, y?: Float32Array) => Float32Array) | null;
+  /** Exact GELU y = f32(x·Φ(x)), bit-identical to F.gelu's JS loop (erf.ts's tables and Taylor step). */
+  readonly gelu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
+  /**
+   * nb row-major products C[i] = A[i]·B[i] ([m, k]·[k, n], no transposes, no bias), bit-identical to nb calls of
+   * this backend's sgemm (torch.matmul of two batched tensors without broadcasting).
+   */
+  readonly bmm:
+    | ((nb: number, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array) => void)
+    | null;
+  /**
+   * Inference F.layer_norm over `rows` rows of `d` floats, bit-identical to its JS loop (float64 sequential sums,
+   * invstd = 1/√(var + eps), y = f32(((x − m)·invstd)·gamma + beta)); gamma / beta d floats or null.
+   */
+  readonly layer_norm:
+    | ((
+        x: Float32Array,
+        rows: number,
+        d: number,
+        gamma: Float32Array | null,
+        beta: Float32Array | null,
+        eps: number,
+        y?: Float32Array,
+      ) => Float32Array)
+    | null;
 }
 
 export interface Backend {

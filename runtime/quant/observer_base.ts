@@ -4,7 +4,6 @@
  * shared (min, max) → qparams computation.
  */
 import { Module } from '../nn/module.js';
-import type { QuantDType } from '../tensor/dtype.js';
 import type { QScheme } from '../tensor/quantizer.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type Factory, make_factory } from './factory.js';
@@ -14,6 +13,7 @@ import {
   check_quant_dtype,
   determine_qparams,
   FLOAT32_EPS,
+  type ObserverDType,
   type QParams,
   validate_qmin_qmax,
 } from './qparams.js';
@@ -26,11 +26,12 @@ const QSCHEMES: readonly QScheme[] = [
   'per_tensor_symmetric',
   'per_channel_affine',
   'per_channel_symmetric',
+  'per_channel_affine_float_qparams',
 ];
 
 /** Keyword options common to the uniform observers (torch's names and defaults). */
 export interface UniformObserverOptions {
-  dtype?: QuantDType;
+  dtype?: ObserverDType;
   qscheme?: QScheme;
   reduce_range?: boolean;
   quant_min?: number | null;
@@ -42,11 +43,11 @@ export interface UniformObserverOptions {
 export abstract class ObserverBase extends Module {
   /** Where torch defines the observers, for reprs (`<class 'torch.ao.quantization.observer.MinMaxObserver'>`). */
   static readonly __module__: string = 'torch.ao.quantization.observer';
-  dtype: QuantDType | 'float32' | 'float16';
+  dtype: ObserverDType | 'float32' | 'float16';
   /** True for observers that stand in for dynamic (per-call) quantization. */
   is_dynamic = false;
 
-  constructor(dtype: QuantDType | 'float32' | 'float16') {
+  constructor(dtype: ObserverDType | 'float32' | 'float16') {
     super();
     this.dtype = dtype;
   }
@@ -109,7 +110,7 @@ export abstract class UniformQuantizationObserverBase extends ObserverBase {
     'quant_max',
     'eps',
   ];
-  declare dtype: QuantDType;
+  declare dtype: ObserverDType;
   qscheme: QScheme;
   reduce_range: boolean;
   quant_min: number;

@@ -2,7 +2,7 @@
  * Per-channel range observers: PerChannelMinMaxObserver and MovingAveragePerChannelMinMaxObserver keep one
  * min/max per slice along `ch_axis` (weights: the output-channel axis 0), as PyTorch 1.13.
  */
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { averaging_constant_of, moving_average } from './minmax_observer.js';
 import {
   check_observed_input,
@@ -11,6 +11,7 @@ import {
   type UniformObserverOptions,
   UniformQuantizationObserverBase,
 } from './observer_base.js';
+import { check_min_max_valid, float_qparams } from './qparams.js';
 
 /** Options of the per-channel observers. */
 export interface PerChannelObserverOptions extends UniformObserverOptions {
@@ -52,7 +53,11 @@ export class PerChannelMinMaxObserver extends UniformQuantizationObserverBase {
   declare max_val: Tensor;
 
   constructor(options: PerChannelObserverOptions = {}) {
-    super({ qscheme: 'per_channel_affine', ...options }, ['per_channel_affine', 'per_channel_symmetric']);
+    super({ qscheme: 'per_channel_affine', ...options }, [
+      'per_channel_affine',
+      'per_channel_symmetric',
+      'per_channel_affine_float_qparams',
+    ]);
     const axis = options.ch_axis ?? 0;
     if (!Number.isInteger(axis)) throw new Error(`${new.target.name}: ch_axis must be an integer, got ${axis}`);
     this.ch_axis = axis;
@@ -100,6 +105,13 @@ export class PerChannelMinMaxObserver extends UniformQuantizationObserverBase {
   }
 
   calculate_qparams(): QParamsTensors {
+    if (this.qscheme === 'per_channel_affine_float_qparams') {
+      // row-wise float scale and float zero point (embedding weights), torch's per_channel_affine_float_qparams
+      check_min_max_valid(this.min_val.data, this.max_val.data, this.constructor.name);
+      const n = this.min_val.numel();
+      const qp = float_qparams(this.min_val.data, this.max_val.data, this.quant_min, this.quant_max, this.eps.data[0]);
+      return [new Tensor(qp.scale, [n], 'float32'), new Tensor(qp.zero_point, [n], 'float32')];
+    }
     return this._calculate_qparams(this.min_val.data, this.max_val.data);
   }
 

@@ -124,6 +124,18 @@ export const default_per_channel_weight_observer = PerChannelMinMaxObserver.with
   dtype: 'qint8',
   qscheme: 'per_channel_symmetric',
 });
+/** Row-wise float qparams for embedding weights, quint8 (torch's default_float_qparams_observer). */
+export const default_float_qparams_observer = PerChannelMinMaxObserver.with_args({
+  dtype: 'quint8',
+  qscheme: 'per_channel_affine_float_qparams',
+  ch_axis: 0,
+});
+/** The same in 4 bits, two values a byte (torch's default_float_qparams_observer_4bit). */
+export const default_float_qparams_observer_4bit = PerChannelMinMaxObserver.with_args({
+  dtype: 'quint4x2',
+  qscheme: 'per_channel_affine_float_qparams',
+  ch_axis: 0,
+});
 /** HistogramObserver quint8 0..127. */
 export const default_histogram_observer = HistogramObserver.with_args({ quant_min: 0, quant_max: 127 });
 /** Symmetric qint8 weights in [-127, 127] (eps 2^-12). */
@@ -264,4 +276,24 @@ export function get_default_qat_qconfig(backend: QuantizedEngine = backends.quan
 /** True for observers and fake-quant modules (what prepare inserts). */
 export function is_activation_post_process(m: unknown): m is ObserverBase | FakeQuantizeBase {
   return m instanceof ObserverBase || m instanceof FakeQuantizeBase;
+}
+
+/**
+ * Weight-only quantization of nn.Embedding / nn.EmbeddingBag (torch's float_qparams_weight_only_qconfig): the
+ * activation stays float (placeholder), the weight is quint8 with a float scale and zero point per row.
+ */
+export const float_qparams_weight_only_qconfig = QConfig({
+  activation: PlaceholderObserver,
+  weight: default_float_qparams_observer,
+});
+/** The 4-bit form (torch's float_qparams_weight_only_qconfig_4bit): quint4x2 rows, fp16 scale and bias. */
+export const float_qparams_weight_only_qconfig_4bit = QConfig({
+  activation: PlaceholderObserver,
+  weight: default_float_qparams_observer_4bit,
+});
+
+/** True when `qconfig`'s weight observer uses row-wise float qparams (the embedding weight-only qconfigs). */
+export function weight_is_float_qparams(qconfig: QConfig): boolean {
+  const w = qconfig.weight() as { qscheme?: string };
+  return w.qscheme === 'per_channel_affine_float_qparams';
 }

@@ -18,12 +18,15 @@ export function rne(x: number): number {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+/** An observer's dtype: a quantized tensor dtype, or quint4x2 (4-bit embedding weights, packed two per byte). */
+export type ObserverDType = QuantDType | 'quint4x2';
+
 /** The quantized dtypes an observer accepts. */
-export const OBSERVER_DTYPES: readonly QuantDType[] = ['quint8', 'qint8', 'qint32'];
+export const OBSERVER_DTYPES: readonly ObserverDType[] = ['quint8', 'qint8', 'qint32', 'quint4x2'];
 
 /** Throws unless `dtype` is a quantized dtype; `where` names the caller for the message. */
-export function check_quant_dtype(dtype: unknown, where: string): asserts dtype is QuantDType {
-  if (!OBSERVER_DTYPES.includes(dtype as QuantDType)) {
+export function check_quant_dtype(dtype: unknown, where: string): asserts dtype is ObserverDType {
+  if (!OBSERVER_DTYPES.includes(dtype as ObserverDType)) {
     throw new Error(`${where}: dtype must be one of ${OBSERVER_DTYPES.join(', ')}, got ${String(dtype)}`);
   }
 }
@@ -32,7 +35,7 @@ export function check_quant_dtype(dtype: unknown, where: string): asserts dtype 
  * A user-specified integer range must contain 0 and be non-empty (torch's _validate_qmin_qmax),
  * and fit the dtype.
  */
-export function validate_qmin_qmax(quant_min: number, quant_max: number, where: string, dtype?: QuantDType): void {
+export function validate_qmin_qmax(quant_min: number, quant_max: number, where: string, dtype?: ObserverDType): void {
   if (!Number.isInteger(quant_min) || !Number.isInteger(quant_max)) {
     throw new Error(`${where}: quant_min and quant_max must be integers, got ${quant_min} and ${quant_max}`);
   }
@@ -58,7 +61,7 @@ export function calculate_qmin_qmax(
   quant_min: number | null | undefined,
   quant_max: number | null | undefined,
   has_customized_qrange: boolean,
-  dtype: QuantDType,
+  dtype: ObserverDType,
   reduce_range: boolean,
 ): [number, number] {
   if (has_customized_qrange) {
@@ -68,13 +71,14 @@ export function calculate_qmin_qmax(
   }
   if (dtype === 'qint8') return reduce_range ? [-64, 63] : [-128, 127];
   if (dtype === 'quint8') return reduce_range ? [0, 127] : [0, 255];
+  if (dtype === 'quint4x2') return [0, 15];
   return [-(2 ** 31), 2 ** 31 - 1];
 }
 
 /** What determine_qparams needs to know about an observer. */
 export interface QParamsSpec {
   qscheme: QScheme;
-  dtype: QuantDType;
+  dtype: ObserverDType;
   quant_min: number;
   quant_max: number;
   has_customized_qrange: boolean;
@@ -116,6 +120,29 @@ export function determine_qparams(min_val: ArrayLike<number>, max_val: ArrayLike
       const zp = quant_min - rne(f(min_neg / s));
       zero_point[i] = Math.min(Math.max(zp, quant_min), quant_max);
     }
+  }
+  return { scale, zero_point };
+}
+
+/**
+ * _calculate_qparams for per_channel_affine_float_qparams (torch 1.13, observer.py): the range is NOT widened
+ * to include 0; scale = f32(f32(max − min) / (qmax − qmin)), replaced by 1 where it is not above eps; the zero
+ * point is a float, f32(−min / scale), so x ≈ (q − zero_point) · scale with q = rne(x / scale + zero_point).
+ */
+export function float_qparams(
+  min_val: ArrayLike<number>,
+  max_val: ArrayLike<number>,
+  quant_min: number,
+  quant_max: number,
+  eps: number,
+): { scale: Float32Array; zero_point: Float32Array } {
+  const n = min_val.length;
+  const scale = new Float32Array(n);
+  const zero_point = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = f(f(max_val[i] - min_val[i]) / (quant_max - quant_min));
+    scale[i] = s > f(eps) ? s : 1;
+    zero_point[i] = f(f(-min_val[i]) / scale[i]);
   }
   return { scale, zero_point };
 }

@@ -1,5 +1,6 @@
 /**
- * Save → load round trips of the module types of issue #16 part 2 (float and int8 ELU, LeakyReLU), with the
+ * Save → load round trips of the module types of issue #16 part 2 (float and int8 ELU, LeakyReLU, GroupNorm,
+ * InstanceNorm1d / 2d; the embeddings round-trip in op_catalogue.test.ts, 8 and 4 bits), with the
  * schemas' argument checks: a corrupt argument is refused, naming it, before anything is allocated.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,11 +9,15 @@ import { MODULE_SCHEMAS } from '../../compiler/artifact/module_schemas.js';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
+import { symbolic_trace } from '../../compiler/trace/symbolic_trace.js';
 import { LeakyReLU } from '../../runtime/nn/layers/activation.js';
 import { Conv2d } from '../../runtime/nn/layers/conv.js';
+import { GroupNorm, InstanceNorm1d, InstanceNorm2d } from '../../runtime/nn/layers/group_norm.js';
 import { ELU } from '../../runtime/nn/layers/upsample_bag.js';
 import { Module } from '../../runtime/nn/module.js';
 import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
+import { quantize_per_tensor } from '../../runtime/quant/qtensor.js';
+import { GroupNorm as QGroupNorm } from '../../runtime/quantized/modules/normalization.js';
 import { randn } from '../../runtime/tensor/creation.js';
 import { manual_seed } from '../../runtime/tensor/random.js';
 import type { Tensor } from '../../runtime/tensor/tensor.js';
@@ -56,6 +61,51 @@ describe('artifact: ELU / LeakyReLU', () => {
     );
     const lrelu = q.get_submodule('lrelu') as unknown as { negative_slope: number };
     expect(lrelu.negative_slope).toBe(0.15);
+  });
+
+  it('GroupNorm / InstanceNorm: FX int8 and float forms, and a traced nn.quantized.GroupNorm, save and load', () => {
+    class Norms extends Module {
+      conv = new Conv2d(2, 4, 1);
+      gn = new GroupNorm(2, 4);
+      in2 = new InstanceNorm2d(4, { affine: true, eps: 1e-3 });
+      fin2 = new InstanceNorm2d(4, { track_running_stats: true });
+      in1 = new InstanceNorm1d(4, { affine: true });
+      fin1 = new InstanceNorm1d(4);
+      forward(x: Tensor): Tensor {
+        const y = this.fin2.forward(this.in2.forward(this.gn.forward(this.conv.forward(x))));
+        return this.fin1.forward(this.in1.forward(y.flatten(2)));
+      }
+    }
+    manual_seed(7);
+    const x = randn([2, 2, 3, 5]);
+    const qconfig = {
+      '': get_default_qconfig('qnnpack'),
+      module_name: [
+        ['fin2', null],
+        ['fin1', null],
+      ],
+    };
+    const p = prepare_fx(new Norms().eval(), qconfig as never, [x]);
+    p.forward(x);
+    const types = round_trip(convert_fx(p), x);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'nn.GroupNorm',
+        'nn.quantized.InstanceNorm2d',
+        'nn.quantized.InstanceNorm1d',
+        'nn.InstanceNorm2d',
+        'nn.InstanceNorm1d',
+      ]),
+    );
+    // an int8 GroupNorm (eager convert's module: FX keeps nn.GroupNorm float, as torch 1.13) in a traced model
+    class QGN extends Module {
+      gn = new QGroupNorm(2, 4, randn([4]), randn([4]), 0.04, 120, { eps: 1e-4 });
+      forward(x: Tensor): Tensor {
+        return this.gn.forward(quantize_per_tensor(x, 0.05, 128, 'quint8')).dequantize();
+      }
+    }
+    const x4 = randn([2, 4, 3, 3]);
+    expect(round_trip(symbolic_trace(new QGN()), x4)).toEqual(expect.arrayContaining(['nn.quantized.GroupNorm']));
   });
 
   it('corrupt arguments are refused with the argument named', () => {

@@ -12,7 +12,7 @@ import { MODULE_SPECS, spec_of } from '../../compiler/artifact/module_specs.js';
 import { load_quantized, save_quantized } from '../../compiler/artifact/node/index.js';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
-import { prepare_fx, prepare_qat_fx } from '../../compiler/quantize_fx/prepare.js';
+import { get_quantization_warnings, prepare_fx, prepare_qat_fx } from '../../compiler/quantize_fx/prepare.js';
 import { register_leaf_namespace } from '../../compiler/trace/leaf.js';
 import { symbolic_trace } from '../../compiler/trace/symbolic_trace.js';
 import { get_backend, set_backend } from '../../runtime/backends/registry.js';
@@ -26,7 +26,13 @@ import { Conv2d } from '../../runtime/nn/layers/conv.js';
 import { Conv1d } from '../../runtime/nn/layers/conv_more.js';
 import { Module } from '../../runtime/nn/module.js';
 import type { QConfig } from '../../runtime/quant/qconfig.js';
-import { default_dynamic_qconfig, get_default_qat_qconfig, get_default_qconfig } from '../../runtime/quant/qconfig.js';
+import {
+  default_dynamic_qconfig,
+  float_qparams_weight_only_qconfig,
+  float_qparams_weight_only_qconfig_4bit,
+  get_default_qat_qconfig,
+  get_default_qconfig,
+} from '../../runtime/quant/qconfig.js';
 import {
   EAGER_DYNAMIC_SWAPS,
   EAGER_STATIC_SWAPS,
@@ -43,7 +49,7 @@ import {
 import { randn } from '../../runtime/tensor/creation.js';
 import { call_method, has_method, lookup_function } from '../../runtime/tensor/dispatch.js';
 import { manual_seed } from '../../runtime/tensor/random.js';
-import type { Tensor } from '../../runtime/tensor/tensor.js';
+import { type Tensor, Tensor as TensorClass } from '../../runtime/tensor/tensor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fxq-op-catalogue-'));
 afterAll(() => {
@@ -135,6 +141,16 @@ class EagerModel extends Module {
 
 function input_of(record: OpRecord, seed: number): Tensor {
   manual_seed(seed);
+  const rows = record.example.indices;
+  // embeddings take int64 indices
+  if (rows) {
+    const u = randn(record.example.input).data;
+    return new TensorClass(
+      Float64Array.from(u, (v) => Math.min(rows - 1, Math.floor(Math.abs(v) * (rows / 3)))),
+      record.example.input,
+      'int64',
+    );
+  }
   return randn(record.example.input).mul(2);
 }
 
@@ -198,6 +214,26 @@ describe('every catalogue record: prepare, calibrate, convert, save, reload, bit
           }
         }
       }
+      for (const form of record.float_island ?? []) {
+        const op = form_op({ op: form, lowering: { kind: 'none' } }, record);
+        if (!op) continue;
+        it(`float island: ${JSON.stringify(form, (_k, val) => (typeof val === 'function' ? val.name : val))}: no warning, runs on the dequantized input`, () => {
+          const x = input_of(record, 1);
+          const m = new OpModel(
+            record.example.input[1],
+            form.module ? (record.example.module?.() ?? null) : null,
+            (self, a) => op(self, a),
+          );
+          const p = prepare_fx(m.eval(), { '': get_default_qconfig('qnnpack') }, [x], null, { warn: false });
+          expect(get_quantization_warnings(p)).toEqual([]);
+          p.forward(x);
+          const q = convert_fx(p, { warn: false });
+          const node = q.graph.nodes.find(
+            (n) => n.op.startsWith('call_') && n.target === (form.method ?? form.function ?? 'm'),
+          );
+          expect((node?.args[0] as { target?: string } | undefined)?.target, q.code).toBe('dequantize');
+        });
+      }
       if (record.qat?.length) {
         it('QAT: prepare_qat_fx, a few training-mode steps, convert', () => {
           const x = input_of(record, 1);
@@ -235,7 +271,34 @@ describe('every catalogue record: prepare, calibrate, convert, save, reload, bit
           round_trip(q, x);
         });
       }
-      const eager = record.eager_static?.find((s) => s.float === record.example.module?.().constructor);
+      for (const swap of record.weight_only ?? []) {
+        for (const [bits, qconfig] of [
+          [8, float_qparams_weight_only_qconfig],
+          [4, float_qparams_weight_only_qconfig_4bit],
+        ] as const) {
+          it(`weight-only (${bits}-bit): ${swap.name} → ${swap.quantized.name} in FX and eager`, () => {
+            const x = input_of(record, 1);
+            manual_seed(7);
+            const m = new OpModel(null, record.example.module?.() ?? null, (s, a) =>
+              (s.m as unknown as { forward: Op }).forward(a),
+            );
+            const q = convert_fx(prepare_fx(m.eval(), { '': qconfig }, [x]));
+            expect(q.get_submodule('m').constructor).toBe(swap.quantized);
+            round_trip(q, x);
+            manual_seed(7);
+            const e = new OpModel(null, record.example.module?.() ?? null, (s, a) =>
+              (s.m as unknown as { forward: Op }).forward(a),
+            );
+            (e.m as unknown as { qconfig: QConfig }).qconfig = qconfig;
+            const qe = convert(prepare(e.eval()));
+            expect(qe.m?.constructor).toBe(swap.quantized);
+            expect([...(qe.forward(x) as Tensor).data]).toEqual(run_on('js', q, x));
+          });
+        }
+      }
+      const eager = record.weight_only
+        ? undefined
+        : record.eager_static?.find((s) => s.float === record.example.module?.().constructor);
       if (eager) {
         it(`eager static: ${eager.name} → ${eager.quantized.name} (prepare, calibrate, convert), identical on js and wasm`, () => {
           const model = new EagerModel(record.example.module?.() as Module);
@@ -268,7 +331,7 @@ describe('every catalogue record: prepare, calibrate, convert, save, reload, bit
           round_trip(symbolic_trace(q), x);
         });
       }
-      if (!record.static.length) {
+      if (!record.static.length && record.example.module) {
         it('not quantized in FX: the float module is kept, saved and reloaded', () => {
           const x = input_of(record, 1);
           const m = new OpModel(null, record.example.module?.() ?? null, (s, a) => {

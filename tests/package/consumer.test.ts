@@ -99,6 +99,7 @@ beforeAll(async () => {
   for (const f of [
     'ptq_common.cjs',
     'quantize.mjs',
+    'quantize_threads.mjs',
     'quantize.cjs',
     'consumer.ts',
     'tsconfig.consumer.json',
@@ -152,6 +153,15 @@ describe('the packed package installed into a fresh project', () => {
     expect(got.backend).toBe('wasm');
     expect(got.shape).toEqual([8, 10]);
     expect(in_repo.backend).toBe('wasm');
+    expect(bits(got.logits)).toEqual(bits(in_repo.logits));
+  });
+
+  it('set_num_threads(2): the shipped thread pool gives the same logits, bit for bit', async () => {
+    const r = await run('node', ['quantize_threads.mjs'], app);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const got = JSON.parse(r.stdout) as Logits & { threads: number };
+    expect(got.threads).toBe(2);
     expect(bits(got.logits)).toEqual(bits(in_repo.logits));
   });
 

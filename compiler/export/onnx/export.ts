@@ -155,11 +155,16 @@ export function export_onnx_model(model: Module, args: Tensor[], options: Export
   const inputs: ValueInfoProto[] = [];
   placeholders.forEach((n, i) => {
     const t = env.get(n);
-    if (!(t instanceof Tensor) || t.dtype !== 'float32')
-      throw new OnnxExportError(n, 'graph inputs must be float32 tensors (pass one example tensor per input)');
+    // int64 inputs are embedding indices
+    if (!(t instanceof Tensor) || (t.dtype !== 'float32' && t.dtype !== 'int64'))
+      throw new OnnxExportError(
+        n,
+        'graph inputs must be float32 (or int64 index) tensors (pass one example tensor per input)',
+      );
     const name = b.reserve(input_names[i], 'input');
-    inputs.push(value_info(name, t, DataType.FLOAT, axes_of(dyn, name, t.ndim)));
-    ctx.values.set(n, { kind: 'float', name });
+    const ints = t.dtype === 'int64';
+    inputs.push(value_info(name, t, ints ? DataType.INT64 : DataType.FLOAT, axes_of(dyn, name, t.ndim)));
+    ctx.values.set(n, ints ? { kind: 'ints', name } : { kind: 'float', name });
   });
   for (const name of output_names) b.reserve(name, 'output');
   for (const n of gm.graph.nodes) {

@@ -6,9 +6,10 @@
 import type { Module } from '../../../runtime/nn/module.js';
 import type { Node } from '../../ir/node.js';
 import { ACTIVATION_CALL_ENTRIES, ACTIVATION_MODULE_ENTRIES } from './activations.js';
+import { EMBEDDING_MODULE_ENTRIES } from './embedding.js';
 import { FLOAT_MODULE_ENTRIES, POOL_CALL_ENTRIES } from './float_modules.js';
 import { FUNCTION_ENTRIES } from './functions.js';
-import { NN_MORE_MODULE_ENTRIES } from './nn_more.js';
+import { NN_MORE_CALL_ENTRIES, NN_MORE_MODULE_ENTRIES } from './nn_more.js';
 import { NORM_ACT_EMBED_CALL_ENTRIES, NORM_ACT_EMBED_MODULE_ENTRIES } from './norm_act_embed.js';
 import type { CallEntry, ModuleEntry, OpEntry } from './op_entry.js';
 import { QUANTIZED_MODULE_ENTRIES } from './quantized_modules.js';
@@ -22,10 +23,12 @@ export const MODULE_ENTRIES: readonly ModuleEntry[] = [
   ...RNN_ENTRIES,
   ...RNN_CELL_ENTRIES,
   ...NORM_ACT_EMBED_MODULE_ENTRIES,
+  ...EMBEDDING_MODULE_ENTRIES,
   ...ACTIVATION_MODULE_ENTRIES,
   ...FLOAT_MODULE_ENTRIES,
 ];
 export const CALL_ENTRIES: readonly CallEntry[] = [
+  ...NN_MORE_CALL_ENTRIES,
   ...NORM_ACT_EMBED_CALL_ENTRIES,
   ...FUNCTION_ENTRIES,
   ...ACTIVATION_CALL_ENTRIES,

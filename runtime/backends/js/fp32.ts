@@ -13,6 +13,10 @@ export const js_fp32: Fp32Kernels = {
   relu: null,
   batch_norm_affine: null,
   max_pool2d: null,
+  softmax_rows: null,
+  gelu: null,
+  layer_norm: null,
+  bmm: null,
 };
 
 export { col_geometry, conv2d, conv2d_out_hw } from './fp32/conv2d.js';

@@ -6,6 +6,8 @@
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
 import { qadd_float } from './int8/add_float.js';
 import { qcat, qclamp, qlut, qmul } from './int8/elementwise.js';
+import { qembedding_bag } from './int8/embedding_bag.js';
+import { qgroup_norm } from './int8/group_norm.js';
 import { a_panels, igemm, igemm_panels, panel_index } from './int8/igemm.js';
 import { qlayer_norm } from './int8/layer_norm.js';
 import { qmatmul } from './int8/matmul.js';
@@ -18,7 +20,10 @@ import {
   validate_qweight,
 } from './int8/numerics.js';
 import { qadd, qavg_pool2d, qmax_pool2d } from './int8/pool_add.js';
+import { qsoftargmax } from './int8/softargmax.js';
 import { qsoftmax } from './int8/softmax.js';
+import { qsoftmax_int } from './int8/softmax_int.js';
+import { qupsample2d } from './int8/upsample.js';
 
 /** The js backend's packed weight: (w − w_zp) widened once, per-channel qparams expanded to n entries. */
 export interface JsPackedQWeight extends PackedQWeight {
@@ -194,4 +199,9 @@ export const js_int8: Int8Kernels = {
   qadd_float,
   qlayer_norm,
   qsoftmax,
+  qupsample2d,
+  qsoftmax_int,
+  qsoftargmax,
+  qgroup_norm,
+  qembedding_bag,
 };

@@ -13,6 +13,35 @@ export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports, WasmI
   heap_base(): number;
   qclamp_u8(x: number, n: number, lo: number, hi: number, y: number): void;
   qlut_u8(x: number, n: number, lut: number, y: number): void;
+  qupsample_nearest_u8(
+    x: number,
+    planes: number,
+    ih: number,
+    iw: number,
+    oh: number,
+    ow: number,
+    h0: number,
+    w0: number,
+    y: number,
+  ): void;
+  qupsample_bilinear_u8(
+    x: number,
+    planes: number,
+    ih: number,
+    iw: number,
+    oh: number,
+    ow: number,
+    h0: number,
+    h1: number,
+    lh0: number,
+    lh1: number,
+    w0: number,
+    w1: number,
+    lw0: number,
+    lw1: number,
+    zp: number,
+    y: number,
+  ): void;
   qmul_u8(
     a: number,
     b: number,
@@ -26,6 +55,37 @@ export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports, WasmI
     y: number,
   ): void;
   qcat_part_u8(src: number, len: number, outer: number, row: number, offset: number, lut: number, y: number): void;
+  qembedding_bag_f32(
+    table: number,
+    dim: number,
+    bits: number,
+    idx: number,
+    offs: number,
+    bags: number,
+    mode: number,
+    w: number,
+    padding_idx: number,
+    acc: number,
+    out: number,
+  ): void;
+  qgroup_norm_u8(
+    x: number,
+    groups_total: number,
+    cpg: number,
+    spatial: number,
+    channels: number,
+    w: number,
+    b: number,
+    x_scale: number,
+    x_zp: number,
+    eps: number,
+    inv: number,
+    zp: number,
+    qmin: number,
+    qmax: number,
+    sums: number,
+    y: number,
+  ): void;
   qadd_u8(
     a: number,
     b: number,
@@ -171,8 +231,12 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'qadd_u8',
   'qclamp_u8',
   'qlut_u8',
+  'qupsample_nearest_u8',
+  'qupsample_bilinear_u8',
   'qmul_u8',
   'qcat_part_u8',
+  'qgroup_norm_u8',
+  'qembedding_bag_f32',
   'qmax_pool2d_u8',
   'max_pool_scratch_bytes',
   'qavg_pool2d_u8',
@@ -185,6 +249,10 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'lstm_cell_f32',
   'lstm_cell_dq',
   'relu_f32',
+  'softmax_rows_f32',
+  'exp_fdlibm',
+  'gelu_erf_f32',
+  'layer_norm_rows_f32',
   'batch_norm_affine_f32',
   'max_pool2d_f32',
   ...TRANSFORMER_EXPORTS,

@@ -140,6 +140,13 @@ export interface WasmFp32Exports {
     out: number,
   ): void;
   relu_f32(x: number, n: number, y: number): void;
+  /** softmax over rows of n floats (fdlibm exp, float64 sums), bit-identical to the JS loop; e: n float64s. */
+  softmax_rows_f32(x: number, rows: number, n: number, y: number, e: number): void;
+  exp_fdlibm(x: number): number;
+  /** exact GELU, bit-identical to the JS loop; erfc0 / d0 / inv: erf.ts's tables as float64 in memory. */
+  gelu_erf_f32(x: number, n: number, y: number, erfc0: number, d0: number, inv: number): void;
+  /** LayerNorm rows, bit-identical to the JS loop; gamma / beta: 0 when absent. */
+  layer_norm_rows_f32(x: number, rows: number, d: number, gamma: number, beta: number, eps: number, y: number): void;
   batch_norm_affine_f32(
     x: number,
     planes: number,

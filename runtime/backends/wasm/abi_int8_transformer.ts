@@ -50,6 +50,7 @@ export interface WasmInt8TransformerExports {
     zp: number,
     qmin: number,
     qmax: number,
+    sums: number,
     y: number,
   ): void;
   qsoftmax_u8(
@@ -66,7 +67,20 @@ export interface WasmInt8TransformerExports {
     y: number,
   ): void;
   qsoftmax_scratch_bytes(n: number): number;
+  qsoftargmax_u8(x: number, rows: number, n: number, table: number, y: number): number;
   sleef_expf(d: number): number;
+  qsoftmax_int_u8(
+    x: number,
+    rows: number,
+    n: number,
+    table: number,
+    mult: number,
+    zp: number,
+    qmin: number,
+    qmax: number,
+    row: number,
+    y: number,
+  ): void;
 }
 
 export const TRANSFORMER_EXPORTS: readonly (keyof WasmInt8TransformerExports)[] = [
@@ -76,4 +90,6 @@ export const TRANSFORMER_EXPORTS: readonly (keyof WasmInt8TransformerExports)[] 
   'qsoftmax_u8',
   'qsoftmax_scratch_bytes',
   'sleef_expf',
+  'qsoftmax_int_u8',
+  'qsoftargmax_u8',
 ];

@@ -4,8 +4,12 @@
  * copied into reused scratch in wasm memory per call; results are copied back.
  */
 import type { Fp32Kernels } from '../types.js';
+import { make_wasm_bmm } from './fp32_bmm.js';
 import { make_wasm_conv2d } from './fp32_conv.js';
 import { make_wasm_fp32_elementwise } from './fp32_elementwise.js';
+import { make_wasm_gelu } from './fp32_gelu.js';
+import { make_wasm_layer_norm } from './fp32_layer_norm.js';
+import { make_wasm_softmax } from './fp32_softmax.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
 
@@ -108,5 +112,14 @@ export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
     c.set(new Float32Array(heap.memory.buffer, cp, m * n));
   }
 
-  return { name: 'wasm', sgemm, conv2d: make_wasm_conv2d(inst), ...make_wasm_fp32_elementwise(inst) };
+  return {
+    name: 'wasm',
+    sgemm,
+    conv2d: make_wasm_conv2d(inst),
+    ...make_wasm_fp32_elementwise(inst),
+    softmax_rows: make_wasm_softmax(inst),
+    gelu: make_wasm_gelu(inst),
+    layer_norm: make_wasm_layer_norm(inst),
+    bmm: make_wasm_bmm(inst),
+  };
 }

@@ -18,8 +18,11 @@ import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
 import { type DirectWeight, make_direct_qconv } from './int8_direct.js';
 import { make_wasm_elementwise } from './int8_elementwise.js';
+import { make_wasm_embedding_bag } from './int8_embedding_bag.js';
+import { make_wasm_group_norm } from './int8_group_norm.js';
 import { make_wasm_pool_add } from './int8_pool_add.js';
 import { make_wasm_transformer } from './int8_transformer.js';
+import { make_wasm_upsample } from './int8_upsample.js';
 import type { WasmInstance } from './module.js';
 
 const MODE_CH_LANE = 0;
@@ -395,5 +398,8 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     ...make_wasm_pool_add(inst),
     ...make_wasm_elementwise(inst),
     ...make_wasm_transformer(inst),
+    ...make_wasm_upsample(inst),
+    ...make_wasm_group_norm(inst),
+    ...make_wasm_embedding_bag(inst),
   };
 }

@@ -8,8 +8,18 @@ import { check_qadd_float, dequant_table } from '../js/int8/add_float.js';
 import { check_qlayer_norm } from '../js/int8/layer_norm.js';
 import { check_qmatmul } from '../js/int8/matmul.js';
 import { requant_multipliers } from '../js/int8/numerics.js';
+import { check_qsoftargmax } from '../js/int8/softargmax.js';
 import { check_qsoftmax } from '../js/int8/softmax.js';
-import type { Int8Kernels, QAddFloatParams, QInput, QLayerNormParams, QMatmulGeometry, QOutput } from '../types.js';
+import { check_qsoftmax_int } from '../js/int8/softmax_int.js';
+import type {
+  Int8Kernels,
+  QAddFloatParams,
+  QInput,
+  QLayerNormParams,
+  QMatmulGeometry,
+  QOutput,
+  QSoftmaxIntParams,
+} from '../types.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
 
@@ -17,7 +27,7 @@ const fround = Math.fround;
 
 export function make_wasm_transformer(
   inst: WasmInstance,
-): Pick<Int8Kernels, 'qmatmul' | 'qadd_float' | 'qlayer_norm' | 'qsoftmax'> {
+): Pick<Int8Kernels, 'qmatmul' | 'qadd_float' | 'qlayer_norm' | 'qsoftmax' | 'qsoftmax_int' | 'qsoftargmax'> {
   const { exports: wx, heap } = inst;
 
   function qmatmul(a: QInput, b: QInput, g: QMatmulGeometry, out: QOutput, y?: Uint8Array): Uint8Array {
@@ -26,6 +36,8 @@ export function make_wasm_transformer(
     const mult = requant_multipliers(a.scale, Float32Array.of(b.scale), out.scale, 'wasm.qmatmul')[0];
     const { batch, m, k, n } = g;
     if (len === 0) return res;
+    // an empty reduction: every sum is 0, which requantizes to the zero point (clamped)
+    if (k === 0) return res.fill(Math.min(out.qmax, Math.max(out.qmin, out.zero_point)));
     const kp = (k + 7) & ~7;
     const n4 = (n + 3) & ~3;
     const part_bytes = wx.qgemm_part_bytes(m, n, kp);
@@ -115,14 +127,20 @@ export function make_wasm_transformer(
     const res = y ?? new Uint8Array(len);
     if (len === 0) return res;
     const { n } = p;
-    heap.begin(scratch_bytes(len, len, n * 4, n * 4));
+    heap.begin(scratch_bytes(len, len, n * 4, n * 4, 16));
     const xp = heap.take(len);
     const yp = heap.take(len);
     const wp = heap.take(n * 4);
     const bp = heap.take(n * 4);
+    const sums = heap.take(16);
     heap.u8.set(x.data, xp);
-    if (p.weight) new Float32Array(heap.memory.buffer, wp, n).set(p.weight);
-    if (p.bias) new Float32Array(heap.memory.buffer, bp, n).set(p.bias);
+    // no weight / bias: ·1 and +0, which change no quantized value
+    const wv = new Float32Array(heap.memory.buffer, wp, n);
+    if (p.weight) wv.set(p.weight);
+    else wv.fill(1);
+    const bv = new Float32Array(heap.memory.buffer, bp, n);
+    if (p.bias) bv.set(p.bias);
+    else bv.fill(0);
     const inv = fround(1 / fround(out.scale));
     wx.qlayer_norm_u8(
       xp,
@@ -131,12 +149,13 @@ export function make_wasm_transformer(
       fround(x.scale),
       x.zero_point,
       p.eps,
-      p.weight ? wp : 0,
-      p.bias ? bp : 0,
+      wp,
+      bp,
       inv,
       out.zero_point,
       out.qmin,
       out.qmax,
+      sums,
       yp,
     );
     res.set(heap.u8.subarray(yp, yp + len));
@@ -159,5 +178,38 @@ export function make_wasm_transformer(
     return res;
   }
 
-  return { qmatmul, qadd_float, qlayer_norm, qsoftmax };
+  function qsoftmax_int(x: Uint8Array, rows: number, n: number, p: QSoftmaxIntParams, y?: Uint8Array): Uint8Array {
+    const len = check_qsoftmax_int(x, rows, n, p, y, 'wasm.qsoftmax_int');
+    const res = y ?? new Uint8Array(len);
+    if (len === 0) return res;
+    heap.begin(scratch_bytes(len, len, 1024, n * 4 + 16));
+    const xp = heap.take(len);
+    const yp = heap.take(len);
+    const tp = heap.take(1024);
+    const rp = heap.take(n * 4 + 16);
+    heap.u8.set(x, xp);
+    new Int32Array(heap.memory.buffer, tp, 256).set(p.exp_table);
+    wx.qsoftmax_int_u8(xp, rows, n, tp, p.mult, p.zero_point, p.qmin, p.qmax, rp, yp);
+    res.set(heap.u8.subarray(yp, yp + len));
+    return res;
+  }
+
+  function qsoftargmax(x: Uint8Array, rows: number, n: number, table: Uint32Array, y?: Uint8Array): Uint8Array {
+    const len = check_qsoftargmax(x, rows, n, table, y, 'wasm.qsoftargmax');
+    const res = y ?? new Uint8Array(len);
+    if (len === 0) return res;
+    heap.begin(scratch_bytes(len, len, 1024));
+    const xp = heap.take(len);
+    const yp = heap.take(len);
+    const tp = heap.take(1024);
+    heap.u8.set(x, xp);
+    new Uint32Array(heap.memory.buffer, tp, 256).set(table);
+    // a uint32 sum that wraps to exactly 0 is refused as the js does (qnnpack would divide by it)
+    if (wx.qsoftargmax_u8(xp, rows, n, tp, yp) !== 0)
+      throw new Error('wasm.qsoftargmax: a row sum wrapped to 0 in uint32 (qnnpack divides by it)');
+    res.set(heap.u8.subarray(yp, yp + len));
+    return res;
+  }
+
+  return { qmatmul, qadd_float, qlayer_norm, qsoftmax, qsoftmax_int, qsoftargmax };
 }

@@ -3,8 +3,11 @@
  * scripts/build_wasm.mjs). Synchronous in Node (read file + new WebAssembly.Module/Instance), async for
  * browsers (fetch + WebAssembly.compile).
  */
+
+import { share_threads } from '../../threads/num_threads.js';
 import { REQUIRED_EXPORTS, type WasmExports } from './abi.js';
 import { WasmHeap } from './heap.js';
+import { type MemoryLimits, prepare_memory_import } from './memory_import.js';
 
 export type { WasmExports } from './abi.js';
 
@@ -74,15 +77,28 @@ export function wasm_build_url(variant: WasmVariant): URL {
 const FIX =
   'in a checkout of fxq, run `npm run build:wasm` (AssemblyScript, devDependency) to build it; the npm package ships it prebuilt (reinstall fxq)';
 
-/** Instantiates compiled bytes or a compiled module. */
-export function instantiate(mod: WebAssembly.Module, variant: WasmVariant): WasmInstance {
-  const inst = new WebAssembly.Instance(mod, {});
-  const exports = inst.exports as unknown as WasmExports;
+/**
+ * Instantiates a compiled module on a fresh memory with the import's limits (shared: worker threads can
+ * instantiate the same module on it).
+ */
+export function instantiate(
+  mod: WebAssembly.Module,
+  variant: WasmVariant,
+  limits: MemoryLimits = { initial: 1, maximum: 65536, shared: false },
+): WasmInstance {
+  const memory = new WebAssembly.Memory(limits);
+  const inst = new WebAssembly.Instance(mod, { env: { memory } });
+  // a mutable copy: with threads, runtime/threads replaces the heavy kernels by splitting versions
+  const exports = { ...inst.exports } as unknown as WasmExports;
   const missing = REQUIRED_EXPORTS.filter((name) => typeof exports[name] !== 'function');
-  if (missing.length > 0 || !(exports.memory instanceof WebAssembly.Memory)) {
-    throw new Error(`wasm backend: ${variant}.wasm lacks ${missing.join(', ') || 'memory'} (stale build?): ${FIX}`);
+  if (missing.length > 0 || exports.memory !== memory) {
+    throw new Error(
+      `wasm backend: ${variant}.wasm lacks ${missing.join(', ') || 'an imported memory'} (stale build?): ${FIX}`,
+    );
   }
-  return { exports, heap: new WasmHeap(exports.memory, exports.heap_base()), variant };
+  const instance = { exports, heap: new WasmHeap(memory, exports.heap_base()), variant };
+  if (limits.shared) share_threads(instance, mod);
+  return instance;
 }
 
 /** Node: reads and instantiates the build synchronously; a missing or broken build is an error naming the fix. */
@@ -100,15 +116,16 @@ export function load_module_sync(variant: WasmVariant, url: URL = wasm_build_url
       `wasm backend: cannot read ${url.pathname} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ${FIX}`,
     );
   }
+  const [prepared, limits] = prepare_memory_import(bytes as Uint8Array<ArrayBuffer>);
   let mod: WebAssembly.Module;
   try {
-    mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    mod = new WebAssembly.Module(prepared);
   } catch (e) {
     throw new Error(
       `wasm backend: ${url.pathname} is not a valid module for this engine (${(e as Error).message}): ${FIX}`,
     );
   }
-  return instantiate(mod, variant);
+  return instantiate(mod, variant, limits);
 }
 
 /** Browsers (and Node): fetches or reads the build and compiles it asynchronously. */
@@ -132,7 +149,8 @@ export async function load_module_async(
     bytes = await res.arrayBuffer();
   }
   try {
-    return instantiate(await WebAssembly.compile(bytes), variant);
+    const [prepared, limits] = prepare_memory_import(bytes);
+    return instantiate(await WebAssembly.compile(prepared), variant, limits);
   } catch (e) {
     throw new Error(`wasm backend: cannot compile ${url?.href ?? 'the given bytes'} (${(e as Error).message}): ${FIX}`);
   }

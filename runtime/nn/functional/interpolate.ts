@@ -4,11 +4,13 @@
  * - output size: `size`, or floor(in · scale_factor);
  * - the source scale: align_corners ? (in − 1)/(out − 1) : (scale_factor given ? 1/scale_factor : in/out), in float32;
  * - nearest: src = min(floor(dst · scale), in − 1);
- * - bilinear: src = align_corners ? scale·dst : max(scale·(dst + 0.5) − 0.5, 0); i0 = floor(src),
+ * - bilinear: src = align_corners ? scale·dst : max(f32(scale·(dst + 0.5) − 0.5), 0) (rounded once, as ATen); i0 = floor(src),
  *   i1 = i0 + (i0 < in − 1), λ1 = src − i0, λ0 = 1 − λ1, and y = λ0h(λ0w·x00 + λ1w·x01) + λ1h(λ0w·x10 + λ1w·x11).
  * Backward scatters the gradient along the same taps.
  */
 import { record_grad } from '../../autograd/function.js';
+import * as qupsample from '../../quantized/functional/upsample.js';
+import { upsample_axis } from '../../quantized/functional/upsample.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check_float, fmt } from './_util.js';
@@ -24,52 +26,10 @@ export interface InterpolateOptions {
 const f32 = Math.fround;
 
 /** One spatial axis: for each output index, two source indices and their weights (nearest: one tap of weight 1). */
-interface Axis {
-  i0: Int32Array;
-  i1: Int32Array;
-  l0: Float32Array;
-  l1: Float32Array;
-}
+type Axis = ReturnType<typeof upsample_axis>;
 
-function nearest_axis(inp: number, out: number, scale_factor: number | null): Axis {
-  const a: Axis = {
-    i0: new Int32Array(out),
-    i1: new Int32Array(out),
-    l0: new Float32Array(out),
-    l1: new Float32Array(out),
-  };
-  const scale = f32(scale_factor !== null ? 1 / scale_factor : inp / out);
-  for (let o = 0; o < out; o++) {
-    const i = Math.min(Math.floor(f32(o * scale)), inp - 1);
-    a.i0[o] = i;
-    a.i1[o] = i;
-    a.l0[o] = 1;
-  }
-  return a;
-}
-
-function linear_axis(inp: number, out: number, scale_factor: number | null, align_corners: boolean): Axis {
-  const a: Axis = {
-    i0: new Int32Array(out),
-    i1: new Int32Array(out),
-    l0: new Float32Array(out),
-    l1: new Float32Array(out),
-  };
-  const scale = align_corners
-    ? out > 1
-      ? f32((inp - 1) / (out - 1))
-      : 0
-    : f32(scale_factor !== null ? 1 / scale_factor : inp / out);
-  for (let o = 0; o < out; o++) {
-    const src = align_corners ? f32(scale * o) : Math.max(f32(f32(scale * f32(o + 0.5)) - 0.5), 0);
-    const i0 = Math.floor(src);
-    a.i0[o] = i0;
-    a.i1[o] = i0 + (i0 < inp - 1 ? 1 : 0);
-    a.l1[o] = f32(src - i0);
-    a.l0[o] = f32(1 - a.l1[o]);
-  }
-  return a;
-}
+const nearest_axis = (inp: number, out: number, scale_factor: number | null): Axis =>
+  upsample_axis(inp, out, 'nearest', scale_factor, false);
 
 function as_list(v: number | number[], n: number, op: string, what: string): number[] {
   const l = typeof v === 'number' ? new Array<number>(n).fill(v) : [...v];
@@ -79,6 +39,8 @@ function as_list(v: number | number[], n: number, op: string, what: string): num
 
 function interpolate_impl(input: Tensor, options: InterpolateOptions = {}): Tensor {
   const op = 'F.interpolate';
+  // a quantized input runs torch's quantized upsample kernels (qparams kept), as torch dispatches it
+  if (input instanceof Tensor && input.is_quantized) return qupsample.interpolate(input, options);
   check_float(input, op);
   const mode = options.mode ?? 'nearest';
   if (mode !== 'nearest' && mode !== 'bilinear')
@@ -99,10 +61,8 @@ function interpolate_impl(input: Tensor, options: InterpolateOptions = {}): Tens
     size !== null ? as_list(size, spatial, op, 'size') : in_sz.map((s, i) => Math.floor(s * (scales as number[])[i]));
   if (out_sz.some((s) => !Number.isInteger(s) || s <= 0))
     throw new Error(`${op}: output size ${fmt(out_sz)} must be positive integers (input ${fmt(input.shape)})`);
-  const axis = (i: number): Axis =>
-    mode === 'nearest'
-      ? nearest_axis(in_sz[i], out_sz[i], scales ? scales[i] : null)
-      : linear_axis(in_sz[i], out_sz[i], scales ? scales[i] : null, align ?? false);
+  // the source taps as ATen computes them, shared with the int8 kernel (quantized/functional/upsample.ts)
+  const axis = (i: number): Axis => upsample_axis(in_sz[i], out_sz[i], mode, scales ? scales[i] : null, align ?? false);
   // a 1-d input is a 2-d one with H = 1
   const [ih, iw] = spatial === 2 ? in_sz : [1, in_sz[0]];
   const [oh, ow] = spatial === 2 ? out_sz : [1, out_sz[0]];

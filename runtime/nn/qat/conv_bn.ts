@@ -20,6 +20,7 @@ import { Parameter } from '../parameter.js';
 import { fuse_conv_bn_weights } from '../utils/fusion.js';
 import { check_float_module, detached_copy } from './_common.js';
 import { Conv2d, conv_options, type QatConv2dOptions } from './conv.js';
+import { ConvBn1d } from './conv1d.js';
 
 /** Keyword options of nniqat.ConvBn2d: the conv's, BatchNorm's eps / momentum, freeze_bn and the qconfig. */
 export interface QatConvBn2dOptions extends QatConv2dOptions {
@@ -160,12 +161,12 @@ export class ConvBnReLU2d extends ConvBn2d {
   }
 }
 
-/** For model.apply(freeze_bn_stats): freezes the BN statistics of every QAT conv-bn module. */
+/** For model.apply(freeze_bn_stats): freezes the BN statistics of every QAT conv-bn module (1-d and 2-d). */
 export function freeze_bn_stats(mod: Module): void {
-  if (mod instanceof ConvBn2d) mod.freeze_bn_stats();
+  if (mod instanceof ConvBn2d || mod instanceof ConvBn1d) mod.freeze_bn_stats();
 }
 
 /** For model.apply(update_bn_stats): lets every QAT conv-bn module update its BN statistics again. */
 export function update_bn_stats(mod: Module): void {
-  if (mod instanceof ConvBn2d) mod.update_bn_stats();
+  if (mod instanceof ConvBn2d || mod instanceof ConvBn1d) mod.update_bn_stats();
 }

@@ -8,8 +8,11 @@ import { ACTIVATION_RECORDS } from './activations.js';
 import { BINARY_RECORDS } from './binary.js';
 import { CONV_MORE_RECORDS } from './conv_more.js';
 import { ELU_LEAKY_RELU_RECORDS } from './elu_leaky_relu.js';
+import { EMBEDDING_RECORDS } from './embedding.js';
+import { NORMALIZATION_RECORDS } from './normalization.js';
 import { RNN_RECORDS } from './rnn.js';
 import { SHAPE_RECORDS } from './shape.js';
+import { TRANSFORMER_RECORDS } from './transformer.js';
 import type { OpRecord } from './types.js';
 import { WEIGHTED_RECORDS } from './weighted.js';
 
@@ -24,7 +27,10 @@ export const OP_CATALOGUE: readonly OpRecord[] = [
   ...SHAPE_RECORDS,
   ...ACTIVATION_RECORDS,
   ...ELU_LEAKY_RELU_RECORDS,
+  ...NORMALIZATION_RECORDS,
+  ...EMBEDDING_RECORDS,
   ...RNN_RECORDS,
+  ...TRANSFORMER_RECORDS,
 ];
 
 /** The record named `name`; an error lists the known names. */

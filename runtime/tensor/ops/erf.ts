@@ -47,6 +47,9 @@ for (let k = 0; k < GRID; k++) {
 }
 const INV = Float64Array.from({ length: TERMS + 1 }, (_, n) => (n === 0 ? 0 : 1 / n));
 
+/** The tables behind erfc (grid k/128, k ≤ 768): values, 2/√π·e^(−x0²), 1/n — for kernels that run erfc elsewhere. */
+export const ERFC_TABLES = { steps: STEPS, limit: LIMIT, terms: TERMS, erfc0: ERFC0, d0: D0, inv: INV } as const;
+
 /** erf(x0 + h) − erf(x0) for the grid point x0 = k/32 nearest to a (0 ≤ a < 6). */
 function taylor_delta(a: number, k: number): number {
   const x0 = k / STEPS;

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { export_onnx_bytes } from '../../../compiler/export/onnx/export.js';
 import { fxq_logits } from '../../../examples/lib/onnx_cases.js';
 import { load_onnxruntime, type Ort, ort_op_counts, ort_runner } from '../../../examples/lib/onnx_runtime.js';
-import { Generator, manual_seed, nn, no_grad, quantization, randn, type Tensor } from '../../../index.js';
+import { F, Generator, manual_seed, nn, no_grad, quantization, randn, type Tensor } from '../../../index.js';
 
 let ort: Ort;
 beforeAll(async () => {
@@ -64,5 +64,83 @@ describe('Conv1d', () => {
     const { got, want, ops } = await run_both(q, x);
     expect(max_diff(got, want)).toBeLessThanOrEqual(step_of(want) * 1.001);
     expect(ops.QLinearConv).toBe(2);
+  });
+});
+
+class UpNet extends nn.Module {
+  up = new nn.Upsample({ scale_factor: 2, mode: 'nearest' });
+  upb = new nn.UpsamplingBilinear2d({ size: [11, 9] });
+  forward(x: Tensor): Tensor {
+    let y = this.up.forward(x); // [N, C, 10, 12]
+    y = F.interpolate(y, { scale_factor: 0.7, mode: 'bilinear', align_corners: false }); // [N, C, 7, 8]
+    y = this.upb.forward(y); // [N, C, 11, 9]
+    return F.interpolate(y, { size: [13, 5], mode: 'nearest' });
+  }
+}
+
+describe('Upsample / F.interpolate', () => {
+  it('float: Resize (scales and sizes, nearest and bilinear both ways) matches fxq within 1e-4', async () => {
+    const x = randn([2, 3, 5, 6], { generator: new Generator(3) });
+    const { got, want } = await run_both(new UpNet().eval(), x);
+    expect(got.length).toBe(want.length);
+    expect(max_diff(got, want)).toBeLessThan(1e-4);
+  });
+
+  const cases: [string, Parameters<typeof F.interpolate>[1]][] = [
+    ['nearest', { scale_factor: 2, mode: 'nearest' }],
+    ['bilinear', { scale_factor: 2, mode: 'bilinear', align_corners: false }],
+    ['bilinear, align_corners', { size: [9, 11], mode: 'bilinear', align_corners: true }],
+  ];
+  it.each(cases)('FX int8 conv → F.interpolate (%s): uint8 Resize within one output step', async (_name, opts) => {
+    manual_seed(0);
+    class Q extends nn.Module {
+      conv = new nn.Conv2d(3, 4, 3);
+      forward(x: Tensor): Tensor {
+        return F.interpolate(this.conv.forward(x), { ...opts });
+      }
+    }
+    const x = randn([2, 3, 7, 8], { generator: new Generator(4) });
+    const prepared = quantization.prepare_fx(new Q().eval(), { '': quantization.get_default_qconfig('qnnpack') }, [x]);
+    no_grad(() => prepared.call(x));
+    const q = quantization.convert_fx(prepared);
+    const { got, want, ops } = await run_both(q, x);
+    expect(got.length).toBe(want.length);
+    expect(max_diff(got, want)).toBeLessThanOrEqual(step_of(want) * 1.001);
+    expect(ops.QLinearConv).toBe(1);
+  });
+});
+
+class UpConv extends nn.Module {
+  up = new nn.ConvTranspose2d(3, 6, 3, { stride: 2, padding: 1, output_padding: 1 });
+  up2 = new nn.ConvTranspose2d(6, 4, [2, 3], { stride: [2, 1], groups: 2, dilation: [1, 2] });
+  forward(x: Tensor): Tensor {
+    return this.up2.forward(F.relu(this.up.forward(x)));
+  }
+}
+
+describe('ConvTranspose2d', () => {
+  it('float: ConvTranspose matches fxq within 1e-4', async () => {
+    manual_seed(0);
+    const x = randn([2, 3, 5, 6], { generator: new Generator(5) });
+    const { got, want } = await run_both(new UpConv().eval(), x);
+    expect(got.length).toBe(want.length);
+    expect(max_diff(got, want)).toBeLessThan(1e-4);
+  });
+
+  it('FX int8: QDQ around ConvTranspose gives fxq’s values within one output step', async () => {
+    manual_seed(0);
+    class Q extends nn.Module {
+      up = new nn.ConvTranspose2d(3, 4, 3, { stride: 2, padding: 1, output_padding: 1 });
+      forward(x: Tensor): Tensor {
+        return this.up.forward(x);
+      }
+    }
+    const x = randn([2, 3, 5, 6], { generator: new Generator(6) });
+    const prepared = quantization.prepare_fx(new Q().eval(), { '': quantization.get_default_qconfig('qnnpack') }, [x]);
+    no_grad(() => prepared.call(x));
+    const q = quantization.convert_fx(prepared);
+    const { got, want } = await run_both(q, x);
+    expect(got.length).toBe(want.length);
+    expect(max_diff(got, want)).toBeLessThanOrEqual(step_of(want) * 1.001);
   });
 });

@@ -1,14 +1,17 @@
 /**
- * Conformance of the transformer int8 kernels (qmatmul, qadd_float, qlayer_norm, qsoftmax): the wasm kernels
+ * Conformance of the transformer int8 kernels (qmatmul, qadd_float, qlayer_norm, qsoftmax, qsoftmax_int,
+ * qsoftargmax): the wasm kernels
  * equal the js reference bit for bit on 1,000 random cases each (sizes that do and do not divide the SIMD
- * widths: 8-element reduction blocks, 4-column tiles, 16 softmax lanes, 128-element add vectors), raw and
+ * widths: 8-element reduction blocks, 4-column tiles, 8 softmax lanes, 64-element add vectors), raw and
  * through the quantized ops with broadcasting (quantized.matmul, quantized.add); Sleef's expf on both backends.
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleef_expf_u10 } from '../../../runtime/backends/js/fp32/aten_vec_math.js';
 import { js_backend } from '../../../runtime/backends/js/index.js';
-import { qadd_float_params } from '../../../runtime/backends/js/int8/add_float.js';
+import { QADD_VEC_STEP, qadd_float_params } from '../../../runtime/backends/js/int8/add_float.js';
+import { qnnpack_softargmax_table } from '../../../runtime/backends/js/int8/softargmax.js';
+import { softmax_int_params } from '../../../runtime/backends/js/int8/softmax_int.js';
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import type { QOutput } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
@@ -49,7 +52,7 @@ describe('transformer int8 kernels: wasm equals js bit for bit', () => {
   it(`qmatmul (${RUNS} random batched shapes and qparams)`, () => {
     fc.assert(
       fc.property(
-        fc.record({ batch: dim(5), m: dim(60), k: dim(70), n: dim(60) }),
+        fc.record({ batch: dim(5), m: dim(60), k: fc.oneof(dim(70), fc.constant(0)), n: dim(60) }),
         scale,
         zp_u8,
         scale,
@@ -75,6 +78,23 @@ describe('transformer int8 kernels: wasm equals js bit for bit', () => {
     );
   });
 
+  it('qmatmul with reductions past the 1024-element block of qgemm (100 cases)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ batch: dim(3), m: dim(9), k: fc.integer({ min: 1020, max: 2100 }), n: dim(9) }),
+        seed,
+        (g, s) => {
+          const rnd = lcg(s);
+          const a = { data: bytes(g.batch * g.m * g.k, rnd), scale: 0.01, zero_point: 128 };
+          const b = { data: bytes(g.batch * g.k * g.n, rnd), scale: 0.02, zero_point: 100 };
+          const out = { scale: 5, zero_point: 128, qmin: 0, qmax: 255 };
+          same(js.qmatmul(a, b, g, out), wasm.qmatmul(a, b, g, out), `qmatmul ${JSON.stringify(g)}`);
+        },
+      ),
+      { numRuns: 100, seed: 18 },
+    );
+  });
+
   it(`qadd_float (${RUNS} random lengths, repeats, loop runs and qparams)`, () => {
     fc.assert(
       fc.property(
@@ -86,7 +106,7 @@ describe('transformer int8 kernels: wasm equals js bit for bit', () => {
           const rnd = lcg(s);
           const n = nb * reps;
           const run = n % runs === 0 ? n / runs : n;
-          const vec_len = fc.sample(fc.constantFrom(0, run - (run % 128)), { seed: s, numRuns: 1 })[0];
+          const vec_len = fc.sample(fc.constantFrom(0, run - (run % QADD_VEC_STEP)), { seed: s, numRuns: 1 })[0];
           const p = qadd_float_params(sa, za, sb, zb, so, zo, relu, { run, vec_len });
           const a = bytes(n, rnd);
           const b = bytes(nb, rnd);
@@ -138,6 +158,63 @@ describe('transformer int8 kernels: wasm equals js bit for bit', () => {
       ),
       { numRuns: RUNS, seed: 14 },
     );
+  });
+
+  it(`qsoftmax_int (${RUNS} random rows, row lengths and qparams)`, () => {
+    fc.assert(
+      fc.property(
+        fc.record({ rows: dim(20), n: fc.oneof(fc.integer({ min: 1, max: 17 }), fc.integer({ min: 1, max: 300 })) }),
+        scale,
+        out_q,
+        seed,
+        ({ rows, n }, xs, out, s) => {
+          const rnd = lcg(s);
+          const x = bytes(rows * n, rnd);
+          let p: ReturnType<typeof softmax_int_params>;
+          try {
+            p = softmax_int_params(xs, out.scale, out.zero_point);
+          } catch {
+            return; // an output scale whose 2^16 / scale leaves int32 is refused
+          }
+          p.qmin = out.qmin;
+          same(js.qsoftmax_int(x, rows, n, p), wasm.qsoftmax_int(x, rows, n, p), `qsoftmax_int rows ${rows} n ${n}`);
+        },
+      ),
+      { numRuns: RUNS, seed: 17 },
+    );
+  });
+
+  it(`qsoftargmax (${RUNS} random rows, row lengths and input scales; qnnpack's own table)`, () => {
+    fc.assert(
+      fc.property(
+        fc.record({ rows: dim(20), n: fc.oneof(fc.integer({ min: 1, max: 17 }), fc.integer({ min: 1, max: 600 })) }),
+        scale,
+        seed,
+        ({ rows, n }, xs, s) => {
+          const x = bytes(rows * n, lcg(s));
+          const t = qnnpack_softargmax_table(n, xs);
+          same(js.qsoftargmax(x, rows, n, t), wasm.qsoftargmax(x, rows, n, t), `qsoftargmax rows ${rows} n ${n}`);
+        },
+      ),
+      { numRuns: RUNS, seed: 19 },
+    );
+  });
+
+  it('qsoftargmax: the js quotient is the exact integer one (BigInt check, 200 rows)', () => {
+    const rnd = lcg(7);
+    for (let c = 0; c < 200; c++) {
+      const n = 1 + Math.floor(rnd() * 300);
+      const x = bytes(n, rnd);
+      const t = qnnpack_softargmax_table(n, 0.001 + rnd() * 0.5);
+      const y = js.qsoftargmax(x, 1, n, t);
+      const m = x.reduce((a, v) => Math.max(a, v), 0);
+      let sum = 0n;
+      for (const v of x) sum += BigInt(t[v + 255 - m]);
+      for (let i = 0; i < n; i++) {
+        const q = (BigInt(t[x[i] + 255 - m]) * 256n + sum / 2n) / sum;
+        expect(y[i]).toBe(Number(q > 255n ? 255n : q));
+      }
+    }
   });
 
   it("Sleef's expf_u10: wasm equals js on 200,000 floats over its whole range (and within 1 ulp of exp)", () => {

@@ -9,13 +9,14 @@ import {
   quantize_per_tensor,
 } from '../../../runtime/quant/index.js';
 import type { UniformQuantizationObserverBase } from '../../../runtime/quant/observer_base.js';
+import type { QuantDType } from '../../../runtime/tensor/dtype.js';
 import { Generator } from '../../../runtime/tensor/random.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
 import { load_observer_goldens } from './_fixtures.js';
 
 function quant_mse(x: Tensor, obs: UniformQuantizationObserverBase): { range: number; mse: number } {
   const [s, z] = obs.calculate_qparams();
-  const xr = quantize_per_tensor(x, s.data[0], z.data[0], obs.dtype).dequantize().data;
+  const xr = quantize_per_tensor(x, s.data[0], z.data[0], obs.dtype as QuantDType).dequantize().data;
   let mse = 0;
   for (let i = 0; i < xr.length; i++) mse += (xr[i] - x.data[i]) ** 2;
   return { range: s.data[0] * (obs.quant_max - obs.quant_min), mse: mse / xr.length };

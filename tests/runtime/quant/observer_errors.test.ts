@@ -89,7 +89,7 @@ describe('observer errors', () => {
       /unknown qscheme per_tensor_weird/,
     );
     expect(() => new MinMaxObserver({ dtype: 'float32' as never })).toThrow(
-      /MinMaxObserver: dtype must be one of quint8, qint8, qint32, got float32/,
+      /MinMaxObserver: dtype must be one of quint8, qint8, qint32, quint4x2, got float32/,
     );
     expect(() => new MinMaxObserver({ qscheme: 'per_tensor_symmetric', reduce_range: true })).toThrow(
       /cannot reduce range for symmetric quantization with quint8/,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { QuantDType } from '../../../runtime/tensor/dtype.js';
 import '../../../runtime/tensor/index.js';
 import {
   HistogramObserver,
@@ -71,8 +72,8 @@ describe('observers match PyTorch 1.13 goldens', () => {
       }
       const last = get(`input/${c.inputs_in_order[c.inputs_in_order.length - 1]}`);
       const q = obs.qscheme.startsWith('per_channel')
-        ? quantize_per_channel(last, scale, zp, (obs as PerChannelMinMaxObserver).ch_axis, obs.dtype)
-        : quantize_per_tensor(last, scale.data[0], zp.data[0], obs.dtype);
+        ? quantize_per_channel(last, scale, zp, (obs as PerChannelMinMaxObserver).ch_axis, obs.dtype as QuantDType)
+        : quantize_per_tensor(last, scale.data[0], zp.data[0], obs.dtype as QuantDType);
       expect([...q.int_repr().data]).toEqual([...get(`${pre}q_last_input`).data]);
     });
   }

@@ -4,11 +4,14 @@
  * (int32 Σ (x − x_zp)(w − w_zp) + bias_q, requantized in float32, round half to even) on js and on wasm;
  * torch's extra_repr and the state_dict keys; FX and eager PTQ of Conv1d + BatchNorm1d + ReLU.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { load_quantized, save_quantized } from '../../../compiler/artifact/node/index.js';
 import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
-import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
+import { prepare_fx, prepare_qat_fx } from '../../../compiler/quantize_fx/prepare.js';
 import { quantize_bias, requant_multipliers, requantize } from '../../../runtime/backends/js/int8/numerics.js';
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
@@ -21,7 +24,9 @@ import { ReLU } from '../../../runtime/nn/layers/activation.js';
 import { Conv1d } from '../../../runtime/nn/layers/conv_more.js';
 import { BatchNorm1d } from '../../../runtime/nn/layers/normalization.js';
 import { Module } from '../../../runtime/nn/module.js';
-import { get_default_qconfig } from '../../../runtime/quant/qconfig.js';
+import { freeze_bn_stats } from '../../../runtime/nn/qat/conv_bn.js';
+import * as nniqat from '../../../runtime/nn/qat/conv1d.js';
+import { get_default_qat_qconfig, get_default_qconfig } from '../../../runtime/quant/qconfig.js';
 import { Conv1d as QConv1d, ConvReLU1d as QConvReLU1d } from '../../../runtime/quantized/modules/conv1d.js';
 import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
 import { randn } from '../../../runtime/tensor/creation.js';
@@ -31,7 +36,11 @@ import { lcg } from '../backends/_arbitraries.js';
 
 load_wasm_backend();
 const previous = get_backend().name;
-afterAll(() => set_backend(previous));
+const dir = mkdtempSync(join(tmpdir(), 'fxq-nn-more-'));
+afterAll(() => {
+  set_backend(previous);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 interface Case {
   n: number;
@@ -194,7 +203,7 @@ describe('Conv1d + BatchNorm1d + ReLU post-training quantization', () => {
     const err = Math.max(...Array.from(got.data, (v, i) => Math.abs(v - want.data[i])));
     const range = Math.max(...Array.from(want.data, Math.abs));
     expect(err).toBeLessThan(0.1 * range);
-    const path = `${process.env.TMPDIR ?? '/tmp'}/fxq_conv1d_${process.pid}.safetensors`;
+    const path = `${dir}/fxq_conv1d_${process.pid}.safetensors`;
     save_quantized(q, path);
     const loaded = load_quantized(path);
     for (const be of ['js', 'wasm'] as const) {
@@ -212,7 +221,7 @@ describe('Conv1d + BatchNorm1d + ReLU post-training quantization', () => {
     p.forward(x);
     const q = convert_fx(p);
     expect(q.get_submodule('conv').constructor).toBe(FConvReLU1d);
-    const path = `${process.env.TMPDIR ?? '/tmp'}/fxq_conv1d_float_${process.pid}.safetensors`;
+    const path = `${dir}/fxq_conv1d_float_${process.pid}.safetensors`;
     save_quantized(q, path);
     set_backend('js');
     expect([...(load_quantized(path).forward(x) as Tensor).data]).toEqual([...(q.forward(x) as Tensor).data]);
@@ -242,5 +251,37 @@ describe('Conv1d + BatchNorm1d + ReLU post-training quantization', () => {
     const a = [...q.forward(x).data];
     set_backend('wasm');
     expect([...q.forward(x).data]).toEqual(a);
+  });
+});
+
+describe('Conv1d quantization-aware training', () => {
+  it('prepare_qat_fx fuses Conv1d + BatchNorm1d + ReLU into nniqat.ConvBnReLU1d (BN live), trains, converts to ConvReLU1d', () => {
+    manual_seed(4);
+    const net = trained_bn(new Net()).train();
+    const x = randn([4, 3, 15]);
+    const p = prepare_qat_fx(net, { '': get_default_qat_qconfig('qnnpack') }, [x]);
+    const fused = p.get_submodule('conv');
+    expect(fused.constructor).toBe(nniqat.ConvBnReLU1d);
+    expect(p.get_submodule('conv2').constructor).toBe(nniqat.Conv1d);
+    const before = [...((fused as nniqat.ConvBnReLU1d).bn.running_mean as Tensor).data];
+    for (let s = 0; s < 3; s++) p.forward(randn([4, 3, 15]));
+    // training-mode steps move the live BatchNorm's statistics; frozen, they stay
+    const moved = [...((fused as nniqat.ConvBnReLU1d).bn.running_mean as Tensor).data];
+    expect(moved).not.toEqual(before);
+    p.apply(freeze_bn_stats);
+    p.forward(randn([4, 3, 15]));
+    expect([...((fused as nniqat.ConvBnReLU1d).bn.running_mean as Tensor).data]).toEqual(moved);
+    const q = convert_fx(p.eval());
+    expect(q.get_submodule('conv').constructor).toBe(QConvReLU1d);
+    expect(q.get_submodule('conv2').constructor).toBe(QConv1d);
+    const xe = randn([2, 3, 15]);
+    set_backend('js');
+    const a = [...(q.forward(xe) as Tensor).data];
+    set_backend('wasm');
+    expect([...(q.forward(xe) as Tensor).data]).toEqual(a);
+    // the converted model tracks the QAT model's fake-quantized forward (eval mode)
+    const want = (p.forward(xe) as Tensor).data;
+    const err = Math.max(...a.map((v, i) => Math.abs(v - want[i])));
+    expect(err).toBeLessThan(0.05 * Math.max(...Array.from(want, Math.abs)));
   });
 });

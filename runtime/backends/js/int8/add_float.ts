@@ -2,15 +2,15 @@
  * The js reference of torch's generic quantized add (QuantizedOpKernels.cpp qadd_kernel, the path of
  * differently shaped operands, and of same-shaped ones outside qnnpack's range): see ../../types.ts
  * QAddFloatParams. `torch_add_loop` works out, from the operand shapes, the inner loop TensorIterator runs and
- * how much of it cpu_kernel_vec vectorizes (on AVX-512, one thread: PyTorch 1.13 as the FmnistViT reference ran).
+ * how much of it cpu_kernel_vec vectorizes (ATen's AVX2 build, one thread: PyTorch 1.13 as the FmnistViT reference ran).
  */
 import type { QAddFloatParams } from '../../types.js';
 import { fma_f32 } from '../fp32/fma.js';
 import { rne } from './numerics.js';
 
 const fround = Math.fround;
-/** cpu_kernel_vec's vectorized_loop steps two Vectorized<quint8> at a time: 2·64 bytes on AVX-512. */
-export const QADD_VEC_STEP = 128;
+/** cpu_kernel_vec's vectorized_loop steps two Vectorized<quint8> at a time: 2·32 bytes on AVX2. */
+export const QADD_VEC_STEP = 64;
 
 /**
  * TensorIterator's inner loop for out = a ⊕ b (contiguous operands, broadcast shapes): size-1 dims dropped,

@@ -1,0 +1,110 @@
+/**
+ * `npm run bench -- nn_more [--rounds <n>]`: the int8 forms of issue #16's part 1 layers (quantized Conv1d,
+ * ConvTranspose2d, F.interpolate nearest / bilinear) against their fp32 forms, on js and wasm: best-of-rounds
+ * milliseconds per forward (the VM is shared; contention only adds time, so the minimum repeats best).
+ */
+import { performance } from 'node:perf_hooks';
+import '../runtime/all_ops.js';
+import { set_backend } from '../runtime/backends/registry.js';
+import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
+import { interpolate } from '../runtime/nn/functional/interpolate.js';
+import { Conv1d, ConvTranspose2d } from '../runtime/nn/layers/conv_more.js';
+import { quantize_per_tensor } from '../runtime/quant/qtensor.js';
+import { ConvTranspose2d as QConvTranspose2d } from '../runtime/quantized/modules/conv_transpose.js';
+import { Conv1d as QConv1d } from '../runtime/quantized/modules/conv1d.js';
+import { randn } from '../runtime/tensor/creation.js';
+import { manual_seed } from '../runtime/tensor/random.js';
+import type { Tensor } from '../runtime/tensor/tensor.js';
+import { arg_value, print_table } from './_util.js';
+
+function range(v: ArrayLike<number>): [number, number] {
+  let [lo, hi] = [0, 0];
+  for (let i = 0; i < v.length; i++) [lo, hi] = [Math.min(lo, v[i]), Math.max(hi, v[i])];
+  return [lo, hi];
+}
+
+function best_ms(f: () => unknown, rounds: number): number {
+  f();
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    f();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+/** A quantized module of `float` with per-tensor weights and output qparams fitted to its output range. */
+function quantized_of<Q extends QConv1d | QConvTranspose2d>(q: Q, w: Tensor, b: Tensor | null, y: Tensor): Q {
+  const amax = Math.max(...range(w.data).map(Math.abs));
+  q.set_weight_bias(quantize_per_tensor(w, amax / 127, 0, 'qint8'), b);
+  const [lo, hi] = range(y.data);
+  q.scale = (hi - lo) / 255;
+  q.zero_point = Math.round(-lo / q.scale);
+  return q;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const rounds = Number(arg_value(args, 'rounds') ?? 20);
+  load_wasm_backend();
+  manual_seed(0);
+  const rows: (string | number)[][] = [];
+  const add = (name: string, f32: () => unknown, i8: () => unknown) => {
+    const t: Record<string, number> = {};
+    for (const be of ['js', 'wasm'] as const) {
+      set_backend(be);
+      t[`${be}_f32`] = best_ms(f32, rounds);
+      t[`${be}_i8`] = best_ms(i8, rounds);
+    }
+    set_backend('js');
+    rows.push([
+      name,
+      t.js_f32.toFixed(2),
+      t.js_i8.toFixed(2),
+      t.wasm_f32.toFixed(2),
+      t.wasm_i8.toFixed(2),
+      (t.wasm_f32 / t.wasm_i8).toFixed(2),
+    ]);
+  };
+  const qin = (x: Tensor) => {
+    const amax = Math.max(...range(x.data).map(Math.abs));
+    return quantize_per_tensor(x, (2 * amax) / 255, 128, 'quint8');
+  };
+
+  const c1 = new Conv1d(64, 64, 5, { padding: 2 }).eval();
+  const x1 = randn([8, 64, 256]);
+  const q1 = quantized_of(new QConv1d(64, 64, 5, { padding: 2 }), c1.weight, c1.bias, c1.forward(x1));
+  const x1q = qin(x1);
+  add(
+    'Conv1d 64→64 k5 [8, 64, 256]',
+    () => c1.forward(x1),
+    () => q1.forward(x1q),
+  );
+
+  const ct = new ConvTranspose2d(32, 16, 4, { stride: 2, padding: 1 }).eval();
+  const x2 = randn([4, 32, 28, 28]);
+  const q2 = quantized_of(
+    new QConvTranspose2d(32, 16, 4, { stride: 2, padding: 1 }),
+    ct.weight,
+    ct.bias,
+    ct.forward(x2),
+  );
+  const x2q = qin(x2);
+  add(
+    'ConvTranspose2d 32→16 k4 s2 [4, 32, 28²]',
+    () => ct.forward(x2),
+    () => q2.forward(x2q),
+  );
+
+  for (const [name, o] of [
+    ['interpolate nearest ×2 [4, 32, 28²]', { scale_factor: 2 }],
+    ['interpolate bilinear ×2 [4, 32, 28²]', { scale_factor: 2, mode: 'bilinear', align_corners: false }],
+  ] as const) {
+    add(
+      name,
+      () => interpolate(x2, o),
+      () => interpolate(x2q, o),
+    );
+  }
+  print_table(['op', 'js fp32 ms', 'js int8 ms', 'wasm fp32 ms', 'wasm int8 ms', 'wasm fp32/int8'], rows);
+}

@@ -1,0 +1,246 @@
+/**
+ * The 1-d QAT convolutions (torch.ao.nn.qat.Conv1d, torch.ao.nn.intrinsic.qat ConvReLU1d / ConvBn1d /
+ * ConvBnReLU1d): as their 2-d counterparts (conv.ts, conv_bn.ts) over [N, C, L] — the weight goes through
+ * weight_fake_quant each forward; ConvBn1d trains with simulated BN folding (the weight scaled by γ/σ_running is
+ * fake-quantized, the scale divided back out, the conv bias added, then the live BatchNorm1d).
+ */
+import type { QConfig } from '../../quant/qconfig.js';
+import { relu } from '../../tensor/ops/activation.js';
+import { add, div, mul } from '../../tensor/ops/binary.js';
+import { sqrt } from '../../tensor/ops/unary.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { conv1d } from '../functional/conv1d.js';
+import * as nni from '../intrinsic/fused_1d.js';
+import { ReLU } from '../layers/activation.js';
+import { type Conv1dLayerOptions, Conv1d as FloatConv1d } from '../layers/conv_more.js';
+import { BatchNorm1d } from '../layers/normalization.js';
+import type { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
+import { fuse_conv_bn_weights } from '../utils/fusion.js';
+import {
+  check_float_module,
+  detached_copy,
+  make_weight_fake_quant,
+  require_qconfig,
+  type WeightFakeQuant,
+} from './_common.js';
+
+/** Keyword options of nn.qat.Conv1d: nn.Conv1d's plus the (required) qconfig. */
+export interface QatConv1dOptions extends Conv1dLayerOptions {
+  qconfig?: QConfig | null;
+}
+
+function conv1d_options(conv: FloatConv1d): Conv1dLayerOptions {
+  return {
+    stride: conv.stride,
+    padding: conv.padding,
+    dilation: conv.dilation,
+    groups: conv.groups,
+    bias: conv.bias !== null,
+  };
+}
+
+/** nn.qat.Conv1d(in, out, kernel_size, {stride, padding, dilation, groups, bias, qconfig}). */
+export class Conv1d extends FloatConv1d {
+  qconfig: QConfig;
+  weight_fake_quant: WeightFakeQuant;
+
+  constructor(
+    in_channels: number,
+    out_channels: number,
+    kernel_size: number | [number],
+    options: QatConv1dOptions = {},
+  ) {
+    const { qconfig, ...conv } = options;
+    super(in_channels, out_channels, kernel_size, conv);
+    this.qconfig = require_qconfig(qconfig, new.target.name);
+    this.weight_fake_quant = make_weight_fake_quant(this.qconfig, new.target.name);
+  }
+
+  protected _conv_forward(input: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+    return conv1d(input, weight, bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+
+  forward(input: Tensor): Tensor {
+    return this._conv_forward(input, this.weight_fake_quant.forward(this.weight), this.bias);
+  }
+
+  /** The float weight and bias the int8 module quantizes at convert. */
+  _weight_bias_for_convert(): [Tensor, Tensor | null] {
+    return [this.weight, this.bias];
+  }
+
+  /** From a float nn.Conv1d carrying a qconfig; shares its weight and bias (as torch). */
+  static from_float(mod: Module): Conv1d {
+    const qconfig = check_float_module(mod, [FloatConv1d], 'qat.Conv1d');
+    return Conv1d._from_conv(mod as FloatConv1d, qconfig, Conv1d);
+  }
+
+  protected static _from_conv<T extends Conv1d>(
+    conv: FloatConv1d,
+    qconfig: QConfig,
+    cls: new (i: number, o: number, k: [number], opts: QatConv1dOptions) => T,
+  ): T {
+    const q = new cls(conv.in_channels, conv.out_channels, conv.kernel_size, { ...conv1d_options(conv), qconfig });
+    q.weight = conv.weight;
+    q.bias = conv.bias;
+    q.training = conv.training;
+    return q;
+  }
+
+  /** A plain nn.Conv1d with detached copies of the trained weight and bias. */
+  to_float(): Module {
+    const conv = new FloatConv1d(this.in_channels, this.out_channels, this.kernel_size, conv1d_options(this));
+    conv.weight = new Parameter(detached_copy(this.weight));
+    conv.bias = this.bias ? new Parameter(detached_copy(this.bias)) : null;
+    conv.training = this.training;
+    return conv;
+  }
+}
+
+/** nniqat.ConvReLU1d: relu(conv1d(x, weight_fake_quant(weight))). */
+export class ConvReLU1d extends Conv1d {
+  forward(input: Tensor): Tensor {
+    return relu(super.forward(input));
+  }
+
+  /** From a float nni.ConvReLU1d (qconfig on the fused module); shares the Conv1d's parameters. */
+  static from_float(mod: Module): ConvReLU1d {
+    const qconfig = check_float_module(mod, [nni.ConvReLU1d], 'nniqat.ConvReLU1d');
+    return Conv1d._from_conv((mod as nni.ConvReLU1d).at(0) as FloatConv1d, qconfig, ConvReLU1d);
+  }
+
+  to_float(): Module {
+    const f = new nni.ConvReLU1d(super.to_float() as FloatConv1d, new ReLU());
+    f.train(this.training);
+    return f;
+  }
+}
+
+/** Keyword options of nniqat.ConvBn1d: the conv's, BatchNorm's eps / momentum, freeze_bn and the qconfig. */
+export interface QatConvBn1dOptions extends QatConv1dOptions {
+  eps?: number;
+  momentum?: number;
+  freeze_bn?: boolean;
+}
+
+/** nniqat.ConvBn1d(in, out, kernel_size, {…, bias=false, eps, momentum, freeze_bn, qconfig}): child `bn` (BatchNorm1d). */
+export class ConvBn1d extends Conv1d {
+  bn: BatchNorm1d;
+  freeze_bn: boolean;
+
+  constructor(
+    in_channels: number,
+    out_channels: number,
+    kernel_size: number | [number],
+    options: QatConvBn1dOptions = {},
+  ) {
+    const { eps = 1e-5, momentum = 0.1, freeze_bn = false, ...conv } = options;
+    super(in_channels, out_channels, kernel_size, { ...conv, bias: conv.bias ?? false });
+    this.bn = new BatchNorm1d(out_channels, { eps, momentum, affine: true, track_running_stats: true });
+    this.freeze_bn = this.training ? freeze_bn : true;
+  }
+
+  freeze_bn_stats(): this {
+    this.freeze_bn = true;
+    this.bn.training = false;
+    return this;
+  }
+
+  update_bn_stats(): this {
+    this.freeze_bn = false;
+    this.bn.training = true;
+    return this;
+  }
+
+  /** torch's _forward (simulated folding): bn(conv(x, fq(w·γ/σ)) / (γ/σ) + b). */
+  protected _forward(input: Tensor): Tensor {
+    const bn = this.bn;
+    bn.training = this.training && !this.freeze_bn;
+    if (bn.running_var === null || bn.weight === null)
+      throw new Error(`${this.constructor.name}: bn needs running statistics and an affine weight`);
+    const scale_factor = div(bn.weight, sqrt(add(bn.running_var, bn.eps)));
+    const C = this.out_channels;
+    const scaled_weight = this.weight_fake_quant.forward(mul(this.weight, scale_factor.reshape(C, 1, 1)));
+    let conv_orig = div(this._conv_forward(input, scaled_weight, null), scale_factor.reshape(1, C, 1));
+    if (this.bias !== null) conv_orig = add(conv_orig, this.bias.reshape(1, C, 1));
+    return bn.forward(conv_orig);
+  }
+
+  forward(input: Tensor): Tensor {
+    return this._forward(input);
+  }
+
+  /** The conv weight and bias with BN folded in from the running statistics (what the int8 conv gets). */
+  _weight_bias_for_convert(): [Tensor, Tensor | null] {
+    const bn = this.bn;
+    if (bn.running_mean === null || bn.running_var === null)
+      throw new Error(`${this.constructor.name}: cannot fold a BatchNorm without running statistics`);
+    return fuse_conv_bn_weights(this.weight, this.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias);
+  }
+
+  static from_float(mod: Module): ConvBn1d {
+    const qconfig = check_float_module(mod, [nni.ConvBn1d], 'nniqat.ConvBn1d');
+    return ConvBn1d._from_conv_bn(mod as nni.ConvBn1d, qconfig, ConvBn1d);
+  }
+
+  protected static _from_conv_bn<T extends ConvBn1d>(
+    mod: nni.ConvBn1d | nni.ConvBnReLU1d,
+    qconfig: QConfig,
+    cls: new (i: number, o: number, k: [number], opts: QatConvBn1dOptions) => T,
+  ): T {
+    const conv = mod.at(0) as FloatConv1d;
+    const bn = mod.at(1) as BatchNorm1d;
+    if (bn.momentum === null)
+      throw new Error(`${cls.name}.from_float: BatchNorm1d with momentum=None (cumulative average) is not supported`);
+    const q = new cls(conv.in_channels, conv.out_channels, conv.kernel_size, {
+      ...conv1d_options(conv),
+      eps: bn.eps,
+      momentum: bn.momentum,
+      freeze_bn: false,
+      qconfig,
+    });
+    q.weight = conv.weight;
+    q.bias = conv.bias;
+    q.bn = bn;
+    q.train(conv.training);
+    q.freeze_bn = false;
+    return q;
+  }
+
+  /** A plain nn.Conv1d with the BN folded in. */
+  to_float(): Module {
+    const conv = new FloatConv1d(this.in_channels, this.out_channels, this.kernel_size, {
+      ...conv1d_options(this),
+      bias: true,
+    });
+    const [w, b] = this._weight_bias_for_convert();
+    conv.weight = new Parameter(detached_copy(w));
+    conv.bias = new Parameter(detached_copy(b as Tensor));
+    conv.training = this.training;
+    return conv;
+  }
+}
+
+/** nniqat.ConvBnReLU1d: ConvBn1d followed by ReLU. */
+export class ConvBnReLU1d extends ConvBn1d {
+  forward(input: Tensor): Tensor {
+    return relu(this._forward(input));
+  }
+
+  static from_float(mod: Module): ConvBnReLU1d {
+    const qconfig = check_float_module(mod, [nni.ConvBnReLU1d], 'nniqat.ConvBnReLU1d');
+    return ConvBn1d._from_conv_bn(mod as nni.ConvBnReLU1d, qconfig, ConvBnReLU1d);
+  }
+
+  to_float(): Module {
+    const f = new nni.ConvReLU1d(super.to_float() as FloatConv1d, new ReLU());
+    f.train(this.training);
+    return f;
+  }
+}

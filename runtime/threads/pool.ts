@@ -1,0 +1,298 @@
+/**
+ * A pool of kernel workers for one wasm instance: each worker instantiates the same compiled module on
+ * the instance's shared memory. A parallel call is cut into chunks (3 per thread); each chunk's export
+ * calls are recorded as a program of numbers, the workers are woken, and they and this thread take
+ * chunks from a shared ticket until none is left (a thread the OS deschedules loses its share to the
+ * others); this thread then waits for the last: Atomics.wait where blocking is allowed (Node, workers), a
+ * spin on Atomics.load on a browser's main thread (where Atomics.wait throws). Chunks write disjoint
+ * outputs and scratch, so the result does not depend on which thread ran what.
+ */
+import { REQUIRED_EXPORTS, type WasmExports } from '../backends/wasm/abi.js';
+import type { WasmHeap } from '../backends/wasm/heap.js';
+import type { WasmInstance } from '../backends/wasm/module.js';
+import { get_num_threads, pending, thread_hooks } from './num_threads.js';
+import { spawn_worker, type WorkerHandle } from './spawn.js';
+import { PLANNERS, split_range } from './splits.js';
+import {
+  CTRL_WORDS,
+  DONE,
+  ERR,
+  ERR_LEN,
+  ERR_MSG,
+  JOBN,
+  MAX_CHUNKS,
+  MAX_WORKERS,
+  QUIT0,
+  READY0,
+  SEQ,
+  TICKET,
+  WORKER_CHUNKS,
+} from './worker_source.js';
+
+/** Doubles in the program area (512 KiB): a job whose programs do not fit runs on this thread alone. */
+const PROG_DOUBLES = 1 << 16;
+/** How long Node waits for a new worker to instantiate before running without it (ms). */
+const READY_WAIT_MS = 10_000;
+/** Chunks per thread of a job: idle threads take the chunks of a thread the OS has descheduled. */
+const CHUNKS_PER_THREAD = 3;
+
+interface Slot {
+  handle: WorkerHandle;
+  /** Index of the worker's QUIT / READY words. */
+  w: number;
+}
+
+let blocking: boolean | null = null;
+
+/** Whether Atomics.wait may block this thread (not on a browser's main thread). */
+function can_block(): boolean {
+  if (blocking === null) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blocking = true;
+    } catch {
+      blocking = false;
+    }
+  }
+  return blocking;
+}
+
+/** The kernel pool of one instance; follows get_num_threads(). */
+export class ThreadPool {
+  private slots: Slot[] = [];
+  private readonly ids: Map<string, number>;
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(CTRL_WORDS * 4));
+  private readonly prog = new Float64Array(new SharedArrayBuffer(PROG_DOUBLES * 8));
+  private job = 0;
+  /** Write position in prog while recording (past PROG_DOUBLES: overflowed). */
+  private pos = 0;
+  private readonly recorder: WasmExports;
+  /** Per-chunk temp blocks (key `t:k`), grown as needed. */
+  private temps = new Map<string, { off: number; bytes: number }>();
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+    /** The instance's own exports (workers call theirs: the same functions on the same memory). */
+    private readonly exports: WasmExports,
+    private readonly heap: WasmHeap,
+    private readonly names: readonly string[] = REQUIRED_EXPORTS.filter((n) => typeof exports[n] === 'function'),
+  ) {
+    this.ids = new Map(names.map((n, i) => [n, i]));
+    const rec: Record<string, (...args: number[]) => void> = {};
+    for (const [name, id] of this.ids) {
+      rec[name] = (...args: number[]) => {
+        const p = this.pos;
+        if (p + 2 + args.length <= PROG_DOUBLES) {
+          this.prog[p] = id;
+          this.prog[p + 1] = args.length;
+          for (let j = 0; j < args.length; j++) this.prog[p + 2 + j] = args[j];
+        }
+        this.pos = p + 2 + args.length;
+      };
+    }
+    this.recorder = rec as unknown as WasmExports;
+    pools.add(new WeakRef(this));
+    // workers of a collected pool end with it
+    ThreadPool.registry.register(this, { ctrl: this.ctrl, slots: this.slots });
+  }
+
+  private static readonly registry = new FinalizationRegistry<{ ctrl: Int32Array; slots: Slot[] }>((h) => {
+    for (const s of h.slots) ThreadPool.end(h.ctrl, s);
+  });
+
+  private static end(ctrl: Int32Array, s: Slot): void {
+    Atomics.store(ctrl, QUIT0 + s.w, 1);
+    Atomics.add(ctrl, SEQ, 1);
+    Atomics.notify(ctrl, SEQ);
+    s.handle.terminate();
+  }
+
+  /** A block of `bytes` for chunk t's slot k, kept across calls (grown when too small). */
+  temp(t: number, k: number, bytes: number): number {
+    const key = `${t}:${k}`;
+    const have = this.temps.get(key);
+    if (have && have.bytes >= bytes) return have.off;
+    if (have) this.heap.free(have.off, have.bytes);
+    const b = { off: this.heap.alloc(bytes), bytes };
+    this.temps.set(key, b);
+    return b.off;
+  }
+
+  /** Chunks run by the workers so far (not by this thread). */
+  get worker_chunks(): number {
+    return Atomics.load(this.ctrl, WORKER_CHUNKS);
+  }
+
+  /** Workers started (ready or not). */
+  get worker_count(): number {
+    return this.slots.length;
+  }
+
+  /** Starts or ends workers so that there are get_num_threads() − 1 (at most MAX_WORKERS). */
+  resize(): void {
+    const want = Math.min(MAX_WORKERS, get_num_threads() - 1);
+    while (this.slots.length > want) ThreadPool.end(this.ctrl, this.slots.pop() as Slot);
+    while (this.slots.length < want) this.slots.push(this.start());
+  }
+
+  private start(): Slot {
+    const used = new Set(this.slots.map((s) => s.w));
+    let w = 0;
+    while (used.has(w)) w++;
+    Atomics.store(this.ctrl, QUIT0 + w, 0);
+    Atomics.store(this.ctrl, READY0 + w, 0);
+    const handle = spawn_worker({
+      module: this.module,
+      memory: this.memory,
+      ctrl: this.ctrl.buffer as SharedArrayBuffer,
+      prog: this.prog.buffer as SharedArrayBuffer,
+      names: this.names,
+      slot: w,
+    });
+    return { handle, w };
+  }
+
+  /** Resolves when every worker has instantiated (or failed to): a browser page awaits this after set_num_threads. */
+  async ready(): Promise<void> {
+    this.resize();
+    while (this.slots.some((s) => Atomics.load(this.ctrl, READY0 + s.w) === 0)) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Threads a parallel call can use now: this one plus the ready workers (Node waits for new ones). */
+  threads(): number {
+    if (this.slots.length !== Math.min(MAX_WORKERS, get_num_threads() - 1)) this.resize();
+    let n = 1;
+    for (const s of this.slots) {
+      let r = Atomics.load(this.ctrl, READY0 + s.w);
+      if (r === 0 && can_block()) {
+        Atomics.wait(this.ctrl, READY0 + s.w, 0, READY_WAIT_MS);
+        r = Atomics.load(this.ctrl, READY0 + s.w);
+      }
+      if (r === 1) n++;
+    }
+    return n;
+  }
+
+  /** How many chunks a job for `threads` threads is cut into (at most MAX_CHUNKS). */
+  static chunks(threads: number): number {
+    return Math.min(MAX_CHUNKS, threads * CHUNKS_PER_THREAD);
+  }
+
+  /**
+   * Runs body(i, wx) for every chunk i < chunks: the workers and this thread take chunks from a shared
+   * ticket until none is left (so a descheduled thread's share goes to the others), then this thread
+   * waits for the last. body must only call exports (through `wx`) on disjoint outputs and scratch.
+   */
+  run(chunks: number, body: (chunk: number, wx: WasmExports) => void): void {
+    if (chunks <= 1 || this.slots.length === 0 || chunks > MAX_CHUNKS) {
+      for (let i = 0; i < chunks; i++) body(i, this.exports);
+      return;
+    }
+    // record every chunk's program (its export calls) for the workers
+    const c = this.ctrl;
+    const p = this.prog;
+    this.pos = MAX_CHUNKS + 1;
+    for (let i = 0; i < chunks; i++) {
+      p[i] = this.pos;
+      body(i, this.recorder);
+    }
+    p[chunks] = this.pos;
+    if (this.pos > PROG_DOUBLES) {
+      for (let i = 0; i < chunks; i++) body(i, this.exports);
+      return;
+    }
+    this.job = (this.job + 1) & 0x7fff;
+    Atomics.store(c, ERR, 0);
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, JOBN, (this.job << 16) | chunks);
+    Atomics.store(c, TICKET, this.job << 16);
+    Atomics.add(c, SEQ, 1);
+    Atomics.notify(c, SEQ);
+    let failure: Error | null = null;
+    for (;;) {
+      const t = Atomics.add(c, TICKET, 1);
+      const i = t & 0xffff;
+      if (t >>> 16 !== this.job || i >= chunks) break;
+      try {
+        body(i, this.exports);
+      } catch (e) {
+        failure ??= e as Error;
+      }
+      Atomics.add(c, DONE, 1);
+    }
+    if (can_block()) {
+      for (let d = Atomics.load(c, DONE); d < chunks; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
+    } else {
+      while (Atomics.load(c, DONE) < chunks) {
+        // spin: a browser main thread may not block
+      }
+    }
+    if (failure) throw failure;
+    if (Atomics.load(c, ERR) !== 0) {
+      const msg = String.fromCharCode(...c.subarray(ERR_MSG, ERR_MSG + Atomics.load(c, ERR_LEN)));
+      throw new Error(`wasm backend: a kernel failed on a worker thread: ${msg}`);
+    }
+  }
+}
+
+const pools = new Set<WeakRef<ThreadPool>>();
+
+function live_pools(): ThreadPool[] {
+  const out: ThreadPool[] = [];
+  for (const r of pools) {
+    const p = r.deref();
+    if (p) out.push(p);
+    else pools.delete(r);
+  }
+  return out;
+}
+
+/**
+ * Gives an instance a pool and replaces its heavy exports (splits.ts PLANNERS) by versions that split
+ * each call across the pool's threads; the kernel wrappers call `inst.exports.<name>` and so run threaded.
+ */
+function attach(inst: WasmInstance, mod: WebAssembly.Module): void {
+  const ex = inst.exports as unknown as Record<string, (...a: number[]) => unknown>;
+  const raw = { ...inst.exports } as WasmExports;
+  const pool = new ThreadPool(mod, inst.heap.memory, raw, inst.heap);
+  (inst as { pool?: ThreadPool }).pool = pool;
+  const copy = (dst: number, src: number, n: number) => inst.heap.u8.copyWithin(dst, src, src + n);
+  const temp = (t: number, k: number, bytes: number) => pool.temp(t, k, bytes);
+  for (const [name, planner] of Object.entries(PLANNERS)) {
+    const f = ex[name];
+    if (typeof f !== 'function' || !planner) continue;
+    ex[name] = (...a: number[]) => {
+      const T = pool.threads();
+      const plan = T > 1 ? planner(a, T, raw, temp, copy) : null;
+      const ranges = plan ? split_range(plan.n, ThreadPool.chunks(T), plan.align) : [];
+      if (!plan || ranges.length < 2) return f(...a);
+      const parts = ranges.map(([u0, u1], t) => plan.part(u0, u1, t));
+      pool.run(parts.length, (p, wx) => (wx as unknown as Record<string, (...a: number[]) => void>)[name](...parts[p]));
+      plan.after?.(ranges, parts);
+    };
+  }
+}
+
+/** The pool of an instance on shared memory (undefined before the pool code loaded or without sharing). */
+export function pool_of(inst: WasmInstance): ThreadPool | undefined {
+  return (inst as { pool?: ThreadPool }).pool;
+}
+
+/** Makes this file the thread implementation (idempotent): pools for every shared-memory instance. */
+export function install_thread_pools(): void {
+  if (thread_hooks.attach) return;
+  thread_hooks.attach = attach;
+  thread_hooks.resize = () => {
+    for (const p of live_pools()) p.resize();
+  };
+  thread_hooks.ready = async () => {
+    await Promise.all(live_pools().map((p) => p.ready()));
+  };
+  for (const [ref, mod] of pending.splice(0)) {
+    const inst = ref.deref();
+    if (inst) attach(inst, mod);
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * How each heavy kernel export splits across threads: a contiguous range of output channels, rows, columns,
+ * images, planes or elements per thread, never the reduction, so every output element is computed by the
+ * same instructions in the same order as on one thread (bit-identical). `install_splits` replaces those
+ * exports on a WasmInstance's exports object by splitting versions, so the kernel wrappers
+ * (runtime/backends/wasm/*.ts) run threaded unchanged. Pointers are byte offsets into the shared memory.
+ */
+import type { WasmExports } from '../backends/wasm/abi.js';
+import { split_range } from './split.js';
+
+/**
+ * Work below which a call stays on one thread, as the hand-off (~15 µs) would cost more: multiply-adds of
+ * a GEMM / conv, elements of an elementwise kernel (per thread). Tunable (tests set 0 to split tiny cases).
+ */
+export const min_parallel_work = { macs: 1 << 17, elements: 1 << 16 };
+
+/** A per-thread block of scratch for thread t ≥ 1 (slot k: several per call), `bytes` long, reused. */
+export type Temp = (t: number, k: number, bytes: number) => number;
+
+/** One call's split: `n` units in blocks of `align`; the arguments of units [u0, u1) on thread t. */
+export interface Plan {
+  n: number;
+  align: number;
+  part(u0: number, u1: number, t: number): number[];
+  /** After all parts: copies parts that wrote to a temp back into place. */
+  after?(ranges: [number, number][], parts: number[][]): void;
+}
+
+type A = number[];
+/** The plan of a call (null: run as is), given its arguments, the thread count, raw exports and temps. */
+export type Planner = (
+  a: A,
+  T: number,
+  raw: WasmExports,
+  temp: Temp,
+  copy: (dst: number, src: number, n: number) => void,
+) => Plan | null;
+
+const macs = (w: number) => w >= min_parallel_work.macs;
+const elems = (n: number, T: number) => n >= 2 * Math.max(1, min_parallel_work.elements) && T > 1;
+const r4 = (v: number) => (v + 3) & ~3;
+const set = (a: A, changes: Record<number, number>): A => {
+  const b = a.slice();
+  for (const k in changes) b[k] = changes[k];
+  return b;
+};
+
+/** Elementwise kernels: element ranges (align 16: vector steps cover the same elements) of pointer args. */
+function elementwise(ptrs: number[], n_at: number, size: number): Planner {
+  return (a, T) =>
+    elems(a[n_at], T)
+      ? {
+          n: a[n_at],
+          align: 16,
+          part: (i0, i1) => set(a, { [n_at]: i1 - i0, ...Object.fromEntries(ptrs.map((p) => [p, a[p] + i0 * size])) }),
+        }
+      : null;
+}
+
+/** Pools: ranges of planes (x plane H·W, y plane OH·OW elements of `size` bytes; y at index y_at). */
+function planes(size: number, y_at: number): Planner {
+  return (a, T) =>
+    elems(a[1] * a[2] * a[3], T)
+      ? {
+          n: a[1],
+          align: 1,
+          part: (p0, p1) =>
+            set(a, { 0: a[0] + p0 * a[2] * a[3] * size, 1: p1 - p0, [y_at]: a[y_at] + p0 * a[4] * a[5] * size }),
+        }
+      : null;
+}
+
+export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
+  // (CO, NP, wp, x, offs, bias, mult, zp, lo, hi, y, P, N, map, exact, stage, Wq, OW): channels in 4s
+  qconv_direct: (a) =>
+    macs(a[0] * a[12] * a[1] * 2)
+      ? {
+          n: a[0],
+          align: 4,
+          part: (c0, c1) =>
+            set(a, {
+              0: c1 - c0,
+              2: a[2] + (c0 / 4) * a[1] * 16,
+              5: a[5] + c0 * 4,
+              6: a[6] + c0 * 4,
+              10: a[10] + c0 * a[11],
+              15: a[15] ? a[15] + c0 * ((a[12] + 7) & ~7) : 0,
+            }),
+        }
+      : null,
+  // (a, b, M, N, kp, y, ldy, mode, bias, mult, zp, lo, hi, part): mode 1 (per-row params) splits rows in
+  // pairs (the tile), modes 0 / 2 columns in 4s when there are enough, else rows
+  qgemm: (a, T) => {
+    const [M, N, kp, mode] = [a[2], a[3], a[4], a[7]];
+    if (!macs(M * N * kp)) return null;
+    const es = mode === 2 ? 4 : 1;
+    if (mode !== 1 && N >= 8 * T)
+      return {
+        n: N,
+        align: 4,
+        part: (j0, j1) =>
+          set(a, {
+            1: a[1] + j0 * kp * 2,
+            3: j1 - j0,
+            5: a[5] + j0 * es,
+            8: mode === 0 ? a[8] + j0 * 4 : a[8],
+            9: mode === 0 ? a[9] + j0 * 4 : a[9],
+            13: a[13] + M * j0 * 4,
+          }),
+      };
+    return {
+      n: M,
+      align: 2,
+      part: (i0, i1) =>
+        set(a, {
+          0: a[0] + i0 * kp * 2,
+          2: i1 - i0,
+          5: a[5] + i0 * a[6] * es,
+          8: mode === 1 ? a[8] + i0 * 4 : a[8],
+          9: mode === 1 ? a[9] + i0 * 4 : a[9],
+          13: a[13] + i0 * r4(N) * 4,
+        }),
+    };
+  },
+  // (w, col, M, P, k, kp, y, ldy, bias, mult, zp, lo, hi, exact): channels in pairs (the tile)
+  qconv_pairs: (a) =>
+    macs(a[2] * a[3] * a[4])
+      ? {
+          n: a[2],
+          align: 2,
+          part: (c0, c1) =>
+            set(a, { 0: a[0] + c0 * a[5] * 2, 2: c1 - c0, 6: a[6] + c0 * a[7], 8: a[8] + c0 * 4, 9: a[9] + c0 * 4 }),
+        }
+      : null,
+  // (x, C, H, W, OC, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, xzp, w, kp, bias, mult, zp, lo, hi, y, scratch):
+  // input channels; the kernel stores whole 16-byte rows past a channel's end, so threads t ≥ 1 write to
+  // their own block (and scratch), copied into place after
+  qdepthwise_pairs: (a, _T, raw, temp, copy) => {
+    const [C, OC, OH, OW] = [a[1], a[4], a[13], a[14]];
+    if (!macs(OC * OH * OW * a[5] * a[6])) return null;
+    const per = OC / C;
+    const P = OH * OW;
+    const sb = raw.depthwise_pairs_bytes(a[2], a[3], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], OH, OW);
+    return {
+      n: C,
+      align: 1,
+      part: (c0, c1, t) =>
+        set(a, {
+          0: a[0] + c0 * a[2] * a[3],
+          1: c1 - c0,
+          4: (c1 - c0) * per,
+          16: a[16] + c0 * per * a[17] * 2,
+          18: a[18] + c0 * per * 4,
+          19: a[19] + c0 * per * 4,
+          23: t === 0 ? a[23] + c0 * per * P : temp(t, 0, (c1 - c0) * per * P + 16),
+          24: t === 0 ? a[24] : temp(t, 1, sb),
+        }),
+      after: (ranges, parts) => {
+        for (let t = 1; t < ranges.length; t++) copy(a[23] + ranges[t][0] * per * P, parts[t][23], parts[t][4] * P);
+      },
+    };
+  },
+  // (CO, K, wp, x, offs, bias, c, ldc, y, P, N, map): channels in 4s (the tile height)
+  conv_shifted_f32: (a) =>
+    macs(a[0] * a[10] * a[1])
+      ? {
+          n: a[0],
+          align: 4,
+          part: (c0, c1) =>
+            set(a, {
+              0: c1 - c0,
+              2: a[2] + c0 * a[1] * 4,
+              5: a[5] ? a[5] + c0 * 4 : 0,
+              6: a[6] + c0 * a[7] * 4,
+              8: a[8] + c0 * a[9] * 4,
+            }),
+        }
+      : null,
+  // (M, N, K, a, lda, bp, c, ldc, bias, acc): rows in 4s, or column panels of 8
+  sgemm_packed: (a, T) => {
+    const [M, N, K] = a;
+    if (!macs(M * N * K)) return null;
+    if (M >= 8 * T)
+      return {
+        n: M,
+        align: 4,
+        part: (i0, i1) => set(a, { 0: i1 - i0, 3: a[3] + i0 * a[4] * 4, 6: a[6] + i0 * a[7] * 4 }),
+      };
+    return {
+      n: N,
+      align: 8,
+      part: (j0, j1) => set(a, { 1: j1 - j0, 5: a[5] + j0 * K * 4, 6: a[6] + j0 * 4, 8: a[8] ? a[8] + j0 * 4 : 0 }),
+    };
+  },
+  // (M, N, K, a, lda, b, c, ldc, bias, acc), B as [N][K]: columns in 4s (the tail stays scalar, last)
+  sgemv_t: (a) =>
+    macs(a[0] * a[1] * a[2])
+      ? {
+          n: a[1],
+          align: 4,
+          part: (j0, j1) =>
+            set(a, { 1: j1 - j0, 5: a[5] + j0 * a[2] * 4, 6: a[6] + j0 * 4, 8: a[8] ? a[8] + j0 * 4 : 0 }),
+        }
+      : null,
+  // (x, C, H, W, OC, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, w, bias, y, scratch): input channels, own scratch
+  depthwise_f32: (a, _T, raw, temp) => {
+    const [C, OC, OH, OW] = [a[1], a[4], a[13], a[14]];
+    if (!macs(OC * OH * OW * a[5] * a[6])) return null;
+    const per = OC / C;
+    const sb = raw.depthwise_scratch_bytes(a[2], a[3], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], OH, OW);
+    return {
+      n: C,
+      align: 1,
+      part: (c0, c1, t) =>
+        set(a, {
+          0: a[0] + c0 * a[2] * a[3] * 4,
+          1: c1 - c0,
+          4: (c1 - c0) * per,
+          15: a[15] + c0 * per * a[5] * a[6] * 4,
+          16: a[16] ? a[16] + c0 * per * 4 : 0,
+          17: a[17] + c0 * per * OH * OW * 4,
+          18: t === 0 ? a[18] : temp(t, 0, sb),
+        }),
+    };
+  },
+  // (a, b, batch, M, K, N, az, bz, kp, a16, b16, bias, mult, zp, lo, hi, part, y): matrices of the batch,
+  // each thread widening into its own blocks
+  qmatmul_u8: (a, _T, raw, temp) => {
+    const [batch, M, K, N, kp] = [a[2], a[3], a[4], a[5], a[8]];
+    if (!macs(batch * M * N * kp)) return null;
+    const pb = raw.qgemm_part_bytes(M, N, kp);
+    return {
+      n: batch,
+      align: 1,
+      part: (s0, s1, t) =>
+        set(a, {
+          0: a[0] + s0 * M * K,
+          1: a[1] + s0 * K * N,
+          2: s1 - s0,
+          9: t === 0 ? a[9] : temp(t, 0, M * kp * 2),
+          10: t === 0 ? a[10] : temp(t, 1, r4(N) * kp * 2),
+          16: t === 0 ? a[16] : temp(t, 2, pb),
+          17: a[17] + s0 * M * N,
+        }),
+    };
+  },
+  qadd_u8: elementwise([0, 1, 10], 2, 1),
+  qclamp_u8: elementwise([0, 4], 1, 1),
+  qlut_u8: elementwise([0, 3], 1, 1),
+  qmul_u8: elementwise([0, 1, 9], 2, 1),
+  relu_f32: elementwise([0, 2], 1, 4),
+  // (x, planes, plane_size, channels, scale, shift, y): one image's channels, or whole images
+  batch_norm_affine_f32: (a, T) => {
+    const [np, ps, c] = [a[1], a[2], a[3]];
+    if (!elems(np * ps, T)) return null;
+    const one = np === c;
+    return {
+      n: one ? c : np,
+      align: one ? 1 : c,
+      part: (p0, p1) =>
+        set(a, {
+          0: a[0] + p0 * ps * 4,
+          1: p1 - p0,
+          3: one ? p1 - p0 : c,
+          4: one ? a[4] + p0 * 8 : a[4],
+          5: one ? a[5] + p0 * 8 : a[5],
+          6: a[6] + p0 * ps * 4,
+        }),
+    };
+  },
+  qavg_pool2d_u8: planes(1, 16),
+  max_pool2d_f32: planes(4, 14),
+  // (x, planes, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, y, row): planes; vector steps write past a
+  // plane's end, so threads t ≥ 1 write to their own block (and row), copied into place after
+  qmax_pool2d_u8: (a, T, raw, temp, copy) => {
+    const base = planes(1, 14)(a, T, raw, temp, copy);
+    if (!base) return null;
+    const P = a[4] * a[5];
+    const rb = raw.max_pool_scratch_bytes(a[3], a[5], a[7], a[9], a[11], a[13]);
+    return {
+      ...base,
+      part: (p0, p1, t) => {
+        const b = base.part(p0, p1, t);
+        if (t > 0) {
+          b[14] = temp(t, 0, (p1 - p0) * P + 16);
+          b[15] = temp(t, 1, rb);
+        }
+        return b;
+      },
+      after: (ranges, parts) => {
+        for (let t = 1; t < ranges.length; t++) copy(a[14] + ranges[t][0] * P, parts[t][14], parts[t][1] * P);
+      },
+    };
+  },
+};
+
+/** Splits [0, n) for a plan (re-exported for the pool). */
+export { split_range };

@@ -1,0 +1,119 @@
+/**
+ * Threaded wasm fp32 kernels equal their one-thread output bit for bit (runtime/threads): conv2d on shifted
+ * planes, im2col + packed GEMM and depthwise, split by image and by output channel, and sgemm (packed, few
+ * rows, swapped Linear form) split by rows or columns, over random shapes whose sizes do and do not divide
+ * by the thread count (2 and 3 threads). The hand-off threshold is 0 so tiny cases split too.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { make_wasm_conv2d } from '../../../runtime/backends/wasm/fp32_conv.js';
+import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import { set_num_threads, threads_ready } from '../../../runtime/threads/num_threads.js';
+import { pool_of } from '../../../runtime/threads/pool.js';
+import { min_parallel_work } from '../../../runtime/threads/splits.js';
+import { conv_geometry_arb, first_diff, lcg, uniform_f32 } from '../backends/_arbitraries.js';
+
+const wasm = load_wasm_backend();
+const fp32 = wasm.fp32;
+const saved = { ...min_parallel_work };
+afterAll(() => {
+  Object.assign(min_parallel_work, saved);
+  set_num_threads(1);
+});
+
+const convs = {
+  shifted: make_wasm_conv2d(wasm.instance, 'shifted'),
+  im2col: make_wasm_conv2d(wasm.instance, 'im2col'),
+  auto: fp32.conv2d,
+};
+
+/** One thread (threshold infinite), then all threads (threshold 0), same workers. */
+function at_threads(run: () => Float32Array): Float32Array[] {
+  min_parallel_work.macs = Number.POSITIVE_INFINITY;
+  const one = run().slice();
+  min_parallel_work.macs = 0;
+  return [one, run()];
+}
+
+const geometry = (depthwise: boolean) =>
+  fc
+    .tuple(
+      conv_geometry_arb({
+        groups: depthwise ? [2, 11] : [1, 2],
+        cig: depthwise ? [[1, 1]] : [[1, 20]],
+        cog: depthwise ? [1, 2] : [1, 19],
+        kh: [1, 3],
+        kw: [1, 4],
+        stride: [1, 2],
+        padding: [0, 2],
+        dh: [1, 2],
+        dw: [1, 2],
+        extra_h: [0, 6],
+        extra_w: [0, 20],
+      }),
+      fc.integer({ min: 1, max: 7 }),
+    )
+    .map(([g, batch]) => ({ ...g, batch }));
+
+describe.each([2, 3])('threaded wasm fp32 kernels at %i threads equal one thread bit for bit', (t) => {
+  let chunks0 = 0;
+  beforeAll(async () => {
+    set_num_threads(t);
+    await threads_ready();
+    chunks0 = pool_of(wasm.instance)?.worker_chunks ?? 0;
+  });
+  afterAll(() => {
+    // the workers, not only this thread, computed chunks of the cases above
+    expect((pool_of(wasm.instance)?.worker_chunks ?? 0) - chunks0).toBeGreaterThan(0);
+  });
+
+  for (const [name, depthwise] of [
+    ['shifted', false],
+    ['im2col', false],
+    ['auto', true],
+  ] as const) {
+    it(`conv2d ${depthwise ? 'depthwise' : `'${name}'`} (60 random cases, batch 1–7)`, () => {
+      fc.assert(
+        fc.property(geometry(depthwise), fc.integer({ min: 1, max: 2 ** 30 }), fc.boolean(), (g, seed, with_bias) => {
+          const rnd = lcg(seed);
+          const k = (g.in_channels / g.groups) * g.kernel_h * g.kernel_w;
+          const x = uniform_f32(g.batch * g.in_channels * g.in_h * g.in_w, rnd);
+          const w = uniform_f32(g.out_channels * k, rnd);
+          const bias = with_bias ? uniform_f32(g.out_channels, rnd) : null;
+          const [a, b] = at_threads(() => convs[name](x, g, w, bias));
+          expect(first_diff(a, b)).toBeNull();
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
+
+  it('sgemm (200 random cases: every transpose, bias, accumulate; m 1–40, n 1–70)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        (m, n, k, seed, trans_a, trans_b, with_bias, accumulate) => {
+          const rnd = lcg(seed);
+          const a = uniform_f32(m * k, rnd);
+          const b = uniform_f32(k * n, rnd);
+          const c0 = uniform_f32(m * n, rnd);
+          const bias = with_bias ? uniform_f32(n, rnd) : null;
+          const [x, y] = at_threads(() => {
+            const c = c0.slice();
+            fp32.sgemm(m, n, k, a, b, c, { trans_a, trans_b, bias, accumulate });
+            return c;
+          });
+          expect(first_diff(x, y)).toBeNull();
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
