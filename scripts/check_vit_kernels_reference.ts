@@ -61,7 +61,7 @@ for (const n of nodes) {
     if (!op || deq?.target !== 'dequantize') continue;
     const src = deq.args[0] as string;
     if (op.target === 'softmax')
-      runs.push({ kind: 'softmax', node: n, run: () => q.softmax(qt(src), -1, o.scale, o.zero_point) });
+      runs.push({ kind: 'softmax', node: n, run: () => q.softmax_island(qt(src), -1, o.scale, o.zero_point) });
     else if (op.target.endsWith('.act'))
       runs.push({ kind: 'gelu', node: n, run: () => q.gelu_island(qt(src), o.scale, o.zero_point) });
   }

@@ -176,6 +176,25 @@ function batch_norm(): ModuleSchema {
     },
   };
 }
+/** normalized_shape: 1..8 positive dims; returns the element count. */
+function normalized_shape(v: unknown): number[] {
+  if (!Array.isArray(v) || v.length < 1 || v.length > 8) fail('argument normalized_shape is not a list of 1..8 sizes');
+  return (v as unknown[]).map((d, i) => int(d, `normalized_shape[${i}]`, 1, MAX_SIZE));
+}
+/** nn.quantized.LayerNorm(normalized_shape, scale, zero_point, {eps, elementwise_affine}): float weight and bias buffers. */
+const q_layer_norm: ModuleSchema = {
+  children: 'none',
+  tensors: (a) => {
+    arity(a, 3, 4);
+    const shape = normalized_shape(a[0]);
+    num(a[1], 'scale', Number.MIN_VALUE, Number.MAX_VALUE);
+    int(a[2], 'zero_point', 0, 255);
+    const o = opts(a[3], ['eps', 'elementwise_affine']);
+    num(or_(o.eps, 1e-5), 'eps', 0, 1);
+    bool(o.elementwise_affine, 'elementwise_affine', true);
+    return [t('weight', 'F32', 'float', shape), t('bias', 'F32', 'float', shape)];
+  },
+};
 /** Pools: window ≤ MAX_WINDOW, padding at most half the (dilated) kernel as torch requires. */
 function pool(keys: readonly string[]): ModuleSchema {
   return {
@@ -250,6 +269,7 @@ export const MODULE_SCHEMAS: ReadonlyMap<string, ModuleSchema> = new Map<string,
       int(a[1], 'zero_point', 0, 255);
     }),
   ],
+  ['nn.quantized.LayerNorm', q_layer_norm],
   ['nn.quantized.dynamic.LSTM', rnn(4, true)],
   ['nn.quantized.dynamic.GRU', rnn(3, true)],
   ['nn.quantized.dynamic.RNN', rnn(1, true, true)],

@@ -24,6 +24,7 @@ import * as qdrnn from '../../runtime/quantized/modules/dynamic/rnn.js';
 import * as qdcell from '../../runtime/quantized/modules/dynamic/rnn_cell.js';
 import * as qelu from '../../runtime/quantized/modules/elu_leaky_relu.js';
 import * as qembed from '../../runtime/quantized/modules/embedding.js';
+import * as qln from '../../runtime/quantized/modules/layer_norm.js';
 import * as qlin from '../../runtime/quantized/modules/linear.js';
 import * as qnorm from '../../runtime/quantized/modules/normalization.js';
 import type { Json } from '../ir/serialize.js';
@@ -134,6 +135,13 @@ export const MODULE_SPECS: readonly ModuleSpec[] = [
   simple('nn.quantized.dynamic.Linear', qdlin.Linear, q_linear_args),
   simple('nn.intrinsic.quantized.dynamic.LinearReLU', qdlin.LinearReLU, q_linear_args),
   simple('nn.quantized.Hardswish', qact.Hardswish, (m) => [f(m, 'scale'), f(m, 'zero_point')]),
+  {
+    type: 'nn.quantized.LayerNorm',
+    cls: qln.LayerNorm,
+    args: (m) => [f(m, 'normalized_shape'), f(m, 'scale'), f(m, 'zero_point'), pick(m, ['eps', 'elementwise_affine'])],
+    // weight and bias are buffers, filled from the state_dict afterwards
+    create: (a) => new qln.LayerNorm(a[0] as number[], null, null, a[1] as number, a[2] as number, a[3] as object),
+  },
   simple('nn.quantized.ELU', qelu.ELU, (m) => [f(m, 'scale'), f(m, 'zero_point'), f(m, 'alpha')]),
   simple('nn.quantized.LeakyReLU', qelu.LeakyReLU, (m) => [
     ...out_qparams(m),

@@ -92,6 +92,12 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'module',
 ]);
 
+/**
+ * Python builtins torch.fx's namespace never binds a node to (_is_illegal_name): the first candidate gets a
+ * suffix, as in torch's graphs (`getattr_1 = x.shape`).
+ */
+const PY_BUILTIN_NAMES: ReadonlySet<string> = new Set(['getattr']);
+
 /** What a name must look like to be emitted as a variable: an ASCII identifier. */
 export const IDENTIFIER_RE = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -120,7 +126,8 @@ export class Namespace {
     if (base === '' || /^[0-9]/.test(base)) base = `_${base}`;
     if (RESERVED_NAMES.has(base)) base = `${base}_`;
     let name = base;
-    if (this.used.has(name)) {
+    if (PY_BUILTIN_NAMES.has(name)) name = this.bump(base);
+    else if (this.used.has(name)) {
       // FX strips an existing numeric suffix so a clash on 'add_1' yields 'add_2', not 'add_1_1'
       const m = /^(.*[^_])_(\d+)$/.exec(base);
       name = this.bump(m ? m[1] : base);

@@ -11,8 +11,9 @@
 
 import type { Module } from '../../runtime/nn/module.js';
 import { is_qat_module } from '../../runtime/nn/qat/mappings.js';
-import type { QConfig } from '../../runtime/quant/qconfig.js';
+import { type QConfig, weight_is_float_qparams } from '../../runtime/quant/qconfig.js';
 import { dequantize } from '../../runtime/quant/qtensor.js';
+import { fake_quantize_rows } from '../../runtime/quantized/embedding_pack.js';
 import { quantize_weight } from '../../runtime/quantized/modules/from_float.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import type { GraphModule } from '../ir/graph_module.js';
@@ -42,6 +43,23 @@ export function reference_weights(gm: GraphModule): GraphModule {
       trained_observer = (mod as unknown as { weight_fake_quant: unknown }).weight_fake_quant;
       mod = (mod as unknown as { to_float(): Module }).to_float();
       gm.set_submodule(node.target, mod);
+    }
+    // embeddings (float_qparams_weight_only_qconfig): row-wise float qparams, as torch's reference Embedding
+    if (weight_is_float_qparams(q)) {
+      const w = (mod as unknown as { weight: Tensor }).weight;
+      const obs = q.weight() as unknown as {
+        forward(t: Tensor): Tensor;
+        calculate_qparams(): [Tensor, Tensor];
+        dtype: string;
+      };
+      obs.forward(w);
+      const [s, z] = obs.calculate_qparams();
+      const [rows, dim] = w.shape;
+      const qmax = obs.dtype === 'quint4x2' ? 15 : 255;
+      w.data.set(
+        fake_quantize_rows(w.data as Float32Array, rows, dim, s.data as Float32Array, z.data as Float32Array, qmax),
+      );
+      continue;
     }
     for (const [name, w] of weights_of(mod)) {
       const where = `convert_fx(is_reference): '${node.target}.${name}'`;

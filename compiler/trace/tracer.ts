@@ -296,6 +296,9 @@ export class Tracer implements TraceHook, ProxyOwner {
       op,
       target,
       args.map((a) => this.create_arg(a)),
+      {},
+      // Tensor.index is Python's x[...]: named as torch.fx names operator.getitem
+      op === 'call_method' && target === 'index' ? 'getitem' : undefined,
     );
     this.stamp_module_stack(node);
     const proxy = this.proxy(node);

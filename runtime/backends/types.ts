@@ -289,6 +289,12 @@ export interface Int8Kernels {
   /** The integer softmax over rows of n (≤ 65535) bytes, see QSoftmaxIntParams. */
   qsoftmax_int(x: Uint8Array, rows: number, n: number, p: QSoftmaxIntParams, y?: Uint8Array): Uint8Array;
   /**
+   * qnnpack's softargmax (torch.ops.quantized.softmax at output scale 2^-8, zero point 0): per row of n bytes with
+   * maximum M, e = table[x + 255 − M], S = Σ e (uint32), y = min(255, ⌊(e·256 + ⌊S/2⌋) / S⌋); `table` is
+   * pytorch_qnnp_create_softargmax_nc_q8's (see js/int8/softargmax.ts).
+   */
+  qsoftargmax(x: Uint8Array, rows: number, n: number, table: Uint32Array, y?: Uint8Array): Uint8Array;
+  /**
    * PyTorch 1.13's quantized_normalize_kernel with per-channel affine (GroupNorm, InstanceNorm): per group of
    * channels/groups · spatial values, integer sums of x and x², then in float32 m = f32(Σx) / n, mean = m − x_zp,
    * var = max(f32(Σx²) / n − m·m, 0), s = f32(x_scale / sqrt(f64(var·x_scale·x_scale) + eps)); per channel

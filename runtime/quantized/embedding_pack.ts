@@ -81,3 +81,22 @@ export function prepack_rows(
   }
   return out;
 }
+
+/**
+ * torch's quantize → dequantize of a table with row-wise float qparams (the reference nn.Embedding's weight):
+ * x̂ = f32(f32(q − zero_point) · scale) with q from quantize_rows.
+ */
+export function fake_quantize_rows(
+  w: Float32Array,
+  rows: number,
+  dim: number,
+  scales: Float32Array,
+  zero_points: Float32Array,
+  qmax: number,
+): Float32Array {
+  const q = quantize_rows(w, rows, dim, scales, zero_points, qmax);
+  const out = new Float32Array(rows * dim);
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < dim; j++) out[r * dim + j] = fround(fround(q[r * dim + j] - zero_points[r]) * scales[r]);
+  return out;
+}

@@ -9,6 +9,7 @@ export * from './modules/elu_leaky_relu.js';
 export * from './modules/embedding.js';
 export * from './modules/from_float.js';
 export * from './modules/functional_modules.js';
+export * from './modules/layer_norm.js';
 export * from './modules/linear.js';
 export * from './modules/normalization.js';
 export * from './modules/quantize.js';

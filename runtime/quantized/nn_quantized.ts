@@ -8,6 +8,7 @@ export { Conv1d, type QuantizedConv1dOptions } from './modules/conv1d.js';
 export { ELU, LeakyReLU } from './modules/elu_leaky_relu.js';
 export { Embedding, EmbeddingBag, type EmbeddingDType } from './modules/embedding.js';
 export { FloatFunctional, QFunctional } from './modules/functional_modules.js';
+export { LayerNorm } from './modules/layer_norm.js';
 export { Linear, type QuantizedLinearOptions } from './modules/linear.js';
 export { GroupNorm, InstanceNorm1d, InstanceNorm2d } from './modules/normalization.js';
 export { DeQuantize, Quantize } from './modules/quantize.js';

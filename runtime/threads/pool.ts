@@ -1,10 +1,11 @@
 /**
  * A pool of kernel workers for one wasm instance: each worker instantiates the same compiled module on
- * the instance's shared memory. A parallel call records, per extra thread, the export calls that thread
- * makes (a program of numbers), starts the workers, runs part 0 on this thread and waits for the rest:
- * Atomics.wait where blocking is allowed (Node, workers), a spin on Atomics.load on a browser's main
- * thread (where Atomics.wait throws). Kernels write disjoint outputs and scratch per part, so the result
- * does not depend on the number of threads.
+ * the instance's shared memory. A parallel call is cut into chunks (3 per thread); each chunk's export
+ * calls are recorded as a program of numbers, the workers are woken, and they and this thread take
+ * chunks from a shared ticket until none is left (a thread the OS deschedules loses its share to the
+ * others); this thread then waits for the last: Atomics.wait where blocking is allowed (Node, workers), a
+ * spin on Atomics.load on a browser's main thread (where Atomics.wait throws). Chunks write disjoint
+ * outputs and scratch, so the result does not depend on which thread ran what.
  */
 import { REQUIRED_EXPORTS, type WasmExports } from '../backends/wasm/abi.js';
 import type { WasmHeap } from '../backends/wasm/heap.js';
@@ -12,21 +13,33 @@ import type { WasmInstance } from '../backends/wasm/module.js';
 import { get_num_threads, pending, thread_hooks } from './num_threads.js';
 import { spawn_worker, type WorkerHandle } from './spawn.js';
 import { PLANNERS, split_range } from './splits.js';
-import { CTRL_WORDS, DONE, ERR, ERR_LEN, QUIT, READY, SEQ } from './worker_source.js';
+import {
+  CTRL_WORDS,
+  DONE,
+  ERR,
+  ERR_LEN,
+  ERR_MSG,
+  JOBN,
+  MAX_CHUNKS,
+  MAX_WORKERS,
+  QUIT0,
+  READY0,
+  SEQ,
+  TICKET,
+  WORKER_CHUNKS,
+} from './worker_source.js';
 
-/** Doubles in one worker's program buffer (256 KiB): a program past it runs on this thread instead. */
-const PROG_DOUBLES = 1 << 15;
+/** Doubles in the program area (512 KiB): a job whose programs do not fit runs on this thread alone. */
+const PROG_DOUBLES = 1 << 16;
 /** How long Node waits for a new worker to instantiate before running without it (ms). */
 const READY_WAIT_MS = 10_000;
+/** Chunks per thread of a job: idle threads take the chunks of a thread the OS has descheduled. */
+const CHUNKS_PER_THREAD = 3;
 
 interface Slot {
   handle: WorkerHandle;
-  ctrl: Int32Array;
-  prog: Float64Array;
-  seq: number;
-  /** Write position in prog; past PROG_DOUBLES the program overflowed. */
-  pos: number;
-  recorder: WasmExports;
+  /** Index of the worker's QUIT / READY words. */
+  w: number;
 }
 
 let blocking: boolean | null = null;
@@ -48,8 +61,13 @@ function can_block(): boolean {
 export class ThreadPool {
   private slots: Slot[] = [];
   private readonly ids: Map<string, number>;
-
-  /** Per-thread temp blocks (key `t:k`), grown as needed, freed with the pool. */
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(CTRL_WORDS * 4));
+  private readonly prog = new Float64Array(new SharedArrayBuffer(PROG_DOUBLES * 8));
+  private job = 0;
+  /** Write position in prog while recording (past PROG_DOUBLES: overflowed). */
+  private pos = 0;
+  private readonly recorder: WasmExports;
+  /** Per-chunk temp blocks (key `t:k`), grown as needed. */
   private temps = new Map<string, { off: number; bytes: number }>();
 
   constructor(
@@ -61,12 +79,36 @@ export class ThreadPool {
     private readonly names: readonly string[] = REQUIRED_EXPORTS.filter((n) => typeof exports[n] === 'function'),
   ) {
     this.ids = new Map(names.map((n, i) => [n, i]));
+    const rec: Record<string, (...args: number[]) => void> = {};
+    for (const [name, id] of this.ids) {
+      rec[name] = (...args: number[]) => {
+        const p = this.pos;
+        if (p + 2 + args.length <= PROG_DOUBLES) {
+          this.prog[p] = id;
+          this.prog[p + 1] = args.length;
+          for (let j = 0; j < args.length; j++) this.prog[p + 2 + j] = args[j];
+        }
+        this.pos = p + 2 + args.length;
+      };
+    }
+    this.recorder = rec as unknown as WasmExports;
     pools.add(new WeakRef(this));
     // workers of a collected pool end with it
-    ThreadPool.registry.register(this, this.slots);
+    ThreadPool.registry.register(this, { ctrl: this.ctrl, slots: this.slots });
   }
 
-  /** A block of `bytes` for thread t's slot k, kept across calls (grown when too small). */
+  private static readonly registry = new FinalizationRegistry<{ ctrl: Int32Array; slots: Slot[] }>((h) => {
+    for (const s of h.slots) ThreadPool.end(h.ctrl, s);
+  });
+
+  private static end(ctrl: Int32Array, s: Slot): void {
+    Atomics.store(ctrl, QUIT0 + s.w, 1);
+    Atomics.add(ctrl, SEQ, 1);
+    Atomics.notify(ctrl, SEQ);
+    s.handle.terminate();
+  }
+
+  /** A block of `bytes` for chunk t's slot k, kept across calls (grown when too small). */
   temp(t: number, k: number, bytes: number): number {
     const key = `${t}:${k}`;
     const have = this.temps.get(key);
@@ -77,15 +119,9 @@ export class ThreadPool {
     return b.off;
   }
 
-  private static readonly registry = new FinalizationRegistry<Slot[]>((slots) => {
-    for (const s of slots) ThreadPool.end(s);
-  });
-
-  private static end(s: Slot): void {
-    Atomics.store(s.ctrl, QUIT, 1);
-    Atomics.add(s.ctrl, SEQ, 1);
-    Atomics.notify(s.ctrl, SEQ);
-    s.handle.terminate();
+  /** Chunks run by the workers so far (not by this thread). */
+  get worker_chunks(): number {
+    return Atomics.load(this.ctrl, WORKER_CHUNKS);
   }
 
   /** Workers started (ready or not). */
@@ -93,123 +129,112 @@ export class ThreadPool {
     return this.slots.length;
   }
 
-  /** Starts or ends workers so that there are get_num_threads() − 1. */
+  /** Starts or ends workers so that there are get_num_threads() − 1 (at most MAX_WORKERS). */
   resize(): void {
-    const want = get_num_threads() - 1;
-    while (this.slots.length > want) ThreadPool.end(this.slots.pop() as Slot);
+    const want = Math.min(MAX_WORKERS, get_num_threads() - 1);
+    while (this.slots.length > want) ThreadPool.end(this.ctrl, this.slots.pop() as Slot);
     while (this.slots.length < want) this.slots.push(this.start());
   }
 
   private start(): Slot {
-    const ctrl_buf = new SharedArrayBuffer(CTRL_WORDS * 4);
-    const prog_buf = new SharedArrayBuffer(PROG_DOUBLES * 8);
+    const used = new Set(this.slots.map((s) => s.w));
+    let w = 0;
+    while (used.has(w)) w++;
+    Atomics.store(this.ctrl, QUIT0 + w, 0);
+    Atomics.store(this.ctrl, READY0 + w, 0);
     const handle = spawn_worker({
       module: this.module,
       memory: this.memory,
-      ctrl: ctrl_buf,
-      prog: prog_buf,
+      ctrl: this.ctrl.buffer as SharedArrayBuffer,
+      prog: this.prog.buffer as SharedArrayBuffer,
       names: this.names,
+      slot: w,
     });
-    const slot: Slot = {
-      handle,
-      ctrl: new Int32Array(ctrl_buf),
-      prog: new Float64Array(prog_buf),
-      seq: 0,
-      pos: 1,
-      recorder: {} as WasmExports,
-    };
-    const rec = slot.recorder as unknown as Record<string, (...args: number[]) => void>;
-    for (const [name, id] of this.ids) {
-      rec[name] = (...args: number[]) => {
-        const p = slot.pos;
-        if (p + 2 + args.length <= PROG_DOUBLES) {
-          slot.prog[p] = id;
-          slot.prog[p + 1] = args.length;
-          for (let j = 0; j < args.length; j++) slot.prog[p + 2 + j] = args[j];
-          slot.prog[0]++;
-        }
-        slot.pos = p + 2 + args.length;
-      };
-    }
-    return slot;
-  }
-
-  /** Slots whose worker has instantiated (Node waits for a new one; a browser main thread cannot). */
-  private ready_slots(): Slot[] {
-    const out: Slot[] = [];
-    for (const s of this.slots) {
-      let r = Atomics.load(s.ctrl, READY);
-      if (r === 0 && can_block()) {
-        Atomics.wait(s.ctrl, READY, 0, READY_WAIT_MS);
-        r = Atomics.load(s.ctrl, READY);
-      }
-      if (r === 1) out.push(s);
-    }
-    return out;
+    return { handle, w };
   }
 
   /** Resolves when every worker has instantiated (or failed to): a browser page awaits this after set_num_threads. */
   async ready(): Promise<void> {
     this.resize();
-    for (;;) {
-      if (this.slots.every((s) => Atomics.load(s.ctrl, READY) !== 0)) return;
+    while (this.slots.some((s) => Atomics.load(this.ctrl, READY0 + s.w) === 0)) {
       await new Promise((r) => setTimeout(r, 5));
     }
   }
 
-  /** Threads a parallel call can use now: this one plus the ready workers. */
+  /** Threads a parallel call can use now: this one plus the ready workers (Node waits for new ones). */
   threads(): number {
-    if (this.slots.length !== get_num_threads() - 1) this.resize();
-    if (this.slots.length === 0) return 1;
-    return 1 + this.ready_slots().length;
+    if (this.slots.length !== Math.min(MAX_WORKERS, get_num_threads() - 1)) this.resize();
+    let n = 1;
+    for (const s of this.slots) {
+      let r = Atomics.load(this.ctrl, READY0 + s.w);
+      if (r === 0 && can_block()) {
+        Atomics.wait(this.ctrl, READY0 + s.w, 0, READY_WAIT_MS);
+        r = Atomics.load(this.ctrl, READY0 + s.w);
+      }
+      if (r === 1) n++;
+    }
+    return n;
+  }
+
+  /** How many chunks a job for `threads` threads is cut into (at most MAX_CHUNKS). */
+  static chunks(threads: number): number {
+    return Math.min(MAX_CHUNKS, threads * CHUNKS_PER_THREAD);
   }
 
   /**
-   * Runs body(part, wx) for part = 0 … parts − 1, part 0 on this thread and the others on workers
-   * (`parts` ≤ threads()); body must only call exports (through `wx`) on disjoint outputs and scratch.
+   * Runs body(i, wx) for every chunk i < chunks: the workers and this thread take chunks from a shared
+   * ticket until none is left (so a descheduled thread's share goes to the others), then this thread
+   * waits for the last. body must only call exports (through `wx`) on disjoint outputs and scratch.
    */
-  run(parts: number, body: (part: number, wx: WasmExports) => void): void {
-    if (parts <= 1) {
-      body(0, this.exports);
+  run(chunks: number, body: (chunk: number, wx: WasmExports) => void): void {
+    if (chunks <= 1 || this.slots.length === 0 || chunks > MAX_CHUNKS) {
+      for (let i = 0; i < chunks; i++) body(i, this.exports);
       return;
     }
-    const ready = this.ready_slots();
-    if (parts - 1 > ready.length) throw new Error(`threads: ${parts} parts but ${ready.length + 1} threads ready`);
-    const started: Slot[] = [];
-    const local: number[] = [];
-    for (let part = 1; part < parts; part++) {
-      const s = ready[part - 1];
-      s.prog[0] = 0;
-      s.pos = 1;
-      body(part, s.recorder);
-      if (s.pos > PROG_DOUBLES) {
-        local.push(part); // too long to hand over: this thread runs it
-        continue;
-      }
-      s.seq++;
-      Atomics.store(s.ctrl, ERR, 0);
-      Atomics.store(s.ctrl, SEQ, s.seq);
-      Atomics.notify(s.ctrl, SEQ);
-      started.push(s);
+    // record every chunk's program (its export calls) for the workers
+    const c = this.ctrl;
+    const p = this.prog;
+    this.pos = MAX_CHUNKS + 1;
+    for (let i = 0; i < chunks; i++) {
+      p[i] = this.pos;
+      body(i, this.recorder);
     }
-    body(0, this.exports);
-    for (const part of local) body(part, this.exports);
-    let failure: string | null = null;
-    for (const s of started) {
-      if (can_block()) {
-        for (let d = Atomics.load(s.ctrl, DONE); d !== s.seq; d = Atomics.load(s.ctrl, DONE)) {
-          Atomics.wait(s.ctrl, DONE, d);
-        }
-      } else {
-        while (Atomics.load(s.ctrl, DONE) !== s.seq) {
-          // spin: a browser main thread may not block
-        }
+    p[chunks] = this.pos;
+    if (this.pos > PROG_DOUBLES) {
+      for (let i = 0; i < chunks; i++) body(i, this.exports);
+      return;
+    }
+    this.job = (this.job + 1) & 0x7fff;
+    Atomics.store(c, ERR, 0);
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, JOBN, (this.job << 16) | chunks);
+    Atomics.store(c, TICKET, this.job << 16);
+    Atomics.add(c, SEQ, 1);
+    Atomics.notify(c, SEQ);
+    let failure: Error | null = null;
+    for (;;) {
+      const t = Atomics.add(c, TICKET, 1);
+      const i = t & 0xffff;
+      if (t >>> 16 !== this.job || i >= chunks) break;
+      try {
+        body(i, this.exports);
+      } catch (e) {
+        failure ??= e as Error;
       }
-      if (Atomics.load(s.ctrl, ERR) !== 0 && failure === null) {
-        failure = String.fromCharCode(...s.prog.subarray(0, s.ctrl[ERR_LEN]));
+      Atomics.add(c, DONE, 1);
+    }
+    if (can_block()) {
+      for (let d = Atomics.load(c, DONE); d < chunks; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
+    } else {
+      while (Atomics.load(c, DONE) < chunks) {
+        // spin: a browser main thread may not block
       }
     }
-    if (failure !== null) throw new Error(`wasm backend: a kernel failed on a worker thread: ${failure}`);
+    if (failure) throw failure;
+    if (Atomics.load(c, ERR) !== 0) {
+      const msg = String.fromCharCode(...c.subarray(ERR_MSG, ERR_MSG + Atomics.load(c, ERR_LEN)));
+      throw new Error(`wasm backend: a kernel failed on a worker thread: ${msg}`);
+    }
   }
 }
 
@@ -242,7 +267,7 @@ function attach(inst: WasmInstance, mod: WebAssembly.Module): void {
     ex[name] = (...a: number[]) => {
       const T = pool.threads();
       const plan = T > 1 ? planner(a, T, raw, temp, copy) : null;
-      const ranges = plan ? split_range(plan.n, T, plan.align) : [];
+      const ranges = plan ? split_range(plan.n, ThreadPool.chunks(T), plan.align) : [];
       if (!plan || ranges.length < 2) return f(...a);
       const parts = ranges.map(([u0, u1], t) => plan.part(u0, u1, t));
       pool.run(parts.length, (p, wx) => (wx as unknown as Record<string, (...a: number[]) => void>)[name](...parts[p]));

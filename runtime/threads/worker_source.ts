@@ -2,55 +2,83 @@
  * The worker threads' code, as plain JavaScript source: evaluated by Node's worker_threads (`eval: true`)
  * or loaded from a Blob URL as a Web Worker, so it needs no separate file, bundler entry or TypeScript
  * loader (tsx, vitest) in the worker. A worker instantiates the kernels' compiled module on the shared
- * memory, flags itself ready, then loops: wait for a new sequence number, run the program (a list of
- * export calls with numeric arguments), store the sequence number as done. Control words (Int32Array):
- * 0 seq, 1 done, 2 ready (1; -1 failed), 3 error flag, 4 quit, 5 error message length (message in prog).
+ * memory, flags itself ready, then sleeps on the SEQ word; woken, it takes chunks of the posted job from a
+ * shared ticket (job id · 2¹⁶ + next chunk) until none is left, running each chunk's program (export calls
+ * with numeric arguments) and counting it done. The job id in the ticket keeps a late worker of the last
+ * job from running a chunk twice. See pool.ts for the main side.
  */
+
+/** Control words (Int32Array over one SharedArrayBuffer per pool). */
+export const SEQ = 0;
+/** (job id mod 2¹⁵) · 2¹⁶ + next chunk index: Atomics.add hands out chunks. */
+export const TICKET = 1;
+export const DONE = 2;
+/** (job id) · 2¹⁶ + chunk count of the posted job, stored before TICKET. */
+export const JOBN = 3;
+export const ERR = 4;
+export const ERR_LEN = 5;
+/** Chunks the workers ran (all jobs): tests check the workers really computed. */
+export const WORKER_CHUNKS = 6;
+/** Per worker slot w: QUIT0 + w (set: exit), READY0 + w (1 ready, −1 failed to instantiate). */
+export const QUIT0 = 16;
+export const MAX_WORKERS = 64;
+export const READY0 = QUIT0 + MAX_WORKERS;
+/** The error message, one char code per word. */
+export const ERR_MSG = READY0 + MAX_WORKERS;
+export const ERR_MAX = 400;
+export const CTRL_WORDS = ERR_MSG + ERR_MAX;
+/** Program area (Float64Array): the chunk table [MAX_CHUNKS + 1] of start offsets, then the programs. */
+export const MAX_CHUNKS = 256;
 
 const BODY = `
 function fxq_thread(d) {
   const c = new Int32Array(d.ctrl);
   const p = new Float64Array(d.prog);
+  const w = d.slot;
   let fns;
   try {
     const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
     fns = d.names.map((n) => inst.exports[n]);
   } catch (e) {
-    Atomics.store(c, 2, -1);
-    Atomics.notify(c, 2);
+    Atomics.store(c, ${READY0} + w, -1);
+    Atomics.notify(c, ${READY0} + w);
     return;
   }
-  Atomics.store(c, 2, 1);
-  Atomics.notify(c, 2);
-  let seen = 0;
+  Atomics.store(c, ${READY0} + w, 1);
+  Atomics.notify(c, ${READY0} + w);
   const a = [];
+  let seen = Atomics.load(c, ${SEQ});
   for (;;) {
-    Atomics.wait(c, 0, seen);
-    const seq = Atomics.load(c, 0);
-    if (seq === seen) continue;
-    seen = seq;
-    if (Atomics.load(c, 4) !== 0) return;
-    let err = 0;
-    try {
-      const n = p[0];
-      let i = 1;
-      for (let k = 0; k < n; k++) {
-        const f = fns[p[i]];
-        const argc = p[i + 1];
-        a.length = argc;
-        for (let j = 0; j < argc; j++) a[j] = p[i + 2 + j];
-        f.apply(null, a);
-        i += 2 + argc;
+    Atomics.wait(c, ${SEQ}, seen);
+    if (Atomics.load(c, ${QUIT0} + w) !== 0) return;
+    seen = Atomics.load(c, ${SEQ});
+    for (;;) {
+      // a ticket of another job than JOBN's (a straggler of the last one) or past its chunks: done
+      const t = Atomics.add(c, ${TICKET}, 1);
+      const jn = Atomics.load(c, ${JOBN});
+      const i = t & 0xffff;
+      const n = jn & 0xffff;
+      if (t >>> 16 !== jn >>> 16 || i >= n) break;
+      try {
+        let k = p[i];
+        const end = p[i + 1];
+        while (k < end) {
+          const argc = p[k + 1];
+          a.length = argc;
+          for (let j = 0; j < argc; j++) a[j] = p[k + 2 + j];
+          fns[p[k]].apply(null, a);
+          k += 2 + argc;
+        }
+      } catch (e) {
+        if (Atomics.compareExchange(c, ${ERR}, 0, 1) === 0) {
+          const m = String((e && e.message) || e).slice(0, ${ERR_MAX});
+          for (let j = 0; j < m.length; j++) c[${ERR_MSG} + j] = m.charCodeAt(j);
+          Atomics.store(c, ${ERR_LEN}, m.length);
+        }
       }
-    } catch (e) {
-      err = 1;
-      const m = String((e && e.message) || e).slice(0, 500);
-      for (let j = 0; j < m.length; j++) p[j] = m.charCodeAt(j);
-      c[5] = m.length;
+      Atomics.add(c, ${WORKER_CHUNKS}, 1);
+      if (Atomics.add(c, ${DONE}, 1) + 1 === n) Atomics.notify(c, ${DONE});
     }
-    Atomics.store(c, 3, err);
-    Atomics.store(c, 1, seq);
-    Atomics.notify(c, 1);
   }
 }
 `;
@@ -68,13 +96,6 @@ export interface WorkerInit {
   ctrl: SharedArrayBuffer;
   prog: SharedArrayBuffer;
   names: readonly string[];
+  /** The worker's slot (its QUIT / READY words). */
+  slot: number;
 }
-
-/** Control word indices (see the file comment). */
-export const SEQ = 0;
-export const DONE = 1;
-export const READY = 2;
-export const ERR = 3;
-export const QUIT = 4;
-export const ERR_LEN = 5;
-export const CTRL_WORDS = 8;

@@ -151,7 +151,7 @@ describe('every module type round-trips through the file', () => {
     // what no model here produces is named, so a new type without a round trip shows up: the int8 conv types
     // round-trip in quantize_fx_artifact.test.ts (ResNet, static and reference); tracing turns a
     // Sequential into a plain parent (nn.Module); the cells, nn.RNN and nn.Hardtanh round-trip in
-    // op_catalogue.test.ts (one model per catalogue record); the Conv1d types in tests/runtime/quantized/conv1d.test.ts,
+    // op_catalogue.test.ts (one model per catalogue record; nn.quantized.LayerNorm too); the Conv1d types in tests/runtime/quantized/conv1d.test.ts,
     // the Upsample ones in tests/runtime/quantized/upsample.test.ts, ConvTranspose2d in conv_transpose.test.ts;
     // ELU, LeakyReLU, GroupNorm, InstanceNorm1d / 2d, Embedding, EmbeddingBag (float and int8) in
     // artifact_norm_act_embed.test.ts and op_catalogue.test.ts
@@ -166,6 +166,7 @@ describe('every module type round-trips through the file', () => {
       'nn.Sequential',
       'nn.intrinsic.quantized.ConvReLU2d',
       'nn.quantized.Conv2d',
+      'nn.quantized.LayerNorm',
       'nn.quantized.dynamic.GRUCell',
       'nn.quantized.dynamic.LSTMCell',
       'nn.quantized.dynamic.RNN',

@@ -127,8 +127,8 @@ describe('generated code', () => {
     expect(body).toBe(
       [
         'export function forward(this: Self, x: Tensor, y: Tensor) {',
-        '  const getattr = x.shape;',
-        '  const getitem = getattr[0];',
+        '  const getattr_1 = x.shape;',
+        '  const getitem = getattr_1[0];',
         '  const view = x.view(getitem, 4);',
         '  const fc = this.fc.forward(view);',
         '  const relu = F.relu(fc);',

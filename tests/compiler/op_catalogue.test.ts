@@ -12,7 +12,7 @@ import { MODULE_SPECS, spec_of } from '../../compiler/artifact/module_specs.js';
 import { load_quantized, save_quantized } from '../../compiler/artifact/node/index.js';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
-import { prepare_fx, prepare_qat_fx } from '../../compiler/quantize_fx/prepare.js';
+import { get_quantization_warnings, prepare_fx, prepare_qat_fx } from '../../compiler/quantize_fx/prepare.js';
 import { register_leaf_namespace } from '../../compiler/trace/leaf.js';
 import { symbolic_trace } from '../../compiler/trace/symbolic_trace.js';
 import { get_backend, set_backend } from '../../runtime/backends/registry.js';
@@ -214,6 +214,26 @@ describe('every catalogue record: prepare, calibrate, convert, save, reload, bit
           }
         }
       }
+      for (const form of record.float_island ?? []) {
+        const op = form_op({ op: form, lowering: { kind: 'none' } }, record);
+        if (!op) continue;
+        it(`float island: ${JSON.stringify(form, (_k, val) => (typeof val === 'function' ? val.name : val))}: no warning, runs on the dequantized input`, () => {
+          const x = input_of(record, 1);
+          const m = new OpModel(
+            record.example.input[1],
+            form.module ? (record.example.module?.() ?? null) : null,
+            (self, a) => op(self, a),
+          );
+          const p = prepare_fx(m.eval(), { '': get_default_qconfig('qnnpack') }, [x], null, { warn: false });
+          expect(get_quantization_warnings(p)).toEqual([]);
+          p.forward(x);
+          const q = convert_fx(p, { warn: false });
+          const node = q.graph.nodes.find(
+            (n) => n.op.startsWith('call_') && n.target === (form.method ?? form.function ?? 'm'),
+          );
+          expect((node?.args[0] as { target?: string } | undefined)?.target, q.code).toBe('dequantize');
+        });
+      }
       if (record.qat?.length) {
         it('QAT: prepare_qat_fx, a few training-mode steps, convert', () => {
           const x = input_of(record, 1);
@@ -311,7 +331,7 @@ describe('every catalogue record: prepare, calibrate, convert, save, reload, bit
           round_trip(symbolic_trace(q), x);
         });
       }
-      if (!record.static.length) {
+      if (!record.static.length && record.example.module) {
         it('not quantized in FX: the float module is kept, saved and reloaded', () => {
           const x = input_of(record, 1);
           const m = new OpModel(null, record.example.module?.() ?? null, (s, a) => {

@@ -5,7 +5,7 @@ import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { get_quantization_warnings, prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { TraceError } from '../../compiler/trace/errors.js';
 import { FmnistResNet } from '../../examples/models/fmnist_resnet.js';
-import { GELU, ReLU, Softmax } from '../../runtime/nn/layers/activation.js';
+import { ReLU, SiLU, Softmax } from '../../runtime/nn/layers/activation.js';
 import { Linear } from '../../runtime/nn/layers/linear.js';
 import { Module } from '../../runtime/nn/module.js';
 import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
@@ -17,7 +17,7 @@ const input = randn([4, 8]);
 
 class WithGelu extends Module {
   fc1 = new Linear(8, 8);
-  act = new GELU();
+  act = new SiLU(); // in no pattern of torch 1.13's backend config (GELU is a known float island: not warned)
   fc2 = new Linear(8, 4);
   forward(x: Tensor): Tensor {
     return this.fc2.forward(this.act.forward(this.fc1.forward(x)));
@@ -70,7 +70,7 @@ describe('prepare_fx / convert_fx errors', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const prepared = prepare_fx(new WithGelu().eval(), { '': qconfig }, [input]);
     expect(warn).toHaveBeenCalledWith(
-      expect.stringMatching(/call_module 'act' \(GELU\).*no int8 lowering; kept in float/),
+      expect.stringMatching(/call_module 'act' \(SiLU\).*no int8 lowering; kept in float/),
     );
     expect(get_quantization_warnings(prepared)).toHaveLength(1);
     prepared.forward(input);

@@ -158,9 +158,10 @@ describe('symbolic_trace', () => {
       [2, 12],
       [2, 12],
     ]);
-    expect(gm.code).toContain('const getitem = getattr[0];');
+    // torch.fx names: `getattr` is a Python builtin (getattr_1); x[...] (Tensor.index) is a getitem
+    expect(gm.code).toContain('const getitem = getattr_1[0];');
     expect(gm.code).toContain('const sub = y.sub(x, { alpha: 2 });');
-    expect(gm.code).toMatch(/return \{ out: index, pair: \[squeeze, sub\] \};/);
+    expect(gm.code).toMatch(/return \{ out: getitem_4, pair: \[squeeze, sub\] \};/);
   });
 
   it('stores tensors created during tracing as constants', () => {
@@ -232,7 +233,7 @@ describe('TraceError', () => {
       ['Number', (x) => Number(x), /as a primitive in control flow/],
       ['template', (x) => `${x}`, /as a string/],
       ['data', (x) => x.data[0], /reading \.data of traced value 'x'/],
-      ['length', (x) => x.shape.length, /reading \.length of traced value 'getattr'/],
+      ['length', (x) => x.shape.length, /reading \.length of traced value 'getattr_1'/],
       ['loop', (x) => [...(x as unknown as Iterable<Tensor>)], /iterating over traced value 'x' of unknown length/],
     ];
     for (const [name, body, re] of cases) {

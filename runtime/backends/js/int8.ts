@@ -20,6 +20,7 @@ import {
   validate_qweight,
 } from './int8/numerics.js';
 import { qadd, qavg_pool2d, qmax_pool2d } from './int8/pool_add.js';
+import { qsoftargmax } from './int8/softargmax.js';
 import { qsoftmax } from './int8/softmax.js';
 import { qsoftmax_int } from './int8/softmax_int.js';
 import { qupsample2d } from './int8/upsample.js';
@@ -200,6 +201,7 @@ export const js_int8: Int8Kernels = {
   qsoftmax,
   qupsample2d,
   qsoftmax_int,
+  qsoftargmax,
   qgroup_norm,
   qembedding_bag,
 };

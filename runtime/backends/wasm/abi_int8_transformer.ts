@@ -67,6 +67,7 @@ export interface WasmInt8TransformerExports {
     y: number,
   ): void;
   qsoftmax_scratch_bytes(n: number): number;
+  qsoftargmax_u8(x: number, rows: number, n: number, table: number, y: number): number;
   sleef_expf(d: number): number;
   qsoftmax_int_u8(
     x: number,
@@ -90,4 +91,5 @@ export const TRANSFORMER_EXPORTS: readonly (keyof WasmInt8TransformerExports)[] 
   'qsoftmax_scratch_bytes',
   'sleef_expf',
   'qsoftmax_int_u8',
+  'qsoftargmax_u8',
 ];

@@ -8,6 +8,7 @@ import { check_qadd_float, dequant_table } from '../js/int8/add_float.js';
 import { check_qlayer_norm } from '../js/int8/layer_norm.js';
 import { check_qmatmul } from '../js/int8/matmul.js';
 import { requant_multipliers } from '../js/int8/numerics.js';
+import { check_qsoftargmax } from '../js/int8/softargmax.js';
 import { check_qsoftmax } from '../js/int8/softmax.js';
 import { check_qsoftmax_int } from '../js/int8/softmax_int.js';
 import type {
@@ -26,7 +27,7 @@ const fround = Math.fround;
 
 export function make_wasm_transformer(
   inst: WasmInstance,
-): Pick<Int8Kernels, 'qmatmul' | 'qadd_float' | 'qlayer_norm' | 'qsoftmax' | 'qsoftmax_int'> {
+): Pick<Int8Kernels, 'qmatmul' | 'qadd_float' | 'qlayer_norm' | 'qsoftmax' | 'qsoftmax_int' | 'qsoftargmax'> {
   const { exports: wx, heap } = inst;
 
   function qmatmul(a: QInput, b: QInput, g: QMatmulGeometry, out: QOutput, y?: Uint8Array): Uint8Array {
@@ -193,5 +194,22 @@ export function make_wasm_transformer(
     return res;
   }
 
-  return { qmatmul, qadd_float, qlayer_norm, qsoftmax, qsoftmax_int };
+  function qsoftargmax(x: Uint8Array, rows: number, n: number, table: Uint32Array, y?: Uint8Array): Uint8Array {
+    const len = check_qsoftargmax(x, rows, n, table, y, 'wasm.qsoftargmax');
+    const res = y ?? new Uint8Array(len);
+    if (len === 0) return res;
+    heap.begin(scratch_bytes(len, len, 1024));
+    const xp = heap.take(len);
+    const yp = heap.take(len);
+    const tp = heap.take(1024);
+    heap.u8.set(x, xp);
+    new Uint32Array(heap.memory.buffer, tp, 256).set(table);
+    // a uint32 sum that wraps to exactly 0 is refused as the js does (qnnpack would divide by it)
+    if (wx.qsoftargmax_u8(xp, rows, n, tp, yp) !== 0)
+      throw new Error('wasm.qsoftargmax: a row sum wrapped to 0 in uint32 (qnnpack divides by it)');
+    res.set(heap.u8.subarray(yp, yp + len));
+    return res;
+  }
+
+  return { qmatmul, qadd_float, qlayer_norm, qsoftmax, qsoftmax_int, qsoftargmax };
 }

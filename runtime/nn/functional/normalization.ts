@@ -4,7 +4,8 @@
  * and updates the running variance with the unbiased one, as torch does.
  */
 import { needs_grad, record_grad } from '../../autograd/function.js';
-import { get_backend } from '../../backends/registry.js';
+import { layer_norm_pytorch_x86_zen5 } from '../../backends/js/fp32/pytorch_x86_zen5.js';
+import { get_backend, get_fp32_numerics } from '../../backends/registry.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check_float, fmt } from './_util.js';
@@ -195,7 +196,7 @@ export const layer_norm = define_function(
     const beta = bias?.data;
     // inference: the backend's kernel of the loop below (wasm: same float64 steps), no statistics kept
     const kernel = get_backend().fp32.layer_norm;
-    if (kernel && x instanceof Float32Array && !needs_grad(input, weight, bias)) {
+    if (kernel && x instanceof Float32Array && !needs_grad(input, weight, bias) && get_fp32_numerics() === 'fast') {
       const f32 = (t: ArrayLike<number> | undefined) => (t ? (t as Float32Array) : null);
       return new Tensor(kernel(x, rows, d, f32(gamma), f32(beta), eps), input.shape, 'float32');
     }
@@ -214,6 +215,9 @@ export const layer_norm = define_function(
       invstd[r] = is;
       for (let i = 0; i < d; i++) y[base + i] = (x[base + i] - m) * is * (gamma ? gamma[i] : 1) + (beta ? beta[i] : 0);
     }
+    // ATen's float32 order on the ViT reference; the float64 statistics above serve the backward
+    if (get_fp32_numerics() === 'pytorch_x86_zen5')
+      layer_norm_pytorch_x86_zen5(x, rows, d, gamma ?? null, beta ?? null, eps, y);
     const out = new Tensor(y, input.shape, 'float32');
     const inputs = [input, weight, bias].filter((t): t is Tensor => t != null);
     return record_grad(out, inputs, 'NativeLayerNormBackward', (g) => {

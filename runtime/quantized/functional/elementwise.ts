@@ -113,12 +113,15 @@ export const mul_relu = define_function('quantized.mul_relu', mul_impl('quantize
  */
 export const cat = define_function(
   'quantized.cat',
-  (tensors: Tensor[], dim: number, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+  (tensors: Tensor[], dim: number, scale_arg?: number | Tensor, zero_point_arg?: number | Tensor): Tensor => {
     const op = 'quantized.cat';
-    const scale = out_qparam(scale_arg, 'scale', op);
-    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
     if (!Array.isArray(tensors) || tensors.length === 0)
       throw new Error(`${op}: expected a non-empty list of quantized tensors`);
+    // no output qparams: the first input's, as torch.cat on quantized tensors
+    const first_qp =
+      scale_arg === undefined || zero_point_arg === undefined ? check_quint8(tensors[0], op, 'tensors[0]') : null;
+    const scale = first_qp ? first_qp.scale : out_qparam(scale_arg as number | Tensor, 'scale', op);
+    const zero_point = first_qp ? first_qp.zero_point : out_qparam(zero_point_arg as number | Tensor, 'zero_point', op);
     check_out_qparams(scale, zero_point, op);
     const qps = tensors.map((t, i) => check_quint8(t, op, `tensors[${i}]`));
     const first = tensors[0];

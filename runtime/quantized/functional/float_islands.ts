@@ -1,13 +1,15 @@
 /**
  * Float islands on quint8 tensors with known output qparams: dequantize → float32 op as PyTorch 1.13 computes
  * it on x86 → quantize_per_tensor, bit-identical to running those three steps, without the float tensor.
- * - softmax: torch.ops.quantized.softmax's fallback (any output qparams other than qnnpack's 1/256, 0) is exactly
- *   dequantize → torch.softmax → quantize; the backend's qsoftmax kernel does it row by row.
- * - elementwise ops (GELU): a 256-entry table lut[q] = quantize(op(dequantize(q))) on the backend's qlut.
- *   GELU is ATen's vectorized exact form x·0.5·(1 + erf(x·√½)) with Vectorized<float>::erf (fp32/aten_vec_math.ts);
- *   the last numel mod 32 elements of a contiguous tensor take ATen's scalar lambda (std::erf) through a second table.
+ * - softmax: `softmax_island` (the backend's qsoftmax kernel, row by row); `softmax` is torch.ops.quantized.softmax,
+ *   the island for any output qparams but qnnpack's (2^-8, 0), where qnnpack's table softargmax runs (qsoftargmax).
+ * - elementwise ops (GELU): a 256-entry table lut[q] = quantize(op(dequantize(q))) on the backend's qlut. F.gelu
+ *   (exact) on a contiguous float tensor is oneDNN's eltwise_gelu_erf in PyTorch 1.13 (its own exp, a final fma;
+ *   found by h-vitq against the golden's float tensors), ATen's scalar lambda for a single element.
  */
-import { ATEN_FLOAT_VEC_STEP, aten_gelu_f32, aten_gelu_scalar_f32 } from '../../backends/js/fp32/aten_vec_math.js';
+import { aten_gelu_scalar_f32 } from '../../backends/js/fp32/aten_vec_math.js';
+import { onednn_gelu_erf_f32 } from '../../backends/js/fp32/pytorch_x86_zen5.js';
+import { qnnpack_softargmax_table } from '../../backends/js/int8/softargmax.js';
 import { softmax_int_params } from '../../backends/js/int8/softmax_int.js';
 import { get_backend } from '../../backends/registry.js';
 import { define_function } from '../../tensor/dispatch.js';
@@ -35,12 +37,16 @@ export function float_island_lut(inp: QParams, out: QParams, fn: (x: number) => 
   return lut;
 }
 
-/** The GELU island's table: dequantize → ATen 1.13's float32 exact GELU (vectorized body; `scalar`: its tail) → quantize. */
+/**
+ * The GELU island's table: dequantize → F.gelu (approximate='none') as PyTorch 1.13 runs it on a contiguous
+ * float tensor of more than one element (oneDNN's eltwise_gelu_erf, fp32/pytorch_x86_zen5.ts) → quantize;
+ * `scalar`: ATen's scalar lambda, what a one-element tensor takes.
+ */
 export function gelu_lut(inp: QParams, out: QParams, scalar = false): Uint8Array {
-  return float_island_lut(inp, out, scalar ? aten_gelu_scalar_f32 : aten_gelu_f32);
+  return float_island_lut(inp, out, scalar ? aten_gelu_scalar_f32 : onednn_gelu_erf_f32);
 }
 
-/** dequantize → F.gelu (approximate='none', ATen's float32) → quantize_per_tensor(scale, zero_point), through a table. */
+/** dequantize → F.gelu (approximate='none', PyTorch's float32) → quantize_per_tensor(scale, zero_point), through a table. */
 export const gelu_island = define_function(
   'quantized.gelu_island',
   (x: Tensor, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
@@ -49,21 +55,52 @@ export const gelu_island = define_function(
     const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
     const qp = check_quint8(x, op, 'input');
     check_out_qparams(scale, zero_point, op);
-    const data = x.data as Uint8Array;
-    const out = new Uint8Array(data.length);
-    const body = data.length - (data.length % ATEN_FLOAT_VEC_STEP);
-    const int8 = get_backend().int8;
-    int8.qlut(data.subarray(0, body), gelu_lut(qp, { scale, zero_point }), out.subarray(0, body));
-    if (body < data.length)
-      int8.qlut(data.subarray(body), gelu_lut(qp, { scale, zero_point }, true), out.subarray(body));
-    return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
+    const lut = gelu_lut(qp, { scale, zero_point }, x.numel() <= 1);
+    return make_qtensor(get_backend().int8.qlut(x.data as Uint8Array, lut), x.shape, 'quint8', scale, zero_point);
   },
 );
 
+/** rows × n of a softmax over `dim` (the last dim only), or an error naming the op. */
+function softmax_rows(x: Tensor, dim: number, op: string): [number, number] {
+  const nd = Math.max(x.ndim, 1);
+  const d = dim < 0 ? dim + nd : dim;
+  if (!Number.isInteger(d) || d < 0 || d >= nd) throw new Error(`${op}: dim ${dim} is out of range for ${describe(x)}`);
+  if (d !== nd - 1)
+    throw new Error(
+      `${op}: only the last dim is supported (dim ${dim} of ${describe(x)}); ATen's other-dim order is not modeled`,
+    );
+  const n = x.ndim === 0 ? 1 : x.shape[nd - 1];
+  return [n === 0 ? 0 : x.numel() / n, Math.max(n, 1)];
+}
+
+function island_softmax(x: Tensor, dim: number, scale: number, zero_point: number, op: string): Tensor {
+  const qp = check_quint8(x, op, 'input');
+  check_out_qparams(scale, zero_point, op);
+  const [rows, n] = softmax_rows(x, dim, op);
+  const input = { data: x.data as Uint8Array, scale: qp.scale, zero_point: qp.zero_point };
+  const out = get_backend().int8.qsoftmax(input, rows, n, qoutput(scale, zero_point, false));
+  return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
+}
+
 /**
- * torch.ops.quantized.softmax(x, dim, output_scale, output_zero_point) as PyTorch 1.13 computes it for output
- * qparams other than (1/256, 0): dequantize → torch.softmax(dim) → quantize_per_tensor. Only the last dim
- * (ATen's vectorized-over-the-row kernel) is supported.
+ * The softmax float island: dequantize → torch.softmax(x, dim) (ATen's float32 order) → quantize_per_tensor(scale,
+ * zero_point), whatever the output qparams — what a converted graph's dequantize / softmax / quantize computes.
+ */
+export const softmax_island = define_function(
+  'quantized.softmax_island',
+  (x: Tensor, dim: number, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+    const op = 'quantized.softmax_island';
+    return island_softmax(x, dim, out_qparam(scale_arg, 'scale', op), out_qparam(zero_point_arg, 'zero_point', op), op);
+  },
+);
+
+/** qnnpack's softmax output qparams (torch's qnnpack_softmax_output_scale / _zero_point). */
+export const QNNPACK_SOFTMAX_QPARAMS: QParams = { scale: 2 ** -8, zero_point: 0 };
+
+/**
+ * torch.ops.quantized.softmax(x, dim, output_scale, output_zero_point) as PyTorch 1.13 runs it with the qnnpack
+ * engine: qnnpack's table softargmax when the output qparams are exactly (2^-8, 0), else the float island
+ * (dequantize → softmax → quantize). Last dim only.
  */
 export const softmax = define_function(
   'quantized.softmax',
@@ -71,28 +108,20 @@ export const softmax = define_function(
     const op = 'quantized.softmax';
     const scale = out_qparam(scale_arg, 'scale', op);
     const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
+    if (scale !== QNNPACK_SOFTMAX_QPARAMS.scale || zero_point !== QNNPACK_SOFTMAX_QPARAMS.zero_point)
+      return island_softmax(x, dim, scale, zero_point, op);
     const qp = check_quint8(x, op, 'input');
-    check_out_qparams(scale, zero_point, op);
-    const nd = Math.max(x.ndim, 1);
-    const d = dim < 0 ? dim + nd : dim;
-    if (!Number.isInteger(d) || d < 0 || d >= nd)
-      throw new Error(`${op}: dim ${dim} is out of range for ${describe(x)}`);
-    if (d !== nd - 1)
-      throw new Error(
-        `${op}: only the last dim is supported (dim ${dim} of ${describe(x)}); ATen's other-dim order is not modeled`,
-      );
-    const n = x.ndim === 0 ? 1 : x.shape[nd - 1];
-    const rows = n === 0 ? 0 : x.numel() / n;
-    const input = { data: x.data as Uint8Array, scale: qp.scale, zero_point: qp.zero_point };
-    const out = get_backend().int8.qsoftmax(input, rows, Math.max(n, 1), qoutput(scale, zero_point, false));
+    const [rows, n] = softmax_rows(x, dim, op);
+    const table = qnnpack_softargmax_table(n, qp.scale);
+    const out = get_backend().int8.qsoftargmax(x.data as Uint8Array, rows, n, table);
     return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
   },
 );
 
 /**
  * The opt-in int8-attention softmax (beyond PyTorch, for the "beyond" config): the same quint8 in / out contract
- * as quantized.softmax, computed in integers (exp table over the 256 byte distances to the row maximum, int32
- * sums, one division per element; backends/types.ts QSoftmaxIntParams). Last dim only.
+ * as quantized.softmax_island, computed in integers (exp table over the 256 byte distances to the row maximum, int32
+ * sums, a reciprocal per row; backends/types.ts QSoftmaxIntParams). Last dim only.
  */
 export const softmax_int = define_function(
   'quantized.softmax_int',
@@ -102,13 +131,9 @@ export const softmax_int = define_function(
     const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
     const qp = check_quint8(x, op, 'input');
     check_out_qparams(scale, zero_point, op);
-    const nd = Math.max(x.ndim, 1);
-    const d = dim < 0 ? dim + nd : dim;
-    if (d !== nd - 1) throw new Error(`${op}: only the last dim is supported (dim ${dim} of ${describe(x)})`);
-    const n = x.ndim === 0 ? 1 : x.shape[nd - 1];
-    const rows = n === 0 ? 0 : x.numel() / n;
+    const [rows, n] = softmax_rows(x, dim, op);
     const p = softmax_int_params(qp.scale, scale, zero_point);
-    const out = get_backend().int8.qsoftmax_int(x.data as Uint8Array, rows, Math.max(n, 1), p);
+    const out = get_backend().int8.qsoftmax_int(x.data as Uint8Array, rows, n, p);
     return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
   },
 );

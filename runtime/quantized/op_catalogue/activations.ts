@@ -136,8 +136,18 @@ export const tanh: OpRecord = {
 export const softmax: OpRecord = {
   name: 'softmax',
   semantics: 'y = e^x / Σ e^x along dim',
-  // observed with fixed [0, 1) qparams, but no int8 kernel: stays float
-  static: fixed('softmax', Softmax, ZERO_TO_ONE, null),
+  // torch 1.13's fixed-qparams list has the nn.Softmax module only (observed with fixed [0, 1) qparams; no int8
+  // kernel: float between dequantize and quantize); the torch.softmax / F.softmax functions and the method match
+  // no pattern: float islands whose consumer observes their output like any activation
+  static: [
+    {
+      observation: 'fixed',
+      inputs: 'first',
+      fixed_qparams: ZERO_TO_ONE,
+      forms: [{ op: { module: Softmax }, lowering: { kind: 'none' } }],
+    },
+  ],
+  float_island: [{ function: 'softmax' }, { function: 'F.softmax' }, { method: 'softmax' }],
   requantizes: false,
   saved: ['nn.Softmax'],
   example: { input: [2, 3, 4, 4], module: () => new Softmax(1), args: [1] },

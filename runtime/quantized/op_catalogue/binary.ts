@@ -97,7 +97,9 @@ export const cat: OpRecord = {
       forms: [
         {
           op: { function: 'cat' },
-          lowering: { kind: 'function', op: 'quantized.cat', args: (n) => [arg(n, 1, 'dim', 0)], takes_qparams: true },
+          // torch 1.13 lowers cat in place (special_pattern_replacement drops the quantize after it): torch.cat on
+          // quantized tensors takes the first input's qparams and requantizes the others into them
+          lowering: { kind: 'function', op: 'quantized.cat', args: (n) => [arg(n, 1, 'dim', 0)] },
         },
       ],
     },

@@ -12,6 +12,7 @@ import { EMBEDDING_RECORDS } from './embedding.js';
 import { NORMALIZATION_RECORDS } from './normalization.js';
 import { RNN_RECORDS } from './rnn.js';
 import { SHAPE_RECORDS } from './shape.js';
+import { TRANSFORMER_RECORDS } from './transformer.js';
 import type { OpRecord } from './types.js';
 import { WEIGHTED_RECORDS } from './weighted.js';
 
@@ -29,6 +30,7 @@ export const OP_CATALOGUE: readonly OpRecord[] = [
   ...NORMALIZATION_RECORDS,
   ...EMBEDDING_RECORDS,
   ...RNN_RECORDS,
+  ...TRANSFORMER_RECORDS,
 ];
 
 /** The record named `name`; an error lists the known names. */

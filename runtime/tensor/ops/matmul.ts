@@ -1,5 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
-import { get_backend } from '../../backends/registry.js';
+import { bmm_pytorch_x86 } from '../../backends/js/fp32/pytorch_x86_zen5.js';
+import { get_backend, get_fp32_numerics } from '../../backends/registry.js';
 import type { Fp32Kernels } from '../../backends/types.js';
 import { broadcast_shapes, for_each_broadcast, sum_to_shape } from '../broadcast.js';
 import { fmt_shape, reject_quantized } from '../dims.js';
@@ -107,6 +108,26 @@ function batched_gemm(
   return c;
 }
 
+/**
+ * torch.matmul's float order on the ViT reference (set_fp32_numerics('pytorch_x86_zen5')): a batch against a 2-d
+ * right operand folds into one mm, other batches run bmm, one addmm per batch item (fp32/pytorch_x86_zen5.ts).
+ */
+function matmul_pytorch_x86(a: Float32Array, b: Float32Array, p: Operands): Float32Array {
+  const { m, k, n } = p;
+  const nb = p.batch.reduce((q, d) => q * d, 1);
+  const c = new Float32Array(nb * m * n);
+  if (p.batch_b.length === 0 && p.batch_a.length === p.batch.length) {
+    bmm_pytorch_x86(nb * m, k, n, a, b, c);
+    return c;
+  }
+  const y = new Float32Array(m * n);
+  for_each_broadcast(p.batch_a, p.batch_b, p.batch, (io, ia, ib) => {
+    bmm_pytorch_x86(m, k, n, a.subarray(ia * m * k, (ia + 1) * m * k), b.subarray(ib * k * n, (ib + 1) * k * n), y);
+    c.set(y, io * m * n);
+  });
+  return c;
+}
+
 function matmul_impl(a: Tensor, b: Tensor): Tensor {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new Error('matmul: both arguments must be Tensors');
   reject_quantized(a, 'matmul');
@@ -120,7 +141,10 @@ function matmul_impl(a: Tensor, b: Tensor): Tensor {
   const { m, k, n } = p;
   const ad = a.data as Float32Array;
   const bd = b.data as Float32Array;
-  const c = batched_gemm(ad, p.batch_a, bd, p.batch_b, p.batch, m, n, k, false, false);
+  const c =
+    get_fp32_numerics() === 'pytorch_x86_zen5'
+      ? matmul_pytorch_x86(ad, bd, p)
+      : batched_gemm(ad, p.batch_a, bd, p.batch_b, p.batch, m, n, k, false, false);
   const out = new Tensor(c, p.out_shape, 'float32');
   return record_grad(out, [a, b], 'MmBackward', (g) => {
     const gd = g.data as Float32Array;

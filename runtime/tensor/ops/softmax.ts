@@ -1,5 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
-import { get_backend } from '../../backends/registry.js';
+import { softmax_lastdim_pytorch_x86_zen5 } from '../../backends/js/fp32/pytorch_x86_zen5.js';
+import { get_backend, get_fp32_numerics } from '../../backends/registry.js';
 import { require_float, wrap_dim } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
@@ -21,10 +22,16 @@ function split3(x: Tensor, dim: number, op: string): [number, number, number] {
 
 function softmax_core(x: Tensor, dim: number, log: boolean): Float32Array {
   const [outer, n, inner] = split3(x, dim, log ? 'log_softmax' : 'softmax');
+  const s = x.data;
+  if (!log && inner === 1 && get_fp32_numerics() === 'pytorch_x86_zen5') {
+    // ATen's _vec_softmax_lastdim on the ViT reference (other dims keep the float64 path below)
+    const y = new Float32Array(s.length);
+    softmax_lastdim_pytorch_x86_zen5(s, outer, n, y);
+    return y;
+  }
   // the last dim of a float32 tensor: the backend's kernel of this very loop (wasm: no Math.exp call per element)
   const kernel = get_backend().fp32.softmax_rows;
   if (kernel && !log && inner === 1 && x.data instanceof Float32Array) return kernel(x.data, outer, n);
-  const s = x.data;
   const o = new Float32Array(s.length);
   // the float64 exponentials of one row, kept so each is computed once (same values as computing them twice)
   const e = new Float64Array(n);

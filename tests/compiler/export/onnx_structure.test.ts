@@ -121,11 +121,11 @@ describe('round trip through the protobuf schema', () => {
   });
 });
 
-class WithGroupNorm extends nn.Module {
+// every nn layer has a row (GroupNorm got one with #16 part 2): `x.sum(1)` is still not exported
+class WithSum extends nn.Module {
   fc = new nn.Linear(4, 4);
-  act = new nn.GroupNorm(2, 4);
   forward(x: Tensor): Tensor {
-    return this.act.forward(this.fc.forward(x));
+    return this.fc.forward(x).sum(1);
   }
 }
 
@@ -133,11 +133,11 @@ describe('bad input: a clear error, nothing written', () => {
   const x = [image_batch(load_calibration_images({ limit: 1 }).images, 0, 1)];
 
   it('an op without ONNX export names its node', () => {
-    const f = join(tmp, 'group_norm.onnx');
-    const m = new WithGroupNorm().eval();
+    const f = join(tmp, 'sum.onnx');
+    const m = new WithSum().eval();
     expect(() =>
       export_onnx(m, [new nn.Linear(1, 1).weight.detach().reshape(1, 1).expand(1, 4).contiguous()], f),
-    ).toThrow(/no ONNX export for node 'act' \(call_module act: GroupNorm\)/);
+    ).toThrow(/no ONNX export for node 'sum' \(call_method sum/);
     expect(existsSync(f)).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 /**
- * Conformance of the transformer int8 kernels (qmatmul, qadd_float, qlayer_norm, qsoftmax): the wasm kernels
+ * Conformance of the transformer int8 kernels (qmatmul, qadd_float, qlayer_norm, qsoftmax, qsoftmax_int,
+ * qsoftargmax): the wasm kernels
  * equal the js reference bit for bit on 1,000 random cases each (sizes that do and do not divide the SIMD
  * widths: 8-element reduction blocks, 4-column tiles, 8 softmax lanes, 64-element add vectors), raw and
  * through the quantized ops with broadcasting (quantized.matmul, quantized.add); Sleef's expf on both backends.
@@ -9,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sleef_expf_u10 } from '../../../runtime/backends/js/fp32/aten_vec_math.js';
 import { js_backend } from '../../../runtime/backends/js/index.js';
 import { QADD_VEC_STEP, qadd_float_params } from '../../../runtime/backends/js/int8/add_float.js';
+import { qnnpack_softargmax_table } from '../../../runtime/backends/js/int8/softargmax.js';
 import { softmax_int_params } from '../../../runtime/backends/js/int8/softmax_int.js';
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import type { QOutput } from '../../../runtime/backends/types.js';
@@ -180,6 +182,39 @@ describe('transformer int8 kernels: wasm equals js bit for bit', () => {
       ),
       { numRuns: RUNS, seed: 17 },
     );
+  });
+
+  it(`qsoftargmax (${RUNS} random rows, row lengths and input scales; qnnpack's own table)`, () => {
+    fc.assert(
+      fc.property(
+        fc.record({ rows: dim(20), n: fc.oneof(fc.integer({ min: 1, max: 17 }), fc.integer({ min: 1, max: 600 })) }),
+        scale,
+        seed,
+        ({ rows, n }, xs, s) => {
+          const x = bytes(rows * n, lcg(s));
+          const t = qnnpack_softargmax_table(n, xs);
+          same(js.qsoftargmax(x, rows, n, t), wasm.qsoftargmax(x, rows, n, t), `qsoftargmax rows ${rows} n ${n}`);
+        },
+      ),
+      { numRuns: RUNS, seed: 19 },
+    );
+  });
+
+  it('qsoftargmax: the js quotient is the exact integer one (BigInt check, 200 rows)', () => {
+    const rnd = lcg(7);
+    for (let c = 0; c < 200; c++) {
+      const n = 1 + Math.floor(rnd() * 300);
+      const x = bytes(n, rnd);
+      const t = qnnpack_softargmax_table(n, 0.001 + rnd() * 0.5);
+      const y = js.qsoftargmax(x, 1, n, t);
+      const m = x.reduce((a, v) => Math.max(a, v), 0);
+      let sum = 0n;
+      for (const v of x) sum += BigInt(t[v + 255 - m]);
+      for (let i = 0; i < n; i++) {
+        const q = (BigInt(t[x[i] + 255 - m]) * 256n + sum / 2n) / sum;
+        expect(y[i]).toBe(Number(q > 255n ? 255n : q));
+      }
+    }
   });
 
   it("Sleef's expf_u10: wasm equals js on 200,000 floats over its whole range (and within 1 ulp of exp)", () => {

@@ -218,5 +218,10 @@ describe('nn.quantized.Embedding / EmbeddingBag', () => {
     const want = m.forward(x).data;
     const got = (q.forward(x) as Tensor).data;
     for (let i = 0; i < want.length; i++) expect(Math.abs(want[i] - got[i])).toBeLessThan(0.03);
+    // the reference model: a float Embedding over the quantized → dequantized table ((q − zp) · scale per row)
+    const ref = convert_fx(prepare_fx(m, { '': float_qparams_weight_only_qconfig }, [x]), { is_reference: true });
+    expect(ref.get_submodule('emb').constructor).toBe(Embedding);
+    const r = (ref.forward(x) as Tensor).data;
+    for (let i = 0; i < r.length; i++) expect(Math.abs(r[i] - got[i])).toBeLessThan(1e-5);
   });
 });

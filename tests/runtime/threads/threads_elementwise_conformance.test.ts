@@ -10,6 +10,7 @@ import { qnnpack_add_params, qnnpack_avg_params } from '../../../runtime/backend
 import type { Pool2dGeometry } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { set_num_threads, threads_ready } from '../../../runtime/threads/num_threads.js';
+import { pool_of } from '../../../runtime/threads/pool.js';
 import { min_parallel_work } from '../../../runtime/threads/splits.js';
 import { first_diff, lcg, uniform_f32 } from '../backends/_arbitraries.js';
 
@@ -66,9 +67,15 @@ const pool_arb = fc
   });
 
 describe.each([2, 3])('threaded wasm elementwise kernels at %i threads equal one thread bit for bit', (t) => {
+  let chunks0 = 0;
   beforeAll(async () => {
     set_num_threads(t);
     await threads_ready();
+    chunks0 = pool_of(wasm.instance)?.worker_chunks ?? 0;
+  });
+  afterAll(() => {
+    // the workers, not only this thread, computed chunks of the cases above
+    expect((pool_of(wasm.instance)?.worker_chunks ?? 0) - chunks0).toBeGreaterThan(0);
   });
 
   it('int8 qadd, qclamp, qlut, qmul (200 random cases)', () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { make_wasm_conv2d } from '../../../runtime/backends/wasm/fp32_conv.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { set_num_threads, threads_ready } from '../../../runtime/threads/num_threads.js';
+import { pool_of } from '../../../runtime/threads/pool.js';
 import { min_parallel_work } from '../../../runtime/threads/splits.js';
 import { conv_geometry_arb, first_diff, lcg, uniform_f32 } from '../backends/_arbitraries.js';
 
@@ -55,9 +56,15 @@ const geometry = (depthwise: boolean) =>
     .map(([g, batch]) => ({ ...g, batch }));
 
 describe.each([2, 3])('threaded wasm fp32 kernels at %i threads equal one thread bit for bit', (t) => {
+  let chunks0 = 0;
   beforeAll(async () => {
     set_num_threads(t);
     await threads_ready();
+    chunks0 = pool_of(wasm.instance)?.worker_chunks ?? 0;
+  });
+  afterAll(() => {
+    // the workers, not only this thread, computed chunks of the cases above
+    expect((pool_of(wasm.instance)?.worker_chunks ?? 0) - chunks0).toBeGreaterThan(0);
   });
 
   for (const [name, depthwise] of [

@@ -96,9 +96,15 @@ function conv_case(k: Int8Kernels, g: Conv2dGeometry, q: { seed: number; x_zp: n
 }
 
 describe.each([2, 3])('threaded wasm int8 kernels at %i threads equal one thread bit for bit', (t) => {
+  let chunks0 = 0;
   beforeAll(async () => {
     set_num_threads(t);
     await threads_ready();
+    chunks0 = pool_of(wasm.instance)?.worker_chunks ?? 0;
+  });
+  afterAll(() => {
+    // the workers, not only this thread, computed chunks of the cases above
+    expect((pool_of(wasm.instance)?.worker_chunks ?? 0) - chunks0).toBeGreaterThan(0);
   });
 
   it('the threads are running (Node)', () => {

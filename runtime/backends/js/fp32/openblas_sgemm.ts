@@ -72,9 +72,9 @@ function mark_kernel(two: Uint8Array, ldc: number, r0: number, c0: number, mk: n
 /** 1 for the elements of the m × n (BLAS dims) product that OpenBLAS computes with two accumulators, following
  * the driver's partition into kernel calls (level3.c single-threaded, level3_thread.c threaded), and whether the
  * threaded driver ran. */
-function sgemm_two_acc(m: number, n: number, k: number): { two: Uint8Array; threaded: boolean } {
+function sgemm_two_acc(m: number, n: number, k: number, max_threads: number): { two: Uint8Array; threaded: boolean } {
   const two = new Uint8Array(m * n);
-  const threads = m * n * k <= MULTITHREAD_MNK ? 1 : REFERENCE_THREADS;
+  const threads = m * n * k <= MULTITHREAD_MNK ? 1 : max_threads;
   let nthreads_m = 1;
   let nthreads_n = 1;
   if (threads > 1) {
@@ -168,7 +168,9 @@ function sgemm_two_acc(m: number, n: number, k: number): { two: Uint8Array; thre
  * OpenBLAS sgemm_('T', 'N', n, m, k, 1, w, k, x, k, 1, C, n). Small products (m·n·k ≤ 100³) take the generic C
  * small-matrix kernel: r = Σ fl(x·w) in k order (separate multiply and add), y = fl(bias + r). Larger ones:
  * for each K step, s = an fma chain over the step (or fl(even-k chain + odd-k chain) where the kernel keeps
- * two accumulators), then C = fl(C + s) (vfmadd213ps with alpha = 1). */
+ * two accumulators), then C = fl(C + s) (vfmadd213ps with alpha = 1). `threads`: OpenBLAS's thread count on the
+ * reference (2 for the CNN references; 1 for the ViT's, OPENBLAS_NUM_THREADS=1 with the same Haswell kernel).
+ * `allow_small` false: bmm's per-item addmm, which the ViT golden shows on the Haswell kernel at any size. */
 export function linear_pytorch_x86(
   m: number,
   n: number,
@@ -177,8 +179,10 @@ export function linear_pytorch_x86(
   w: Float32Array,
   y: Float32Array,
   bias: Float32Array | null,
+  threads = REFERENCE_THREADS,
+  allow_small = true,
 ): void {
-  if (m * n * k <= SMALL_MATRIX_MNK) {
+  if (allow_small && m * n * k <= SMALL_MATRIX_MNK) {
     for (let i = 0; i < m; i++) {
       const xo = i * k;
       for (let j = 0; j < n; j++) {
@@ -190,7 +194,7 @@ export function linear_pytorch_x86(
     }
     return;
   }
-  const { two, threaded } = sgemm_two_acc(n, m, k);
+  const { two, threaded } = sgemm_two_acc(n, m, k, threads);
   const steps = k_steps(k, threaded);
   for (let i = 0; i < m; i++) {
     const xo = i * k;

@@ -30,13 +30,18 @@ const f = Math.fround;
 
 const ONEDNN_IC_BLOCK = 8;
 
-/** NCHW conv2d (+ bias) with oneDNN jit:avx2's summation order and fma rounding. */
+/**
+ * NCHW conv2d (+ bias) with oneDNN jit:avx2's summation order and fma rounding. `bias_last`: oneDNN's
+ * jit:avx512_core kernel (the ViT reference, Zen 5), which starts the chain at 0 and adds the bias when it
+ * stores the output (modeled for its 1st-layer "flat" kernel, < 8 input channels).
+ */
 export function conv2d_pytorch_x86(
   x: Float32Array,
   g: Conv2dGeometry,
   w: Float32Array,
   bias: Float32Array | null,
   y?: Float32Array,
+  bias_last = false,
 ): Float32Array {
   const [oh, ow] = conv2d_out_hw(g);
   const { batch, in_h: ih, in_w: iw, kernel_h: kh, kernel_w: kw, groups } = g;
@@ -57,7 +62,7 @@ export function conv2d_pytorch_x86(
         const oc = gi * og + o;
         const wo = oc * cg * kh * kw;
         const xg = (n * g.in_channels + gi * cg) * plane;
-        const b0 = bias ? bias[oc] : 0;
+        const b0 = bias && !bias_last ? bias[oc] : 0;
         for (let oy = 0; oy < oh; oy++) {
           const yo = ((n * g.out_channels + oc) * oh + oy) * ow;
           acc.fill(b0);
@@ -86,7 +91,8 @@ export function conv2d_pytorch_x86(
               }
             }
           }
-          for (let ox = 0; ox < ow; ox++) out[yo + ox] = acc[ox];
+          if (bias_last && bias) for (let ox = 0; ox < ow; ox++) out[yo + ox] = f(acc[ox] + bias[oc]);
+          else for (let ox = 0; ox < ow; ox++) out[yo + ox] = acc[ox];
         }
       }
   return out;

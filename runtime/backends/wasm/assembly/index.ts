@@ -22,7 +22,7 @@ export { relu_f32, batch_norm_affine_f32, max_pool2d_f32 } from './felementwise'
 export { qclamp_u8, qlut_u8, qmul_u8, qcat_part_u8 } from './qelementwise';
 export { qupsample_nearest_u8, qupsample_bilinear_u8 } from './qupsample';
 export { pack_bt_q16, qmatmul_u8, qadd_float_u8, qlayer_norm_u8 } from './qtransformer';
-export { qsoftmax_u8, qsoftmax_scratch_bytes, sleef_expf, qsoftmax_int_u8 } from './qsoftmax';
+export { qsoftmax_u8, qsoftmax_scratch_bytes, sleef_expf, qsoftmax_int_u8, qsoftargmax_u8 } from './qsoftmax';
 export { qgroup_norm_u8 } from './qgroup_norm';
 export { softmax_rows_f32, exp_fdlibm } from './fsoftmax';
 export { gelu_erf_f32 } from './fgelu';

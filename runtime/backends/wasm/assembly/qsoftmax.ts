@@ -236,3 +236,25 @@ function mulshift4(e: v128, vR: v128, vround: v128, vzp: v128, vlo: v128, vhi: v
   const q = i32x4.shuffle(lo, hi, 0, 2, 4, 6);
   return i32x4.min_s(i32x4.max_s(i32x4.add(q, vzp), vlo), vhi);
 }
+
+/**
+ * qnnpack's softargmax (js reference js/int8/softargmax.ts): e = table[x + 255 − M] (u32), S = Σ e,
+ * y = min(255, (e·256 + S/2) / S) in wrapping u32 arithmetic as u8lut32norm. Returns 1 (nothing written past
+ * that row) when a row's sum wraps to 0, else 0.
+ */
+export function qsoftargmax_u8(x: usize, rows: i32, n: i32, table: usize, y: usize): i32 {
+  for (let r = 0; r < rows; r++) {
+    const o = x + <usize>(r * n);
+    const yo = y + <usize>(r * n);
+    const t = table + (<usize>(255 - row_max(o, n)) << 2);
+    let sum: u32 = 0;
+    for (let i = 0; i < n; i++) sum += load<u32>(t + (<usize>load<u8>(o + <usize>i) << 2));
+    if (sum == 0) return 1;
+    const half = sum >> 1;
+    for (let i = 0; i < n; i++) {
+      const q = ((load<u32>(t + (<usize>load<u8>(o + <usize>i) << 2)) << 8) + half) / sum;
+      store<u8>(yo + <usize>i, <u8>(q > 255 ? 255 : q));
+    }
+  }
+  return 0;
+}
