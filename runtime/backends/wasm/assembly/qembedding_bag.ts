@@ -15,6 +15,9 @@ function fma_f32(a: f32, b: f32, c: f32): f32 {
   const p = <f64>a * <f64>b;
   const s = p + <f64>c;
   const r = <f32>s;
+  // fast path: a normal-range f64 sum whose 29 dropped bits are not exactly one half of an f32 ulp rounds to
+  // f32 as the exact sum does (only a tie can be moved by the f64 rounding)
+  if ((reinterpret<u64>(s) & 0x1fffffff) != 0x10000000 && abs<f64>(s) >= 1.1754943508222875e-38) return r;
   if (<f64>r == s || !isFinite<f64>(s)) return r;
   const bb = s - p;
   const e = (p - (s - bb)) + (<f64>c - bb);
