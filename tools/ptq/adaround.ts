@@ -14,6 +14,7 @@
  * Grouped (depthwise) convs are rounded to nearest on the same frozen grid.
  */
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
+import { record_grad } from '../../runtime/autograd/function.js';
 import { enable_grad, no_grad } from '../../runtime/autograd/grad_mode.js';
 import { Adam } from '../../runtime/optim/adam.js';
 import { Generator } from '../../runtime/tensor/random.js';
@@ -106,6 +107,16 @@ function rectified_sigmoid(v: Tensor): Tensor {
     .clamp(0, 1);
 }
 
+/**
+ * Σ Δ ⊙ (ΔG) = tr(Δ G Δᵀ) for a symmetric G, with its gradient 2ΔG from the forward's product: one [oc, k] × [k, k]
+ * matmul a step instead of the two that `delta.matmul(gram).mul(delta).sum()` costs on the tape.
+ */
+export function gram_quadratic(delta: Tensor, gram: Tensor): Tensor {
+  const p = no_grad(() => delta.matmul(gram));
+  const out = no_grad(() => p.mul(delta).sum());
+  return record_grad(out, [delta], 'gram_quadratic', (g) => [p.mul(2 * g.item())]);
+}
+
 /** Optimises one layer's rounding; returns the integer weights. */
 export function adaround_weights(
   w: Tensor,
@@ -150,7 +161,7 @@ export function adaround_weights(
       const wq = base.add(h).clamp(grid.quant_min, grid.quant_max).sub(zp).mul(scale);
       const delta = wq.sub(wf);
       let recon: Tensor;
-      if (gram) recon = delta.matmul(gram).mul(delta).sum();
+      if (gram) recon = gram_quadratic(delta, gram);
       else {
         const xb = new Float32Array(batch * k);
         for (let r = 0; r < batch; r++) {

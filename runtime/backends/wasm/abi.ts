@@ -83,6 +83,7 @@ export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports, WasmI
     zp: number,
     qmin: number,
     qmax: number,
+    sums: number,
     y: number,
   ): void;
   qadd_u8(
