@@ -16,6 +16,7 @@ import { GraphModule } from '../ir/graph_module.js';
 import { cat_shared_qparams } from '../passes/cat_shared_qparams.js';
 import { convert_observers } from '../passes/convert_observers.js';
 import { fold_clamps } from '../passes/fold_clamps.js';
+import { fuse_float_islands } from '../passes/fuse_float_islands.js';
 import { lower_tensor_metadata } from '../passes/lower_tensor_metadata.js';
 import { lower_to_int8 } from '../passes/lower_to_int8.js';
 import { reference_weights } from '../passes/reference_weights.js';
@@ -43,6 +44,13 @@ export interface ConvertFxOptions {
   fold_clamps?: boolean;
   /** torch's backend_config (default: the one the model was prepared with; see PrepareFxOptions). */
   backend_config?: BackendConfig;
+  /**
+   * Replace each dequantize → softmax(dim −1) / exact GELU / x[…] / flatten → quantize_per_tensor island by its int8
+   * form (quantized.softmax_island / gelu_island / requantize; compiler/passes/fuse_float_islands.ts): PyTorch 1.13's
+   * float32 order without the float tensor, bit-identical to the islands run under set_fp32_numerics('pytorch_x86_zen5'), fewer
+   * nodes than PyTorch's graph (default: the backend config's `fuse_float_islands` change, off in the parity config).
+   */
+  fuse_float_islands?: boolean;
   /**
    * Check every forward input for NaN / ±Inf and throw an Error naming the input (default false: like
    * PyTorch, the int8 model quantizes NaN silently — see README "NaN and Inf inputs"). The check is a
@@ -126,6 +134,7 @@ export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}
   gm.graph.eliminate_dead_code();
   // after dead code elimination: a dead quantize / dequantize still counts as a user of the conv
   if ((options.fold_clamps ?? config.has('fold_clamps')) && !options.is_reference) fold_clamps(gm);
+  if ((options.fuse_float_islands ?? config.has('fuse_float_islands')) && !options.is_reference) fuse_float_islands(gm);
   if (options.check_inputs) insert_input_checks(gm);
   gm.delete_all_unused_submodules();
   drop_unused_buffers(gm);

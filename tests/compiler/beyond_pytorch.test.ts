@@ -10,7 +10,21 @@ import type { Node } from '../../compiler/ir/node.js';
 import { is_observer_node } from '../../compiler/passes/insert_observers.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx, prepare_qat_fx } from '../../compiler/quantize_fx/prepare.js';
-import { cat, F, Generator, manual_seed, nn, no_grad, quantization, randn, type Tensor } from '../../index.js';
+import {
+  add,
+  cat,
+  F,
+  Generator,
+  manual_seed,
+  matmul,
+  mul,
+  nn,
+  no_grad,
+  quantization,
+  randn,
+  softmax,
+  type Tensor,
+} from '../../index.js';
 import { get_backend, set_backend } from '../../runtime/backends/registry.js';
 import { load_wasm_backend } from '../../runtime/backends/wasm/index.js';
 import type { ObserverBase } from '../../runtime/quant/observer_base.js';
@@ -194,6 +208,56 @@ describe('get_fxq_backend_config: the opt-in config beyond PyTorch 1.13', () => 
     expect(run(q, xc, 'wasm')).toEqual(js);
     expect(run(back, xc, 'js')).toEqual(js);
     expect(run(back, xc, 'wasm')).toEqual(js);
+  });
+});
+
+/** A one-head attention block as FmnistViT spells it: qkv Linear, reshape / permute, qkv[i], matmul, softmax, GELU MLP. */
+class Attention extends nn.Module {
+  qkv = new nn.Linear(8, 24);
+  proj = new nn.Linear(8, 8);
+  fc1 = new nn.Linear(8, 16);
+  act = new nn.GELU();
+  fc2 = new nn.Linear(16, 4);
+  forward(x: Tensor): Tensor {
+    const qkv = this.qkv.forward(x).reshape(x.shape[0], 5, 3, 8).permute(2, 0, 1, 3);
+    const [q, k, v] = [qkv.index(0), qkv.index(1), qkv.index(2)];
+    const attn = softmax(mul(matmul(q, k.transpose(-2, -1)), 0.35), -1);
+    const y = add(x, this.proj.forward(matmul(attn, v)));
+    return this.fc2.forward(this.act.forward(this.fc1.forward(y))).index(null, 0);
+  }
+}
+
+describe('get_fxq_backend_config: int8 attention (getitem_shares_qparams, int8_gelu, int8_softmax)', () => {
+  const x = randn([3, 5, 8], { generator: new Generator(21) });
+  manual_seed(5);
+  const model = new Attention();
+  it('parity: getitem, softmax and GELU are float islands; fxq: the whole block runs in int8', () => {
+    const par = convert_fx(prepared(model, x));
+    const opt = convert_fx(prepared(model, x, get_fxq_backend_config()));
+    const dq = (gm: GraphModule) => targets(gm).filter((t) => t === 'call_method:dequantize').length;
+    expect(dq(par)).toBeGreaterThan(3);
+    expect(dq(opt)).toBe(1); // the output only
+    expect(targets(opt)).toContain('call_function:quantized.softmax_int');
+    expect(targets(opt)).toContain('call_function:quantized.gelu_island');
+    // getitem keeps the permuted qkv's qparams (the qkv Linear's): no requantization
+    const qkv = opt.get_submodule('qkv') as unknown as { scale: number; zero_point: number };
+    const gi = opt.graph.nodes.filter((n) => n.op === 'call_method' && n.target === 'index');
+    expect(gi).toHaveLength(4);
+    for (const n of gi.slice(0, 3))
+      expect(n.meta.qparams).toEqual({ scale: qkv.scale, zero_point: qkv.zero_point, dtype: 'quint8' });
+    // int8 all the way: as close to the float model as the parity model with its float islands (within 25 %)
+    const f = [...(no_grad(() => model.forward(x)) as Tensor).data];
+    const err = (gm: GraphModule) => Math.sqrt(run(gm, x).reduce((s, v, i) => s + (v - f[i]) ** 2, 0) / f.length);
+    expect(err(opt)).toBeLessThan(1.25 * err(par));
+  });
+
+  it('save → load, js ≡ wasm', () => {
+    const q = convert_fx(prepared(model, x, get_fxq_backend_config()));
+    const back = load_quantized(serialize_quantized(q));
+    const js = run(q, x, 'js');
+    expect(run(q, x, 'wasm')).toEqual(js);
+    expect(run(back, x, 'js')).toEqual(js);
+    expect(run(back, x, 'wasm')).toEqual(js);
   });
 });
 

@@ -36,6 +36,21 @@ export const FXQ_CHANGES: readonly BackendConfigChange[] = [
       'a cat input that reaches the cat from a conv / linear through ops that keep qparams (clamps, pools, flatten), each with one user, is requantized by that conv / linear straight into the cat’s qparams: one rounding, no requantization at the cat',
   },
   {
+    name: 'getitem_shares_qparams',
+    summary:
+      'indexing (`qkv[0]`, `x[:, 0]`: Tensor.index) keeps its input’s qparams, the same integers selected; torch 1.13 runs it as a float island that requantizes with a new observer',
+  },
+  {
+    name: 'int8_gelu',
+    summary:
+      'GELU (module, F.gelu) has its own output observer and runs in int8 through a 256-entry table (quantized.gelu_island: bit-identical to dequantize → GELU → quantize); torch 1.13 leaves it float',
+  },
+  {
+    name: 'int8_softmax',
+    summary:
+      'the softmax function / method has its own output observer and runs as the integer softmax (quantized.softmax_int); torch 1.13 leaves it float',
+  },
+  {
     name: 'fold_clamps',
     summary:
       'convert folds the remaining relu / relu6 / hardtanh nodes that share an int8 conv’s or linear’s qparams into its output clamp (bit-identical; one pass over the activation less)',
