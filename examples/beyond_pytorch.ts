@@ -2,10 +2,10 @@
  * The opt-in `fxq` backend config against PyTorch 1.13 parity (`qnnpack`, the default): 10k Fashion-MNIST test
  * accuracy of FX static PTQ, per-tensor (get_default_qconfig('qnnpack')) and per-channel
  * (get_default_qconfig('wasm')) weights; calibration on the first 1,000 training images in batches of 50, in
- * order; int8 on the wasm backend. With --ablations, also the fxq config without each of its changes.
+ * order; int8 on the wasm backend. With --ablations [a,b], also the fxq config with only one change (each, or a, b).
  *
- *   nice npx tsx examples/beyond_pytorch.ts [--model fmnist_mobilenet|fmnist_cnn|fmnist_resnet|all]
- *     [--weights FILE (FmnistMobileNet)] [--limit 10000] [--ablations]
+ *   nice npx tsx examples/beyond_pytorch.ts [--model fmnist_mobilenet|fmnist_cnn|fmnist_resnet|fmnist_vit|all]
+ *     [--weights FILE (FmnistMobileNet)] [--limit 10000] [--ablations [change,change]]
  */
 import type { GraphModule } from '../compiler/ir/graph_module.js';
 import { convert_fx } from '../compiler/quantize_fx/convert.js';
@@ -28,11 +28,18 @@ import {
 import { arg } from './lib/args.js';
 import { REPO_DATA_DIR } from './lib/fmnist_data.js';
 import fmnist_mobilenet, { load_weights as load_mobilenet } from './models/fmnist_mobilenet.js';
-import { FMNIST_MODELS } from './models/index.js';
+import { FMNIST_MODELS, FMNIST_VIT } from './models/index.js';
 
 const which = arg('model') ?? 'all';
 const limit = Number(arg('limit') ?? 10_000);
-const ablations = process.argv.includes('--ablations');
+// --ablations a,b: also the fxq config with only change a, only b (default: every change)
+const ablation_arg = process.argv.includes('--ablations') ? (arg('ablations') ?? '') : null;
+const ablations =
+  ablation_arg === null
+    ? []
+    : ablation_arg === '' || ablation_arg.startsWith('--')
+      ? FXQ_CHANGES.map((c) => c.name)
+      : ablation_arg.split(',');
 load_wasm_backend();
 set_backend('wasm');
 
@@ -42,7 +49,7 @@ const n = Math.min(limit, test.labels.shape[0]);
 
 const models: [string, () => nn.Module][] = [
   ['fmnist_mobilenet', () => load_mobilenet(fmnist_mobilenet(), arg('weights'))],
-  ...FMNIST_MODELS.filter((m) => m.name !== 'fmnist_lstm').map((m): [string, () => nn.Module] => [
+  ...[...FMNIST_MODELS.filter((m) => m.name !== 'fmnist_lstm'), FMNIST_VIT].map((m): [string, () => nn.Module] => [
     m.name,
     () => (m.pretrained as () => nn.Module)(),
   ]),
@@ -76,12 +83,7 @@ function quantize(model: nn.Module, qconfig: quantization.QConfig, config: Backe
 const configs: [string, BackendConfig][] = [
   ['parity (qnnpack)', get_qnnpack_backend_config()],
   ['fxq (opt-in)', get_fxq_backend_config()],
-  ...(ablations
-    ? FXQ_CHANGES.map((c): [string, BackendConfig] => [
-        `fxq only ${c.name}`,
-        get_fxq_backend_config({ changes: [c.name] }),
-      ])
-    : []),
+  ...ablations.map((c): [string, BackendConfig] => [`fxq only ${c}`, get_fxq_backend_config({ changes: [c] })]),
 ];
 const schemes: [string, quantization.QConfig][] = [
   ['per-tensor', quantization.get_default_qconfig('qnnpack')],

@@ -73,7 +73,7 @@ function evaluate(): number {
 /** Weights after a full epoch (mid-schedule: the learning rate is not yet 0), next to the final output. */
 function checkpoint(epoch: number): void {
   const acc = evaluate();
-  const path = out_path.replace(/\.safetensors$/, '') + `.epoch${epoch}.safetensors`;
+  const path = `${out_path.replace(/\.safetensors$/, '')}.epoch${epoch}.safetensors`;
   save_safetensors(model.state_dict(), path, {
     format: 'pt',
     model: name,

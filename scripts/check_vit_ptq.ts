@@ -18,7 +18,8 @@ import { calibrate, evaluate_accuracy, top1_agreement } from '../examples/lib/ev
 import { load_calibration_images, load_test_images } from '../examples/lib/fmnist_data.js';
 import { type BackendName, with_backend } from '../examples/lib/latency.js';
 import { FmnistViT, load_weights } from '../examples/models/fmnist_vit.js';
-import { type Fp32Numerics, with_fp32_numerics } from '../runtime/backends/registry.js';
+import { with_fp32_numerics } from '../runtime/backends/fp32_numerics.js';
+import type { Fp32Numerics } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { default_per_channel_weight_observer, get_default_qconfig, QConfig } from '../runtime/quant/qconfig.js';
 import type { Tensor } from '../runtime/tensor/tensor.js';

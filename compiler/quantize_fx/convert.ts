@@ -45,9 +45,9 @@ export interface ConvertFxOptions {
   /** torch's backend_config (default: the one the model was prepared with; see PrepareFxOptions). */
   backend_config?: BackendConfig;
   /**
-   * Replace each dequantize → softmax(dim −1) / exact GELU → quantize_per_tensor island by its int8 kernel
-   * (quantized.softmax_island / gelu_island; compiler/passes/fuse_float_islands.ts): PyTorch 1.13's float32 order
-   * without the float tensor, bit-identical to the islands run under set_fp32_numerics('pytorch_x86_zen5'), fewer
+   * Replace each dequantize → softmax(dim −1) / exact GELU / x[…] / flatten → quantize_per_tensor island by its int8
+   * form (quantized.softmax_island / gelu_island / requantize; compiler/passes/fuse_float_islands.ts): PyTorch 1.13's
+   * float32 order without the float tensor, bit-identical to the islands run under set_fp32_numerics('pytorch_x86_zen5'), fewer
    * nodes than PyTorch's graph (default: the backend config's `fuse_float_islands` change, off in the parity config).
    */
   fuse_float_islands?: boolean;

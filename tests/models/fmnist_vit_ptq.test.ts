@@ -15,7 +15,7 @@ import type { Node } from '../../compiler/ir/node.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { FmnistViT, load_weights } from '../../examples/models/fmnist_vit.js';
-import { with_fp32_numerics } from '../../runtime/backends/registry.js';
+import { with_fp32_numerics } from '../../runtime/backends/fp32_numerics.js';
 import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
 import type { Tensor } from '../../runtime/tensor/tensor.js';
 import { load_golden, node_outputs } from '../compiler/quantize_fx_helpers.js';

@@ -38,6 +38,30 @@ export function float_island_lut(inp: QParams, out: QParams, fn: (x: number) => 
 }
 
 /**
+ * dequantize → quantize_per_tensor(scale, zero_point) of a quint8 tensor as one table lookup per byte: what a
+ * float island of an op that only moves values (x[…], flatten) computes, bit for bit.
+ */
+export const requantize = define_function(
+  'quantized.requantize',
+  (x: Tensor, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+    const op = 'quantized.requantize';
+    const scale = out_qparam(scale_arg, 'scale', op);
+    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
+    const qp = check_quint8(x, op, 'input');
+    check_out_qparams(scale, zero_point, op);
+    const data = x.data as Uint8Array;
+    const same = Math.fround(qp.scale) === Math.fround(scale) && qp.zero_point === zero_point;
+    const out = same
+      ? data.slice()
+      : get_backend().int8.qlut(
+          data,
+          float_island_lut(qp, { scale, zero_point }, (v) => v),
+        );
+    return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
+  },
+);
+
+/**
  * The GELU island's table: dequantize → F.gelu (approximate='none') as PyTorch 1.13 runs it on a contiguous
  * float tensor of more than one element (oneDNN's eltwise_gelu_erf, fp32/pytorch_x86_zen5.ts) → quantize;
  * `scalar`: ATen's scalar lambda, what a one-element tensor takes.

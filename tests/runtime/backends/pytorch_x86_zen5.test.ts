@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { FmnistViT, load_weights } from '../../../examples/models/fmnist_vit.js';
 import { add, cat, matmul, mul, no_grad, softmax, type Tensor } from '../../../index.js';
-import { with_fp32_numerics } from '../../../runtime/backends/registry.js';
+import { with_fp32_numerics } from '../../../runtime/backends/fp32_numerics.js';
 import { load_golden } from '../../compiler/quantize_fx_helpers.js';
 
 const d = load_golden('fmnist_vit_dynamic').t;
