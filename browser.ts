@@ -11,14 +11,13 @@ export { export_onnx_bytes, OnnxExportError } from './compiler/export/onnx/index
 export * as fx from './compiler/index.js';
 export * as quantization from './compiler/quantize_fx/quantization_namespace.js';
 export * as quantize_fx from './compiler/quantize_fx.js';
+export { set_fp32_numerics, with_fp32_numerics } from './runtime/backends/fp32_numerics.js';
 export {
   available_backends,
   type Fp32Numerics,
   get_backend,
   get_fp32_numerics,
   set_backend,
-  set_fp32_numerics,
-  with_fp32_numerics,
 } from './runtime/backends/registry.js';
 export { init_wasm, load_wasm_backend, type WasmLoadOptions } from './runtime/backends/wasm/index.js';
 export * from './runtime/io/browser.js';

@@ -7,7 +7,8 @@
 export { fetch_quantized, load_quantized } from './compiler/artifact/index.js';
 export type { GraphModule } from './compiler/ir/graph_module.js';
 export { available_backends, get_backend, set_backend } from './runtime/backends/registry.js';
-export { init_wasm, type WasmLoadOptions } from './runtime/backends/wasm/index.js';
+export type { WasmLoadOptions } from './runtime/backends/wasm/index.js';
+export { init_wasm } from './runtime/backends/wasm/init.js';
 export { FASHION_MNIST_CLASSES, normalize_fashion_mnist } from './runtime/io/fashion_mnist.js';
 export { tensor } from './runtime/tensor/creation.js';
 export { Tensor } from './runtime/tensor/tensor.js';

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- profile_nodes --models fmnist_vit [--batch 32] [--reps 5] [--wall]`: FmnistViT's per-op time on
  * wasm in its three forms — fp32 (the traced float model), dynamic int8 (FX, default_dynamic_qconfig for
- * nn.Linear) and static int8 (FX PTQ, qnnpack qconfig, the parity graph) — through an Interpreter timing each node
+ * nn.Linear), static int8 (FX PTQ, qnnpack qconfig, the parity graph) and static int8 with the opt-in
+ * get_fxq_backend_config() (int8 attention) — through an Interpreter timing each node
  * (process CPU time unless --wall), grouped by module class or function; then the compiled forwards' medians.
  */
 import { performance } from 'node:perf_hooks';
@@ -12,6 +13,7 @@ import { convert_fx, prepare_fx } from '../compiler/quantize_fx.js';
 import { image_batch, load_calibration_images, load_test_images } from '../examples/lib/fmnist_data.js';
 import { FMNIST_VIT } from '../examples/models/index.js';
 import { fx, nn, no_grad, quantization, type Tensor } from '../index.js';
+import { get_fxq_backend_config } from '../runtime/quantized/op_catalogue/index.js';
 import { format_ms, print_table, time_sync } from './_util.js';
 
 class TimingInterpreter extends Interpreter {
@@ -62,10 +64,18 @@ export function profile_vit(batch: number, reps: number, wall: boolean): void {
   no_grad(() => {
     for (let s = 0; s < 1000; s += 50) prepared.call(image_batch(calib.images, s, 50));
   });
+  const opt = prepare_fx(fp32, { '': quantization.get_default_qconfig('qnnpack') }, example, null, {
+    backend_config: get_fxq_backend_config(),
+    warn: false,
+  });
+  no_grad(() => {
+    for (let s = 0; s < 1000; s += 50) opt.call(image_batch(calib.images, s, 50));
+  });
   const configs: [string, GraphModule][] = [
     ['fp32', fx.symbolic_trace(fp32)],
     ['dynamic int8', dynamic],
     ['static int8 (parity)', convert_fx(prepared)],
+    ['static int8 (opt-in)', convert_fx(opt, { warn: false })],
   ];
   const results = configs.map(([label, gm]) => {
     const ops = profile(gm, x, reps, wall);

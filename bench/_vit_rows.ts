@@ -1,18 +1,20 @@
 /**
  * FmnistViT's rows of `npm run bench -- models` (issue #16): on wasm, one thread, fxq fp32, dynamic int8
  * (quantize_dynamic, Linear → qint8), static int8 with the parity config (PyTorch 1.13's int8/float decisions,
- * FX PTQ with the qnnpack qconfig) and the slot for the opt-in int8-attention config, side by side with
+ * FX PTQ with the qnnpack qconfig) and with the opt-in fxq config (int8 attention: no float islands), side by side with
  * onnxruntime-web fp32 on the reference fmnist_vit.onnx. The cells of one batch are timed round-robin (one call
  * of each per round) so a load change on the shared VM hits them alike; medians of wall and process CPU time.
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
+import { convert_fx, prepare_fx } from '../compiler/quantize_fx.js';
 import { image_batch, load_calibration_images, load_test_images } from '../examples/lib/fmnist_data.js';
 import { with_backend } from '../examples/lib/latency.js';
 import { quantize_ptq } from '../examples/lib/ptq.js';
 import { FMNIST_VIT } from '../examples/models/index.js';
 import { nn, no_grad, quantization, type Tensor } from '../index.js';
+import { get_fxq_backend_config } from '../runtime/quantized/op_catalogue/index.js';
 import type { Cell } from './_capped_timing.js';
 import { settle } from './_capped_timing.js';
 import { type OrtModule, ort_session } from './_ort.js';
@@ -48,11 +50,24 @@ export interface VitOptions {
 }
 
 /**
- * The opt-in int8-attention model (#16 item 4, helper h-beyond): null with the reason until that config lands.
- * Slot: build it here from the float model and the calibration batches, as `static` is built.
+ * The opt-in int8-attention model (#16 item 4): FX PTQ with get_fxq_backend_config() — getitem keeps qparams,
+ * GELU through a 256-entry table, the integer softmax, flatten / cat / clamp changes — so the encoder runs in int8.
  */
-function int8_attention_model(_fp32: nn.Module, _calib: Tensor[]): { model: GraphModule | null; why: string } {
-  return { model: null, why: 'opt-in int8-attention config not landed yet (#16 item 4)' };
+function int8_attention_model(fp32: nn.Module, calib: Tensor[]): GraphModule {
+  const prepared = prepare_fx(
+    fp32,
+    { '': quantization.get_default_qconfig('qnnpack') },
+    FMNIST_VIT.example_inputs(),
+    null,
+    {
+      backend_config: get_fxq_backend_config(),
+      warn: false,
+    },
+  );
+  no_grad(() => {
+    for (const x of calib) prepared.call(x);
+  });
+  return convert_fx(prepared, { warn: false });
 }
 
 interface Variant {
@@ -85,12 +100,18 @@ function build_variants(o: VitOptions): Variant[] {
   } catch (e) {
     why = `static PTQ failed: ${(e as Error).message.split('\n')[0]}`;
   }
-  const opt_in = int8_attention_model(fp32, calib);
+  let opt_in: GraphModule | null = null;
+  let opt_why: string | undefined;
+  try {
+    opt_in = with_backend('wasm', () => int8_attention_model(fp32, calib));
+  } catch (e) {
+    opt_why = `opt-in PTQ failed: ${(e as Error).message.split('\n')[0]}`;
+  }
   return [
     { kind: 'fp32', model: fp32 },
     { kind: 'dynamic', model: dynamic },
     { kind: 'static', model: static_q, why },
-    { kind: 'static_int8_attention', model: opt_in.model, why: opt_in.why },
+    { kind: 'static_int8_attention', model: opt_in, why: opt_why },
   ];
 }
 

@@ -14,6 +14,11 @@ import { no_grad } from '../runtime/autograd/grad_mode.js';
 import { cross_entropy } from '../runtime/nn/loss.js';
 import type { Module } from '../runtime/nn/module.js';
 import { SGD } from '../runtime/optim/sgd.js';
+import {
+  type BackendConfig,
+  get_fxq_backend_config,
+  get_qnnpack_backend_config,
+} from '../runtime/quantized/op_catalogue/index.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
 import { build_model, example_inputs_of, load_model_file } from '../tools/model_file.js';
 import { batches, type InputSet, input_set } from '../tools/node/inputs.js';
@@ -41,6 +46,8 @@ export interface QuantizeOptions {
   quiet?: boolean;
   /** tools/ptq methods: --cle, --bias-correction, --adaround (static mode). */
   ptq?: PtqMethods;
+  /** --backend-config: the pattern config (default get_qnnpack_backend_config(), PyTorch 1.13 parity). */
+  backend_config?: BackendConfig;
 }
 
 function calibrate_inputs(prepared: Module, set: InputSet, quiet: boolean): void {
@@ -96,7 +103,10 @@ export function quantize_model(model: Module, example_inputs: unknown[], o: Quan
   if (o.mode === 'qat') {
     // as torch's prepare_qat_fx: conv-bn / linear-bn fuse with BatchNorm live (nn.intrinsic.qat ConvBn2d,
     // LinearBn1d simulate its folding while training); convert folds it into the int8 weights
-    const prepared = prepare_qat_fx(model.train(), { '': qconfig }, example_inputs, null, { warn: false });
+    const prepared = prepare_qat_fx(model.train(), { '': qconfig }, example_inputs, null, {
+      warn: false,
+      ...(o.backend_config ? { backend_config: o.backend_config } : {}),
+    });
     fine_tune(prepared, o);
     prepared.eval();
     return convert_fx(prepared, { backend: o.backend });
@@ -106,6 +116,7 @@ export function quantize_model(model: Module, example_inputs: unknown[], o: Quan
     throw new UsageError('--cle, --bias-correction and --adaround apply to --mode static only');
   const prepared = prepare_fx(ptq_float_model(model, ptq, note), { '': qconfig }, example_inputs, null, {
     warn: false,
+    ...(o.backend_config ? { backend_config: o.backend_config } : {}),
   });
   if (o.mode === 'static') {
     if (ptq.adaround || ptq.bias_correction) ptq_prepared_with_bar(prepared, o, ptq);
@@ -148,6 +159,14 @@ export interface QuantizeFlags {
   biasCorrection?: boolean;
   /** --adaround (true) or --adaround=N iterations per layer. */
   adaround?: boolean | string;
+  /** --backend-config qnnpack | fxq. */
+  backendConfig?: string;
+}
+
+function backend_config_option(v: string | undefined): BackendConfig {
+  if (v === undefined || v === 'qnnpack') return get_qnnpack_backend_config();
+  if (v === 'fxq') return get_fxq_backend_config();
+  throw new UsageError(`--backend-config: '${v}' is not a known config (qnnpack, fxq)`);
 }
 
 function adaround_option(v: boolean | string | undefined): boolean | number | undefined {
@@ -167,7 +186,9 @@ export async function quantize_command(path: string, o: CommonOptions & Quantize
   use_backend(o.backend);
   const file = await load_model_file(path);
   const model = build_model(file, o.weights ?? true);
-  note(`quantizing ${model.constructor.name} (${o.mode}, qconfig ${o.qconfig})`);
+  note(
+    `quantizing ${model.constructor.name} (${o.mode}, qconfig ${o.qconfig}, backend config ${o.backendConfig ?? 'qnnpack'})`,
+  );
   const example = example_inputs_of(file);
   const q = quantize_model(model, example, {
     mode: o.mode,
@@ -178,13 +199,23 @@ export async function quantize_command(path: string, o: CommonOptions & Quantize
     calibrate: file.calibrate,
     quiet: o.json,
     ptq: { cle: o.cle, bias_correction: o.biasCorrection, adaround: adaround_option(o.adaround) },
+    backend_config: backend_config_option(o.backendConfig),
   });
   save_quantized(q, o.out);
   const seconds = (performance.now() - t0) / 1000;
   const modules = [...q.named_modules()].filter(([p]) => p !== '').length;
   emit(
     o,
-    { model: path, out: o.out, mode: o.mode, qconfig: o.qconfig, nodes: q.graph.length, modules, seconds },
+    {
+      model: path,
+      out: o.out,
+      mode: o.mode,
+      qconfig: o.qconfig,
+      backend_config: o.backendConfig ?? 'qnnpack',
+      nodes: q.graph.length,
+      modules,
+      seconds,
+    },
     `wrote ${o.out} (${o.mode}, qconfig ${o.qconfig}, ${q.graph.length} nodes) in ${seconds.toFixed(1)} s`,
   );
   return 0;

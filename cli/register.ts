@@ -61,6 +61,14 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
         new Option('-m, --mode <mode>', 'quantization mode').choices(['static', 'dynamic', 'qat']).default('static'),
       )
       .option('--qat-epochs <n>', 'QAT fine-tuning epochs over the calibration images', '1')
+      .addOption(
+        new Option(
+          '--backend-config <name>',
+          "prepare_fx's backend_config: qnnpack (PyTorch 1.13 parity) or fxq (opt-in, beyond PyTorch; README)",
+        )
+          .choices(['qnnpack', 'fxq'])
+          .default('qnnpack'),
+      )
       .option('--cle', 'cross-layer equalization + high-bias absorption before prepare_fx (tools/ptq)')
       .option('--bias-correction', 'empirical bias correction on the calibration inputs (tools/ptq)')
       .option(
@@ -76,6 +84,7 @@ export function register_analysis_commands(program: Command, set_code: (code: nu
       examples([
         'fxq quantize rgb_model.ts --data calib.safetensors --calib-images 500 -o out/rgb_int8.safetensors',
         `fxq quantize ${M} --out out/resnet_int8.safetensors`,
+        'fxq quantize examples/models/fmnist_mobilenet.ts --backend-config fxq -o out/mobilenet_int8.safetensors',
         `fxq quantize ${M} --out out/resnet_4bit.safetensors --qconfig 4bit --calib-images 500`,
         `fxq quantize ${M} --out out/resnet_4bit_ada.safetensors --qconfig 4bit --adaround 500 --bias-correction`,
         'fxq quantize examples/models/fmnist_lstm.ts --mode dynamic --out out/lstm_dyn.safetensors --json',

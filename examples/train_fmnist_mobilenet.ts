@@ -1,9 +1,11 @@
 /**
  * Trains FmnistMobileNet (examples/models/fmnist_mobilenet.ts) from scratch with fxq's own autograd and optimiser:
- * AdamW lr 2e-3, weight decay 1e-4, batch 128, seed 0, one pass over a shuffled training set at most. The cosine
- * schedule runs over a wall-time budget (--minutes, default 30) rather than a step count, because this machine's
- * speed varies several-fold with its load: the run stops when the budget is spent (or the epochs end) with the
- * learning rate at 0, and records how many steps it took. Saves the weights (state_dict names) with save_safetensors.
+ * AdamW lr 2e-3, weight decay 1e-4, batch 128, seed 0, at most --epochs passes over a shuffled training set. The
+ * cosine schedule runs over a wall-time budget (--minutes, default 30) rather than a step count, because this
+ * machine's speed varies several-fold with its load: the run stops when the budget is spent (or the epochs end) with
+ * the learning rate at 0, and records how many steps it took. At the end of each full epoch it writes a checkpoint
+ * (`<out>.epochN.safetensors`, with that epoch's test accuracy) so a run cut short still leaves weights. Saves the
+ * final weights (state_dict names) with save_safetensors.
  *
  *   nice npx tsx examples/train_fmnist_mobilenet.ts --data /path/to/fashion-mnist [--minutes 30] [--epochs 1]
  *     [--out examples/weights/fmnist_mobilenet.safetensors]
@@ -68,6 +70,24 @@ function evaluate(): number {
   return correct / n;
 }
 
+/** Weights after a full epoch (mid-schedule: the learning rate is not yet 0), next to the final output. */
+function checkpoint(epoch: number): void {
+  const acc = evaluate();
+  const path = `${out_path.replace(/\.safetensors$/, '')}.epoch${epoch}.safetensors`;
+  save_safetensors(model.state_dict(), path, {
+    format: 'pt',
+    model: name,
+    trained_by: 'fxq examples/train_fmnist_mobilenet.ts (epoch checkpoint)',
+    epoch: String(epoch),
+    steps: String(steps),
+    test_accuracy: acc.toFixed(4),
+  });
+  const s = (performance.now() - t0) / 1000;
+  console.log(
+    `epoch ${epoch}: ${steps} steps, test accuracy ${(100 * acc).toFixed(2)}% at ${s.toFixed(0)} s; saved ${path}`,
+  );
+}
+
 const budget_ms = minutes * 60_000;
 console.log(
   `${name}: ≤ ${epochs} epoch(s) of ${loader.length} batches of ${batch_size}, ≤ ${minutes} min, AdamW ${lr}`,
@@ -99,6 +119,7 @@ for (let epoch = 1; epoch <= epochs && !done; epoch++) {
       seen = 0;
     }
   }
+  if (!done) checkpoint(epoch);
 }
 const train_s = (performance.now() - t0) / 1000;
 const acc = evaluate();

@@ -4,7 +4,7 @@
  * the Interpreter import it, so a graph loaded from a file finds every op whatever else the program imported
  * (tfjs's register-all list, for the same reason).
  */
-import './tensor/index.js';
+import './tensor/ops_all.js';
 import './nn/functional/index.js';
 import './quantized/functional/index.js';
 import './quant/qtensor.js';

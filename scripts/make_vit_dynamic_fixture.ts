@@ -1,13 +1,14 @@
 /**
- * Writes tests/fixtures/reference/golden/fmnist_vit_dynamic.{safetensors,json}: a subset of the shared
- * reference's golden/fmnist_vit_dynamic.{safetensors,json} (PyTorch 1.13 `quantize_dynamic(FmnistViT,
- * {nn.Linear}, qint8)` on qnnpack, first 8 test images; see the reference README, section FmnistViT).
+ * Writes tests/fixtures/reference/golden/fmnist_vit_dynamic.{safetensors,json}: a copy of the shared reference's
+ * golden/fmnist_vit_dynamic.{safetensors,json} (PyTorch 1.13 `quantize_dynamic(FmnistViT, {nn.Linear}, qint8)` on
+ * qnnpack, first 8 test images; see the reference README, section FmnistViT), checked and re-serialized.
  *
  *   npx tsx scripts/make_vit_dynamic_fixture.ts <reference golden dir>
  *
- * Kept: the input batch, the fp32 and dynamic-int8 logits, every Linear's int8 weight / scale / zero point /
- * float bias, and the float input and output of image 0 for block 0's four Linears and the head only (the
- * other blocks' 13 pairs are ~0.5 MB and add nothing the logits don't check). The JSON drops nothing.
+ * Kept: the input batch, the fp32 and dynamic-int8 logits, every Linear's int8 weight / scale / zero point / float
+ * bias, and the float input and output of image 0 of all 17 Linears (~0.8 MB: under pytorch_x86_zen5 numerics the
+ * test checks every one of them bit for bit). With `--io block0` only block 0's four Linears and the head keep
+ * their input / output (~0.33 MB).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,21 +18,26 @@ import { load_safetensors, serialize_safetensors, type Tensor, write_file_atomic
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = process.argv[2];
 if (!src) {
-  console.error('usage: npx tsx scripts/make_vit_dynamic_fixture.ts <reference golden dir (fmnist_vit_dynamic.*)>');
+  console.error(
+    'usage: npx tsx scripts/make_vit_dynamic_fixture.ts <reference golden dir (fmnist_vit_dynamic.*)> [--io block0]',
+  );
   process.exit(2);
 }
 const NAME = 'fmnist_vit_dynamic';
-const KEEP_IO = new Set(['blocks.0.qkv', 'blocks.0.proj', 'blocks.0.fc1', 'blocks.0.fc2', 'head']);
+const only_block0 = process.argv.includes('--io') && process.argv[process.argv.indexOf('--io') + 1] === 'block0';
+const BLOCK0 = new Set(['blocks.0.qkv', 'blocks.0.proj', 'blocks.0.fc1', 'blocks.0.fc2', 'head']);
 
 const all = load_safetensors(join(src, `${NAME}.safetensors`));
+if (!(all['int8/logits_dynamic'] && all['input/x_fp32']))
+  throw new Error(`${src}/${NAME}.safetensors: not the dynamic golden`);
 const kept: Record<string, Tensor> = {};
 for (const [k, t] of Object.entries(all)) {
   const [owner, what] = k.split('/');
   const io = what === 'in_fp32_img0' || what === 'out_fp32_img0';
-  if (!io || KEEP_IO.has(owner)) kept[k] = t;
+  if (!io || !only_block0 || BLOCK0.has(owner)) kept[k] = t;
 }
 const json = JSON.parse(readFileSync(join(src, `${NAME}.json`), 'utf8')) as Record<string, unknown>;
-json.fixture_subset = `tests/fixtures copy made by scripts/make_vit_dynamic_fixture.ts from the reference's golden/${NAME}.*: in_fp32_img0 / out_fp32_img0 kept for ${[...KEEP_IO].join(', ')} only`;
+json.fixture_subset = `copied by scripts/make_vit_dynamic_fixture.ts from the reference's golden/${NAME}.*${only_block0 ? ` (image-0 inputs / outputs of ${[...BLOCK0].join(', ')} only)` : ''}`;
 const out_dir = join(root, 'tests', 'fixtures', 'reference', 'golden');
 const bytes = serialize_safetensors(kept);
 write_file_atomic(join(out_dir, `${NAME}.safetensors`), bytes);

@@ -1,6 +1,6 @@
 /**
  * Contract: insert_observers(gm, options) — driven by node.meta.qconfig (assign_qconfig) and the pattern
- * table (derived from runtime/quantized/op_catalogue; VALUE_OPS: the records' value ops), inserts activation observers / fake-quant modules
+ * table of the backend config (derived from runtime/quantized/op_catalogue; its value_ops: the records' value ops), inserts activation observers / fake-quant modules
  * (`activation_post_process_<n>` submodules called by call_module nodes) and records on each matched op
  * node `meta.quant = { row, last, qconfig }` (static) or `meta.dynamic = row` (dynamic); mutates gm.
  *
@@ -29,13 +29,12 @@ import {
 } from '../../runtime/quant/qconfig.js';
 import { FixedQParamsObserver } from '../../runtime/quant/simple_observers.js';
 import {
+  type BackendConfig,
   find_dynamic_row,
-  find_fused_row,
-  find_static_row,
   find_weight_only_row,
+  get_qnnpack_backend_config,
   is_float_island,
   type QuantPatternRow,
-  VALUE_OPS,
 } from '../../runtime/quantized/op_catalogue/index.js';
 import type { GraphModule } from '../ir/graph_module.js';
 import type { Node } from '../ir/node.js';
@@ -54,6 +53,8 @@ export interface InsertObserversOptions {
   is_qat?: boolean;
   /** Receives one message per op left in float although its qconfig asked for quantization. */
   warnings?: string[];
+  /** The pattern rows (default get_qnnpack_backend_config(): PyTorch 1.13 parity). */
+  backend_config?: BackendConfig;
 }
 
 /** Builtins that compute no tensor (shape reads): never warned about. */
@@ -82,6 +83,7 @@ function input_nodes(node: Node, row: QuantPatternRow): Node[] {
 export function insert_observers(gm: GraphModule, options: InsertObserversOptions = {}): GraphModule {
   const graph = gm.graph;
   const warnings = options.warnings ?? [];
+  const config = options.backend_config ?? get_qnnpack_backend_config();
   const obs_of = new Map<Node, Node>();
   const consumed = new Set<Node>();
   let counter = 0;
@@ -148,13 +150,13 @@ export function insert_observers(gm: GraphModule, options: InsertObserversOption
     let last = node;
     if (node.users.size === 1) {
       const [u] = node.users;
-      const fused = find_fused_row(node, mod, u, module_of(u));
+      const fused = config.find_fused_row(node, mod, u, module_of(u));
       if (fused && qconfig_equals(q, (u.meta.qconfig as QConfig | null) ?? null)) {
         row = fused;
         last = u;
       }
     }
-    row ??= find_static_row(node, mod);
+    row ??= config.find_static_row(node, mod);
     if (!row) {
       if (!NON_TENSOR_OPS.has(node.target) && !is_float_island(node, mod))
         warnings.push(
@@ -176,7 +178,7 @@ export function insert_observers(gm: GraphModule, options: InsertObserversOption
       );
       continue;
     }
-    if (VALUE_OPS.has(row.name) && !inputs.every((a) => observed(a))) continue; // float in, float out, as torch
+    if (config.value_ops.has(row.name) && !inputs.every((a) => observed(a))) continue; // float in, float out, as torch
     // inputs: reuse an existing observer, else observe the value right before this op
     for (const a of inputs) {
       if (is_observer_node(gm, a)) continue;

@@ -19,13 +19,20 @@
  *   before:  dequantize_2 = conv1.dequantize();  mul = dequantize_2.mul(0.5);  quantize_per_tensor_3 = ...
  *   after:   mul = quantized.mul_scalar(conv1, 0.5)   // output qparams of its own (0.5·s, z): no quantize
  *
+ *   before:  conv = conv(dq);  relu6 = relu6(conv);  q = quantize_per_tensor(relu6, …)     // fxq config: one observer, after the clamp
+ *   after:   conv = conv(q0)             // gm.conv = nn.quantized.Conv2d with out_clamp [zero_point, quantize(6)]
+ *
  * Lowered nodes carry meta.qparams (their output's scale / zero point).
  */
 
 import type { Module } from '../../runtime/nn/module.js';
 import { deepcopy } from '../../runtime/nn/utils/deepcopy.js';
 import { FixedQParamsObserver } from '../../runtime/quant/simple_observers.js';
-import type { DynamicPatternRow, QuantPatternRow } from '../../runtime/quantized/op_catalogue/index.js';
+import {
+  clamp_to_levels,
+  type DynamicPatternRow,
+  type QuantPatternRow,
+} from '../../runtime/quantized/op_catalogue/index.js';
 import type { Graph } from '../ir/graph.js';
 import type { GraphModule } from '../ir/graph_module.js';
 import type { Argument, Node } from '../ir/node.js';
@@ -110,13 +117,17 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
         scale: qp.scale,
         zero_point: qp.zero_point,
       });
-      gm.set_submodule(node.target, low.quantized.from_float(m));
+      const q_mod = low.quantized.from_float(m);
+      // a fused op → clamp (fxq config): the clamp's bounds at the output qparams become the module's output clamp
+      if (row.clamp && last !== node) set_out_clamp(gm, q_mod, row, last, qp);
+      gm.set_submodule(node.target, q_mod);
     }
     // keep: the float op (a pool) runs on the quantized input as it is
     node.args = [ins[0], ...node.args.slice(1)];
     node.meta.qparams = qp;
     q.replace_all_uses_with(node);
     graph.erase_node(q);
+    if (last !== node) graph.erase_node(last);
     return;
   }
   if (low.kind === 'own_qparams') {
@@ -147,6 +158,20 @@ function lower_static(gm: GraphModule, node: Node, meta: QuantMeta, warnings: st
   node.meta.qparams = row.inputs === 'list' ? ((ins[0].meta.qparams as NodeQParams | undefined) ?? qp) : qp;
   q.replace_all_uses_with(node);
   graph.erase_node(q);
+}
+
+/** Sets `out_clamp` on the int8 module of a fused op → clamp row from the clamp node `last` (see lower_static). */
+function set_out_clamp(gm: GraphModule, q_mod: Module, row: QuantPatternRow, last: Node, qp: NodeQParams): void {
+  const clamp_mod = last.op === 'call_module' ? gm.get_submodule(last.target) : null;
+  const bounds = row.clamp?.(last, clamp_mod);
+  const slots = q_mod as unknown as { out_clamp?: readonly [number, number] | null };
+  if (!bounds || !('out_clamp' in slots))
+    throw new Error(
+      `convert_fx: node '${last.name}' (${row.name}): the clamp cannot become the output clamp of ${q_mod.constructor.name}`,
+    );
+  const [lo, hi] = clamp_to_levels(qp, bounds);
+  // [0, 255] clamps nothing the requantization does not: keep the module as a plain one
+  slots.out_clamp = lo === 0 && hi === 255 ? null : [lo, hi];
 }
 
 /**

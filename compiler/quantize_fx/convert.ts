@@ -9,18 +9,21 @@ import { get_backend } from '../../runtime/backends/registry.js';
 import type { Module } from '../../runtime/nn/module.js';
 import { is_qat_module } from '../../runtime/nn/qat/mappings.js';
 import { FakeQuantizeBase } from '../../runtime/quant/fake_quantize.js';
+import { BackendConfig } from '../../runtime/quantized/op_catalogue/index.js';
 import { Conv2dPackedParams, LinearPackedParams } from '../../runtime/quantized/packed_params.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { GraphModule } from '../ir/graph_module.js';
+import { cat_shared_qparams } from '../passes/cat_shared_qparams.js';
 import { convert_observers } from '../passes/convert_observers.js';
 import { fold_clamps } from '../passes/fold_clamps.js';
+import { fuse_float_islands } from '../passes/fuse_float_islands.js';
 import { lower_tensor_metadata } from '../passes/lower_tensor_metadata.js';
 import { lower_to_int8 } from '../passes/lower_to_int8.js';
 import { reference_weights } from '../passes/reference_weights.js';
 import { remove_redundant_qdq } from '../passes/remove_redundant_qdq.js';
 import { copy_graph_module } from './copy_graph_module.js';
 import { ConvertCustomConfig, type ConvertCustomConfigDict, copy_preserved_attributes } from './custom_config.js';
-import { get_quantization_warnings, set_quantization_warnings } from './prepare.js';
+import { get_prepared_backend_config, get_quantization_warnings, set_quantization_warnings } from './prepare.js';
 import { check_prepared_for_convert } from './stage.js';
 
 /** Keyword options of convert_fx. */
@@ -35,9 +38,19 @@ export interface ConvertFxOptions {
   /**
    * Fold each relu / relu6 / hardtanh that keeps its producer's qparams into that int8 conv's or linear's output
    * clamp (compiler/passes/fold_clamps.ts): bit-identical outputs, one pass over the activation less, but a graph with fewer
-   * nodes than PyTorch's converted one (default false: PyTorch's graph).
+   * nodes than PyTorch's converted one (default: the backend config's `fold_clamps` change — off in the parity
+   * config, PyTorch's graph; on in get_fxq_backend_config()).
    */
   fold_clamps?: boolean;
+  /** torch's backend_config (default: the one the model was prepared with; see PrepareFxOptions). */
+  backend_config?: BackendConfig;
+  /**
+   * Replace each dequantize → softmax(dim −1) / exact GELU / x[…] / flatten → quantize_per_tensor island by its int8
+   * form (quantized.softmax_island / gelu_island / requantize; compiler/passes/fuse_float_islands.ts): PyTorch 1.13's
+   * float32 order without the float tensor, bit-identical to the islands run under set_fp32_numerics('pytorch_x86_zen5'), fewer
+   * nodes than PyTorch's graph (default: the backend config's `fuse_float_islands` change, off in the parity config).
+   */
+  fuse_float_islands?: boolean;
   /**
    * Check every forward input for NaN / ±Inf and throw an Error naming the input (default false: like
    * PyTorch, the int8 model quantizes NaN silently — see README "NaN and Inf inputs"). The check is a
@@ -105,9 +118,13 @@ export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}
       ? options.convert_custom_config
       : ConvertCustomConfig.from_dict(options.convert_custom_config ?? {});
   if (options.backend !== undefined) get_backend(options.backend); // unknown / unloaded backends fail first
+  const config = options.backend_config ?? get_prepared_backend_config(prepared);
+  if (!(config instanceof BackendConfig))
+    throw new Error(`convert_fx: backend_config must be a BackendConfig, got ${String(config)}`);
   const gm = copy_graph_module(prepared);
   const warnings = get_quantization_warnings(prepared);
   convert_observers(gm);
+  if (config.has('cat_shared_qparams')) cat_shared_qparams(gm);
   if (options.is_reference) reference_weights(gm);
   else {
     lower_to_int8(gm, warnings);
@@ -116,7 +133,8 @@ export function convert_fx(prepared: GraphModule, options: ConvertFxOptions = {}
   }
   gm.graph.eliminate_dead_code();
   // after dead code elimination: a dead quantize / dequantize still counts as a user of the conv
-  if (options.fold_clamps && !options.is_reference) fold_clamps(gm);
+  if ((options.fold_clamps ?? config.has('fold_clamps')) && !options.is_reference) fold_clamps(gm);
+  if ((options.fuse_float_islands ?? config.has('fuse_float_islands')) && !options.is_reference) fuse_float_islands(gm);
   if (options.check_inputs) insert_input_checks(gm);
   gm.delete_all_unused_submodules();
   drop_unused_buffers(gm);

@@ -8,6 +8,7 @@ import type { Module } from '../../runtime/nn/module.js';
 import { get_default_qat_module_mappings } from '../../runtime/nn/qat/mappings.js';
 import { deepcopy } from '../../runtime/nn/utils/deepcopy.js';
 import { type QConfigDict, QConfigMapping, to_qconfig_mapping } from '../../runtime/quant/qconfig_mapping.js';
+import { BackendConfig, get_qnnpack_backend_config } from '../../runtime/quantized/op_catalogue/index.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import type { GraphModule } from '../ir/graph_module.js';
 import { assign_qconfig } from '../passes/assign_qconfig.js';
@@ -29,9 +30,21 @@ export interface PrepareFxOptions {
   qat_module_mappings?: Map<ModuleClass, FromFloat>;
   /** Print each "kept in float" warning with console.warn (default true). */
   warn?: boolean;
+  /**
+   * torch's backend_config: which ops are observed how and lowered to what. Default
+   * get_qnnpack_backend_config() (PyTorch 1.13 parity); get_fxq_backend_config() is the opt-in config that goes
+   * beyond PyTorch (README "Beyond PyTorch"). convert_fx uses the same config unless told otherwise.
+   */
+  backend_config?: BackendConfig;
 }
 
 const warnings_of = new WeakMap<Module, string[]>();
+const backend_config_of = new WeakMap<Module, BackendConfig>();
+
+/** The backend config a model was prepared with (get_qnnpack_backend_config() when it was not prepared by fxq). */
+export function get_prepared_backend_config(model: Module): BackendConfig {
+  return backend_config_of.get(model) ?? get_qnnpack_backend_config();
+}
 
 /** The warnings prepare_fx / convert_fx recorded for a model (ops kept in float, unsupported dtypes). */
 export function get_quantization_warnings(model: Module): string[] {
@@ -41,6 +54,9 @@ export function get_quantization_warnings(model: Module): string[] {
 export function set_quantization_warnings(model: Module, warnings: string[]): void {
   warnings_of.set(model, warnings);
 }
+
+const describe_value = (v: unknown): string =>
+  v !== null && typeof v === 'object' ? (v.constructor?.name ?? 'object') : String(v);
 
 function check_example_inputs(example_inputs: unknown, where: string): void {
   if (!Array.isArray(example_inputs))
@@ -62,6 +78,11 @@ function prepare_impl(
   options: PrepareFxOptions,
 ): GraphModule {
   const where = is_qat ? 'prepare_qat_fx' : 'prepare_fx';
+  const backend_config = options.backend_config ?? get_qnnpack_backend_config();
+  if (!(backend_config instanceof BackendConfig))
+    throw new Error(
+      `${where}: backend_config must be a BackendConfig (get_qnnpack_backend_config(), get_fxq_backend_config()), got ${describe_value(backend_config)}`,
+    );
   const mapping = to_qconfig_mapping(qconfig_mapping);
   check_example_inputs(example_inputs, where);
   check_float_for_prepare(model, where);
@@ -89,7 +110,8 @@ function prepare_impl(
   const qat_mappings = options.qat_module_mappings ?? (is_qat ? get_default_qat_module_mappings() : undefined);
   if (qat_mappings) swap_qat_modules(gm, qat_mappings);
   const warnings: string[] = [];
-  insert_observers(gm, { is_qat, warnings });
+  insert_observers(gm, { is_qat, warnings, backend_config });
+  backend_config_of.set(gm, backend_config);
   gm.graph.lint(gm);
   copy_preserved_attributes(model, gm, custom.preserved_attributes, where);
   if (options.warn ?? true) for (const w of warnings) console.warn(`${where}: ${w}`);

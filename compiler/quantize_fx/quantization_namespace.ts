@@ -17,3 +17,11 @@ export {
   prepare_qat_fx,
   serialize_quantized,
 } from '../quantize_fx.js';
+export * as backend_config from './backend_config_namespace.js';
+export {
+  BackendConfig,
+  type BackendConfigChange,
+  FXQ_CHANGES,
+  get_fxq_backend_config,
+  get_qnnpack_backend_config,
+} from './backend_config_namespace.js';

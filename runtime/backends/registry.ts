@@ -1,4 +1,10 @@
-import { conv2d_pytorch_x86, linear_pytorch_x86 } from './js/fp32/pytorch_x86.js';
+import type { conv2d_pytorch_x86, linear_pytorch_x86 } from './js/fp32/pytorch_x86.js';
+import type {
+  bmm_pytorch_x86,
+  gelu_pytorch_x86_zen5,
+  layer_norm_pytorch_x86_zen5,
+  softmax_lastdim_pytorch_x86_zen5,
+} from './js/fp32/pytorch_x86_zen5.js';
 import { js_backend } from './js/index.js';
 import type { Backend, Fp32Kernels } from './types.js';
 
@@ -23,45 +29,46 @@ export function set_backend(name: 'js' | 'wasm'): void {
  * and F.linear as there, plus layer_norm, softmax (last dim), exact GELU and matmul (js/fp32/pytorch_x86_zen5.ts).
  */
 export type Fp32Numerics = 'fast' | 'pytorch_x86' | 'pytorch_x86_zen5';
-const FP32_NUMERICS: readonly Fp32Numerics[] = ['fast', 'pytorch_x86', 'pytorch_x86_zen5'];
 let fp32_numerics: Fp32Numerics = 'fast';
 const with_pytorch_fp32 = new WeakMap<Backend, Backend>();
 const with_pytorch_fp32_zen5 = new WeakMap<Backend, Backend>();
 
-export function set_fp32_numerics(mode: Fp32Numerics): void {
-  if (!FP32_NUMERICS.includes(mode))
+/**
+ * The PyTorch-rounding float kernels the numerics modes run. fp32_numerics.ts installs them when it is
+ * imported — it holds set_fp32_numerics, the only way to leave 'fast' — so fxq/inference (always 'fast')
+ * does not bundle them.
+ */
+export interface PytorchFp32Kernels {
+  conv2d: typeof conv2d_pytorch_x86;
+  linear: typeof linear_pytorch_x86;
+  bmm: typeof bmm_pytorch_x86;
+  gelu: typeof gelu_pytorch_x86_zen5;
+  layer_norm: typeof layer_norm_pytorch_x86_zen5;
+  softmax_lastdim: typeof softmax_lastdim_pytorch_x86_zen5;
+}
+let pytorch_kernels: PytorchFp32Kernels | null = null;
+
+/** fp32_numerics.ts: installs the kernels behind the PyTorch numerics modes. */
+export function install_pytorch_fp32(kernels: PytorchFp32Kernels): void {
+  pytorch_kernels = kernels;
+}
+
+/** The PyTorch-rounding kernels (set whenever the mode is not 'fast': only fp32_numerics.ts leaves it). */
+export function pytorch_fp32(): PytorchFp32Kernels {
+  if (!pytorch_kernels)
     throw new Error(
-      `set_fp32_numerics: unknown mode '${String(mode)}' (have: ${FP32_NUMERICS.map((m) => `'${m}'`).join(', ')})`,
+      'fp32 numerics: the PyTorch kernels are not installed (import set_fp32_numerics from runtime/backends/fp32_numerics.ts)',
     );
+  return pytorch_kernels;
+}
+
+/** fp32_numerics.ts's set_fp32_numerics / with_fp32_numerics: the mode itself, checked there. */
+export function set_fp32_numerics_mode(mode: Fp32Numerics): void {
   fp32_numerics = mode;
 }
 
 export function get_fp32_numerics(): Fp32Numerics {
   return fp32_numerics;
-}
-
-/**
- * Runs `fn` with the float32 numerics `mode` and restores the previous mode afterwards, also when `fn`
- * throws (or its promise rejects): `with_fp32_numerics('pytorch_x86', () => calibrate(prepared))`.
- */
-export function with_fp32_numerics<T>(mode: Fp32Numerics, fn: () => T): T {
-  const prev = fp32_numerics;
-  set_fp32_numerics(mode);
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    fp32_numerics = prev;
-    throw e;
-  }
-  if (result instanceof Promise) {
-    // an async body: the mode holds until it settles (other work interleaved meanwhile sees it too)
-    return result.finally(() => {
-      fp32_numerics = prev;
-    }) as T;
-  }
-  fp32_numerics = prev;
-  return result;
 }
 
 /** `backend` with conv2d and the linear form of sgemm (x·wᵀ + bias) replaced by the PyTorch-rounding ones
@@ -76,7 +83,7 @@ function pytorch_fp32_view(backend: Backend, zen5: boolean): Backend {
     const fp32: Fp32Kernels = {
       ...base,
       name: `${base.name}+pytorch_x86${zen5 ? '_zen5' : ''}`,
-      conv2d: (x, g, w, bias, y) => conv2d_pytorch_x86(x, g, w, bias, y, zen5),
+      conv2d: (x, g, w, bias, y) => pytorch_fp32().conv2d(x, g, w, bias, y, zen5),
       // the float ops' own loops, where the PyTorch numerics modes hook in (the fast kernels equal the loops'
       // float64 numerics, not PyTorch's float32 ones)
       softmax_rows: null,
@@ -85,7 +92,7 @@ function pytorch_fp32_view(backend: Backend, zen5: boolean): Backend {
       bmm: null,
       sgemm: (m, n, k, a, b, c, options) => {
         if (options?.trans_b && !options.trans_a && !options.accumulate)
-          linear_pytorch_x86(m, n, k, a, b, c, options.bias ?? null, threads);
+          pytorch_fp32().linear(m, n, k, a, b, c, options.bias ?? null, threads);
         else base.sgemm(m, n, k, a, b, c, options);
       },
     };

@@ -258,6 +258,17 @@ export interface Int8Kernels {
   /** Concatenation of `parts` (each outer × len bytes) into outer rows of Σ len bytes, each part through its table if any. */
   qcat(parts: readonly QCatPart[], outer: number, y?: Uint8Array): Uint8Array;
   /**
+   * y[i] = x[offset + Σ idx·strides] over `shape` in row-major order: the byte copy behind permute / transpose of
+   * quint8 tensors (strides in elements, non-negative). js: tensor/strided.ts's strided_gather.
+   */
+  qgather(
+    x: Uint8Array,
+    offset: number,
+    shape: readonly number[],
+    strides: readonly number[],
+    y?: Uint8Array,
+  ): Uint8Array;
+  /**
    * torch.ops.quantized.matmul of two quint8 tensors: y = clamp(rne(f32(f32(acc) · mult)) + out_zp) with
    * acc = Σ_k (a − a_zp)(b − b_zp) in int32 and mult = f32(f32(a_scale · b_scale) / out_scale), as qlinear
    * requantizes (PyTorch 1.13 runs dequantize → fp32 matmul → quantize; this equals it on every golden value).

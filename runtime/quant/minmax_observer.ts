@@ -5,6 +5,7 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { py_float } from '../tensor/tensor_str.js';
+import { set_default_dynamic_weight_observer } from './default_dynamic_weight.js';
 import {
   check_observed_input,
   f32,
@@ -116,3 +117,6 @@ export function averaging_constant_of(options: { averaging_constant?: number }, 
 export function moving_average(old: number, cur: number, c: number): number {
   return f(old + f(f(c) * f(cur - old)));
 }
+
+// torch's default_dynamic_qconfig weight observer, for the dynamic modules' from_float without a qconfig
+set_default_dynamic_weight_observer(() => new MinMaxObserver({ dtype: 'qint8', qscheme: 'per_tensor_symmetric' }));

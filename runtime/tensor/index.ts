@@ -9,7 +9,7 @@ export * from './random.js';
 export * from './tensor.js';
 export { get_printoptions, type PrintOptions, set_printoptions } from './tensor_str.js';
 
-import '../autograd/engine.js';
+import './ops_all.js'; // every op and method registered (all_ops.ts imports the same list)
 
 export { permute, t, transpose } from './ops/permute.js';
 export { clone, flatten, reshape, squeeze, unsqueeze } from './ops/view.js';

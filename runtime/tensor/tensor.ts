@@ -1,7 +1,6 @@
 import { call_method } from './dispatch.js';
 import { alloc, type DType, type TypedArray } from './dtype.js';
 import type { Quantizer } from './quantizer.js';
-import { tensor_repr } from './tensor_str.js';
 
 /** A node of the autograd tape: the op that produced a tensor and how to push a gradient back to its inputs. */
 export interface GradFn {
@@ -17,6 +16,17 @@ export function shape_numel(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
+}
+
+/**
+ * How String(tensor) prints: PyTorch's format once runtime/tensor/tensor_str.ts is loaded (every entry but
+ * fxq/inference loads it), else size and dtype only: the printer stays out of the inference bundle.
+ */
+let tensor_repr = (t: Tensor): string => `tensor(size=(${t.shape.join(', ')}), dtype=torch.${t.dtype})`;
+
+/** Installs the printer (tensor_str.ts does, when imported). */
+export function set_tensor_repr(repr: (t: Tensor) => string): void {
+  tensor_repr = repr;
 }
 
 /**
@@ -94,7 +104,7 @@ export class Tensor {
   tolist(): unknown {
     return call_method('tolist', this, []);
   }
-  /** The values as PyTorch prints them: `tensor([0.0112])` (runtime/tensor/tensor_str.ts). */
+  /** The values as PyTorch prints them: `tensor([0.0112])` (runtime/tensor/tensor_str.ts, once loaded). */
   toString(): string {
     return tensor_repr(this);
   }

@@ -7,6 +7,7 @@
  * zero_point. Python's number formatting is reproduced exactly (round-half-even, two-digit exponents).
  */
 import type { DType } from './dtype.js';
+import { set_tensor_repr } from './tensor.js';
 
 /** torch.set_printoptions' options. */
 export interface PrintOptions {
@@ -268,3 +269,6 @@ export function tensor_repr(t: PrintableTensor): string {
   else if (t.requires_grad) suffixes.push('requires_grad=True');
   return add_suffixes(prefix + body, suffixes, indent);
 }
+
+// String(tensor) prints as PyTorch from now on (tensor.ts holds a size-and-dtype fallback until then)
+set_tensor_repr(tensor_repr);

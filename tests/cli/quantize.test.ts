@@ -22,6 +22,31 @@ describe('fxq quantize', () => {
     expect(gm.code).toContain('quantize_per_tensor');
   });
 
+  it('--backend-config fxq quantizes with the opt-in config (an unknown name is a usage error)', async () => {
+    const out = join(dir, 'fxq.safetensors');
+    const [r, bad] = await Promise.all([
+      fxq([
+        'quantize',
+        TINY,
+        '--out',
+        out,
+        '--no-weights',
+        '--backend',
+        'js',
+        ...SMALL,
+        '--backend-config',
+        'fxq',
+        '--json',
+      ]),
+      fxq(['quantize', TINY, '--out', join(dir, 'bad.safetensors'), '--no-weights', '--backend-config', 'nope']),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ out, mode: 'static', backend_config: 'fxq' });
+    expect(load_quantized(out).code).toContain('quantize_per_tensor');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/backend-config/);
+  });
+
   it('dynamic and QAT modes also produce loadable int8 models', async () => {
     const [d, q] = await Promise.all([
       fxq([

@@ -9,7 +9,7 @@ import type { GraphModule } from '../../compiler/ir/graph_module.js';
 import type { Node } from '../../compiler/ir/node.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
-import { with_fp32_numerics } from '../../runtime/backends/registry.js';
+import { with_fp32_numerics } from '../../runtime/backends/fp32_numerics.js';
 import type { Module } from '../../runtime/nn/module.js';
 import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
 import { FixedQParamsObserver } from '../../runtime/quant/simple_observers.js';

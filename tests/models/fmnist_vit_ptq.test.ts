@@ -5,13 +5,17 @@
  * as torch's, and — with torch's activation qparams — every int8 node output of image 0 and the logits of the 8
  * golden images. fxq's own calibration (1,000 images) is checked by scripts/check_vit_ptq.ts (too slow here).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { load_quantized, save_quantized } from '../../compiler/artifact/node/index.js';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
 import type { Node } from '../../compiler/ir/node.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { FmnistViT, load_weights } from '../../examples/models/fmnist_vit.js';
-import { with_fp32_numerics } from '../../runtime/backends/registry.js';
+import { with_fp32_numerics } from '../../runtime/backends/fp32_numerics.js';
 import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
 import type { Tensor } from '../../runtime/tensor/tensor.js';
 import { load_golden, node_outputs } from '../compiler/quantize_fx_helpers.js';
@@ -132,6 +136,21 @@ describe('FmnistViT convert_fx vs PyTorch 1.13 FX (per-tensor qnnpack)', () => {
       return b;
     };
     for (let r = 0; r < 8; r++) expect(argmax(out.data, r), `image ${r}`).toBe(argmax(want, r));
+  });
+
+  it('save_quantized → load_quantized: the reloaded model (no FmnistViT class) gives the same logits bit for bit', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fxq-vit-ptq-'));
+    try {
+      const path = join(dir, 'vit.safetensors');
+      save_quantized(q, path);
+      const back = load_quantized(path);
+      const run = (m: GraphModule) => with_fp32_numerics('pytorch_x86_zen5', () => [...(m.forward(x) as Tensor).data]);
+      expect(run(back)).toEqual(run(q));
+      const types = back.graph.nodes.filter((n) => n.op === 'call_module').map((n) => back.get_submodule(n.target));
+      expect(types.filter((m) => m.constructor.name === 'LayerNorm')).toHaveLength(9);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('int8 weights and weight scales equal torch’s for the patch conv and all 17 Linears', () => {

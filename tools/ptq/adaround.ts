@@ -14,6 +14,7 @@
  * Grouped (depthwise) convs are rounded to nearest on the same frozen grid.
  */
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
+import { record_grad } from '../../runtime/autograd/function.js';
 import { enable_grad, no_grad } from '../../runtime/autograd/grad_mode.js';
 import { Adam } from '../../runtime/optim/adam.js';
 import { Generator } from '../../runtime/tensor/random.js';
@@ -24,6 +25,14 @@ import { type WeightedLayer, weight_of, weighted_layers } from './layers.js';
 
 const ZETA = 1.1;
 const GAMMA = -0.1;
+/** |V| beyond which h(V) is clamped to exactly 0 or 1: σ(V) ≥ (1 − γ)/(ζ − γ) = 11/12. */
+const V_SATURATED = Math.log(11);
+
+/** True when every h(V) is exactly 0 or 1. */
+function saturated(v: Float32Array): boolean {
+  for (let i = 0; i < v.length; i++) if (Math.abs(v[i]) < V_SATURATED) return false;
+  return true;
+}
 
 /** Options of adaround (the paper's defaults unless noted). */
 export interface AdaRoundOptions {
@@ -46,6 +55,12 @@ export interface AdaRoundOptions {
   on_progress?: (layer: number, layers: number, step: number, steps: number, loss: number) => void;
   /** Forward batch size for the input statistics (default 50). */
   batch_size?: number;
+  /**
+   * Stop a layer once every h(V) sits at exactly 0 or 1 (|V| ≥ ln 11; checked every 10 steps after the warm-up;
+   * default true). The clamp then passes no gradient, and Adam's momentum only moves V further out, so the
+   * remaining steps cannot change a single integer.
+   */
+  early_stop?: boolean;
 }
 
 /** What adaround did to one layer. */
@@ -53,6 +68,8 @@ export interface AdaRoundLayerReport {
   path: string;
   /** Fraction of weights AdaRound rounded differently from nearest. */
   flipped: number;
+  /** Adam steps run (fewer than `iterations` after an early stop; 0 for a grouped conv). */
+  steps: number;
   /** E‖W̃x − Wx‖² on the calibration rows, nearest vs AdaRound. */
   mse_nearest: number;
   mse_adaround: number;
@@ -106,7 +123,17 @@ function rectified_sigmoid(v: Tensor): Tensor {
     .clamp(0, 1);
 }
 
-/** Optimises one layer's rounding; returns the integer weights. */
+/**
+ * Σ Δ ⊙ (ΔG) = tr(Δ G Δᵀ) for a symmetric G, with its gradient 2ΔG from the forward's product: one [oc, k] × [k, k]
+ * matmul a step instead of the two that `delta.matmul(gram).mul(delta).sum()` costs on the tape.
+ */
+export function gram_quadratic(delta: Tensor, gram: Tensor): Tensor {
+  const p = no_grad(() => delta.matmul(gram));
+  const out = no_grad(() => p.mul(delta).sum());
+  return record_grad(out, [delta], 'gram_quadratic', (g) => [p.mul(2 * g.item())]);
+}
+
+/** Optimises one layer's rounding; returns the integer weights (on_step's last call carries the steps run). */
 export function adaround_weights(
   w: Tensor,
   grid: WeightGrid,
@@ -119,6 +146,7 @@ export function adaround_weights(
   const lambda = options.reg_param ?? 0.01;
   const [b0, b1] = options.beta_range ?? [20, 2];
   const warm = options.warm_start ?? 0.2;
+  const early_stop = options.early_stop ?? true;
   const oc = w.shape[0];
   const k = stats.k;
   const d = w.contiguous().data as Float32Array;
@@ -150,7 +178,7 @@ export function adaround_weights(
       const wq = base.add(h).clamp(grid.quant_min, grid.quant_max).sub(zp).mul(scale);
       const delta = wq.sub(wf);
       let recon: Tensor;
-      if (gram) recon = delta.matmul(gram).mul(delta).sum();
+      if (gram) recon = gram_quadratic(delta, gram);
       else {
         const xb = new Float32Array(batch * k);
         for (let r = 0; r < batch; r++) {
@@ -170,7 +198,9 @@ export function adaround_weights(
       opt.zero_grad();
       loss.backward();
       opt.step();
-      if (on_step && (step % 50 === 0 || step === iterations - 1)) on_step(step + 1, iterations, loss.item());
+      const stop = early_stop && rel >= 0 && step % 10 === 9 && saturated(V.data as Float32Array);
+      if (on_step && (step % 50 === 0 || step === iterations - 1 || stop)) on_step(step + 1, iterations, loss.item());
+      if (stop) break;
     }
   });
   const vd = V.data as Float32Array;
@@ -211,14 +241,19 @@ export function adaround(prepared: GraphModule, inputs: Tensor, options: AdaRoun
     const st = stats.get(layer.path) as LayerInputStats;
     const nearest = nearest_integers(w, grid);
     const grouped = st.groups !== 1;
+    let steps = 0;
     const q = grouped
       ? nearest
-      : adaround_weights(w, grid, st, options, (s, n, loss) => options.on_progress?.(li, layers.length, s, n, loss));
+      : adaround_weights(w, grid, st, options, (s, n, loss) => {
+          steps = s;
+          options.on_progress?.(li, layers.length, s, n, loss);
+        });
     let flipped = 0;
     for (let i = 0; i < q.length; i++) if (q[i] !== nearest[i]) flipped++;
     reports.push({
       path: layer.path,
       flipped: flipped / q.length,
+      steps,
       mse_nearest: no_grad(() => output_mse(w, nearest, grid, st)),
       mse_adaround: no_grad(() => output_mse(w, q, grid, st)),
       seconds: (performance.now() - t0) / 1000,

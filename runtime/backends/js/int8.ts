@@ -7,6 +7,7 @@ import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeig
 import { qadd_float } from './int8/add_float.js';
 import { qcat, qclamp, qlut, qmul } from './int8/elementwise.js';
 import { qembedding_bag } from './int8/embedding_bag.js';
+import { qgather } from './int8/gather.js';
 import { qgroup_norm } from './int8/group_norm.js';
 import { a_panels, igemm, igemm_panels, panel_index } from './int8/igemm.js';
 import { qlayer_norm } from './int8/layer_norm.js';
@@ -195,6 +196,7 @@ export const js_int8: Int8Kernels = {
   qlut,
   qmul,
   qcat,
+  qgather,
   qmatmul,
   qadd_float,
   qlayer_norm,

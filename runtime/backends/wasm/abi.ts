@@ -55,6 +55,7 @@ export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports, WasmI
     y: number,
   ): void;
   qcat_part_u8(src: number, len: number, outer: number, row: number, offset: number, lut: number, y: number): void;
+  gather_u8(x: number, dims: number, nd: number, y: number, idx: number): void;
   qembedding_bag_f32(
     table: number,
     dim: number,
@@ -83,6 +84,7 @@ export interface WasmExports extends WasmInt8ConvExports, WasmFp32Exports, WasmI
     zp: number,
     qmin: number,
     qmax: number,
+    sums: number,
     y: number,
   ): void;
   qadd_u8(
@@ -234,6 +236,7 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'qupsample_bilinear_u8',
   'qmul_u8',
   'qcat_part_u8',
+  'gather_u8',
   'qgroup_norm_u8',
   'qembedding_bag_f32',
   'qmax_pool2d_u8',

@@ -19,6 +19,7 @@ import { scratch_bytes } from './heap.js';
 import { type DirectWeight, make_direct_qconv } from './int8_direct.js';
 import { make_wasm_elementwise } from './int8_elementwise.js';
 import { make_wasm_embedding_bag } from './int8_embedding_bag.js';
+import { make_wasm_qgather } from './int8_gather.js';
 import { make_wasm_group_norm } from './int8_group_norm.js';
 import { make_wasm_pool_add } from './int8_pool_add.js';
 import { make_wasm_transformer } from './int8_transformer.js';
@@ -396,6 +397,7 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     qconv2d,
     qlinear_acc,
     ...make_wasm_pool_add(inst),
+    qgather: make_wasm_qgather(inst),
     ...make_wasm_elementwise(inst),
     ...make_wasm_transformer(inst),
     ...make_wasm_upsample(inst),

@@ -15,11 +15,12 @@ export function make_wasm_group_norm(inst: WasmInstance): Pick<Int8Kernels, 'qgr
     const res = y ?? new Uint8Array(len);
     if (len === 0) return res;
     const c = p.channels;
-    heap.begin(scratch_bytes(len, len, p.weight ? 4 * c : 0, p.bias ? 4 * c : 0));
+    heap.begin(scratch_bytes(len, len, p.weight ? 4 * c : 0, p.bias ? 4 * c : 0, 16));
     const xp = heap.take(len);
     const yp = heap.take(len);
     const wp = p.weight ? heap.take(4 * c) : 0;
     const bp = p.bias ? heap.take(4 * c) : 0;
+    const sp = heap.take(16);
     heap.u8.set(x.data, xp);
     if (p.weight) new Float32Array(heap.memory.buffer, wp, c).set(p.weight);
     if (p.bias) new Float32Array(heap.memory.buffer, bp, c).set(p.bias);
@@ -40,6 +41,7 @@ export function make_wasm_group_norm(inst: WasmInstance): Pick<Int8Kernels, 'qgr
       out.zero_point,
       out.qmin,
       out.qmax,
+      sp,
       yp,
     );
     res.set(heap.u8.subarray(yp, yp + len));

@@ -4,8 +4,7 @@
  * and updates the running variance with the unbiased one, as torch does.
  */
 import { needs_grad, record_grad } from '../../autograd/function.js';
-import { layer_norm_pytorch_x86_zen5 } from '../../backends/js/fp32/pytorch_x86_zen5.js';
-import { get_backend, get_fp32_numerics } from '../../backends/registry.js';
+import { get_backend, get_fp32_numerics, pytorch_fp32 } from '../../backends/registry.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check_float, fmt } from './_util.js';
@@ -217,7 +216,7 @@ export const layer_norm = define_function(
     }
     // ATen's float32 order on the ViT reference; the float64 statistics above serve the backward
     if (get_fp32_numerics() === 'pytorch_x86_zen5')
-      layer_norm_pytorch_x86_zen5(x, rows, d, gamma ?? null, beta ?? null, eps, y);
+      pytorch_fp32().layer_norm(x, rows, d, gamma ?? null, beta ?? null, eps, y);
     const out = new Tensor(y, input.shape, 'float32');
     const inputs = [input, weight, bias].filter((t): t is Tensor => t != null);
     return record_grad(out, inputs, 'NativeLayerNormBackward', (g) => {

@@ -4,9 +4,10 @@
  * backends' `qlut` kernel, bit-identical on js and wasm. The table follows torch 1.13's vectorized CPU kernels
  * (qelu_kernel, leaky_qrelu_out_kernel in QuantizedOpKernels.cpp) step by step in float32: dequantize as
  * fmadd(scale, q, −zp·scale), the op, then quantize as zp + rne(y · (1 / out_scale)), clamped to 0..255.
- * torch's exp is Sleef's expf (≤ 1 ulp); here it is exp rounded to float32 (so a table entry can differ from
- * torch's by one step where expf's last bit decides a rounding tie).
+ * The exp is Sleef's expf_u10 emulated bit for bit (js/fp32/aten_vec_math.ts), what Vectorized<float>::exp
+ * runs, so the table is torch's vectorized lane exactly (its scalar tail, < 32 elements, calls std::exp instead).
  */
+import { sleef_expf_u10 } from '../../backends/js/fp32/aten_vec_math.js';
 import { get_backend } from '../../backends/registry.js';
 import { define_function } from '../../tensor/dispatch.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -31,10 +32,10 @@ export function requant_table(inp: QParams, scale: number, zero_point: number, f
   return lut;
 }
 
-/** torch's ELU lane: x > 0 ? x : (exp(x) − 1) · alpha, each step float32 (input_scale and scale coefficients 1). */
+/** torch's ELU lane: x > 0 ? x : (expf(x) − 1) · alpha, each step float32 (input_scale and scale coefficients 1). */
 export function elu_f32(x: number, alpha: number): number {
   if (x > 0) return x;
-  return fround(fround(fround(Math.exp(x)) - 1) * fround(alpha));
+  return fround(fround(sleef_expf_u10(fround(x)) - 1) * fround(alpha));
 }
 
 /** torch's leaky_relu lane: x · (x > 0 ? 1 : negative_slope) in float32. */

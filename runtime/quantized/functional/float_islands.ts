@@ -3,11 +3,12 @@
  * it on x86 → quantize_per_tensor, bit-identical to running those three steps, without the float tensor.
  * - softmax: `softmax_island` (the backend's qsoftmax kernel, row by row); `softmax` is torch.ops.quantized.softmax,
  *   the island for any output qparams but qnnpack's (2^-8, 0), where qnnpack's table softargmax runs (qsoftargmax).
- * - elementwise ops (GELU): a 256-entry table lut[q] = quantize(op(dequantize(q))) on the backend's qlut.
- *   GELU is ATen's vectorized exact form x·0.5·(1 + erf(x·√½)) with Vectorized<float>::erf (fp32/aten_vec_math.ts);
- *   the last numel mod 32 elements of a contiguous tensor take ATen's scalar lambda (std::erf) through a second table.
+ * - elementwise ops (GELU): a 256-entry table lut[q] = quantize(op(dequantize(q))) on the backend's qlut. F.gelu
+ *   (exact) on a contiguous float tensor is oneDNN's eltwise_gelu_erf in PyTorch 1.13 (its own exp, a final fma;
+ *   found by h-vitq against the golden's float tensors), ATen's scalar lambda for a single element.
  */
-import { ATEN_FLOAT_VEC_STEP, aten_gelu_f32, aten_gelu_scalar_f32 } from '../../backends/js/fp32/aten_vec_math.js';
+import { aten_gelu_scalar_f32 } from '../../backends/js/fp32/aten_vec_math.js';
+import { onednn_gelu_erf_f32 } from '../../backends/js/fp32/pytorch_x86_zen5.js';
 import { qnnpack_softargmax_table } from '../../backends/js/int8/softargmax.js';
 import { softmax_int_params } from '../../backends/js/int8/softmax_int.js';
 import { get_backend } from '../../backends/registry.js';
@@ -36,12 +37,40 @@ export function float_island_lut(inp: QParams, out: QParams, fn: (x: number) => 
   return lut;
 }
 
-/** The GELU island's table: dequantize → ATen 1.13's float32 exact GELU (vectorized body; `scalar`: its tail) → quantize. */
+/**
+ * dequantize → quantize_per_tensor(scale, zero_point) of a quint8 tensor as one table lookup per byte: what a
+ * float island of an op that only moves values (x[…], flatten) computes, bit for bit.
+ */
+export const requantize = define_function(
+  'quantized.requantize',
+  (x: Tensor, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+    const op = 'quantized.requantize';
+    const scale = out_qparam(scale_arg, 'scale', op);
+    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
+    const qp = check_quint8(x, op, 'input');
+    check_out_qparams(scale, zero_point, op);
+    const data = x.data as Uint8Array;
+    const same = Math.fround(qp.scale) === Math.fround(scale) && qp.zero_point === zero_point;
+    const out = same
+      ? data.slice()
+      : get_backend().int8.qlut(
+          data,
+          float_island_lut(qp, { scale, zero_point }, (v) => v),
+        );
+    return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
+  },
+);
+
+/**
+ * The GELU island's table: dequantize → F.gelu (approximate='none') as PyTorch 1.13 runs it on a contiguous
+ * float tensor of more than one element (oneDNN's eltwise_gelu_erf, fp32/pytorch_x86_zen5.ts) → quantize;
+ * `scalar`: ATen's scalar lambda, what a one-element tensor takes.
+ */
 export function gelu_lut(inp: QParams, out: QParams, scalar = false): Uint8Array {
-  return float_island_lut(inp, out, scalar ? aten_gelu_scalar_f32 : aten_gelu_f32);
+  return float_island_lut(inp, out, scalar ? aten_gelu_scalar_f32 : onednn_gelu_erf_f32);
 }
 
-/** dequantize → F.gelu (approximate='none', ATen's float32) → quantize_per_tensor(scale, zero_point), through a table. */
+/** dequantize → F.gelu (approximate='none', PyTorch's float32) → quantize_per_tensor(scale, zero_point), through a table. */
 export const gelu_island = define_function(
   'quantized.gelu_island',
   (x: Tensor, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
@@ -50,14 +79,8 @@ export const gelu_island = define_function(
     const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
     const qp = check_quint8(x, op, 'input');
     check_out_qparams(scale, zero_point, op);
-    const data = x.data as Uint8Array;
-    const out = new Uint8Array(data.length);
-    const body = data.length - (data.length % ATEN_FLOAT_VEC_STEP);
-    const int8 = get_backend().int8;
-    int8.qlut(data.subarray(0, body), gelu_lut(qp, { scale, zero_point }), out.subarray(0, body));
-    if (body < data.length)
-      int8.qlut(data.subarray(body), gelu_lut(qp, { scale, zero_point }, true), out.subarray(body));
-    return make_qtensor(out, x.shape, 'quint8', scale, zero_point);
+    const lut = gelu_lut(qp, { scale, zero_point }, x.numel() <= 1);
+    return make_qtensor(get_backend().int8.qlut(x.data as Uint8Array, lut), x.shape, 'quint8', scale, zero_point);
   },
 );
 

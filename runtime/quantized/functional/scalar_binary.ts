@@ -132,7 +132,8 @@ function mul_scalar_impl(op: string, relu: boolean) {
     const zp = qp.zero_point;
     if (c > 0) {
       // out.copy_(self) (relu: qrelu, clamped at the zero point), scale c·s
-      for (let i = 0; i < x.length; i++) out[i] = relu && x[i] < zp ? zp : x[i];
+      if (!relu) out.set(x);
+      else for (let i = 0; i < x.length; i++) out[i] = x[i] < zp ? zp : x[i];
     } else if (c < 0) {
       // the value range mirrored: x' = q_max + q_min − x, zero point q_max − (z − q_min); relu clamps at it
       for (let i = 0; i < x.length; i++) {

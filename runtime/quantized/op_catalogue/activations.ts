@@ -6,7 +6,7 @@
  */
 import { Hardsigmoid, Hardswish, Hardtanh, ReLU, ReLU6, Sigmoid, Softmax, Tanh } from '../../nn/layers/activation.js';
 import { Hardswish as QHardswish, ReLU6 as QReLU6 } from '../modules/activation.js';
-import type { Lowering, ModuleClass, OpForm, OpRecord } from './types.js';
+import type { Lowering, ModuleClass, OpForm, OpRecord, PatternNode } from './types.js';
 
 const fn = (op: string, takes_qparams = false): Lowering => ({
   kind: 'function',
@@ -148,6 +148,24 @@ export const softmax: OpRecord = {
     },
   ],
   float_island: [{ function: 'softmax' }, { function: 'F.softmax' }, { method: 'softmax' }],
+  // fxq config, change int8_softmax: the functions run in int8 (integer softmax), with an output observer of their own
+  opt_in: [
+    {
+      change: 'int8_softmax',
+      observation: 'different',
+      inputs: 'first',
+      forms: [{ function: 'softmax' }, { function: 'F.softmax' }, { method: 'softmax' }].map((op) => ({
+        name: 'softmax',
+        op,
+        lowering: {
+          kind: 'function',
+          op: 'quantized.softmax_int',
+          args: (n: PatternNode) => [n.args[1] ?? n.kwargs.dim],
+          takes_qparams: true,
+        },
+      })),
+    },
+  ],
   requantizes: false,
   saved: ['nn.Softmax'],
   example: { input: [2, 3, 4, 4], module: () => new Softmax(1), args: [1] },

@@ -68,26 +68,25 @@ export const adaptive_avg_pool2d: OpRecord = {
 const flatten_args = (start_dim: unknown, end_dim: unknown): unknown[] =>
   end_dim !== -1 ? [start_dim, end_dim] : start_dim !== 0 ? [start_dim] : [];
 
+const flatten_lowering: Lowering = {
+  kind: 'function',
+  op: 'quantized.flatten',
+  args: (n) => flatten_args(arg(n, 1, 'start_dim', 0), arg(n, 2, 'end_dim', -1)),
+};
+
 /**
  * torch 1.13's share-qparams list (backend_config/_common_operator_config_utils.py,
  * _get_share_qparams_op_configs) has `torch.flatten` but not the `"flatten"` Tensor method: a traced
  * `x.flatten(1)` matches no pattern, so prepare leaves it float (its consumer observes its output anew) and
  * convert dequantizes before it. The record therefore has no method spelling: `x.flatten(...)` is a float
- * island, as in torch.
+ * island, as in torch. The fxq backend config (change flatten_method) adds the method, quantized as the function.
  */
 export const flatten: OpRecord = {
   name: 'flatten',
   semantics: 'y = x with dims start_dim..end_dim merged (a copy of the same values)',
   static: share(
     [
-      {
-        op: { function: 'flatten' },
-        lowering: {
-          kind: 'function',
-          op: 'quantized.flatten',
-          args: (n) => flatten_args(arg(n, 1, 'start_dim', 0), arg(n, 2, 'end_dim', -1)),
-        },
-      },
+      { op: { function: 'flatten' }, lowering: flatten_lowering },
       {
         name: 'nn.Flatten',
         op: { module: Flatten },
@@ -100,6 +99,15 @@ export const flatten: OpRecord = {
     ],
     true,
   ),
+  opt_in: [
+    {
+      change: 'flatten_method',
+      observation: 'share',
+      inputs: 'first',
+      value_op: true,
+      forms: [{ name: 'flatten', op: { method: 'flatten' }, lowering: flatten_lowering }],
+    },
+  ],
   float_island: [{ method: 'flatten' }],
   requantizes: false,
   saved: ['nn.Flatten'],

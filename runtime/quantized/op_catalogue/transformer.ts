@@ -12,6 +12,7 @@
  */
 import { GELU } from '../../nn/layers/activation.js';
 import { LayerNorm } from '../../nn/layers/normalization.js';
+import type { Module } from '../../nn/module.js';
 import { LayerNorm as QLayerNorm } from '../modules/layer_norm.js';
 import type { OpForm, OpRecord, PatternNode, StaticVariant } from './types.js';
 
@@ -88,12 +89,36 @@ export const permute: OpRecord = {
   example: { input: [2, 3, 4, 4], args: [0, 2, 1, 3] },
 };
 
+/** quantized.gelu_island has no extra args; it is the exact (erf) GELU, so a tanh-approximate one is an error. */
+function exact_gelu_args(n: PatternNode, mod: Module | null): unknown[] {
+  const o = n.args[1] as { approximate?: string } | undefined;
+  const approximate = (mod as GELU | null)?.approximate ?? o?.approximate ?? 'none';
+  if (approximate !== 'none')
+    throw new Error(
+      `convert_fx: node '${(n as { name?: string }).name}': int8_gelu has the exact GELU only, got approximate='${approximate}'`,
+    );
+  return [];
+}
+
 /** torch 1.13 has no int8 GELU: nn.GELU / F.gelu match no pattern (a float island). */
 export const gelu: OpRecord = {
   name: 'gelu',
   semantics: 'y = x · Φ(x) (exact erf form; tanh approximation when approximate = tanh)',
   static: [],
   float_island: [{ module: GELU }, { function: 'F.gelu' }, { function: 'gelu' }],
+  // fxq config, change int8_gelu: an output observer of its own and the 256-entry table (quantized.gelu_island)
+  opt_in: [
+    {
+      change: 'int8_gelu',
+      observation: 'different',
+      inputs: 'first',
+      forms: [{ module: GELU }, { function: 'F.gelu' }, { function: 'gelu' }].map((op) => ({
+        name: 'gelu',
+        op,
+        lowering: { kind: 'function', op: 'quantized.gelu_island', args: exact_gelu_args, takes_qparams: true },
+      })),
+    },
+  ],
   requantizes: false,
   saved: ['nn.GELU'],
   example: { input: [2, 3, 4, 4], module: () => new GELU() },
@@ -105,6 +130,16 @@ export const getitem: OpRecord = {
   semantics: 'y = x[indices] (basic indexing: select, slice, keep)',
   static: [],
   float_island: [{ method: 'index' }],
+  // fxq config, change getitem_shares_qparams: indexing keeps its input's qparams (the same integers, selected)
+  opt_in: [
+    {
+      change: 'getitem_shares_qparams',
+      observation: 'share',
+      inputs: 'first',
+      value_op: true,
+      forms: [{ name: 'getitem', op: { method: 'index' }, lowering: { kind: 'keep' } }],
+    },
+  ],
   requantizes: false,
   saved: [],
   example: { input: [2, 3, 4, 4], args: [0] },

@@ -85,6 +85,12 @@ export interface QuantPatternRow {
   /** For fused rows: the relu node that follows `op` (op has one user); the observer goes after the relu. */
   relu?: OpMatcher;
   /**
+   * For fused op → clamp rows (the fxq backend config): the clamp's float bounds, read from the clamp node and
+   * its module; convert makes them the int8 module's output clamp and drops the clamp node. null: not a clamp
+   * this row can fold (e.g. tensor bounds), so the row does not match.
+   */
+  clamp?: ClampBounds;
+  /**
    * Which tensor args are quantized inputs: 'first', 'tensors' (every Node arg; two for a binary op),
    * 'list' (the list in arg 0), 'one_tensor' (the one Node operand of a tensor ⊕ number op).
    */
@@ -116,6 +122,17 @@ export interface FusionRule {
   fuser_method: FuserMethod;
 }
 
+/** The float bounds [min, max] of a clamp node (±Infinity for a missing bound), or null when they are not numbers. */
+export type ClampBounds = (node: PatternNode, mod: Module | null) => [number, number] | null;
+
+/** One graph spelling of a clamp (relu6, hardtanh, clamp) and how to read its bounds. */
+export interface ClampForm {
+  /** Row-name suffix ('relu6', 'hardtanh', 'clamp'). */
+  name: string;
+  op: OpMatcher;
+  bounds: ClampBounds;
+}
+
 /** One graph spelling of an op and how convert lowers that spelling. */
 export interface OpForm {
   op: OpMatcher;
@@ -136,6 +153,19 @@ export interface StaticVariant {
   fused_relu?: (form: OpForm) => Lowering;
   /** Only moves values (torch's general tensor value ops): quantized only when its input already is. */
   value_op?: boolean;
+  /**
+   * Rows `op → clamp` only (every clamp spelling, CLAMP_FORMS), one observer after the clamp, the clamp folded
+   * into the int8 module's output clamp (forms with a 'module' lowering); the op alone keeps its other rows.
+   */
+  fused_clamp?: boolean;
+}
+
+/**
+ * A static variant a backend config adds on top of the parity rows when it enables the change `change`
+ * (backend_configs.ts): its rows are tried before the parity ones.
+ */
+export interface OptInVariant extends StaticVariant {
+  change: string;
 }
 
 /** A float → quantized module swap (eager convert, FX dynamic convert). */
@@ -168,6 +198,8 @@ export interface OpRecord {
   semantics: string;
   /** Static (post-training / QAT) quantization under the default (qnnpack, torch 1.13 parity) config; none = not quantized. */
   static: StaticVariant[];
+  /** Variants of opt-in backend configs (get_fxq_backend_config), each named by the change that enables it. */
+  opt_in?: OptInVariant[];
   /**
    * Spellings the default (torch 1.13 parity) config leaves in float: they match no pattern, convert dequantizes
    * before them and their consumer's input observer quantizes their output (torch's softmax function, GELU,

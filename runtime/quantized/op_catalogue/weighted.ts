@@ -13,7 +13,7 @@ import { Conv2d as QConv2d, ConvReLU2d as QConvReLU2d } from '../modules/conv.js
 import { Linear as DynLinear, LinearReLU as DynLinearReLU } from '../modules/dynamic/linear.js';
 import { Linear as QLinear, LinearReLU as QLinearReLU } from '../modules/linear.js';
 import { _sequential_wrapper2, fuse_conv_bn, fuse_conv_bn_relu, fuse_linear_bn } from './fuser_methods.js';
-import type { FromFloat, ModuleClass, OpForm, OpRecord } from './types.js';
+import type { FromFloat, ModuleClass, OpForm, OpRecord, OptInVariant } from './types.js';
 
 // the QAT classes from their own files (nn/qat/mappings.ts reads this catalogue)
 const nnqat = { Conv2d: qat_conv.Conv2d, Linear: qat_linear.Linear };
@@ -31,6 +31,28 @@ const module_form = (name: string, module: ModuleClass, quantized: FromFloat): O
   lowering: { kind: 'module', quantized },
 });
 
+/**
+ * fxq config, change clamp_in_output_observer: `module → clamp` observed after the clamp, the clamp folded into
+ * the int8 module's output clamp. The relu-fused forms are left out (a clamp after a relu is rare, and one whose
+ * max is below 0 would make the pair a constant no single clamp can express).
+ */
+const clamp_in_output_observer = (forms: OpForm[]): OptInVariant => ({
+  change: 'clamp_in_output_observer',
+  observation: 'different',
+  inputs: 'first',
+  fused_clamp: true,
+  forms: forms.filter((f) => !(f.name ?? '').includes('ReLU')),
+});
+
+const conv2d_forms: OpForm[] = [
+  module_form('nn.Conv2d', Conv2d, QConv2d),
+  module_form('nn.intrinsic.ConvReLU2d', nni.ConvReLU2d, QConvReLU2d),
+  module_form('nn.qat.Conv2d', nnqat.Conv2d, QConv2d),
+  module_form('nn.intrinsic.qat.ConvReLU2d', nniqat.ConvReLU2d, QConvReLU2d),
+  module_form('nn.intrinsic.qat.ConvBn2d', nniqat.ConvBn2d, QConv2d),
+  module_form('nn.intrinsic.qat.ConvBnReLU2d', nniqat.ConvBnReLU2d, QConvReLU2d),
+];
+
 export const conv2d: OpRecord = {
   name: 'conv2d',
   semantics: 'y = conv2d(x, w) + b (grouped, strided, padded, dilated); relu variants clamp at 0',
@@ -39,16 +61,10 @@ export const conv2d: OpRecord = {
     {
       observation: 'different',
       inputs: 'first',
-      forms: [
-        module_form('nn.Conv2d', Conv2d, QConv2d),
-        module_form('nn.intrinsic.ConvReLU2d', nni.ConvReLU2d, QConvReLU2d),
-        module_form('nn.qat.Conv2d', nnqat.Conv2d, QConv2d),
-        module_form('nn.intrinsic.qat.ConvReLU2d', nniqat.ConvReLU2d, QConvReLU2d),
-        module_form('nn.intrinsic.qat.ConvBn2d', nniqat.ConvBn2d, QConv2d),
-        module_form('nn.intrinsic.qat.ConvBnReLU2d', nniqat.ConvBnReLU2d, QConvReLU2d),
-      ],
+      forms: conv2d_forms,
     },
   ],
+  opt_in: [clamp_in_output_observer(conv2d_forms)],
   requantizes: true,
   eager_static: [
     { name: 'nn.Conv2d', float: Conv2d, quantized: QConv2d },
@@ -74,6 +90,14 @@ export const conv2d: OpRecord = {
   example: { input: [2, 3, 6, 6], module: () => new Conv2d(3, 4, 3, { padding: 1 }) },
 };
 
+const linear_forms: OpForm[] = [
+  module_form('nn.Linear', Linear, QLinear),
+  module_form('nn.intrinsic.LinearReLU', nni.LinearReLU, QLinearReLU),
+  module_form('nn.qat.Linear', nnqat.Linear, QLinear),
+  module_form('nn.intrinsic.qat.LinearReLU', nniqat.LinearReLU, QLinearReLU),
+  module_form('nn.intrinsic.qat.LinearBn1d', nniqat.LinearBn1d, QLinear),
+];
+
 export const linear: OpRecord = {
   name: 'linear',
   semantics: 'y = x wᵀ + b over the last dimension; relu variants clamp at 0',
@@ -81,15 +105,10 @@ export const linear: OpRecord = {
     {
       observation: 'different',
       inputs: 'first',
-      forms: [
-        module_form('nn.Linear', Linear, QLinear),
-        module_form('nn.intrinsic.LinearReLU', nni.LinearReLU, QLinearReLU),
-        module_form('nn.qat.Linear', nnqat.Linear, QLinear),
-        module_form('nn.intrinsic.qat.LinearReLU', nniqat.LinearReLU, QLinearReLU),
-        module_form('nn.intrinsic.qat.LinearBn1d', nniqat.LinearBn1d, QLinear),
-      ],
+      forms: linear_forms,
     },
   ],
+  opt_in: [clamp_in_output_observer(linear_forms)],
   requantizes: true,
   eager_static: [
     { name: 'nn.Linear', float: Linear, quantized: QLinear },

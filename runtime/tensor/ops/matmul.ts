@@ -1,6 +1,5 @@
 import { record_grad } from '../../autograd/function.js';
-import { bmm_pytorch_x86 } from '../../backends/js/fp32/pytorch_x86_zen5.js';
-import { get_backend, get_fp32_numerics } from '../../backends/registry.js';
+import { get_backend, get_fp32_numerics, pytorch_fp32 } from '../../backends/registry.js';
 import type { Fp32Kernels } from '../../backends/types.js';
 import { broadcast_shapes, for_each_broadcast, sum_to_shape } from '../broadcast.js';
 import { fmt_shape, reject_quantized } from '../dims.js';
@@ -116,6 +115,7 @@ function matmul_pytorch_x86(a: Float32Array, b: Float32Array, p: Operands): Floa
   const { m, k, n } = p;
   const nb = p.batch.reduce((q, d) => q * d, 1);
   const c = new Float32Array(nb * m * n);
+  const bmm_pytorch_x86 = pytorch_fp32().bmm;
   if (p.batch_b.length === 0 && p.batch_a.length === p.batch.length) {
     bmm_pytorch_x86(nb * m, k, n, a, b, c);
     return c;

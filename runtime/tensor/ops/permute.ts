@@ -1,4 +1,5 @@
 import { record_grad } from '../../autograd/function.js';
+import { get_backend } from '../../backends/registry.js';
 import { as_list, fmt_shape, wrap_dim, wrap_dims } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
 import { alloc } from '../dtype.js';
@@ -10,17 +11,19 @@ import { Tensor } from '../tensor.js';
  * values and shapes are torch's. A per-channel quantizer follows its axis to the new position.
  */
 
+/** Below this many bytes the js gather is as fast as a round trip through wasm memory. */
+const QGATHER_MIN = 4096;
+
 /** Copies `x` with its dims reordered by `perm` (out dim i = input dim perm[i]). */
 export function permute_copy(x: Tensor, perm: readonly number[]): Tensor {
   const st = contiguous_strides(x.shape);
   const shape = perm.map((p) => x.shape[p]);
-  const data = strided_gather(
-    x.data,
-    0,
-    shape,
-    perm.map((p) => st[p]),
-    alloc(x.dtype, x.numel()),
-  );
+  const strides = perm.map((p) => st[p]);
+  // quint8 (an int8 model's activations): the backend's byte gather (wasm: one pass in its memory)
+  const data =
+    x.data instanceof Uint8Array && x.numel() >= QGATHER_MIN
+      ? get_backend().int8.qgather(x.data, 0, shape, strides)
+      : strided_gather(x.data, 0, shape, strides, alloc(x.dtype, x.numel()));
   const out = new Tensor(data, shape, x.dtype);
   const q = x.quantizer;
   out.quantizer = q?.kind === 'per_channel' ? { ...q, axis: perm.indexOf(q.axis) } : q;

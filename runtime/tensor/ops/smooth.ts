@@ -1,6 +1,5 @@
 import { record_grad } from '../../autograd/function.js';
-import { gelu_pytorch_x86_zen5 } from '../../backends/js/fp32/pytorch_x86_zen5.js';
-import { get_backend, get_fp32_numerics } from '../../backends/registry.js';
+import { get_backend, get_fp32_numerics, pytorch_fp32 } from '../../backends/registry.js';
 import { require_float } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
@@ -53,7 +52,7 @@ function gelu_impl(x: Tensor, options: GeluOptions = {}): Tensor {
   const o = new Float32Array(s.length);
   // the backend's kernel of this very loop when it has one (wasm: same tables and float64 steps)
   const kernel = approx === 'none' && s instanceof Float32Array ? get_backend().fp32.gelu : null;
-  if (approx === 'none' && get_fp32_numerics() === 'pytorch_x86_zen5') gelu_pytorch_x86_zen5(s, o);
+  if (approx === 'none' && get_fp32_numerics() === 'pytorch_x86_zen5') pytorch_fp32().gelu(s, o);
   else if (kernel) kernel(s as Float32Array, o);
   else if (approx === 'none') {
     for (let i = 0; i < s.length; i++) o[i] = s[i] * normal_cdf(s[i]);

@@ -1,6 +1,5 @@
 import { record_grad } from '../../autograd/function.js';
-import { softmax_lastdim_pytorch_x86_zen5 } from '../../backends/js/fp32/pytorch_x86_zen5.js';
-import { get_backend, get_fp32_numerics } from '../../backends/registry.js';
+import { get_backend, get_fp32_numerics, pytorch_fp32 } from '../../backends/registry.js';
 import { require_float, wrap_dim } from '../dims.js';
 import { define_function, define_method } from '../dispatch.js';
 import { Tensor } from '../tensor.js';
@@ -26,7 +25,7 @@ function softmax_core(x: Tensor, dim: number, log: boolean): Float32Array {
   if (!log && inner === 1 && get_fp32_numerics() === 'pytorch_x86_zen5') {
     // ATen's _vec_softmax_lastdim on the ViT reference (other dims keep the float64 path below)
     const y = new Float32Array(s.length);
-    softmax_lastdim_pytorch_x86_zen5(s, outer, n, y);
+    pytorch_fp32().softmax_lastdim(s, outer, n, y);
     return y;
   }
   // the last dim of a float32 tensor: the backend's kernel of this very loop (wasm: no Math.exp call per element)

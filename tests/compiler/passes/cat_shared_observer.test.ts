@@ -57,9 +57,13 @@ describe('cat: inputs and output share the first input observer', () => {
     const catn = q.graph.nodes.find((n) => n.target === 'quantized.cat');
     if (!catn) throw new Error(`no quantized.cat in\n${q.code}`);
     expect(catn.name).toBe('cat'); // keeps the float node's name
-    // its output qparams are get_attr buffers named after the cat's module scope (the root: torch's _scale_0), in state_dict
-    expect(catn.args.slice(2).map((a) => (a as { target: string }).target)).toEqual(['_scale_0', '_zero_point_0']);
-    expect(Object.keys(q.state_dict())).toEqual(expect.arrayContaining(['_scale_0', '_zero_point_0']));
+    // torch 1.13 lowers cat in place: `torch.cat([q1, q2], dim)` on the quantized tensors, no qparam arguments or
+    // buffers (its golden ViT graph: `cat = torch.cat([quantize_per_tensor_4, transpose], dim = 1)`); the output
+    // takes the first input's qparams
+    expect(catn.args).toHaveLength(2);
+    expect(Object.keys(q.state_dict()).filter((k) => k.startsWith('_scale') || k.startsWith('_zero_point'))).toEqual(
+      [],
+    );
     const qp = catn.meta.qparams as { scale: number; zero_point: number };
     expect([c2.scale, c2.zero_point]).toEqual([c1.scale, c1.zero_point]);
     expect(Math.fround(qp.scale)).toBe(Math.fround(c1.scale));

@@ -143,6 +143,32 @@ function random_table(rows: number, dim: number, bits: 8 | 4, rnd: () => number)
 }
 
 describe('int8 embedding bag kernel: wasm equals js bit for bit', () => {
+  it('a float64 tie of the fused multiply-add (scale·q on an f32 midpoint, a bias far below it) rounds as the exact fma', () => {
+    // row: q = 3, scale 1 + 2^-23, bias ∓2^-60: scale·q is halfway between two f32 values, the bias decides
+    const table = new Uint8Array(2 * 9);
+    const v = new DataView(table.buffer);
+    for (const [r, bias] of [
+      [0, -(2 ** -60)],
+      [1, 2 ** -60],
+    ] as const) {
+      table[r * 9] = 3;
+      v.setFloat32(r * 9 + 1, 1 + 2 ** -23, true);
+      v.setFloat32(r * 9 + 5, bias, true);
+    }
+    const p: QEmbeddingBagParams = {
+      rows: 2,
+      dim: 1,
+      bits: 8,
+      offsets: Int32Array.of(0, 1, 2),
+      mode: 'sum',
+      per_sample_weights: null,
+      padding_idx: -1,
+    };
+    const want = [3 + 2 ** -22, 3 + 2 * 2 ** -22].map(Math.fround);
+    expect([...js.qembedding_bag(table, Int32Array.of(0, 1), p)]).toEqual(want);
+    expect([...wasm.qembedding_bag(table, Int32Array.of(0, 1), p)]).toEqual(want);
+  });
+
   it(`qembedding_bag (${RUNS} random tables, 8 and 4 bits, bags, modes, weights, padding_idx)`, () => {
     fc.assert(
       fc.property(

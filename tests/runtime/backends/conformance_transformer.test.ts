@@ -15,6 +15,7 @@ import { softmax_int_params } from '../../../runtime/backends/js/int8/softmax_in
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import type { QOutput } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import { quantize_per_tensor } from '../../../runtime/quant/qtensor.js';
 import * as qf from '../../../runtime/quantized/functional/index.js';
 import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
 import type { Tensor } from '../../../runtime/tensor/tensor.js';
@@ -275,6 +276,18 @@ describe('quantized.matmul / quantized.add with broadcasting: wasm equals js', (
       { numRuns: RUNS, seed: 15 },
     );
   });
+  it(`requantize equals quantize_per_tensor(x.dequantize()) (${RUNS} cases, both backends)`, () => {
+    fc.assert(
+      fc.property(dim(300), scale, zp_u8, scale, zp_u8, seed, (n, sx, zx, so, zo, s) => {
+        const x = qt([n], sx, zx, lcg(s));
+        both(() => qf.requantize(x, so, zo), `requantize n ${n}`);
+        const want = quantize_per_tensor(x.dequantize(), so, zo, 'quint8');
+        expect([...qf.requantize(x, so, zo).data]).toEqual([...want.data]);
+      }),
+      { numRuns: RUNS, seed: 20 },
+    );
+  });
+
   it(`add of broadcast operands (${RUNS} cases)`, () => {
     fc.assert(
       fc.property(fc.tuple(dim(4), dim(30), dim(150)), fc.integer({ min: 0, max: 3 }), seed, ([b, t, d], form, s) => {

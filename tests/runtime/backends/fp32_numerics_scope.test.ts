@@ -1,6 +1,7 @@
 /** with_fp32_numerics: the mode holds inside the callback only, and is restored when the callback throws or rejects. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { get_fp32_numerics, set_fp32_numerics, with_fp32_numerics } from '../../../runtime/backends/registry.js';
+import { set_fp32_numerics, with_fp32_numerics } from '../../../runtime/backends/fp32_numerics.js';
+import { get_fp32_numerics } from '../../../runtime/backends/registry.js';
 
 afterEach(() => set_fp32_numerics('fast'));
 

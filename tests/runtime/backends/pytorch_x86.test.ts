@@ -1,8 +1,9 @@
 /** The PyTorch-rounding float kernels (set_fp32_numerics('pytorch_x86')): fma, summation orders, routing. */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { set_fp32_numerics } from '../../../runtime/backends/fp32_numerics.js';
 import { conv2d_pytorch_x86, fma_f32, linear_pytorch_x86 } from '../../../runtime/backends/js/fp32/pytorch_x86.js';
-import { get_backend, get_fp32_numerics, set_fp32_numerics } from '../../../runtime/backends/registry.js';
+import { get_backend, get_fp32_numerics } from '../../../runtime/backends/registry.js';
 import type { Conv2dGeometry } from '../../../runtime/backends/types.js';
 import * as F from '../../../runtime/nn/functional/index.js';
 import { Generator } from '../../../runtime/tensor/random.js';

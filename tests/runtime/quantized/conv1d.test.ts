@@ -4,6 +4,9 @@
  * (int32 Σ (x − x_zp)(w − w_zp) + bias_q, requantized in float32, round half to even) on js and on wasm;
  * torch's extra_repr and the state_dict keys; FX and eager PTQ of Conv1d + BatchNorm1d + ReLU.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { load_quantized, save_quantized } from '../../../compiler/artifact/node/index.js';
@@ -33,7 +36,11 @@ import { lcg } from '../backends/_arbitraries.js';
 
 load_wasm_backend();
 const previous = get_backend().name;
-afterAll(() => set_backend(previous));
+const dir = mkdtempSync(join(tmpdir(), 'fxq-nn-more-'));
+afterAll(() => {
+  set_backend(previous);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 interface Case {
   n: number;
@@ -196,7 +203,7 @@ describe('Conv1d + BatchNorm1d + ReLU post-training quantization', () => {
     const err = Math.max(...Array.from(got.data, (v, i) => Math.abs(v - want.data[i])));
     const range = Math.max(...Array.from(want.data, Math.abs));
     expect(err).toBeLessThan(0.1 * range);
-    const path = `${process.env.TMPDIR ?? '/tmp'}/fxq_conv1d_${process.pid}.safetensors`;
+    const path = `${dir}/fxq_conv1d_${process.pid}.safetensors`;
     save_quantized(q, path);
     const loaded = load_quantized(path);
     for (const be of ['js', 'wasm'] as const) {
@@ -214,7 +221,7 @@ describe('Conv1d + BatchNorm1d + ReLU post-training quantization', () => {
     p.forward(x);
     const q = convert_fx(p);
     expect(q.get_submodule('conv').constructor).toBe(FConvReLU1d);
-    const path = `${process.env.TMPDIR ?? '/tmp'}/fxq_conv1d_float_${process.pid}.safetensors`;
+    const path = `${dir}/fxq_conv1d_float_${process.pid}.safetensors`;
     save_quantized(q, path);
     set_backend('js');
     expect([...(load_quantized(path).forward(x) as Tensor).data]).toEqual([...(q.forward(x) as Tensor).data]);

@@ -4,6 +4,9 @@
  * (int32 Σ (x − x_zp)(W[ic, oc] − w_zp[oc]) + bias_q[oc], requantized in float32, round half to even) on js and
  * wasm; torch's extra_repr and state_dict; FX (with ConvTranspose2d + BatchNorm2d folded) and eager PTQ; save → load.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { load_quantized, save_quantized } from '../../../compiler/artifact/node/index.js';
@@ -28,7 +31,11 @@ import { lcg } from '../backends/_arbitraries.js';
 
 load_wasm_backend();
 const previous = get_backend().name;
-afterAll(() => set_backend(previous));
+const dir = mkdtempSync(join(tmpdir(), 'fxq-nn-more-'));
+afterAll(() => {
+  set_backend(previous);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 interface Case {
   n: number;
@@ -214,7 +221,7 @@ describe('ConvTranspose2d post-training quantization', () => {
     expect(got.shape).toEqual(want.shape);
     const err = Math.max(...Array.from(got.data, (v, i) => Math.abs(v - want.data[i])));
     expect(err).toBeLessThan(0.1 * Math.max(...Array.from(want.data, Math.abs)));
-    const path = `${process.env.TMPDIR ?? '/tmp'}/fxq_convt_${process.pid}.safetensors`;
+    const path = `${dir}/fxq_convt_${process.pid}.safetensors`;
     save_quantized(q, path);
     const loaded = load_quantized(path);
     for (const be of ['js', 'wasm'] as const) {
@@ -231,7 +238,7 @@ describe('ConvTranspose2d post-training quantization', () => {
     p.forward(x);
     const q = convert_fx(p);
     expect(q.get_submodule('up2').constructor).toBe(ConvTranspose2d);
-    const path = `${process.env.TMPDIR ?? '/tmp'}/fxq_convt_float_${process.pid}.safetensors`;
+    const path = `${dir}/fxq_convt_float_${process.pid}.safetensors`;
     save_quantized(q, path);
     set_backend('js');
     expect([...(load_quantized(path).forward(x) as Tensor).data]).toEqual([...(q.forward(x) as Tensor).data]);

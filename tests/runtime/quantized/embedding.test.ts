@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import '../../../index.js';
 import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
-import { f16_value, fma_f32 } from '../../../runtime/backends/js/int8/embedding_bag.js';
+import { fma_f32 } from '../../../runtime/backends/js/fp32/fma.js';
+import { f16_value } from '../../../runtime/backends/js/int8/embedding_bag.js';
 import { Embedding } from '../../../runtime/nn/layers/misc.js';
 import { EmbeddingBag } from '../../../runtime/nn/layers/upsample_bag.js';
 import { Module } from '../../../runtime/nn/module.js';
@@ -62,6 +63,10 @@ describe('the arithmetic of the fused tables', () => {
       [f(1 + 2 ** -23), 3, f(2 ** -60)],
       [f(1 + 2 ** -23), 3, -f(2 ** -60)],
       [f(0.1), 255, f(-25.5)],
+      // exact cancellation and the subnormal range
+      [f(2 ** -100), 1, f(-(2 ** -100))],
+      [f(2 ** -75), f(2 ** -75) * 0 + 1, f(2 ** -149)],
+      [f(2 ** -100), 1, f(-(2 ** -100))],
     ];
     for (let i = 0; i < 2000; i++)
       cases.push([

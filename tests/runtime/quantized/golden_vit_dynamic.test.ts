@@ -2,7 +2,9 @@
  * FmnistViT under dynamic quantization (PyTorch 1.13: quantize_dynamic(model, {nn.Linear}, qint8) and FX with
  * default_dynamic_qconfig for nn.Linear, qnnpack; golden copied by scripts/make_vit_dynamic_fixture.ts):
  * PyTorch's int8 weights exactly, eager ≡ FX, the dynamic Linear on [batch, tokens, features] bit-identical on
- * js and wasm, PyTorch's dynamic logits, and a save → load round trip of both forms.
+ * js and wasm, PyTorch's dynamic logits — bit for bit on js and wasm under set_fp32_numerics('pytorch_x86_zen5'),
+ * the float order of the reference machine, with every Linear's image-0 input and output equal too — and a
+ * save → load round trip of both forms.
  */
 import { describe, expect, it } from 'vitest';
 import create, { type FmnistViT, load_weights } from '../../../examples/models/fmnist_vit.js';
@@ -17,6 +19,7 @@ import {
   serialize_quantized,
   set_backend,
   type Tensor,
+  with_fp32_numerics,
 } from '../../../index.js';
 import { load_golden } from './golden_helpers.js';
 
@@ -142,6 +145,48 @@ describe('golden: FmnistViT dynamic quantization (Linear → qint8)', () => {
     for (const n of names) {
       const ref = golden.t[`${n}/out_fp32_img0`].data;
       expect(mismatches((outs.get(n) as Tensor).data.subarray(0, ref.length), ref), n).toBe(0);
+    }
+  });
+
+  it('under pytorch_x86_zen5 numerics: logits and all 17 Linears’ image-0 inputs and outputs equal PyTorch’s on js and wasm', () => {
+    for (const be of ['js', 'wasm'] as const) {
+      const io = new Map<string, [Tensor, Tensor]>();
+      const mods = LINEARS.map((n) => [n, eager.get_submodule(n) as Dyn] as const);
+      const saved = mods.map(([n, m]) => {
+        const f = m.forward;
+        m.forward = (t: Tensor) => {
+          const y = f.call(m, t);
+          io.set(n, [t, y]);
+          return y;
+        };
+        return f;
+      });
+      let y: Float32Array;
+      try {
+        y = with_fp32_numerics('pytorch_x86_zen5', () => logits(eager, be));
+      } finally {
+        mods.forEach(([, m], i) => {
+          m.forward = saved[i];
+        });
+      }
+      expect(mismatches(y, want), `${be} logits`).toBe(0);
+      for (const n of LINEARS) {
+        const [t, out] = io.get(n) as [Tensor, Tensor];
+        for (const [got, key] of [
+          [t, 'in'],
+          [out, 'out'],
+        ] as const) {
+          const ref = golden.t[`${n}/${key}_fp32_img0`].data;
+          expect(mismatches(got.data.subarray(0, ref.length), ref), `${be} ${n} ${key}`).toBe(0);
+        }
+      }
+      expect(
+        mismatches(
+          with_fp32_numerics('pytorch_x86_zen5', () => logits(fx_dynamic, be)),
+          want,
+        ),
+        `${be} FX`,
+      ).toBe(0);
     }
   });
 

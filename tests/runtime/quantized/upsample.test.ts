@@ -4,6 +4,9 @@
  * (dequantize before them); eager mode runs the module's F.interpolate on the quantized tensor; the Upsample
  * modules save and reload.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { load_quantized, save_quantized } from '../../../compiler/artifact/node/index.js';
 import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
@@ -27,7 +30,11 @@ import type { Tensor } from '../../../runtime/tensor/tensor.js';
 
 load_wasm_backend();
 const previous = get_backend().name;
-afterAll(() => set_backend(previous));
+const dir = mkdtempSync(join(tmpdir(), 'fxq-nn-more-'));
+afterAll(() => {
+  set_backend(previous);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const qconfig = { '': get_default_qconfig('qnnpack') };
 
@@ -121,7 +128,7 @@ describe('artifact', () => {
       }
     }
     const gm = symbolic_trace(new Ups().eval());
-    const path = `${process.env.TMPDIR ?? '/tmp'}/fxq_upsample_${process.pid}.safetensors`;
+    const path = `${dir}/fxq_upsample_${process.pid}.safetensors`;
     save_quantized(gm, path);
     const loaded = load_quantized(path);
     const x = randn([1, 2, 3, 4]);

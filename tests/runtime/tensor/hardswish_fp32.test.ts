@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Node } from '../../../compiler/ir/node.js';
 import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
-import { set_fp32_numerics, with_fp32_numerics } from '../../../runtime/backends/registry.js';
+import { set_fp32_numerics, with_fp32_numerics } from '../../../runtime/backends/fp32_numerics.js';
 import * as F from '../../../runtime/nn/functional/index.js';
 import { Hardswish } from '../../../runtime/nn/layers/activation.js';
 import { Module } from '../../../runtime/nn/module.js';

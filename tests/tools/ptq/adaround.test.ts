@@ -3,9 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphModule } from '../../../compiler/ir/graph_module.js';
 import { Generator, nn, quantization, randn, type Tensor } from '../../../index.js';
+import { enable_grad } from '../../../runtime/autograd/grad_mode.js';
 import { HistogramObserver } from '../../../runtime/quant/histogram_observer.js';
 import { PerChannelMinMaxObserver } from '../../../runtime/quant/per_channel_observer.js';
 import { QConfig } from '../../../runtime/quant/qconfig.js';
+import { adaround_weights, gram_quadratic } from '../../../tools/ptq/adaround.js';
 import {
   adaround,
   adaround_calibrate,
@@ -110,5 +112,58 @@ describe('adaround', () => {
     const w = (g: GraphModule, i: number) => [...(weighted_layers(g)[i].weighted.weight as Tensor).data];
     expect(w(c, 0)).toEqual(w(a, 0));
     expect(w(c, 1)).toEqual(w(b, 1));
+  });
+
+  it("gram_quadratic's value and gradient (2ΔG, one matmul) equal the tape's Σ Δ ⊙ (ΔG)", () => {
+    const gen = new Generator(3);
+    const x = randn([40, 7], { generator: gen });
+    const gram = x.t().matmul(x).div(40); // symmetric, as layer_inputs' Gram matrices are
+    const d0 = randn([5, 7], { generator: gen });
+    const a = d0.clone().requires_grad_();
+    const b = d0.clone().requires_grad_();
+    const [va, vb] = enable_grad(() => {
+      const qa = gram_quadratic(a, gram).mul(3); // a non-unit upstream gradient
+      const qb = b.matmul(gram).mul(b).sum().mul(3);
+      qa.backward();
+      qb.backward();
+      return [qa.item(), qb.item()];
+    });
+    expect(va).toBeCloseTo(vb, 4);
+    const ga = a.grad as Tensor;
+    const gb = b.grad as Tensor;
+    for (let i = 0; i < 35; i++) expect(ga.data[i]).toBeCloseTo(gb.data[i] as number, 4);
+  });
+
+  it('stops a layer early once every h(V) is 0 or 1, with the same integers as the full run', () => {
+    const gen = new Generator(8);
+    const n = 200;
+    const k = 12;
+    const x = randn([n, k], { generator: gen });
+    const gram = x.t().matmul(x).div(n).contiguous().data as Float32Array;
+    const w = randn([6, k], { generator: gen }).mul(0.3);
+    const amax = Math.max(...[...(w.data as Float32Array)].map(Math.abs));
+    const grid = {
+      scale: new Float32Array(6).fill(amax / 7.5),
+      zero_point: new Int32Array(6),
+      quant_min: -8,
+      quant_max: 7,
+      qscheme: 'per_tensor_symmetric' as const,
+      dtype: 'qint8' as const,
+      per_channel: false,
+    };
+    const stats = { k, groups: 1, n, mean: new Float64Array(k), gram, rows: null };
+    let early_steps = 0;
+    const opts = { iterations: 3000, lr: 0.05 };
+    const early = adaround_weights(w, grid, stats, opts, (s) => {
+      early_steps = s;
+    });
+    let full_steps = 0;
+    const full = adaround_weights(w, grid, stats, { ...opts, early_stop: false }, (s) => {
+      full_steps = s;
+    });
+    expect(full_steps).toBe(3000);
+    expect(early_steps).toBeLessThan(3000);
+    expect(early_steps).toBeGreaterThan(600); // never inside the warm-up
+    expect([...early]).toEqual([...full]);
   });
 });

@@ -23,9 +23,14 @@ export function fma_tie(p: number, c: number, s: number, r: number): number {
   const bp = s - p;
   const err = p - (s - bp) + (c - bp);
   if (err === 0) return r;
-  tie_buf[0] = r;
-  tie_bits[0] += s > r === r >= 0 ? 1 : -1;
-  const other = tie_buf[0];
+  // the float32 on the other side of s (from ±0: the smallest subnormal of s's sign)
+  let other: number;
+  if (r === 0) other = s > 0 ? 2 ** -149 : -(2 ** -149);
+  else {
+    tie_buf[0] = r;
+    tie_bits[0] += s > r === r > 0 ? 1 : -1;
+    other = tie_buf[0];
+  }
   if (s - r !== other - s) return r;
   return err > 0 === other > r ? other : r;
 }

@@ -4,38 +4,9 @@
  * accumulation acc = fma(scale, q, acc + bias), with the fused multiply-add rounded once to float32.
  */
 import type { QEmbeddingBagParams } from '../../types.js';
+import { fma_f32 } from '../fp32/fma.js';
 
 const fround = Math.fround;
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** The float32 next to `r` (a finite float32) towards +∞ (`up`) or −∞. */
-function next_f32(r: number, up: boolean): number {
-  if (r === 0) return up ? 2 ** -149 : -(2 ** -149);
-  f32[0] = r;
-  u32[0] += r > 0 === up ? 1 : -1;
-  return f32[0];
-}
-
-/**
- * fma(a, b, c) rounded once to float32, for float32 a and c and an integer b in 0..255: a·b is exact in float64,
- * the sum's rounding error comes from TwoSum, and it decides the one case where rounding the float64 sum again
- * would be wrong — a float64 sum exactly halfway between two float32 values.
- */
-export function fma_f32(a: number, b: number, c: number): number {
-  const p = a * b;
-  const s = p + c;
-  const r = fround(s);
-  if (r === s || !Number.isFinite(s)) return r;
-  const bb = s - p;
-  const e = p - (s - bb) + (c - bb);
-  if (e === 0) return r;
-  const other = next_f32(r, s > r);
-  if (s - r !== other - s) return r;
-  // a tie in float64, not in exact arithmetic: the error's sign picks the side
-  return e > 0 ? Math.max(r, other) : Math.min(r, other);
-}
-
 /** The float value of IEEE half-precision bits `h`. */
 export function f16_value(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;

@@ -4,6 +4,7 @@
  * FmnistViT golden's 9 LayerNorms (230,400) is reproduced.
  */
 import type { QInput, QLayerNormParams, QOutput } from '../../types.js';
+import { group_stats } from './group_norm.js';
 import { check_qinput, check_qoutput, rne } from './numerics.js';
 
 const fround = Math.fround;
@@ -42,23 +43,11 @@ export function qlayer_norm(x: QInput, p: QLayerNormParams, out: QOutput, y?: Ui
   const xz = x.zero_point;
   const inv = fround(1 / fround(out.scale));
   const { zero_point: zp, qmin, qmax } = out;
-  const nf = fround(n);
   const d = x.data;
   for (let r = 0; r < rows; r++) {
     const o = r * n;
-    let s = 0;
-    let ss = 0;
-    for (let i = 0; i < n; i++) {
-      const v = d[o + i];
-      s += v;
-      ss += v * v;
-    }
-    const m = fround(fround(s) / nf);
-    const mean = fround(m - xz);
-    const v0 = fround(fround(ss) / nf) - fround(m * m);
-    const variance = fround(v0 > 0 ? v0 : 0);
-    // the variance product is float32, then + eps and sqrt in double (eps is a double), the ratio rounded to float
-    const sc = fround(xs / Math.sqrt(fround(fround(variance * xs) * xs) + eps));
+    // the statistics GroupNorm / InstanceNorm share (group_norm.ts): integer sums, float32 mean, x_scale / std
+    const { mean, inv_std: sc } = group_stats(d, o, n, xs, xz, eps);
     for (let i = 0; i < n; i++) {
       const t = fround(fround(d[o + i] - xz - mean) * sc);
       const g = weight ? fround(t * weight[i]) : t;

@@ -1,10 +1,11 @@
 /**
- * The js reference of the softmax float island: dequantize a row of quint8 values, ATen 1.13's float32
- * softmax over it (fp32/aten_vec_math.ts), quantize_val at the output qparams.
+ * The js reference of the softmax float island: dequantize a row of quint8 values, torch.softmax's float32 order
+ * on the FmnistViT reference over it (fp32/pytorch_x86_zen5.ts: ATen's AVX2 _vec_softmax_lastdim, Sleef's expf),
+ * quantize_val at the output qparams.
  */
 
 import type { QInput, QOutput } from '../../types.js';
-import { aten_softmax_row_f32 } from '../fp32/aten_vec_math.js';
+import { softmax_lastdim_pytorch_x86_zen5 } from '../fp32/pytorch_x86_zen5.js';
 import { check_qinput, check_qoutput, rne } from './numerics.js';
 
 const fround = Math.fround;
@@ -39,7 +40,7 @@ export function qsoftmax(x: QInput, rows: number, n: number, out: QOutput, y?: U
   for (let r = 0; r < rows; r++) {
     const o = r * n;
     for (let i = 0; i < n; i++) row[i] = (x.data[o + i] - z) * s;
-    aten_softmax_row_f32(row, 0, n, row);
+    softmax_lastdim_pytorch_x86_zen5(row, 1, n, row);
     for (let i = 0; i < n; i++) {
       const q = zp + rne(fround(row[i] * inv));
       // NaN (a zero-variance row with eps 0) lands at qmin, as torch's vectorized quantize gives 0 then clamps

@@ -28,3 +28,4 @@ export { softmax_rows_f32, exp_fdlibm } from './fsoftmax';
 export { gelu_erf_f32 } from './fgelu';
 export { layer_norm_rows_f32 } from './flayernorm';
 export { qembedding_bag_f32 } from './qembedding_bag';
+export { gather_u8 } from './qgather';

@@ -1,28 +1,6 @@
 // Quantized embedding-bag lookup over torch's fused row-wise tables, bit-identical to the js reference
 // (runtime/backends/js/int8/embedding_bag.ts): acc = fma(scale, q, acc + bias) with the fma rounded once to f32.
-
-/** The f32 next to finite `r` towards +∞ (`up`) or −∞. */
-@inline
-function next_f32(r: f32, up: bool): f32 {
-  if (r == 0) return up ? reinterpret<f32>(<u32>1) : -reinterpret<f32>(<u32>1);
-  const bits = reinterpret<u32>(r);
-  return reinterpret<f32>((r > 0) == up ? bits + 1 : bits - 1);
-}
-
-/** fma(a, b, c) rounded once to f32 (b an integer 0..255): the f64 sum, corrected by TwoSum's error on a tie. */
-@inline
-function fma_f32(a: f32, b: f32, c: f32): f32 {
-  const p = <f64>a * <f64>b;
-  const s = p + <f64>c;
-  const r = <f32>s;
-  if (<f64>r == s || !isFinite<f64>(s)) return r;
-  const bb = s - p;
-  const e = (p - (s - bb)) + (<f64>c - bb);
-  if (e == 0) return r;
-  const other = next_f32(r, s > <f64>r);
-  if (s - <f64>r != <f64>other - s) return r;
-  return e > 0 ? max<f32>(r, other) : min<f32>(r, other);
-}
+import { fma32 } from './fma';
 
 /** The f32 value of IEEE half bits h. */
 @inline
@@ -74,9 +52,9 @@ export function qembedding_bag_f32(
           bits == 8 ? <f32>load<u8>(base + <usize>j) : <f32>((<u32>load<u8>(base + <usize>(j >> 1)) >> ((j & 1) * 4)) & 15);
         const ap = acc + (<usize>j << 2);
         if (mode == 2) {
-          const v = fma_f32(scale, q, bias);
+          const v = fma32(scale, q, bias);
           if (v > load<f32>(ap)) store<f32>(ap, v);
-        } else store<f32>(ap, fma_f32(scale, q, load<f32>(ap) + bias));
+        } else store<f32>(ap, fma32(scale, q, load<f32>(ap) + bias));
       }
     }
     const o = out + (<usize>b * <usize>dim << 2);

@@ -1,29 +1,24 @@
 // Quantized GroupNorm / InstanceNorm, bit-identical to the js reference (runtime/backends/js/int8/group_norm.ts):
 // PyTorch 1.13's quantized_normalize_kernel on its per-channel-affine path, every step in float32 as there.
+import { byte_sums } from './norm_stats';
 
 /**
  * x: groups_total groups of cpg·spatial quint8 values; channel c of the whole tensor is (g·cpg + k) % channels.
- * w / b: float32 per-channel weight / bias, or 0 for none. y receives the requantized bytes.
+ * w / b: float32 per-channel weight / bias, or 0 for none. sums: 16 bytes of scratch. y receives the bytes.
  */
 export function qgroup_norm_u8(
   x: usize, groups_total: i32, cpg: i32, spatial: i32, channels: i32, w: usize, b: usize,
-  x_scale: f32, x_zp: i32, eps: f64, inv: f32, zp: i32, qmin: i32, qmax: i32, y: usize,
+  x_scale: f32, x_zp: i32, eps: f64, inv: f32, zp: i32, qmin: i32, qmax: i32, sums: usize, y: usize,
 ): void {
   const n = cpg * spatial;
   const nf = <f32>n;
   const xzf = <f32>x_zp;
   for (let g = 0; g < groups_total; g++) {
     const o = <usize>g * <usize>n;
-    let s: i64 = 0;
-    let ss: i64 = 0;
-    for (let i = 0; i < n; i++) {
-      const v = <i64>load<u8>(x + o + <usize>i);
-      s += v;
-      ss += v * v;
-    }
-    const m: f32 = <f32>s / nf;
+    byte_sums(x + o, n, sums);
+    const m: f32 = <f32>load<f64>(sums) / nf;
     const mean: f32 = m - xzf;
-    const v0: f32 = <f32>ss / nf - m * m;
+    const v0: f32 = <f32>load<f64>(sums, 8) / nf - m * m;
     const variance: f32 = v0 > 0 ? v0 : 0;
     const inv_std = <f32>(<f64>x_scale / Math.sqrt(<f64>(variance * x_scale * x_scale) + eps));
     for (let k = 0; k < cpg; k++) {

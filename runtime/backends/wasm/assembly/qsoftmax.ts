@@ -1,31 +1,10 @@
 // The softmax kernels, bit-identical to the js reference: the float island (js/int8/softmax.ts: ATen's AVX2
 // _vec_softmax_lastdim with Sleef's expf_u10, fused multiply-adds emulated exactly in f64) and the integer
 // softmax of the opt-in int8-attention config (js/int8/softmax_int.ts).
+import { fma32 } from './fma';
 import { quant, quant16 } from './qquant';
 
 // ---- Sleef expf_u10 with exact float32 fused multiply-adds
-
-/** The tie case of fma32 (js: fp32/fma.ts fma_tie): s = p + c was a float32 tie; decide by the f64 error. */
-function fma_tie(p: f64, c: f64, s: f64, r: f32): f32 {
-  const bp = s - p;
-  const err = p - (s - bp) + (c - bp);
-  if (err == 0) return r;
-  const bits = reinterpret<i32>(r) + ((s > <f64>r) == (r >= 0) ? 1 : -1);
-  const other = reinterpret<f32>(bits);
-  if (s - <f64>r != <f64>other - s) return r;
-  return (err > 0) == (other > r) ? other : r;
-}
-
-/** fl32(a·b + c) rounded once: the product is exact in f64, one f64 sum, fixed up when it is a float32 tie. */
-@inline
-function fma32(a: f32, b: f32, c: f32): f32 {
-  const p = <f64>a * <f64>b;
-  const s = p + <f64>c;
-  const r = <f32>s;
-  const t = <f64>r + 2 * (s - <f64>r);
-  if (<f64><f32>t != t || <f64>r == s) return r;
-  return fma_tie(p, <f64>c, s, r);
-}
 
 const R_LN2: f32 = 1.4426950216293335;
 const L2U: f32 = 0.693145751953125;

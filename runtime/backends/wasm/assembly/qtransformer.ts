@@ -3,6 +3,7 @@
 // quantized add and PyTorch 1.13's quantized LayerNorm (the softmax kernels are in qsoftmax.ts).
 import { MODE_CH_LANE, qgemm } from './qgemm';
 import { widen_rows_u8 } from './qpack';
+import { byte_sums } from './norm_stats';
 import { quant, quant16 } from './qquant';
 
 /** b: [K][N] uint8 → out: [ceil(N/4)·4][kp] int16 of b − zp, transposed; zeros in the padding. */
@@ -59,30 +60,6 @@ export function qadd_float_u8(
   }
 }
 
-/** Σx and Σx² of n bytes at o, 16 at a time in i32 lanes (n ≤ 33025 keeps Σx² inside int32). */
-@inline
-function row_sums(o: usize, n: i32, sums: usize): void {
-  let vs = i32x4.splat(0);
-  let vq = i32x4.splat(0);
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const v = v128.load(o + <usize>i);
-    vs = i32x4.add(vs, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(v)));
-    const lo = i16x8.extend_low_i8x16_u(v);
-    const hi = i16x8.extend_high_i8x16_u(v);
-    vq = i32x4.add(vq, i32x4.add(i32x4.dot_i16x8_s(lo, lo), i32x4.dot_i16x8_s(hi, hi)));
-  }
-  let s = i32x4.extract_lane(vs, 0) + i32x4.extract_lane(vs, 1) + i32x4.extract_lane(vs, 2) + i32x4.extract_lane(vs, 3);
-  let q = i32x4.extract_lane(vq, 0) + i32x4.extract_lane(vq, 1) + i32x4.extract_lane(vq, 2) + i32x4.extract_lane(vq, 3);
-  for (; i < n; i++) {
-    const v = <i32>load<u8>(o + <usize>i);
-    s += v;
-    q += v * v;
-  }
-  store<f64>(sums, <f64>s);
-  store<f64>(sums, <f64>q, 8);
-}
-
 /**
  * PyTorch 1.13's quantized_normalize_kernel over `rows` rows of n: integer sums, f32 mean / variance, the
  * scale in f64 (eps is a double), then ((x − zp − mean)·s)·w + b in f32 and quantize, 16 lanes at a time.
@@ -102,18 +79,7 @@ export function qlayer_norm_u8(
   for (let r = 0; r < rows; r++) {
     const o = x + <usize>(r * n);
     const yo = y + <usize>(r * n);
-    if (n <= 33025) row_sums(o, n, sums);
-    else {
-      let s: f64 = 0;
-      let ss: f64 = 0;
-      for (let i = 0; i < n; i++) {
-        const v = <f64>load<u8>(o + <usize>i);
-        s += v;
-        ss += v * v;
-      }
-      store<f64>(sums, s);
-      store<f64>(sums, ss, 8);
-    }
+    byte_sums(o, n, sums);
     const m = <f32>load<f64>(sums) / nf;
     const mean = m - <f32>xz;
     let variance = <f32>load<f64>(sums, 8) / nf - m * m;

@@ -1,6 +1,6 @@
 /** Weight handling shared by the dynamic modules: the default weight observer and per-weight state_dict entries. */
 import type { Module } from '../../../nn/module.js';
-import { MinMaxObserver } from '../../../quant/minmax_observer.js';
+import { default_dynamic_weight_observer } from '../../../quant/default_dynamic_weight.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { LinearPackedParams } from '../../packed_params.js';
 import { describe } from '../../qtensor.js';
@@ -12,7 +12,7 @@ type Slots = Record<string, unknown>;
 export function dynamic_weight_observer(mod: Module): () => ObserverLike {
   const q = (mod as unknown as Slots).qconfig as { weight?: () => ObserverLike } | null | undefined;
   if (q && typeof q.weight === 'function') return q.weight;
-  return () => new MinMaxObserver({ dtype: 'qint8', qscheme: 'per_tensor_symmetric' });
+  return default_dynamic_weight_observer(`${mod.constructor.name}.from_float`) as () => ObserverLike;
 }
 
 /** Quantizes a float module's weight `w_name` (and copies bias `b_name`) into packed params. */

@@ -40,6 +40,6 @@ export function idx_header(shape: number[], type = 8): Uint8Array {
   const view = new DataView(out.buffer);
   out[2] = type;
   out[3] = shape.length;
-  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  for (const [i, d] of shape.entries()) view.setUint32(4 + 4 * i, d, false);
   return out;
 }

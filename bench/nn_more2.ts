@@ -1,0 +1,101 @@
+/**
+ * `npm run bench -- nn_more2 [--rounds <n>]`: the int8 forms of issue #16's part 2 layers (ELU, LeakyReLU,
+ * GroupNorm, InstanceNorm2d, EmbeddingBag 8 / 4 bits) against their fp32 forms, on js and wasm: best-of-rounds
+ * milliseconds per forward (the VM is shared; contention only adds time, so the minimum repeats best).
+ */
+import { performance } from 'node:perf_hooks';
+import '../runtime/all_ops.js';
+import { set_backend } from '../runtime/backends/registry.js';
+import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
+import { LeakyReLU } from '../runtime/nn/layers/activation.js';
+import { GroupNorm, InstanceNorm2d } from '../runtime/nn/layers/group_norm.js';
+import { ELU, EmbeddingBag } from '../runtime/nn/layers/upsample_bag.js';
+import type { Module } from '../runtime/nn/module.js';
+import { float_qparams_weight_only_qconfig, float_qparams_weight_only_qconfig_4bit } from '../runtime/quant/qconfig.js';
+import { quantize_per_tensor } from '../runtime/quant/qtensor.js';
+import { ELU as QELU, LeakyReLU as QLeakyReLU } from '../runtime/quantized/modules/elu_leaky_relu.js';
+import { EmbeddingBag as QEmbeddingBag } from '../runtime/quantized/modules/embedding.js';
+import {
+  GroupNorm as QGroupNorm,
+  InstanceNorm2d as QInstanceNorm2d,
+} from '../runtime/quantized/modules/normalization.js';
+import { randn } from '../runtime/tensor/creation.js';
+import { manual_seed } from '../runtime/tensor/random.js';
+import { Tensor } from '../runtime/tensor/tensor.js';
+import { arg_value, print_table } from './_util.js';
+
+function best_ms(f: () => unknown, rounds: number): number {
+  f();
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    f();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const rounds = Number(arg_value(args, 'rounds') ?? 20);
+  load_wasm_backend();
+  manual_seed(0);
+  const rows: (string | number)[][] = [];
+  const add = (name: string, f32: () => unknown, i8: () => unknown) => {
+    const t: Record<string, number> = {};
+    for (const be of ['js', 'wasm'] as const) {
+      set_backend(be);
+      t[`${be}_f32`] = best_ms(f32, rounds);
+      t[`${be}_i8`] = best_ms(i8, rounds);
+    }
+    set_backend('js');
+    const r = (v: number) => v.toFixed(2);
+    rows.push([name, r(t.js_f32), r(t.js_i8), r(t.wasm_f32), r(t.wasm_i8), (t.wasm_f32 / t.wasm_i8).toFixed(2)]);
+  };
+  const x = randn([8, 64, 28, 28]);
+  const xq = quantize_per_tensor(x, 8 / 255, 128, 'quint8');
+  const elu = new ELU(1);
+  const q_elu = new QELU(0.03, 40);
+  add(
+    'ELU [8, 64, 28²]',
+    () => elu.forward(x),
+    () => q_elu.forward(xq),
+  );
+  const lrelu = new LeakyReLU(0.1);
+  const q_lrelu = new QLeakyReLU(0.02, 20, 0.1);
+  add(
+    'LeakyReLU [8, 64, 28²]',
+    () => lrelu.forward(x),
+    () => q_lrelu.forward(xq),
+  );
+  const gn = new GroupNorm(8, 64).eval();
+  const q_gn = new QGroupNorm(8, 64, gn.weight, gn.bias, 0.03, 128);
+  add(
+    'GroupNorm 8 groups [8, 64, 28²]',
+    () => gn.forward(x),
+    () => q_gn.forward(xq),
+  );
+  const inorm = new InstanceNorm2d(64, { affine: true }).eval();
+  const q_in = new QInstanceNorm2d(64, inorm.weight, inorm.bias, 0.03, 128, { affine: true });
+  add(
+    'InstanceNorm2d [8, 64, 28²]',
+    () => inorm.forward(x),
+    () => q_in.forward(xq),
+  );
+  // bags of 20 rows from a 10,000 × 64 table, 256 bags
+  const bag = new EmbeddingBag(10000, 64, { mode: 'sum' }).eval();
+  const ids = Float64Array.from({ length: 256 * 20 }, (_, i) => (i * 7919) % 10000);
+  const input = new Tensor(ids, [256, 20], 'int64');
+  for (const [bits, qconfig] of [
+    [8, float_qparams_weight_only_qconfig],
+    [4, float_qparams_weight_only_qconfig_4bit],
+  ] as const) {
+    (bag as unknown as { qconfig: unknown }).qconfig = qconfig;
+    const q = QEmbeddingBag.from_float(bag as unknown as Module);
+    add(
+      `EmbeddingBag sum ${bits}-bit 10k×64, 256 bags of 20`,
+      () => bag.forward(input),
+      () => q.forward(input),
+    );
+  }
+  print_table(['op', 'js fp32 ms', 'js int8 ms', 'wasm fp32 ms', 'wasm int8 ms', 'wasm fp32/int8'], rows);
+}
