@@ -17,7 +17,6 @@ import { type nn, no_grad, type Tensor } from '../index.js';
 import { get_backend, set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { set_num_threads, threads_ready } from '../runtime/threads/num_threads.js';
-import { live_worker_count } from '../runtime/threads/spawn.js';
 import { format_ms, print_table, quantile } from './_util.js';
 
 /** Timings of one thread count: median and 10th-percentile wall ms per call. */
@@ -219,7 +218,7 @@ export function print_thread_rows(rows: ThreadRow[], counts: number[], load_befo
     `\nThreads: median wall ms per call at ${counts.join(', ')} threads (alternating blocks), ×Nt = speed-up over 1 thread.`,
   );
   console.log(
-    `Machine: ${cpus().length} logical cores (${cpus()[0]?.model ?? '?'}); load average (1, 5, 15 min) ${load_before.map((v) => v.toFixed(2)).join(', ')} before, ${load_after.map((v) => v.toFixed(2)).join(', ')} after. Live fxq workers now: ${live_worker_count()}.\n`,
+    `Machine: ${cpus().length} logical cores (${cpus()[0]?.model ?? '?'}); load average (1, 5, 15 min) ${load_before.map((v) => v.toFixed(2)).join(', ')} before, ${load_after.map((v) => v.toFixed(2)).join(', ')} after.\n`,
   );
   print_table(headers, body);
 }

@@ -12,7 +12,7 @@ import type { WasmHeap } from '../backends/wasm/heap.js';
 import type { WasmInstance } from '../backends/wasm/module.js';
 import { get_num_threads, pending, thread_hooks } from './num_threads.js';
 import { spawn_worker, type WorkerHandle } from './spawn.js';
-import { PLANNERS, split_range } from './splits.js';
+import { min_parallel_work, PLANNERS, split_range } from './splits.js';
 import {
   CTRL_WORDS,
   DONE,
@@ -174,6 +174,13 @@ export class ThreadPool {
       if (r === 1) n++;
     }
     return n;
+  }
+
+  /** Chunks for a wrapper splitting a batch of n images (`macs` multiply-adds in all) by image; 1: this thread. */
+  batch_chunks(n: number, macs: number): number {
+    if (macs < min_parallel_work.macs) return 1;
+    const t = this.threads();
+    return t > 1 ? Math.min(n, ThreadPool.chunks(t)) : 1;
   }
 
   /** How many chunks a job for `threads` threads is cut into (at most MAX_CHUNKS). */

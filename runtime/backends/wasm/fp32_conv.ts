@@ -3,7 +3,10 @@
  * no im2col matrix, the register tile reads the zero-padded input planes directly); depthwise convs
  * (groups = in_channels, one input channel per group) run the direct depthwise kernel.
  */
+import type { ThreadPool } from '../../threads/pool.js';
+import { split_range } from '../../threads/split.js';
 import type { Conv2dGeometry, Fp32Kernels } from '../types.js';
+import type { WasmExports } from './abi.js';
 import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
@@ -136,29 +139,33 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     const group_bytes = cig * phases * plane * 4;
     const x_img = ci * H * W;
     const y_img = co * P;
-    // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
+    // threads (runtime/threads): a batch splits by image, each chunk of images with its own planes and
+    // partial sums (the kernels inside run whole); one image splits by channel inside conv_shifted_f32
+    const pool = (inst as { pool?: ThreadPool }).pool;
+    const KC = pool && nb > 1 ? pool.batch_chunks(nb, nb * co * P * K) : 1;
+    const nx = KC > 1 ? nb : 1;
     heap.begin(
       scratch_bytes(
-        x_img * 4,
-        y_img * 4,
+        nx * x_img * 4,
+        nx * y_img * 4,
         w.byteLength,
         groups * cog4 * K * 4,
         bias ? groups * cog4 * 4 : 0,
         K * 4,
-        plane_floats * 4,
-        partial_bytes,
         npad * 4,
+        ...new Array<number>(KC).fill(plane_floats * 4),
+        ...new Array<number>(KC).fill(partial_bytes),
       ),
     );
-    const xp = heap.take(x_img * 4);
-    const yp = heap.take(y_img * 4);
+    const xp = heap.take(nx * x_img * 4);
+    const yp = heap.take(nx * y_img * 4);
     const wraw = heap.take(w.byteLength);
     const wpk = heap.take(groups * cog4 * K * 4);
     const bp = bias ? heap.take(groups * cog4 * 4) : 0;
     const offs = heap.take(K * 4);
-    const planes = heap.take(plane_floats * 4);
-    const partial = heap.take(partial_bytes);
     const map = heap.take(npad * 4);
+    const planes = Array.from({ length: KC }, () => heap.take(plane_floats * 4));
+    const partials = Array.from({ length: KC }, () => heap.take(partial_bytes));
     put(w, wraw);
     for (let gi = 0; gi < groups; gi++) wx.pack_conv_w(wraw + gi * cog * K * 4, cog, K, wpk + gi * cog4 * K * 4);
     if (bias) {
@@ -169,28 +176,30 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     }
     wx.conv_offsets(cig, kh, kw, sh, sw, dh, dw, Hq, Wq, offs);
     wx.conv_out_map(oh, ow, Wq, map);
-    const yv = new Float32Array(heap.memory.buffer, yp, y_img);
-    for (let b = 0; b < nb; b++) {
-      put(x.subarray(b * x_img, (b + 1) * x_img), xp);
-      wx.conv_planes_f32(xp, ci, H, W, ph, pw, sh, sw, Hq, Wq, planes, slack, kh, kw, dh, dw);
+    /** One image (at xi, into yi) with chunk k's planes and partial sums. */
+    const image = (wm: WasmExports, xi: number, yi: number, k: number) => {
+      wm.conv_planes_f32(xi, ci, H, W, ph, pw, sh, sw, Hq, Wq, planes[k], slack, kh, kw, dh, dw);
       for (let gi = 0; gi < groups; gi++) {
         const gb = bias ? bp + gi * cog4 * 4 : 0;
-        const yg = yp + gi * cog * P * 4;
-        wx.conv_shifted_f32(
-          cog,
-          K,
-          wpk + gi * cog4 * K * 4,
-          planes + gi * group_bytes,
-          offs,
-          gb,
-          partial,
-          npad,
-          yg,
-          P,
-          N,
-          map,
-        );
+        const yg = yi + gi * cog * P * 4;
+        const wg = wpk + gi * cog4 * K * 4;
+        wm.conv_shifted_f32(cog, K, wg, planes[k] + gi * group_bytes, offs, gb, partials[k], npad, yg, P, N, map);
       }
+    };
+    if (pool && KC > 1) {
+      put(x, xp);
+      const parts = split_range(nb, KC);
+      pool.run(parts.length, (k, wm) => {
+        for (let b = parts[k][0]; b < parts[k][1]; b++) image(wm, xp + b * x_img * 4, yp + b * y_img * 4, k);
+      });
+      res.set(new Float32Array(heap.memory.buffer, yp, nb * y_img));
+      return res;
+    }
+    const yv = new Float32Array(heap.memory.buffer, yp, y_img);
+    // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
+    for (let b = 0; b < nb; b++) {
+      put(x.subarray(b * x_img, (b + 1) * x_img), xp);
+      image(wx, xp, yp, 0);
       res.set(yv, b * y_img);
     }
     return res;

@@ -6,7 +6,10 @@
  * padding columns; when the grid has columns past OW the kernel writes grid-shaped rows into a stage and
  * copies the OW valid pixels of each row out (cheaper than scattering its stores through the map).
  */
+import type { ThreadPool } from '../../threads/pool.js';
+import { split_range } from '../../threads/split.js';
 import type { Conv2dGeometry, QInput, QOutput } from '../types.js';
+import type { WasmExports } from './abi.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmPackedQWeight } from './int8.js';
 import type { WasmInstance } from './module.js';
@@ -100,27 +103,32 @@ export function make_direct_qconv(
     const { bias_q, mult } = p;
     // grid columns past OW exist: tiles store whole runs into a grid-shaped stage, rows copied out after
     const stage_bytes = Wq !== ow ? cog * npad : 0;
+    // threads (runtime/threads): a batch splits by image, each chunk of images with its own planes and
+    // stage (the kernels inside run whole); one image splits by channel inside qconv_direct
+    const pool = (inst as { pool?: ThreadPool }).pool;
+    const K = pool && nb > 1 ? pool.batch_chunks(nb, nb * co * P * NP * 2) : 1;
+    const nx = K > 1 ? nb : 1;
     heap.begin(
       scratch_bytes(
-        x_img + 16,
-        y_img,
+        nx * x_img + 16,
+        nx * y_img,
         bias_q.byteLength,
         mult.byteLength,
-        plane_elems * 4,
         NP * 4,
         npad * 4,
-        stage_bytes,
+        ...new Array<number>(K).fill(plane_elems * 4),
+        ...new Array<number>(K).fill(stage_bytes),
       ),
     );
     // + 16: the plane builder reads rows 8 or 16 bytes at a time, up to 16 bytes past the image
-    const xp = heap.take(x_img + 16);
-    const yp = heap.take(y_img);
-    const stage = stage_bytes ? heap.take(stage_bytes) : 0;
+    const xp = heap.take(nx * x_img + 16);
+    const yp = heap.take(nx * y_img);
     const bp = heap.take(bias_q.byteLength);
     const mp = heap.take(mult.byteLength);
-    const planes = heap.take(plane_elems * 4);
     const offs = heap.take(NP * 4);
     const map = heap.take(npad * 4);
+    const planes = Array.from({ length: K }, () => heap.take(plane_elems * 4));
+    const stages = Array.from({ length: K }, () => (stage_bytes ? heap.take(stage_bytes) : 0));
     heap.u8.set(new Uint8Array(bias_q.buffer, bias_q.byteOffset, bias_q.byteLength), bp);
     heap.u8.set(new Uint8Array(mult.buffer, mult.byteOffset, mult.byteLength), mp);
     wx.conv_offsets(npairs, kh, kw, sh, sw, dh, dw, Hq, Wq, offs);
@@ -128,16 +136,29 @@ export function make_direct_qconv(
     const zp = out.zero_point;
     const lo = out.qmin - zp;
     const hi = out.qmax - zp;
-    // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
-    for (let b = 0; b < nb; b++) {
-      heap.u8.set(x.data.subarray(b * x_img, (b + 1) * x_img), xp);
+    /** One image (at xi, into yi) with chunk k's planes and stage. */
+    const image = (w: WasmExports, xi: number, yi: number, k: number) => {
       for (let gi = 0; gi < groups; gi++) {
         const r0 = gi * cog;
         const c0 = gi * cig;
-        wx.qdirect_planes(xp, c0, cig, H, W, ph, pwd, sh, sw, Hq, Wq, kh, kw, dh, dw, x.zero_point, planes, slack);
-        const [wgi, bgi, mgi, ygi] = [wd + gi * wg, bp + r0 * 4, mp + r0 * 4, yp + r0 * P];
-        wx.qconv_direct(cog, NP, wgi, planes, offs, bgi, mgi, zp, lo, hi, ygi, P, N, map, p.exact, stage, Wq, ow);
+        w.qdirect_planes(xi, c0, cig, H, W, ph, pwd, sh, sw, Hq, Wq, kh, kw, dh, dw, x.zero_point, planes[k], slack);
+        const [wgi, bgi, mgi, ygi] = [wd + gi * wg, bp + r0 * 4, mp + r0 * 4, yi + r0 * P];
+        w.qconv_direct(cog, NP, wgi, planes[k], offs, bgi, mgi, zp, lo, hi, ygi, P, N, map, p.exact, stages[k], Wq, ow);
       }
+    };
+    if (pool && K > 1) {
+      heap.u8.set(x.data.subarray(0, nb * x_img), xp);
+      const parts = split_range(nb, K);
+      pool.run(parts.length, (k, w) => {
+        for (let b = parts[k][0]; b < parts[k][1]; b++) image(w, xp + b * x_img, yp + b * y_img, k);
+      });
+      res.set(heap.u8.subarray(yp, yp + nb * y_img));
+      return;
+    }
+    // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
+    for (let b = 0; b < nb; b++) {
+      heap.u8.set(x.data.subarray(b * x_img, (b + 1) * x_img), xp);
+      image(wx, xp, yp, 0);
       res.set(heap.u8.subarray(yp, yp + y_img), b * y_img);
     }
   };
