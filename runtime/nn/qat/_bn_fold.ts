@@ -7,8 +7,8 @@ import { add, div, mul } from '../../tensor/ops/binary.js';
 import { sqrt } from '../../tensor/ops/unary.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { _BatchNorm } from '../layers/normalization.js';
-import type { Parameter } from '../parameter.js';
-import type { WeightFakeQuant } from './_common.js';
+import { Parameter } from '../parameter.js';
+import { detached_copy, type WeightFakeQuant } from './_common.js';
 
 /** The state a simulated-folding module carries. */
 export interface BnFoldModule {
@@ -69,4 +69,30 @@ export function bn_options_from_float(
       `${where}.from_float: ${bn.constructor.name} with momentum=None (cumulative average) is not supported`,
     );
   return { eps: bn.eps, momentum: bn.momentum, freeze_bn: false };
+}
+
+/** A conv-bn QAT module's from_float: shares the conv's weight / bias and the BN module, takes the conv's mode, BN live. */
+export function share_conv_bn<T extends BnFoldModule & { train(mode: boolean): unknown }>(
+  q: T,
+  conv: { weight: Parameter; bias: Parameter | null; training: boolean },
+  bn: _BatchNorm,
+): T {
+  q.weight = conv.weight;
+  q.bias = conv.bias;
+  q.bn = bn;
+  q.train(conv.training);
+  q.freeze_bn = false;
+  return q;
+}
+
+/** A conv-bn QAT module's to_float: `conv` (built with a bias) gets detached copies of the BN-folded weight and bias. */
+export function set_folded_weight_bias<T extends { weight: Parameter; bias: Parameter | null; training: boolean }>(
+  conv: T,
+  m: { _weight_bias_for_convert(): [Tensor, Tensor | null]; training: boolean },
+): T {
+  const [w, b] = m._weight_bias_for_convert();
+  conv.weight = new Parameter(detached_copy(w));
+  conv.bias = new Parameter(detached_copy(b as Tensor));
+  conv.training = m.training;
+  return conv;
 }

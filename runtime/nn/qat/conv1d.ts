@@ -13,14 +13,20 @@ import { ReLU } from '../layers/activation.js';
 import { type Conv1dLayerOptions, Conv1d as FloatConv1d } from '../layers/conv_more.js';
 import { BatchNorm1d } from '../layers/normalization.js';
 import type { Module } from '../module.js';
-import { Parameter } from '../parameter.js';
 import { fuse_conv_bn_weights } from '../utils/fusion.js';
-import { bn_options_from_float, folded_weight_bias, simulated_bn_fold } from './_bn_fold.js';
+import {
+  bn_options_from_float,
+  folded_weight_bias,
+  set_folded_weight_bias,
+  share_conv_bn,
+  simulated_bn_fold,
+} from './_bn_fold.js';
 import {
   check_float_module,
-  detached_copy,
   make_weight_fake_quant,
   require_qconfig,
+  set_float_weight_bias,
+  share_weight_bias,
   type WeightFakeQuant,
 } from './_common.js';
 
@@ -86,19 +92,13 @@ export class Conv1d extends FloatConv1d {
     cls: new (i: number, o: number, k: [number], opts: QatConv1dOptions) => T,
   ): T {
     const q = new cls(conv.in_channels, conv.out_channels, conv.kernel_size, { ...conv1d_options(conv), qconfig });
-    q.weight = conv.weight;
-    q.bias = conv.bias;
-    q.training = conv.training;
-    return q;
+    return share_weight_bias(q, conv);
   }
 
   /** A plain nn.Conv1d with detached copies of the trained weight and bias. */
   to_float(): Module {
     const conv = new FloatConv1d(this.in_channels, this.out_channels, this.kernel_size, conv1d_options(this));
-    conv.weight = new Parameter(detached_copy(this.weight));
-    conv.bias = this.bias ? new Parameter(detached_copy(this.bias)) : null;
-    conv.training = this.training;
-    return conv;
+    return set_float_weight_bias(conv, this.weight, this.bias, this.training);
   }
 }
 
@@ -188,12 +188,7 @@ export class ConvBn1d extends Conv1d {
       ...bn_options_from_float(bn, cls.name),
       qconfig,
     });
-    q.weight = conv.weight;
-    q.bias = conv.bias;
-    q.bn = bn;
-    q.train(conv.training);
-    q.freeze_bn = false;
-    return q;
+    return share_conv_bn(q, conv, bn);
   }
 
   /** A plain nn.Conv1d with the BN folded in. */
@@ -202,11 +197,7 @@ export class ConvBn1d extends Conv1d {
       ...conv1d_options(this),
       bias: true,
     });
-    const [w, b] = this._weight_bias_for_convert();
-    conv.weight = new Parameter(detached_copy(w));
-    conv.bias = new Parameter(detached_copy(b as Tensor));
-    conv.training = this.training;
-    return conv;
+    return set_folded_weight_bias(conv, this);
   }
 }
 

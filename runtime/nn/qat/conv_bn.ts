@@ -14,10 +14,15 @@ import { ReLU } from '../layers/activation.js';
 import { Conv2d as FloatConv2d } from '../layers/conv.js';
 import { BatchNorm2d } from '../layers/normalization.js';
 import type { Module } from '../module.js';
-import { Parameter } from '../parameter.js';
 import { fuse_conv_bn_weights } from '../utils/fusion.js';
-import { bn_options_from_float, folded_weight_bias, simulated_bn_fold } from './_bn_fold.js';
-import { check_float_module, detached_copy } from './_common.js';
+import {
+  bn_options_from_float,
+  folded_weight_bias,
+  set_folded_weight_bias,
+  share_conv_bn,
+  simulated_bn_fold,
+} from './_bn_fold.js';
+import { check_float_module } from './_common.js';
 import { Conv2d, conv_options, type QatConv2dOptions } from './conv.js';
 import { ConvBn1d } from './conv1d.js';
 
@@ -99,12 +104,7 @@ export class ConvBn2d extends Conv2d {
       ...bn_options_from_float(bn, cls.name),
       qconfig,
     });
-    q.weight = conv.weight;
-    q.bias = conv.bias;
-    q.bn = bn;
-    q.train(conv.training);
-    q.freeze_bn = false;
-    return q;
+    return share_conv_bn(q, conv, bn);
   }
 
   /** A plain nn.Conv2d with the BN folded in (torch's ConvBn2d.to_float). */
@@ -113,11 +113,7 @@ export class ConvBn2d extends Conv2d {
       ...conv_options(this),
       bias: true,
     });
-    const [w, b] = this._weight_bias_for_convert();
-    conv.weight = new Parameter(detached_copy(w));
-    conv.bias = new Parameter(detached_copy(b as Tensor));
-    conv.training = this.training;
-    return conv;
+    return set_folded_weight_bias(conv, this);
   }
 }
 

@@ -16,16 +16,9 @@ import * as nni from '../intrinsic/fused.js';
 import { Linear as FloatLinear } from '../layers/linear.js';
 import { BatchNorm1d } from '../layers/normalization.js';
 import type { Module } from '../module.js';
-import { Parameter } from '../parameter.js';
 import { fuse_linear_bn_weights } from '../utils/fusion.js';
-import { folded_weight_bias, simulated_bn_fold } from './_bn_fold.js';
-import {
-  check_float_module,
-  detached_copy,
-  make_weight_fake_quant,
-  require_qconfig,
-  type WeightFakeQuant,
-} from './_common.js';
+import { folded_weight_bias, set_folded_weight_bias, simulated_bn_fold } from './_bn_fold.js';
+import { check_float_module, make_weight_fake_quant, require_qconfig, type WeightFakeQuant } from './_common.js';
 
 /** Keyword options of nniqat.LinearBn1d: torch's bias, BatchNorm1d's eps / momentum, freeze_bn and the qconfig. */
 export interface QatLinearBn1dOptions {
@@ -148,11 +141,6 @@ export class LinearBn1d extends FloatLinear {
 
   /** A plain nn.Linear (with bias) with the BN folded in (torch's LinearBn1d.to_float). */
   to_float(): Module {
-    const lin = new FloatLinear(this.in_features, this.out_features);
-    const [w, b] = this._weight_bias_for_convert();
-    lin.weight = new Parameter(detached_copy(w));
-    lin.bias = new Parameter(detached_copy(b as Tensor));
-    lin.training = this.training;
-    return lin;
+    return set_folded_weight_bias(new FloatLinear(this.in_features, this.out_features), this);
   }
 }
