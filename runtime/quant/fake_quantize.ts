@@ -64,7 +64,6 @@ export abstract class FakeQuantizeBase extends Module {
     ) => T,
     options: NoInfer<O>,
   ): Factory<T, O> {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the factory must build
     return make_factory(this as new (options?: O) => T, options);
   }
 }
