@@ -67,7 +67,7 @@ function hardsigmoid(ctx: ExportContext, x: string, hint: string): string {
 function hardswish(ctx: ExportContext, x: string, hint: string): string {
   return ctx.b.op('Mul', [x, hardsigmoid(ctx, x, `${hint}_gate`)], hint);
 }
-export function gelu(ctx: ExportContext, x: string, approximate: string, hint: string): string {
+function gelu(ctx: ExportContext, x: string, approximate: string, hint: string): string {
   const b = ctx.b;
   let inner: string;
   if (approximate === 'tanh') {

@@ -4,16 +4,19 @@
  * and GELU islands, quantized.requantize. LayerNormalization is an ONNX op from opset 17 only: below it the
  * layer norm is decomposed (ReduceMean, Sub, Mul, Add, Sqrt, Div, then Mul weight, Add bias).
  * An int8 form is its float op between the input's DequantizeLinear and the QuantizeLinear the exporter appends
- * with the node's output qparams; ONNX Runtime fuses DQ → MatMul → Q into QLinearMatMul, the others stay float
- * between Q / DQ (its float islands round as ONNX Runtime's float kernels do, not bit for bit as fxq's tables).
+ * with the node's output qparams; ONNX Runtime fuses DQ → MatMul → Q into QLinearMatMul, DQ → Softmax → Q into
+ * QLinearSoftmax (its own table: not fxq's rounding), the others stay float between Q / DQ. The table forms
+ * (quantized.gelu_island, quantized.requantize) are fxq's own 256-entry table as a Gather over the uint8 bytes:
+ * bit-exact to fxq.
  */
 import { LayerNorm } from '../../../runtime/nn/layers/normalization.js';
+import { float_island_lut, gelu_lut } from '../../../runtime/quantized/functional/float_islands.js';
 import { LayerNorm as QLayerNorm } from '../../../runtime/quantized/modules/layer_norm.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
 import { type Argument, Node } from '../../ir/node.js';
-import { gelu } from './activations.js';
 import { type ExportContext, OnnxExportError, type OnnxValue } from './context.js';
 import type { CallEntry, ModuleEntry } from './op_entry.js';
+import { DataType } from './schema.js';
 
 const float = (name: string): OnnxValue => ({ kind: 'float', name });
 
@@ -87,6 +90,24 @@ function dim_arg(n: Node, i: number): number {
   return d;
 }
 
+/**
+ * y = lut[x] on the uint8 bytes of a quantized per-tensor input, lut = fxq's table from (input, output) qparams:
+ * Cast(uint8 → int32) → Gather(lut), no DequantizeLinear / QuantizeLinear.
+ */
+function table(ctx: ExportContext, n: Node, make: (inp: QP, out: QP, numel: number) => Uint8Array): OnnxValue {
+  const v = ctx.value(n.args[0], n);
+  const q = ctx.tensor(n).quantizer;
+  if (v.kind !== 'quant' || v.qp.kind !== 'per_tensor' || v.qp.dtype !== 'uint8' || q?.kind !== 'per_tensor')
+    throw new OnnxExportError(n, 'expects a per-tensor quint8 input and output');
+  const inp = { scale: v.qp.scale, zero_point: v.qp.zero_point };
+  const out = { scale: q.scale, zero_point: q.zero_point };
+  const lut = ctx.b.initializer(`${n.name}.table`, make(inp, out, ctx.tensor(n).numel()), [256]);
+  const idx = ctx.b.op('Cast', [v.name], `${n.name}_idx`, { to: DataType.INT32 });
+  const y = ctx.b.op('Gather', [lut, idx], `${n.name}_q`, { axis: 0 });
+  return { kind: 'quant', name: y, qp: { kind: 'per_tensor', ...out, dtype: 'uint8' } };
+}
+type QP = { scale: number; zero_point: number };
+
 export const TRANSFORMER_MODULE_ENTRIES: ModuleEntry[] = [
   {
     kind: 'module',
@@ -140,13 +161,13 @@ export const TRANSFORMER_CALL_ENTRIES: CallEntry[] = [
   {
     kind: 'function',
     targets: ['quantized.gelu_island'],
-    onnx: 'DQ + GELU (Erf form) + Q',
-    emit: (ctx, n) => float(gelu(ctx, ctx.float(n.args[0], n), 'none', n.name)),
+    onnx: 'Cast + Gather of fxq’s 256-entry GELU table (uint8 in and out)',
+    emit: (ctx, n) => table(ctx, n, (i, o, numel) => gelu_lut(i, o, numel <= 1)),
   },
   {
     kind: 'function',
     targets: ['quantized.requantize'],
-    onnx: 'DQ + Q (new qparams)',
-    emit: (ctx, n) => float(ctx.float(n.args[0], n)),
+    onnx: 'Cast + Gather of fxq’s requantization table',
+    emit: (ctx, n) => table(ctx, n, (i, o) => float_island_lut(i, o, (x) => x)),
   },
 ];

@@ -12,8 +12,7 @@ import { with_backend } from '../../../examples/lib/latency.js';
 import { compare_logits, fxq_logits } from '../../../examples/lib/onnx_cases.js';
 import { load_onnxruntime, type Ort, ort_op_counts, ort_runner } from '../../../examples/lib/onnx_runtime.js';
 import { FmnistViT, load_weights } from '../../../examples/models/fmnist_vit.js';
-import type { nn } from '../../../index.js';
-import { no_grad, quantization } from '../../../index.js';
+import { nn, no_grad, quantization, type Tensor } from '../../../index.js';
 import { get_fxq_backend_config, get_qnnpack_backend_config } from '../../../runtime/quantized/op_catalogue/index.js';
 
 const N = 16;
@@ -48,6 +47,13 @@ function int8(config: ReturnType<typeof get_qnnpack_backend_config>): nn.Module 
   });
 }
 
+class Act extends nn.Module {
+  act = new nn.GELU();
+  forward(x: Tensor): Tensor {
+    return this.act.forward(x);
+  }
+}
+
 describe('FmnistViT → ONNX on onnxruntime-web', () => {
   it.each([13, 17])('fp32, opset %i: fxq’s logits within 1e-4', async (opset) => {
     const { cmp, ops } = await run(fp32, opset);
@@ -66,5 +72,24 @@ describe('FmnistViT → ONNX on onnxruntime-web', () => {
     expect(cmp.top1_agreement).toBe(1);
     expect(cmp.max_abs_diff).toBeLessThan(0.5);
     expect(ops.QLinearMatMul).toBe(8);
+    expect(ops.QLinearSoftmax).toBe(4);
+    // the fxq config's GELU is fxq's table (Cast + Gather on the bytes), the parity config's a float Erf island
+    expect([ops.Cast, ops.Erf]).toEqual(name === 'fxq' ? [4, undefined] : [undefined, 4]);
+  });
+
+  it('quantized.gelu_island as its table is bit-exact to fxq', async () => {
+    const m = new Act().eval();
+    const calib = load_calibration_images({ limit: 4 }).images;
+    const p = prepare_fx(m, { '': quantization.get_default_qconfig('qnnpack') }, [x1], null, {
+      backend_config: get_fxq_backend_config(),
+      warn: false,
+    });
+    no_grad(() => p.forward(image_batch(calib, 0, 4)));
+    const q = convert_fx(p, { warn: false });
+    expect(q.graph.nodes.some((n) => n.target === 'quantized.gelu_island')).toBe(true);
+    const runner = await ort_runner(ort, export_onnx_bytes(q, [x1]));
+    const got = await runner.run(x.data as Float32Array, x.shape);
+    await runner.session.release();
+    expect(Array.from(got)).toEqual(Array.from(fxq_logits(q, x)));
   });
 });
