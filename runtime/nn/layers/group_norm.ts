@@ -4,6 +4,7 @@ import { fmt, is_concrete, py_bool, py_float } from '../functional/_util.js';
 import { group_norm, instance_norm } from '../functional/group_norm.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
+import { register_running_stats } from './normalization.js';
 
 const ones = (n: number) => new Tensor(new Float32Array(n).fill(1), [n], 'float32');
 const zeros = (n: number) => new Tensor(new Float32Array(n), [n], 'float32');
@@ -72,10 +73,7 @@ export abstract class _InstanceNorm extends Module {
     this.track_running_stats = options.track_running_stats ?? false;
     this.weight = this.affine ? new Parameter(ones(num_features)) : null;
     this.bias = this.affine ? new Parameter(zeros(num_features)) : null;
-    const track = this.track_running_stats;
-    this.register_buffer('running_mean', track ? zeros(num_features) : null);
-    this.register_buffer('running_var', track ? ones(num_features) : null);
-    this.register_buffer('num_batches_tracked', track ? new Tensor(new Float64Array(1), [], 'int64') : null);
+    register_running_stats(this, num_features, this.track_running_stats);
   }
 
   /** The number of dims of a batched input (3 for InstanceNorm1d, 4 for InstanceNorm2d). */

@@ -14,6 +14,17 @@ export interface BatchNormLayerOptions {
 }
 
 /**
+ * The running-statistics buffers of torch's _NormBase, in state_dict order: running_mean 0 and running_var 1
+ * (float32 [n]), num_batches_tracked 0 (int64, shape []); null buffers when not tracking.
+ */
+export function register_running_stats(m: Module, num_features: number, track: boolean): void {
+  const n = num_features;
+  m.register_buffer('running_mean', track ? new Tensor(new Float32Array(n), [n], 'float32') : null);
+  m.register_buffer('running_var', track ? new Tensor(new Float32Array(n).fill(1), [n], 'float32') : null);
+  m.register_buffer('num_batches_tracked', track ? new Tensor(new Float64Array(1), [], 'int64') : null);
+}
+
+/**
  * torch's _BatchNorm: weight/bias (affine) then buffers running_mean, running_var and
  * num_batches_tracked (int64, shape []), in that state_dict order.
  */
@@ -42,18 +53,7 @@ export abstract class _BatchNorm extends Module {
     this.bias = this.affine
       ? new Parameter(new Tensor(new Float32Array(num_features), [num_features], 'float32'))
       : null;
-    if (this.track_running_stats) {
-      this.register_buffer('running_mean', new Tensor(new Float32Array(num_features), [num_features], 'float32'));
-      this.register_buffer(
-        'running_var',
-        new Tensor(new Float32Array(num_features).fill(1), [num_features], 'float32'),
-      );
-      this.register_buffer('num_batches_tracked', new Tensor(new Float64Array(1), [], 'int64'));
-    } else {
-      this.register_buffer('running_mean', null);
-      this.register_buffer('running_var', null);
-      this.register_buffer('num_batches_tracked', null);
-    }
+    register_running_stats(this, num_features, this.track_running_stats);
   }
 
   /** Zeroes the running statistics (mean 0, var 1, count 0). */

@@ -4,6 +4,7 @@
  * weight, bias (when affine), then the buffers scale (float32 []) and zero_point (int64 []).
  */
 import { py_bool, py_float } from '../../nn/functional/_util.js';
+import { register_running_stats } from '../../nn/layers/normalization.js';
 import { Module } from '../../nn/module.js';
 import { Parameter } from '../../nn/parameter.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -123,14 +124,8 @@ export abstract class _QInstanceNorm extends Module {
     this.track_running_stats = options.track_running_stats ?? false;
     this.weight = param(weight, num_features, 1, this.affine, where);
     this.bias = param(bias, num_features, 0, this.affine, where);
-    if (this.track_running_stats) {
-      this.register_buffer('running_mean', new Tensor(new Float32Array(num_features), [num_features], 'float32'));
-      this.register_buffer(
-        'running_var',
-        new Tensor(new Float32Array(num_features).fill(1), [num_features], 'float32'),
-      );
-      this.register_buffer('num_batches_tracked', new Tensor(new Float64Array(1), [], 'int64'));
-    }
+    // only when tracking: this module registers no null buffers
+    if (this.track_running_stats) register_running_stats(this, num_features, true);
     out_buffers(this, scale, zero_point, where);
   }
   forward(x: Tensor): Tensor {
