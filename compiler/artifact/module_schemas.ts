@@ -51,26 +51,38 @@ export const MAX_SIZE = 2 ** 31 - 1;
 const MAX_DIM_INDEX = 64;
 const MAX_LAYERS = 64;
 
-/** Conv arguments: channels, groups dividing both, kernel, stride / dilation ≥ 1, padding ≤ dilation·kernel. */
-function conv_geometry(a: unknown[], o: Record<string, unknown>, float: boolean) {
+/**
+ * Conv arguments (1-d or 2-d: `tuple` reads an int or a tuple of that size, `show` prints one): channels, groups
+ * dividing both, kernel, stride / dilation ≥ 1, padding ≤ dilation·kernel.
+ */
+export function conv_geometry_nd(
+  a: unknown[],
+  o: Record<string, unknown>,
+  float: boolean,
+  tuple: (v: unknown, name: string, lo: number, hi: number) => number[],
+  show: (v: number[]) => string,
+) {
   const cin = int(a[0], 'in_channels', 1, MAX_SIZE);
   const cout = int(a[1], 'out_channels', 1, MAX_SIZE);
-  const k = pair(a[2], 'kernel_size', 1, MAX_WINDOW);
+  const k = tuple(a[2], 'kernel_size', 1, MAX_WINDOW);
   const groups = int(or_(o.groups, 1), 'groups', 1, MAX_SIZE);
   if (cin % groups || cout % groups)
     fail(`groups ${groups} does not divide in_channels ${cin} and out_channels ${cout}`);
-  pair(or_(o.stride, 1), 'stride', 1, MAX_WINDOW);
-  const d = pair(or_(o.dilation, 1), 'dilation', 1, MAX_WINDOW);
+  tuple(or_(o.stride, 1), 'stride', 1, MAX_WINDOW);
+  const d = tuple(or_(o.dilation, 1), 'dilation', 1, MAX_WINDOW);
   // past dilation·kernel every output row would see padding only: larger values are corrupt, not models
   if (o.padding_mode !== undefined && o.padding_mode !== 'zeros')
     fail(`padding_mode ${preview(o.padding_mode, 40)} is not 'zeros'`);
   if (!float || (o.padding !== 'same' && o.padding !== 'valid')) {
-    const p = pair(or_(o.padding, 0), 'padding', 0, MAX_WINDOW);
-    if (p[0] > d[0] * k[0] || p[1] > d[1] * k[1])
-      fail(`padding [${p.join(', ')}] exceeds dilation·kernel [${d[0] * k[0]}, ${d[1] * k[1]}]`);
+    const p = tuple(or_(o.padding, 0), 'padding', 0, MAX_WINDOW);
+    const dk = d.map((di, i) => di * k[i]);
+    if (p.some((pi, i) => pi > dk[i])) fail(`padding ${show(p)} exceeds dilation·kernel ${show(dk)}`);
   }
-  return { weight: [cout, cin / groups, k[0], k[1]], cout, bias: bool(o.bias, 'bias', true) };
+  return { weight: [cout, cin / groups, ...k], cout, bias: bool(o.bias, 'bias', true) };
 }
+
+const conv_geometry = (a: unknown[], o: Record<string, unknown>, float: boolean) =>
+  conv_geometry_nd(a, o, float, pair, (v) => `[${v.join(', ')}]`);
 /** An int8 conv / linear's optional output clamp (a folded relu6 / hardtanh): [lo, hi] in 0..255, lo ≤ hi. */
 function out_clamp(v: unknown): void {
   if (v === undefined || v === null) return;

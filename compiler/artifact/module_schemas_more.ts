@@ -2,7 +2,7 @@
  * Schemas of the module types of issue #16's rest of torch.nn, part 1 (Conv1d and its fusions). Imported by
  * module_schemas.ts only (MAX_SIZE / MAX_WINDOW are read lazily, inside `tensors`, so the import cycle is harmless).
  */
-import { type ChildRule, MAX_SIZE, MAX_WINDOW, type ModuleSchema } from './module_schemas.js';
+import { type ChildRule, conv_geometry_nd, MAX_SIZE, MAX_WINDOW, type ModuleSchema } from './module_schemas.js';
 import { preview } from './preview.js';
 import { arity, bool, fail, int, opts, or_, out_qparams, pair, qweight, t } from './schema_checks.js';
 
@@ -13,24 +13,15 @@ function single(v: unknown, name: string, lo: number, hi: number): number {
   return int(v, name, lo, hi);
 }
 
-/** Conv1d arguments: channels, groups dividing both, kernel, stride / dilation ≥ 1, padding ≤ dilation·kernel. */
-function conv1d_geometry(a: unknown[], o: Record<string, unknown>, float: boolean) {
-  const cin = int(a[0], 'in_channels', 1, MAX_SIZE);
-  const cout = int(a[1], 'out_channels', 1, MAX_SIZE);
-  const k = single(a[2], 'kernel_size', 1, MAX_WINDOW);
-  const groups = int(or_(o.groups, 1), 'groups', 1, MAX_SIZE);
-  if (cin % groups || cout % groups)
-    fail(`groups ${groups} does not divide in_channels ${cin} and out_channels ${cout}`);
-  single(or_(o.stride, 1), 'stride', 1, MAX_WINDOW);
-  const d = single(or_(o.dilation, 1), 'dilation', 1, MAX_WINDOW);
-  if (o.padding_mode !== undefined && o.padding_mode !== 'zeros')
-    fail(`padding_mode ${preview(o.padding_mode, 40)} is not 'zeros'`);
-  if (!float || (o.padding !== 'same' && o.padding !== 'valid')) {
-    const p = single(or_(o.padding, 0), 'padding', 0, MAX_WINDOW);
-    if (p > d * k) fail(`padding ${p} exceeds dilation·kernel ${d * k}`);
-  }
-  return { weight: [cout, cin / groups, k], cout, bias: bool(o.bias, 'bias', true) };
-}
+/** Conv1d arguments, as Conv2d's with ints or 1-tuples. */
+const conv1d_geometry = (a: unknown[], o: Record<string, unknown>, float: boolean) =>
+  conv_geometry_nd(
+    a,
+    o,
+    float,
+    (v, name, lo, hi) => [single(v, name, lo, hi)],
+    (v) => `${v[0]}`,
+  );
 
 const conv_keys = ['stride', 'padding', 'dilation', 'groups', 'bias', 'padding_mode'];
 

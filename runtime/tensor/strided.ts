@@ -51,7 +51,7 @@ function walk(offset: number, shape: Shape, strides: readonly number[], fn: (io:
  * Merges output dims the source walks as one (stride[d] = stride[d+1]·shape[d+1]) and drops size-1 dims:
  * qkv[0] of a contiguous [3, N, 4, 50, 16] becomes one run of N·3200, a transpose's untouched rows one dim.
  */
-function merge_dims(shape: Shape, strides: readonly number[]): [number[], number[]] {
+export function merge_dims(shape: Shape, strides: readonly number[]): [number[], number[]] {
   const sh: number[] = [];
   const st: number[] = [];
   for (let d = 0; d < shape.length; d++) {

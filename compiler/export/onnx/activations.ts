@@ -1,19 +1,11 @@
 /**
  * Activation and normalization rows beyond ReLU: each is written with opset-13 ops (HardSwish and
- * LayerNormalization came later, so hardswish is x · HardSigmoid(x) and LayerNorm is decomposed).
+ * LayerNormalization came later, so hardswish is x · HardSigmoid(x); LayerNorm is transformer.ts).
  * On quantized tensors the rows run between DequantizeLinear and the output's QuantizeLinear, as fxq's
  * quantized ops compute them (float op on the dequantized input, then requantize).
  */
 
-import {
-  GELU,
-  Hardsigmoid,
-  Hardswish,
-  LayerNorm,
-  LeakyReLU,
-  LogSoftmax,
-  SiLU,
-} from '../../../runtime/nn/layers/index.js';
+import { GELU, Hardsigmoid, Hardswish, LeakyReLU, LogSoftmax, SiLU } from '../../../runtime/nn/layers/index.js';
 import { hardtanh_bounds } from '../../../runtime/quantized/functional/activations.js';
 import { Hardswish as QHardswish, ReLU6 as QReLU6 } from '../../../runtime/quantized/modules/activation.js';
 import type { Tensor } from '../../../runtime/tensor/tensor.js';
@@ -91,23 +83,6 @@ function silu(ctx: ExportContext, x: string, hint: string): string {
   return ctx.b.op('Mul', [x, ctx.b.op('Sigmoid', [x], `${hint}_gate`)], hint);
 }
 
-/** LayerNorm over the last normalized_shape.length dims: (x − mean) / √(var + eps) · weight + bias. */
-function layer_norm(ctx: ExportContext, node: Node, m: LayerNorm, x: string): string {
-  const b = ctx.b;
-  const hint = node.target;
-  const rank = ctx.tensor(node.args[0] as Node).ndim;
-  const axes = m.normalized_shape.map((_, i) => rank - m.normalized_shape.length + i);
-  const d = b.op('Sub', [x, ctx.reduce_mean(x, axes, true, `${hint}_mean`)], `${hint}_d`);
-  const v = ctx.reduce_mean(b.op('Mul', [d, d], `${hint}_d2`), axes, true, `${hint}_var`);
-  const std = b.op('Sqrt', [b.op('Add', [v, f32(ctx, m.eps)], `${hint}_ve`)], `${hint}_std`);
-  let y = b.op('Div', [d, std], `${hint}_n`);
-  const param = (t: Tensor, what: string) =>
-    b.initializer(`${hint}.${what}`, t.detach().contiguous().data as Float32Array, t.shape);
-  if (m.weight) y = b.op('Mul', [y, param(m.weight, 'weight')], hint);
-  if (m.bias) y = b.op('Add', [y, param(m.bias, 'bias')], hint);
-  return y;
-}
-
 function module_row(
   cls: ModuleEntry['cls'],
   fxq: string,
@@ -165,9 +140,6 @@ export const ACTIVATION_MODULE_ENTRIES: ModuleEntry[] = [
   module_row(SiLU, 'nn.SiLU', 'x · Sigmoid(x)', (ctx, n, x) => silu(ctx, x, n.target)),
   module_row(LogSoftmax, 'nn.LogSoftmax', 'LogSoftmax', (ctx, n, x) =>
     ctx.b.op('LogSoftmax', [x], n.target, { axis: (ctx.module(n) as LogSoftmax).dim }),
-  ),
-  module_row(LayerNorm, 'nn.LayerNorm', 'ReduceMean / Sub / Mul / Sqrt / Div (+ Mul, Add)', (ctx, n, x) =>
-    layer_norm(ctx, n, ctx.module(n) as LayerNorm, x),
   ),
 ];
 

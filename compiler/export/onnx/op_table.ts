@@ -1,6 +1,6 @@
 /**
- * The exporter's op table: every row of quantized_modules, rnn, rnn_cells, activations, float_modules, functions
- * and shape_ops, looked up per FX node. Module rows match by instanceof in order (subclass rows first), call rows by target.
+ * The exporter's op table: every row of quantized_modules, rnn, rnn_cells, activations, transformer,
+ * float_modules, functions and shape_ops, looked up per FX node. Module rows match by instanceof in order (subclass rows first), call rows by target.
  */
 
 import type { Module } from '../../../runtime/nn/module.js';
@@ -16,6 +16,7 @@ import { QUANTIZED_MODULE_ENTRIES } from './quantized_modules.js';
 import { RNN_ENTRIES } from './rnn.js';
 import { RNN_CELL_ENTRIES } from './rnn_cells.js';
 import { SHAPE_OP_ENTRIES } from './shape_ops.js';
+import { TRANSFORMER_CALL_ENTRIES, TRANSFORMER_MODULE_ENTRIES } from './transformer.js';
 
 export const MODULE_ENTRIES: readonly ModuleEntry[] = [
   ...NN_MORE_MODULE_ENTRIES,
@@ -23,6 +24,7 @@ export const MODULE_ENTRIES: readonly ModuleEntry[] = [
   ...RNN_ENTRIES,
   ...RNN_CELL_ENTRIES,
   ...NORM_ACT_EMBED_MODULE_ENTRIES,
+  ...TRANSFORMER_MODULE_ENTRIES,
   ...EMBEDDING_MODULE_ENTRIES,
   ...ACTIVATION_MODULE_ENTRIES,
   ...FLOAT_MODULE_ENTRIES,
@@ -30,6 +32,7 @@ export const MODULE_ENTRIES: readonly ModuleEntry[] = [
 export const CALL_ENTRIES: readonly CallEntry[] = [
   ...NN_MORE_CALL_ENTRIES,
   ...NORM_ACT_EMBED_CALL_ENTRIES,
+  ...TRANSFORMER_CALL_ENTRIES,
   ...FUNCTION_ENTRIES,
   ...ACTIVATION_CALL_ENTRIES,
   ...POOL_CALL_ENTRIES,

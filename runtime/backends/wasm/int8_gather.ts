@@ -3,7 +3,8 @@
  * in wasm memory — the bytes the view reads copied in once (from `offset` to its last element), the gather with
  * a memory.copy per contiguous inner row, the result out once. Bit-identical to the js loop (a copy).
  */
-import { check_qgather, merge_gather_dims } from '../js/int8/gather.js';
+import { merge_dims } from '../../tensor/strided.js';
+import { check_qgather } from '../js/int8/gather.js';
 import type { Int8Kernels } from '../types.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmInstance } from './module.js';
@@ -15,7 +16,7 @@ export function make_wasm_qgather(inst: WasmInstance): Int8Kernels['qgather'] {
     const total = check_qgather('wasm.qgather', x, offset, shape, strides, y);
     const out = y ?? new Uint8Array(total);
     if (total === 0) return out;
-    const [sh, st] = merge_gather_dims(shape, strides);
+    const [sh, st] = merge_dims(shape, strides);
     if (sh.length === 0) {
       out[0] = x[offset];
       return out;

@@ -5,6 +5,7 @@
 import type { ObserverFactory, QConfig } from '../../quant/qconfig.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
 
 type Slots = Record<string, unknown>;
 
@@ -50,4 +51,32 @@ export function check_float_module(mod: Module, float_types: readonly ModuleClas
 /** A detached float32 copy of a parameter, for to_float (torch: nn.Parameter(self.weight.detach())). */
 export function detached_copy(t: Tensor): Tensor {
   return new Tensor(Float32Array.from(t.data as Float32Array), t.shape, 'float32');
+}
+
+/** The parameters and mode the QAT modules and their float counterparts have in common. */
+interface Weighted {
+  weight: Parameter;
+  bias: Parameter | null;
+  training: boolean;
+}
+
+/** torch's from_float: the QAT module shares the float module's weight and bias (not copies) and its mode. */
+export function share_weight_bias<T extends Weighted>(q: T, src: Weighted): T {
+  q.weight = src.weight;
+  q.bias = src.bias;
+  q.training = src.training;
+  return q;
+}
+
+/** to_float: the float module gets detached copies of `weight` and `bias` and the QAT module's mode. */
+export function set_float_weight_bias<T extends Weighted>(
+  f: T,
+  weight: Tensor,
+  bias: Tensor | null,
+  training: boolean,
+): T {
+  f.weight = new Parameter(detached_copy(weight));
+  f.bias = bias ? new Parameter(detached_copy(bias)) : null;
+  f.training = training;
+  return f;
 }

@@ -7,12 +7,12 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { conv2d } from '../functional/conv.js';
 import { type Conv2dLayerOptions, Conv2d as FloatConv2d } from '../layers/conv.js';
 import type { Module } from '../module.js';
-import { Parameter } from '../parameter.js';
 import {
   check_float_module,
-  detached_copy,
   make_weight_fake_quant,
   require_qconfig,
+  set_float_weight_bias,
+  share_weight_bias,
   type WeightFakeQuant,
 } from './_common.js';
 
@@ -82,18 +82,12 @@ export class Conv2d extends FloatConv2d {
     cls: new (i: number, o: number, k: [number, number], opts: QatConv2dOptions) => T,
   ): T {
     const q = new cls(conv.in_channels, conv.out_channels, conv.kernel_size, { ...conv_options(conv), qconfig });
-    q.weight = conv.weight;
-    q.bias = conv.bias;
-    q.training = conv.training;
-    return q;
+    return share_weight_bias(q, conv);
   }
 
   /** A plain nn.Conv2d with detached copies of the trained weight and bias. */
   to_float(): Module {
     const conv = new FloatConv2d(this.in_channels, this.out_channels, this.kernel_size, conv_options(this));
-    conv.weight = new Parameter(detached_copy(this.weight));
-    conv.bias = this.bias ? new Parameter(detached_copy(this.bias)) : null;
-    conv.training = this.training;
-    return conv;
+    return set_float_weight_bias(conv, this.weight, this.bias, this.training);
   }
 }

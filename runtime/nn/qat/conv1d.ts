@@ -6,8 +6,6 @@
  */
 import type { QConfig } from '../../quant/qconfig.js';
 import { relu } from '../../tensor/ops/activation.js';
-import { add, div, mul } from '../../tensor/ops/binary.js';
-import { sqrt } from '../../tensor/ops/unary.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { conv1d } from '../functional/conv1d.js';
 import * as nni from '../intrinsic/fused_1d.js';
@@ -15,13 +13,20 @@ import { ReLU } from '../layers/activation.js';
 import { type Conv1dLayerOptions, Conv1d as FloatConv1d } from '../layers/conv_more.js';
 import { BatchNorm1d } from '../layers/normalization.js';
 import type { Module } from '../module.js';
-import { Parameter } from '../parameter.js';
 import { fuse_conv_bn_weights } from '../utils/fusion.js';
 import {
+  bn_options_from_float,
+  folded_weight_bias,
+  set_folded_weight_bias,
+  share_conv_bn,
+  simulated_bn_fold,
+} from './_bn_fold.js';
+import {
   check_float_module,
-  detached_copy,
   make_weight_fake_quant,
   require_qconfig,
+  set_float_weight_bias,
+  share_weight_bias,
   type WeightFakeQuant,
 } from './_common.js';
 
@@ -87,19 +92,13 @@ export class Conv1d extends FloatConv1d {
     cls: new (i: number, o: number, k: [number], opts: QatConv1dOptions) => T,
   ): T {
     const q = new cls(conv.in_channels, conv.out_channels, conv.kernel_size, { ...conv1d_options(conv), qconfig });
-    q.weight = conv.weight;
-    q.bias = conv.bias;
-    q.training = conv.training;
-    return q;
+    return share_weight_bias(q, conv);
   }
 
   /** A plain nn.Conv1d with detached copies of the trained weight and bias. */
   to_float(): Module {
     const conv = new FloatConv1d(this.in_channels, this.out_channels, this.kernel_size, conv1d_options(this));
-    conv.weight = new Parameter(detached_copy(this.weight));
-    conv.bias = this.bias ? new Parameter(detached_copy(this.bias)) : null;
-    conv.training = this.training;
-    return conv;
+    return set_float_weight_bias(conv, this.weight, this.bias, this.training);
   }
 }
 
@@ -160,16 +159,7 @@ export class ConvBn1d extends Conv1d {
 
   /** torch's _forward (simulated folding): bn(conv(x, fq(w·γ/σ)) / (γ/σ) + b). */
   protected _forward(input: Tensor): Tensor {
-    const bn = this.bn;
-    bn.training = this.training && !this.freeze_bn;
-    if (bn.running_var === null || bn.weight === null)
-      throw new Error(`${this.constructor.name}: bn needs running statistics and an affine weight`);
-    const scale_factor = div(bn.weight, sqrt(add(bn.running_var, bn.eps)));
-    const C = this.out_channels;
-    const scaled_weight = this.weight_fake_quant.forward(mul(this.weight, scale_factor.reshape(C, 1, 1)));
-    let conv_orig = div(this._conv_forward(input, scaled_weight, null), scale_factor.reshape(1, C, 1));
-    if (this.bias !== null) conv_orig = add(conv_orig, this.bias.reshape(1, C, 1));
-    return bn.forward(conv_orig);
+    return simulated_bn_fold(this, this.constructor.name, (w) => this._conv_forward(input, w, null));
   }
 
   forward(input: Tensor): Tensor {
@@ -178,10 +168,7 @@ export class ConvBn1d extends Conv1d {
 
   /** The conv weight and bias with BN folded in from the running statistics (what the int8 conv gets). */
   _weight_bias_for_convert(): [Tensor, Tensor | null] {
-    const bn = this.bn;
-    if (bn.running_mean === null || bn.running_var === null)
-      throw new Error(`${this.constructor.name}: cannot fold a BatchNorm without running statistics`);
-    return fuse_conv_bn_weights(this.weight, this.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias);
+    return folded_weight_bias(this, this.constructor.name, fuse_conv_bn_weights);
   }
 
   static from_float(mod: Module): ConvBn1d {
@@ -196,21 +183,12 @@ export class ConvBn1d extends Conv1d {
   ): T {
     const conv = mod.at(0) as FloatConv1d;
     const bn = mod.at(1) as BatchNorm1d;
-    if (bn.momentum === null)
-      throw new Error(`${cls.name}.from_float: BatchNorm1d with momentum=None (cumulative average) is not supported`);
     const q = new cls(conv.in_channels, conv.out_channels, conv.kernel_size, {
       ...conv1d_options(conv),
-      eps: bn.eps,
-      momentum: bn.momentum,
-      freeze_bn: false,
+      ...bn_options_from_float(bn, cls.name),
       qconfig,
     });
-    q.weight = conv.weight;
-    q.bias = conv.bias;
-    q.bn = bn;
-    q.train(conv.training);
-    q.freeze_bn = false;
-    return q;
+    return share_conv_bn(q, conv, bn);
   }
 
   /** A plain nn.Conv1d with the BN folded in. */
@@ -219,11 +197,7 @@ export class ConvBn1d extends Conv1d {
       ...conv1d_options(this),
       bias: true,
     });
-    const [w, b] = this._weight_bias_for_convert();
-    conv.weight = new Parameter(detached_copy(w));
-    conv.bias = new Parameter(detached_copy(b as Tensor));
-    conv.training = this.training;
-    return conv;
+    return set_folded_weight_bias(conv, this);
   }
 }
 

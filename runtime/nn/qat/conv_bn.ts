@@ -8,17 +8,21 @@
  */
 import type { QConfig } from '../../quant/qconfig.js';
 import { relu } from '../../tensor/ops/activation.js';
-import { add, div, mul } from '../../tensor/ops/binary.js';
-import { sqrt } from '../../tensor/ops/unary.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import * as nni from '../intrinsic/fused.js';
 import { ReLU } from '../layers/activation.js';
 import { Conv2d as FloatConv2d } from '../layers/conv.js';
 import { BatchNorm2d } from '../layers/normalization.js';
 import type { Module } from '../module.js';
-import { Parameter } from '../parameter.js';
 import { fuse_conv_bn_weights } from '../utils/fusion.js';
-import { check_float_module, detached_copy } from './_common.js';
+import {
+  bn_options_from_float,
+  folded_weight_bias,
+  set_folded_weight_bias,
+  share_conv_bn,
+  simulated_bn_fold,
+} from './_bn_fold.js';
+import { check_float_module } from './_common.js';
 import { Conv2d, conv_options, type QatConv2dOptions } from './conv.js';
 import { ConvBn1d } from './conv1d.js';
 
@@ -70,19 +74,7 @@ export class ConvBn2d extends Conv2d {
    * every module's flag directly, so the BN's mode is re-derived here from freeze_bn and this.training.
    */
   protected _forward(input: Tensor): Tensor {
-    const bn = this.bn;
-    bn.training = this.training && !this.freeze_bn;
-    if (bn.running_var === null || bn.weight === null)
-      throw new Error(`${this.constructor.name}: bn needs running statistics and an affine weight`);
-    const running_std = sqrt(add(bn.running_var, bn.eps));
-    const scale_factor = div(bn.weight, running_std);
-    const C = this.out_channels;
-    const scaled_weight = this.weight_fake_quant.forward(mul(this.weight, scale_factor.reshape(C, 1, 1, 1)));
-    // the conv bias is added after the rescale, so the conv itself runs without one
-    const conv = this._conv_forward(input, scaled_weight, null);
-    let conv_orig = div(conv, scale_factor.reshape(1, C, 1, 1));
-    if (this.bias !== null) conv_orig = add(conv_orig, this.bias.reshape(1, C, 1, 1));
-    return bn.forward(conv_orig);
+    return simulated_bn_fold(this, this.constructor.name, (w) => this._conv_forward(input, w, null));
   }
 
   forward(input: Tensor): Tensor {
@@ -91,10 +83,7 @@ export class ConvBn2d extends Conv2d {
 
   /** The conv weight and bias with BN folded in from the running statistics (what the int8 conv gets). */
   _weight_bias_for_convert(): [Tensor, Tensor | null] {
-    const bn = this.bn;
-    if (bn.running_mean === null || bn.running_var === null)
-      throw new Error(`${this.constructor.name}: cannot fold a BatchNorm without running statistics`);
-    return fuse_conv_bn_weights(this.weight, this.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias);
+    return folded_weight_bias(this, this.constructor.name, fuse_conv_bn_weights);
   }
 
   /** From a float nni.ConvBn2d (qconfig on the fused module); shares the conv's parameters and the BN module. */
@@ -110,21 +99,12 @@ export class ConvBn2d extends Conv2d {
   ): T {
     const conv = mod.at(0) as FloatConv2d;
     const bn = mod.at(1) as BatchNorm2d;
-    if (bn.momentum === null)
-      throw new Error(`${cls.name}.from_float: BatchNorm2d with momentum=None (cumulative average) is not supported`);
     const q = new cls(conv.in_channels, conv.out_channels, conv.kernel_size, {
       ...conv_options(conv),
-      eps: bn.eps,
-      momentum: bn.momentum,
-      freeze_bn: false,
+      ...bn_options_from_float(bn, cls.name),
       qconfig,
     });
-    q.weight = conv.weight;
-    q.bias = conv.bias;
-    q.bn = bn;
-    q.train(conv.training);
-    q.freeze_bn = false;
-    return q;
+    return share_conv_bn(q, conv, bn);
   }
 
   /** A plain nn.Conv2d with the BN folded in (torch's ConvBn2d.to_float). */
@@ -133,11 +113,7 @@ export class ConvBn2d extends Conv2d {
       ...conv_options(this),
       bias: true,
     });
-    const [w, b] = this._weight_bias_for_convert();
-    conv.weight = new Parameter(detached_copy(w));
-    conv.bias = new Parameter(detached_copy(b as Tensor));
-    conv.training = this.training;
-    return conv;
+    return set_folded_weight_bias(conv, this);
   }
 }
 

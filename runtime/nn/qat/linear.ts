@@ -7,12 +7,12 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { linear } from '../functional/linear.js';
 import { Linear as FloatLinear } from '../layers/linear.js';
 import type { Module } from '../module.js';
-import { Parameter } from '../parameter.js';
 import {
   check_float_module,
-  detached_copy,
   make_weight_fake_quant,
   require_qconfig,
+  set_float_weight_bias,
+  share_weight_bias,
   type WeightFakeQuant,
 } from './_common.js';
 
@@ -55,18 +55,12 @@ export class Linear extends FloatLinear {
     cls: new (i: number, o: number, opts: QatLinearOptions) => T,
   ): T {
     const q = new cls(lin.in_features, lin.out_features, { bias: lin.bias !== null, qconfig });
-    q.weight = lin.weight;
-    q.bias = lin.bias;
-    q.training = lin.training;
-    return q;
+    return share_weight_bias(q, lin);
   }
 
   /** A plain nn.Linear with detached copies of the trained weight and bias. */
   to_float(): Module {
     const lin = new FloatLinear(this.in_features, this.out_features, { bias: this.bias !== null });
-    lin.weight = new Parameter(detached_copy(this.weight));
-    lin.bias = this.bias ? new Parameter(detached_copy(this.bias)) : null;
-    lin.training = this.training;
-    return lin;
+    return set_float_weight_bias(lin, this.weight, this.bias, this.training);
   }
 }

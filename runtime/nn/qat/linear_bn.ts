@@ -9,8 +9,6 @@
  */
 import type { QConfig } from '../../quant/qconfig.js';
 import { zeros } from '../../tensor/creation.js';
-import { add, div, mul } from '../../tensor/ops/binary.js';
-import { sqrt } from '../../tensor/ops/unary.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { linear } from '../functional/linear.js';
 import { uniform_, zeros_ } from '../init.js';
@@ -18,15 +16,9 @@ import * as nni from '../intrinsic/fused.js';
 import { Linear as FloatLinear } from '../layers/linear.js';
 import { BatchNorm1d } from '../layers/normalization.js';
 import type { Module } from '../module.js';
-import { Parameter } from '../parameter.js';
 import { fuse_linear_bn_weights } from '../utils/fusion.js';
-import {
-  check_float_module,
-  detached_copy,
-  make_weight_fake_quant,
-  require_qconfig,
-  type WeightFakeQuant,
-} from './_common.js';
+import { folded_weight_bias, set_folded_weight_bias, simulated_bn_fold } from './_bn_fold.js';
+import { check_float_module, make_weight_fake_quant, require_qconfig, type WeightFakeQuant } from './_common.js';
 
 /** Keyword options of nniqat.LinearBn1d: torch's bias, BatchNorm1d's eps / momentum, freeze_bn and the qconfig. */
 export interface QatLinearBn1dOptions {
@@ -109,28 +101,13 @@ export class LinearBn1d extends FloatLinear {
    * is the folded Linear with the fake-quantized folded weight — what the int8 Linear computes.
    */
   forward(input: Tensor): Tensor {
-    const bn = this.bn;
-    bn.training = this.training && !this.freeze_bn;
-    if (bn.running_var === null || bn.weight === null)
-      throw new Error(`${this.constructor.name}: bn needs running statistics and an affine weight`);
-    const n = this.out_features;
-    const running_std = sqrt(add(bn.running_var, bn.eps));
-    const scale_factor = div(bn.weight, running_std);
-    // the weight is scaled per output row before fake-quant: its rounding is the folded weight's
-    const scaled_weight = this.weight_fake_quant.forward(mul(this.weight, scale_factor.reshape(n, 1)));
-    // the bias is added after the rescale, so the linear itself runs with a zero bias (as torch)
-    const linear_out = linear(input, scaled_weight, zeros([n]));
-    let linear_out_orig = div(linear_out, scale_factor.reshape(1, n));
-    if (this.bias !== null) linear_out_orig = add(linear_out_orig, this.bias.reshape(1, n));
-    return bn.forward(linear_out_orig);
+    // the linear itself runs with a zero bias (as torch)
+    return simulated_bn_fold(this, this.constructor.name, (w) => linear(input, w, zeros([this.out_features])));
   }
 
   /** The Linear weight and bias with BN folded in from the running statistics (what the int8 Linear gets). */
   _weight_bias_for_convert(): [Tensor, Tensor | null] {
-    const bn = this.bn;
-    if (bn.running_mean === null || bn.running_var === null)
-      throw new Error(`${this.constructor.name}: cannot fold a BatchNorm without running statistics`);
-    return fuse_linear_bn_weights(this.weight, this.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias);
+    return folded_weight_bias(this, this.constructor.name, fuse_linear_bn_weights);
   }
 
   /**
@@ -164,11 +141,6 @@ export class LinearBn1d extends FloatLinear {
 
   /** A plain nn.Linear (with bias) with the BN folded in (torch's LinearBn1d.to_float). */
   to_float(): Module {
-    const lin = new FloatLinear(this.in_features, this.out_features);
-    const [w, b] = this._weight_bias_for_convert();
-    lin.weight = new Parameter(detached_copy(w));
-    lin.bias = new Parameter(detached_copy(b as Tensor));
-    lin.training = this.training;
-    return lin;
+    return set_folded_weight_bias(new FloatLinear(this.in_features, this.out_features), this);
   }
 }

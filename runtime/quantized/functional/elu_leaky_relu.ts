@@ -55,29 +55,23 @@ function check_finite(v: unknown, what: string, op: string): number {
   return v;
 }
 
+/** quantized.<op>(x, param, output_scale, output_zero_point): `fn(v, param)` through a table, param finite. */
+const one_param_lut_op = (op: string, param_name: string, fn: (v: number, param: number) => number) =>
+  define_function(
+    op,
+    (x: Tensor, param: number, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
+      const p = check_finite(param, param_name, op);
+      const scale = out_qparam(scale_arg, 'scale', op);
+      const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
+      return lut_op(x, scale, zero_point, (v) => fn(v, p), op);
+    },
+  );
+
 /**
  * quantized.elu(x, alpha, output_scale, output_zero_point): torch.ops.quantized.elu with its keyword alpha first
  * (fxq's graph form puts the output qparams last, as every requantizing quantized.* op).
  */
-export const elu = define_function(
-  'quantized.elu',
-  (x: Tensor, alpha: number, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
-    const op = 'quantized.elu';
-    const a = check_finite(alpha, 'alpha', op);
-    const scale = out_qparam(scale_arg, 'scale', op);
-    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
-    return lut_op(x, scale, zero_point, (v) => elu_f32(v, a), op);
-  },
-);
+export const elu = one_param_lut_op('quantized.elu', 'alpha', elu_f32);
 
 /** quantized.leaky_relu(x, negative_slope, output_scale, output_zero_point): torch.ops.quantized.leaky_relu. */
-export const leaky_relu = define_function(
-  'quantized.leaky_relu',
-  (x: Tensor, negative_slope: number, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
-    const op = 'quantized.leaky_relu';
-    const slope = check_finite(negative_slope, 'negative_slope', op);
-    const scale = out_qparam(scale_arg, 'scale', op);
-    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
-    return lut_op(x, scale, zero_point, (v) => leaky_relu_f32(v, slope), op);
-  },
-);
+export const leaky_relu = one_param_lut_op('quantized.leaky_relu', 'negative_slope', leaky_relu_f32);

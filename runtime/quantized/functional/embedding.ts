@@ -148,36 +148,26 @@ export interface EmbeddingBagOpOptions {
   padding_idx?: number | null;
 }
 
+/** The bag op of `bits`-bit rows named `name`, torch's positional (weight, indices, offsets) and the options. */
+const bag_op = (bits: 4 | 8, name: string) =>
+  define_function(
+    name,
+    (weight: Tensor, indices: Tensor, offsets: Tensor | null = null, o: EmbeddingBagOpOptions = {}): Tensor =>
+      bag(
+        bits,
+        name,
+        weight,
+        indices,
+        offsets,
+        o.mode ?? 0,
+        o.per_sample_weights ?? null,
+        o.include_last_offset ?? false,
+        o.padding_idx ?? null,
+      ),
+  );
+
 /** quantized.embedding_bag_byte_rowwise_offsets(weight, indices, offsets, {mode, per_sample_weights, include_last_offset}). */
-export const embedding_bag_byte_rowwise_offsets = define_function(
-  'quantized.embedding_bag_byte_rowwise_offsets',
-  (weight: Tensor, indices: Tensor, offsets: Tensor | null = null, o: EmbeddingBagOpOptions = {}): Tensor =>
-    bag(
-      8,
-      'quantized.embedding_bag_byte_rowwise_offsets',
-      weight,
-      indices,
-      offsets,
-      o.mode ?? 0,
-      o.per_sample_weights ?? null,
-      o.include_last_offset ?? false,
-      o.padding_idx ?? null,
-    ),
-);
+export const embedding_bag_byte_rowwise_offsets = bag_op(8, 'quantized.embedding_bag_byte_rowwise_offsets');
 
 /** quantized.embedding_bag_4bit_rowwise_offsets(weight, indices, offsets, {mode, per_sample_weights, include_last_offset}). */
-export const embedding_bag_4bit_rowwise_offsets = define_function(
-  'quantized.embedding_bag_4bit_rowwise_offsets',
-  (weight: Tensor, indices: Tensor, offsets: Tensor | null = null, o: EmbeddingBagOpOptions = {}): Tensor =>
-    bag(
-      4,
-      'quantized.embedding_bag_4bit_rowwise_offsets',
-      weight,
-      indices,
-      offsets,
-      o.mode ?? 0,
-      o.per_sample_weights ?? null,
-      o.include_last_offset ?? false,
-      o.padding_idx ?? null,
-    ),
-);
+export const embedding_bag_4bit_rowwise_offsets = bag_op(4, 'quantized.embedding_bag_4bit_rowwise_offsets');

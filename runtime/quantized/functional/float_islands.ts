@@ -37,6 +37,15 @@ export function float_island_lut(inp: QParams, out: QParams, fn: (x: number) => 
   return lut;
 }
 
+/** An elementwise island's checked arguments: the quint8 input's qparams and the output's. */
+function island_qparams(x: Tensor, scale_arg: number | Tensor, zero_point_arg: number | Tensor, op: string) {
+  const scale = out_qparam(scale_arg, 'scale', op);
+  const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
+  const qp = check_quint8(x, op, 'input');
+  check_out_qparams(scale, zero_point, op);
+  return { qp, scale, zero_point };
+}
+
 /**
  * dequantize → quantize_per_tensor(scale, zero_point) of a quint8 tensor as one table lookup per byte: what a
  * float island of an op that only moves values (x[…], flatten) computes, bit for bit.
@@ -44,11 +53,7 @@ export function float_island_lut(inp: QParams, out: QParams, fn: (x: number) => 
 export const requantize = define_function(
   'quantized.requantize',
   (x: Tensor, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
-    const op = 'quantized.requantize';
-    const scale = out_qparam(scale_arg, 'scale', op);
-    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
-    const qp = check_quint8(x, op, 'input');
-    check_out_qparams(scale, zero_point, op);
+    const { qp, scale, zero_point } = island_qparams(x, scale_arg, zero_point_arg, 'quantized.requantize');
     const data = x.data as Uint8Array;
     const same = Math.fround(qp.scale) === Math.fround(scale) && qp.zero_point === zero_point;
     const out = same
@@ -74,11 +79,7 @@ export function gelu_lut(inp: QParams, out: QParams, scalar = false): Uint8Array
 export const gelu_island = define_function(
   'quantized.gelu_island',
   (x: Tensor, scale_arg: number | Tensor, zero_point_arg: number | Tensor): Tensor => {
-    const op = 'quantized.gelu_island';
-    const scale = out_qparam(scale_arg, 'scale', op);
-    const zero_point = out_qparam(zero_point_arg, 'zero_point', op);
-    const qp = check_quint8(x, op, 'input');
-    check_out_qparams(scale, zero_point, op);
+    const { qp, scale, zero_point } = island_qparams(x, scale_arg, zero_point_arg, 'quantized.gelu_island');
     const lut = gelu_lut(qp, { scale, zero_point }, x.numel() <= 1);
     return make_qtensor(get_backend().int8.qlut(x.data as Uint8Array, lut), x.shape, 'quint8', scale, zero_point);
   },

@@ -1,17 +1,17 @@
 /** nn.quantized.Conv2d and nn.intrinsic.quantized.ConvReLU2d: quint8 NCHW in and out, prepacked qint8 weight. */
 import { Module } from '../../nn/module.js';
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { conv2d, conv2d_relu } from '../functional/conv.js';
 import { Conv2dPackedParams } from '../packed_params.js';
-import { check_out_clamp, check_out_qparams, make_qtensor } from '../qtensor.js';
+import { check_out_clamp } from '../qtensor.js';
 import {
-  attr,
-  output_qparams,
-  qconfig_of,
-  quantize_weight,
-  weight_bias_observer,
-  weighted_child,
-} from './from_float.js';
+  check_conv_channels,
+  check_padding_mode,
+  observed_conv,
+  set_output_qparams,
+  zero_weight_bias,
+} from './_conv_common.js';
+import { attr, quantize_weight } from './from_float.js';
 import { load_weighted_state, save_weighted_state } from './state.js';
 
 type Pair = number | [number, number];
@@ -65,17 +65,8 @@ export class Conv2d extends Module {
     super();
     const name = new.target.name;
     const groups = options.groups ?? 1;
-    if (
-      ![in_channels, out_channels, groups].every((v) => Number.isInteger(v) && v >= 1) ||
-      in_channels % groups !== 0 ||
-      out_channels % groups !== 0
-    ) {
-      throw new Error(
-        `${name}: in_channels ${in_channels} and out_channels ${out_channels} must be positive multiples of groups ${groups}`,
-      );
-    }
-    if (options.padding_mode !== undefined && options.padding_mode !== 'zeros')
-      throw new Error(`${name}: only padding_mode 'zeros' is supported, got '${options.padding_mode}'`);
+    check_conv_channels(name, in_channels, out_channels, groups);
+    check_padding_mode(name, options.padding_mode);
     this.in_channels = in_channels;
     this.out_channels = out_channels;
     this.kernel_size = pair(kernel_size);
@@ -85,9 +76,7 @@ export class Conv2d extends Module {
     this.groups = groups;
     this.out_clamp = check_out_clamp(options.out_clamp, name);
     const [kh, kw] = this.kernel_size;
-    const shape = [out_channels, in_channels / groups, kh, kw];
-    const w = make_qtensor(new Int8Array(shape.reduce((a, b) => a * b, 1)), shape, 'qint8', 1, 0);
-    const b = options.bias === false ? null : new Tensor(new Float32Array(out_channels), [out_channels], 'float32');
+    const [w, b] = zero_weight_bias([out_channels, in_channels / groups, kh, kw], out_channels, options.bias);
     this._packed_params = this._pack(w, b);
   }
 
@@ -144,13 +133,7 @@ export class Conv2d extends Module {
     mod: Module,
   ): T {
     const where = this.name;
-    const [scale, zero_point] = output_qparams(mod, where);
-    const qconfig = qconfig_of(mod, where);
-    const conv = weighted_child(mod, where);
-    const mode = (conv as unknown as { padding_mode?: string }).padding_mode;
-    if (mode !== undefined && mode !== 'zeros')
-      throw new Error(`${where}.from_float: padding_mode '${mode}' is not supported (only 'zeros')`);
-    const { weight: w, bias: b, observer } = weight_bias_observer(mod, conv, qconfig, where);
+    const { scale, zero_point, conv, weight: w, bias: b, observer } = observed_conv(mod, where);
     const q = new this(
       attr<number>(conv, 'in_channels', where),
       attr<number>(conv, 'out_channels', where),
@@ -169,9 +152,7 @@ export class Conv2d extends Module {
       },
     );
     q.set_weight_bias(quantize_weight(w, observer, `${where}.from_float`), b);
-    check_out_qparams(scale, zero_point, `${where}.from_float`);
-    q.scale = scale;
-    q.zero_point = zero_point;
+    set_output_qparams(q, scale, zero_point, where);
     return q;
   }
 }

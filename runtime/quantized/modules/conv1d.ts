@@ -8,15 +8,9 @@ import { Module } from '../../nn/module.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { conv1d, conv1d_relu } from '../functional/conv1d.js';
 import { Conv2dPackedParams } from '../packed_params.js';
-import { check_out_qparams, describe, make_qtensor } from '../qtensor.js';
-import {
-  attr,
-  output_qparams,
-  qconfig_of,
-  quantize_weight,
-  weight_bias_observer,
-  weighted_child,
-} from './from_float.js';
+import { describe } from '../qtensor.js';
+import { check_padding_mode, observed_conv, set_output_qparams, zero_weight_bias } from './_conv_common.js';
+import { attr, quantize_weight } from './from_float.js';
 import { load_weighted_state, save_weighted_state } from './state.js';
 
 type Single = number | [number];
@@ -97,8 +91,7 @@ export class Conv1d extends Module {
         `${name}: in_channels ${in_channels} and out_channels ${out_channels} must be positive multiples of groups ${groups}; kernel_size ${k}, stride ${s}, dilation ${d} positive, padding ${p} ≥ 0`,
       );
     }
-    if (options.padding_mode !== undefined && options.padding_mode !== 'zeros')
-      throw new Error(`${name}: only padding_mode 'zeros' is supported, got '${options.padding_mode}'`);
+    check_padding_mode(name, options.padding_mode);
     this.in_channels = in_channels;
     this.out_channels = out_channels;
     this.kernel_size = [k];
@@ -106,9 +99,7 @@ export class Conv1d extends Module {
     this.padding = [p];
     this.dilation = [d];
     this.groups = groups;
-    const shape = [out_channels, in_channels / groups, k];
-    const w = make_qtensor(new Int8Array(shape[0] * shape[1] * k), shape, 'qint8', 1, 0);
-    const b = options.bias === false ? null : new Tensor(new Float32Array(out_channels), [out_channels], 'float32');
+    const [w, b] = zero_weight_bias([out_channels, in_channels / groups, k], out_channels, options.bias);
     this._packed_params = this._pack(w, b);
   }
 
@@ -173,13 +164,7 @@ export class Conv1d extends Module {
     mod: Module,
   ): T {
     const where = this.name;
-    const [scale, zero_point] = output_qparams(mod, where);
-    const qconfig = qconfig_of(mod, where);
-    const conv = weighted_child(mod, where);
-    const mode = (conv as unknown as { padding_mode?: string }).padding_mode;
-    if (mode !== undefined && mode !== 'zeros')
-      throw new Error(`${where}.from_float: padding_mode '${mode}' is not supported (only 'zeros')`);
-    const { weight: w, bias: b, observer } = weight_bias_observer(mod, conv, qconfig, where);
+    const { scale, zero_point, conv, weight: w, bias: b, observer } = observed_conv(mod, where);
     const k = single(attr<Single>(conv, 'kernel_size', where));
     const d = single(attr<Single>(conv, 'dilation', where));
     const q = new this(attr<number>(conv, 'in_channels', where), attr<number>(conv, 'out_channels', where), k, {
@@ -190,9 +175,7 @@ export class Conv1d extends Module {
       bias: b !== null,
     });
     q.set_weight_bias(quantize_weight(w, observer, `${where}.from_float`), b);
-    check_out_qparams(scale, zero_point, `${where}.from_float`);
-    q.scale = scale;
-    q.zero_point = zero_point;
+    set_output_qparams(q, scale, zero_point, where);
     return q;
   }
 }

@@ -8,7 +8,8 @@ import { Module } from '../../nn/module.js';
 import { quantize_per_channel, quantize_per_tensor } from '../../quant/qtensor.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { ConvTranspose2dPacked, conv_transpose2d } from '../functional/conv_transpose.js';
-import { check_out_qparams, describe, make_qtensor } from '../qtensor.js';
+import { check_out_qparams, describe } from '../qtensor.js';
+import { check_conv_channels, check_padding_mode, set_output_qparams, zero_weight_bias } from './_conv_common.js';
 import { qconv_extra_repr } from './conv1d.js';
 import { attr, float_bias, output_qparams, qconfig_of } from './from_float.js';
 import { write_weight_state } from './state.js';
@@ -52,16 +53,8 @@ export class ConvTranspose2d extends Module {
     super();
     const name = new.target.name;
     const groups = options.groups ?? 1;
-    if (
-      ![in_channels, out_channels, groups].every((v) => Number.isInteger(v) && v >= 1) ||
-      in_channels % groups !== 0 ||
-      out_channels % groups !== 0
-    )
-      throw new Error(
-        `${name}: in_channels ${in_channels} and out_channels ${out_channels} must be positive multiples of groups ${groups}`,
-      );
-    if (options.padding_mode !== undefined && options.padding_mode !== 'zeros')
-      throw new Error(`${name}: only padding_mode 'zeros' is supported, got '${options.padding_mode}'`);
+    check_conv_channels(name, in_channels, out_channels, groups);
+    check_padding_mode(name, options.padding_mode);
     this.in_channels = in_channels;
     this.out_channels = out_channels;
     this.kernel_size = pair(kernel_size);
@@ -72,9 +65,11 @@ export class ConvTranspose2d extends Module {
     this.groups = groups;
     if (!this.kernel_size.every((k) => Number.isInteger(k) && k >= 1))
       throw new Error(`${name}: kernel_size [${this.kernel_size}] must be positive integers`);
-    const shape = [in_channels, out_channels / groups, ...this.kernel_size];
-    const w = make_qtensor(new Int8Array(shape.reduce((a, b) => a * b, 1)), shape, 'qint8', 1, 0);
-    const b = options.bias === false ? null : new Tensor(new Float32Array(out_channels), [out_channels], 'float32');
+    const [w, b] = zero_weight_bias(
+      [in_channels, out_channels / groups, ...this.kernel_size],
+      out_channels,
+      options.bias,
+    );
     this._packed_params = this._pack(w, b);
   }
 
@@ -199,9 +194,7 @@ export class ConvTranspose2d extends Module {
       },
     );
     q.set_weight_bias(qw, b);
-    check_out_qparams(scale, zero_point, `${where}.from_float`);
-    q.scale = scale;
-    q.zero_point = zero_point;
+    set_output_qparams(q, scale, zero_point, where);
     return q;
   }
 }

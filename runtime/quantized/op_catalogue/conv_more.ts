@@ -14,13 +14,17 @@ import { fuse_conv_bn_eval } from '../../nn/utils/fusion.js';
 import { ConvTranspose2d as QConvTranspose2d } from '../modules/conv_transpose.js';
 import { Conv1d as QConv1d, ConvReLU1d as QConvReLU1d } from '../modules/conv1d.js';
 import { _sequential_wrapper2, fuse_conv_bn, fuse_conv_bn_relu } from './fuser_methods.js';
-import type { FromFloat, ModuleClass, OpForm, OpRecord } from './types.js';
+import { type ModuleRow, module_form, module_forms, module_swaps } from './module_forms.js';
+import type { OpRecord } from './types.js';
 
-const module_form = (name: string, module: ModuleClass, quantized: FromFloat): OpForm => ({
-  name,
-  op: { module },
-  lowering: { kind: 'module', quantized },
-});
+const conv1d_rows: ModuleRow[] = [
+  ['nn.Conv1d', Conv1d, QConv1d],
+  ['nn.intrinsic.ConvReLU1d', nni.ConvReLU1d, QConvReLU1d],
+  ['nn.qat.Conv1d', nniqat.Conv1d, QConv1d],
+  ['nn.intrinsic.qat.ConvReLU1d', nniqat.ConvReLU1d, QConvReLU1d],
+  ['nn.intrinsic.qat.ConvBn1d', nniqat.ConvBn1d, QConv1d],
+  ['nn.intrinsic.qat.ConvBnReLU1d', nniqat.ConvBnReLU1d, QConvReLU1d],
+];
 
 export const conv1d: OpRecord = {
   name: 'conv1d',
@@ -30,25 +34,11 @@ export const conv1d: OpRecord = {
     {
       observation: 'different',
       inputs: 'first',
-      forms: [
-        module_form('nn.Conv1d', Conv1d, QConv1d),
-        module_form('nn.intrinsic.ConvReLU1d', nni.ConvReLU1d, QConvReLU1d),
-        module_form('nn.qat.Conv1d', nniqat.Conv1d, QConv1d),
-        module_form('nn.intrinsic.qat.ConvReLU1d', nniqat.ConvReLU1d, QConvReLU1d),
-        module_form('nn.intrinsic.qat.ConvBn1d', nniqat.ConvBn1d, QConv1d),
-        module_form('nn.intrinsic.qat.ConvBnReLU1d', nniqat.ConvBnReLU1d, QConvReLU1d),
-      ],
+      forms: module_forms(conv1d_rows),
     },
   ],
   requantizes: true,
-  eager_static: [
-    { name: 'nn.Conv1d', float: Conv1d, quantized: QConv1d },
-    { name: 'nn.intrinsic.ConvReLU1d', float: nni.ConvReLU1d, quantized: QConvReLU1d },
-    { name: 'nn.qat.Conv1d', float: nniqat.Conv1d, quantized: QConv1d },
-    { name: 'nn.intrinsic.qat.ConvReLU1d', float: nniqat.ConvReLU1d, quantized: QConvReLU1d },
-    { name: 'nn.intrinsic.qat.ConvBn1d', float: nniqat.ConvBn1d, quantized: QConv1d },
-    { name: 'nn.intrinsic.qat.ConvBnReLU1d', float: nniqat.ConvBnReLU1d, quantized: QConvReLU1d },
-  ],
+  eager_static: module_swaps(conv1d_rows),
   qat: [
     { name: 'nn.Conv1d', float: Conv1d, quantized: nniqat.Conv1d },
     { name: 'nn.intrinsic.ConvReLU1d', float: nni.ConvReLU1d, quantized: nniqat.ConvReLU1d },

@@ -13,7 +13,8 @@ import { Conv2d as QConv2d, ConvReLU2d as QConvReLU2d } from '../modules/conv.js
 import { Linear as DynLinear, LinearReLU as DynLinearReLU } from '../modules/dynamic/linear.js';
 import { Linear as QLinear, LinearReLU as QLinearReLU } from '../modules/linear.js';
 import { _sequential_wrapper2, fuse_conv_bn, fuse_conv_bn_relu, fuse_linear_bn } from './fuser_methods.js';
-import type { FromFloat, ModuleClass, OpForm, OpRecord, OptInVariant } from './types.js';
+import { type ModuleRow, module_form, module_forms, module_swaps } from './module_forms.js';
+import type { OpForm, OpRecord, OptInVariant } from './types.js';
 
 // the QAT classes from their own files (nn/qat/mappings.ts reads this catalogue)
 const nnqat = { Conv2d: qat_conv.Conv2d, Linear: qat_linear.Linear };
@@ -24,12 +25,6 @@ const nniqat = {
   ConvBnReLU2d: qat_conv_bn.ConvBnReLU2d,
   LinearBn1d: qat_linear_bn.LinearBn1d,
 };
-
-const module_form = (name: string, module: ModuleClass, quantized: FromFloat): OpForm => ({
-  name,
-  op: { module },
-  lowering: { kind: 'module', quantized },
-});
 
 /**
  * fxq config, change clamp_in_output_observer: `module → clamp` observed after the clamp, the clamp folded into
@@ -90,13 +85,14 @@ export const conv2d: OpRecord = {
   example: { input: [2, 3, 6, 6], module: () => new Conv2d(3, 4, 3, { padding: 1 }) },
 };
 
-const linear_forms: OpForm[] = [
-  module_form('nn.Linear', Linear, QLinear),
-  module_form('nn.intrinsic.LinearReLU', nni.LinearReLU, QLinearReLU),
-  module_form('nn.qat.Linear', nnqat.Linear, QLinear),
-  module_form('nn.intrinsic.qat.LinearReLU', nniqat.LinearReLU, QLinearReLU),
-  module_form('nn.intrinsic.qat.LinearBn1d', nniqat.LinearBn1d, QLinear),
+const linear_rows: ModuleRow[] = [
+  ['nn.Linear', Linear, QLinear],
+  ['nn.intrinsic.LinearReLU', nni.LinearReLU, QLinearReLU],
+  ['nn.qat.Linear', nnqat.Linear, QLinear],
+  ['nn.intrinsic.qat.LinearReLU', nniqat.LinearReLU, QLinearReLU],
+  ['nn.intrinsic.qat.LinearBn1d', nniqat.LinearBn1d, QLinear],
 ];
+const linear_forms = module_forms(linear_rows);
 
 export const linear: OpRecord = {
   name: 'linear',
@@ -110,13 +106,7 @@ export const linear: OpRecord = {
   ],
   opt_in: [clamp_in_output_observer(linear_forms)],
   requantizes: true,
-  eager_static: [
-    { name: 'nn.Linear', float: Linear, quantized: QLinear },
-    { name: 'nn.intrinsic.LinearReLU', float: nni.LinearReLU, quantized: QLinearReLU },
-    { name: 'nn.qat.Linear', float: nnqat.Linear, quantized: QLinear },
-    { name: 'nn.intrinsic.qat.LinearReLU', float: nniqat.LinearReLU, quantized: QLinearReLU },
-    { name: 'nn.intrinsic.qat.LinearBn1d', float: nniqat.LinearBn1d, quantized: QLinear },
-  ],
+  eager_static: module_swaps(linear_rows),
   dynamic: [
     { name: 'nn.Linear', float: Linear, quantized: DynLinear },
     { name: 'nn.intrinsic.LinearReLU', float: nni.LinearReLU, quantized: DynLinearReLU },

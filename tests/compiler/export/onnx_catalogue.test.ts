@@ -1,6 +1,7 @@
-// Coverage of the op catalogue (runtime/quantized/op_catalogue): every float spelling, int8 lowering
-// and dynamic / eager swap a record names has an exporter row (the recurrent modules included: GRU, RNN and
-// the cells, float and dynamic). A new catalogue record fails this test until it is exported.
+// Coverage of the op catalogue (runtime/quantized/op_catalogue): every float spelling, int8 lowering (the
+// opt-in fxq config's included), float island and dynamic / eager swap a record names has an exporter row (the
+// recurrent modules included: GRU, RNN and the cells, float and dynamic). A new catalogue record fails this test
+// until it is exported.
 import { describe, expect, it } from 'vitest';
 import { CALL_ENTRIES, MODULE_ENTRIES } from '../../../compiler/export/onnx/op_table.js';
 import { OP_CATALOGUE } from '../../../runtime/quantized/op_catalogue/index.js';
@@ -20,7 +21,8 @@ describe('ONNX export covers the op catalogue', () => {
       if (m.method && !has_call('method', m.method)) miss.add(`method ${m.method}`);
     };
     for (const r of OP_CATALOGUE) {
-      for (const v of r.static)
+      for (const m of r.float_island ?? []) check(m);
+      for (const v of [...r.static, ...(r.opt_in ?? [])])
         for (const f of v.forms) {
           check(f.op);
           const l = f.lowering;

@@ -5,7 +5,7 @@
  * requantized inputs), 1,000 cases each; plus checks of the js reference against independent arithmetic.
  */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { js_backend } from '../../../runtime/backends/js/index.js';
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import type { QCatPart, QMulParams } from '../../../runtime/backends/types.js';
@@ -16,6 +16,7 @@ import * as qf from '../../../runtime/quantized/functional/index.js';
 import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
 import { first_diff, lcg, zp_u8 } from './_arbitraries.js';
+import { arb_length as length, same_on_both, arb_scale as scale, arb_seed as seed } from './_js_wasm.js';
 
 const wasm = load_wasm_backend().int8;
 const js = js_backend.int8;
@@ -29,27 +30,6 @@ function bytes(n: number, rnd: () => number): Uint8Array {
     const r = rnd();
     return r < 0.1 ? 0 : r < 0.2 ? 255 : Math.floor(rnd() * 256);
   });
-}
-
-const length = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 41, max: 700 }));
-const seed = fc.integer({ min: 1, max: 2 ** 31 - 1 });
-/** Scales 2^e for e in [−10, 2], often awkward (non-power-of-two) ones. */
-const scale = fc.oneof(
-  fc.double({ min: -10, max: 2, noNaN: true }).map((e) => 2 ** e),
-  fc.double({ min: 1e-3, max: 2, noNaN: true }),
-);
-
-/** Runs `op` on the js and the wasm backend; both outputs must match in bytes, shape and qparams. */
-function same_on_both(op: () => Tensor, what: string): void {
-  set_backend('js');
-  const a = op();
-  set_backend('wasm');
-  const b = op();
-  const diff = first_diff(a.data, b.data);
-  if (diff) throw new Error(`${what}: ${diff}`);
-  expect(b.shape).toEqual(a.shape);
-  expect(b.q_scale()).toBe(a.q_scale());
-  expect(b.q_zero_point()).toBe(a.q_zero_point());
 }
 
 describe('int8 elementwise kernels: wasm equals js bit for bit', () => {

@@ -12,6 +12,7 @@ import * as qf from '../../../runtime/quantized/functional/index.js';
 import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
 import type { Tensor } from '../../../runtime/tensor/tensor.js';
 import { first_diff, lcg, zp_u8 } from './_arbitraries.js';
+import { arb_length as length, same_on_both, arb_scale as scale, arb_seed as seed } from './_js_wasm.js';
 
 const wasm = load_wasm_backend().int8;
 const js = js_backend.int8;
@@ -19,12 +20,6 @@ const RUNS = 1000;
 const previous = get_backend().name;
 afterAll(() => set_backend(previous));
 
-const length = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 41, max: 700 }));
-const seed = fc.integer({ min: 1, max: 2 ** 31 - 1 });
-const scale = fc.oneof(
-  fc.double({ min: -10, max: 2, noNaN: true }).map((e) => 2 ** e),
-  fc.double({ min: 1e-3, max: 2, noNaN: true }),
-);
 const qx = (n: number, s: number, sc: number, zp: number): Tensor => {
   const rnd = lcg(s);
   return make_qtensor(
@@ -35,18 +30,6 @@ const qx = (n: number, s: number, sc: number, zp: number): Tensor => {
     zp,
   );
 };
-
-/** Runs `op` on js and on wasm: bytes, shape and qparams must match. */
-function same_on_both(op: () => Tensor, what: string): void {
-  set_backend('js');
-  const a = op();
-  set_backend('wasm');
-  const b = op();
-  const diff = first_diff(a.data, b.data);
-  if (diff) throw new Error(`${what}: ${diff}`);
-  expect(b.shape).toEqual(a.shape);
-  expect([b.q_scale(), b.q_zero_point()]).toEqual([a.q_scale(), a.q_zero_point()]);
-}
 
 describe('int8 ELU / LeakyReLU: wasm equals js bit for bit', () => {
   it(`elu, leaky_relu tables (${RUNS} random tensors, qparams, alpha and slopes)`, () => {

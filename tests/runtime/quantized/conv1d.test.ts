@@ -1,20 +1,10 @@
-/**
- * nn.quantized.Conv1d / ConvReLU1d: 1,000 random convolutions (odd lengths, groups, stride, padding,
- * dilation, per-tensor and per-channel weights) equal an independent loop over torch's formula
- * (int32 Σ (x − x_zp)(w − w_zp) + bias_q, requantized in float32, round half to even) on js and on wasm;
- * torch's extra_repr and the state_dict keys; FX and eager PTQ of Conv1d + BatchNorm1d + ReLU.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { load_quantized, save_quantized } from '../../../compiler/artifact/node/index.js';
 import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
 import { prepare_fx, prepare_qat_fx } from '../../../compiler/quantize_fx/prepare.js';
 import { quantize_bias, requant_multipliers, requantize } from '../../../runtime/backends/js/int8/numerics.js';
-import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
-import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import { set_backend } from '../../../runtime/backends/registry.js';
 import { convert } from '../../../runtime/eager/convert.js';
 import { fuse_modules } from '../../../runtime/eager/index.js';
 import { prepare } from '../../../runtime/eager/prepare.js';
@@ -31,16 +21,19 @@ import { Conv1d as QConv1d, ConvReLU1d as QConvReLU1d } from '../../../runtime/q
 import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
 import { randn } from '../../../runtime/tensor/creation.js';
 import { manual_seed } from '../../../runtime/tensor/random.js';
-import { Tensor } from '../../../runtime/tensor/tensor.js';
+import type { Tensor } from '../../../runtime/tensor/tensor.js';
 import { lcg } from '../backends/_arbitraries.js';
+import {
+  expect_js_wasm_agree,
+  expect_near,
+  expect_reload_bit_for_bit,
+  random_bias,
+  random_qinput,
+  random_qweight,
+  wasm_and_tmpdir,
+} from './_nn_more_setup.js';
 
-load_wasm_backend();
-const previous = get_backend().name;
-const dir = mkdtempSync(join(tmpdir(), 'fxq-nn-more-'));
-afterAll(() => {
-  set_backend(previous);
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = wasm_and_tmpdir();
 
 interface Case {
   n: number;
@@ -83,28 +76,17 @@ function build(c: Case) {
   const cout = c.cog * c.groups;
   const cls = c.relu ? QConvReLU1d : QConv1d;
   const m = new cls(cin, cout, c.k, { stride: c.s, padding: c.p, dilation: c.d, groups: c.groups, bias: c.bias });
-  const wn = cout * c.cig * c.k;
-  const wq = Int8Array.from({ length: wn }, () => Math.floor(rnd() * 256) - 128);
-  const w = new Tensor(wq, [cout, c.cig, c.k], 'qint8');
-  const scales = Float64Array.from({ length: c.per_channel ? cout : 1 }, () => Math.fround(0.002 + rnd() * 0.05));
-  const zps = Int32Array.from({ length: scales.length }, () => Math.floor(rnd() * 21) - 10);
-  w.quantizer = c.per_channel
-    ? { kind: 'per_channel', scales, zero_points: zps, axis: 0 }
-    : { kind: 'per_tensor', scale: scales[0], zero_point: zps[0] };
-  const b = c.bias
-    ? new Tensor(
-        Float32Array.from({ length: cout }, () => rnd() * 4 - 2),
-        [cout],
-        'float32',
-      )
-    : null;
+  const { w, wq, scales, zps } = random_qweight(
+    rnd,
+    [cout, c.cig, c.k],
+    c.per_channel ? { channels: cout, axis: 0 } : null,
+  );
+  const b = c.bias ? random_bias(rnd, cout) : null;
   m.set_weight_bias(w, b);
   m.scale = Math.fround(0.01 + rnd() * 0.2);
   m.zero_point = Math.floor(rnd() * 256);
-  const xs = Math.fround(0.005 + rnd() * 0.1);
-  const xz = Math.floor(rnd() * 256);
-  const xd = Uint8Array.from({ length: c.n * cin * c.len }, () => Math.floor(rnd() * 256));
-  return { m, x: make_qtensor(xd, [c.n, cin, c.len], 'quint8', xs, xz), wq, scales, zps, b, xs, xz, xd, cin, cout };
+  const { x, xs, xz, xd } = random_qinput(rnd, [c.n, cin, c.len]);
+  return { m, x, wq, scales, zps, b, xs, xz, xd, cin, cout };
 }
 
 /** torch's quantized conv1d written out as loops (independent of the im2col / GEMM kernels). */
@@ -199,17 +181,8 @@ describe('Conv1d + BatchNorm1d + ReLU post-training quantization', () => {
     const want = net.forward(x);
     set_backend('js');
     const got = q.forward(x) as Tensor;
-    expect(got.shape).toEqual(want.shape);
-    const err = Math.max(...Array.from(got.data, (v, i) => Math.abs(v - want.data[i])));
-    const range = Math.max(...Array.from(want.data, Math.abs));
-    expect(err).toBeLessThan(0.1 * range);
-    const path = `${dir}/fxq_conv1d_${process.pid}.safetensors`;
-    save_quantized(q, path);
-    const loaded = load_quantized(path);
-    for (const be of ['js', 'wasm'] as const) {
-      set_backend(be);
-      expect([...(loaded.forward(x) as Tensor).data]).toEqual([...got.data]);
-    }
+    expect_near(got, want, 0.1);
+    expect_reload_bit_for_bit(q, `${dir}/fxq_conv1d_${process.pid}.safetensors`, x, got);
   });
 
   it('FX with the fused conv left float (qconfig None): nn.intrinsic.ConvReLU1d / nn.Conv1d save and reload', () => {
@@ -246,11 +219,7 @@ describe('Conv1d + BatchNorm1d + ReLU post-training quantization', () => {
     const q = convert(p);
     expect(q.net.conv.constructor).toBe(QConvReLU1d);
     expect(q.net.conv2.constructor).toBe(QConv1d);
-    const x = randn([2, 3, 11]);
-    set_backend('js');
-    const a = [...q.forward(x).data];
-    set_backend('wasm');
-    expect([...q.forward(x).data]).toEqual(a);
+    expect_js_wasm_agree(q, randn([2, 3, 11]));
   });
 });
 

@@ -1,20 +1,10 @@
-/**
- * nn.quantized.ConvTranspose2d: 1,000 random transposed convolutions (odd sizes, stride, padding, output_padding,
- * dilation, groups; per-tensor and per-channel along axis 1) equal an independent scatter over torch's formula
- * (int32 Σ (x − x_zp)(W[ic, oc] − w_zp[oc]) + bias_q[oc], requantized in float32, round half to even) on js and
- * wasm; torch's extra_repr and state_dict; FX (with ConvTranspose2d + BatchNorm2d folded) and eager PTQ; save → load.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { load_quantized, save_quantized } from '../../../compiler/artifact/node/index.js';
 import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
 import { quantize_bias, requant_multipliers, requantize } from '../../../runtime/backends/js/int8/numerics.js';
-import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
-import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import { set_backend } from '../../../runtime/backends/registry.js';
 import { convert } from '../../../runtime/eager/convert.js';
 import { prepare } from '../../../runtime/eager/prepare.js';
 import { DeQuantStub, QuantStub } from '../../../runtime/eager/stubs.js';
@@ -23,19 +13,21 @@ import { BatchNorm2d } from '../../../runtime/nn/layers/normalization.js';
 import { Module } from '../../../runtime/nn/module.js';
 import { get_default_qconfig } from '../../../runtime/quant/qconfig.js';
 import { ConvTranspose2d as QConvTranspose2d } from '../../../runtime/quantized/modules/conv_transpose.js';
-import { make_qtensor } from '../../../runtime/quantized/qtensor.js';
 import { randn } from '../../../runtime/tensor/creation.js';
 import { manual_seed } from '../../../runtime/tensor/random.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
 import { lcg } from '../backends/_arbitraries.js';
+import {
+  expect_js_wasm_agree,
+  expect_near,
+  expect_reload_bit_for_bit,
+  random_bias,
+  random_qinput,
+  random_qweight,
+  wasm_and_tmpdir,
+} from './_nn_more_setup.js';
 
-load_wasm_backend();
-const previous = get_backend().name;
-const dir = mkdtempSync(join(tmpdir(), 'fxq-nn-more-'));
-afterAll(() => {
-  set_backend(previous);
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = wasm_and_tmpdir();
 
 interface Case {
   n: number;
@@ -95,27 +87,16 @@ function build(c: Case) {
     groups: c.groups,
     bias: c.bias,
   });
-  const wq = Int8Array.from({ length: cin * c.og * c.kh * c.kw }, () => Math.floor(rnd() * 256) - 128);
-  const w = new Tensor(wq, [cin, c.og, c.kh, c.kw], 'qint8');
-  const scales = Float64Array.from({ length: c.per_channel ? cout : 1 }, () => Math.fround(0.002 + rnd() * 0.05));
-  const zps = Int32Array.from({ length: scales.length }, () => Math.floor(rnd() * 21) - 10);
-  w.quantizer = c.per_channel
-    ? { kind: 'per_channel', scales, zero_points: zps, axis: 1 }
-    : { kind: 'per_tensor', scale: scales[0], zero_point: zps[0] };
-  const b = c.bias
-    ? new Tensor(
-        Float32Array.from({ length: cout }, () => rnd() * 4 - 2),
-        [cout],
-        'float32',
-      )
-    : null;
+  const { w, wq, scales, zps } = random_qweight(
+    rnd,
+    [cin, c.og, c.kh, c.kw],
+    c.per_channel ? { channels: cout, axis: 1 } : null,
+  );
+  const b = c.bias ? random_bias(rnd, cout) : null;
   m.set_weight_bias(w, b);
   m.scale = Math.fround(0.02 + rnd() * 0.3);
   m.zero_point = Math.floor(rnd() * 256);
-  const xs = Math.fround(0.005 + rnd() * 0.1);
-  const xz = Math.floor(rnd() * 256);
-  const xd = Uint8Array.from({ length: c.n * cin * c.h * c.w }, () => Math.floor(rnd() * 256));
-  const x = make_qtensor(xd, [c.n, cin, c.h, c.w], 'quint8', xs, xz);
+  const { x, xs, xz, xd } = random_qinput(rnd, [c.n, cin, c.h, c.w]);
   return { m, x, wq, scales, zps, b, xs, xz, xd, cin, cout };
 }
 
@@ -218,16 +199,8 @@ describe('ConvTranspose2d post-training quantization', () => {
     const want = net.forward(x);
     set_backend('js');
     const got = q.forward(x) as Tensor;
-    expect(got.shape).toEqual(want.shape);
-    const err = Math.max(...Array.from(got.data, (v, i) => Math.abs(v - want.data[i])));
-    expect(err).toBeLessThan(0.1 * Math.max(...Array.from(want.data, Math.abs)));
-    const path = `${dir}/fxq_convt_${process.pid}.safetensors`;
-    save_quantized(q, path);
-    const loaded = load_quantized(path);
-    for (const be of ['js', 'wasm'] as const) {
-      set_backend(be);
-      expect([...(loaded.forward(x) as Tensor).data]).toEqual([...got.data]);
-    }
+    expect_near(got, want, 0.1);
+    expect_reload_bit_for_bit(q, `${dir}/fxq_convt_${process.pid}.safetensors`, x, got);
   });
 
   it('FX with the transposed conv left float: nn.ConvTranspose2d saves and reloads', () => {
@@ -260,10 +233,6 @@ describe('ConvTranspose2d post-training quantization', () => {
     p.forward(randn([2, 3, 5, 5]));
     const q = convert(p);
     expect(q.up.constructor).toBe(QConvTranspose2d);
-    const x = randn([2, 3, 5, 5]);
-    set_backend('js');
-    const a = [...q.forward(x).data];
-    set_backend('wasm');
-    expect([...q.forward(x).data]).toEqual(a);
+    expect_js_wasm_agree(q, randn([2, 3, 5, 5]));
   });
 });

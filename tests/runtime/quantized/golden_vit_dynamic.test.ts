@@ -50,6 +50,30 @@ function on<T>(backend: 'js' | 'wasm', fn: () => T): T {
 
 const logits = (m: nn.Module, backend: 'js' | 'wasm') => on(backend, () => (m.call(x) as Tensor).data as Float32Array);
 
+/** Runs `run` with each module's forward reporting (name, input, output) to `watch`; restores the forwards after. */
+function run_watching<R>(
+  mods: readonly (readonly [string, Dyn])[],
+  watch: (name: string, input: Tensor, output: Tensor) => void,
+  run: () => R,
+): R {
+  const saved = mods.map(([n, m]) => {
+    const f = m.forward;
+    m.forward = (t: Tensor) => {
+      const y = f.call(m, t);
+      watch(n, t, y);
+      return y;
+    };
+    return f;
+  });
+  try {
+    return run();
+  } finally {
+    mods.forEach(([, m], i) => {
+      m.forward = saved[i];
+    });
+  }
+}
+
 function mismatches(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let n = 0;
   for (let i = 0; i < b.length; i++) if (!Object.is(a[i], b[i])) n++;
@@ -76,21 +100,11 @@ describe('golden: FmnistViT dynamic quantization (Linear → qint8)', () => {
   it('the dynamic Linear is bit-identical on js and wasm on every Linear’s real [8, 50, k] activations', () => {
     const inputs = new Map<string, Tensor>();
     const mods = LINEARS.map((n) => [n, eager.get_submodule(n) as Dyn] as const);
-    const saved = mods.map(([n, m]) => {
-      const f = m.forward;
-      m.forward = (t: Tensor) => {
-        inputs.set(n, t);
-        return f.call(m, t);
-      };
-      return f;
-    });
-    try {
-      logits(eager, 'wasm');
-    } finally {
-      mods.forEach(([, m], i) => {
-        m.forward = saved[i];
-      });
-    }
+    run_watching(
+      mods,
+      (n, t) => inputs.set(n, t),
+      () => logits(eager, 'wasm'),
+    );
     for (const [name, m] of mods) {
       const t = inputs.get(name) as Tensor;
       expect(t.shape[t.ndim - 1]).toBe(m.in_features);
@@ -125,23 +139,11 @@ describe('golden: FmnistViT dynamic quantization (Linear → qint8)', () => {
   it('block 0’s Linears and the head reproduce PyTorch’s outputs for image 0 on wasm', () => {
     const outs = new Map<string, Tensor>();
     const names = ['blocks.0.qkv', 'head'];
-    const mods = names.map((n) => [n, eager.get_submodule(n) as Dyn] as const);
-    const saved = mods.map(([n, m]) => {
-      const f = m.forward;
-      m.forward = (t: Tensor) => {
-        const y = f.call(m, t);
-        outs.set(n, y);
-        return y;
-      };
-      return f;
-    });
-    try {
-      logits(eager, 'wasm');
-    } finally {
-      mods.forEach(([, m], i) => {
-        m.forward = saved[i];
-      });
-    }
+    run_watching(
+      names.map((n) => [n, eager.get_submodule(n) as Dyn] as const),
+      (n, _, y) => outs.set(n, y),
+      () => logits(eager, 'wasm'),
+    );
     for (const n of names) {
       const ref = golden.t[`${n}/out_fp32_img0`].data;
       expect(mismatches((outs.get(n) as Tensor).data.subarray(0, ref.length), ref), n).toBe(0);
@@ -151,24 +153,11 @@ describe('golden: FmnistViT dynamic quantization (Linear → qint8)', () => {
   it('under pytorch_x86_zen5 numerics: logits and all 17 Linears’ image-0 inputs and outputs equal PyTorch’s on js and wasm', () => {
     for (const be of ['js', 'wasm'] as const) {
       const io = new Map<string, [Tensor, Tensor]>();
-      const mods = LINEARS.map((n) => [n, eager.get_submodule(n) as Dyn] as const);
-      const saved = mods.map(([n, m]) => {
-        const f = m.forward;
-        m.forward = (t: Tensor) => {
-          const y = f.call(m, t);
-          io.set(n, [t, y]);
-          return y;
-        };
-        return f;
-      });
-      let y: Float32Array;
-      try {
-        y = with_fp32_numerics('pytorch_x86_zen5', () => logits(eager, be));
-      } finally {
-        mods.forEach(([, m], i) => {
-          m.forward = saved[i];
-        });
-      }
+      const y = run_watching(
+        LINEARS.map((n) => [n, eager.get_submodule(n) as Dyn] as const),
+        (n, t, out) => io.set(n, [t, out]),
+        () => with_fp32_numerics('pytorch_x86_zen5', () => logits(eager, be)),
+      );
       expect(mismatches(y, want), `${be} logits`).toBe(0);
       for (const n of LINEARS) {
         const [t, out] = io.get(n) as [Tensor, Tensor];

@@ -1,19 +1,9 @@
-/**
- * Upsample / F.interpolate on quantized tensors, as torch 1.13: FX keeps an F.interpolate node on the quantized
- * tensor (its input's observer shared: the output has the conv's qparams) and leaves nn.Upsample modules float
- * (dequantize before them); eager mode runs the module's F.interpolate on the quantized tensor; the Upsample
- * modules save and reload.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { load_quantized, save_quantized } from '../../../compiler/artifact/node/index.js';
 import { convert_fx } from '../../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../../compiler/quantize_fx/prepare.js';
 import { symbolic_trace } from '../../../compiler/trace/symbolic_trace.js';
-import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
-import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
+import { set_backend } from '../../../runtime/backends/registry.js';
 import { convert } from '../../../runtime/eager/convert.js';
 import { prepare } from '../../../runtime/eager/prepare.js';
 import { DeQuantStub, QuantStub } from '../../../runtime/eager/stubs.js';
@@ -27,14 +17,9 @@ import { interpolate as q_interpolate } from '../../../runtime/quantized/functio
 import { randn } from '../../../runtime/tensor/creation.js';
 import { manual_seed } from '../../../runtime/tensor/random.js';
 import type { Tensor } from '../../../runtime/tensor/tensor.js';
+import { wasm_and_tmpdir } from './_nn_more_setup.js';
 
-load_wasm_backend();
-const previous = get_backend().name;
-const dir = mkdtempSync(join(tmpdir(), 'fxq-nn-more-'));
-afterAll(() => {
-  set_backend(previous);
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = wasm_and_tmpdir();
 
 const qconfig = { '': get_default_qconfig('qnnpack') };
 

@@ -1,25 +1,8 @@
 /**
  * qgather: y[i] = x[offset + Σ idx·strides] over `shape`, row-major — permute / transpose of quint8 tensors
- * (the js reference; wasm: assembly/qgather.ts). merge_gather_dims is shared with the wasm loader.
+ * (the js reference; wasm: assembly/qgather.ts): the checked strided_gather of runtime/tensor/strided.ts.
  */
-
-/** Drops size-1 dims and merges dims the source walks as one (stride[d] = stride[d+1]·size[d+1]). */
-export function merge_gather_dims(shape: readonly number[], strides: readonly number[]): [number[], number[]] {
-  const sh: number[] = [];
-  const st: number[] = [];
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = sh.length - 1;
-    if (last >= 0 && st[last] === strides[d] * shape[d]) {
-      sh[last] *= shape[d];
-      st[last] = strides[d];
-    } else {
-      sh.push(shape[d]);
-      st.push(strides[d]);
-    }
-  }
-  return [sh, st];
-}
+import { strided_gather } from '../../../tensor/strided.js';
 
 /** Checks qgather's arguments; returns the element count. */
 export function check_qgather(
@@ -54,27 +37,5 @@ export function qgather(
   y?: Uint8Array,
 ): Uint8Array {
   const total = check_qgather('js.qgather', x, offset, shape, strides, y);
-  const out = y ?? new Uint8Array(total);
-  if (total === 0) return out;
-  const [sh, st] = merge_gather_dims(shape, strides);
-  const n = sh.length;
-  if (n === 0) {
-    out[0] = x[offset];
-    return out;
-  }
-  const inner = sh[n - 1];
-  const step = st[n - 1];
-  const idx = new Array<number>(n).fill(0);
-  let base = offset;
-  for (let io = 0; io < total; io += inner) {
-    for (let k = 0; k < inner; k++) out[io + k] = x[base + k * step];
-    for (let d = n - 2; d >= 0; d--) {
-      idx[d]++;
-      base += st[d];
-      if (idx[d] < sh[d]) break;
-      base -= st[d] * sh[d];
-      idx[d] = 0;
-    }
-  }
-  return out;
+  return strided_gather(x, offset, shape, strides, y ?? new Uint8Array(total)) as Uint8Array;
 }
