@@ -10,12 +10,10 @@
  * test checks every one of them bit for bit). With `--io block0` only block 0's four Linears and the head keep
  * their input / output (~0.33 MB).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { load_safetensors, serialize_safetensors, type Tensor, write_file_atomic } from '../runtime/io/index.js';
+import { join } from 'node:path';
+import { load_safetensors, type Tensor } from '../runtime/io/index.js';
+import { write_golden_fixture } from './_golden_fixture.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = process.argv[2];
 if (!src) {
   console.error(
@@ -36,12 +34,10 @@ for (const [k, t] of Object.entries(all)) {
   const io = what === 'in_fp32_img0' || what === 'out_fp32_img0';
   if (!io || !only_block0 || BLOCK0.has(owner)) kept[k] = t;
 }
-const json = JSON.parse(readFileSync(join(src, `${NAME}.json`), 'utf8')) as Record<string, unknown>;
-json.fixture_subset = `copied by scripts/make_vit_dynamic_fixture.ts from the reference's golden/${NAME}.*${only_block0 ? ` (image-0 inputs / outputs of ${[...BLOCK0].join(', ')} only)` : ''}`;
-const out_dir = join(root, 'tests', 'fixtures', 'reference', 'golden');
-const bytes = serialize_safetensors(kept);
-write_file_atomic(join(out_dir, `${NAME}.safetensors`), bytes);
-write_file_atomic(join(out_dir, `${NAME}.json`), new TextEncoder().encode(`${JSON.stringify(json, null, 1)}\n`));
-console.log(
-  `wrote ${Object.keys(kept).length} of ${Object.keys(all).length} tensors (${bytes.length} bytes) to ${out_dir}`,
+write_golden_fixture(
+  src,
+  NAME,
+  kept,
+  Object.keys(all).length,
+  `copied by scripts/make_vit_dynamic_fixture.ts from the reference's golden/${NAME}.*${only_block0 ? ` (image-0 inputs / outputs of ${[...BLOCK0].join(', ')} only)` : ''}`,
 );

@@ -10,13 +10,11 @@
  * PyTorch's int8 outputs are per image, its batch-1 logits equal its batch-8 ones). All 8 images' node dumps are
  * 3.8 MB. The JSON (graph nodes with qparams, layer norms, float nodes) is kept whole.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { load_safetensors, serialize_safetensors, type Tensor, write_file_atomic } from '../runtime/io/index.js';
+import { join } from 'node:path';
+import { load_safetensors, type Tensor } from '../runtime/io/index.js';
 import { Tensor as T } from '../runtime/tensor/tensor.js';
+import { write_golden_fixture } from './_golden_fixture.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = process.argv[2];
 if (!src) {
   console.error('usage: npx tsx scripts/make_vit_ptq_fixture.ts <reference golden dir (fmnist_vit_ptq.*)>');
@@ -47,12 +45,10 @@ for (const [k, t] of Object.entries(all)) {
   else if (k === 'input/x_u8') continue;
   else kept[k] = t;
 }
-const json = JSON.parse(readFileSync(join(src, `${NAME}.json`), 'utf8')) as Record<string, unknown>;
-json.fixture_subset = `tests/fixtures copy made by scripts/make_vit_ptq_fixture.ts from the reference's golden/${NAME}.*: node and module int8 outputs of image 0 only (<key>/out_int_img0, batch dim of size 1); input/x_u8 dropped`;
-const out_dir = join(root, 'tests', 'fixtures', 'reference', 'golden');
-const bytes = serialize_safetensors(kept);
-write_file_atomic(join(out_dir, `${NAME}.safetensors`), bytes);
-write_file_atomic(join(out_dir, `${NAME}.json`), new TextEncoder().encode(`${JSON.stringify(json, null, 1)}\n`));
-console.log(
-  `wrote ${Object.keys(kept).length} of ${Object.keys(all).length} tensors (${bytes.length} bytes) to ${out_dir}`,
+write_golden_fixture(
+  src,
+  NAME,
+  kept,
+  Object.keys(all).length,
+  `tests/fixtures copy made by scripts/make_vit_ptq_fixture.ts from the reference's golden/${NAME}.*: node and module int8 outputs of image 0 only (<key>/out_int_img0, batch dim of size 1); input/x_u8 dropped`,
 );
