@@ -35,6 +35,8 @@ const TOP_KEYS = ['format', 'version', 'class_name', 'graph', 'modules', 'root_b
 const ENTRY_KEYS = ['path', 'type', 'args'];
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** A root buffer: an identifier, or torch's digit-led qparam name of a Sequential's layer (`0_input_scale_0`). */
+const BUFFER_NAME = /^(?:[A-Za-z_$][A-Za-z0-9_$]*|[0-9][A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*)$/;
 
 /** The first forbidden key anywhere in `v`, as a path (`graph.nodes[3].kwargs.__proto__`), or null. */
 export function find_forbidden_key(v: unknown, root = 'manifest'): string | null {
@@ -102,8 +104,8 @@ export function check_manifest(raw: unknown, source: string, version: 1 | 2): Qu
   });
   const bufs = new Set<string>();
   (m.root_buffers as unknown[]).forEach((b, i) => {
-    if (typeof b !== 'string' || !IDENT.test(b) || FORBIDDEN.has(b))
-      fail(`root_buffers[${i}] ${preview(b, 60)} is not an identifier`);
+    if (typeof b !== 'string' || !BUFFER_NAME.test(b) || FORBIDDEN.has(b))
+      fail(`root_buffers[${i}] ${preview(b, 60)} is not a buffer name (an identifier, or digits then a word)`);
     if (bufs.has(b as string)) fail(`root_buffers[${i}] '${b}' is listed twice`);
     if (seen.has(b as string)) fail(`root_buffers[${i}] '${b}' is also a module path`);
     bufs.add(b as string);

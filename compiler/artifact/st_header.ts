@@ -30,7 +30,8 @@ export interface StHeader {
   data_bytes: number;
 }
 
-const PART_RE = /^(?:[A-Za-z_][A-Za-z0-9_]*|0|[1-9][0-9]*)$/;
+// identifiers, indices, and torch's digit-led buffer names of a Sequential's layers (`0_input_scale_0`)
+const PART_RE = /^(?:[A-Za-z_][A-Za-z0-9_]*|0|[1-9][0-9]*|[0-9][A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*)$/;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** True for a dotted path of identifiers / indices with no prototype-touching part. */

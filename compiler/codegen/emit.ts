@@ -89,7 +89,7 @@ export function path_expr(target: string, node: Node): string {
     throw new CodegenError(node, `target ${JSON.stringify(target)} is not a dotted path of identifiers`);
   return `this${target
     .split('.')
-    .map((p) => (/^[0-9]+$/.test(p) ? `[${p}]` : `.${p}`))
+    .map((p) => (/^[0-9]+$/.test(p) ? `[${p}]` : /^[0-9]/.test(p) ? `[${JSON.stringify(p)}]` : `.${p}`))
     .join('')}`;
 }
 

@@ -133,7 +133,9 @@ function type_of_value(v: unknown): string {
 }
 
 function render_tree(t: TypeTree, indent: string): string {
-  const fields = [...t.children].map(([k, c]) => `${indent}  ${k}: ${render_tree(c, `${indent}  `)};`);
+  // digit-led buffer names (torch's `0_input_scale_0` in a Sequential) need quotes; identifiers and indices do not
+  const key = (k: string) => (/^(?:[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+)$/.test(k) ? k : JSON.stringify(k));
+  const fields = [...t.children].map(([k, c]) => `${indent}  ${key(k)}: ${render_tree(c, `${indent}  `)};`);
   const obj = fields.length ? `{\n${fields.join('\n')}\n${indent}}` : '';
   if (t.leaf && obj) return `${t.leaf} & ${obj}`;
   return t.leaf ?? (obj || '{}');

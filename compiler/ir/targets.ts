@@ -21,7 +21,9 @@ export const TRACEABLE_ATTRIBUTES: ReadonlySet<string> = new Set([
   'requires_grad',
 ]);
 
-const PATH_PART_RE = /^(?:[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+)$/;
+// an identifier, an index, or a word that starts with a digit: torch names qparam buffers of a Sequential's first
+// layer `0_input_scale_0` (its prefix is the module path), and generated code reaches them as this["0_input_scale_0"]
+const PATH_PART_RE = /^(?:[A-Za-z_$][A-Za-z0-9_$]*|[0-9][A-Za-z0-9_]*)$/;
 const FUNCTION_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const METHOD_NAME_RE = /^[a-z][A-Za-z0-9_]*$/;
 
