@@ -96,3 +96,10 @@ export function set_folded_weight_bias<T extends { weight: Parameter; bias: Para
   conv.training = m.training;
   return conv;
 }
+
+/** freeze_bn_stats (frozen: normalise with the running statistics, stop updating them) / update_bn_stats. */
+export function set_bn_frozen<T extends { freeze_bn: boolean; bn: _BatchNorm }>(m: T, frozen: boolean): T {
+  m.freeze_bn = frozen;
+  m.bn.training = !frozen;
+  return m;
+}

@@ -17,6 +17,7 @@ import { fuse_conv_bn_weights } from '../utils/fusion.js';
 import {
   bn_options_from_float,
   folded_weight_bias,
+  set_bn_frozen,
   set_folded_weight_bias,
   share_conv_bn,
   simulated_bn_fold,
@@ -146,15 +147,11 @@ export class ConvBn1d extends Conv1d {
   }
 
   freeze_bn_stats(): this {
-    this.freeze_bn = true;
-    this.bn.training = false;
-    return this;
+    return set_bn_frozen(this, true);
   }
 
   update_bn_stats(): this {
-    this.freeze_bn = false;
-    this.bn.training = true;
-    return this;
+    return set_bn_frozen(this, false);
   }
 
   /** torch's _forward (simulated folding): bn(conv(x, fq(w·γ/σ)) / (γ/σ) + b). */

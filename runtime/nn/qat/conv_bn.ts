@@ -18,6 +18,7 @@ import { fuse_conv_bn_weights } from '../utils/fusion.js';
 import {
   bn_options_from_float,
   folded_weight_bias,
+  set_bn_frozen,
   set_folded_weight_bias,
   share_conv_bn,
   simulated_bn_fold,
@@ -57,16 +58,12 @@ export class ConvBn2d extends Conv2d {
 
   /** Stop updating the BN running statistics and normalise with them (torch's freeze_bn_stats). */
   freeze_bn_stats(): this {
-    this.freeze_bn = true;
-    this.bn.training = false;
-    return this;
+    return set_bn_frozen(this, true);
   }
 
   /** Resume batch statistics and running-stat updates (torch's update_bn_stats). */
   update_bn_stats(): this {
-    this.freeze_bn = false;
-    this.bn.training = true;
-    return this;
+    return set_bn_frozen(this, false);
   }
 
   /**

@@ -17,7 +17,7 @@ import { Linear as FloatLinear } from '../layers/linear.js';
 import { BatchNorm1d } from '../layers/normalization.js';
 import type { Module } from '../module.js';
 import { fuse_linear_bn_weights } from '../utils/fusion.js';
-import { folded_weight_bias, set_folded_weight_bias, simulated_bn_fold } from './_bn_fold.js';
+import { folded_weight_bias, set_bn_frozen, set_folded_weight_bias, simulated_bn_fold } from './_bn_fold.js';
 import { check_float_module, make_weight_fake_quant, require_qconfig, type WeightFakeQuant } from './_common.js';
 
 /** Keyword options of nniqat.LinearBn1d: torch's bias, BatchNorm1d's eps / momentum, freeze_bn and the qconfig. */
@@ -72,16 +72,12 @@ export class LinearBn1d extends FloatLinear {
 
   /** Resume batch statistics and running-stat updates (torch's update_bn_stats). */
   update_bn_stats(): this {
-    this.freeze_bn = false;
-    this.bn.training = true;
-    return this;
+    return set_bn_frozen(this, false);
   }
 
   /** Stop updating the BN running statistics and normalise with them (torch's freeze_bn_stats). */
   freeze_bn_stats(): this {
-    this.freeze_bn = true;
-    this.bn.training = false;
-    return this;
+    return set_bn_frozen(this, true);
   }
 
   /**
