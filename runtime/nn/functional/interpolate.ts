@@ -10,18 +10,13 @@
  */
 import { record_grad } from '../../autograd/function.js';
 import * as qupsample from '../../quantized/functional/upsample.js';
-import { upsample_axis } from '../../quantized/functional/upsample.js';
+import { check_size_options, upsample_axis } from '../../quantized/functional/upsample.js';
 import { define_function } from '../../tensor/dispatch.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check_float, fmt } from './_util.js';
 
-/** Options of F.interpolate (torch's keyword arguments). */
-export interface InterpolateOptions {
-  size?: number | number[] | null;
-  scale_factor?: number | number[] | null;
-  mode?: 'nearest' | 'bilinear';
-  align_corners?: boolean | null;
-}
+/** Options of F.interpolate (torch's keyword arguments; the quantized op takes the same). */
+export type InterpolateOptions = qupsample.QInterpolateOptions;
 
 const f32 = Math.fround;
 
@@ -49,12 +44,7 @@ function interpolate_impl(input: Tensor, options: InterpolateOptions = {}): Tens
   if (mode === 'bilinear' && spatial !== 2)
     throw new Error(`${op}: bilinear needs a 4-d input, got ${fmt(input.shape)}`);
   if (spatial !== 1 && spatial !== 2) throw new Error(`${op}: expected a 3-d or 4-d input, got ${fmt(input.shape)}`);
-  const align = options.align_corners ?? null;
-  if (mode === 'nearest' && align !== null)
-    throw new Error(`${op}: align_corners option can only be set with the interpolating modes: linear | bilinear`);
-  const { size = null, scale_factor = null } = options;
-  if ((size === null) === (scale_factor === null))
-    throw new Error(`${op}: exactly one of size or scale_factor must be given`);
+  const { align, size, scale_factor } = check_size_options(op, mode, options);
   const in_sz = input.shape.slice(2);
   const scales = scale_factor === null ? null : as_list(scale_factor, spatial, op, 'scale_factor');
   const out_sz =

@@ -24,6 +24,17 @@ export interface QInterpolateOptions {
   align_corners?: boolean | null;
 }
 
+/** F.interpolate's checks (float and quantized): align_corners only when interpolating, one of size / scale_factor. */
+export function check_size_options(op: string, mode: string, options: QInterpolateOptions) {
+  const align = options.align_corners ?? null;
+  if (mode === 'nearest' && align !== null)
+    throw new Error(`${op}: align_corners option can only be set with the interpolating modes: linear | bilinear`);
+  const { size = null, scale_factor = null } = options;
+  if ((size === null) === (scale_factor === null))
+    throw new Error(`${op}: exactly one of size or scale_factor must be given`);
+  return { align, size, scale_factor };
+}
+
 interface AxisTable {
   i0: Int32Array;
   i1: Int32Array;
@@ -80,12 +91,7 @@ function interpolate_impl(x: Tensor, options: QInterpolateOptions = {}): Tensor 
   const mode = options.mode ?? 'nearest';
   if (mode !== 'nearest' && mode !== 'bilinear')
     throw new Error(`${op}: mode '${String(mode)}' is not implemented for quantized tensors (nearest, bilinear)`);
-  const align = options.align_corners ?? null;
-  if (mode === 'nearest' && align !== null)
-    throw new Error(`${op}: align_corners option can only be set with the interpolating modes: linear | bilinear`);
-  const { size = null, scale_factor = null } = options;
-  if ((size === null) === (scale_factor === null))
-    throw new Error(`${op}: exactly one of size or scale_factor must be given`);
+  const { align, size, scale_factor } = check_size_options(op, mode, options);
   const [n, c, ih, iw] = x.shape;
   const sf = scale_factor === null ? null : two(scale_factor, op, 'scale_factor');
   const [oh, ow] =
