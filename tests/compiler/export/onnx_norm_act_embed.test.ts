@@ -2,36 +2,18 @@
 // int8 forms between DequantizeLinear and QuantizeLinear (within one output step of fxq's integers).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { export_onnx_bytes } from '../../../compiler/export/onnx/export.js';
-import { fxq_logits } from '../../../examples/lib/onnx_cases.js';
-import { load_onnxruntime, type Ort, ort_runner } from '../../../examples/lib/onnx_runtime.js';
+import { load_onnxruntime, type Ort } from '../../../examples/lib/onnx_runtime.js';
 import { F, Generator, manual_seed, nn, no_grad, quantization, randn, Tensor } from '../../../index.js';
 import {
   float_qparams_weight_only_qconfig,
   float_qparams_weight_only_qconfig_4bit,
 } from '../../../runtime/quant/qconfig.js';
+import { max_diff, run_both, step_of } from './_ort_both.js';
 
 let ort: Ort;
 beforeAll(async () => {
   ort = await load_onnxruntime();
 });
-
-async function run_both(model: nn.Module, x: Tensor) {
-  const bytes = export_onnx_bytes(model, [x]);
-  const r = await ort_runner(ort, bytes);
-  const got = await r.run(x.data as Float32Array, x.shape);
-  await r.session.release();
-  return { got, want: fxq_logits(model, x) };
-}
-const max_diff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-};
-/** The output step: the smallest gap between distinct dequantized outputs. */
-const step_of = (v: ArrayLike<number>) => {
-  const levels = [...new Set(Array.from(v))].sort((a, b) => a - b);
-  return Math.min(...levels.slice(1).map((x, i) => x - levels[i]));
-};
 
 class Acts extends nn.Module {
   conv = new nn.Conv2d(3, 4, 3);
@@ -47,7 +29,7 @@ describe('ELU / LeakyReLU rows on onnxruntime-web', () => {
   it('float: nn.ELU, F.leaky_relu, nn.LeakyReLU, F.elu match fxq within 1e-4', async () => {
     manual_seed(0);
     const x = randn([2, 3, 7, 7], { generator: new Generator(1) });
-    const { got, want } = await run_both(new Acts().eval(), x);
+    const { got, want } = await run_both(ort, new Acts().eval(), x);
     expect(max_diff(got, want)).toBeLessThan(1e-4);
   });
 
@@ -63,7 +45,7 @@ describe('ELU / LeakyReLU rows on onnxruntime-web', () => {
       n.op === 'call_module' ? q.get_submodule(n.target).constructor.name : n.target,
     );
     expect(targets).toEqual(expect.arrayContaining(['ELU', 'quantized.leaky_relu', 'LeakyReLU', 'quantized.elu']));
-    const { got, want } = await run_both(q, x);
+    const { got, want } = await run_both(ort, q, x);
     expect(max_diff(got, want)).toBeLessThanOrEqual(step_of(want) * 1.001);
   });
 });
@@ -88,7 +70,7 @@ describe('GroupNorm / InstanceNorm rows on onnxruntime-web', () => {
       for (const p of [m.gn.weight, m.gn.bias, m.inorm.weight, m.inorm.bias]) p?.data.set(randn([6]).data);
     });
     const x = randn([2, 3, 7, 7], { generator: new Generator(3) });
-    const { got, want } = await run_both(m, x);
+    const { got, want } = await run_both(ort, m, x);
     expect(max_diff(got, want)).toBeLessThan(1e-4);
   });
 
@@ -106,7 +88,7 @@ describe('GroupNorm / InstanceNorm rows on onnxruntime-web', () => {
     expect(targets).toEqual(
       expect.arrayContaining(['InstanceNorm2d', 'F.group_norm', 'quantized.instance_norm', 'GroupNorm']),
     );
-    const { got, want } = await run_both(q, x);
+    const { got, want } = await run_both(ort, q, x);
     expect(max_diff(got, want)).toBeLessThanOrEqual(1e-4);
   });
 });

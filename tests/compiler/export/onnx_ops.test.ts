@@ -2,10 +2,8 @@
 // (activations, LayerNorm, layout ops, reductions, functional calls) against fxq within 1e-4, and
 // the same rows between Q/DQ in an FX int8 model (hardswish, permute, mean, cat).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { export_onnx_bytes } from '../../../compiler/export/onnx/export.js';
 import { image_batch, load_test_images } from '../../../examples/lib/fmnist_data.js';
-import { fxq_logits } from '../../../examples/lib/onnx_cases.js';
-import { load_onnxruntime, type Ort, ort_runner } from '../../../examples/lib/onnx_runtime.js';
+import { load_onnxruntime, type Ort } from '../../../examples/lib/onnx_runtime.js';
 import * as vit from '../../../examples/models/fmnist_vit.js';
 import {
   cat,
@@ -24,6 +22,7 @@ import {
   silu,
   type Tensor,
 } from '../../../index.js';
+import { run_both } from './_ort_both.js';
 
 class Zoo extends nn.Module {
   conv = new nn.Conv2d(3, 8, 3, { padding: 1 });
@@ -57,19 +56,11 @@ beforeAll(async () => {
   ort = await load_onnxruntime();
 });
 
-async function run_both(model: nn.Module, x: Tensor) {
-  const bytes = export_onnx_bytes(model, [x]);
-  const r = await ort_runner(ort, bytes);
-  const got = await r.run(x.data as Float32Array, x.shape);
-  await r.session.release();
-  return { got, want: fxq_logits(model, x) };
-}
-
 describe('more op rows on onnxruntime-web', () => {
   it('a float model over activations, LayerNorm, layout ops and reductions matches fxq within 1e-4', async () => {
     manual_seed(0);
     const x = randn([3, 3, 6, 6], { generator: new Generator(1) });
-    const { got, want } = await run_both(new Zoo().eval(), x);
+    const { got, want } = await run_both(ort, new Zoo().eval(), x);
     let d = 0;
     for (let i = 0; i < got.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
     expect(d).toBeLessThan(1e-4);
@@ -89,7 +80,7 @@ describe('more op rows on onnxruntime-web', () => {
     const prepared = quantization.prepare_fx(new Q().eval(), { '': quantization.get_default_qconfig('qnnpack') }, [x]);
     no_grad(() => prepared.call(x));
     const q = quantization.convert_fx(prepared);
-    const { got, want } = await run_both(q, x);
+    const { got, want } = await run_both(ort, q, x);
     let d = 0;
     for (let i = 0; i < got.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
     // the output step: the largest gap between distinct dequantized values is a multiple of it
@@ -104,7 +95,7 @@ describe('FmnistViT fp32 (LayerNorm, GELU, softmax attention, cls token expand, 
     const model = vit.load_weights(vit.default()).eval();
     const test = load_test_images({ limit: 32 });
     const x = image_batch(test.images, 0, 32);
-    const { got, want } = await run_both(model, x);
+    const { got, want } = await run_both(ort, model, x);
     let d = 0;
     for (let i = 0; i < got.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
     expect(d).toBeLessThan(1e-4);
