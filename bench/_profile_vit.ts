@@ -1,51 +1,11 @@
-/**
- * `npm run bench -- profile_nodes --models fmnist_vit [--batch 32] [--reps 5] [--wall]`: FmnistViT's per-op time on
- * wasm in its three forms — fp32 (the traced float model), dynamic int8 (FX, default_dynamic_qconfig for
- * nn.Linear), static int8 (FX PTQ, qnnpack qconfig, the parity graph) and static int8 with the opt-in
- * get_fxq_backend_config() (int8 attention) — through an Interpreter timing each node
- * (process CPU time unless --wall), grouped by module class or function; then the compiled forwards' medians.
- */
-import { performance } from 'node:perf_hooks';
 import type { GraphModule } from '../compiler/ir/graph_module.js';
-import { Interpreter } from '../compiler/ir/interpreter.js';
-import type { Node } from '../compiler/ir/node.js';
 import { convert_fx, prepare_fx } from '../compiler/quantize_fx.js';
 import { image_batch, load_calibration_images, load_test_images } from '../examples/lib/fmnist_data.js';
 import { FMNIST_VIT } from '../examples/models/index.js';
-import { fx, nn, no_grad, quantization, type Tensor } from '../index.js';
+import { fx, nn, no_grad, quantization } from '../index.js';
 import { get_fxq_backend_config } from '../runtime/quantized/op_catalogue/index.js';
+import { profile } from './_node_timing.js';
 import { format_ms, print_table, time_sync } from './_util.js';
-
-class TimingInterpreter extends Interpreter {
-  times = new Map<Node, number>();
-  wall = false;
-  run_node(node: Node): unknown {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    const v = super.run_node(node);
-    const c = process.cpuUsage(c0);
-    const ms = this.wall ? performance.now() - t0 : (c.user + c.system) / 1000;
-    this.times.set(node, (this.times.get(node) ?? 0) + ms);
-    return v;
-  }
-}
-
-function op_of(gm: GraphModule, n: Node): string {
-  if (n.op === 'call_module') return gm.get_submodule(n.target).constructor.name;
-  if (n.op === 'call_function' || n.op === 'call_method') return String(n.target);
-  return n.op;
-}
-
-function profile(gm: GraphModule, x: Tensor, reps: number, wall: boolean): Map<string, number> {
-  const it = new TimingInterpreter(gm);
-  it.wall = wall;
-  no_grad(() => it.run(x));
-  it.times.clear();
-  for (let r = 0; r < reps; r++) no_grad(() => it.run(x));
-  const by_op = new Map<string, number>();
-  for (const [n, ms] of it.times) by_op.set(op_of(gm, n), (by_op.get(op_of(gm, n)) ?? 0) + ms / reps);
-  return by_op;
-}
 
 /** Prints FmnistViT's per-op table (wasm backend already selected by the caller). */
 export function profile_vit(batch: number, reps: number, wall: boolean): void {

@@ -3,9 +3,7 @@
  * ConvTranspose2d, F.interpolate nearest / bilinear) against their fp32 forms, on js and wasm: best-of-rounds
  * milliseconds per forward (the VM is shared; contention only adds time, so the minimum repeats best).
  */
-import { performance } from 'node:perf_hooks';
 import '../runtime/all_ops.js';
-import { set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { interpolate } from '../runtime/nn/functional/interpolate.js';
 import { Conv1d, ConvTranspose2d } from '../runtime/nn/layers/conv_more.js';
@@ -15,23 +13,13 @@ import { Conv1d as QConv1d } from '../runtime/quantized/modules/conv1d.js';
 import { randn } from '../runtime/tensor/creation.js';
 import { manual_seed } from '../runtime/tensor/random.js';
 import type { Tensor } from '../runtime/tensor/tensor.js';
+import { js_wasm_row } from './_op_rows.js';
 import { arg_value, print_table } from './_util.js';
 
 function range(v: ArrayLike<number>): [number, number] {
   let [lo, hi] = [0, 0];
   for (let i = 0; i < v.length; i++) [lo, hi] = [Math.min(lo, v[i]), Math.max(hi, v[i])];
   return [lo, hi];
-}
-
-function best_ms(f: () => unknown, rounds: number): number {
-  f();
-  let best = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    f();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
 }
 
 /** A quantized module of `float` with per-tensor weights and output qparams fitted to its output range. */
@@ -50,21 +38,7 @@ export async function run(args: string[]): Promise<void> {
   manual_seed(0);
   const rows: (string | number)[][] = [];
   const add = (name: string, f32: () => unknown, i8: () => unknown) => {
-    const t: Record<string, number> = {};
-    for (const be of ['js', 'wasm'] as const) {
-      set_backend(be);
-      t[`${be}_f32`] = best_ms(f32, rounds);
-      t[`${be}_i8`] = best_ms(i8, rounds);
-    }
-    set_backend('js');
-    rows.push([
-      name,
-      t.js_f32.toFixed(2),
-      t.js_i8.toFixed(2),
-      t.wasm_f32.toFixed(2),
-      t.wasm_i8.toFixed(2),
-      (t.wasm_f32 / t.wasm_i8).toFixed(2),
-    ]);
+    rows.push(js_wasm_row(name, f32, i8, rounds));
   };
   const qin = (x: Tensor) => {
     const amax = Math.max(...range(x.data).map(Math.abs));

@@ -3,9 +3,7 @@
  * GroupNorm, InstanceNorm2d, EmbeddingBag 8 / 4 bits) against their fp32 forms, on js and wasm: best-of-rounds
  * milliseconds per forward (the VM is shared; contention only adds time, so the minimum repeats best).
  */
-import { performance } from 'node:perf_hooks';
 import '../runtime/all_ops.js';
-import { set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { LeakyReLU } from '../runtime/nn/layers/activation.js';
 import { GroupNorm, InstanceNorm2d } from '../runtime/nn/layers/group_norm.js';
@@ -22,18 +20,8 @@ import {
 import { randn } from '../runtime/tensor/creation.js';
 import { manual_seed } from '../runtime/tensor/random.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
+import { js_wasm_row } from './_op_rows.js';
 import { arg_value, print_table } from './_util.js';
-
-function best_ms(f: () => unknown, rounds: number): number {
-  f();
-  let best = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    f();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
 
 export async function run(args: string[]): Promise<void> {
   const rounds = Number(arg_value(args, 'rounds') ?? 20);
@@ -41,15 +29,7 @@ export async function run(args: string[]): Promise<void> {
   manual_seed(0);
   const rows: (string | number)[][] = [];
   const add = (name: string, f32: () => unknown, i8: () => unknown) => {
-    const t: Record<string, number> = {};
-    for (const be of ['js', 'wasm'] as const) {
-      set_backend(be);
-      t[`${be}_f32`] = best_ms(f32, rounds);
-      t[`${be}_i8`] = best_ms(i8, rounds);
-    }
-    set_backend('js');
-    const r = (v: number) => v.toFixed(2);
-    rows.push([name, r(t.js_f32), r(t.js_i8), r(t.wasm_f32), r(t.wasm_i8), (t.wasm_f32 / t.wasm_i8).toFixed(2)]);
+    rows.push(js_wasm_row(name, f32, i8, rounds));
   };
   const x = randn([8, 64, 28, 28]);
   const xq = quantize_per_tensor(x, 8 / 255, 128, 'quint8');

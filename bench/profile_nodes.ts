@@ -15,10 +15,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import type { GraphModule } from '../compiler/ir/graph_module.js';
-import { Interpreter } from '../compiler/ir/interpreter.js';
-import type { Node } from '../compiler/ir/node.js';
 import { convert_fx, prepare_fx } from '../compiler/quantize_fx.js';
 import { image_batch, load_calibration_images, load_test_images } from '../examples/lib/fmnist_data.js';
 import { get_example_model } from '../examples/models/index.js';
@@ -27,52 +23,12 @@ import { js_backend } from '../runtime/backends/js/index.js';
 import { set_backend } from '../runtime/backends/registry.js';
 import type { Int8Kernels } from '../runtime/backends/types.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
+import { cpu_ms, profile } from './_node_timing.js';
 import { DEFAULT_ONNX_DIR } from './_ort.js';
 import { profile_vit } from './_profile_vit.js';
 import { arg_value, format_ms, print_table, time_sync } from './_util.js';
 
 /** ms of process CPU time (user + system) since `since` (process.cpuUsage's µs). */
-function cpu_ms(since: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(since);
-  return (d.user + d.system) / 1000;
-}
-
-/**
- * An Interpreter that adds each node's time to `times` (by node): process CPU time by default, which other jobs on
- * a loaded machine inflate far less than wall time (--wall for wall time).
- */
-class TimingInterpreter extends Interpreter {
-  times = new Map<Node, number>();
-  wall = false;
-  run_node(node: Node): unknown {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    const v = super.run_node(node);
-    const ms = this.wall ? performance.now() - t0 : cpu_ms(c0);
-    this.times.set(node, (this.times.get(node) ?? 0) + ms);
-    return v;
-  }
-}
-
-/** The op a node runs: its module's class, or its function / method name. */
-function op_of(gm: GraphModule, n: Node): string {
-  if (n.op === 'call_module') return gm.get_submodule(n.target).constructor.name;
-  if (n.op === 'call_function' || n.op === 'call_method') return String(n.target);
-  return n.op;
-}
-
-/** Mean ms per call of each op group over `reps` interpreted calls (after one warm-up). */
-function profile(gm: GraphModule, x: Tensor, reps: number, wall: boolean): Map<string, number> {
-  const it = new TimingInterpreter(gm);
-  it.wall = wall;
-  no_grad(() => it.run(x));
-  it.times.clear();
-  for (let r = 0; r < reps; r++) no_grad(() => it.run(x));
-  const by_op = new Map<string, number>();
-  for (const [n, ms] of it.times) by_op.set(op_of(gm, n), (by_op.get(op_of(gm, n)) ?? 0) + ms / reps);
-  return by_op;
-}
-
 const ELEMENTWISE = ['qclamp', 'qlut', 'qmul', 'qcat'] as const;
 
 /** Runs fn with the wasm backend's elementwise kernels swapped for the js reference's (restored after). */

@@ -1,17 +1,18 @@
 /**
  * fxq's MobileNetV2 against the shared reference (not part of `npm test`: the weights and the ONNX file are
- * 14 MB each and live in ../shared/reference, which a fresh clone does not have). Loads torchvision's weights
+ * 14 MB each and live in the reference folder, which a clone does not have). Loads torchvision's weights
  * (random, BN statistics re-estimated) into examples/models/mobilenet_v2.ts, runs 2 random 224² images on the
  * wasm backend and compares with onnxruntime-web's run of reference/onnx/mobilenet_v2.onnx.
- *   npx tsx scripts/check_mobilenet_v2_reference.ts [path/to/shared/reference]
+ *   npx tsx scripts/check_mobilenet_v2_reference.ts <reference folder>
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { load_onnxruntime, ort_runner } from '../examples/lib/onnx_runtime.js';
 import create, { load_weights } from '../examples/models/mobilenet_v2.js';
 import { Generator, load_wasm_backend, no_grad, randn, set_backend, type Tensor } from '../index.js';
+import { reference_dir } from './_reference_dir.js';
 
-const ref_dir = resolve(process.argv[2] ?? join(import.meta.dirname, '..', '..', 'shared', 'reference'));
+const ref_dir = reference_dir('check_mobilenet_v2_reference.ts');
 const weights = join(ref_dir, 'weights', 'mobilenet_v2.safetensors');
 const onnx = join(ref_dir, 'onnx', 'mobilenet_v2.onnx');
 for (const f of [weights, onnx])

@@ -3,16 +3,17 @@
  * holds image 0 only: tests/runtime/quantized/vit_kernels_golden.test.ts): each quantized.matmul / add / scalar
  * mul / LayerNorm node and each softmax / GELU island, fed its recorded int8 inputs on the js and the wasm
  * backend, against the recorded outputs. Prints the mismatch count per node kind.
- *   npx tsx scripts/check_vit_kernels_reference.ts [path/to/shared/reference]
+ *   npx tsx scripts/check_vit_kernels_reference.ts <reference folder>
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { load_safetensors } from '../runtime/io/index.js';
 import * as q from '../runtime/quantized/functional/index.js';
 import { make_qtensor } from '../runtime/quantized/qtensor.js';
 import type { Tensor } from '../runtime/tensor/tensor.js';
+import { reference_dir } from './_reference_dir.js';
 
 interface Node {
   name: string;
@@ -23,7 +24,7 @@ interface Node {
   layer_norm?: { eps: number };
 }
 
-const ref_dir = resolve(process.argv[2] ?? join(import.meta.dirname, '..', '..', 'shared', 'reference'));
+const ref_dir = reference_dir('check_vit_kernels_reference.ts');
 const base = join(ref_dir, 'golden', 'fmnist_vit_ptq');
 const t = load_safetensors(`${base}.safetensors`);
 const nodes = (JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { graph_nodes: Node[] }).graph_nodes;

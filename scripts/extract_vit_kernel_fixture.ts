@@ -4,13 +4,14 @@
  * image 0 of every quantized.matmul, quantized.add, scalar mul, quantized LayerNorm, softmax island and GELU
  * island node (their int8 inputs and outputs; LayerNorm weight / bias). Source: the shared reference's
  * golden/fmnist_vit_ptq.{json,safetensors} (PyTorch 1.13, qnnpack, first 8 test images; README "FmnistViT").
- *   npx tsx scripts/extract_vit_kernel_fixture.ts [path/to/shared/reference]
+ *   npx tsx scripts/extract_vit_kernel_fixture.ts <reference folder>
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { load_safetensors } from '../runtime/io/index.js';
 import { serialize_safetensors } from '../runtime/io/safetensors.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
+import { reference_dir } from './_reference_dir.js';
 
 interface Out {
   key: string;
@@ -28,7 +29,7 @@ interface Node {
   layer_norm?: { eps: number };
 }
 
-const ref_dir = resolve(process.argv[2] ?? join(import.meta.dirname, '..', '..', 'shared', 'reference'));
+const ref_dir = reference_dir('extract_vit_kernel_fixture.ts');
 const base = join(ref_dir, 'golden', 'fmnist_vit_ptq');
 const t = load_safetensors(`${base}.safetensors`);
 const json = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { graph_nodes: Node[] };
