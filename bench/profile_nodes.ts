@@ -13,12 +13,8 @@
  * Defaults: FmnistMobileNet at batch 32 (trained weights when examples/weights has them), MobileNetV2 at batch 8
  * (the reference's random weights when found next to --onnx, else fxq's random init).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { convert_fx, prepare_fx } from '../compiler/quantize_fx.js';
-import { image_batch, load_calibration_images, load_test_images } from '../examples/lib/fmnist_data.js';
-import { get_example_model } from '../examples/models/index.js';
-import { Generator, load_safetensors, type nn, no_grad, quantization, randn, type Tensor } from '../index.js';
+import { no_grad, quantization, type Tensor } from '../index.js';
 import { js_backend } from '../runtime/backends/js/index.js';
 import { set_backend } from '../runtime/backends/registry.js';
 import type { Int8Kernels } from '../runtime/backends/types.js';
@@ -26,6 +22,7 @@ import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { cpu_ms, profile } from './_node_timing.js';
 import { DEFAULT_ONNX_DIR } from './_ort.js';
 import { profile_vit } from './_profile_vit.js';
+import { subject } from './_subjects.js';
 import { arg_value, format_ms, print_table, time_sync } from './_util.js';
 
 /** ms of process CPU time (user + system) since `since` (process.cpuUsage's µs). */
@@ -43,24 +40,6 @@ function with_js_elementwise<T>(wasm: Int8Kernels, fn: () => T): T {
       k[name] = saved[i];
     });
   }
-}
-
-function subject(name: string, onnx_dir: string): { model: nn.Module; calib: Tensor[]; input: (b: number) => Tensor } {
-  const spec = get_example_model(name);
-  if (name === 'fmnist_mobilenet' || spec.pretrained) {
-    const have = name !== 'fmnist_mobilenet' || existsSync(join('examples', 'weights', 'fmnist_mobilenet.safetensors'));
-    const model = (have && spec.pretrained ? spec.pretrained() : spec.create()).eval();
-    const c = load_calibration_images({ limit: 1000 });
-    const calib = Array.from({ length: 20 }, (_, i) => image_batch(c.images, 50 * i, 50));
-    return { model, calib, input: (b) => image_batch(load_test_images({ limit: b }).images, 0, b) };
-  }
-  const model = spec.create().eval();
-  const w = join(onnx_dir, '..', 'weights', `${name}.safetensors`);
-  if (existsSync(w)) model.load_state_dict(load_safetensors(w));
-  const shape = spec.example_inputs()[0].shape.slice(1);
-  const g = new Generator(0);
-  const calib = Array.from({ length: 4 }, () => randn([2, ...shape], { generator: g }));
-  return { model, calib, input: (b) => randn([b, ...shape], { generator: new Generator(1) }) };
 }
 
 export async function run(args: string[]): Promise<void> {

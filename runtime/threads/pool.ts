@@ -12,6 +12,7 @@ import type { WasmHeap } from '../backends/wasm/heap.js';
 import type { WasmInstance } from '../backends/wasm/module.js';
 import { get_num_threads, pending, thread_hooks } from './num_threads.js';
 import { spawn_worker, type WorkerHandle } from './spawn.js';
+import { chunk_count } from './split.js';
 import { min_parallel_work, PLANNERS, split_range } from './splits.js';
 import {
   CTRL_WORDS,
@@ -25,6 +26,7 @@ import {
   QUIT0,
   READY0,
   SEQ,
+  SPIN_US,
   TICKET,
   WORKER_CHUNKS,
 } from './worker_source.js';
@@ -35,6 +37,15 @@ const PROG_DOUBLES = 1 << 16;
 const READY_WAIT_MS = 10_000;
 /** Chunks per thread of a job: idle threads take the chunks of a thread the OS has descheduled. */
 const CHUNKS_PER_THREAD = 3;
+
+/**
+ * How long threads poll before they sleep (µs): a worker for the next job after finishing one, this thread for
+ * the workers' last chunks. Waking a sleeping thread (Atomics.notify → Atomics.wait returns) takes tens of µs,
+ * as long as a whole chunk of a small kernel, and a forward posts a job per kernel a few µs to a few hundred µs
+ * apart; polling a little longer than that gap keeps the workers awake through a forward. Past it they sleep,
+ * so an idle pool costs no CPU. Tunable (benchmarks: 0 measures the sleep-only hand-off).
+ */
+export const thread_spin = { worker_us: 500, wait_us: 200 };
 
 interface Slot {
   handle: WorkerHandle;
@@ -179,13 +190,12 @@ export class ThreadPool {
   /** Chunks for a wrapper splitting a batch of n images (`macs` multiply-adds in all) by image; 1: this thread. */
   batch_chunks(n: number, macs: number): number {
     if (macs < min_parallel_work.macs) return 1;
-    const t = this.threads();
-    return t > 1 ? Math.min(n, ThreadPool.chunks(t)) : 1;
+    return ThreadPool.chunks(n, this.threads());
   }
 
-  /** How many chunks a job for `threads` threads is cut into (at most MAX_CHUNKS). */
-  static chunks(threads: number): number {
-    return Math.min(MAX_CHUNKS, threads * CHUNKS_PER_THREAD);
+  /** How many chunks `units` units of work are cut into for `threads` threads (at most MAX_CHUNKS). */
+  static chunks(units: number, threads: number): number {
+    return Math.min(MAX_CHUNKS, chunk_count(units, threads, CHUNKS_PER_THREAD));
   }
 
   /**
@@ -214,6 +224,7 @@ export class ThreadPool {
     this.job = (this.job + 1) & 0x7fff;
     Atomics.store(c, ERR, 0);
     Atomics.store(c, DONE, 0);
+    Atomics.store(c, SPIN_US, thread_spin.worker_us);
     Atomics.store(c, JOBN, (this.job << 16) | chunks);
     Atomics.store(c, TICKET, this.job << 16);
     Atomics.add(c, SEQ, 1);
@@ -231,6 +242,10 @@ export class ThreadPool {
       Atomics.add(c, DONE, 1);
     }
     if (can_block()) {
+      const until = performance.now() + thread_spin.wait_us / 1000;
+      for (let k = 1; Atomics.load(c, DONE) < chunks; k++) {
+        if ((k & 255) === 0 && performance.now() > until) break;
+      }
       for (let d = Atomics.load(c, DONE); d < chunks; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
     } else {
       while (Atomics.load(c, DONE) < chunks) {
@@ -274,7 +289,7 @@ function attach(inst: WasmInstance, mod: WebAssembly.Module): void {
     ex[name] = (...a: number[]) => {
       const T = pool.threads();
       const plan = T > 1 ? planner(a, T, raw, temp, copy) : null;
-      const ranges = plan ? split_range(plan.n, ThreadPool.chunks(T), plan.align) : [];
+      const ranges = plan ? split_range(plan.n, ThreadPool.chunks(Math.ceil(plan.n / plan.align), T), plan.align) : [];
       if (!plan || ranges.length < 2) return f(...a);
       const parts = ranges.map(([u0, u1], t) => plan.part(u0, u1, t));
       pool.run(parts.length, (p, wx) => (wx as unknown as Record<string, (...a: number[]) => void>)[name](...parts[p]));

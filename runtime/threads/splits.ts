@@ -39,9 +39,10 @@ export type Planner = (
 const macs = (w: number) => w >= min_parallel_work.macs;
 const elems = (n: number, T: number) => n >= 2 * Math.max(1, min_parallel_work.elements) && T > 1;
 const r4 = (v: number) => (v + 3) & ~3;
+/** A copy of a call's arguments with some changed (keys: argument indices). */
 const set = (a: A, changes: Record<number, number>): A => {
   const b = a.slice();
-  for (const k in changes) b[k] = changes[k];
+  for (const k of Object.keys(changes)) b[+k] = changes[+k];
   return b;
 };
 
@@ -52,7 +53,12 @@ function elementwise(ptrs: number[], n_at: number, size: number): Planner {
       ? {
           n: a[n_at],
           align: 16,
-          part: (i0, i1) => set(a, { [n_at]: i1 - i0, ...Object.fromEntries(ptrs.map((p) => [p, a[p] + i0 * size])) }),
+          part: (i0, i1) => {
+            const b = a.slice();
+            b[n_at] = i1 - i0;
+            for (const p of ptrs) b[p] = a[p] + i0 * size;
+            return b;
+          },
         }
       : null;
 }

@@ -19,6 +19,8 @@ export const ERR = 4;
 export const ERR_LEN = 5;
 /** Chunks the workers ran (all jobs): tests check the workers really computed. */
 export const WORKER_CHUNKS = 6;
+/** µs a worker polls SEQ for the next job before it sleeps in Atomics.wait (waking costs tens of µs). */
+export const SPIN_US = 7;
 /** Per worker slot w: QUIT0 + w (set: exit), READY0 + w (1 ready, −1 failed to instantiate). */
 export const QUIT0 = 16;
 export const MAX_WORKERS = 64;
@@ -48,8 +50,16 @@ function fxq_thread(d) {
   Atomics.notify(c, ${READY0} + w);
   const a = [];
   let seen = Atomics.load(c, ${SEQ});
+  const clock = globalThis.performance;
   for (;;) {
-    Atomics.wait(c, ${SEQ}, seen);
+    // poll for the next job a while (a forward posts one per kernel, tens of µs apart), then sleep
+    const until = clock.now() + Atomics.load(c, ${SPIN_US}) / 1000;
+    for (let k = 1; Atomics.load(c, ${SEQ}) === seen; k++) {
+      if ((k & 255) === 0 && clock.now() > until) {
+        Atomics.wait(c, ${SEQ}, seen);
+        break;
+      }
+    }
     if (Atomics.load(c, ${QUIT0} + w) !== 0) return;
     seen = Atomics.load(c, ${SEQ});
     for (;;) {
