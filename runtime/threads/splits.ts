@@ -166,6 +166,22 @@ export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
       },
     };
   },
+  // the per-image input transforms in front of the int8 conv kernels, by the ranges they take:
+  // (x, c0, cg, H, W, ph, pw, sh, sw, Hq, Wq, kh, kw, dh, dw, zp, out, slack, cp0, cp1): channel pairs
+  qdirect_planes: (a, T) =>
+    elems((a[19] - a[18]) * 2 * a[9] * a[10], T)
+      ? { n: a[19] - a[18], align: 1, part: (q0, q1) => set(a, { 18: a[18] + q0, 19: a[18] + q1 }) }
+      : null,
+  // (x, H, W, c0, cg, ph, pw, Wp, zp, out, bytes, r0, r1): padded rows
+  nhwc_pad_q16: (a, T) =>
+    elems((a[12] - a[11]) * a[7] * a[4], T)
+      ? { n: a[12] - a[11], align: 1, part: (q0, q1) => set(a, { 11: a[11] + q0, 12: a[11] + q1 }) }
+      : null,
+  // (pad, Wp, cg, kh, kw, sh, sw, dh, dw, OH, OW, out, kp, p0, p1): rows of pixels
+  im2col_rows_q16: (a, T) =>
+    elems((a[14] - a[13]) * a[12], T)
+      ? { n: a[14] - a[13], align: 1, part: (q0, q1) => set(a, { 13: a[13] + q0, 14: a[13] + q1 }) }
+      : null,
   // (CO, K, wp, x, offs, bias, c, ldc, y, P, N, map): channels in 4s (the tile height)
   conv_shifted_f32: (a) =>
     macs(a[0] * a[10] * a[1])
@@ -197,6 +213,12 @@ export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
       align: 8,
       part: (j0, j1) => set(a, { 1: j1 - j0, 5: a[5] + j0 * K * 4, 6: a[6] + j0 * 4, 8: a[8] ? a[8] + j0 * 4 : 0 }),
     };
+  },
+  // (x, H, W, c0, cg, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, out, p0, p1): pixels in 8s (a panel each)
+  im2col_f32_packed: (a, T) => {
+    const [p0, p1] = [a[16], a[17]];
+    if (!elems((p1 - p0) * a[4] * a[5] * a[6], T)) return null;
+    return { n: p1 - p0, align: 8, part: (q0, q1) => set(a, { 16: p0 + q0, 17: p0 + q1 }) };
   },
   // (M, N, K, a, lda, b, c, ldc, bias, acc), B as [N][K]: columns in 4s (the tail stays scalar, last)
   sgemv_t: (a) =>

@@ -138,6 +138,9 @@ export interface WasmFp32Exports {
     OH: number,
     OW: number,
     out: number,
+    /** Pixels [p0, p1) only (p0 a multiple of 8): threads fill disjoint panels. */
+    p0: number,
+    p1: number,
   ): void;
   relu_f32(x: number, n: number, y: number): void;
   /** softmax over rows of n floats (fdlibm exp, float64 sums), bit-identical to the JS loop; e: n float64s. */

@@ -30,6 +30,9 @@ export interface WasmInt8ConvExports {
     zp: number,
     out: number,
     bytes: number,
+    /** Padded rows [r0, r1) only (threads fill disjoint rows; the range ending at the last clears the tail). */
+    r0: number,
+    r1: number,
   ): void;
   im2col_rows_q16(
     pad: number,
@@ -45,6 +48,9 @@ export interface WasmInt8ConvExports {
     OW: number,
     out: number,
     kp: number,
+    /** Rows of pixels [p0, p1) only (threads fill disjoint rows). */
+    p0: number,
+    p1: number,
   ): void;
   qconv_pairs(
     w: number,
@@ -129,6 +135,9 @@ export interface WasmInt8ConvExports {
     zp: number,
     out: number,
     slack: number,
+    /** Channel pairs [cp0, cp1) only (threads fill disjoint planes; the range ending at the last clears the slack). */
+    cp0: number,
+    cp1: number,
   ): void;
   qdirect_pack_w(w: number, CO: number, kp: number, cg: number, taps: number, rsc: number, out: number): void;
   qdirect_w_bytes(CO: number, cg: number, taps: number): number;

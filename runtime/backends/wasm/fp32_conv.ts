@@ -62,7 +62,7 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
       // conv bias is per output channel (a GEMM row): pre-fill C with it and accumulate
       for (let oc = 0; oc < co; oc++) yv.fill(bias ? bias[oc] : 0, (b * co + oc) * P, (b * co + oc + 1) * P);
       for (let gi = 0; gi < groups; gi++) {
-        wx.im2col_f32_packed(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, wk);
+        wx.im2col_f32_packed(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, wk, 0, P);
         const r0 = gi * cog;
         wx.sgemm_packed(cog, P, K, wp + r0 * K * 4, K, wk, yb + r0 * P * 4, P, 0, 1);
       }

@@ -339,8 +339,8 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
           );
           continue;
         }
-        wx.nhwc_pad_q16(xb, H, W, gi * cig, cig, ph, pwd, Wp, x.zero_point, pad, plane);
-        wx.im2col_rows_q16(pad, Wp, cig, kh, kw, sh, sw, dh, dw, oh, ow, wk, pw.kp);
+        wx.nhwc_pad_q16(xb, H, W, gi * cig, cig, ph, pwd, Wp, x.zero_point, pad, plane, 0, Hp);
+        wx.im2col_rows_q16(pad, Wp, cig, kh, kw, sh, sw, dh, dw, oh, ow, wk, pw.kp, 0, P);
         wx.qgemm(
           pw.ptr + r0 * pw.kp * 2,
           wk,

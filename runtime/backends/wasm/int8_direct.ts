@@ -141,7 +141,7 @@ export function make_direct_qconv(
       for (let gi = 0; gi < groups; gi++) {
         const r0 = gi * cog;
         const c0 = gi * cig;
-        w.qdirect_planes(xi, c0, cig, H, W, ph, pwd, sh, sw, Hq, Wq, kh, kw, dh, dw, x.zero_point, planes[k], slack);
+        w.qdirect_planes(xi, c0, cig, H, W, ph, pwd, sh, sw, Hq, Wq, kh, kw, dh, dw, x.zero_point, planes[k], slack, 0, npairs);
         const [wgi, bgi, mgi, ygi] = [wd + gi * wg, bp + r0 * 4, mp + r0 * 4, yi + r0 * P];
         w.qconv_direct(cog, NP, wgi, planes[k], offs, bgi, mgi, zp, lo, hi, ygi, P, N, map, p.exact, stages[k], Wq, ow);
       }

@@ -1,6 +1,6 @@
 /**
  * Threaded wasm fp32 kernels equal their one-thread output bit for bit (runtime/threads): conv2d on shifted
- * planes, im2col + packed GEMM and depthwise, split by image and by output channel, and sgemm (packed, few
+ * planes, im2col (its pixel panels split too) + packed GEMM and depthwise, split by image and by output channel, and sgemm (packed, few
  * rows, swapped Linear form) split by rows or columns, over random shapes whose sizes do and do not divide
  * by the thread count (2 and 3 threads). The hand-off threshold is 0 so tiny cases split too.
  */
@@ -29,9 +29,9 @@ const convs = {
 
 /** One thread (threshold infinite), then all threads (threshold 0), same workers. */
 function at_threads(run: () => Float32Array): Float32Array[] {
-  min_parallel_work.macs = Number.POSITIVE_INFINITY;
+  Object.assign(min_parallel_work, { macs: Number.POSITIVE_INFINITY, elements: Number.POSITIVE_INFINITY });
   const one = run().slice();
-  min_parallel_work.macs = 0;
+  Object.assign(min_parallel_work, { macs: 0, elements: 0 });
   return [one, run()];
 }
 

@@ -78,31 +78,65 @@ export function max_pool2d_f32(
     max_pool_2x2(x, planes, H, W, OH, OW, y);
     return;
   }
+  // four outputs a step where every tap of the four windows is inside the row and the loads stay in it: lane l
+  // of the step at ox reads ix = (ox + l)·sw − pw + j·dw, one load of 4 (sw 1) or two of 8 split even/odd (sw 2)
+  const span = sw == 1 ? 4 : sw == 2 ? 8 : 0;
+  const last = span ? W - span - (kw - 1) * dw + pw : -1;
+  // steps start at ox in [v0, v_end] with ox + 4 ≤ OW; vs: where they start (OW: none)
+  const v0 = (pw + sw - 1) / sw;
+  const v_end = last >= 0 ? min(last / sw, OW - 4) : -1;
+  const vs = v0 <= v_end ? v0 : OW;
   let yo = y;
   for (let p = 0; p < planes; p++) {
     const base = x + (<usize>p * <usize>H * <usize>W << 2);
     for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        let best = -Infinity as f32;
+      let ox = 0;
+      for (; ox < vs; ox++) {
+        store<f32>(yo, pool_one(base, H, W, kh, kw, oy * sh - ph, ox * sw - pw, dh, dw));
+        yo += 4;
+      }
+      for (; ox <= v_end; ox += 4) {
+        let best = f32x4.splat(-Infinity);
         for (let i = 0; i < kh; i++) {
           const iy = oy * sh - ph + i * dh;
           if (iy < 0 || iy >= H) continue;
           const row = base + (<usize>(iy * W) << 2);
           for (let j = 0; j < kw; j++) {
-            const ix = ox * sw - pw + j * dw;
-            if (ix < 0 || ix >= W) continue;
-            const v = load<f32>(row + (<usize>ix << 2));
-            if (v > best || v != v) {
-              best = v;
-              if (v != v) break;
-            }
+            const at = row + (<usize>(ox * sw - pw + j * dw) << 2);
+            const a = v128.load(at);
+            best = take4(best, sw == 1 ? a : i32x4.shuffle(a, v128.load(at + 16), 0, 2, 4, 6));
           }
         }
-        store<f32>(yo, best);
+        v128.store(yo, best);
+        yo += 16;
+      }
+      for (; ox < OW; ox++) {
+        store<f32>(yo, pool_one(base, H, W, kh, kw, oy * sh - ph, ox * sw - pw, dh, dw));
         yo += 4;
       }
     }
   }
+}
+
+/** One output of a max pool: the window whose top-left tap is (iy0, ix0) in the plane at base (scalar rule). */
+@inline
+function pool_one(base: usize, H: i32, W: i32, kh: i32, kw: i32, iy0: i32, ix0: i32, dh: i32, dw: i32): f32 {
+  let best = -Infinity as f32;
+  for (let i = 0; i < kh; i++) {
+    const iy = iy0 + i * dh;
+    if (iy < 0 || iy >= H) continue;
+    const row = base + (<usize>(iy * W) << 2);
+    for (let j = 0; j < kw; j++) {
+      const ix = ix0 + j * dw;
+      if (ix < 0 || ix >= W) continue;
+      const v = load<f32>(row + (<usize>ix << 2));
+      if (v > best || v != v) {
+        best = v;
+        if (v != v) break;
+      }
+    }
+  }
+  return best;
 }
 
 function max_pool_2x2(x: usize, planes: i32, H: i32, W: i32, OH: i32, OW: i32, y: usize): void {

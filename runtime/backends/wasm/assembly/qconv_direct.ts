@@ -41,17 +41,21 @@ function widen8(p: usize, sw: i32): v128 {
  */
 export function qdirect_planes(
   x: usize, c0: i32, cg: i32, H: i32, W: i32, ph: i32, pw: i32, sh: i32, sw: i32, Hq: i32, Wq: i32,
-  kh: i32, kw: i32, dh: i32, dw: i32, zp: i32, out: usize, slack: i32,
+  kh: i32, kw: i32, dh: i32, dw: i32, zp: i32, out: usize, slack: i32, cp0: i32, cp1: i32,
 ): void {
+  // channel pairs [cp0, cp1) only (the range ending at the last pair also clears the slack): threads fill
+  // disjoint planes
   const plane = (<usize>(Hq + 1) * <usize>Wq) << 2;
   const npairs = (cg + 1) >> 1;
   const nph = conv_phases(kh, dh, sh) * conv_phases(kw, dw, sw);
-  memory.fill(out, 0, <usize>npairs * <usize>nph * plane + (<usize>slack << 2));
+  const pair_bytes = <usize>nph * plane;
+  const tail = cp1 >= npairs ? <usize>slack << 2 : 0;
+  memory.fill(out + <usize>cp0 * pair_bytes, 0, <usize>(cp1 - cp0) * pair_bytes + tail);
   const hw = <usize>H * <usize>W;
   const vzp = i16x8.splat(<i16>zp);
   const vzero = i32x4.splat(0);
-  let dst = out;
-  for (let cp = 0; cp < npairs; cp++) {
+  let dst = out + <usize>cp0 * pair_bytes;
+  for (let cp = cp0; cp < cp1; cp++) {
     const s0 = x + <usize>(c0 + 2 * cp) * hw;
     const two = 2 * cp + 1 < cg;
     const s1 = s0 + hw;

@@ -143,16 +143,17 @@ export function sgemm_packed(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usi
  */
 export function im2col_f32_packed(
   x: usize, H: i32, W: i32, c0: i32, cg: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32, out: usize,
+  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, OH: i32, OW: i32, out: usize, p0: i32, p1: i32,
 ): void {
+  // pixels [p0, p1) only (p0 a multiple of 8): threads fill disjoint panels of one matrix
   const K = cg * kh * kw;
   const P = OH * OW;
   const panel = <usize>K << 5;
-  if (P & 7) memory.fill(out + <usize>(P >> 3) * panel, 0, panel);
+  if (P & 7 && p1 == P) memory.fill(out + <usize>(P >> 3) * panel, 0, panel);
   const plane = <usize>H * <usize>W;
-  let p = 0;
-  for (let oh = 0; oh < OH; oh++) {
-    for (let ow = 0; ow < OW; ow++) {
+  let p = p0;
+  for (let oh = p0 / OW; oh < OH && p < p1; oh++) {
+    for (let ow = p - oh * OW; ow < OW && p < p1; ow++) {
       let dst = out + <usize>(p >> 3) * panel + (<usize>(p & 7) << 2);
       for (let c = c0; c < c0 + cg; c++) {
         const src = x + ((<usize>c * plane) << 2);
