@@ -12,8 +12,8 @@ import type { WasmHeap } from '../backends/wasm/heap.js';
 import type { WasmInstance } from '../backends/wasm/module.js';
 import { get_num_threads, pending, thread_hooks } from './num_threads.js';
 import { spawn_worker, type WorkerHandle } from './spawn.js';
-import { chunk_count } from './split.js';
-import { min_parallel_work, PLANNERS, split_range } from './splits.js';
+import { chunk_count, guided_ranges } from './split.js';
+import { min_parallel_work, PLANNERS } from './splits.js';
 import {
   CTRL_WORDS,
   DONE,
@@ -289,7 +289,7 @@ function attach(inst: WasmInstance, mod: WebAssembly.Module): void {
     ex[name] = (...a: number[]) => {
       const T = pool.threads();
       const plan = T > 1 ? planner(a, T, raw, temp, copy) : null;
-      const ranges = plan ? split_range(plan.n, ThreadPool.chunks(Math.ceil(plan.n / plan.align), T), plan.align) : [];
+      const ranges = plan ? guided_ranges(plan.n, T, plan.align, MAX_CHUNKS) : [];
       if (!plan || ranges.length < 2) return f(...a);
       const parts = ranges.map(([u0, u1], t) => plan.part(u0, u1, t));
       pool.run(parts.length, (p, wx) => (wx as unknown as Record<string, (...a: number[]) => void>)[name](...parts[p]));
