@@ -1,6 +1,6 @@
 /**
  * A pool of kernel workers for one wasm instance: each worker instantiates the same compiled module on
- * the instance's shared memory. A parallel call is cut into chunks (3 per thread); each chunk's export
+ * the instance's shared memory. A parallel call is cut into chunks (guided: big ones first); each chunk's export
  * calls are recorded as a program of numbers, the workers are woken, and they and this thread take
  * chunks from a shared ticket until none is left (a thread the OS deschedules loses its share to the
  * others); this thread then waits for the last: Atomics.wait where blocking is allowed (Node, workers), a
@@ -12,7 +12,7 @@ import type { WasmHeap } from '../backends/wasm/heap.js';
 import type { WasmInstance } from '../backends/wasm/module.js';
 import { get_num_threads, pending, thread_hooks } from './num_threads.js';
 import { spawn_worker, type WorkerHandle } from './spawn.js';
-import { chunk_count, guided_ranges } from './split.js';
+import { guided_ranges } from './split.js';
 import { min_parallel_work, PLANNERS } from './splits.js';
 import {
   CTRL_WORDS,
@@ -35,9 +35,6 @@ import {
 const PROG_DOUBLES = 1 << 16;
 /** How long Node waits for a new worker to instantiate before running without it (ms). */
 const READY_WAIT_MS = 10_000;
-/** Chunks per thread of a job: idle threads take the chunks of a thread the OS has descheduled. */
-const CHUNKS_PER_THREAD = 3;
-
 /**
  * How long threads poll before they sleep (µs): a worker for the next job after finishing one, this thread for
  * the workers' last chunks. Waking a sleeping thread (Atomics.notify → Atomics.wait returns) takes tens of µs,
@@ -187,16 +184,15 @@ export class ThreadPool {
     return n;
   }
 
-  /** Chunks for a wrapper splitting a batch of n images (`macs` multiply-adds in all) by image; 1: this thread. */
-  batch_chunks(n: number, macs: number): number {
-    if (macs < min_parallel_work.macs) return 1;
-    return ThreadPool.chunks(n, this.threads());
+  /**
+   * Ranges of images for a wrapper splitting a batch of n images (`macs` multiply-adds in all), each range a chunk
+   * with its own scratch (guided: big ranges first, single images last); one range [0, n): this thread alone.
+   */
+  batch_ranges(n: number, macs: number): [number, number][] {
+    const t = macs < min_parallel_work.macs ? 1 : this.threads();
+    return t > 1 ? guided_ranges(n, t, 1, MAX_CHUNKS) : [[0, n]];
   }
 
-  /** How many chunks `units` units of work are cut into for `threads` threads (at most MAX_CHUNKS). */
-  static chunks(units: number, threads: number): number {
-    return Math.min(MAX_CHUNKS, chunk_count(units, threads, CHUNKS_PER_THREAD));
-  }
 
   /**
    * Runs body(i, wx) for every chunk i < chunks: the workers and this thread take chunks from a shared

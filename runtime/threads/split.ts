@@ -17,49 +17,6 @@ export function split_range(n: number, parts: number, align = 1): [number, numbe
 }
 
 /**
- * Finish time of `units` work units cut by split_range into `chunks` ranges when `threads` equally fast threads
- * take the ranges in order, each the next one as soon as it is free (the pool's shared ticket).
- */
-function makespan(units: number, chunks: number, threads: number): number {
-  const free = new Array<number>(threads).fill(0);
-  for (const [s, e] of split_range(units, chunks)) {
-    let t = 0;
-    for (let i = 1; i < threads; i++) if (free[i] < free[t]) t = i;
-    free[t] += e - s;
-  }
-  return Math.max(...free);
-}
-
-/** chunk_count's answers (a forward asks the same few sizes again and again). */
-const counts = new Map<number, number>();
-
-/**
- * How many chunks to cut `units` work units into for `threads` threads: among threads × 1 … threads × `per_thread`,
- * the count whose chunks finish soonest when taken in order (uneven chunks — 8 images in 6 chunks of 1 or 2 —
- * leave one thread idle at the end), the most chunks among equals (so an idle thread can take the share of one the
- * OS has descheduled). Never more than `units`.
- */
-export function chunk_count(units: number, threads: number, per_thread: number): number {
-  if (threads <= 1 || units <= 1) return 1;
-  const key = (units * 64 + threads) * 16 + per_thread;
-  const known = counts.get(key);
-  if (known !== undefined) return known;
-  if (counts.size > 4096) counts.clear();
-  let best = Math.min(units, threads);
-  let best_time = makespan(units, best, threads);
-  for (let m = 2; m <= per_thread; m++) {
-    const c = Math.min(units, threads * m);
-    const t = makespan(units, c, threads);
-    if (t <= best_time) {
-      best = c;
-      best_time = t;
-    }
-  }
-  counts.set(key, best);
-  return best;
-}
-
-/**
  * Splits [0, n) for `threads` threads taking ranges in order from a shared ticket (guided scheduling): each range
  * is 1 / (2·threads) of what is left (at least one block of `align`), so the big ranges go first and the last ones
  * are single blocks — the threads finish within a block of each other, where equal ranges leave one thread idle

@@ -4,7 +4,6 @@
  * (groups = in_channels, one input channel per group) run the direct depthwise kernel.
  */
 import type { ThreadPool } from '../../threads/pool.js';
-import { split_range } from '../../threads/split.js';
 import type { Conv2dGeometry, Fp32Kernels } from '../types.js';
 import type { WasmExports } from './abi.js';
 import { conv_output_hw } from './conv_geometry.js';
@@ -142,7 +141,8 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     // threads (runtime/threads): a batch splits by image, each chunk of images with its own planes and
     // partial sums (the kernels inside run whole); one image splits by channel inside conv_shifted_f32
     const pool = (inst as { pool?: ThreadPool }).pool;
-    const KC = pool && nb > 1 ? pool.batch_chunks(nb, nb * co * P * K) : 1;
+    const parts = pool && nb > 1 ? pool.batch_ranges(nb, nb * co * P * K) : [];
+    const KC = Math.max(1, parts.length);
     const nx = KC > 1 ? nb : 1;
     heap.begin(
       scratch_bytes(
@@ -188,7 +188,6 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     };
     if (pool && KC > 1) {
       put(x, xp);
-      const parts = split_range(nb, KC);
       pool.run(parts.length, (k, wm) => {
         for (let b = parts[k][0]; b < parts[k][1]; b++) image(wm, xp + b * x_img * 4, yp + b * y_img * 4, k);
       });

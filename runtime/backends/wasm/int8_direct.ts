@@ -7,7 +7,6 @@
  * copies the OW valid pixels of each row out (cheaper than scattering its stores through the map).
  */
 import type { ThreadPool } from '../../threads/pool.js';
-import { split_range } from '../../threads/split.js';
 import type { Conv2dGeometry, QInput, QOutput } from '../types.js';
 import type { WasmExports } from './abi.js';
 import { scratch_bytes } from './heap.js';
@@ -106,7 +105,8 @@ export function make_direct_qconv(
     // threads (runtime/threads): a batch splits by image, each chunk of images with its own planes and
     // stage (the kernels inside run whole); one image splits by channel inside qconv_direct
     const pool = (inst as { pool?: ThreadPool }).pool;
-    const K = pool && nb > 1 ? pool.batch_chunks(nb, nb * co * P * NP * 2) : 1;
+    const parts = pool && nb > 1 ? pool.batch_ranges(nb, nb * co * P * NP * 2) : [];
+    const K = Math.max(1, parts.length);
     const nx = K > 1 ? nb : 1;
     heap.begin(
       scratch_bytes(
@@ -148,7 +148,6 @@ export function make_direct_qconv(
     };
     if (pool && K > 1) {
       heap.u8.set(x.data.subarray(0, nb * x_img), xp);
-      const parts = split_range(nb, K);
       pool.run(parts.length, (k, w) => {
         for (let b = parts[k][0]; b < parts[k][1]; b++) image(w, xp + b * x_img, yp + b * y_img, k);
       });
