@@ -193,7 +193,6 @@ export class ThreadPool {
     return t > 1 ? guided_ranges(n, t, 1, MAX_CHUNKS) : [[0, n]];
   }
 
-
   /**
    * Runs body(i, wx) for every chunk i < chunks: the workers and this thread take chunks from a shared
    * ticket until none is left (so a descheduled thread's share goes to the others), then this thread

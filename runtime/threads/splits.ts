@@ -276,26 +276,9 @@ export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
   qclamp_u8: elementwise([0, 4], 1, 1),
   qlut_u8: elementwise([0, 3], 1, 1),
   qmul_u8: elementwise([0, 1, 9], 2, 1),
-  relu_f32: elementwise([0, 2], 1, 4),
-  // (x, planes, plane_size, channels, scale, shift, y): one image's channels, or whole images
-  batch_norm_affine_f32: (a, T) => {
-    const [np, ps, c] = [a[1], a[2], a[3]];
-    if (!elems(np * ps, T)) return null;
-    const one = np === c;
-    return {
-      n: one ? c : np,
-      align: one ? 1 : c,
-      part: (p0, p1) =>
-        set(a, {
-          0: a[0] + p0 * ps * 4,
-          1: p1 - p0,
-          3: one ? p1 - p0 : c,
-          4: one ? a[4] + p0 * 8 : a[4],
-          5: one ? a[5] + p0 * 8 : a[5],
-          6: a[6] + p0 * ps * 4,
-        }),
-    };
-  },
+  // fp32 ReLU and batch norm do not split: one load and one store a float, on data this thread has just copied
+  // into the heap (and copies out next), so a second thread mostly moves cache lines between the cores —
+  // 0.6–0.75× at ResNet-18's [8, 64, 112, 112] (bench/threads_profile, scratch measurements in the README)
   qavg_pool2d_u8: planes(1, 16),
   max_pool2d_f32: planes(4, 14),
   // (x, planes, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, y, row): planes; vector steps write past a
