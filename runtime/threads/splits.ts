@@ -46,6 +46,18 @@ const set = (a: A, changes: Record<number, number>): A => {
   return b;
 };
 
+/**
+ * A planner that splits only calls of at most `max_fp32_cached` floats (elements at argument `n_at` times
+ * argument `times_at`, or argument `n_at` alone when times_at is undefined).
+ */
+function cached(planner: Planner, n_at: number, times_at?: number): Planner {
+  return (a, T, raw, temp, copy) =>
+    a[n_at] * (times_at === undefined ? 1 : a[times_at]) <= max_fp32_cached ? planner(a, T, raw, temp, copy) : null;
+}
+
+/** Floats of a memory-bound fp32 kernel's input that still split (2 MiB: one core's L2 here). */
+const max_fp32_cached = 1 << 19;
+
 /** Elementwise kernels: element ranges (align 16: vector steps cover the same elements) of pointer args. */
 function elementwise(ptrs: number[], n_at: number, size: number): Planner {
   return (a, T) =>
@@ -276,9 +288,33 @@ export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
   qclamp_u8: elementwise([0, 4], 1, 1),
   qlut_u8: elementwise([0, 3], 1, 1),
   qmul_u8: elementwise([0, 1, 9], 2, 1),
-  // fp32 ReLU and batch norm do not split: one load and one store a float, on data this thread has just copied
-  // into the heap (and copies out next), so a second thread mostly moves cache lines between the cores —
-  // 0.6–0.75× at ResNet-18's [8, 64, 112, 112] (bench/threads_profile, scratch measurements in the README)
+  // fp32 ReLU and batch norm: one load and one store a float, on data this thread has just copied into the heap
+  // (and copies out next), so they split only while the data fits the cores' caches (cached(); past it a second
+  // thread mostly moves cache lines between the cores: 0.6–0.75× at ResNet-18's [8, 64, 112, 112])
+  relu_f32: cached(elementwise([0, 2], 1, 4), 1),
+  // (x, planes, plane_size, channels, scale, shift, y): one image's channels, or whole images
+  batch_norm_affine_f32: cached(
+    (a, T) => {
+      const [np, ps, c] = [a[1], a[2], a[3]];
+      if (!elems(np * ps, T)) return null;
+      const one = np === c;
+      return {
+        n: one ? c : np,
+        align: one ? 1 : c,
+        part: (p0, p1) =>
+          set(a, {
+            0: a[0] + p0 * ps * 4,
+            1: p1 - p0,
+            3: one ? p1 - p0 : c,
+            4: one ? a[4] + p0 * 8 : a[4],
+            5: one ? a[5] + p0 * 8 : a[5],
+            6: a[6] + p0 * ps * 4,
+          }),
+      };
+    },
+    1,
+    2,
+  ),
   qavg_pool2d_u8: planes(1, 16),
   max_pool2d_f32: planes(4, 14),
   // (x, planes, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, y, row): planes; vector steps write past a
