@@ -81,7 +81,7 @@ function parse_backend(b: string): BackendName {
 
 /** Whether --batches was given; otherwise MobileNetV2 runs at its own default batches (1 and 8). */
 let batches_given = false;
-const DEFAULT_BATCHES: Record<string, number[]> = { mobilenet_v2: [1, 8] };
+const DEFAULT_BATCHES: Record<string, number[]> = { mobilenet_v2: [1, 8], resnet18: [1, 8, 32] };
 
 /** The batches of `model` in this run. */
 function batches_of(model: string, o: Options): number[] {
