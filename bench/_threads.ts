@@ -70,7 +70,15 @@ export interface ThreadSubject {
   example_inputs: Tensor[];
 }
 
-/** Times `call` in `rounds` blocks per thread count (alternating), `budget_ms` in all per count. */
+/**
+ * Untimed calls before the timed rounds, per thread count (ms, at least 3 calls). A process's first seconds with a
+ * second thread run erratically — 9–14 ms calls of FmnistResNet int8 b32 that settle at 6.1 ms after 5–9 s, with or
+ * without wasm tier-up (--no-wasm-dynamic-tiering) — as V8's background compiler and GC threads take the cores the
+ * kernels want; a few blocks of 333 ms in that phase made a 1.73× model read 1.39×.
+ */
+const WARM_MS = 3000;
+
+/** Times `call` in `rounds` blocks per thread count (alternating), `budget_ms` in all per count, after a warm-up. */
 async function alternate(
   counts: number[],
   enter: (t: number) => Promise<void>,
@@ -79,6 +87,11 @@ async function alternate(
   rounds: number,
 ): Promise<Record<number, ThreadCell>> {
   const samples: Record<number, number[]> = Object.fromEntries(counts.map((t) => [t, []]));
+  for (const t of counts) {
+    await enter(t);
+    const t_end = performance.now() + WARM_MS;
+    for (let i = 0; i < 3 || performance.now() < t_end; i++) await call(t);
+  }
   for (let r = 0; r < rounds; r++) {
     for (const t of counts) {
       await enter(t);
@@ -132,7 +145,7 @@ export async function bench_threads(
         ['fxq_fp32', sub.fp32],
         ['fxq_int8', sub.int8],
       ] as const) {
-        const cells = await alternate(counts, enter, () => no_grad(() => model.call(x)), budget_ms, 3);
+        const cells = await alternate(counts, enter, () => no_grad(() => model.call(x)), budget_ms, 5);
         for (const t of counts) row.cells[`${kind}@${t}`] = cells[t];
       }
       // threaded int8 logits against one thread's (bit-identical kernels: expect 0)

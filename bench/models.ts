@@ -10,8 +10,8 @@
  * Two tables from the same runs: wall-time medians, and process-CPU-time medians (steadier when other
  * jobs share the VM's two cores; see _capped_timing.ts).
  * Fashion-MNIST models use the trained weights, the first N test images as input and the first
- * --calib training images for calibration; ResNet-18 (3×224×224) has random weights and is calibrated
- * on 4 random batches of 2 as the reference did (its ONNX weights differ: compare latency only). MobileNetV2
+ * --calib training images for calibration; ResNet-18 (3×224×224, default batches 1, 8 and 32) has random
+ * weights and is calibrated on 4 random batches of 2 as the reference did (its ONNX weights differ: compare latency only). MobileNetV2
  * (3×224×224, default batches 1 and 8) loads the reference's random weights (reference/weights, next to --onnx)
  * when present, so its logits are compared with the ONNX files' too, and is calibrated the same way.
  * int8 models are converted with fold_clamps (ReLU6 in the conv's requantization; bit-identical outputs).
