@@ -349,6 +349,11 @@ export interface Fp32Kernels {
   /** y = max(x, 0), NaN stays NaN, −0 and −inf become +0. Bit-identical to F.relu's JS loop. */
   readonly relu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
   /**
+   * y = min(max(x, lo), hi) with float32 bounds (±inf for a missing one): NaN stays NaN, −0 / +0 as Math.max and
+   * Math.min order them. Bit-identical to clamp's JS loop (F.relu6, F.hardtanh, torch.clamp on float32).
+   */
+  readonly clamp: ((x: Float32Array, lo: number, hi: number, y?: Float32Array) => Float32Array) | null;
+  /**
    * Eval-mode F.batch_norm: y = f32(x·scale[c] + shift[c]) with the product and the sum in float64
    * (not fused), over `planes` = N·C planes of `plane_size` floats, plane p on channel c = p % scale.length.
    * Bit-identical to F.batch_norm's JS loop given its float64 per-channel scale and shift.

@@ -288,10 +288,11 @@ export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
   qclamp_u8: elementwise([0, 4], 1, 1),
   qlut_u8: elementwise([0, 3], 1, 1),
   qmul_u8: elementwise([0, 1, 9], 2, 1),
-  // fp32 ReLU and batch norm: one load and one store a float, on data this thread has just copied into the heap
+  // fp32 ReLU, clamp and batch norm: one load and one store a float, on data this thread has just copied into the heap
   // (and copies out next), so they split only while the data fits the cores' caches (cached(); past it a second
   // thread mostly moves cache lines between the cores: 0.6–0.75× at ResNet-18's [8, 64, 112, 112])
   relu_f32: cached(elementwise([0, 2], 1, 4), 1),
+  clamp_f32: cached(elementwise([0, 4], 1, 4), 1),
   // (x, planes, plane_size, channels, scale, shift, y): one image's channels, or whole images
   batch_norm_affine_f32: cached(
     (a, T) => {

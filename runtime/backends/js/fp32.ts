@@ -11,6 +11,7 @@ export const js_fp32: Fp32Kernels = {
   sgemm,
   conv2d,
   relu: null,
+  clamp: null,
   batch_norm_affine: null,
   max_pool2d: null,
   softmax_rows: null,

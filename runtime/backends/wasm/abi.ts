@@ -251,6 +251,7 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'lstm_cell_f32',
   'lstm_cell_dq',
   'relu_f32',
+  'clamp_f32',
   'softmax_rows_f32',
   'exp_fdlibm',
   'gelu_erf_f32',

@@ -143,6 +143,7 @@ export interface WasmFp32Exports {
     p1: number,
   ): void;
   relu_f32(x: number, n: number, y: number): void;
+  clamp_f32(x: number, n: number, lo: number, hi: number, y: number): void;
   /** softmax over rows of n floats (fdlibm exp, float64 sums), bit-identical to the JS loop; e: n float64s. */
   softmax_rows_f32(x: number, rows: number, n: number, y: number, e: number): void;
   exp_fdlibm(x: number): number;

@@ -1,5 +1,5 @@
 /**
- * The wasm backend's optional fp32 elementwise kernels of inference: relu, eval-mode batch norm's per-channel
+ * The wasm backend's optional fp32 elementwise kernels of inference: relu, clamp, eval-mode batch norm's per-channel
  * affine map and float max pool (assembly/felementwise.ts). Each is bit-identical to the JS loop it stands in
  * for (tests/runtime/backends/wasm_fp32_elementwise.test.ts). Operands are copied into the reused scratch
  * block once and the result out once.
@@ -14,10 +14,10 @@ function check_out(y: Float32Array | undefined, n: number, op: string): Float32A
   return y ?? new Float32Array(n);
 }
 
-/** Creates relu / batch_norm_affine / max_pool2d bound to one instance. */
+/** Creates relu / clamp / batch_norm_affine / max_pool2d bound to one instance. */
 export function make_wasm_fp32_elementwise(
   inst: WasmInstance,
-): Required<Pick<Fp32Kernels, 'relu' | 'batch_norm_affine' | 'max_pool2d'>> {
+): Required<Pick<Fp32Kernels, 'relu' | 'clamp' | 'batch_norm_affine' | 'max_pool2d'>> {
   const { exports: wx, heap } = inst;
 
   function put(a: Float32Array | Float64Array, off: number): void {
@@ -38,6 +38,17 @@ export function make_wasm_fp32_elementwise(
     const xp = heap.take(n * 4);
     put(x, xp);
     wx.relu_f32(xp, n, xp);
+    return get(xp, n, res);
+  }
+
+  function clamp(x: Float32Array, lo: number, hi: number, y?: Float32Array): Float32Array {
+    const n = x.length;
+    const res = check_out(y, n, 'wasm.clamp');
+    if (n === 0) return res;
+    heap.begin(scratch_bytes(n * 4));
+    const xp = heap.take(n * 4);
+    put(x, xp);
+    wx.clamp_f32(xp, n, lo, hi, xp);
     return get(xp, n, res);
   }
 
@@ -103,5 +114,5 @@ export function make_wasm_fp32_elementwise(
     return get(yp, n_out, res);
   }
 
-  return { relu, batch_norm_affine, max_pool2d };
+  return { relu, clamp, batch_norm_affine, max_pool2d };
 }

@@ -52,6 +52,9 @@ function clamp_core(x: Tensor, lo: number | null, hi: number | null, op: string,
   // bounds are float32 scalars in torch's kernel
   const l = lo === null ? Number.NEGATIVE_INFINITY : Math.fround(lo);
   const h = hi === null ? Number.POSITIVE_INFINITY : Math.fround(hi);
+  const kernel = get_backend().fp32.clamp;
+  if (kernel && x.dtype === 'float32' && !needs_grad(x))
+    return new Tensor(kernel(x.data as Float32Array, l, h), x.shape, 'float32');
   const s = x.data;
   const o = alloc(x.dtype, s.length);
   clamp_loop(s, o, l, h);

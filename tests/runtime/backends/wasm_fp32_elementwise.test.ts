@@ -12,7 +12,7 @@ import type { Fp32Kernels } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
 import { batch_norm } from '../../../runtime/nn/functional/normalization.js';
 import { max_pool2d } from '../../../runtime/nn/functional/pooling.js';
-import { relu } from '../../../runtime/tensor/ops/activation.js';
+import { clamp, relu, relu6 } from '../../../runtime/tensor/ops/activation.js';
 import { Tensor } from '../../../runtime/tensor/tensor.js';
 import { lcg } from './_arbitraries.js';
 
@@ -99,6 +99,47 @@ describe('wasm fp32 relu', () => {
     expect(spy).toHaveBeenCalledTimes(1);
     expect(z.grad_fn).toBeFalsy();
     expect(Array.from(z.data)).toEqual([0, 2, 0, 3]);
+  });
+});
+
+describe('wasm fp32 clamp', () => {
+  it('equals the JS loop bit for bit: random bounds (one side missing, ±inf, −0, NaN-free), tails and specials', () => {
+    const spy = vi.spyOn(wasm_fp32, 'clamp');
+    const bound = fc.oneof(
+      fc.constant(null),
+      fc.constantFrom(0, -0, 6, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY),
+      fc.double({ min: -3, max: 3, noNaN: true }),
+    );
+    let ran = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer(), bound, bound, (n, seed, lo, hi) => {
+        if (lo === null && hi === null) return;
+        const x = new Tensor(values(n, seed), [n], 'float32');
+        const [a, b] = both(() => clamp(x, lo, hi));
+        expect(bit_diff(a, b)).toBeNull();
+        ran++;
+      }),
+      { numRuns: 150 },
+    );
+    expect(ran).toBeGreaterThan(100);
+    expect(spy).toHaveBeenCalled();
+    set_backend('wasm');
+    const x = new Tensor(Float32Array.of(Number.NaN, -0, Number.NEGATIVE_INFINITY, -1, 2, 7, 0), [7], 'float32');
+    const y = relu6(x).data;
+    expect(Array.from(y)).toEqual([Number.NaN, 0, 0, 0, 2, 6, 0]);
+    expect(Object.is(y[1], 0)).toBe(true); // max(−0, +0) is +0, as Math.max
+  });
+
+  it('keeps the JS path and its gradient when the tape records', () => {
+    set_backend('wasm');
+    const spy = vi.spyOn(wasm_fp32, 'clamp');
+    const x = new Tensor(Float32Array.of(-1, 2, 7, 3), [4], 'float32');
+    x.requires_grad = true;
+    const y = relu6(x);
+    expect(spy).not.toHaveBeenCalled();
+    expect(y.grad_fn).toBeTruthy();
+    expect(Array.from(no_grad(() => relu6(x)).data)).toEqual([0, 2, 6, 3]);
+    expect(spy).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Threaded wasm elementwise and pooling kernels equal their one-thread output bit for bit (runtime/threads):
  * int8 qadd, qclamp, qlut, qmul (element ranges in 16s), qmax_pool2d (per-thread row and output stretch),
- * qavg_pool2d (plane ranges), fp32 relu, batch_norm_affine (images or one image's channels) and max_pool2d,
+ * qavg_pool2d (plane ranges), fp32 relu, clamp, batch_norm_affine (images or one image's channels) and max_pool2d,
  * at 2 and 3 threads on random sizes that do and do not divide by the thread count.
  */
 import fc from 'fast-check';
@@ -118,12 +118,13 @@ describe.each([2, 3])('threaded wasm elementwise kernels at %i threads equal one
     );
   });
 
-  it('fp32 relu and batch_norm_affine (200 random cases, batch 1–4)', () => {
+  it('fp32 relu, clamp and batch_norm_affine (200 random cases, batch 1–4)', () => {
     fc.assert(
       fc.property(n_arb, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 4 }), seed, (n, c, nb, s) => {
         const rnd = lcg(s);
         const x = uniform_f32(n, rnd).map((v) => v - 0.5);
         same(() => f.relu?.(x) ?? new Float32Array());
+        same(() => f.clamp?.(x, -0.25, 0.3) ?? new Float32Array());
         const plane = Math.max(1, Math.floor(n / (c * nb)));
         const xb = uniform_f32(c * nb * plane, rnd);
         const scale = Float64Array.from({ length: c }, () => rnd() * 2);

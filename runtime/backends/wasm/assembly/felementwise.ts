@@ -26,6 +26,31 @@ export function relu_f32(x: usize, n: i32, y: usize): void {
 }
 
 /**
+ * y = min(max(x, lo), hi) over n floats, as the JS `Math.min(Math.max(v, lo), hi)`: wasm's f32x4.max / min
+ * propagate NaN and order −0 below +0 exactly as Math.max / Math.min do (lo, hi: float32 values, ±inf allowed).
+ */
+export function clamp_f32(x: usize, n: i32, lo: f32, hi: f32, y: usize): void {
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.min(f32x4.max(v128.load(x + o), vlo), vhi));
+    v128.store(y + o + 16, f32x4.min(f32x4.max(v128.load(x + o + 16), vlo), vhi));
+    v128.store(y + o + 32, f32x4.min(f32x4.max(v128.load(x + o + 32), vlo), vhi));
+    v128.store(y + o + 48, f32x4.min(f32x4.max(v128.load(x + o + 48), vlo), vhi));
+  }
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.min(f32x4.max(v128.load(x + o), vlo), vhi));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, f32x4.extract_lane(f32x4.min(f32x4.max(f32x4.splat(load<f32>(x + o)), vlo), vhi), 0));
+  }
+}
+
+/**
  * Eval-mode batch norm: y = f32(f64(x)·scale[c] + shift[c]) for `planes` planes of `plane_size` floats,
  * plane p on channel p % channels. scale/shift are the JS's float64 per-channel values and the product and
  * sum stay separate float64 operations (no fused multiply-add), so the one rounding to float32 at the end

@@ -18,7 +18,7 @@ export { qadd_u8, qmax_pool2d_u8, qavg_pool2d_u8, max_pool_scratch_bytes } from 
 export { qdepthwise_pairs, depthwise_pairs_bytes } from './depthwise_pairs';
 export { minmax_f32, quantize_u8, quantize_rows_q16, dequant_bias } from './dynamic_quant';
 export { lstm_cell_f32, lstm_cell_dq } from './rnn';
-export { relu_f32, batch_norm_affine_f32, max_pool2d_f32 } from './felementwise';
+export { relu_f32, clamp_f32, batch_norm_affine_f32, max_pool2d_f32 } from './felementwise';
 export { qclamp_u8, qlut_u8, qmul_u8, qcat_part_u8 } from './qelementwise';
 export { qupsample_nearest_u8, qupsample_bilinear_u8 } from './qupsample';
 export { pack_bt_q16, qmatmul_u8, qadd_float_u8, qlayer_norm_u8 } from './qtransformer';
