@@ -185,10 +185,11 @@ export class ThreadPool {
   }
 
   /**
-   * Ranges of images for a wrapper splitting a batch of n images (`macs` multiply-adds in all), each range a chunk
-   * with its own scratch (guided: big ranges first, single images last); one range [0, n): this thread alone.
+   * Ranges of n units for a wrapper that splits a call itself (`macs` multiply-adds in all) — images of a batch,
+   * or (image, channel tile) pairs — guided: big ranges first, single units last; one range [0, n): this thread
+   * alone (too little work, or one thread).
    */
-  batch_ranges(n: number, macs: number): [number, number][] {
+  ranges(n: number, macs: number): [number, number][] {
     const t = macs < min_parallel_work.macs ? 1 : this.threads();
     return t > 1 ? guided_ranges(n, t, 1, MAX_CHUNKS) : [[0, n]];
   }

@@ -26,6 +26,8 @@ import { browser_unavailable, launch } from '../tools/report/browser.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const DATA = join(ROOT, 'examples/data/fashion-mnist');
 const BATCH = 32;
+/** Timed calls per thread count in the page (FXQ_BROWSER_RUNS: more for a steadier logged speed-up). */
+const RUNS = Number(process.env.FXQ_BROWSER_RUNS ?? 5);
 const why = browser_unavailable();
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
@@ -116,7 +118,7 @@ describe.skipIf(why !== null)(`set_num_threads in headless Chromium${why ? ` —
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${server.url}${which}/index.html?runs=5`);
+    await page.goto(`${server.url}${which}/index.html?runs=${RUNS}`);
     await page.waitForFunction(() => (globalThis as { fxq_result?: unknown }).fxq_result !== undefined);
     const r = (await page.evaluate(() => (globalThis as { fxq_result?: unknown }).fxq_result)) as PageResult;
     await page.close();

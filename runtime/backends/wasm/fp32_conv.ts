@@ -141,7 +141,7 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     // threads (runtime/threads): a batch splits by image, each chunk of images with its own planes and
     // partial sums (the kernels inside run whole); one image splits by channel inside conv_shifted_f32
     const pool = (inst as { pool?: ThreadPool }).pool;
-    const parts = pool && nb > 1 ? pool.batch_ranges(nb, nb * co * P * K) : [];
+    const parts = pool && nb > 1 ? pool.ranges(nb, nb * co * P * K) : [];
     const KC = Math.max(1, parts.length);
     const nx = KC > 1 ? nb : 1;
     heap.begin(

@@ -105,7 +105,7 @@ export function make_direct_qconv(
     // threads (runtime/threads): a batch splits by image, each chunk of images with its own planes and
     // stage (the kernels inside run whole); one image splits by channel inside qconv_direct
     const pool = (inst as { pool?: ThreadPool }).pool;
-    const parts = pool && nb > 1 ? pool.batch_ranges(nb, nb * co * P * NP * 2) : [];
+    const parts = pool && nb > 1 ? pool.ranges(nb, nb * co * P * NP * 2) : [];
     const K = Math.max(1, parts.length);
     const nx = K > 1 ? nb : 1;
     heap.begin(
