@@ -29,28 +29,23 @@ export function make_wasm_fp32_elementwise(
     return res;
   }
 
-  function relu(x: Float32Array, y?: Float32Array): Float32Array {
+  /** Runs `kernel(xp, n)` in place on a scratch copy of x (it reads each vector before writing it) into y. */
+  function in_place(x: Float32Array, y: Float32Array | undefined, op: string, kernel: (xp: number, n: number) => void) {
     const n = x.length;
-    const res = check_out(y, n, 'wasm.relu');
+    const res = check_out(y, n, op);
     if (n === 0) return res;
-    // in place in scratch: the kernel reads each vector before writing it
     heap.begin(scratch_bytes(n * 4));
     const xp = heap.take(n * 4);
     put(x, xp);
-    wx.relu_f32(xp, n, xp);
+    kernel(xp, n);
     return get(xp, n, res);
   }
 
-  function clamp(x: Float32Array, lo: number, hi: number, y?: Float32Array): Float32Array {
-    const n = x.length;
-    const res = check_out(y, n, 'wasm.clamp');
-    if (n === 0) return res;
-    heap.begin(scratch_bytes(n * 4));
-    const xp = heap.take(n * 4);
-    put(x, xp);
-    wx.clamp_f32(xp, n, lo, hi, xp);
-    return get(xp, n, res);
-  }
+  const relu = (x: Float32Array, y?: Float32Array): Float32Array =>
+    in_place(x, y, 'wasm.relu', (xp, n) => wx.relu_f32(xp, n, xp));
+
+  const clamp = (x: Float32Array, lo: number, hi: number, y?: Float32Array): Float32Array =>
+    in_place(x, y, 'wasm.clamp', (xp, n) => wx.clamp_f32(xp, n, lo, hi, xp));
 
   function batch_norm_affine(
     x: Float32Array,
