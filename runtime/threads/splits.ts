@@ -1,92 +1,16 @@
 /**
  * How each heavy kernel export splits across threads: a contiguous range of output channels, rows, columns,
  * images, planes or elements per thread, never the reduction, so every output element is computed by the
- * same instructions in the same order as on one thread (bit-identical). `install_splits` replaces those
+ * same instructions in the same order as on one thread (bit-identical). pool.ts `attach` replaces those
  * exports on a WasmInstance's exports object by splitting versions, so the kernel wrappers
  * (runtime/backends/wasm/*.ts) run threaded unchanged. Pointers are byte offsets into the shared memory.
  */
 import type { WasmExports } from '../backends/wasm/abi.js';
+import { elems, macs, type Planner, r4, set } from './plan.js';
 import { split_range } from './split.js';
+import { ELEMENTWISE_PLANNERS } from './splits_elementwise.js';
 
-/**
- * Work below which a call stays on one thread, as the hand-off (~15 µs) would cost more: multiply-adds of
- * a GEMM / conv, elements of an elementwise kernel (per thread). Tunable (tests set 0 to split tiny cases).
- */
-export const min_parallel_work = { macs: 1 << 17, elements: 1 << 16 };
-
-/** A per-thread block of scratch for thread t ≥ 1 (slot k: several per call), `bytes` long, reused. */
-export type Temp = (t: number, k: number, bytes: number) => number;
-
-/** One call's split: `n` units in blocks of `align`; the arguments of units [u0, u1) on thread t. */
-export interface Plan {
-  n: number;
-  align: number;
-  part(u0: number, u1: number, t: number): number[];
-  /** After all parts: copies parts that wrote to a temp back into place. */
-  after?(ranges: [number, number][], parts: number[][]): void;
-}
-
-type A = number[];
-/** The plan of a call (null: run as is), given its arguments, the thread count, raw exports and temps. */
-export type Planner = (
-  a: A,
-  T: number,
-  raw: WasmExports,
-  temp: Temp,
-  copy: (dst: number, src: number, n: number) => void,
-) => Plan | null;
-
-const macs = (w: number) => w >= min_parallel_work.macs;
-const elems = (n: number, T: number) => n >= 2 * Math.max(1, min_parallel_work.elements) && T > 1;
-const r4 = (v: number) => (v + 3) & ~3;
-/** A copy of a call's arguments with some changed (keys: argument indices). */
-const set = (a: A, changes: Record<number, number>): A => {
-  const b = a.slice();
-  for (const k of Object.keys(changes)) b[+k] = changes[+k];
-  return b;
-};
-
-/**
- * A planner that splits only calls of at most `max_fp32_cached` floats (elements at argument `n_at` times
- * argument `times_at`, or argument `n_at` alone when times_at is undefined).
- */
-function cached(planner: Planner, n_at: number, times_at?: number): Planner {
-  return (a, T, raw, temp, copy) =>
-    a[n_at] * (times_at === undefined ? 1 : a[times_at]) <= max_fp32_cached ? planner(a, T, raw, temp, copy) : null;
-}
-
-/** Floats of a memory-bound fp32 kernel's input that still split (2 MiB: one core's L2 here). */
-const max_fp32_cached = 1 << 19;
-
-/** Elementwise kernels: element ranges (align 16: vector steps cover the same elements) of pointer args. */
-function elementwise(ptrs: number[], n_at: number, size: number): Planner {
-  return (a, T) =>
-    elems(a[n_at], T)
-      ? {
-          n: a[n_at],
-          align: 16,
-          part: (i0, i1) => {
-            const b = a.slice();
-            b[n_at] = i1 - i0;
-            for (const p of ptrs) b[p] = a[p] + i0 * size;
-            return b;
-          },
-        }
-      : null;
-}
-
-/** Pools: ranges of planes (x plane H·W, y plane OH·OW elements of `size` bytes; y at index y_at). */
-function planes(size: number, y_at: number): Planner {
-  return (a, T) =>
-    elems(a[1] * a[2] * a[3], T)
-      ? {
-          n: a[1],
-          align: 1,
-          part: (p0, p1) =>
-            set(a, { 0: a[0] + p0 * a[2] * a[3] * size, 1: p1 - p0, [y_at]: a[y_at] + p0 * a[4] * a[5] * size }),
-        }
-      : null;
-}
+export { min_parallel_work, type Plan, type Planner, type Temp } from './plan.js';
 
 export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
   // (CO, NP, wp, x, offs, bias, mult, zp, lo, hi, y, P, N, map, exact, stage, Wq, OW): channels in 4s
@@ -284,62 +208,7 @@ export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
         }),
     };
   },
-  qadd_u8: elementwise([0, 1, 10], 2, 1),
-  qclamp_u8: elementwise([0, 4], 1, 1),
-  qlut_u8: elementwise([0, 3], 1, 1),
-  qmul_u8: elementwise([0, 1, 9], 2, 1),
-  // fp32 ReLU, clamp and batch norm: one load and one store a float, on data this thread has just copied into the heap
-  // (and copies out next), so they split only while the data fits the cores' caches (cached(); past it a second
-  // thread mostly moves cache lines between the cores: 0.6–0.75× at ResNet-18's [8, 64, 112, 112])
-  relu_f32: cached(elementwise([0, 2], 1, 4), 1),
-  clamp_f32: cached(elementwise([0, 4], 1, 4), 1),
-  // (x, planes, plane_size, channels, scale, shift, y): one image's channels, or whole images
-  batch_norm_affine_f32: cached(
-    (a, T) => {
-      const [np, ps, c] = [a[1], a[2], a[3]];
-      if (!elems(np * ps, T)) return null;
-      const one = np === c;
-      return {
-        n: one ? c : np,
-        align: one ? 1 : c,
-        part: (p0, p1) =>
-          set(a, {
-            0: a[0] + p0 * ps * 4,
-            1: p1 - p0,
-            3: one ? p1 - p0 : c,
-            4: one ? a[4] + p0 * 8 : a[4],
-            5: one ? a[5] + p0 * 8 : a[5],
-            6: a[6] + p0 * ps * 4,
-          }),
-      };
-    },
-    1,
-    2,
-  ),
-  qavg_pool2d_u8: planes(1, 16),
-  max_pool2d_f32: planes(4, 14),
-  // (x, planes, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, y, row): planes; vector steps write past a
-  // plane's end, so threads t ≥ 1 write to their own block (and row), copied into place after
-  qmax_pool2d_u8: (a, T, raw, temp, copy) => {
-    const base = planes(1, 14)(a, T, raw, temp, copy);
-    if (!base) return null;
-    const P = a[4] * a[5];
-    const rb = raw.max_pool_scratch_bytes(a[3], a[5], a[7], a[9], a[11], a[13]);
-    return {
-      ...base,
-      part: (p0, p1, t) => {
-        const b = base.part(p0, p1, t);
-        if (t > 0) {
-          b[14] = temp(t, 0, (p1 - p0) * P + 16);
-          b[15] = temp(t, 1, rb);
-        }
-        return b;
-      },
-      after: (ranges, parts) => {
-        for (let t = 1; t < ranges.length; t++) copy(a[14] + ranges[t][0] * P, parts[t][14], parts[t][1] * P);
-      },
-    };
-  },
+  ...ELEMENTWISE_PLANNERS,
 };
 
 /** Splits [0, n) for a plan (re-exported for the pool). */
