@@ -104,6 +104,11 @@ export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
   },
   // the per-image input transforms in front of the int8 conv kernels, by the ranges they take:
   // (x, c0, cg, H, W, ph, pw, sh, sw, Hq, Wq, kh, kw, dh, dw, zp, out, slack, cp0, cp1): channel pairs
+  // (x, C, H, W, ph, pw, sh, sw, Hq, Wq, out, slack, kh, kw, dh, dw, c0, c1): the fp32 planes by channel
+  conv_planes_f32: (a, T) =>
+    elems((a[17] - a[16]) * a[8] * a[9], T)
+      ? { n: a[17] - a[16], align: 1, part: (q0, q1) => set(a, { 16: a[16] + q0, 17: a[16] + q1 }) }
+      : null,
   qdirect_planes: (a, T) =>
     elems((a[19] - a[18]) * 2 * a[9] * a[10], T)
       ? { n: a[19] - a[18], align: 1, part: (q0, q1) => set(a, { 18: a[18] + q0, 19: a[18] + q1 }) }

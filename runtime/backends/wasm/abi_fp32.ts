@@ -90,6 +90,9 @@ export interface WasmFp32Exports {
     kw: number,
     dh: number,
     dw: number,
+    /** Channels [c0, c1) only (threads fill disjoint planes; the range ending at C clears the slack). */
+    c0: number,
+    c1: number,
   ): void;
   conv_offsets(
     cg: number,

@@ -178,7 +178,7 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     wx.conv_out_map(oh, ow, Wq, map);
     /** One image (at xi, into yi) with chunk k's planes and partial sums. */
     const image = (wm: WasmExports, xi: number, yi: number, k: number) => {
-      wm.conv_planes_f32(xi, ci, H, W, ph, pw, sh, sw, Hq, Wq, planes[k], slack, kh, kw, dh, dw);
+      wm.conv_planes_f32(xi, ci, H, W, ph, pw, sh, sw, Hq, Wq, planes[k], slack, kh, kw, dh, dw, 0, ci);
       for (let gi = 0; gi < groups; gi++) {
         const gb = bias ? bp + gi * cog4 * 4 : 0;
         const yg = yi + gi * cog * P * 4;

@@ -72,11 +72,14 @@ function phase_rank(ph: i32, taps: i32, dil: i32, stride: i32): i32 {
  */
 export function conv_planes_f32(
   x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, sh: i32, sw: i32, Hq: i32, Wq: i32, out: usize, slack: i32,
-  kh: i32, kw: i32, dh: i32, dw: i32,
+  kh: i32, kw: i32, dh: i32, dw: i32, c0: i32, c1: i32,
 ): void {
+  // channels [c0, c1) only (the range ending at the last channel also clears the slack): threads fill disjoint
+  // planes of one image
   const row = <usize>Wq << 2;
-  let dst = out;
-  for (let c = 0; c < C; c++) {
+  const per_channel = <usize>(conv_phases(kh, dh, sh) * conv_phases(kw, dw, sw) * plane_floats(Hq, Wq)) << 2;
+  let dst = out + <usize>c0 * per_channel;
+  for (let c = c0; c < c1; c++) {
     const src = x + ((<usize>c * <usize>H * <usize>W) << 2);
     for (let a = 0; a < sh; a++) {
       for (let b = 0; b < sw; b++) {
@@ -101,7 +104,7 @@ export function conv_planes_f32(
       }
     }
   }
-  memory.fill(dst, 0, <usize>slack << 2);
+  if (c1 >= C) memory.fill(dst, 0, <usize>slack << 2);
 }
 
 /** Byte offset into the phase planes of each k = (c, r, s) of a cg·kh·kw reduction, as i32 at out. */
