@@ -4,6 +4,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { set_backend } from '../runtime/backends/registry.js';
+import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
+import { manual_seed } from '../runtime/tensor/random.js';
+import { arg_value, print_table } from './_util.js';
 
 /** The fastest of `rounds` calls of f, after one warm-up call. */
 export function best_ms(f: () => unknown, rounds: number): number {
@@ -28,4 +31,25 @@ export function js_wasm_row(name: string, f32: () => unknown, i8: () => unknown,
   set_backend('js');
   const r = (v: number) => v.toFixed(2);
   return [name, r(t.js_f32), r(t.js_i8), r(t.wasm_f32), r(t.wasm_i8), (t.wasm_f32 / t.wasm_i8).toFixed(2)];
+}
+
+/**
+ * The table of a per-layer bench: `add(name, fp32 forward, int8 forward)` times a row (wasm loaded, seed 0,
+ * `--rounds`, default 20); `print()` prints the table.
+ */
+export function op_table(args: string[]): {
+  add: (name: string, f32: () => unknown, i8: () => unknown) => void;
+  print: () => void;
+} {
+  const rounds = Number(arg_value(args, 'rounds') ?? 20);
+  load_wasm_backend();
+  manual_seed(0);
+  const rows: string[][] = [];
+  return {
+    add: (name, f32, i8) => {
+      rows.push(js_wasm_row(name, f32, i8, rounds));
+    },
+    print: () =>
+      print_table(['op', 'js fp32 ms', 'js int8 ms', 'wasm fp32 ms', 'wasm int8 ms', 'wasm fp32/int8'], rows),
+  };
 }

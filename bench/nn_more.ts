@@ -4,17 +4,14 @@
  * milliseconds per forward (the VM is shared; contention only adds time, so the minimum repeats best).
  */
 import '../runtime/all_ops.js';
-import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { interpolate } from '../runtime/nn/functional/interpolate.js';
 import { Conv1d, ConvTranspose2d } from '../runtime/nn/layers/conv_more.js';
 import { quantize_per_tensor } from '../runtime/quant/qtensor.js';
 import { ConvTranspose2d as QConvTranspose2d } from '../runtime/quantized/modules/conv_transpose.js';
 import { Conv1d as QConv1d } from '../runtime/quantized/modules/conv1d.js';
 import { randn } from '../runtime/tensor/creation.js';
-import { manual_seed } from '../runtime/tensor/random.js';
 import type { Tensor } from '../runtime/tensor/tensor.js';
-import { js_wasm_row } from './_op_rows.js';
-import { arg_value, print_table } from './_util.js';
+import { op_table } from './_op_rows.js';
 
 function range(v: ArrayLike<number>): [number, number] {
   let [lo, hi] = [0, 0];
@@ -33,13 +30,7 @@ function quantized_of<Q extends QConv1d | QConvTranspose2d>(q: Q, w: Tensor, b: 
 }
 
 export async function run(args: string[]): Promise<void> {
-  const rounds = Number(arg_value(args, 'rounds') ?? 20);
-  load_wasm_backend();
-  manual_seed(0);
-  const rows: (string | number)[][] = [];
-  const add = (name: string, f32: () => unknown, i8: () => unknown) => {
-    rows.push(js_wasm_row(name, f32, i8, rounds));
-  };
+  const { add, print } = op_table(args);
   const qin = (x: Tensor) => {
     const amax = Math.max(...range(x.data).map(Math.abs));
     return quantize_per_tensor(x, (2 * amax) / 255, 128, 'quint8');
@@ -80,5 +71,5 @@ export async function run(args: string[]): Promise<void> {
       () => interpolate(x2q, o),
     );
   }
-  print_table(['op', 'js fp32 ms', 'js int8 ms', 'wasm fp32 ms', 'wasm int8 ms', 'wasm fp32/int8'], rows);
+  print();
 }

@@ -4,7 +4,6 @@
  * milliseconds per forward (the VM is shared; contention only adds time, so the minimum repeats best).
  */
 import '../runtime/all_ops.js';
-import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { LeakyReLU } from '../runtime/nn/layers/activation.js';
 import { GroupNorm, InstanceNorm2d } from '../runtime/nn/layers/group_norm.js';
 import { ELU, EmbeddingBag } from '../runtime/nn/layers/upsample_bag.js';
@@ -18,19 +17,11 @@ import {
   InstanceNorm2d as QInstanceNorm2d,
 } from '../runtime/quantized/modules/normalization.js';
 import { randn } from '../runtime/tensor/creation.js';
-import { manual_seed } from '../runtime/tensor/random.js';
 import { Tensor } from '../runtime/tensor/tensor.js';
-import { js_wasm_row } from './_op_rows.js';
-import { arg_value, print_table } from './_util.js';
+import { op_table } from './_op_rows.js';
 
 export async function run(args: string[]): Promise<void> {
-  const rounds = Number(arg_value(args, 'rounds') ?? 20);
-  load_wasm_backend();
-  manual_seed(0);
-  const rows: (string | number)[][] = [];
-  const add = (name: string, f32: () => unknown, i8: () => unknown) => {
-    rows.push(js_wasm_row(name, f32, i8, rounds));
-  };
+  const { add, print } = op_table(args);
   const x = randn([8, 64, 28, 28]);
   const xq = quantize_per_tensor(x, 8 / 255, 128, 'quint8');
   const elu = new ELU(1);
@@ -77,5 +68,5 @@ export async function run(args: string[]): Promise<void> {
       () => q.forward(input),
     );
   }
-  print_table(['op', 'js fp32 ms', 'js int8 ms', 'wasm fp32 ms', 'wasm int8 ms', 'wasm fp32/int8'], rows);
+  print();
 }
