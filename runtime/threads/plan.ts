@@ -10,7 +10,7 @@ import type { WasmExports } from '../backends/wasm/abi.js';
  */
 export const min_parallel_work = { macs: 1 << 17, elements: 1 << 16 };
 
-/** A per-thread block of scratch for thread t ≥ 1 (slot k: several per call), `bytes` long, reused. */
+/** A block of scratch for chunk t ≥ 1 of a call (slot k: several per call), `bytes` long, reused across calls. */
 export type Temp = (t: number, k: number, bytes: number) => number;
 
 /** One call's split: `n` units in blocks of `align`; the arguments of units [u0, u1) on thread t. */

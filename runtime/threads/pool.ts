@@ -185,9 +185,9 @@ export class ThreadPool {
   }
 
   /**
-   * Ranges of n units for a wrapper that splits a call itself (`macs` multiply-adds in all) — images of a batch,
-   * or (image, channel tile) pairs — guided: big ranges first, single units last; one range [0, n): this thread
-   * alone (too little work, or one thread).
+   * Ranges of n units for a wrapper that splits a call itself (`macs` multiply-adds in all: the images of a
+   * batch), guided: big ranges first, single units last; one range [0, n): this thread alone (too little work,
+   * or one thread).
    */
   ranges(n: number, macs: number): [number, number][] {
     const t = macs < min_parallel_work.macs ? 1 : this.threads();

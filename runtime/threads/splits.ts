@@ -7,7 +7,6 @@
  */
 import type { WasmExports } from '../backends/wasm/abi.js';
 import { elems, macs, type Planner, r4, set } from './plan.js';
-import { split_range } from './split.js';
 import { ELEMENTWISE_PLANNERS } from './splits_elementwise.js';
 
 export { min_parallel_work, type Plan, type Planner, type Temp } from './plan.js';
@@ -75,7 +74,7 @@ export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
         }
       : null,
   // (x, C, H, W, OC, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW, xzp, w, kp, bias, mult, zp, lo, hi, y, scratch):
-  // input channels; the kernel stores whole 16-byte rows past a channel's end, so threads t ≥ 1 write to
+  // input channels; the kernel stores whole 16-byte rows past a channel's end, so chunks t ≥ 1 write to
   // their own block (and scratch), copied into place after
   qdepthwise_pairs: (a, _T, raw, temp, copy) => {
     const [C, OC, OH, OW] = [a[1], a[4], a[13], a[14]];
@@ -215,6 +214,3 @@ export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
   },
   ...ELEMENTWISE_PLANNERS,
 };
-
-/** Splits [0, n) for a plan (re-exported for the pool). */
-export { split_range };

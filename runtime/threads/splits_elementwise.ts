@@ -83,7 +83,7 @@ export const ELEMENTWISE_PLANNERS: Partial<Record<keyof WasmExports, Planner>> =
   qavg_pool2d_u8: planes(1, 16),
   max_pool2d_f32: planes(4, 14),
   // (x, planes, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, y, row): planes; vector steps write past a
-  // plane's end, so threads t ≥ 1 write to their own block (and row), copied into place after
+  // plane's end, so chunks t ≥ 1 write to their own block (and row), copied into place after
   qmax_pool2d_u8: (a, T, raw, temp, copy) => {
     const base = planes(1, 14)(a, T, raw, temp, copy);
     if (!base) return null;

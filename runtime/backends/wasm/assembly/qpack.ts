@@ -60,12 +60,12 @@ export function im2col_rows_q16(
   const seg = <usize>cg << 1;
   const kbytes = seg * <usize>(kh * kw);
   const P = OH * OW;
+  const chunked = (seg + 15) & ~15;
   let dst = out + <usize>p0 * row;
   for (let p = p0; p < p1; p++) {
     const oh = p / OW;
     const ow = p - oh * OW;
     const edge = p == p1 - 1 && p1 < P;
-    const chunked = (seg + 15) & ~15;
     let t = dst;
     for (let r = 0; r < kh; r++) {
       const base = pad + (<usize>(oh * sh + r * dh) * <usize>Wp + <usize>(ow * sw)) * seg;
