@@ -346,6 +346,20 @@ export interface Fp32Kernels {
    * The kernels below are fast paths of float ops whose reference is a JS loop in runtime/nn or
    * runtime/tensor: a backend without one says so with null (the loop runs then), never by leaving it out.
    */
+  /**
+   * conv2d rounding as PyTorch 1.13 on x86 (set_fp32_numerics('pytorch_x86'): oneDNN's order, fma rounding;
+   * `bias_last`: the bias added at the store), bit-identical to js/fp32/pytorch_x86.ts conv2d_pytorch_x86.
+   */
+  readonly conv2d_pytorch_x86:
+    | ((
+        x: Float32Array,
+        g: Conv2dGeometry,
+        w: Float32Array,
+        bias: Float32Array | null,
+        y?: Float32Array,
+        bias_last?: boolean,
+      ) => Float32Array)
+    | null;
   /** y = max(x, 0), NaN stays NaN, −0 and −inf become +0. Bit-identical to F.relu's JS loop. */
   readonly relu: ((x: Float32Array, y?: Float32Array) => Float32Array) | null;
   /**

@@ -212,5 +212,16 @@ export const PLANNERS: Partial<Record<keyof WasmExports, Planner>> = {
         }),
     };
   },
+  // (x, ci, H, W, co, kh, kw, groups, sh, sw, ph, pw, dh, dw, OH, OW, w, bias, bias_last, y, acc, u0, u1):
+  // the PyTorch-rounding calibration conv, by (image, output channel) units, each thread its own row of sums
+  conv2d_pytorch_x86_f32: (a, _T, _raw, temp) => {
+    const units = a[22] - a[21];
+    if (!macs(units * a[14] * a[15] * (a[1] / a[7]) * a[5] * a[6])) return null;
+    return {
+      n: units,
+      align: 1,
+      part: (j0, j1, t) => set(a, { 20: t === 0 ? a[20] : temp(t, 0, a[15] * 8), 21: a[21] + j0, 22: a[21] + j1 }),
+    };
+  },
   ...ELEMENTWISE_PLANNERS,
 };

@@ -2,7 +2,8 @@
  * The FX PTQ checks against PyTorch 1.13's goldens (qnnpack qconfig, same calibration images), shared by
  * the FmnistCNN and FmnistResNet test files: converted graph, weight qparams and int8 weights, activation
  * qparams from fxq's own calibration (run under with_fp32_numerics('pytorch_x86') so the observers see
- * PyTorch's float bits), logits, per-node int8 outputs, model size.
+ * PyTorch's float bits; on the wasm backend, whose PyTorch-x86 conv equals the JS loop), logits, per-node
+ * int8 outputs, model size.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GraphModule } from '../../compiler/ir/graph_module.js';
@@ -10,6 +11,8 @@ import type { Node } from '../../compiler/ir/node.js';
 import { convert_fx } from '../../compiler/quantize_fx/convert.js';
 import { prepare_fx } from '../../compiler/quantize_fx/prepare.js';
 import { with_fp32_numerics } from '../../runtime/backends/fp32_numerics.js';
+import { set_backend } from '../../runtime/backends/registry.js';
+import { load_wasm_backend } from '../../runtime/backends/wasm/index.js';
 import type { Module } from '../../runtime/nn/module.js';
 import { get_default_qconfig } from '../../runtime/quant/qconfig.js';
 import { FixedQParamsObserver } from '../../runtime/quant/simple_observers.js';
@@ -49,7 +52,14 @@ export function ptq_golden_suite(name: string, pretrained: () => Module, checks:
   beforeAll(async () => {
     fp32 = pretrained().eval();
     prepared = prepare_fx(fp32, { '': get_default_qconfig('qnnpack') }, [x]);
-    await with_fp32_numerics('pytorch_x86', () => calibrate_yielding(prepared, calibration_images(1000)));
+    // on the wasm backend: its form of the PyTorch-x86 conv equals the JS loop bit for bit and is faster
+    load_wasm_backend();
+    set_backend('wasm');
+    try {
+      await with_fp32_numerics('pytorch_x86', () => calibrate_yielding(prepared, calibration_images(1000)));
+    } finally {
+      set_backend('js');
+    }
     quantized = convert_fx(prepared);
   }, 240_000);
 

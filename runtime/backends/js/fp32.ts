@@ -10,6 +10,8 @@ export const js_fp32: Fp32Kernels = {
   name: 'js',
   sgemm,
   conv2d,
+  // the JS loop (js/fp32/pytorch_x86.ts) is the reference, installed with set_fp32_numerics
+  conv2d_pytorch_x86: null,
   relu: null,
   clamp: null,
   batch_norm_affine: null,

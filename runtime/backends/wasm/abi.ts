@@ -258,5 +258,6 @@ export const REQUIRED_EXPORTS: readonly Exclude<keyof WasmExports, 'memory'>[] =
   'layer_norm_rows_f32',
   'batch_norm_affine_f32',
   'max_pool2d_f32',
+  'conv2d_pytorch_x86_f32',
   ...TRANSFORMER_EXPORTS,
 ];

@@ -180,4 +180,33 @@ export interface WasmFp32Exports {
     dw: number,
     y: number,
   ): void;
+  /**
+   * conv2d rounding as PyTorch on x86 (js/fp32/pytorch_x86.ts conv2d_pytorch_x86, bit-identical) for the
+   * (image, output channel) units [u0, u1); bias 0 when absent; acc: OW float64 of scratch.
+   */
+  conv2d_pytorch_x86_f32(
+    x: number,
+    ci: number,
+    H: number,
+    W: number,
+    co: number,
+    kh: number,
+    kw: number,
+    groups: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    OH: number,
+    OW: number,
+    w: number,
+    bias: number,
+    bias_last: number,
+    y: number,
+    acc: number,
+    u0: number,
+    u1: number,
+  ): void;
 }

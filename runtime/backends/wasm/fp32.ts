@@ -6,6 +6,7 @@
 import type { Fp32Kernels } from '../types.js';
 import { make_wasm_bmm } from './fp32_bmm.js';
 import { make_wasm_conv2d } from './fp32_conv.js';
+import { make_wasm_conv2d_pytorch_x86 } from './fp32_conv_pytorch.js';
 import { make_wasm_fp32_elementwise } from './fp32_elementwise.js';
 import { make_wasm_gelu } from './fp32_gelu.js';
 import { make_wasm_layer_norm } from './fp32_layer_norm.js';
@@ -116,6 +117,7 @@ export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
     name: 'wasm',
     sgemm,
     conv2d: make_wasm_conv2d(inst),
+    conv2d_pytorch_x86: make_wasm_conv2d_pytorch_x86(inst),
     ...make_wasm_fp32_elementwise(inst),
     softmax_rows: make_wasm_softmax(inst),
     gelu: make_wasm_gelu(inst),

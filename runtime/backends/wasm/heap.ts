@@ -115,6 +115,11 @@ export class WasmHeap {
     this.scratch_used = 0;
   }
 
+  /** Where the per-call scratch block lies now (tests fill it with garbage between calls). */
+  get scratch(): { off: number; size: number } {
+    return { off: this.scratch_off, size: this.scratch_size };
+  }
+
   /** A sub-block of the current call's scratch. */
   take(bytes: number): number {
     const size = align(bytes);

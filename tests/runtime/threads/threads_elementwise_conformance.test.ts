@@ -13,6 +13,7 @@ import { set_num_threads, threads_ready } from '../../../runtime/threads/num_thr
 import { pool_of } from '../../../runtime/threads/pool.js';
 import { min_parallel_work } from '../../../runtime/threads/splits.js';
 import { first_diff, lcg, uniform_f32 } from '../backends/_arbitraries.js';
+import { at_threads } from './_at_threads.js';
 
 const wasm = load_wasm_backend();
 const q = wasm.int8;
@@ -23,12 +24,10 @@ afterAll(() => {
   set_num_threads(1);
 });
 
-/** One thread (threshold infinite), then all threads (threshold 1 element), same workers. */
+/** One thread, then all threads (_at_threads.ts), same workers: equal. */
 function same<T extends ArrayLike<number>>(run: () => T): void {
-  min_parallel_work.elements = Number.POSITIVE_INFINITY;
-  const one = Array.from(run());
-  min_parallel_work.elements = 1;
-  expect(first_diff(one, run())).toBeNull();
+  const [one, all] = at_threads(wasm.instance, run, (v) => Array.from(v) as unknown as T);
+  expect(first_diff(one, all)).toBeNull();
 }
 
 function bytes(n: number, rnd: () => number): Uint8Array {

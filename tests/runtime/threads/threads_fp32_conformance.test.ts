@@ -1,6 +1,7 @@
 /**
  * Threaded wasm fp32 kernels equal their one-thread output bit for bit (runtime/threads): conv2d on shifted
- * planes, im2col (its pixel panels split too) + packed GEMM and depthwise, split by image and by output channel, and sgemm (packed, few
+ * planes, im2col (its pixel panels split too) + packed GEMM, depthwise and the PyTorch-x86 calibration conv, split by
+ * image and by output channel, and sgemm (packed, few
  * rows, swapped Linear form) split by rows or columns, over random shapes whose sizes do and do not divide
  * by the thread count (2 and 3 threads). The hand-off threshold is 0 so tiny cases split too.
  */
@@ -12,6 +13,7 @@ import { set_num_threads, threads_ready } from '../../../runtime/threads/num_thr
 import { pool_of } from '../../../runtime/threads/pool.js';
 import { min_parallel_work } from '../../../runtime/threads/splits.js';
 import { conv_geometry_arb, first_diff, lcg, uniform_f32 } from '../backends/_arbitraries.js';
+import { at_threads as threads_of } from './_at_threads.js';
 
 const wasm = load_wasm_backend();
 const fp32 = wasm.fp32;
@@ -25,15 +27,11 @@ const convs = {
   shifted: make_wasm_conv2d(wasm.instance, 'shifted'),
   im2col: make_wasm_conv2d(wasm.instance, 'im2col'),
   auto: fp32.conv2d,
+  // set_fp32_numerics('pytorch_x86')'s calibration conv, split by (image, output channel)
+  pytorch_x86: fp32.conv2d_pytorch_x86 as NonNullable<typeof fp32.conv2d_pytorch_x86>,
 };
 
-/** One thread (threshold infinite), then all threads (threshold 0), same workers. */
-function at_threads(run: () => Float32Array): Float32Array[] {
-  Object.assign(min_parallel_work, { macs: Number.POSITIVE_INFINITY, elements: Number.POSITIVE_INFINITY });
-  const one = run().slice();
-  Object.assign(min_parallel_work, { macs: 0, elements: 0 });
-  return [one, run()];
-}
+const at_threads = (run: () => Float32Array) => threads_of(wasm.instance, run, (v) => v.slice());
 
 const geometry = (depthwise: boolean) =>
   fc
@@ -72,6 +70,7 @@ describe.each([2, 3])('threaded wasm fp32 kernels at %i threads equal one thread
     ['shifted', false],
     ['im2col', false],
     ['auto', true],
+    ['pytorch_x86', false],
   ] as const) {
     it(`conv2d ${depthwise ? 'depthwise' : `'${name}'`} (60 random cases, batch 1–7)`, () => {
       fc.assert(

@@ -13,6 +13,7 @@ import { get_num_threads, set_num_threads, threads_ready } from '../../../runtim
 import { pool_of } from '../../../runtime/threads/pool.js';
 import { min_parallel_work } from '../../../runtime/threads/splits.js';
 import { conv_geometry_arb, first_diff, ints, lcg, zp_i8, zp_u8 } from '../backends/_arbitraries.js';
+import { at_threads as threads_of } from './_at_threads.js';
 
 const wasm = load_wasm_backend();
 const saved = { ...min_parallel_work };
@@ -67,18 +68,8 @@ function weight(n: number, k: number, rnd: () => number, per_channel: boolean, w
   };
 }
 
-/**
- * The kernel's output on one thread (hand-off threshold infinite) and on all threads (threshold 0: even
- * tiny cases split), with the same packed weight and the same workers (no restart per case).
- */
-function at_threads<T>(run: () => T): T[] {
-  min_parallel_work.macs = Number.POSITIVE_INFINITY;
-  min_parallel_work.elements = Number.POSITIVE_INFINITY;
-  const one = run();
-  min_parallel_work.macs = 0;
-  min_parallel_work.elements = 1;
-  return [one, run()];
-}
+/** One thread and all threads (_at_threads.ts), with the same packed weight and the same workers. */
+const at_threads = <T>(run: () => T) => threads_of(wasm.instance, run);
 
 function expect_all_equal(outs: ArrayLike<number>[]): void {
   for (let i = 1; i < outs.length; i++) expect(first_diff(outs[0], outs[i])).toBeNull();

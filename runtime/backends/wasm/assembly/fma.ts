@@ -2,7 +2,7 @@
 // expf) and the embedding bags (qembedding_bag.ts: fbgemm's fma(scale, q, acc + bias)); js: fp32/fma.ts.
 
 /** The tie case of fma32 (js: fp32/fma.ts fma_tie): s = p + c was a float32 tie; decide by the f64 error. */
-function fma_tie(p: f64, c: f64, s: f64, r: f32): f32 {
+export function fma_tie(p: f64, c: f64, s: f64, r: f32): f32 {
   const bp = s - p;
   const err = p - (s - bp) + (c - bp);
   if (err == 0) return r;

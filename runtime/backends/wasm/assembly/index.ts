@@ -29,3 +29,4 @@ export { gelu_erf_f32 } from './fgelu';
 export { layer_norm_rows_f32 } from './flayernorm';
 export { qembedding_bag_f32 } from './qembedding_bag';
 export { gather_u8 } from './qgather';
+export { conv2d_pytorch_x86_f32 } from './fconv_pytorch';
