@@ -6,6 +6,8 @@
  * scalar numerics (bias quantization, multipliers, validation) are the js reference's own functions, so
  * both backends agree bit for bit by construction there.
  */
+
+import type { ThreadPool } from '../../threads/pool.js';
 import {
   check_qinput,
   check_qoutput,
@@ -14,6 +16,7 @@ import {
   validate_qweight,
 } from '../js/int8/numerics.js';
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
+import type { WasmExports } from './abi.js';
 import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
 import { type DirectWeight, make_direct_qconv } from './int8_direct.js';
@@ -268,22 +271,39 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
         : round_up(P, 4) * pw.kp * 2 + 32;
     set_layout(pw, gemm && kh * kw > 1 ? `rsc:${kh}x${kw}` : 'c');
     const part_bytes = gemm ? wx.qgemm_part_bytes(cog, P, pw.kp) : 0;
-    heap.begin(scratch_bytes(x_img, y_img + 16, p.bias_q.byteLength, p.mult.byteLength, work, plane, part_bytes));
-    const xb = heap.take(x_img);
-    // 16 spare bytes: the depthwise kernel stores whole 16-byte rows (assembly/depthwise_pairs.ts)
-    const yb = heap.take(y_img + 16);
+    // threads (runtime/threads): a batch splits by image, each chunk of images with its own work, plane
+    // and GEMM part blocks (the kernels inside run whole); one image splits inside the kernels instead
+    const pool = (inst as { pool?: ThreadPool }).pool;
+    const chunks = pool && nb > 1 ? pool.ranges(nb, nb * co * P * pw.kp) : [];
+    const KC = Math.max(1, chunks.length);
+    const nx = KC > 1 ? nb : 1;
+    // an image's output slot: + 16 bytes, as the depthwise kernel stores whole 16-byte rows
+    const ys = y_img + 16;
+    heap.begin(
+      scratch_bytes(
+        nx * x_img,
+        nx * ys,
+        p.bias_q.byteLength,
+        p.mult.byteLength,
+        ...new Array<number>(KC).fill(work),
+        ...new Array<number>(KC).fill(plane),
+        ...new Array<number>(KC).fill(part_bytes),
+      ),
+    );
+    const xb = heap.take(nx * x_img);
+    const yb = heap.take(nx * ys);
     const [bp, mp] = put_params(p);
-    const wk = heap.take(work);
-    const pad = heap.take(plane);
-    const part = heap.take(part_bytes);
+    const wks = Array.from({ length: KC }, () => heap.take(work));
+    const pads = Array.from({ length: KC }, () => heap.take(plane));
+    const gemm_parts = Array.from({ length: KC }, () => heap.take(part_bytes));
     const [zp, lo, hi] = out_args(out);
-    // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
-    for (let b = 0; b < nb; b++) {
-      heap.u8.set(x.data.subarray(b * x_img, (b + 1) * x_img), xb);
+    /** One image (at xi, into yi) with chunk k's blocks. */
+    const image = (w: WasmExports, xi: number, yi: number, k: number) => {
+      const [wk, pad, part] = [wks[k], pads[k], gemm_parts[k]];
       if (depthwise) {
         // two taps per i32x4.dot_i16x8_s lane pair (assembly/depthwise_pairs.ts)
-        wx.qdepthwise_pairs(
-          xb,
+        w.qdepthwise_pairs(
+          xi,
           ci,
           H,
           W,
@@ -306,29 +326,28 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
           zp,
           lo,
           hi,
-          yb,
+          yi,
           wk,
         );
-        res.set(heap.u8.subarray(yb, yb + y_img), b * y_img);
-        continue;
+        return;
       }
       for (let gi = 0; gi < groups; gi++) {
         const r0 = gi * cog;
         if (pairs) {
           if (pairs_s1) {
-            wx.pad_planes_q16(xb, H, W, gi * cig, cig, ph, pwd, Hp, Wp, x.zero_point, pad);
-            wx.im2col_pairs_s1(pad, cig, Hp, Wp, kh, kw, sh, dh, dw, oh, ow, wk);
+            w.pad_planes_q16(xi, H, W, gi * cig, cig, ph, pwd, Hp, Wp, x.zero_point, pad);
+            w.im2col_pairs_s1(pad, cig, Hp, Wp, kh, kw, sh, dh, dw, oh, ow, wk);
           } else {
-            wx.im2col_pairs_q16(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, wk);
+            w.im2col_pairs_q16(xi, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, wk);
           }
-          wx.qconv_pairs(
+          w.qconv_pairs(
             pw.ptr + r0 * pw.kp * 2,
             wk,
             cog,
             P,
             pw.k,
             pw.kp,
-            yb + r0 * P,
+            yi + r0 * P,
             P,
             bp + r0 * 4,
             mp + r0 * 4,
@@ -339,15 +358,15 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
           );
           continue;
         }
-        wx.nhwc_pad_q16(xb, H, W, gi * cig, cig, ph, pwd, Wp, x.zero_point, pad, plane, 0, Hp);
-        wx.im2col_rows_q16(pad, Wp, cig, kh, kw, sh, sw, dh, dw, oh, ow, wk, pw.kp, 0, P);
-        wx.qgemm(
+        w.nhwc_pad_q16(xi, H, W, gi * cig, cig, ph, pwd, Wp, x.zero_point, pad, plane, 0, Hp);
+        w.im2col_rows_q16(pad, Wp, cig, kh, kw, sh, sw, dh, dw, oh, ow, wk, pw.kp, 0, P);
+        w.qgemm(
           pw.ptr + r0 * pw.kp * 2,
           wk,
           cog,
           P,
           pw.kp,
-          yb + r0 * P,
+          yi + r0 * P,
           P,
           MODE_CH_ROW,
           bp + r0 * 4,
@@ -358,6 +377,20 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
           part,
         );
       }
+    };
+    if (pool && KC > 1) {
+      heap.u8.set(x.data.subarray(0, nb * x_img), xb);
+      pool.run(chunks.length, (k, w) => {
+        for (let b = chunks[k][0]; b < chunks[k][1]; b++) image(w, xb + b * x_img, yb + b * ys, k);
+      });
+      const u8 = heap.u8;
+      for (let b = 0; b < nb; b++) res.set(u8.subarray(yb + b * ys, yb + b * ys + y_img), b * y_img);
+      return res;
+    }
+    // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
+    for (let b = 0; b < nb; b++) {
+      heap.u8.set(x.data.subarray(b * x_img, (b + 1) * x_img), xb);
+      image(wx, xb, yb, 0);
       res.set(heap.u8.subarray(yb, yb + y_img), b * y_img);
     }
     return res;
