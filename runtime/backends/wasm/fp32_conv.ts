@@ -28,7 +28,8 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     heap.u8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
   }
 
-  /** im2col straight into sgemm's packed-B panels, per image and group, then the packed GEMM. */
+  /** im2col straight into sgemm's packed-B panels, per image and group, then the packed GEMM (batches split by
+   * image on threads). */
   function im2col_conv(
     x: Float32Array,
     g: Conv2dGeometry,
@@ -47,25 +48,36 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     const K = cig * kh * kw;
     const P = oh * ow;
     const work = Math.ceil(P / 8) * K * 32;
-    heap.begin(scratch_bytes(x.byteLength, res.byteLength, w.byteLength, work));
+    // threads (runtime/threads): a batch splits by image, each chunk of images with its own panels (the
+    // kernels inside run whole); one image splits inside im2col_f32_packed and sgemm_packed instead
+    const pool = (inst as { pool?: ThreadPool }).pool;
+    const chunks = pool && nb > 1 ? pool.ranges(nb, nb * co * P * K) : [];
+    const KC = Math.max(1, chunks.length);
+    heap.begin(scratch_bytes(x.byteLength, res.byteLength, w.byteLength, ...new Array<number>(KC).fill(work)));
     const xp = heap.take(x.byteLength);
     const yp = heap.take(res.byteLength);
     const wp = heap.take(w.byteLength);
-    const wk = heap.take(work);
+    const wks = Array.from({ length: KC }, () => heap.take(work));
     put(x, xp);
     put(w, wp);
     const yv = new Float32Array(heap.memory.buffer, yp, nb * co * P);
-    for (let b = 0; b < nb; b++) {
+    // conv bias is per output channel (a GEMM row): pre-fill C with it and accumulate
+    for (let b = 0; b < nb; b++)
+      for (let oc = 0; oc < co; oc++) yv.fill(bias ? bias[oc] : 0, (b * co + oc) * P, (b * co + oc + 1) * P);
+    const image = (wm: WasmExports, b: number, k: number) => {
       const xb = xp + b * ci * H * W * 4;
       const yb = yp + b * co * P * 4;
-      // conv bias is per output channel (a GEMM row): pre-fill C with it and accumulate
-      for (let oc = 0; oc < co; oc++) yv.fill(bias ? bias[oc] : 0, (b * co + oc) * P, (b * co + oc + 1) * P);
       for (let gi = 0; gi < groups; gi++) {
-        wx.im2col_f32_packed(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, wk, 0, P);
+        wm.im2col_f32_packed(xb, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, wks[k], 0, P);
         const r0 = gi * cog;
-        wx.sgemm_packed(cog, P, K, wp + r0 * K * 4, K, wk, yb + r0 * P * 4, P, 0, 1);
+        wm.sgemm_packed(cog, P, K, wp + r0 * K * 4, K, wks[k], yb + r0 * P * 4, P, 0, 1);
       }
-    }
+    };
+    if (pool && KC > 1)
+      pool.run(chunks.length, (k, wm) => {
+        for (let b = chunks[k][0]; b < chunks[k][1]; b++) image(wm, b, k);
+      });
+    else for (let b = 0; b < nb; b++) image(wx, b, 0);
     res.set(yv);
     return res;
   }
