@@ -15,12 +15,14 @@ import { spawn_worker, type WorkerHandle } from './spawn.js';
 import { guided_ranges } from './split.js';
 import { min_parallel_work, PLANNERS } from './splits.js';
 import {
+  CHUNK_DONE0,
   CTRL_WORDS,
   DONE,
   ERR,
   ERR_LEN,
   ERR_MSG,
   JOBN,
+  LOADED,
   MAX_CHUNKS,
   MAX_WORKERS,
   QUIT0,
@@ -43,6 +45,16 @@ const READY_WAIT_MS = 10_000;
  * so an idle pool costs no CPU. Tunable (benchmarks: 0 measures the sleep-only hand-off).
  */
 export const thread_spin = { worker_us: 500, wait_us: 200 };
+
+/**
+ * The copies around a split call, overlapped with its chunks (all on the calling thread): `load(k)` puts
+ * chunk k's inputs in place before any thread runs chunk k — chunk 0's before the workers wake, the rest
+ * while they run —, `store(k)` takes chunk k's outputs out as soon as it is done, while others still run.
+ */
+export interface ChunkIo {
+  load(k: number): void;
+  store(k: number): void;
+}
 
 interface Slot {
   handle: WorkerHandle;
@@ -198,10 +210,18 @@ export class ThreadPool {
    * Runs body(i, wx) for every chunk i < chunks: the workers and this thread take chunks from a shared
    * ticket until none is left (so a descheduled thread's share goes to the others), then this thread
    * waits for the last. body must only call exports (through `wx`) on disjoint outputs and scratch.
+   * `io`: the chunks' input and output copies, overlapped with the chunks (ChunkIo).
    */
-  run(chunks: number, body: (chunk: number, wx: WasmExports) => void): void {
+  run(chunks: number, body: (chunk: number, wx: WasmExports) => void, io?: ChunkIo): void {
+    const inline = () => {
+      for (let i = 0; i < chunks; i++) {
+        io?.load(i);
+        body(i, this.exports);
+        io?.store(i);
+      }
+    };
     if (chunks <= 1 || this.slots.length === 0 || chunks > MAX_CHUNKS) {
-      for (let i = 0; i < chunks; i++) body(i, this.exports);
+      inline();
       return;
     }
     // record every chunk's program (its export calls) for the workers
@@ -214,17 +234,36 @@ export class ThreadPool {
     }
     p[chunks] = this.pos;
     if (this.pos > PROG_DOUBLES) {
-      for (let i = 0; i < chunks; i++) body(i, this.exports);
+      inline();
       return;
     }
     this.job = (this.job + 1) & 0x7fff;
     Atomics.store(c, ERR, 0);
     Atomics.store(c, DONE, 0);
     Atomics.store(c, SPIN_US, thread_spin.worker_us);
+    for (let i = 0; i < chunks; i++) Atomics.store(c, CHUNK_DONE0 + i, 0);
+    if (io) io.load(0);
+    Atomics.store(c, LOADED, io ? 1 : chunks);
     Atomics.store(c, JOBN, (this.job << 16) | chunks);
     Atomics.store(c, TICKET, this.job << 16);
     Atomics.add(c, SEQ, 1);
     Atomics.notify(c, SEQ);
+    // the other chunks' inputs while the workers start on chunk 0
+    if (io)
+      for (let i = 1; i < chunks; i++) {
+        io.load(i);
+        Atomics.store(c, LOADED, i + 1);
+      }
+    const stored = io ? new Uint8Array(chunks) : null;
+    /** Stores the outputs of the chunks done since the last sweep. */
+    const sweep = () => {
+      if (!io || !stored) return;
+      for (let j = 0; j < chunks; j++)
+        if (stored[j] === 0 && Atomics.load(c, CHUNK_DONE0 + j) === 1) {
+          stored[j] = 1;
+          io.store(j);
+        }
+    };
     let failure: Error | null = null;
     for (;;) {
       const t = Atomics.add(c, TICKET, 1);
@@ -235,12 +274,17 @@ export class ThreadPool {
       } catch (e) {
         failure ??= e as Error;
       }
+      Atomics.store(c, CHUNK_DONE0 + i, 1);
       Atomics.add(c, DONE, 1);
+      sweep();
     }
     if (can_block()) {
       const until = performance.now() + thread_spin.wait_us / 1000;
       for (let k = 1; Atomics.load(c, DONE) < chunks; k++) {
-        if ((k & 255) === 0 && performance.now() > until) break;
+        if ((k & 255) === 0) {
+          sweep();
+          if (performance.now() > until) break;
+        }
       }
       for (let d = Atomics.load(c, DONE); d < chunks; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
     } else {
@@ -248,6 +292,7 @@ export class ThreadPool {
         // spin: a browser main thread may not block
       }
     }
+    sweep();
     if (failure) throw failure;
     if (Atomics.load(c, ERR) !== 0) {
       const msg = String.fromCharCode(...c.subarray(ERR_MSG, ERR_MSG + Atomics.load(c, ERR_LEN)));

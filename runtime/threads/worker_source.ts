@@ -4,7 +4,7 @@
  * loader (tsx, vitest) in the worker. A worker instantiates the kernels' compiled module on the shared
  * memory, flags itself ready, then sleeps on the SEQ word; woken, it takes chunks of the posted job from a
  * shared ticket (job id · 2¹⁶ + next chunk) until none is left, running each chunk's program (export calls
- * with numeric arguments) and counting it done. The job id in the ticket keeps a late worker of the last
+ * with numeric arguments) once its inputs are loaded, and flagging it done. The job id in the ticket keeps a late worker of the last
  * job from running a chunk twice. See pool.ts for the main side.
  */
 
@@ -21,6 +21,8 @@ export const ERR_LEN = 5;
 export const WORKER_CHUNKS = 6;
 /** µs a worker polls SEQ for the next job before it sleeps in Atomics.wait (waking costs tens of µs). */
 export const SPIN_US = 7;
+/** Chunks [0, LOADED) of the posted job have their inputs in place (pool.ts ChunkIo): a worker waits for it. */
+export const LOADED = 8;
 /** Per worker slot w: QUIT0 + w (set: exit), READY0 + w (1 ready, −1 failed to instantiate). */
 export const QUIT0 = 16;
 export const MAX_WORKERS = 64;
@@ -28,9 +30,11 @@ export const READY0 = QUIT0 + MAX_WORKERS;
 /** The error message, one char code per word. */
 export const ERR_MSG = READY0 + MAX_WORKERS;
 export const ERR_MAX = 400;
-export const CTRL_WORDS = ERR_MSG + ERR_MAX;
 /** Program area (Float64Array): the chunk table [MAX_CHUNKS + 1] of start offsets, then the programs. */
 export const MAX_CHUNKS = 256;
+/** Per chunk i of the posted job: CHUNK_DONE0 + i is 1 once chunk i ran (cleared before each job). */
+export const CHUNK_DONE0 = ERR_MSG + ERR_MAX;
+export const CTRL_WORDS = CHUNK_DONE0 + MAX_CHUNKS;
 
 const BODY = `
 function fxq_thread(d) {
@@ -69,6 +73,8 @@ function fxq_thread(d) {
       const i = t & 0xffff;
       const n = jn & 0xffff;
       if (t >>> 16 !== jn >>> 16 || i >= n) break;
+      // the calling thread may still be copying this chunk's inputs in
+      while (Atomics.load(c, ${LOADED}) <= i) {}
       try {
         let k = p[i];
         const end = p[i + 1];
@@ -86,6 +92,7 @@ function fxq_thread(d) {
           Atomics.store(c, ${ERR_LEN}, m.length);
         }
       }
+      Atomics.store(c, ${CHUNK_DONE0} + i, 1);
       Atomics.add(c, ${WORKER_CHUNKS}, 1);
       if (Atomics.add(c, ${DONE}, 1) + 1 === n) Atomics.notify(c, ${DONE});
     }

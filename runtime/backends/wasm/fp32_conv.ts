@@ -58,12 +58,15 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
     const yp = heap.take(res.byteLength);
     const wp = heap.take(w.byteLength);
     const wks = Array.from({ length: KC }, () => heap.take(work));
-    put(x, xp);
     put(w, wp);
     const yv = new Float32Array(heap.memory.buffer, yp, nb * co * P);
-    // conv bias is per output channel (a GEMM row): pre-fill C with it and accumulate
-    for (let b = 0; b < nb; b++)
-      for (let oc = 0; oc < co; oc++) yv.fill(bias ? bias[oc] : 0, (b * co + oc) * P, (b * co + oc + 1) * P);
+    const x_img = ci * H * W;
+    /** Images [b0, b1) in: x copied, C pre-filled with the bias (a GEMM row per output channel, accumulated). */
+    const load = (b0: number, b1: number) => {
+      put(x.subarray(b0 * x_img, b1 * x_img), xp + b0 * x_img * 4);
+      for (let b = b0; b < b1; b++)
+        for (let oc = 0; oc < co; oc++) yv.fill(bias ? bias[oc] : 0, (b * co + oc) * P, (b * co + oc + 1) * P);
+    };
     const image = (wm: WasmExports, b: number, k: number) => {
       const xb = xp + b * ci * H * W * 4;
       const yb = yp + b * co * P * 4;
@@ -73,11 +76,22 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
         wm.sgemm_packed(cog, P, K, wp + r0 * K * 4, K, wks[k], yb + r0 * P * 4, P, 0, 1);
       }
     };
-    if (pool && KC > 1)
-      pool.run(chunks.length, (k, wm) => {
-        for (let b = chunks[k][0]; b < chunks[k][1]; b++) image(wm, b, k);
-      });
-    else for (let b = 0; b < nb; b++) image(wx, b, 0);
+    if (pool && KC > 1) {
+      // each chunk's images copied in and out around it, overlapped with the other chunks
+      pool.run(
+        chunks.length,
+        (k, wm) => {
+          for (let b = chunks[k][0]; b < chunks[k][1]; b++) image(wm, b, k);
+        },
+        {
+          load: (k) => load(chunks[k][0], chunks[k][1]),
+          store: (k) => res.set(yv.subarray(chunks[k][0] * co * P, chunks[k][1] * co * P), chunks[k][0] * co * P),
+        },
+      );
+      return res;
+    }
+    load(0, nb);
+    for (let b = 0; b < nb; b++) image(wx, b, 0);
     res.set(yv);
     return res;
   }
@@ -199,11 +213,20 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
       }
     };
     if (pool && KC > 1) {
-      put(x, xp);
-      pool.run(parts.length, (k, wm) => {
-        for (let b = parts[k][0]; b < parts[k][1]; b++) image(wm, xp + b * x_img * 4, yp + b * y_img * 4, k);
-      });
-      res.set(new Float32Array(heap.memory.buffer, yp, nb * y_img));
+      // each chunk's images copied in and out around it, overlapped with the other chunks
+      pool.run(
+        parts.length,
+        (k, wm) => {
+          for (let b = parts[k][0]; b < parts[k][1]; b++) image(wm, xp + b * x_img * 4, yp + b * y_img * 4, k);
+        },
+        {
+          load: (k) => put(x.subarray(parts[k][0] * x_img, parts[k][1] * x_img), xp + parts[k][0] * x_img * 4),
+          store: (k) => {
+            const [b0, b1] = parts[k];
+            res.set(new Float32Array(heap.memory.buffer, yp + b0 * y_img * 4, (b1 - b0) * y_img), b0 * y_img);
+          },
+        },
+      );
       return res;
     }
     const yv = new Float32Array(heap.memory.buffer, yp, y_img);

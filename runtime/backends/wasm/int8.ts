@@ -379,12 +379,22 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
       }
     };
     if (pool && KC > 1) {
-      heap.u8.set(x.data.subarray(0, nb * x_img), xb);
-      pool.run(chunks.length, (k, w) => {
-        for (let b = chunks[k][0]; b < chunks[k][1]; b++) image(w, xb + b * x_img, yb + b * ys, k);
-      });
-      const u8 = heap.u8;
-      for (let b = 0; b < nb; b++) res.set(u8.subarray(yb + b * ys, yb + b * ys + y_img), b * y_img);
+      // each chunk's images copied in and out around it, overlapped with the other chunks
+      pool.run(
+        chunks.length,
+        (k, w) => {
+          for (let b = chunks[k][0]; b < chunks[k][1]; b++) image(w, xb + b * x_img, yb + b * ys, k);
+        },
+        {
+          load: (k) =>
+            heap.u8.set(x.data.subarray(chunks[k][0] * x_img, chunks[k][1] * x_img), xb + chunks[k][0] * x_img),
+          store: (k) => {
+            const u8 = heap.u8;
+            for (let b = chunks[k][0]; b < chunks[k][1]; b++)
+              res.set(u8.subarray(yb + b * ys, yb + b * ys + y_img), b * y_img);
+          },
+        },
+      );
       return res;
     }
     // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back

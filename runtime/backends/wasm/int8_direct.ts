@@ -147,11 +147,18 @@ export function make_direct_qconv(
       }
     };
     if (pool && K > 1) {
-      heap.u8.set(x.data.subarray(0, nb * x_img), xp);
-      pool.run(parts.length, (k, w) => {
-        for (let b = parts[k][0]; b < parts[k][1]; b++) image(w, xp + b * x_img, yp + b * y_img, k);
-      });
-      res.set(heap.u8.subarray(yp, yp + nb * y_img));
+      // each chunk's images copied in and out around it, overlapped with the other chunks
+      pool.run(
+        parts.length,
+        (k, w) => {
+          for (let b = parts[k][0]; b < parts[k][1]; b++) image(w, xp + b * x_img, yp + b * y_img, k);
+        },
+        {
+          load: (k) => heap.u8.set(x.data.subarray(parts[k][0] * x_img, parts[k][1] * x_img), xp + parts[k][0] * x_img),
+          store: (k) =>
+            res.set(heap.u8.subarray(yp + parts[k][0] * y_img, yp + parts[k][1] * y_img), parts[k][0] * y_img),
+        },
+      );
       return;
     }
     // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
