@@ -86,6 +86,8 @@ function pytorch_fp32_view(backend: Backend, zen5: boolean): Backend {
       // the backend's own form of the PyTorch conv (wasm), else the JS loop
       conv2d: (x, g, w, bias, y) => (base.conv2d_pytorch_x86 ?? pytorch_fp32().conv2d)(x, g, w, bias, y, zen5),
       conv2d_pytorch_x86: null,
+      // conv then relu apart, each the PyTorch-rounding or exact kernel
+      conv2d_relu: null,
       // the float ops' own loops, where the PyTorch numerics modes hook in (the fast kernels equal the loops'
       // float64 numerics, not PyTorch's float32 ones)
       softmax_rows: null,

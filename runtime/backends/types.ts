@@ -347,6 +347,13 @@ export interface Fp32Kernels {
    * runtime/tensor: a backend without one says so with null (the loop runs then), never by leaving it out.
    */
   /**
+   * conv2d then ReLU in one call (nni.ConvReLU2d at inference): the ReLU applied to the conv's output before it
+   * leaves the kernel's memory, bit-identical to conv2d followed by F.relu.
+   */
+  readonly conv2d_relu:
+    | ((x: Float32Array, g: Conv2dGeometry, w: Float32Array, bias: Float32Array | null, y?: Float32Array) => Float32Array)
+    | null;
+  /**
    * conv2d rounding as PyTorch 1.13 on x86 (set_fp32_numerics('pytorch_x86'): oneDNN's order, fma rounding;
    * `bias_last`: the bias added at the store), bit-identical to js/fp32/pytorch_x86.ts conv2d_pytorch_x86.
    */

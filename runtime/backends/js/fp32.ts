@@ -12,6 +12,7 @@ export const js_fp32: Fp32Kernels = {
   conv2d,
   // the JS loop (js/fp32/pytorch_x86.ts) is the reference, installed with set_fp32_numerics
   conv2d_pytorch_x86: null,
+  conv2d_relu: null,
   relu: null,
   clamp: null,
   batch_norm_affine: null,

@@ -117,6 +117,7 @@ export function make_wasm_fp32(inst: WasmInstance): Fp32Kernels {
     name: 'wasm',
     sgemm,
     conv2d: make_wasm_conv2d(inst),
+    conv2d_relu: make_wasm_conv2d(inst, 'auto', true),
     conv2d_pytorch_x86: make_wasm_conv2d_pytorch_x86(inst),
     ...make_wasm_fp32_elementwise(inst),
     softmax_rows: make_wasm_softmax(inst),

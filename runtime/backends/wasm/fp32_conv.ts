@@ -20,8 +20,15 @@ const SHIFTED_MAX_K = 2048;
 /** How a dense or grouped (not depthwise) conv runs: 'auto' picks by reduction length (SHIFTED_MAX_K). */
 export type WasmConvStrategy = 'auto' | 'shifted' | 'im2col';
 
-/** Creates the fp32 conv2d bound to one instance; `strategy` pins the dense path (benchmarks and tests). */
-export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy = 'auto'): Fp32Kernels['conv2d'] {
+/**
+ * Creates the fp32 conv2d bound to one instance; `strategy` pins the dense path (benchmarks and tests); `relu`:
+ * conv2d_relu, relu_f32 (bit-identical to F.relu) run on each image's output in wasm memory, inside its chunk.
+ */
+export function make_wasm_conv2d(
+  inst: WasmInstance,
+  strategy: WasmConvStrategy = 'auto',
+  relu = false,
+): Fp32Kernels['conv2d'] {
   const { exports: wx, heap } = inst;
 
   function put(a: Float32Array, off: number): void {
@@ -75,6 +82,7 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
         const r0 = gi * cog;
         wm.sgemm_packed(cog, P, K, wp + r0 * K * 4, K, wks[k], yb + r0 * P * 4, P, 0, 1);
       }
+      if (relu) wm.relu_f32(yb, co * P, yb);
     };
     if (pool && KC > 1) {
       // each chunk's images copied in and out around it, overlapped with the other chunks
@@ -139,6 +147,7 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
         const xb = xp + b * ci * H * W * 4;
         const yb = yp + b * co * P * 4;
         wx.depthwise_f32(xb, ci, H, W, co, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, wp, bp, yb, wk);
+        if (relu) wx.relu_f32(yb, co * P, yb);
       }
       res.set(new Float32Array(heap.memory.buffer, yp, nb * co * P));
       return res;
@@ -211,6 +220,7 @@ export function make_wasm_conv2d(inst: WasmInstance, strategy: WasmConvStrategy 
         const wg = wpk + gi * cog4 * K * 4;
         wm.conv_shifted_f32(cog, K, wg, planes[k] + gi * group_bytes, offs, gb, partials[k], npad, yg, P, N, map);
       }
+      if (relu) wm.relu_f32(yi, y_img, yi);
     };
     if (pool && KC > 1) {
       // each chunk's images copied in and out around it, overlapped with the other chunks

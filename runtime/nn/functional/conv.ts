@@ -2,7 +2,7 @@
  * F.conv2d on the backend's fp32 conv kernel. Backward: grad input = col2im(W_gᵀ · dY) per image
  * and group, grad weight = Σ_n dY · im2col(x)ᵀ, grad bias = Σ dY over batch and space.
  */
-import { record_grad } from '../../autograd/function.js';
+import { needs_grad, record_grad } from '../../autograd/function.js';
 import { col_geometry, col2im, conv2d_out_hw, im2col } from '../../backends/js/fp32.js';
 import { get_backend } from '../../backends/registry.js';
 import type { Conv2dGeometry } from '../../backends/types.js';
@@ -31,7 +31,13 @@ function same_padding(
   return { sym, extra: [total[0] - 2 * sym[0], total[1] - 2 * sym[1]] };
 }
 
-function conv2d_impl(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+/** Checks F.conv2d's arguments; the backend geometry and the input ('same' padding may pad it at the end). */
+function conv2d_geometry(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  options: Conv2dOptions,
+): { input: Tensor; g: Conv2dGeometry; oh: number; ow: number } {
   const op = 'F.conv2d';
   check_float(input, op);
   check_float(weight, op, 'weight');
@@ -85,6 +91,16 @@ function conv2d_impl(input: Tensor, weight: Tensor, bias: Tensor | null = null, 
     groups,
   };
   const [oh, ow] = conv2d_out_hw(g);
+  return { input, g, oh, ow };
+}
+
+function conv2d_impl(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  const geometry = conv2d_geometry(input, weight, bias, options);
+  input = geometry.input;
+  const { g, oh, ow } = geometry;
+  const { batch, in_h, in_w, out_channels: oc, kernel_h: kh, kernel_w: kw, groups } = g;
+  const cin = g.in_channels;
+  const cg = cin / groups;
   const x = input.data as Float32Array;
   const w = weight.data as Float32Array;
   const { conv2d, sgemm } = get_backend().fp32;
@@ -147,3 +163,21 @@ function conv2d_impl(input: Tensor, weight: Tensor, bias: Tensor | null = null, 
 
 /** F.conv2d(input, weight, bias?, {stride, padding, dilation, groups}): NCHW 2-d convolution. */
 export const conv2d = define_function('F.conv2d', conv2d_impl);
+
+/**
+ * relu(F.conv2d(…)) in one backend call (the backend's conv2d_relu: the ReLU applied to the conv's output
+ * while it is still in the kernel's memory), bit-identical to the two ops; null when the backend has no such
+ * kernel or a gradient is needed (then the caller runs the two ops). For nni.ConvReLU2d at inference.
+ */
+export function conv2d_relu_inference(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  options: Conv2dOptions,
+): Tensor | null {
+  const fused = get_backend().fp32.conv2d_relu;
+  if (!fused || needs_grad(input, weight, bias)) return null;
+  const { input: x, g, oh, ow } = conv2d_geometry(input, weight, bias, options);
+  const y = fused(x.data as Float32Array, g, weight.data as Float32Array, bias ? (bias.data as Float32Array) : null);
+  return new Tensor(y, [g.batch, g.out_channels, oh, ow], 'float32');
+}

@@ -4,7 +4,9 @@
  * '0.weight', '1.running_mean', …. They mark what prepare/convert treat as one quantized op;
  * numerically they are their parts run in order.
  */
+import { is_concrete } from '../functional/_util.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { conv2d_relu_inference } from '../functional/conv.js';
 import { Sequential } from '../containers.js';
 import { ReLU } from '../layers/activation.js';
 import { Conv2d } from '../layers/conv.js';
@@ -53,6 +55,35 @@ export class _FusedModule extends Sequential {
 export class ConvReLU2d extends _FusedModule {
   constructor(conv: Conv2d, relu: ReLU) {
     super([conv, relu], [Conv2d, ReLU]);
+  }
+
+  /**
+   * At inference (no gradient) on a backend with a fused conv2d_relu kernel (wasm), one call: the ReLU runs on
+   * the conv's output inside the kernel's memory, the same bits as the two parts. Parts swapped or patched
+   * since construction (tools wrapping them), a concrete-less input (tracing) or a gradient: the parts in order.
+   */
+  forward(x: Tensor): Tensor {
+    const conv = this.at(0);
+    const relu = this.at(1);
+    if (
+      is_concrete(x) &&
+      conv instanceof Conv2d &&
+      conv.constructor === Conv2d &&
+      conv.forward === Conv2d.prototype.forward &&
+      relu instanceof ReLU &&
+      relu.constructor === ReLU &&
+      relu.forward === ReLU.prototype.forward &&
+      this._num_parts === 2
+    ) {
+      const y = conv2d_relu_inference(x, conv.weight, conv.bias, {
+        stride: conv.stride,
+        padding: conv.padding,
+        dilation: conv.dilation,
+        groups: conv.groups,
+      });
+      if (y) return y;
+    }
+    return super.forward(x);
   }
 }
 

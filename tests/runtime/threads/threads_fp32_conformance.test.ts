@@ -27,6 +27,9 @@ const convs = {
   shifted: make_wasm_conv2d(wasm.instance, 'shifted'),
   im2col: make_wasm_conv2d(wasm.instance, 'im2col'),
   auto: fp32.conv2d,
+  // conv2d_relu: the ReLU inside each chunk
+  relu_shifted: make_wasm_conv2d(wasm.instance, 'shifted', true),
+  relu_im2col: make_wasm_conv2d(wasm.instance, 'im2col', true),
   // set_fp32_numerics('pytorch_x86')'s calibration conv, split by (image, output channel)
   pytorch_x86: fp32.conv2d_pytorch_x86 as NonNullable<typeof fp32.conv2d_pytorch_x86>,
 };
@@ -70,6 +73,8 @@ describe.each([2, 3])('threaded wasm fp32 kernels at %i threads equal one thread
     ['shifted', false],
     ['im2col', false],
     ['auto', true],
+    ['relu_shifted', false],
+    ['relu_im2col', false],
     ['pytorch_x86', false],
   ] as const) {
     it(`conv2d ${depthwise ? 'depthwise' : `'${name}'`} (60 random cases, batch 1–7)`, () => {
