@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- models --threads 1,2`: the thread-count rows of the model bench. For every model and
- * batch, fxq's wasm fp32 and int8 models and onnxruntime-web (fp32 reference export, and fxq's own int8
- * model exported to QDQ ONNX) are timed at each thread count, in alternating blocks (t1, t2, t1, t2, …)
+ * batch, fxq's wasm fp32 (as written, and fuse_fx'd: BatchNorm folded, conv + ReLU one call) and int8
+ * models and onnxruntime-web (fp32 reference export, and fxq's own int8 model exported to QDQ ONNX) are timed at each thread count, in alternating blocks (t1, t2, t1, t2, …)
  * so a change of the machine's load hits every count alike. fxq: set_num_threads(t) (runtime/threads);
  * ORT: env.wasm.numThreads = t in a child process per block (bench/_ort_threads_child.ts), with its CPU /
  * wall ratio (whether a second thread ran). The note gives the core count and the load around the run.
@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { export_onnx_bytes } from '../compiler/export/onnx/export.js';
+import { fuse_fx } from '../compiler/quantize_fx.js';
 import { type nn, no_grad, type Tensor } from '../index.js';
 import { get_backend, set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
@@ -28,7 +29,10 @@ export interface ThreadCell {
   cpu_per_wall?: number;
 }
 
-/** One model at one batch: cells keyed `<what>@<threads>` (what: fxq_fp32, fxq_int8, ort_fp32, ort_fxq_int8). */
+/**
+ * One model at one batch: cells keyed `<what>@<threads>` (what: fxq_fp32, fxq_fp32_fused — fuse_fx'd —,
+ * fxq_int8, ort_fp32, ort_fxq_int8).
+ */
 export interface ThreadRow {
   model: string;
   batch: number;
@@ -132,6 +136,9 @@ export async function bench_threads(
   } catch {
     files.fxq_int8 = null;
   }
+  // the fp32 model as deployed: BatchNorm folded into the convs, conv + ReLU one call (nni.ConvReLU2d), as
+  // ORT's graph optimizer fuses the reference export
+  const fused_fp32 = fuse_fx(sub.fp32);
   const rows: ThreadRow[] = [];
   try {
     for (const b of batches) {
@@ -143,6 +150,7 @@ export async function bench_threads(
       };
       for (const [kind, model] of [
         ['fxq_fp32', sub.fp32],
+        ['fxq_fp32_fused', fused_fp32],
         ['fxq_int8', sub.int8],
       ] as const) {
         const cells = await alternate(counts, enter, () => no_grad(() => model.call(x)), budget_ms, 5);
@@ -197,9 +205,10 @@ export async function bench_threads(
 
 /** Prints the thread rows with speed-ups over 1 thread and the machine note. */
 export function print_thread_rows(rows: ThreadRow[], counts: number[], load_before: number[]): void {
-  const what = ['fxq_fp32', 'fxq_int8', 'ort_fp32', 'ort_fxq_int8'];
+  const what = ['fxq_fp32', 'fxq_fp32_fused', 'fxq_int8', 'ort_fp32', 'ort_fxq_int8'];
   const label: Record<string, string> = {
     fxq_fp32: 'fxq fp32 wasm',
+    fxq_fp32_fused: 'fxq fp32 fuse_fx wasm',
     fxq_int8: 'fxq int8 wasm',
     ort_fp32: 'ORT-web fp32',
     ort_fxq_int8: 'ORT-web fxq-int8',
