@@ -2,7 +2,8 @@
  * `npm run bench -- models --threads 1,2`: the thread-count rows of the model bench. For every model and
  * batch, fxq's wasm fp32 (as written, and fuse_fx'd: BatchNorm folded, conv + ReLU one call) and int8
  * models and onnxruntime-web (fp32 reference export, and fxq's own int8 model exported to QDQ ONNX) are timed at each thread count, in alternating blocks (t1, t2, t1, t2, …)
- * so a change of the machine's load hits every count alike. fxq: set_num_threads(t) (runtime/threads);
+ * so a change of the machine's load hits every count alike. fxq: set_num_threads(t) (runtime/threads), its
+ * 1-thread blocks with splitting off and the workers parked (not ended and restarted at every switch);
  * ORT: env.wasm.numThreads = t in a child process per block (bench/_ort_threads_child.ts), with its CPU /
  * wall ratio (whether a second thread ran). The note gives the core count and the load around the run.
  */
@@ -18,6 +19,7 @@ import { type nn, no_grad, type Tensor } from '../index.js';
 import { get_backend, set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { set_num_threads, threads_ready } from '../runtime/threads/num_threads.js';
+import { min_parallel_work } from '../runtime/threads/plan.js';
 import { format_ms, print_table, quantile } from './_util.js';
 
 /** Timings of one thread count: median and 10th-percentile wall ms per call. */
@@ -139,13 +141,19 @@ export async function bench_threads(
   // the fp32 model as deployed: BatchNorm folded into the convs, conv + ReLU one call (nni.ConvReLU2d), as
   // ORT's graph optimizer fuses the reference export
   const fused_fp32 = fuse_fx(sub.fp32);
+  const splitting = { ...min_parallel_work };
   const rows: ThreadRow[] = [];
   try {
     for (const b of batches) {
       const x = sub.input(b);
       const row: ThreadRow = { model: sub.name, batch: b, cells: {}, int8_max_abs_diff_vs_1: {} };
+      // 1 thread: the calling thread alone, splitting off (min_parallel_work ∞) while the pool's workers stay
+      // parked asleep — set_num_threads(1)'s code path without ending them, so the next 2-thread block does not
+      // restart a worker (a new worker's first seconds run erratically: V8 warming a fresh isolate)
+      const most = Math.max(...counts);
       const enter = async (t: number) => {
-        set_num_threads(t);
+        Object.assign(min_parallel_work, t === 1 ? { macs: Infinity, elements: Infinity } : splitting);
+        set_num_threads(t === 1 ? most : t);
         await threads_ready();
       };
       for (const [kind, model] of [
@@ -196,6 +204,7 @@ export async function bench_threads(
       rows.push(row);
     }
   } finally {
+    Object.assign(min_parallel_work, splitting);
     set_num_threads(1);
     set_backend(prev);
     rmSync(dir, { recursive: true, force: true });
@@ -224,8 +233,12 @@ export function print_thread_rows(rows: ThreadRow[], counts: number[], load_befo
     c?.median_ms == null
       ? '—'
       : `${format_ms(c.median_ms)}${c.cpu_per_wall === undefined ? '' : ` (cpu/wall ${c.cpu_per_wall.toFixed(2)})`}`;
+  // the median's ratio, and the 10th percentile's (the calls no other process slowed: on a shared 2-core VM a
+  // second thread's share of the machine comes and goes, one thread's hardly)
   const speed = (a: ThreadCell | undefined, b: ThreadCell | undefined) =>
-    a?.median_ms && b?.median_ms ? `${(a.median_ms / b.median_ms).toFixed(2)}x` : '—';
+    a?.median_ms && b?.median_ms
+      ? `${(a.median_ms / b.median_ms).toFixed(2)}x${a.p10_ms && b.p10_ms ? ` (p10 ${(a.p10_ms / b.p10_ms).toFixed(2)}x)` : ''}`
+      : '—';
   const body = rows.map((r) => {
     const cells: (string | number)[] = [r.model, r.batch];
     for (const w of what) {
@@ -237,7 +250,7 @@ export function print_thread_rows(rows: ThreadRow[], counts: number[], load_befo
   });
   const load_after = loadavg();
   console.log(
-    `\nThreads: median wall ms per call at ${counts.join(', ')} threads (alternating blocks), ×Nt = speed-up over 1 thread.`,
+    `\nThreads: median wall ms per call at ${counts.join(', ')} threads (alternating blocks), ×Nt = speed-up over 1 thread (of the medians; p10: of the 10th percentiles).`,
   );
   console.log(
     `Machine: ${cpus().length} logical cores (${cpus()[0]?.model ?? '?'}); load average (1, 5, 15 min) ${load_before.map((v) => v.toFixed(2)).join(', ')} before, ${load_after.map((v) => v.toFixed(2)).join(', ')} after.\n`,
