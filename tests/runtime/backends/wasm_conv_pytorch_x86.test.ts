@@ -11,7 +11,7 @@ import { conv2d_pytorch_x86 } from '../../../runtime/backends/js/fp32/pytorch_x8
 import { get_backend, set_backend } from '../../../runtime/backends/registry.js';
 import type { Conv2dGeometry } from '../../../runtime/backends/types.js';
 import { load_wasm_backend } from '../../../runtime/backends/wasm/index.js';
-import { conv_geometry_arb, first_diff, lcg } from './_arbitraries.js';
+import { conv_geometry_arb, conv_geometry_of, first_diff, lcg } from './_arbitraries.js';
 
 const wasm = load_wasm_backend();
 const wasm_conv = wasm.fp32.conv2d_pytorch_x86 as NonNullable<typeof wasm.fp32.conv2d_pytorch_x86>;
@@ -83,19 +83,7 @@ describe('wasm conv2d_pytorch_x86', () => {
   it('takes the tie fix-up: a chain whose float64 sum is a float32 tie rounds as a hardware fma', () => {
     // one output, two taps: acc = 2²⁴ + 2 (bias), then fma(1 + 2⁻²³, 1 − 2⁻²³, acc): the float64 sum is the
     // midpoint 2²⁴ + 3, an fma keeps 2²⁴ + 2 (pytorch_x86.test.ts fma_f32); the second tap adds 0
-    const g: Conv2dGeometry = {
-      batch: 1,
-      in_channels: 1,
-      in_h: 1,
-      in_w: 2,
-      out_channels: 1,
-      kernel_h: 1,
-      kernel_w: 1,
-      stride: [1, 1],
-      padding: [0, 0],
-      dilation: [1, 1],
-      groups: 1,
-    };
+    const g = conv_geometry_of({ ...ONE_BY_ONE, ...ONE_BY_ONE_PAD, in_w: 2 });
     const x = new Float32Array([1 + 2 ** -23, 0]);
     const w = new Float32Array([1 - 2 ** -23]);
     const bias = new Float32Array([2 ** 24 + 2]);
@@ -126,18 +114,21 @@ describe('wasm conv2d_pytorch_x86', () => {
   });
 });
 
+const ONE_BY_ONE = { batch: 1, groups: 1, cig: 1, cog: 1, in_h: 1, in_w: 1, kh: 1, kw: 1, sh: 1, sw: 1 };
+const ONE_BY_ONE_PAD = { ph: 0, pw: 0, dh: 1, dw: 1 };
+
+/** 9 → 4 channels, 3×3, padding 1, on a 7×9 map. */
 function conv_g3(): Conv2dGeometry {
-  return {
-    batch: 1,
-    in_channels: 9,
+  return conv_geometry_of({
+    ...ONE_BY_ONE,
+    ...ONE_BY_ONE_PAD,
+    cig: 9,
+    cog: 4,
     in_h: 7,
     in_w: 9,
-    out_channels: 4,
-    kernel_h: 3,
-    kernel_w: 3,
-    stride: [1, 1],
-    padding: [1, 1],
-    dilation: [1, 1],
-    groups: 1,
-  };
+    kh: 3,
+    kw: 3,
+    ph: 1,
+    pw: 1,
+  });
 }
