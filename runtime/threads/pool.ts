@@ -248,11 +248,18 @@ export class ThreadPool {
     Atomics.store(c, TICKET, this.job << 16);
     Atomics.add(c, SEQ, 1);
     Atomics.notify(c, SEQ);
-    // the other chunks' inputs while the workers start on chunk 0
+    // the other chunks' inputs while the workers start on chunk 0 (a failed copy still releases the workers:
+    // the job runs out, then the error is thrown)
+    let failure: Error | null = null;
     if (io)
-      for (let i = 1; i < chunks; i++) {
-        io.load(i);
-        Atomics.store(c, LOADED, i + 1);
+      try {
+        for (let i = 1; i < chunks; i++) {
+          io.load(i);
+          Atomics.store(c, LOADED, i + 1);
+        }
+      } catch (e) {
+        failure = e as Error;
+        Atomics.store(c, LOADED, chunks);
       }
     const stored = io ? new Uint8Array(chunks) : null;
     /** Stores the outputs of the chunks done since the last sweep. */
@@ -261,10 +268,14 @@ export class ThreadPool {
       for (let j = 0; j < chunks; j++)
         if (stored[j] === 0 && Atomics.load(c, CHUNK_DONE0 + j) === 1) {
           stored[j] = 1;
-          io.store(j);
+          // an error waits until every chunk is done (the workers must not outlive the call)
+          try {
+            io.store(j);
+          } catch (e) {
+            failure ??= e as Error;
+          }
         }
     };
-    let failure: Error | null = null;
     for (;;) {
       const t = Atomics.add(c, TICKET, 1);
       const i = t & 0xffff;

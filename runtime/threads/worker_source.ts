@@ -4,8 +4,8 @@
  * loader (tsx, vitest) in the worker. A worker instantiates the kernels' compiled module on the shared
  * memory, flags itself ready, then sleeps on the SEQ word; woken, it takes chunks of the posted job from a
  * shared ticket (job id · 2¹⁶ + next chunk) until none is left, running each chunk's program (export calls
- * with numeric arguments) once its inputs are loaded, and flagging it done. The job id in the ticket keeps a late worker of the last
- * job from running a chunk twice. See pool.ts for the main side.
+ * with numeric arguments) once its inputs are loaded, and flagging it done. The job id in the ticket keeps a
+ * late worker of the last job from running a chunk twice. See pool.ts for the main side.
  */
 
 /** Control words (Int32Array over one SharedArrayBuffer per pool). */

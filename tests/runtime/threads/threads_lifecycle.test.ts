@@ -1,7 +1,8 @@
 /**
  * The thread pool's life cycle (runtime/threads): the default is 1 thread and no worker; set_num_threads
  * validates its argument, starts n − 1 workers, ends them when the count drops (their threads exit), and
- * idle workers never keep Node alive (a child that leaves 2 threads set exits by itself).
+ * idle workers never keep Node alive (a child that leaves 2 threads set exits by itself); pool.run's chunk copies
+ * (ChunkIo) and what a failed copy leaves.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -48,4 +49,49 @@ describe('thread pool life cycle', () => {
     expect(r.signal).toBeNull(); // not killed by the timeout
     expect(r.status).toBe(0);
   }, 70_000);
+});
+
+describe('pool.run with chunk copies (ChunkIo)', () => {
+  it('loads every chunk before it runs and stores it after; a failed load throws after the job ran out, and the next job is sound', async () => {
+    set_num_threads(2);
+    await threads_ready();
+    const pool = pool_of(wasm.instance);
+    if (!pool) throw new Error('no pool');
+    const heap = wasm.instance.heap;
+    const chunks = 6;
+    const n = 4096;
+    const ptr = heap.alloc(chunks * n * 4);
+    const run = (fail_at: number | null) => {
+      const out = new Float32Array(chunks * n).fill(7);
+      pool.run(
+        chunks,
+        (k, wx) => {
+          // ~0.3 ms a chunk: long enough for the worker to take some
+          for (let r = 0; r < 300; r++) wx.relu_f32(ptr + k * n * 4, n, ptr + k * n * 4);
+        },
+        {
+          load: (k) => {
+            if (k === fail_at) throw new Error(`load of chunk ${k} failed`);
+            const v = new Float32Array(heap.memory.buffer, ptr + k * n * 4, n);
+            for (let i = 0; i < n; i++) v[i] = i % 2 ? -(k + 1) : k + 1;
+          },
+          store: (k) => out.set(new Float32Array(heap.memory.buffer, ptr + k * n * 4, n), k * n),
+        },
+      );
+      return out;
+    };
+    try {
+      const chunks0 = pool.worker_chunks;
+      let ok = run(null);
+      for (let k = 0; k < chunks; k++)
+        for (const i of [0, 1, n - 2, n - 1]) expect(ok[k * n + i], `chunk ${k} [${i}]`).toBe(i % 2 ? 0 : k + 1);
+      expect(() => run(3)).toThrow('load of chunk 3 failed');
+      ok = run(null);
+      for (let k = 0; k < chunks; k++) expect(ok[k * n], `chunk ${k} after the failure`).toBe(k + 1);
+      expect(pool.worker_chunks).toBeGreaterThan(chunks0);
+    } finally {
+      heap.free(ptr, chunks * n * 4);
+      set_num_threads(1);
+    }
+  });
 });
