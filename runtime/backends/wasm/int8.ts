@@ -7,7 +7,6 @@
  * both backends agree bit for bit by construction there.
  */
 
-import type { ThreadPool } from '../../threads/pool.js';
 import {
   check_qinput,
   check_qoutput,
@@ -16,9 +15,9 @@ import {
   validate_qweight,
 } from '../js/int8/numerics.js';
 import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeightSource } from '../types.js';
-import type { WasmExports } from './abi.js';
 import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
+import { type Im2colQConvPath, make_im2col_qconv } from './int8_conv_im2col.js';
 import { type DirectWeight, make_direct_qconv } from './int8_direct.js';
 import { make_wasm_elementwise } from './int8_elementwise.js';
 import { make_wasm_embedding_bag } from './int8_embedding_bag.js';
@@ -30,7 +29,6 @@ import { make_wasm_upsample } from './int8_upsample.js';
 import type { WasmInstance } from './module.js';
 
 const MODE_CH_LANE = 0;
-const MODE_CH_ROW = 1;
 const MODE_ACC_I32 = 2;
 /** Conv reductions up to this (padded) length use the pixels-along-lanes kernel instead of im2col + GEMM. */
 const PAIRS_MAX_KP = 64;
@@ -131,6 +129,7 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
   const cache = new WeakMap<WasmPackedQWeight, ChannelParams>();
   const registry = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => heap.free(b.ptr, b.bytes));
   const direct_conv = make_direct_qconv(inst, registry);
+  const im2col_conv = make_im2col_qconv(inst, put_params);
 
   function unpack(w: PackedQWeight, op: string): WasmPackedQWeight {
     const pw = w as WasmPackedQWeight;
@@ -158,7 +157,7 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
   }
 
   /** Copies bias_q/mult into scratch; returns their offsets. */
-  function put_params(p: ChannelParams): [number, number] {
+  function put_params(p: Pick<ChannelParams, 'bias_q' | 'mult'>): [number, number] {
     const b = heap.take(p.bias_q.byteLength);
     const m = heap.take(p.mult.byteLength);
     const u8 = heap.u8;
@@ -242,11 +241,6 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     if (res.length !== nb * co * P)
       throw new Error(`wasm.qconv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
     if (nb === 0) return res;
-    const [sh, sw] = g.stride;
-    const [ph, pwd] = g.padding;
-    const [dh, dw] = g.dilation;
-    const x_img = ci * H * W;
-    const y_img = co * P;
     const p = channel_params(pw, x.scale, out.scale);
     const depthwise = cig === 1 && groups === ci && groups > 1;
     if (!depthwise && cig >= 2 && (strategy === 'direct' || (strategy === 'auto' && pw.k <= DIRECT_MAX_K))) {
@@ -256,153 +250,13 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
       return res;
     }
     // short reductions: pixels along the lanes, no horizontal sums (assembly/qconv_pairs.ts)
-    const pairs = !depthwise && strategy !== 'gemm' && (pw.kp <= PAIRS_MAX_KP || strategy === 'pairs');
-    const gemm = !depthwise && !pairs;
-    // padded NHWC plane of one group (+16 bytes: im2col's chunked copies read past a segment), or for
-    // stride-1 pairs the padded int16 planes im2col_pairs_s1 copies runs of eight pixels from
-    const Hp = H + 2 * ph;
-    const Wp = W + 2 * pwd;
-    const pairs_s1 = pairs && sw === 1;
-    const plane = gemm ? Hp * Wp * cig * 2 + 16 : pairs_s1 ? wx.pad_planes_bytes(cig, Hp, Wp) : 0;
-    const work = depthwise
-      ? wx.depthwise_pairs_bytes(H, W, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow)
-      : pairs
-        ? wx.pairs_bytes(P, pw.k) + 32
-        : round_up(P, 4) * pw.kp * 2 + 32;
-    set_layout(pw, gemm && kh * kw > 1 ? `rsc:${kh}x${kw}` : 'c');
-    const part_bytes = gemm ? wx.qgemm_part_bytes(cog, P, pw.kp) : 0;
-    // threads (runtime/threads): a batch splits by image, each chunk of images with its own work, plane
-    // and GEMM part blocks (the kernels inside run whole); one image splits inside the kernels instead
-    const pool = (inst as { pool?: ThreadPool }).pool;
-    const chunks = pool && nb > 1 ? pool.ranges(nb, nb * co * P * pw.kp) : [];
-    const KC = Math.max(1, chunks.length);
-    const nx = KC > 1 ? nb : 1;
-    // an image's output slot: + 16 bytes, as the depthwise kernel stores whole 16-byte rows
-    const ys = y_img + 16;
-    heap.begin(
-      scratch_bytes(
-        nx * x_img,
-        nx * ys,
-        p.bias_q.byteLength,
-        p.mult.byteLength,
-        ...new Array<number>(KC).fill(work),
-        ...new Array<number>(KC).fill(plane),
-        ...new Array<number>(KC).fill(part_bytes),
-      ),
-    );
-    const xb = heap.take(nx * x_img);
-    const yb = heap.take(nx * ys);
-    const [bp, mp] = put_params(p);
-    const wks = Array.from({ length: KC }, () => heap.take(work));
-    const pads = Array.from({ length: KC }, () => heap.take(plane));
-    const gemm_parts = Array.from({ length: KC }, () => heap.take(part_bytes));
-    const [zp, lo, hi] = out_args(out);
-    /** One image (at xi, into yi) with chunk k's blocks. */
-    const image = (w: WasmExports, xi: number, yi: number, k: number) => {
-      const [wk, pad, part] = [wks[k], pads[k], gemm_parts[k]];
-      if (depthwise) {
-        // two taps per i32x4.dot_i16x8_s lane pair (assembly/depthwise_pairs.ts)
-        w.qdepthwise_pairs(
-          xi,
-          ci,
-          H,
-          W,
-          co,
-          kh,
-          kw,
-          sh,
-          sw,
-          ph,
-          pwd,
-          dh,
-          dw,
-          oh,
-          ow,
-          x.zero_point,
-          pw.ptr,
-          pw.kp,
-          bp,
-          mp,
-          zp,
-          lo,
-          hi,
-          yi,
-          wk,
-        );
-        return;
-      }
-      for (let gi = 0; gi < groups; gi++) {
-        const r0 = gi * cog;
-        if (pairs) {
-          if (pairs_s1) {
-            w.pad_planes_q16(xi, H, W, gi * cig, cig, ph, pwd, Hp, Wp, x.zero_point, pad);
-            w.im2col_pairs_s1(pad, cig, Hp, Wp, kh, kw, sh, dh, dw, oh, ow, wk);
-          } else {
-            w.im2col_pairs_q16(xi, H, W, gi * cig, cig, kh, kw, sh, sw, ph, pwd, dh, dw, oh, ow, x.zero_point, wk);
-          }
-          w.qconv_pairs(
-            pw.ptr + r0 * pw.kp * 2,
-            wk,
-            cog,
-            P,
-            pw.k,
-            pw.kp,
-            yi + r0 * P,
-            P,
-            bp + r0 * 4,
-            mp + r0 * 4,
-            zp,
-            lo,
-            hi,
-            p.exact,
-          );
-          continue;
-        }
-        w.nhwc_pad_q16(xi, H, W, gi * cig, cig, ph, pwd, Wp, x.zero_point, pad, plane, 0, Hp);
-        w.im2col_rows_q16(pad, Wp, cig, kh, kw, sh, sw, dh, dw, oh, ow, wk, pw.kp, 0, P);
-        w.qgemm(
-          pw.ptr + r0 * pw.kp * 2,
-          wk,
-          cog,
-          P,
-          pw.kp,
-          yi + r0 * P,
-          P,
-          MODE_CH_ROW,
-          bp + r0 * 4,
-          mp + r0 * 4,
-          zp,
-          lo,
-          hi,
-          part,
-        );
-      }
-    };
-    if (pool && KC > 1) {
-      // each chunk's images copied in and out around it, overlapped with the other chunks
-      pool.run(
-        chunks.length,
-        (k, w) => {
-          for (let b = chunks[k][0]; b < chunks[k][1]; b++) image(w, xb + b * x_img, yb + b * ys, k);
-        },
-        {
-          load: (k) =>
-            heap.u8.set(x.data.subarray(chunks[k][0] * x_img, chunks[k][1] * x_img), xb + chunks[k][0] * x_img),
-          store: (k) => {
-            const u8 = heap.u8;
-            for (let b = chunks[k][0]; b < chunks[k][1]; b++)
-              res.set(u8.subarray(yb + b * ys, yb + b * ys + y_img), b * y_img);
-          },
-        },
-      );
-      return res;
-    }
-    // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
-    for (let b = 0; b < nb; b++) {
-      heap.u8.set(x.data.subarray(b * x_img, (b + 1) * x_img), xb);
-      image(wx, xb, yb, 0);
-      res.set(heap.u8.subarray(yb, yb + y_img), b * y_img);
-    }
+    const path: Im2colQConvPath = depthwise
+      ? 'depthwise'
+      : strategy !== 'gemm' && (pw.kp <= PAIRS_MAX_KP || strategy === 'pairs')
+        ? 'pairs'
+        : 'gemm';
+    set_layout(pw, path === 'gemm' && kh * kw > 1 ? `rsc:${kh}x${kw}` : 'c');
+    im2col_conv(x, g, pw, p, out, res, path, oh, ow, cig, cog);
     return res;
   }
 
