@@ -134,21 +134,52 @@ export function make_wasm_conv2d(
     const [dh, dw] = g.dilation;
     if (cig === 1 && groups === ci && ci > 1) {
       const work = wx.depthwise_scratch_bytes(H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
-      heap.begin(scratch_bytes(x.byteLength, res.byteLength, w.byteLength, bias ? co * 4 : 0, work));
+      // threads: a batch splits by image (own work block per chunk, copies overlapping the chunks); one image
+      // splits by channel inside depthwise_f32
+      const pool = (inst as { pool?: ThreadPool }).pool;
+      const chunks = pool && nb > 1 ? pool.ranges(nb, nb * co * P * kh * kw) : [];
+      const KC = Math.max(1, chunks.length);
+      heap.begin(
+        scratch_bytes(
+          x.byteLength,
+          res.byteLength,
+          w.byteLength,
+          bias ? co * 4 : 0,
+          ...new Array<number>(KC).fill(work),
+        ),
+      );
       const xp = heap.take(x.byteLength);
       const yp = heap.take(res.byteLength);
       const wp = heap.take(w.byteLength);
       const bp = bias ? heap.take(co * 4) : 0;
-      const wk = heap.take(work);
-      put(x, xp);
+      const wks = Array.from({ length: KC }, () => heap.take(work));
       put(w, wp);
       if (bias) put(bias, bp);
-      for (let b = 0; b < nb; b++) {
-        const xb = xp + b * ci * H * W * 4;
-        const yb = yp + b * co * P * 4;
-        wx.depthwise_f32(xb, ci, H, W, co, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, wp, bp, yb, wk);
-        if (relu) wx.relu_f32(yb, co * P, yb);
+      const x_img = ci * H * W;
+      const y_img = co * P;
+      const image = (wm: WasmExports, b: number, k: number) => {
+        const yb = yp + b * y_img * 4;
+        wm.depthwise_f32(xp + b * x_img * 4, ci, H, W, co, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, wp, bp, yb, wks[k]);
+        if (relu) wm.relu_f32(yb, y_img, yb);
+      };
+      if (pool && KC > 1) {
+        pool.run(
+          chunks.length,
+          (k, wm) => {
+            for (let b = chunks[k][0]; b < chunks[k][1]; b++) image(wm, b, k);
+          },
+          {
+            load: (k) => put(x.subarray(chunks[k][0] * x_img, chunks[k][1] * x_img), xp + chunks[k][0] * x_img * 4),
+            store: (k) => {
+              const [b0, b1] = chunks[k];
+              res.set(new Float32Array(heap.memory.buffer, yp + b0 * y_img * 4, (b1 - b0) * y_img), b0 * y_img);
+            },
+          },
+        );
+        return res;
       }
+      put(x, xp);
+      for (let b = 0; b < nb; b++) image(wx, b, 0);
       res.set(new Float32Array(heap.memory.buffer, yp, nb * co * P));
       return res;
     }
