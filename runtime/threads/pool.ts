@@ -197,6 +197,24 @@ export class ThreadPool {
   }
 
   /**
+   * run() over ranges of units (the images of a batch): fn(wx, u, k) for every unit u of range k, with each
+   * range's copies (`io`, given the range's [u0, u1)) overlapped with the other ranges as ChunkIo.
+   */
+  run_ranges(
+    ranges: [number, number][],
+    fn: (wx: WasmExports, u: number, k: number) => void,
+    io: { load(u0: number, u1: number): void; store(u0: number, u1: number): void },
+  ): void {
+    this.run(
+      ranges.length,
+      (k, wx) => {
+        for (let u = ranges[k][0]; u < ranges[k][1]; u++) fn(wx, u, k);
+      },
+      { load: (k) => io.load(ranges[k][0], ranges[k][1]), store: (k) => io.store(ranges[k][0], ranges[k][1]) },
+    );
+  }
+
+  /**
    * Ranges of n units for a wrapper that splits a call itself (`macs` multiply-adds in all: the images of a
    * batch), guided: big ranges first, single units last; one range [0, n): this thread alone (too little work,
    * or one thread).

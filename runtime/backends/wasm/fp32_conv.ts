@@ -86,16 +86,10 @@ export function make_wasm_conv2d(
     };
     if (pool && KC > 1) {
       // each chunk's images copied in and out around it, overlapped with the other chunks
-      pool.run(
-        chunks.length,
-        (k, wm) => {
-          for (let b = chunks[k][0]; b < chunks[k][1]; b++) image(wm, b, k);
-        },
-        {
-          load: (k) => load(chunks[k][0], chunks[k][1]),
-          store: (k) => res.set(yv.subarray(chunks[k][0] * co * P, chunks[k][1] * co * P), chunks[k][0] * co * P),
-        },
-      );
+      pool.run_ranges(chunks, image, {
+        load,
+        store: (b0, b1) => res.set(yv.subarray(b0 * co * P, b1 * co * P), b0 * co * P),
+      });
       return res;
     }
     load(0, nb);
@@ -163,19 +157,11 @@ export function make_wasm_conv2d(
         if (relu) wm.relu_f32(yb, y_img, yb);
       };
       if (pool && KC > 1) {
-        pool.run(
-          chunks.length,
-          (k, wm) => {
-            for (let b = chunks[k][0]; b < chunks[k][1]; b++) image(wm, b, k);
-          },
-          {
-            load: (k) => put(x.subarray(chunks[k][0] * x_img, chunks[k][1] * x_img), xp + chunks[k][0] * x_img * 4),
-            store: (k) => {
-              const [b0, b1] = chunks[k];
-              res.set(new Float32Array(heap.memory.buffer, yp + b0 * y_img * 4, (b1 - b0) * y_img), b0 * y_img);
-            },
-          },
-        );
+        pool.run_ranges(chunks, image, {
+          load: (b0, b1) => put(x.subarray(b0 * x_img, b1 * x_img), xp + b0 * x_img * 4),
+          store: (b0, b1) =>
+            res.set(new Float32Array(heap.memory.buffer, yp + b0 * y_img * 4, (b1 - b0) * y_img), b0 * y_img),
+        });
         return res;
       }
       put(x, xp);
@@ -255,19 +241,11 @@ export function make_wasm_conv2d(
     };
     if (pool && KC > 1) {
       // each chunk's images copied in and out around it, overlapped with the other chunks
-      pool.run(
-        parts.length,
-        (k, wm) => {
-          for (let b = parts[k][0]; b < parts[k][1]; b++) image(wm, xp + b * x_img * 4, yp + b * y_img * 4, k);
-        },
-        {
-          load: (k) => put(x.subarray(parts[k][0] * x_img, parts[k][1] * x_img), xp + parts[k][0] * x_img * 4),
-          store: (k) => {
-            const [b0, b1] = parts[k];
-            res.set(new Float32Array(heap.memory.buffer, yp + b0 * y_img * 4, (b1 - b0) * y_img), b0 * y_img);
-          },
-        },
-      );
+      pool.run_ranges(parts, (wm, b, k) => image(wm, xp + b * x_img * 4, yp + b * y_img * 4, k), {
+        load: (b0, b1) => put(x.subarray(b0 * x_img, b1 * x_img), xp + b0 * x_img * 4),
+        store: (b0, b1) =>
+          res.set(new Float32Array(heap.memory.buffer, yp + b0 * y_img * 4, (b1 - b0) * y_img), b0 * y_img),
+      });
       return res;
     }
     const yv = new Float32Array(heap.memory.buffer, yp, y_img);

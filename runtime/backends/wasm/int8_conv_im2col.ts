@@ -171,21 +171,13 @@ export function make_im2col_qconv(inst: WasmInstance, put_params: (p: DirectPara
     };
     if (pool && KC > 1) {
       // each chunk's images copied in and out around it, overlapped with the other chunks
-      pool.run(
-        chunks.length,
-        (k, w) => {
-          for (let b = chunks[k][0]; b < chunks[k][1]; b++) image(w, xb + b * x_img, yb + b * ys, k);
+      pool.run_ranges(chunks, (w, b, k) => image(w, xb + b * x_img, yb + b * ys, k), {
+        load: (b0, b1) => heap.u8.set(x.data.subarray(b0 * x_img, b1 * x_img), xb + b0 * x_img),
+        store: (b0, b1) => {
+          const u8 = heap.u8;
+          for (let b = b0; b < b1; b++) res.set(u8.subarray(yb + b * ys, yb + b * ys + y_img), b * y_img);
         },
-        {
-          load: (k) =>
-            heap.u8.set(x.data.subarray(chunks[k][0] * x_img, chunks[k][1] * x_img), xb + chunks[k][0] * x_img),
-          store: (k) => {
-            const u8 = heap.u8;
-            for (let b = chunks[k][0]; b < chunks[k][1]; b++)
-              res.set(u8.subarray(yb + b * ys, yb + b * ys + y_img), b * y_img);
-          },
-        },
-      );
+      });
       return;
     }
     // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back

@@ -148,17 +148,10 @@ export function make_direct_qconv(
     };
     if (pool && K > 1) {
       // each chunk's images copied in and out around it, overlapped with the other chunks
-      pool.run(
-        parts.length,
-        (k, w) => {
-          for (let b = parts[k][0]; b < parts[k][1]; b++) image(w, xp + b * x_img, yp + b * y_img, k);
-        },
-        {
-          load: (k) => heap.u8.set(x.data.subarray(parts[k][0] * x_img, parts[k][1] * x_img), xp + parts[k][0] * x_img),
-          store: (k) =>
-            res.set(heap.u8.subarray(yp + parts[k][0] * y_img, yp + parts[k][1] * y_img), parts[k][0] * y_img),
-        },
-      );
+      pool.run_ranges(parts, (w, b, k) => image(w, xp + b * x_img, yp + b * y_img, k), {
+        load: (b0, b1) => heap.u8.set(x.data.subarray(b0 * x_img, b1 * x_img), xp + b0 * x_img),
+        store: (b0, b1) => res.set(heap.u8.subarray(yp + b0 * y_img, yp + b1 * y_img), b0 * y_img),
+      });
       return;
     }
     // one image at a time in and out, so its buffers stay in cache from the copy to the kernel and back
