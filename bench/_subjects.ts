@@ -6,9 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { GraphModule } from '../compiler/ir/graph_module.js';
+import { convert_fx, prepare_fx } from '../compiler/quantize_fx.js';
 import { image_batch, load_calibration_images, load_test_images } from '../examples/lib/fmnist_data.js';
 import { get_example_model } from '../examples/models/index.js';
-import { Generator, load_safetensors, type nn, randn, type Tensor } from '../index.js';
+import { Generator, load_safetensors, type nn, no_grad, quantization, randn, type Tensor } from '../index.js';
 
 export function subject(
   name: string,
@@ -29,4 +31,15 @@ export function subject(
   const g = new Generator(0);
   const calib = Array.from({ length: 4 }, () => randn([2, ...shape], { generator: g }));
   return { model, calib, input: (b) => randn([b, ...shape], { generator: new Generator(1) }) };
+}
+
+/** The subject's int8 model as the model bench converts it: qnnpack qconfig, its calibration batches, fold_clamps. */
+export function int8_of(s: { model: nn.Module; calib: Tensor[] }): GraphModule {
+  const prepared = prepare_fx(s.model, { '': quantization.get_default_qconfig('qnnpack') }, [
+    s.calib[0].narrow(0, 0, 1),
+  ]);
+  no_grad(() => {
+    for (const c of s.calib) prepared.call(c);
+  });
+  return convert_fx(prepared, { fold_clamps: true });
 }

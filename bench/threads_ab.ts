@@ -10,16 +10,16 @@
  * (thread_spin.worker_us: how long a worker polls for the next job before it sleeps).
  */
 import { performance } from 'node:perf_hooks';
-import { convert_fx, fuse_fx, prepare_fx } from '../compiler/quantize_fx.js';
+import { fuse_fx } from '../compiler/quantize_fx.js';
 import { symbolic_trace } from '../compiler/trace/symbolic_trace.js';
-import { type nn, no_grad, quantization } from '../index.js';
+import { type nn, no_grad } from '../index.js';
 import { set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { set_num_threads, threads_ready } from '../runtime/threads/num_threads.js';
 import { min_parallel_work } from '../runtime/threads/plan.js';
 import { thread_spin } from '../runtime/threads/pool.js';
 import { DEFAULT_ONNX_DIR } from './_ort.js';
-import { subject } from './_subjects.js';
+import { int8_of, subject } from './_subjects.js';
 import { arg_value, format_ms, print_table, quantile } from './_util.js';
 
 const KNOBS: Record<string, (v: number) => void> = {
@@ -53,15 +53,7 @@ export async function run(args: string[]): Promise<void> {
   const s = subject(name, DEFAULT_ONNX_DIR);
   let model: nn.Module = symbolic_trace(s.model);
   if (kind === 'fp32_fused') model = fuse_fx(s.model);
-  if (kind === 'int8') {
-    const prepared = prepare_fx(s.model, { '': quantization.get_default_qconfig('qnnpack') }, [
-      s.calib[0].narrow(0, 0, 1),
-    ]);
-    no_grad(() => {
-      for (const c of s.calib) prepared.call(c);
-    });
-    model = convert_fx(prepared, { fold_clamps: true });
-  }
+  if (kind === 'int8') model = int8_of(s);
   const x = s.input(batch);
   set_num_threads(threads);
   await threads_ready();

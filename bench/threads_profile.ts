@@ -9,15 +9,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Node } from '../compiler/ir/node.js';
-import { convert_fx, prepare_fx } from '../compiler/quantize_fx.js';
 import { symbolic_trace } from '../compiler/trace/symbolic_trace.js';
-import { no_grad, quantization } from '../index.js';
+import { no_grad } from '../index.js';
 import { set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
 import { set_num_threads, threads_ready } from '../runtime/threads/num_threads.js';
 import { op_of, TimingInterpreter } from './_node_timing.js';
 import { DEFAULT_ONNX_DIR } from './_ort.js';
-import { subject } from './_subjects.js';
+import { int8_of, subject } from './_subjects.js';
 import { arg_value, format_ms, print_table, quantile } from './_util.js';
 
 export async function run(args: string[]): Promise<void> {
@@ -35,15 +34,7 @@ export async function run(args: string[]): Promise<void> {
     const x = s.input(batch);
     for (const kind of kinds) {
       let gm = symbolic_trace(s.model);
-      if (kind === 'int8') {
-        const prepared = prepare_fx(s.model, { '': quantization.get_default_qconfig('qnnpack') }, [
-          s.calib[0].narrow(0, 0, 1),
-        ]);
-        no_grad(() => {
-          for (const c of s.calib) prepared.call(c);
-        });
-        gm = convert_fx(prepared, { fold_clamps: true });
-      }
+      if (kind === 'int8') gm = int8_of(s);
       const traced = gm;
       const its = new Map(counts.map((t) => [t, new TimingInterpreter(traced)]));
       const fwd = new Map<number, number[]>(counts.map((t) => [t, []]));
