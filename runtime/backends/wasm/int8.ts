@@ -256,7 +256,7 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
         ? 'pairs'
         : 'gemm';
     set_layout(pw, path === 'gemm' && kh * kw > 1 ? `rsc:${kh}x${kw}` : 'c');
-    im2col_conv(x, g, pw, p, out, res, path, oh, ow, cig, cog);
+    im2col_conv(x, g, pw, p, out, res, oh, ow, cig, cog, path);
     return res;
   }
 

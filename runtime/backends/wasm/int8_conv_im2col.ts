@@ -6,11 +6,9 @@
  * chunks: pool.run's ChunkIo); one image splits inside the kernels.
  */
 import type { ThreadPool } from '../../threads/pool.js';
-import type { Conv2dGeometry, QInput, QOutput } from '../types.js';
 import type { WasmExports } from './abi.js';
 import { scratch_bytes } from './heap.js';
-import type { WasmPackedQWeight } from './int8.js';
-import type { DirectParams } from './int8_direct.js';
+import type { DirectParams, DirectQConv } from './int8_direct.js';
 import type { WasmInstance } from './module.js';
 
 /** qgemm's mode: per-channel params along the rows (int8.ts has the others). */
@@ -21,25 +19,16 @@ const round_up = (v: number, m: number) => Math.ceil(v / m) * m;
 /** Which kernels: 'depthwise' (one input channel per group), 'pairs' (short reductions) or 'gemm'. */
 export type Im2colQConvPath = 'depthwise' | 'pairs' | 'gemm';
 
-/** The conv, writing `res`; the weight rows are already in the path's layout (rsc for a gemm with taps). */
-export type Im2colQConv = (
-  x: QInput,
-  g: Conv2dGeometry,
-  pw: WasmPackedQWeight,
-  p: DirectParams,
-  out: QOutput,
-  res: Uint8Array,
-  path: Im2colQConvPath,
-  oh: number,
-  ow: number,
-  cig: number,
-  cog: number,
-) => void;
+/**
+ * The conv, writing `res` (the direct path's arguments, then which kernels); the weight rows are already in the
+ * path's layout (rsc for a gemm with taps).
+ */
+export type Im2colQConv = (...args: [...Parameters<DirectQConv>, path: Im2colQConvPath]) => void;
 
 /** Creates the conv for one instance; `put_params` copies bias_q / mult into the call's scratch (offsets). */
 export function make_im2col_qconv(inst: WasmInstance, put_params: (p: DirectParams) => [number, number]): Im2colQConv {
   const { exports: wx, heap } = inst;
-  return function im2col_conv(x, g, pw, p, out, res, path, oh, ow, cig, cog): void {
+  return function im2col_conv(x, g, pw, p, out, res, oh, ow, cig, cog, path): void {
     const { batch: nb, in_channels: ci, in_h: H, in_w: W, out_channels: co, kernel_h: kh, kernel_w: kw, groups } = g;
     const [sh, sw] = g.stride;
     const [ph, pwd] = g.padding;
