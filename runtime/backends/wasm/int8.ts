@@ -18,7 +18,7 @@ import type { Conv2dGeometry, Int8Kernels, PackedQWeight, QInput, QOutput, QWeig
 import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
 import { type Im2colQConvPath, make_im2col_qconv } from './int8_conv_im2col.js';
-import { type DirectWeight, make_direct_qconv } from './int8_direct.js';
+import { type DirectWeight, make_direct_qconv, out_args } from './int8_direct.js';
 import { make_wasm_elementwise } from './int8_elementwise.js';
 import { make_wasm_embedding_bag } from './int8_embedding_bag.js';
 import { make_wasm_qgather } from './int8_gather.js';
@@ -188,10 +188,6 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     const packed: WasmPackedQWeight = { backend: 'wasm', n, k, kp, n4, ptr, scales, bias, owner: inst, layout: 'c' };
     registry.register(packed, { ptr, bytes });
     return packed;
-  }
-
-  function out_args(out: QOutput): [number, number, number] {
-    return [out.zero_point, out.qmin - out.zero_point, out.qmax - out.zero_point];
   }
 
   function qlinear(x: QInput, m: number, w: PackedQWeight, out: QOutput, y?: Uint8Array): Uint8Array {

@@ -8,7 +8,7 @@
 import type { ThreadPool } from '../../threads/pool.js';
 import type { WasmExports } from './abi.js';
 import { scratch_bytes } from './heap.js';
-import type { DirectParams, DirectQConv } from './int8_direct.js';
+import { type DirectParams, type DirectQConv, out_args } from './int8_direct.js';
 import type { WasmInstance } from './module.js';
 
 /** qgemm's mode: per-channel params along the rows (int8.ts has the others). */
@@ -76,7 +76,7 @@ export function make_im2col_qconv(inst: WasmInstance, put_params: (p: DirectPara
     const wks = Array.from({ length: KC }, () => heap.take(work));
     const pads = Array.from({ length: KC }, () => heap.take(plane));
     const gemm_parts = Array.from({ length: KC }, () => heap.take(part_bytes));
-    const [zp, lo, hi] = [out.zero_point, out.qmin - out.zero_point, out.qmax - out.zero_point];
+    const [zp, lo, hi] = out_args(out);
     /** One image (at xi, into yi) with chunk k's blocks. */
     const image = (w: WasmExports, xi: number, yi: number, k: number) => {
       const [wk, pad, part] = [wks[k], pads[k], gemm_parts[k]];

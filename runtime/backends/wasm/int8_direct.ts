@@ -30,6 +30,11 @@ export interface DirectParams {
   exact: number;
 }
 
+/** The requantizing kernels' output arguments: zero point, and the clamp bounds relative to it. */
+export function out_args(out: QOutput): [zp: number, lo: number, hi: number] {
+  return [out.zero_point, out.qmin - out.zero_point, out.qmax - out.zero_point];
+}
+
 /** A direct qconv2d runner bound to one instance; `registry` frees the weight copies with their weights. */
 export type DirectQConv = (
   x: QInput,
@@ -133,9 +138,7 @@ export function make_direct_qconv(
     heap.u8.set(new Uint8Array(mult.buffer, mult.byteOffset, mult.byteLength), mp);
     wx.conv_offsets(npairs, kh, kw, sh, sw, dh, dw, Hq, Wq, offs);
     wx.conv_out_map(oh, ow, Wq, map);
-    const zp = out.zero_point;
-    const lo = out.qmin - zp;
-    const hi = out.qmax - zp;
+    const [zp, lo, hi] = out_args(out);
     /** One image (at xi, into yi) with chunk k's planes and stage. */
     const image = (w: WasmExports, xi: number, yi: number, k: number) => {
       for (let gi = 0; gi < groups; gi++) {
