@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- models --threads 1,2`: the thread-count rows of the model bench. For every model and
- * batch, fxq's wasm fp32 (as written, and fuse_fx'd: BatchNorm folded, conv + ReLU one call) and int8
+ * batch, fxq's wasm fp32 (as written: the eager module, and its symbolic_trace GraphModule, which reuses
+ * activation storage; fuse_fx'd: BatchNorm folded, conv + ReLU one call) and int8
  * models and onnxruntime-web (fp32 reference export, and fxq's own int8 model exported to QDQ ONNX) are timed at each thread count, in alternating blocks (t1, t2, t1, t2, …)
  * so a change of the machine's load hits every count alike. fxq: set_num_threads(t) (runtime/threads), its
  * 1-thread blocks with splitting off and the workers parked (not ended and restarted at every switch);
@@ -15,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { export_onnx_bytes } from '../compiler/export/onnx/export.js';
 import { fuse_fx } from '../compiler/quantize_fx.js';
+import { symbolic_trace } from '../compiler/trace/symbolic_trace.js';
 import { type nn, no_grad, type Tensor } from '../index.js';
 import { get_backend, set_backend } from '../runtime/backends/registry.js';
 import { load_wasm_backend } from '../runtime/backends/wasm/index.js';
@@ -32,8 +34,8 @@ export interface ThreadCell {
 }
 
 /**
- * One model at one batch: cells keyed `<what>@<threads>` (what: fxq_fp32, fxq_fp32_fused — fuse_fx'd —,
- * fxq_int8, ort_fp32, ort_fxq_int8).
+ * One model at one batch: cells keyed `<what>@<threads>` (what: fxq_fp32 — eager —, fxq_fp32_traced — its
+ * GraphModule —, fxq_fp32_fused — fuse_fx'd —, fxq_int8, ort_fp32, ort_fxq_int8).
  */
 export interface ThreadRow {
   model: string;
@@ -141,6 +143,9 @@ export async function bench_threads(
   // the fp32 model as deployed: BatchNorm folded into the convs, conv + ReLU one call (nni.ConvReLU2d), as
   // ORT's graph optimizer fuses the reference export
   const fused_fp32 = fuse_fx(sub.fp32);
+  // the same model as a GraphModule (what fxq saves and loads): its compiled forward hands each activation's
+  // storage back after the last use (runtime/tensor/buffer_pool.ts); the eager module cannot know when a tensor dies
+  const traced_fp32 = symbolic_trace(sub.fp32);
   const splitting = { ...min_parallel_work };
   const rows: ThreadRow[] = [];
   try {
@@ -158,6 +163,7 @@ export async function bench_threads(
       };
       for (const [kind, model] of [
         ['fxq_fp32', sub.fp32],
+        ['fxq_fp32_traced', traced_fp32],
         ['fxq_fp32_fused', fused_fp32],
         ['fxq_int8', sub.int8],
       ] as const) {
@@ -214,9 +220,10 @@ export async function bench_threads(
 
 /** Prints the thread rows with speed-ups over 1 thread and the machine note. */
 export function print_thread_rows(rows: ThreadRow[], counts: number[], load_before: number[]): void {
-  const what = ['fxq_fp32', 'fxq_fp32_fused', 'fxq_int8', 'ort_fp32', 'ort_fxq_int8'];
+  const what = ['fxq_fp32', 'fxq_fp32_traced', 'fxq_fp32_fused', 'fxq_int8', 'ort_fp32', 'ort_fxq_int8'];
   const label: Record<string, string> = {
-    fxq_fp32: 'fxq fp32 wasm',
+    fxq_fp32: 'fxq fp32 eager wasm',
+    fxq_fp32_traced: 'fxq fp32 GraphModule wasm',
     fxq_fp32_fused: 'fxq fp32 fuse_fx wasm',
     fxq_int8: 'fxq int8 wasm',
     ort_fp32: 'ORT-web fp32',

@@ -5,6 +5,7 @@
  * Where `new Function` is forbidden (a Content-Security-Policy without 'unsafe-eval'), the forward runs
  * the graph through the Interpreter instead: the same calls in the same order, so the same bits.
  */
+import { release_storage } from '../../runtime/tensor/buffer_pool.js';
 import { lookup_function } from '../../runtime/tensor/dispatch.js';
 import type { GraphModule } from '../ir/graph_module.js';
 import { Interpreter } from '../ir/interpreter.js';
@@ -20,6 +21,8 @@ export interface CompiledGraph {
   /** Line (1-based, in the JS text) of each statement's node. */
   line_to_node: Map<number, Node>;
   source: string;
+  /** Whether the forward calls __fxq_release (then it must run under a pool only when releasing is safe). */
+  releases: boolean;
 }
 
 type Namespace = { [key: string]: unknown };
@@ -140,28 +143,48 @@ function body_lines(statements: readonly string[]): { lines: string[]; at: numbe
   return { lines, at };
 }
 
-/** Compiles the statements into a function whose `this` is the GraphModule. */
-export function compile_forward(emitted: EmittedForward): CompiledGraph {
+/** What the generated code calls to release a value's storage after its last use (release_plan.ts). */
+export const RELEASE_FN = '__fxq_release';
+
+/**
+ * Compiles the statements into a function whose `this` is the GraphModule. `releases` (statement index → node
+ * names, from plan_releases) appends `__fxq_release(value, result)` calls after those statements.
+ */
+export function compile_forward(emitted: EmittedForward, releases?: ReadonlyMap<number, string[]>): CompiledGraph {
   const node_names = new Set(emitted.nodes.map((n) => n.name));
   for (const p of emitted.params) node_names.add(p.name);
   const roots = bind_functions(emitted.functions, node_names);
   const root_names = [...roots.keys()];
   // "return function forward(...) {" is line 3 of the Function body V8 builds (after "function anonymous(...\n) {")
   const header = `"use strict";\nreturn function forward(${param_list(emitted, false)}) {`;
-  const { lines, at } = body_lines(emitted.statements);
+  const release = releases !== undefined && releases.size > 0 && !node_names.has(RELEASE_FN) && !roots.has(RELEASE_FN);
+  const statements = release
+    ? emitted.statements.map((s, i) => {
+        const names = releases?.get(i);
+        if (!names) return s;
+        const result = emitted.nodes[i].name;
+        return `${s} ${names.map((v) => `${RELEASE_FN}(${v}, ${result});`).join(' ')}`;
+      })
+    : emitted.statements;
+  const { lines, at } = body_lines(statements);
   const source = `${header}\n${lines.join('\n')}\n};`;
   const line_to_node = new Map<number, Node>();
   const first_line = 3 + header.split('\n').length;
   for (const [i, n] of emitted.nodes.entries()) line_to_node.set(first_line + at[i], n);
   if (forward_mode === 'interpreter' || !code_generation_allowed())
-    return { fn: interpreted_forward, line_to_node: new Map(), source };
+    return { fn: interpreted_forward, line_to_node: new Map(), source, releases: false };
   let factory: (...ns: unknown[]) => CompiledForward;
   try {
-    factory = new Function(...root_names, source) as typeof factory;
+    factory = new Function(...root_names, RELEASE_FN, source) as typeof factory;
   } catch (e) {
     throw new CodegenError(null, `generated code does not compile: ${(e as Error).message}\n${source.slice(0, 4000)}`);
   }
-  return { fn: factory(...root_names.map((r) => roots.get(r))), line_to_node, source };
+  return {
+    fn: factory(...root_names.map((r) => roots.get(r)), release_storage),
+    line_to_node,
+    source,
+    releases: release,
+  };
 }
 
 /** The node whose statement raised `error` inside compiled code, if the stack shows it. */

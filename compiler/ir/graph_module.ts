@@ -4,11 +4,14 @@
  * forward generated from the graph.
  */
 import '../../runtime/all_ops.js'; // every op a graph may name is registered
+import { is_grad_enabled } from '../../runtime/autograd/grad_mode.js';
 import { Module } from '../../runtime/nn/module.js';
+import { BufferPool, buffer_reuse_enabled, with_buffer_pool } from '../../runtime/tensor/buffer_pool.js';
 import { Tensor } from '../../runtime/tensor/tensor.js';
 import { type CompiledGraph, compile_forward, node_of_error } from '../codegen/compile.js';
 import { to_dot, to_svg } from '../codegen/dot.js';
 import { emit_forward } from '../codegen/emit.js';
+import { checks_hold, type ModuleCheck, plan_releases } from '../codegen/release_plan.js';
 import { render_source, type SourceOptions } from '../codegen/source.js';
 import type { Graph } from './graph.js';
 import { type FromJsonOptions, type GraphJson, graph_from_json, graph_to_json } from './serialize.js';
@@ -67,6 +70,9 @@ export class GraphModule extends Module {
   class_name: string;
   private _graph: Graph;
   private _compiled: CompiledGraph | null = null;
+  /** Activation storage the compiled forward released, reused by the next outputs (runtime/tensor/buffer_pool.ts). */
+  private _pool: BufferPool | null = null;
+  private _release_checks: ModuleCheck[] = [];
   private _code: string | null = null;
   private _emitted: ReturnType<typeof emit_forward> | null = null;
 
@@ -140,7 +146,11 @@ export class GraphModule extends Module {
   /** Regenerates and recompiles the forward from the graph; call after editing the graph. */
   recompile(): void {
     this._emitted = emit_forward(this._graph.nodes);
-    this._compiled = compile_forward(this._emitted);
+    const statement_of = new Map(this._emitted.nodes.map((n, i) => [n, i]));
+    const plan = plan_releases(this._graph.nodes, statement_of, this);
+    this._compiled = compile_forward(this._emitted, plan.after);
+    this._release_checks = plan.checks;
+    this._pool = this._compiled.releases ? (this._pool ?? new BufferPool()) : null;
     this._code = null;
   }
 
@@ -172,7 +182,14 @@ export class GraphModule extends Module {
       );
     }
     try {
-      return compiled.fn.apply(this, args);
+      // activations are reused only where nothing else can hold them: no autograd tape, the compiled submodules
+      // in place; otherwise the forward runs with no pool (an outer GraphModule's pool must not see releases)
+      const pool =
+        this._pool && buffer_reuse_enabled() && !is_grad_enabled() && checks_hold(this._release_checks)
+          ? this._pool
+          : null;
+      if (pool === null && !compiled.releases) return compiled.fn.apply(this, args);
+      return with_buffer_pool(pool, () => compiled.fn.apply(this, args));
     } catch (e) {
       const node = node_of_error(e, compiled);
       if (node && e instanceof Error && !e.message.includes('[fxq node')) {

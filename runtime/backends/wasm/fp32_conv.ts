@@ -3,6 +3,7 @@
  * no im2col matrix, the register tile reads the zero-padded input planes directly); depthwise convs
  * (groups = in_channels, one input channel per group) run the direct depthwise kernel.
  */
+import { output_f32 } from '../../tensor/buffer_pool.js';
 import type { ThreadPool } from '../../threads/pool.js';
 import type { Conv2dGeometry, Fp32Kernels } from '../types.js';
 import type { WasmExports } from './abi.js';
@@ -119,7 +120,7 @@ export function make_wasm_conv2d(
       );
     if (bias && bias.length !== co)
       throw new Error(`wasm.conv2d: bias has ${bias.length} elements, expected out_channels = ${co}`);
-    const res = y ?? new Float32Array(nb * co * P);
+    const res = y ?? output_f32(nb * co * P);
     if (res.length !== nb * co * P)
       throw new Error(`wasm.conv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
     if (nb === 0 || P === 0) return res;

@@ -4,6 +4,7 @@
  * and several times faster; set_fp32_numerics('pytorch_x86') runs it when the wasm backend is current.
  * Threads split it by (image, output channel) (runtime/threads/splits.ts).
  */
+import { output_f32 } from '../../tensor/buffer_pool.js';
 import type { Fp32Kernels } from '../types.js';
 import { conv_output_hw } from './conv_geometry.js';
 import { scratch_bytes } from './heap.js';
@@ -27,7 +28,7 @@ export function make_wasm_conv2d_pytorch_x86(inst: WasmInstance): NonNullable<Fp
       );
     if (bias && bias.length !== co)
       throw new Error(`wasm.conv2d_pytorch_x86: bias has ${bias.length} elements, expected out_channels = ${co}`);
-    const res = y ?? new Float32Array(nb * co * oh * ow);
+    const res = y ?? output_f32(nb * co * oh * ow);
     if (res.length !== nb * co * oh * ow)
       throw new Error(
         `wasm.conv2d_pytorch_x86: output buffer has ${res.length} elements, expected ${nb * co * oh * ow}`,

@@ -4,6 +4,7 @@
  * for (tests/runtime/backends/wasm_fp32_elementwise.test.ts). Operands are copied into the reused scratch
  * block once and the result out once.
  */
+import { output_f32 } from '../../tensor/buffer_pool.js';
 import { check_pool_geometry } from '../js/int8/pool_add.js';
 import type { Fp32Kernels, Pool2dGeometry } from '../types.js';
 import { scratch_bytes } from './heap.js';
@@ -11,7 +12,7 @@ import type { WasmInstance } from './module.js';
 
 function check_out(y: Float32Array | undefined, n: number, op: string): Float32Array {
   if (y && y.length !== n) throw new Error(`${op}: output buffer has ${y.length} elements, expected ${n}`);
-  return y ?? new Float32Array(n);
+  return y ?? output_f32(n);
 }
 
 /** Creates relu / clamp / batch_norm_affine / max_pool2d bound to one instance. */

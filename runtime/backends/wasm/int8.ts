@@ -7,6 +7,7 @@
  * both backends agree bit for bit by construction there.
  */
 
+import { output_u8 } from '../../tensor/buffer_pool.js';
 import {
   check_qinput,
   check_qoutput,
@@ -196,7 +197,7 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     if (!Number.isInteger(m) || m < 0) throw new Error(`wasm.qlinear: m must be a non-negative integer, got ${m}`);
     check_qinput(x, m * k, `wasm.qlinear: x has ${x.data.length} elements, expected m·k = ${m}·${k}`, 'wasm.qlinear');
     check_qoutput(out, 'wasm.qlinear');
-    const res = y ?? new Uint8Array(m * n);
+    const res = y ?? output_u8(m * n);
     if (res.length !== m * n)
       throw new Error(`wasm.qlinear: output buffer has ${res.length} elements, expected m·n = ${m}·${n}`);
     if (m === 0) return res;
@@ -233,7 +234,7 @@ export function make_wasm_int8(inst: WasmInstance, strategy: WasmQConvStrategy =
     );
     check_qoutput(out, 'wasm.qconv2d');
     const P = oh * ow;
-    const res = y ?? new Uint8Array(nb * co * P);
+    const res = y ?? output_u8(nb * co * P);
     if (res.length !== nb * co * P)
       throw new Error(`wasm.qconv2d: output buffer has ${res.length} elements, expected ${nb * co * P}`);
     if (nb === 0) return res;

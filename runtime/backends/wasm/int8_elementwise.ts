@@ -3,6 +3,7 @@
  * Checks are the js reference's own, so both backends reject the same input. Each call copies its operands into
  * the reused scratch block once and its result out once (clamp and table work in place there).
  */
+import { output_u8 } from '../../tensor/buffer_pool.js';
 import { check_lut, check_qcat, check_qclamp, check_qmul } from '../js/int8/elementwise.js';
 import type { Int8Kernels, QCatPart, QMulParams } from '../types.js';
 import { scratch_bytes } from './heap.js';
@@ -10,7 +11,7 @@ import type { WasmInstance } from './module.js';
 
 function out_buffer(y: Uint8Array | undefined, n: number, op: string): Uint8Array {
   if (y && y.length !== n) throw new Error(`${op}: output buffer has ${y.length} elements, expected ${n}`);
-  return y ?? new Uint8Array(n);
+  return y ?? output_u8(n);
 }
 
 /** Creates qclamp / qlut / qmul / qcat bound to one instance. */
@@ -65,7 +66,7 @@ export function make_wasm_elementwise(inst: WasmInstance): Pick<Int8Kernels, 'qc
   function qcat(parts: readonly QCatPart[], outer: number, y?: Uint8Array): Uint8Array {
     const row = check_qcat(parts, outer, y, 'wasm.qcat');
     const n = outer * row;
-    const res = y ?? new Uint8Array(n);
+    const res = y ?? output_u8(n);
     if (n === 0) return res;
     const sizes = parts.map((p) => p.data.length + (p.lut ? 256 : 0));
     heap.begin(scratch_bytes(n, ...sizes));

@@ -3,6 +3,7 @@
  * (assembly/qpool_add.ts). Checks are the js reference's own, so both backends reject the same input.
  * Each call copies its operands into the reused scratch block once and its result out once.
  */
+import { output_u8 } from '../../tensor/buffer_pool.js';
 import { check_avg_params, check_pool_geometry, check_qadd } from '../js/int8/pool_add.js';
 import type { Int8Kernels, Pool2dGeometry, QAddParams, QAvgPoolParams } from '../types.js';
 import { scratch_bytes } from './heap.js';
@@ -17,7 +18,7 @@ export function make_wasm_pool_add(
   function qadd(a: Uint8Array, b: Uint8Array, p: QAddParams, y?: Uint8Array): Uint8Array {
     check_qadd(a, b, p, y, 'wasm.qadd');
     const n = a.length;
-    const res = y ?? new Uint8Array(n);
+    const res = y ?? output_u8(n);
     if (n === 0) return res;
     heap.begin(scratch_bytes(n, n, n));
     const ap = heap.take(n);
@@ -34,7 +35,7 @@ export function make_wasm_pool_add(
   function qmax_pool2d(x: Uint8Array, g: Pool2dGeometry, y?: Uint8Array): Uint8Array {
     check_pool_geometry(x.length, g, y, 'wasm.qmax_pool2d');
     const n_out = g.planes * g.out_h * g.out_w;
-    const res = y ?? new Uint8Array(n_out);
+    const res = y ?? output_u8(n_out);
     if (n_out === 0) return res;
     const [sh, sw] = g.stride;
     const [ph, pw] = g.padding;
@@ -72,7 +73,7 @@ export function make_wasm_pool_add(
     check_pool_geometry(x.length, g, y, 'wasm.qavg_pool2d');
     check_avg_params(g, p, 'wasm.qavg_pool2d');
     const n_out = g.planes * g.out_h * g.out_w;
-    const res = y ?? new Uint8Array(n_out);
+    const res = y ?? output_u8(n_out);
     if (n_out === 0) return res;
     const [sh, sw] = g.stride;
     const [ph, pw] = g.padding;

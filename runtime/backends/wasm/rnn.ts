@@ -9,7 +9,9 @@
  *    one dynamic linear over the sequence, per step h quantized from its own min/max, the int8 GEMM, the
  *    dequantize + bias and the fused cell; bit-exact with linear_dynamic for the projections.
  */
+
 import { choose_qparams } from '../../quantized/qtensor.js';
+import { output_u8 } from '../../tensor/buffer_pool.js';
 import type { Backend, LstmGeometry, LstmLayerKernels, PackedQWeight, RnnKernels } from '../types.js';
 import { scratch_bytes } from './heap.js';
 import type { WasmPackedQWeight } from './int8.js';
@@ -62,7 +64,7 @@ export function make_wasm_rnn(inst: WasmInstance): WasmRnn {
   }
 
   function quantize_u8(x: Float32Array, scale: number, zero_point: number, y?: Uint8Array): Uint8Array {
-    const out = y ?? new Uint8Array(x.length);
+    const out = y ?? output_u8(x.length);
     if (out.length < x.length)
       throw new Error(`wasm.quantize_u8: output has ${out.length} elements, needs ${x.length}`);
     heap.begin(scratch_bytes(x.byteLength, x.length));

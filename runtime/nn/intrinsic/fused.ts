@@ -4,10 +4,11 @@
  * '0.weight', '1.running_mean', …. They mark what prepare/convert treat as one quantized op;
  * numerically they are their parts run in order.
  */
-import { is_concrete } from '../functional/_util.js';
+
 import type { Tensor } from '../../tensor/tensor.js';
-import { conv2d_relu_inference } from '../functional/conv.js';
 import { Sequential } from '../containers.js';
+import { is_concrete } from '../functional/_util.js';
+import { conv2d_relu_inference } from '../functional/conv.js';
 import { ReLU } from '../layers/activation.js';
 import { Conv2d } from '../layers/conv.js';
 import { Linear } from '../layers/linear.js';
@@ -53,6 +54,8 @@ export class _FusedModule extends Sequential {
 
 /** nni.ConvReLU2d(conv, relu): Conv2d then ReLU. */
 export class ConvReLU2d extends _FusedModule {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   constructor(conv: Conv2d, relu: ReLU) {
     super([conv, relu], [Conv2d, ReLU]);
   }
@@ -103,6 +106,8 @@ export class ConvBnReLU2d extends _FusedModule {
 
 /** nni.LinearReLU(linear, relu): Linear then ReLU. */
 export class LinearReLU extends _FusedModule {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   constructor(linear: Linear, relu: ReLU) {
     super([linear, relu], [Linear, ReLU]);
   }

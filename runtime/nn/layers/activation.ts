@@ -16,6 +16,8 @@ function inplace_repr(inplace: boolean): string {
 
 /** nn.ReLU. */
 export class ReLU extends Module {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   inplace: boolean;
   constructor(options: InplaceLayerOptions = {}) {
     super();
@@ -52,6 +54,8 @@ export class Hardtanh extends Module {
 
 /** nn.ReLU6: Hardtanh(0, 6), a subclass as in torch; forward records F.relu6. */
 export class ReLU6 extends Hardtanh {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   constructor(options: InplaceLayerOptions = {}) {
     super(0, 6, options);
   }

@@ -22,6 +22,8 @@ export interface Conv2dLayerOptions {
  * weight [out, in/groups, kh, kw], bias [out]; NCHW input.
  */
 export class Conv2d extends Module {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   in_channels: number;
   out_channels: number;
   kernel_size: [number, number];

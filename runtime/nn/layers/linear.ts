@@ -12,6 +12,8 @@ export interface LinearOptions {
 
 /** nn.Linear(in_features, out_features, {bias=true}): y = x Wᵀ + b; weight [out, in], bias [out]. */
 export class Linear extends Module {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   in_features: number;
   out_features: number;
   weight: Parameter;

@@ -105,6 +105,8 @@ export class BatchNorm1d extends _BatchNorm {
 
 /** nn.BatchNorm2d(num_features, {eps, momentum, affine, track_running_stats}): input [N, C, H, W]. */
 export class BatchNorm2d extends _BatchNorm {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   protected _check_input_dim(input: Tensor): void {
     if (input.ndim !== 4 || input.shape[1] !== this.num_features) {
       throw new Error(`BatchNorm2d: expected input [N, ${this.num_features}, H, W], got ${fmt(input.shape)}`);

@@ -21,6 +21,8 @@ export interface MaxPool2dLayerOptions {
 
 /** nn.MaxPool2d(kernel_size, {stride=kernel_size, padding=0, dilation=1, return_indices, ceil_mode}). */
 export class MaxPool2d extends Module {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   kernel_size: IntOrPair;
   stride: IntOrPair;
   padding: IntOrPair;
@@ -59,6 +61,8 @@ export interface AvgPool2dLayerOptions {
 
 /** nn.AvgPool2d(kernel_size, {stride=kernel_size, padding, ceil_mode, count_include_pad=true, divisor_override}). */
 export class AvgPool2d extends Module {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   kernel_size: IntOrPair;
   stride: IntOrPair;
   padding: IntOrPair;
@@ -90,6 +94,8 @@ export class AvgPool2d extends Module {
 
 /** nn.AdaptiveAvgPool2d(output_size): output_size an int, or a pair whose null entries keep the input size. */
 export class AdaptiveAvgPool2d extends Module {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   output_size: number | [number | null, number | null];
   constructor(output_size: number | [number | null, number | null]) {
     super();

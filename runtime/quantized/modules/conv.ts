@@ -46,6 +46,8 @@ export interface QuantizedConv2dOptions {
 
 /** torch.ao.nn.quantized.Conv2d. Padding reads as the input zero point (torch's 'zeros' padding). */
 export class Conv2d extends Module {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   in_channels: number;
   out_channels: number;
   kernel_size: [number, number];
@@ -159,5 +161,7 @@ export class Conv2d extends Module {
 
 /** torch.ao.nn.intrinsic.quantized.ConvReLU2d: Conv2d with the output clamped at its zero point. */
 export class ConvReLU2d extends Conv2d {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   protected readonly _relu: boolean = true;
 }

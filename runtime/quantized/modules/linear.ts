@@ -17,6 +17,8 @@ export interface QuantizedLinearOptions {
 
 /** torch.ao.nn.quantized.Linear: y = requant(x·Wᵀ + b) at (scale, zero_point). */
 export class Linear extends Module {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   in_features: number;
   out_features: number;
   /** Output qparams (set by from_float / load_state_dict). */
@@ -125,5 +127,7 @@ export class Linear extends Module {
 
 /** torch.ao.nn.intrinsic.quantized.LinearReLU: Linear with the output clamped at its zero point. */
 export class LinearReLU extends Linear {
+  /** Its forward returns new storage and keeps no reference to its input (compiler/codegen/release_plan.ts). */
+  static readonly returns_new_storage = true;
   protected readonly _relu: boolean = true;
 }

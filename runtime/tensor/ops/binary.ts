@@ -1,5 +1,6 @@
 import { record_grad } from '../../autograd/function.js';
 import { broadcast_shapes, broadcast_strides, coalesce, for_each_broadcast, sum_to_shape } from '../broadcast.js';
+import { output_f32 } from '../buffer_pool.js';
 import { define_function, define_method } from '../dispatch.js';
 import { alloc, type DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
@@ -110,7 +111,7 @@ function fast_binary(a: Operand, b: Operand, code: Code, alpha_in = 1): Tensor |
 
 /** out[i] = x[i] op s (Sub arrives as Add of −s). */
 function scalar_loop(x: Float32Array, n: number, code: Code, s: number): Float32Array {
-  const out = new Float32Array(n);
+  const out = output_f32(n);
   if (code === Code.Add) for (let i = 0; i < n; i++) out[i] = x[i] + s;
   else if (code === Code.Mul) for (let i = 0; i < n; i++) out[i] = x[i] * s;
   else for (let i = 0; i < n; i++) out[i] = x[i] / s;
@@ -119,7 +120,7 @@ function scalar_loop(x: Float32Array, n: number, code: Code, s: number): Float32
 
 /** out[i] = x[i] op y[i] (alpha on y for Add / Sub). */
 function same_shape_loop(x: Float32Array, y: Float32Array, n: number, code: Code, alpha: number): Float32Array {
-  const out = new Float32Array(n);
+  const out = output_f32(n);
   if (code === Code.Add) {
     if (alpha === 1) for (let i = 0; i < n; i++) out[i] = x[i] + y[i];
     else for (let i = 0; i < n; i++) out[i] = x[i] + alpha * y[i];
