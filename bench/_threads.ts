@@ -161,11 +161,13 @@ export async function bench_threads(
         set_num_threads(t === 1 ? most : t);
         await threads_ready();
       };
+      // the eager module last: its fresh ArrayBuffer per activation can leave V8 collecting after every forward
+      // for seconds after (75 mark-compacts in its 10 s at ResNet-18 batch 1, against 0–1 in each GraphModule's)
       for (const [kind, model] of [
-        ['fxq_fp32', sub.fp32],
         ['fxq_fp32_traced', traced_fp32],
         ['fxq_fp32_fused', fused_fp32],
         ['fxq_int8', sub.int8],
+        ['fxq_fp32', sub.fp32],
       ] as const) {
         const cells = await alternate(counts, enter, () => no_grad(() => model.call(x)), budget_ms, 5);
         for (const t of counts) row.cells[`${kind}@${t}`] = cells[t];
