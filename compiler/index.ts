@@ -1,5 +1,6 @@
 /** fx: graph IR, symbolic tracing, GraphModule code generation, interpreter and pattern rewriting (torch.fx). */
 
+export { buffer_reuse_enabled, set_buffer_reuse } from '../runtime/tensor/buffer_pool.js';
 export { code_generation_allowed, type ForwardMode, set_forward_mode } from './codegen/compile.js';
 export { to_dot, to_svg } from './codegen/dot.js';
 export { CodegenError } from './codegen/emit.js';

@@ -75,6 +75,11 @@ export class BufferPool {
     this.stale = new Set();
   }
 
+  /** A copied model (deepcopy) starts with an empty pool: free arrays are scratch, not state. */
+  __deepcopy__(): BufferPool {
+    return new BufferPool();
+  }
+
   /** Number of free arrays (tests). */
   get size(): number {
     return this.members.size;

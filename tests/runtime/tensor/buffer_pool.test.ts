@@ -1,5 +1,6 @@
 /** The activation pool itself (runtime/tensor/buffer_pool.ts): what it takes, what it refuses, what it keeps. */
 import { describe, expect, it } from 'vitest';
+import { deepcopy } from '../../../runtime/nn/utils/deepcopy.js';
 import {
   BufferPool,
   output_f32,
@@ -66,6 +67,14 @@ describe('BufferPool', () => {
     with_buffer_pool(pool, () => expect(output_u8(N)).toBe(b));
     expect(pool.size).toBe(0); // `a` sat through a whole forward unused: dropped
     expect(pool.bytes).toBe(0);
+  });
+
+  it('is not copied with a model: deepcopy gives an empty pool', () => {
+    const pool = new BufferPool();
+    with_buffer_pool(pool, () => release_storage(holder(new Float32Array(N)), null));
+    const copy = deepcopy({ pool }).pool;
+    expect(copy).toBeInstanceOf(BufferPool);
+    expect([copy.size, pool.size]).toEqual([0, 1]);
   });
 
   it('restores the enclosing pool when the forward throws', () => {
