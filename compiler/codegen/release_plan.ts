@@ -11,6 +11,7 @@
  * Identity), custom modules and observers are not storage ops, so what they touch is never released.
  * Modules are matched by their class when the forward is compiled; `checks` lets the forward confirm each
  * matched submodule is still the one compiled (a submodule can be reassigned without a recompile).
+ * The Interpreter (pages whose CSP forbids compiling code) runs no releases: the same bits, fresh memory.
  */
 
 import type { Module } from '../../runtime/nn/module.js';
