@@ -118,22 +118,34 @@ export function plan_releases(
   };
 }
 
-/** The links from `root` to each relied-on submodule, each once. */
+/**
+ * The links from `root` to each relied-on submodule and on to everything under it (a fused module's forward runs
+ * its children: a child swapped for one that keeps its input must stop the releases too), each once.
+ */
 function module_checks(root: Module, modules: [string, Module][]): ModuleCheck[] {
   const checks: ModuleCheck[] = [];
   const seen = new Set<string>();
-  for (const [path] of modules) {
+  const link = (owner: Module, key: string, at: string, value: Module) => {
+    if (seen.has(at)) return;
+    seen.add(at);
+    checks.push({ owner, key, value, forward: value.forward });
+  };
+  const below = (m: Module, at: string) => {
+    for (const [name, child] of m.named_children()) {
+      link(m, name, `${at}.${name}`, child);
+      below(child, `${at}.${name}`);
+    }
+  };
+  for (const [path, m] of modules) {
     const parts = path.split('.');
     let owner: Module = root;
     for (let i = 0; i < parts.length; i++) {
       const at = parts.slice(0, i + 1).join('.');
       const value = root.get_submodule(at);
-      if (!seen.has(at)) {
-        seen.add(at);
-        checks.push({ owner, key: parts[i], value, forward: value.forward });
-      }
+      link(owner, parts[i], at, value);
       owner = value;
     }
+    below(m, path);
   }
   return checks;
 }

@@ -147,6 +147,27 @@ describe('what is never released', () => {
   });
 });
 
+it('nothing after a child of a fused module is replaced without a recompile', () => {
+  set_backend('wasm');
+  const gm = fuse_fx(create_resnet().eval());
+  const x = randn([2, 1, 28, 28]);
+  no_grad(() => gm.call(x));
+  const fused = gm.get_submodule('layer1.conv1') as nn.Module & Record<string, nn.Module>;
+  expect(fused.constructor.name).toBe('ConvReLU2d');
+  const kept: Tensor[] = [];
+  const conv = fused['0'] as nn.Module & { forward(t: Tensor): Tensor };
+  fused['0'] = new (class Keep extends nn.Module {
+    forward(t: Tensor): Tensor {
+      kept.push(t);
+      return conv.forward(t);
+    }
+  })();
+  no_grad(() => gm.call(x));
+  const seen = kept.map(bits);
+  no_grad(() => gm.call(randn([2, 1, 28, 28])));
+  expect(kept.slice(0, seen.length).map(bits)).toEqual(seen);
+});
+
 describe('the ops a plan relies on return new storage', () => {
   const g = new Generator().manual_seed(3);
   const x4 = () => randn([1, 4, 3, 3], { generator: g });
